@@ -1,0 +1,28 @@
+# The two commands the README shows first: `make demo` and `make test`.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIG ?= Release
+
+.PHONY: demo test build bench bench-engine clean compose-config
+
+demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
+	@scripts/ensure-redis.sh
+	./cartxsell demo
+
+test: ## Every test: unit, contract, topology, Redis and end-to-end on the embedded broker with a real redis-server.
+	@scripts/ensure-redis.sh
+	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
+	$(DOTNET) test CartCrossSell.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=2400000
+
+build:
+	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
+
+bench: ## In-process benchmarks (BenchmarkDotNet); figures go to docs/benchmarks.md.
+	$(DOTNET) run -c Release --project bench/CartCrossSell.Benchmarks -- --filter '*'
+
+compose-config: ## Validates docker-compose.yml without a Docker engine.
+	docker-compose -f docker-compose.yml config -q
+
+clean:
+	$(DOTNET) clean CartCrossSell.sln -nologo -v quiet
+	rm -rf .run

@@ -1,0 +1,3 @@
+using CartCrossSell.Cli;
+
+return await CliApplication.RunAsync(args);

@@ -1,0 +1,55 @@
+namespace CartCrossSell.Contracts;
+
+/// <summary>
+/// The value stored in Redis for one cart (schema <c>schemas/cart-recommendation.schema.json</c>), read by the
+/// storefront when it renders the cart page. <see cref="Version"/> only grows for a cart: a write with a lower
+/// or equal version never replaces a newer value.
+/// </summary>
+public sealed record CartRecommendation
+{
+    public int SchemaVersion { get; init; } = 1;
+    public required string CartId { get; init; }
+    /// <summary>Monotone per cart: the offset of the cart event this value answers.</summary>
+    public required long Version { get; init; }
+    /// <summary><c>treatment</c> renders the add-ons; <c>holdout</c> renders nothing (the list is empty).</summary>
+    public string Cohort { get; init; } = Cohorts.Treatment;
+    public string? ExperimentId { get; init; }
+    public required decimal CartValue { get; init; }
+    public string Currency { get; init; } = "GBP";
+    public required string Strategy { get; init; }
+    public required DateTimeOffset GeneratedAt { get; init; }
+    /// <summary>The time of the cart event this value answers (for freshness measurements).</summary>
+    public required DateTimeOffset EventTimestamp { get; init; }
+    public required IReadOnlyList<RecommendedAddOn> AddOns { get; init; }
+}
+
+public sealed record RecommendedAddOn
+{
+    public required string Sku { get; init; }
+    public required string VariantId { get; init; }
+    public required string Title { get; init; }
+    /// <summary>The catalog's full price: the service never attaches a discount.</summary>
+    public required decimal Price { get; init; }
+    public string Currency { get; init; } = "GBP";
+    public required double Score { get; init; }
+    public required string Reason { get; init; }
+    public required string VariantReason { get; init; }
+    /// <summary>What the storefront posts to add this item with one click.</summary>
+    public required OneClickAdd AddToCart { get; init; }
+}
+
+/// <summary>The one-click add payload: enough for the storefront's add-to-cart call, variant preselected.</summary>
+public sealed record OneClickAdd
+{
+    public required string CartId { get; init; }
+    public required string Sku { get; init; }
+    public required string VariantId { get; init; }
+    public int Quantity { get; init; } = 1;
+    public string Source { get; init; } = EventSources.CrossSellWidget;
+}
+
+public static class Cohorts
+{
+    public const string Treatment = "treatment";
+    public const string Holdout = "holdout";
+}

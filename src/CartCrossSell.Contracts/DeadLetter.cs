@@ -1,0 +1,33 @@
+namespace CartCrossSell.Contracts;
+
+/// <summary>
+/// An input that could not be processed (schema <c>schemas/dead-letter.schema.json</c>): the reason, where it
+/// came from, and the original bytes, so nothing is lost and it can be replayed once fixed.
+/// </summary>
+public sealed record DeadLetter
+{
+    public int SchemaVersion { get; init; } = 1;
+    /// <summary>A <see cref="DeadLetterKinds"/> value: what class of problem this is.</summary>
+    public required string Kind { get; init; }
+    public required string Reason { get; init; }
+    public required string SourceTopic { get; init; }
+    public required int SourcePartition { get; init; }
+    public required long SourceOffset { get; init; }
+    public DateTimeOffset? SourceTimestamp { get; init; }
+    public string? Key { get; init; }
+    /// <summary>The original value, as UTF-8 text when it is valid UTF-8, otherwise base64.</summary>
+    public string? Payload { get; init; }
+    public string PayloadEncoding { get; init; } = "utf8";
+    /// <summary>The consumer group (topology) that rejected it.</summary>
+    public required string Processor { get; init; }
+    public required DateTimeOffset DeadLetteredAt { get; init; }
+}
+
+public static class DeadLetterKinds
+{
+    public const string Unparseable = "unparseable";
+    public const string Invalid = "invalid";
+    public const string UnknownSku = "unknown-sku";
+    public const string Oversized = "oversized";
+    public const string CartTooLarge = "cart-too-large";
+}

@@ -1,0 +1,12 @@
+namespace CartCrossSell.Contracts;
+
+/// <summary>The public topics of the service. Internal topics (changelogs, repartitions) derive from the application id.</summary>
+public static class Topics
+{
+    public const string CartEvents = "cart-events";
+    public const string OrderEvents = "order-events";
+    public const string Catalog = "catalog";
+    public const string ItemNeighbors = "item-neighbors";
+    public const string DeadLetters = "dead-letters";
+    public const string AovAggregates = "aov-aggregates";
+}

@@ -1,0 +1,35 @@
+namespace CartCrossSell.Engine;
+
+/// <summary>
+/// One row of learned co-occurrence evidence: an item or a leaf category with its decayed basket weight and its
+/// strongest neighbours. Rows are self-contained so a partitioned learner can own a slice of them.
+/// </summary>
+public sealed record EvidenceRow(string Key, double Weight, IReadOnlyList<Neighbor> Neighbors);
+
+/// <summary>A neighbour row key and the decayed weight of baskets that held both.</summary>
+public readonly record struct Neighbor(string Key, double PairWeight);
+
+/// <summary>Row keys: items, leaf categories, and the one row that counts baskets.</summary>
+public static class RowKeys
+{
+    public const string ItemPrefix = "item:";
+    public const string CategoryPrefix = "category:";
+    public const string Baskets = "baskets";
+
+    public static string Item(string sku) => ItemPrefix + sku;
+    public static string Category(string leaf) => CategoryPrefix + leaf;
+    public static bool IsItem(string key) => key.StartsWith(ItemPrefix, StringComparison.Ordinal);
+    public static bool IsCategory(string key) => key.StartsWith(CategoryPrefix, StringComparison.Ordinal);
+    public static string SkuOf(string itemKey) => itemKey[ItemPrefix.Length..];
+    public static string CategoryOf(string categoryKey) => categoryKey[CategoryPrefix.Length..];
+}
+
+/// <summary>Read access to learned evidence. Implementations must be safe for concurrent reads.</summary>
+public interface IBasketEvidence
+{
+    /// <summary>The row for a key (see <see cref="RowKeys"/>), or null when nothing was learned.</summary>
+    EvidenceRow? Find(string rowKey);
+
+    /// <summary>The decayed number of baskets learned from, on the same scale as row weights.</summary>
+    double Baskets { get; }
+}

@@ -1,0 +1,61 @@
+namespace CartCrossSell.Engine;
+
+/// <summary>
+/// The mutable state of one evidence row: its weight and its neighbours' pair weights, bounded to the strongest
+/// <c>maxNeighbors</c>. Pruning happens lazily, when the neighbour map grows to twice the bound, and keeps the
+/// strongest pair weights; a pruned neighbour that comes back starts from zero again (the usual space-saving trade).
+/// </summary>
+public sealed class EvidenceAccumulator
+{
+    private readonly Dictionary<string, double> _pairs = new(StringComparer.Ordinal);
+
+    public EvidenceAccumulator(string key, int maxNeighbors)
+    {
+        if (maxNeighbors <= 0) throw new ArgumentOutOfRangeException(nameof(maxNeighbors));
+        Key = key;
+        MaxNeighbors = maxNeighbors;
+    }
+
+    public string Key { get; }
+    public int MaxNeighbors { get; }
+    public double Weight { get; private set; }
+    public int NeighborCount => _pairs.Count;
+
+    public void Apply(double weight, IEnumerable<Neighbor> pairs)
+    {
+        Weight += weight;
+        foreach (var pair in pairs)
+            _pairs[pair.Key] = _pairs.GetValueOrDefault(pair.Key) + pair.PairWeight;
+        if (_pairs.Count >= 2 * MaxNeighbors) Prune();
+    }
+
+    /// <summary>Restores a row from its published form (a changelog or the <c>item-neighbors</c> topic).</summary>
+    public static EvidenceAccumulator FromRow(EvidenceRow row, int maxNeighbors)
+    {
+        var acc = new EvidenceAccumulator(row.Key, maxNeighbors) { Weight = row.Weight };
+        foreach (var n in row.Neighbors) acc._pairs[n.Key] = n.PairWeight;
+        return acc;
+    }
+
+    /// <summary>The row with its strongest neighbours first, at most <see cref="MaxNeighbors"/> of them.</summary>
+    public EvidenceRow ToRow()
+    {
+        var top = _pairs
+            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+            .Take(MaxNeighbors)
+            .Select(p => new Neighbor(p.Key, p.Value))
+            .ToArray();
+        return new EvidenceRow(Key, Weight, top);
+    }
+
+    private void Prune()
+    {
+        var keep = _pairs
+            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+            .Take(MaxNeighbors)
+            .Select(p => p.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var key in _pairs.Keys.ToArray())
+            if (!keep.Contains(key)) _pairs.Remove(key);
+    }
+}
