@@ -1,0 +1,99 @@
+using System.Text.Json;
+using CartCrossSell.Contracts;
+using StackExchange.Redis;
+
+namespace CartCrossSell.Redis;
+
+/// <summary>
+/// Cart recommendations in Redis: one string key per cart holding the JSON value the storefront renders, with a TTL.
+/// A write carries the value's version and goes through a Lua compare-and-set, so a later cart event never loses
+/// to an earlier one, whatever order writes arrive in (replays, retries, two instances during a rebalance).
+/// </summary>
+public sealed class RecommendationStore
+{
+    // Replaces the value only when the stored version is lower (an equal version is a replay: keep it).
+    // The version is read from the stored JSON; values are small (a few hundred bytes), so cjson costs microseconds.
+    private const string CompareAndSetScript = """
+        local current = redis.call('GET', KEYS[1])
+        if current then
+          local ok, decoded = pcall(cjson.decode, current)
+          if ok and type(decoded) == 'table' and decoded['version'] and tonumber(decoded['version']) >= tonumber(ARGV[2]) then
+            return 0
+          end
+        end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+        return 1
+        """;
+
+    private readonly IDatabase _db;
+    private readonly RedisStoreOptions _options;
+    private readonly LuaScript _script = LuaScript.Prepare(CompareAndSetScript);
+    private byte[]? _scriptSha;
+
+    public RecommendationStore(IConnectionMultiplexer redis, RedisStoreOptions options)
+    {
+        options.Validate();
+        _db = redis.GetDatabase();
+        _options = options;
+    }
+
+    public RedisStoreOptions Options => _options;
+
+    public string KeyOf(string cartId) => _options.KeyPrefix + cartId;
+
+    /// <summary>Writes one value; returns false when a newer or equal version was already stored.</summary>
+    public async Task<bool> WriteAsync(CartRecommendation value, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var sha = await ScriptShaAsync();
+        return await WriteOne(_db, sha, value);
+    }
+
+    /// <summary>Writes many values in one pipelined round trip; returns how many replaced an older value.</summary>
+    public async Task<int> WriteManyAsync(IReadOnlyCollection<CartRecommendation> values, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (values.Count == 0) return 0;
+        var sha = await ScriptShaAsync();
+        var batch = _db.CreateBatch();
+        var writes = values.Select(v => WriteOne(batch, sha, v)).ToArray();
+        batch.Execute();
+        var results = await Task.WhenAll(writes);
+        return results.Count(r => r);
+    }
+
+    public async Task<CartRecommendation?> ReadAsync(string cartId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var raw = await _db.StringGetAsync(KeyOf(cartId));
+        return raw.IsNull ? null : JsonSerializer.Deserialize((byte[])raw!, ContractsJson.Default.CartRecommendation);
+    }
+
+    public async Task<TimeSpan?> TimeToLiveAsync(string cartId) => await _db.KeyTimeToLiveAsync(KeyOf(cartId));
+
+    private async Task<bool> WriteOne(IDatabaseAsync db, byte[] sha, CartRecommendation value)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(value, ContractsJson.Default.CartRecommendation);
+        RedisKey[] keys = [KeyOf(value.CartId)];
+        RedisValue[] args = [json, value.Version, (long)_options.Ttl.TotalMilliseconds];
+        RedisResult result;
+        try
+        {
+            result = await db.ScriptEvaluateAsync(sha, keys, args);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            // The server restarted and forgot the script: send its source once, which also caches it again.
+            result = await db.ScriptEvaluateAsync(_script.ExecutableScript, keys, args);
+        }
+        return (long)result == 1;
+    }
+
+    private async Task<byte[]> ScriptShaAsync()
+    {
+        if (_scriptSha is not null) return _scriptSha;
+        var endpoint = _db.Multiplexer.GetEndPoints()[0];
+        var loaded = await _script.LoadAsync(_db.Multiplexer.GetServer(endpoint));
+        return _scriptSha = loaded.Hash;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using CartCrossSell.Contracts;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace CartCrossSell.Redis;
+
+/// <summary>
+/// Buffers the latest recommendation per cart between commits and writes them in one pipelined batch when the
+/// processing layer flushes. A failed batch is retried with exponential backoff; until it succeeds the layer does
+/// not commit input offsets, so nothing is lost during a Redis outage.
+/// </summary>
+public sealed class RecommendationWriter
+{
+    private readonly RecommendationStore _store;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, CartRecommendation> _pending = new(StringComparer.Ordinal);
+    private long _written, _stale, _failures;
+
+    public RecommendationWriter(RecommendationStore store, ILogger<RecommendationWriter> log)
+    {
+        _store = store;
+        _log = log;
+    }
+
+    public long Written => Interlocked.Read(ref _written);
+    /// <summary>Writes Redis refused because a newer version was stored (replays, races): expected, and harmless.</summary>
+    public long Stale => Interlocked.Read(ref _stale);
+    public long Failures => Interlocked.Read(ref _failures);
+    public int Pending => _pending.Count;
+
+    /// <summary>Buffers a value; a later version for the same cart replaces an earlier one before it is written.</summary>
+    public void Enqueue(CartRecommendation value) =>
+        _pending.AddOrUpdate(value.CartId, value, (_, existing) => existing.Version >= value.Version ? existing : value);
+
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_pending.IsEmpty) return;
+        var batch = _pending.Values.ToArray();
+        var options = _store.Options;
+        var delay = options.InitialBackoff;
+        for (var attempt = 0; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                var replaced = await _store.WriteManyAsync(batch, cancellationToken);
+                Interlocked.Add(ref _written, replaced);
+                Interlocked.Add(ref _stale, batch.Length - replaced);
+                foreach (var value in batch)
+                    ((ICollection<KeyValuePair<string, CartRecommendation>>)_pending).Remove(new(value.CartId, value));
+                return;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException && attempt < options.MaxRetries)
+            {
+                Interlocked.Increment(ref _failures);
+                _log.LogWarning("Redis write of {Count} carts failed (attempt {Attempt}/{Max}), retrying in {Delay} ms: {Error}",
+                    batch.Length, attempt + 1, options.MaxRetries + 1, (int)delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxBackoff.Ticks));
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+namespace CartCrossSell.Redis;
+
+/// <summary>Where and how cart recommendations are stored. Bound from the <c>Redis</c> configuration section.</summary>
+public sealed class RedisStoreOptions
+{
+    public const string SectionName = "Redis";
+
+    /// <summary>StackExchange.Redis configuration string, e.g. <c>localhost:6379</c>. Required.</summary>
+    public string Configuration { get; set; } = "";
+
+    /// <summary>Key prefix; the key of a cart is <c>{KeyPrefix}{cartId}</c>. Default <c>xsell:v1:cart:</c>.</summary>
+    public string KeyPrefix { get; set; } = "xsell:v1:cart:";
+
+    /// <summary>How long a cart's value lives after its last write. Default 7 days (a cart left longer is cold).</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How many times a failed batch write is retried before the flush gives up and the topology stops. Default 8.</summary>
+    public int MaxRetries { get; set; } = 8;
+
+    /// <summary>First retry delay; doubles per attempt up to <see cref="MaxBackoff"/>. Default 100 ms.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Configuration))
+            throw new ArgumentException($"{SectionName}:Configuration is required (for example localhost:6379)");
+        if (string.IsNullOrEmpty(KeyPrefix))
+            throw new ArgumentException($"{SectionName}:KeyPrefix must not be empty");
+        if (Ttl <= TimeSpan.Zero)
+            throw new ArgumentException($"{SectionName}:Ttl must be positive");
+        if (MaxRetries < 0)
+            throw new ArgumentException($"{SectionName}:MaxRetries must not be negative");
+    }
+}

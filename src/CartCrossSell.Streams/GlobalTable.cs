@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace CartCrossSell.Streams;
+
+/// <summary>
+/// A topic materialised in full on every instance (Kafka Streams' global table): every partition is read from the
+/// beginning, the latest value per key wins, a tombstone deletes. Used for the catalog and the learned neighbour
+/// rows, which are small next to carts. Reads are lock-free and safe from any thread.
+/// </summary>
+public sealed class GlobalTable<T> : IAsyncDisposable where T : class
+{
+    private readonly string _topic;
+    private readonly IValueCodec<T> _codec;
+    private readonly KafkaOptions _kafka;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _applied, _rejected;
+
+    public GlobalTable(string topic, IValueCodec<T> codec, KafkaOptions kafka, ILoggerFactory loggers)
+    {
+        _topic = topic;
+        _codec = codec;
+        _kafka = kafka;
+        _log = loggers.CreateLogger($"CartCrossSell.Streams.GlobalTable.{topic}");
+    }
+
+    /// <summary>Called on the table's thread after a value is stored or deleted (value null), for secondary indexes.</summary>
+    public event Action<string, T?, T?>? Changed;
+
+    public string Topic => _topic;
+    public int Count => _entries.Count;
+    public long Applied => Interlocked.Read(ref _applied);
+    /// <summary>Records that did not decode. They are logged and counted; the topology that owns the topic dead-letters them.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+    public bool IsCaughtUp => _caughtUp.Task.IsCompleted;
+
+    public T? Find(string key) => _entries.GetValueOrDefault(key);
+
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+
+    /// <summary>Completes once the table holds everything that was in the topic when it started.</summary>
+    public Task WaitUntilCaughtUpAsync(CancellationToken cancellationToken = default) => _caughtUp.Task.WaitAsync(cancellationToken);
+
+    public Task RunAsync(CancellationToken cancellationToken = default) =>
+        Task.Factory.StartNew(() => Run(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken ct)
+    {
+        var config = new ConsumerConfig
+        {
+            GroupId = $"global-table-{_topic}-{Guid.NewGuid():N}", // never joins or commits: assign() only
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        };
+        _kafka.Apply(config);
+        using var consumer = new ConsumerBuilder<byte[], byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+        int partitions;
+        using (var admin = new TopicAdmin(_kafka))
+            partitions = admin.Describe([_topic], TimeSpan.FromSeconds(15))[_topic];
+
+        var ends = new Dictionary<int, long>();
+        for (var p = 0; p < partitions; p++)
+        {
+            var wm = consumer.QueryWatermarkOffsets(new TopicPartition(_topic, p), TimeSpan.FromSeconds(15));
+            if (wm.High.Value > wm.Low.Value) ends[p] = wm.High.Value;
+        }
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(_topic, p, Offset.Beginning)));
+        if (ends.Count == 0) _caughtUp.TrySetResult();
+        _log.LogInformation("global table {Topic}: loading {Partitions} partitions", _topic, partitions);
+
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                ConsumeResult<byte[], byte[]?>? r;
+                try
+                {
+                    r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                }
+                catch (ConsumeException e) when (!e.Error.IsFatal)
+                {
+                    _log.LogWarning("global table {Topic}: {Reason}", _topic, e.Error.Reason);
+                    continue;
+                }
+                if (r is null) continue;
+                Apply(r);
+                if (ends.Count > 0 && ends.TryGetValue(r.Partition.Value, out var end) && r.Offset.Value >= end - 1)
+                {
+                    ends.Remove(r.Partition.Value);
+                    if (ends.Count == 0)
+                    {
+                        _log.LogInformation("global table {Topic}: caught up with {Count} entries", _topic, _entries.Count);
+                        _caughtUp.TrySetResult();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _caughtUp.TrySetCanceled(CancellationToken.None);
+            consumer.Close();
+        }
+    }
+
+    private void Apply(ConsumeResult<byte[], byte[]?> r)
+    {
+        if (r.Message.Key is null) return;
+        var key = Encoding.UTF8.GetString(r.Message.Key);
+        if (r.Message.Value is null)
+        {
+            if (_entries.TryRemove(key, out var removed)) Changed?.Invoke(key, removed, null);
+            Interlocked.Increment(ref _applied);
+            return;
+        }
+        var decoded = _codec.Decode(r.Message.Value);
+        if (!decoded.Ok)
+        {
+            Interlocked.Increment(ref _rejected);
+            _log.LogWarning("global table {Topic}: {Partition}@{Offset} ignored: {Reason}", _topic, r.Partition.Value, r.Offset.Value, decoded.FailureReason);
+            return;
+        }
+        T? previous = null;
+        _entries.AddOrUpdate(key, decoded.Value!, (_, old) => { previous = old; return decoded.Value!; });
+        Changed?.Invoke(key, previous, decoded.Value);
+        Interlocked.Increment(ref _applied);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
