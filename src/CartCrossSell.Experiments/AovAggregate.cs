@@ -1,0 +1,95 @@
+namespace CartCrossSell.Experiments;
+
+public enum WindowKind
+{
+    /// <summary>Tumbling UTC hour of the exposure.</summary>
+    Hour,
+
+    /// <summary>Tumbling UTC day of the exposure.</summary>
+    Day,
+
+    /// <summary>Running totals since the experiment started.</summary>
+    Total,
+}
+
+/// <summary>
+/// The record the topology publishes to the aov-aggregates topic, keyed by (experiment, salt, window kind, window start):
+/// the holdout measurement of one window, recomputed from exact sums each time a session outcome lands in it.
+/// </summary>
+public sealed record AovAggregate(
+    string ExperimentId,
+    string Salt,
+    WindowKind Window,
+    DateTimeOffset WindowStart,
+    DateTimeOffset WindowEnd,
+    CohortStats Treatment,
+    CohortStats Holdout,
+    AovComparison Comparison,
+    SampleRatioCheck Srm,
+    NaiveAcceptanceComparison Naive,
+    DateTimeOffset ComputedAt);
+
+/// <summary>One cohort's figures: the exact sums and the metrics derived from them (null when undefined, e.g. no sessions).</summary>
+public sealed record CohortStats(
+    CohortSums Sums,
+    double? ConversionRate,
+    decimal? AovPerOrder,
+    decimal? RevenuePerSession,
+    double? RevenuePerSessionStdDev,
+    double? CrossSellAttachRate,
+    decimal? CrossSellRevenuePerSession);
+
+/// <summary>
+/// Treatment versus holdout on revenue per exposed session: the true incremental figure. Every statistic is null
+/// while it is undefined (fewer than two sessions in a cohort, zero variance, no holdout revenue for a lift).
+/// </summary>
+public sealed record AovComparison(
+    double ConfidenceLevel,
+    double? IncrementalRevenuePerSession,
+    ConfidenceInterval? IncrementalRevenuePerSessionCi,
+    double? LiftPercent,
+    ConfidenceInterval? LiftPercentCi,
+    double? StandardError,
+    double? DegreesOfFreedom,
+    double? TStatistic,
+    double? PValue,
+    bool Significant);
+
+public sealed record ConfidenceInterval(double Lower, double Upper)
+{
+    public bool Contains(double value) => Lower <= value && value <= Upper;
+}
+
+/// <summary>Chi-square goodness of fit (1 df) of the observed session split against the configured one.</summary>
+public sealed record SampleRatioCheck(
+    long TreatmentSessions,
+    long HoldoutSessions,
+    double ExpectedHoldoutShare,
+    double? ObservedHoldoutShare,
+    double ChiSquare,
+    double PValue,
+    double Threshold,
+    bool Mismatch);
+
+/// <summary>
+/// Within treatment: sessions that accepted a cross-sell versus sessions that did not. Shown beside the holdout
+/// figure only to make its bias visible: acceptors self-select (high intent), so this difference mixes intent with
+/// the widget's effect and is not an estimate of incremental revenue.
+/// </summary>
+public sealed record NaiveAcceptanceComparison(
+    long AcceptedSessions,
+    long NotAcceptedSessions,
+    decimal? AcceptedRevenuePerSession,
+    decimal? NotAcceptedRevenuePerSession,
+    decimal? RevenuePerSessionDifference,
+    decimal? AcceptedAovPerOrder,
+    decimal? NotAcceptedAovPerOrder,
+    decimal? AovPerOrderDifference)
+{
+    public const string BiasLabel =
+        "biased: compares self-selected acceptors with non-acceptors; intent, not the widget, drives most of the gap. Use the holdout comparison.";
+
+    public bool Biased => true;
+
+    public string Label => BiasLabel;
+}

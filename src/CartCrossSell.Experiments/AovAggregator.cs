@@ -1,0 +1,232 @@
+namespace CartCrossSell.Experiments;
+
+public sealed record AovAggregatorOptions
+{
+    public double ConfidenceLevel { get; init; } = 0.95;
+
+    /// <summary>The sample-ratio check flags a window when its chi-square p-value is below this.</summary>
+    public double SrmThreshold { get; init; } = 0.001;
+
+    internal void Validate()
+    {
+        AovStatistics.ValidateConfidence(ConfidenceLevel);
+        if (!(SrmThreshold > 0 && SrmThreshold < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SrmThreshold), SrmThreshold, "The SRM threshold must lie strictly between 0 and 1.");
+        }
+    }
+}
+
+/// <summary>Identity of one aggregate: also the key the topology publishes it under.</summary>
+public readonly record struct AggregateKey(string ExperimentId, string Salt, WindowKind Window, DateTimeOffset WindowStart)
+{
+    /// <summary>The fixed start the running-total window is keyed by (its published start is the first exposure seen).</summary>
+    public static readonly DateTimeOffset TotalKeyStart = DateTimeOffset.UnixEpoch;
+
+    /// <summary>The hour, the day and the running total an outcome counts in, by its exposure time (UTC).</summary>
+    public static AggregateKey[] For(SessionOutcome outcome)
+    {
+        var exposed = outcome.ExposedAt.UtcTicks;
+        return
+        [
+            new(outcome.ExperimentId, outcome.Salt, WindowKind.Hour, new DateTimeOffset(exposed - exposed % TimeSpan.TicksPerHour, TimeSpan.Zero)),
+            new(outcome.ExperimentId, outcome.Salt, WindowKind.Day, new DateTimeOffset(exposed - exposed % TimeSpan.TicksPerDay, TimeSpan.Zero)),
+            new(outcome.ExperimentId, outcome.Salt, WindowKind.Total, TotalKeyStart),
+        ];
+    }
+
+    /// <summary>Exclusive end of an hour or day window; null for the open-ended total.</summary>
+    public DateTimeOffset? WindowEnd => Window switch
+    {
+        WindowKind.Hour => WindowStart.AddHours(1),
+        WindowKind.Day => WindowStart.AddDays(1),
+        _ => null,
+    };
+}
+
+/// <summary>
+/// Maintains exact per-(experiment, window) cohort sums from session outcome changes and recomputes the
+/// <see cref="AovAggregate"/> of every window a change touches. It keeps no per-session state: each change brings the
+/// outcome it replaces, so a late revision is subtracted and re-added instead of double-counted.
+/// Not thread-safe, like any stream processor's state.
+/// </summary>
+public sealed class AovAggregator
+{
+    private readonly AovAggregatorOptions _options;
+    private readonly Dictionary<AggregateKey, WindowState> _windows = new();
+
+    public AovAggregator(AovAggregatorOptions? options = null)
+    {
+        _options = options ?? new AovAggregatorOptions();
+        _options.Validate();
+    }
+
+    public AovAggregatorOptions Options => _options;
+
+    public int WindowCount => _windows.Count;
+
+    /// <summary>Applies one change and returns the recomputed aggregate of each window it touched.</summary>
+    public IReadOnlyList<AovAggregate> Apply(SessionOutcomeChange change, DateTimeOffset computedAt) => ApplyAll([change], computedAt);
+
+    /// <summary>
+    /// Applies a batch of changes (e.g. one poll of a partition) and returns each touched window's aggregate once,
+    /// computed after the whole batch, ordered by key.
+    /// </summary>
+    public IReadOnlyList<AovAggregate> ApplyAll(IEnumerable<SessionOutcomeChange> changes, DateTimeOffset computedAt)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var touched = new HashSet<AggregateKey>();
+        foreach (var change in changes)
+        {
+            ArgumentNullException.ThrowIfNull(change);
+            if (change.Previous is { } previous)
+            {
+                Update(previous, retract: true, touched);
+            }
+
+            if (change.Current is { } current)
+            {
+                Update(current, retract: false, touched);
+            }
+        }
+
+        return touched.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
+    }
+
+    public bool TryGet(AggregateKey key, DateTimeOffset computedAt, out AovAggregate? aggregate)
+    {
+        aggregate = _windows.TryGetValue(key, out var state) ? Build(key, state, computedAt) : null;
+        return aggregate is not null;
+    }
+
+    /// <summary>The raw sums of one window, for merging or auditing.</summary>
+    public (CohortSums Treatment, CohortSums Holdout)? SumsOf(AggregateKey key) =>
+        _windows.TryGetValue(key, out var state) ? (state.Treatment, state.Holdout) : null;
+
+    public IReadOnlyList<AovAggregate> Snapshot(DateTimeOffset computedAt) =>
+        _windows.Keys.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
+
+    /// <summary>
+    /// Forgets hour and day windows that ended at or before <paramref name="horizon"/>; running totals are kept.
+    /// Choose a horizon older than inactivity gap + grace, or a late revision would re-open a partial window.
+    /// </summary>
+    public int EvictWindowsEndingBefore(DateTimeOffset horizon)
+    {
+        var stale = _windows.Keys.Where(k => k.WindowEnd is { } end && end <= horizon).ToList();
+        foreach (var key in stale)
+        {
+            _windows.Remove(key);
+        }
+
+        return stale.Count;
+    }
+
+    /// <summary>The aggregate of one window from its sums: the same function streaming and batch both end in.</summary>
+    public static AovAggregate Build(
+        AggregateKey key,
+        CohortSums treatment,
+        CohortSums holdout,
+        double holdoutShare,
+        DateTimeOffset? firstExposure,
+        AovAggregatorOptions options,
+        DateTimeOffset computedAt)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var start = key.Window == WindowKind.Total ? firstExposure ?? computedAt : key.WindowStart;
+        var end = key.WindowEnd ?? computedAt;
+        return new AovAggregate(
+            key.ExperimentId,
+            key.Salt,
+            key.Window,
+            start,
+            end,
+            AovStatistics.Describe(treatment),
+            AovStatistics.Describe(holdout),
+            AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel),
+            AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold),
+            AovStatistics.Naive(treatment),
+            computedAt);
+    }
+
+    private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
+        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt);
+
+    private void Update(SessionOutcome outcome, bool retract, HashSet<AggregateKey> touched)
+    {
+        var contribution = CohortSums.Of(outcome);
+        foreach (var key in AggregateKey.For(outcome))
+        {
+            if (!_windows.TryGetValue(key, out var state))
+            {
+                if (retract)
+                {
+                    throw new InvalidOperationException($"Retraction of session {outcome.SessionKey} from {key}, a window that holds nothing.");
+                }
+
+                state = new WindowState(outcome.HoldoutShare);
+                _windows.Add(key, state);
+            }
+            else if (state.HoldoutShare != outcome.HoldoutShare)
+            {
+                // One experiment id and salt means one configured split; anything else would make the SRM check lie.
+                throw new ArgumentException(
+                    $"Session {outcome.SessionKey} carries holdout share {outcome.HoldoutShare} but {key.ExperimentId} runs at {state.HoldoutShare}.",
+                    nameof(outcome));
+            }
+
+            var sums = outcome.Cohort == Cohort.Holdout ? state.Holdout : state.Treatment;
+            sums = retract ? sums - contribution : sums + contribution;
+            if (sums.IsInconsistent)
+            {
+                throw new InvalidOperationException($"Retraction of session {outcome.SessionKey} from {key} takes its sums below zero.");
+            }
+
+            if (outcome.Cohort == Cohort.Holdout)
+            {
+                state.Holdout = sums;
+            }
+            else
+            {
+                state.Treatment = sums;
+            }
+
+            // Revisions only ever move an exposure earlier (late views join, none leave), so the minimum over
+            // everything added equals the minimum over the final outcomes.
+            if (!retract && (state.FirstExposure is null || outcome.ExposedAt < state.FirstExposure))
+            {
+                state.FirstExposure = outcome.ExposedAt;
+            }
+
+            touched.Add(key);
+        }
+    }
+
+    private sealed class WindowState(double holdoutShare)
+    {
+        public double HoldoutShare { get; } = holdoutShare;
+        public CohortSums Treatment { get; set; }
+        public CohortSums Holdout { get; set; }
+        public DateTimeOffset? FirstExposure { get; set; }
+    }
+
+    private sealed class KeyComparer : IComparer<AggregateKey>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public int Compare(AggregateKey x, AggregateKey y)
+        {
+            var c = string.CompareOrdinal(x.ExperimentId, y.ExperimentId);
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(x.Salt, y.Salt);
+            }
+
+            if (c == 0)
+            {
+                c = x.Window.CompareTo(y.Window);
+            }
+
+            return c != 0 ? c : x.WindowStart.CompareTo(y.WindowStart);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using CartCrossSell.Experiments.Statistics;
+
+namespace CartCrossSell.Experiments;
+
+/// <summary>
+/// Pure functions from exact cohort sums to the published metrics (formulas in docs/experiments.md). Doubles appear
+/// only here, at the end, so that every input stays exactly revisable.
+/// </summary>
+public static class AovStatistics
+{
+    public static CohortStats Describe(CohortSums sums)
+    {
+        var n = sums.ExposedSessions;
+        return new CohortStats(
+            sums,
+            ConversionRate: n > 0 ? (double)sums.ConvertedSessions / n : null,
+            AovPerOrder: sums.Orders > 0 ? sums.Revenue / sums.Orders : null,
+            RevenuePerSession: n > 0 ? sums.Revenue / n : null,
+            RevenuePerSessionStdDev: n >= 2 ? Math.Sqrt(SampleVariance(n, sums.Revenue, sums.RevenueSquares)) : null,
+            CrossSellAttachRate: n > 0 ? (double)sums.CrossSellSessions / n : null,
+            CrossSellRevenuePerSession: n > 0 ? sums.CrossSellRevenue / n : null);
+    }
+
+    /// <summary>
+    /// Welch's unequal-variance t procedure on revenue per session, treatment minus holdout, with the
+    /// Welch–Satterthwaite degrees of freedom; the lift interval is the delta-method interval of the ratio of means.
+    /// </summary>
+    public static AovComparison Compare(CohortSums treatment, CohortSums holdout, double confidenceLevel)
+    {
+        ValidateConfidence(confidenceLevel);
+        var nt = treatment.ExposedSessions;
+        var nh = holdout.ExposedSessions;
+        if (nt < 1 || nh < 1)
+        {
+            return Undefined(confidenceLevel, null);
+        }
+
+        var meanT = treatment.Revenue / nt;
+        var meanH = holdout.Revenue / nh;
+        var diff = (double)(meanT - meanH);
+        if (nt < 2 || nh < 2)
+        {
+            return Undefined(confidenceLevel, diff);
+        }
+
+        var a = SampleVariance(nt, treatment.Revenue, treatment.RevenueSquares) / nt;
+        var b = SampleVariance(nh, holdout.Revenue, holdout.RevenueSquares) / nh;
+        var variance = a + b;
+        if (!(variance > 0))
+        {
+            // Both cohorts constant: no spread, no test. The difference itself is still exact.
+            return Undefined(confidenceLevel, diff);
+        }
+
+        var se = Math.Sqrt(variance);
+        var df = variance * variance / (a * a / (nt - 1) + b * b / (nh - 1));
+        var tStatistic = diff / se;
+        var pValue = StudentT.TwoSidedPValue(tStatistic, df);
+        var q = StudentT.Quantile(1 - (1 - confidenceLevel) / 2, df);
+        var ci = new ConfidenceInterval(diff - q * se, diff + q * se);
+
+        double? lift = null;
+        ConfidenceInterval? liftCi = null;
+        if (meanH > 0)
+        {
+            var mh = (double)meanH;
+            var mt = (double)meanT;
+            lift = diff / mh * 100;
+            // Delta method for mt/mh: Var ≈ a/mh² + mt²·b/mh⁴ (the two cohorts are independent).
+            var seRatio = Math.Sqrt(a / (mh * mh) + mt * mt * b / (mh * mh * mh * mh));
+            var ratio = mt / mh;
+            liftCi = new ConfidenceInterval((ratio - 1 - q * seRatio) * 100, (ratio - 1 + q * seRatio) * 100);
+        }
+
+        return new AovComparison(confidenceLevel, diff, ci, lift, liftCi, se, df, tStatistic, pValue, pValue < 1 - confidenceLevel);
+    }
+
+    /// <summary>Pearson chi-square goodness of fit, 1 df, of the holdout/treatment session counts against the configured share.</summary>
+    public static SampleRatioCheck CheckSampleRatio(long treatmentSessions, long holdoutSessions, double expectedHoldoutShare, double threshold)
+    {
+        if (!(expectedHoldoutShare > 0 && expectedHoldoutShare < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(expectedHoldoutShare), expectedHoldoutShare, "The holdout share must lie strictly between 0 and 1.");
+        }
+
+        var total = treatmentSessions + holdoutSessions;
+        if (total == 0)
+        {
+            return new SampleRatioCheck(0, 0, expectedHoldoutShare, null, 0, 1, threshold, false);
+        }
+
+        var expectedHoldout = total * expectedHoldoutShare;
+        var expectedTreatment = total * (1 - expectedHoldoutShare);
+        var dh = holdoutSessions - expectedHoldout;
+        var dt = treatmentSessions - expectedTreatment;
+        var chiSquare = dh * dh / expectedHoldout + dt * dt / expectedTreatment;
+        var pValue = ChiSquare.UpperTail(chiSquare, 1);
+        return new SampleRatioCheck(
+            treatmentSessions,
+            holdoutSessions,
+            expectedHoldoutShare,
+            (double)holdoutSessions / total,
+            chiSquare,
+            pValue,
+            threshold,
+            pValue < threshold);
+    }
+
+    /// <summary>Acceptors versus non-acceptors within treatment: the figure a holdout exists to replace.</summary>
+    public static NaiveAcceptanceComparison Naive(CohortSums treatment)
+    {
+        var accepted = treatment.CrossSellSessions;
+        var notAccepted = treatment.NotAcceptedSessions;
+        decimal? acceptedRps = accepted > 0 ? treatment.AcceptedRevenue / accepted : null;
+        decimal? notAcceptedRps = notAccepted > 0 ? treatment.NotAcceptedRevenue / notAccepted : null;
+        decimal? acceptedAov = treatment.CrossSellOrders > 0 ? treatment.AcceptedRevenue / treatment.CrossSellOrders : null;
+        decimal? notAcceptedAov = treatment.NotAcceptedOrders > 0 ? treatment.NotAcceptedRevenue / treatment.NotAcceptedOrders : null;
+        return new NaiveAcceptanceComparison(
+            accepted,
+            notAccepted,
+            acceptedRps,
+            notAcceptedRps,
+            acceptedRps - notAcceptedRps,
+            acceptedAov,
+            notAcceptedAov,
+            acceptedAov - notAcceptedAov);
+    }
+
+    /// <summary>
+    /// Unbiased sample variance from n, Σx and Σx². The centring is done in decimal (28 digits), where the usual
+    /// cancellation of Σx² - (Σx)²/n cannot hurt; Σx·(Σx/n) ≤ Σx² bounds the product, so it cannot overflow.
+    /// </summary>
+    public static double SampleVariance(long n, decimal sum, decimal sumOfSquares)
+    {
+        if (n < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, "A sample variance needs at least two observations.");
+        }
+
+        var centred = sumOfSquares - sum * (sum / n);
+        return centred <= 0 ? 0 : (double)centred / (n - 1);
+    }
+
+    private static AovComparison Undefined(double confidenceLevel, double? diff) =>
+        new(confidenceLevel, diff, null, null, null, null, null, null, null, false);
+
+    internal static void ValidateConfidence(double confidenceLevel)
+    {
+        if (!(confidenceLevel > 0 && confidenceLevel < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(confidenceLevel), confidenceLevel, "The confidence level must lie strictly between 0 and 1.");
+        }
+    }
+}
