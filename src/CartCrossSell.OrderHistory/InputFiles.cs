@@ -1,0 +1,30 @@
+using System.Text;
+
+namespace CartCrossSell.OrderHistory;
+
+internal static class InputFiles
+{
+    /// <summary>Opens a UTF-8 text file (a byte order mark is skipped), or throws naming the missing path.</summary>
+    public static StreamReader Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Input file '{path}' does not exist.", path);
+        return new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+    }
+}
+
+internal static class JsonLines
+{
+    /// <summary>The non-blank lines of a JSON Lines file with their 1-based line numbers.</summary>
+    public static IEnumerable<(int Line, string Text)> Lines(string path)
+    {
+        using var reader = InputFiles.Open(path);
+        var line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            yield return (line, text);
+        }
+    }
+}
