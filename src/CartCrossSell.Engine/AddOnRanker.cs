@@ -17,64 +17,331 @@ public sealed record AddOnList(IReadOnlyList<AddOn> AddOns, string Strategy)
 }
 
 /// <summary>
-/// Ranks add-ons for a whole basket. Pure: no I/O, time arrives as a parameter.
+/// Ranks add-ons for a whole basket. Pure: no I/O, time arrives as a parameter. Safe for concurrent calls when the
+/// catalog and the evidence are.
+/// <para>
+/// A candidate's relevance is the sum over every cart item a of recency(a) * similarity(a, candidate) (rule 2);
+/// candidates already in the cart, substitutes of cart items, items priced at or above the price cap, items out of
+/// stock and items without a one-click variant are dropped (rules 3 to 5); the final score is
+/// relevance * price-band preference * (1 + MarginWeight * margin rate); at most MaxAddOns are returned and none
+/// below RelativeScoreFloor of the best (rule 6). When item evidence yields nothing, complementary leaf categories
+/// learned from the same orders supply their popular items (rule 7). Every add-on says why (rule 8).
+/// </para>
 /// </summary>
 public sealed class AddOnRanker
 {
     public const string BasketAware = "basket-aware";
+    public const string LastItem = "last-item";
+    public const string CategoryFallback = "category-fallback";
 
     private readonly RecommendationOptions _options;
+    private readonly DecayClock _clock;
 
-    public AddOnRanker(RecommendationOptions? options = null)
+    public AddOnRanker(RecommendationOptions? options = null) : this(options, null)
+    {
+    }
+
+    /// <param name="clock">The learner's decay clock (for shrinkage counts); default: the default LearningOptions.</param>
+    public AddOnRanker(RecommendationOptions? options, DecayClock? clock)
     {
         _options = options ?? new RecommendationOptions();
         _options.Validate();
+        var learning = new LearningOptions();
+        _clock = clock ?? new DecayClock(learning.HalfLife, learning.Landmark);
     }
 
     public RecommendationOptions Options => _options;
 
+    /// <summary>The cart-page add-ons for the whole basket.</summary>
     public AddOnList Rank(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now)
     {
         if (basket.IsEmpty) return AddOnList.Empty(BasketAware);
+        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: true);
+        var found = context.RankItems(context.CartItems(_options.RecencyDecay));
+        if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware);
+        var fallback = context.RankCategories();
+        return fallback.Count > 0 ? new AddOnList(fallback, CategoryFallback) : AddOnList.Empty(BasketAware);
+    }
 
-        var scores = new Dictionary<string, (double Score, List<string> Because)>(StringComparer.Ordinal);
-        foreach (var line in basket.Lines)
+    /// <summary>
+    /// The product-page baseline, kept only to measure against: "frequently bought with the last item added", with
+    /// the same similarity, dropping only what is already in the cart. No substitute, price, variant or margin rules,
+    /// no thresholds.
+    /// </summary>
+    public AddOnList RankLastItem(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now)
+    {
+        if (basket.IsEmpty) return AddOnList.Empty(LastItem);
+        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
+        return new AddOnList(context.RankItems(context.CartItems(0)), LastItem);
+    }
+
+    private readonly record struct CartItem(string Sku, double Recency, string Title);
+
+    private struct Candidate
+    {
+        public int Handle;
+        public double Weight;
+        public double Score;
+        public double Support;
+        public int Matches;
+        public int Best;
+        public double BestContribution;
+        public int Second;
+        public double SecondContribution;
+
+        public void Add(int cartIndex, double contribution)
         {
-            var row = evidence.Find(RowKeys.Item(line.Sku));
-            if (row is null || row.Weight <= 0) continue;
-            var title = catalog.Find(line.Sku)?.Title ?? line.Sku;
-            foreach (var n in row.Neighbors)
+            Matches++;
+            Score += contribution;
+            if (contribution > BestContribution)
             {
-                if (!RowKeys.IsItem(n.Key)) continue;
-                var other = evidence.Find(n.Key);
-                if (other is null || other.Weight <= 0) continue;
-                var cosine = n.PairWeight / Math.Sqrt(row.Weight * other.Weight);
-                var sku = RowKeys.SkuOf(n.Key);
-                if (!scores.TryGetValue(sku, out var s)) s = (0, []);
-                s.Because.Add(title);
-                scores[sku] = (s.Score + cosine, s.Because);
+                Second = Best;
+                SecondContribution = BestContribution;
+                Best = cartIndex;
+                BestContribution = contribution;
+            }
+            else if (contribution > SecondContribution)
+            {
+                Second = cartIndex;
+                SecondContribution = contribution;
             }
         }
+    }
 
-        var maxPrice = basket.Value * (decimal)_options.MaxPriceShare;
-        var ranked = new List<AddOn>();
-        foreach (var (sku, (score, because)) in scores.OrderByDescending(s => s.Value.Score).ThenBy(s => s.Key, StringComparer.Ordinal))
+    private sealed class RankContext(
+        AddOnRanker ranker, Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, bool cartRules)
+    {
+        private readonly RecommendationOptions _o = ranker._options;
+        private readonly RowReader _reader = RowReader.For(evidence);
+        private readonly double _nowWeight = ranker._clock.WeightAt(now);
+        private readonly double _baskets = evidence.Baskets;
+        private HashSet<string>? _cartLeaves;
+        private IReadOnlyList<CartAttribute>? _cartAttributes;
+
+        /// <summary>Distinct cart skus, most recent first, with their recency weights (decay^position from the end).</summary>
+        public List<CartItem> CartItems(double decay)
         {
-            if (basket.Contains(sku)) continue;
-            var item = catalog.Find(sku);
-            if (item is null || !item.InStock || item.Price >= maxPrice) continue;
-            var variant = item.Variants.FirstOrDefault(v => v.InStock);
-            if (item.Variants.Count > 0 && variant is null) continue;
-            ranked.Add(new AddOn(
-                sku,
-                variant?.VariantId ?? sku,
-                item.Title,
-                item.Price,
-                score,
-                $"often bought with {string.Join(" and ", because.Take(2))}",
-                item.Variants.Count <= 1 ? "only variant" : "first variant in stock"));
-            if (ranked.Count == _options.MaxAddOns) break;
+            var items = new List<CartItem>(basket.Lines.Count);
+            var weight = 1.0;
+            for (var i = basket.Lines.Count - 1; i >= 0 && weight > 0; i--)
+            {
+                var sku = basket.Lines[i].Sku;
+                if (items.Exists(c => c.Sku == sku)) continue;
+                items.Add(new CartItem(sku, weight, TitleOf(sku)));
+                weight *= decay;
+            }
+            return items;
         }
-        return new AddOnList(ranked, BasketAware);
+
+        public List<AddOn> RankItems(List<CartItem> cart)
+        {
+            var slots = new Dictionary<int, int>();
+            var candidates = new List<Candidate>();
+            for (var ci = 0; ci < cart.Count; ci++)
+            {
+                if (!_reader.TryRow(RowKeys.Item(cart[ci].Sku), out var rowHandle, out var wa)) continue;
+                var count = _reader.LoadNeighbors(rowHandle, wa);
+                var handles = _reader.Handles;
+                var pairs = _reader.Pairs;
+                for (var i = 0; i < count; i++)
+                {
+                    var h = handles[i];
+                    if (!slots.TryGetValue(h, out var slot))
+                    {
+                        if (!RowKeys.IsItem(_reader.Key(h))) { slots[h] = -1; continue; }
+                        slot = candidates.Count;
+                        slots[h] = slot;
+                        candidates.Add(new Candidate { Handle = h, Weight = _reader.Weight(h), Best = -1, Second = -1 });
+                    }
+                    if (slot < 0) continue;
+                    var pairCount = pairs[i] / _nowWeight;
+                    ref var c = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates)[slot];
+                    var sim = Similarity.Score(_o.Similarity, pairs[i], wa, c.Weight, _baskets, pairCount, _o.Shrinkage);
+                    if (sim <= 0) continue;
+                    c.Add(ci, cart[ci].Recency * sim);
+                    if (pairCount > c.Support) c.Support = pairCount;
+                }
+            }
+            return Select(candidates, c => RowKeys.SkuOf(_reader.Key(c.Handle)), c => ItemReason(cart, c));
+        }
+
+        /// <summary>Rule 7: popular items of the leaf categories most complementary to the cart's categories.</summary>
+        public List<AddOn> RankCategories()
+        {
+            var cartCategories = new List<CartItem>();
+            foreach (var item in CartItems(_o.RecencyDecay))
+            {
+                var leaf = catalog.Find(item.Sku)?.LeafCategory;
+                if (string.IsNullOrEmpty(leaf) || cartCategories.Exists(c => c.Sku == leaf)) continue;
+                cartCategories.Add(new CartItem(leaf, item.Recency, leaf));
+            }
+            // Complementary categories, scored like items, never a cart category unless it is multi-buy.
+            var categoryScores = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+            for (var ci = 0; ci < cartCategories.Count; ci++)
+            {
+                if (!_reader.TryRow(RowKeys.Category(cartCategories[ci].Sku), out var rowHandle, out var wx)) continue;
+                var count = _reader.LoadNeighbors(rowHandle, wx);
+                for (var i = 0; i < count; i++)
+                {
+                    var key = _reader.Key(_reader.Handles[i]);
+                    if (!RowKeys.IsCategory(key)) continue;
+                    var leaf = RowKeys.CategoryOf(key);
+                    if (IsSubstituteCategory(leaf)) continue;
+                    var wy = _reader.Weight(_reader.Handles[i]);
+                    var pairCount = _reader.Pairs[i] / _nowWeight;
+                    var sim = Similarity.Score(_o.Similarity, _reader.Pairs[i], wx, wy, _baskets, pairCount, _o.Shrinkage);
+                    if (sim <= 0) continue;
+                    if (!categoryScores.TryGetValue(leaf, out var c)) c = new Candidate { Weight = wy, Best = -1, Second = -1 };
+                    c.Add(ci, cartCategories[ci].Recency * sim);
+                    if (pairCount > c.Support) c.Support = pairCount;
+                    categoryScores[leaf] = c;
+                }
+            }
+            var chosen = categoryScores
+                .Where(kv => kv.Value.Support >= _o.MinSupport)
+                .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                .Take(_o.FallbackCategories);
+
+            var candidates = new List<Candidate>();
+            var skus = new List<string>();
+            var reasons = new List<string>();
+            foreach (var (leaf, category) in chosen)
+            {
+                var reason = $"popular in {leaf}, a category often bought with {cartCategories[category.Best].Sku}";
+                foreach (var item in catalog.InCategory(leaf))
+                {
+                    if (!evidence.TryGetWeight(RowKeys.Item(item.Sku), out var w) || w <= 0) continue;
+                    var popularity = Math.Min(1, w / category.Weight);
+                    candidates.Add(new Candidate
+                    {
+                        Handle = skus.Count, Weight = w, Score = category.Score * popularity, Support = category.Support,
+                        Matches = category.Matches, Best = -1, Second = -1,
+                    });
+                    skus.Add(item.Sku);
+                    reasons.Add(reason);
+                }
+            }
+            return Select(candidates, c => skus[c.Handle], c => reasons[c.Handle]);
+        }
+
+        /// <summary>
+        /// Walks the candidates from the most relevant down, applies the cart rules, and stops as soon as no remaining
+        /// candidate can reach the list (relevance times the largest possible boost is below what it must beat).
+        /// </summary>
+        private List<AddOn> Select(List<Candidate> candidates, Func<Candidate, string> skuOf, Func<Candidate, string> reasonOf)
+        {
+            var accepted = new List<AddOn>(_o.MaxAddOns + 1);
+            if (candidates.Count == 0) return accepted;
+            var order = new PriorityQueue<int, (double Score, string Sku)>(
+                candidates.Count, Comparer<(double Score, string Sku)>.Create(static (a, b) =>
+                {
+                    var c = b.Score.CompareTo(a.Score);
+                    return c != 0 ? c : string.CompareOrdinal(a.Sku, b.Sku);
+                }));
+            for (var i = 0; i < candidates.Count; i++)
+                if (candidates[i].Score > 0) order.Enqueue(i, (candidates[i].Score, skuOf(candidates[i])));
+
+            var maxBoost = cartRules ? 1 + _o.MarginWeight : 1;
+            var best = 0.0;
+            while (order.TryDequeue(out var index, out var key))
+            {
+                var mustBeat = cartRules ? _o.RelativeScoreFloor * best : 0;
+                if (accepted.Count == _o.MaxAddOns) mustBeat = Math.Max(mustBeat, accepted[^1].Score);
+                if (key.Score * maxBoost < mustBeat || (mustBeat > 0 && key.Score * maxBoost == mustBeat)) break;
+                var candidate = candidates[index];
+                var addOn = Qualify(key.Sku, candidate, reasonOf);
+                if (addOn is null) continue;
+                if (accepted.Count == _o.MaxAddOns && addOn.Score <= accepted[^1].Score) continue;
+                var at = accepted.FindIndex(a => a.Score < addOn.Score);
+                accepted.Insert(at < 0 ? accepted.Count : at, addOn);
+                if (accepted.Count > _o.MaxAddOns) accepted.RemoveAt(accepted.Count - 1);
+                best = accepted[0].Score;
+            }
+            if (cartRules) accepted.RemoveAll(a => a.Score < _o.RelativeScoreFloor * best);
+            return accepted;
+        }
+
+        /// <summary>The cart rules (3, 4, 5) for one candidate: null when it must not be shown.</summary>
+        private AddOn? Qualify(string sku, Candidate candidate, Func<Candidate, string> reasonOf)
+        {
+            if (basket.Contains(sku)) return null;
+            if (cartRules && candidate.Support < _o.MinSupport) return null;
+            var item = catalog.Find(sku);
+            if (item is null)
+            {
+                if (!_o.AllowUnknownItems) return null;
+                return new AddOn(sku, sku, sku, 0m, candidate.Score, reasonOf(candidate), "not in the catalog: variant not checked");
+            }
+            if (!item.InStock) return null;
+            if (!cartRules)
+            {
+                var first = item.Variants.FirstOrDefault(v => v.InStock);
+                if (item.Variants.Count > 0 && first is null) return null;
+                return new AddOn(sku, first?.VariantId ?? sku, item.Title, item.Price, candidate.Score, reasonOf(candidate),
+                    first is null ? "single product without variants" : "first variant in stock (product-page baseline)");
+            }
+            if (_o.ExcludeSubstitutes && IsSubstituteCategory(item.LeafCategory)) return null;
+
+            var factor = 1.0;
+            var value = basket.Value;
+            if (value > 0 && item.Price > 0)
+            {
+                var share = (double)(item.Price / value);
+                if (share >= _o.MaxPriceShare) return null;
+                factor *= PriceBandPreference(share, _o);
+            }
+
+            var choice = VariantSelector.Choose(item, _cartAttributes ??= VariantSelector.CartAttributes(basket, catalog), _o);
+            var variantId = choice.VariantId;
+            var variantReason = choice.Reason;
+            if (!choice.Decided)
+            {
+                if (_o.UndecidedVariants == UndecidedVariantPolicy.Exclude) return null;
+                var fallback = item.Variants.FirstOrDefault(v => v.InStock);
+                if (item.Variants.Count > 0 && fallback is null) return null;
+                variantId = fallback?.VariantId ?? sku;
+                variantReason = $"{choice.Reason}: first variant in stock, score penalised";
+                factor *= _o.UndecidedVariantPenalty;
+            }
+
+            factor *= 1 + _o.MarginWeight * Math.Clamp(item.MarginRate ?? 0, 0, 1);
+            return new AddOn(sku, variantId!, item.Title, item.Price, candidate.Score * factor, reasonOf(candidate), variantReason);
+        }
+
+        private bool IsSubstituteCategory(string leaf)
+        {
+            if (string.IsNullOrEmpty(leaf) || _o.MultiBuyCategories.Contains(leaf)) return false;
+            _cartLeaves ??= basket.Lines
+                .Select(l => catalog.Find(l.Sku)?.LeafCategory)
+                .Where(c => !string.IsNullOrEmpty(c))
+                .ToHashSet(StringComparer.Ordinal)!;
+            return _cartLeaves.Contains(leaf);
+        }
+
+        private string TitleOf(string sku) => catalog.Find(sku)?.Title ?? sku;
+
+        private static string ItemReason(List<CartItem> cart, Candidate c)
+        {
+            if (c.Best < 0) return "often bought with items in your cart";
+            var first = cart[c.Best].Title.ToLowerInvariant();
+            if (c.Second < 0) return $"often bought with {first}";
+            var second = cart[c.Second].Title.ToLowerInvariant();
+            var more = c.Matches - 2;
+            return more > 0
+                ? $"often bought with {first}, {second} and {more} more in your cart"
+                : $"often bought with {first} and {second}";
+        }
+    }
+
+    /// <summary>
+    /// 1 inside [PriceBandLow, PriceBandHigh] of the cart value; outside, halves for every PriceBandHalfDistance of
+    /// distance from the band.
+    /// </summary>
+    public static double PriceBandPreference(double share, RecommendationOptions options)
+    {
+        var distance = share < options.PriceBandLow ? options.PriceBandLow - share
+            : share > options.PriceBandHigh ? share - options.PriceBandHigh
+            : 0;
+        return distance <= 0 ? 1 : Math.Pow(0.5, distance / options.PriceBandHalfDistance);
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace CartCrossSell.Engine;
 
 /// <summary>Options of the co-occurrence learner.</summary>
@@ -15,31 +17,61 @@ public sealed record LearningOptions
 /// <summary>
 /// Learns what is bought together from completed orders, in memory: item and category rows with decayed weights.
 /// The streaming learner keeps the same rows partitioned across instances; this one serves evaluation, batch
-/// recommendation and tests. Not thread-safe for writes.
+/// recommendation and tests. It learns exactly what <see cref="BasketSplitter"/> plus one
+/// <see cref="EvidenceAccumulator"/> per row learn (same weights, same pruning), only faster: rows are numbered and
+/// an order updates them without building contributions. Not thread-safe for writes; use <see cref="Compact"/> for
+/// a store that serves concurrent reads.
 /// </summary>
 public sealed class BasketLearner : IBasketEvidence
 {
-    private readonly Dictionary<string, EvidenceAccumulator> _rows = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, EvidenceRow> _snapshot = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _bySku = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _byCategory = new(StringComparer.Ordinal);
+    private readonly List<string> _keys = [];
+    private readonly List<RowState?> _rows = [];
+    private readonly List<int> _ids = [];
+    private readonly List<int> _categoryIds = [];
 
     public BasketLearner(LearningOptions? options = null)
     {
         Options = options ?? new LearningOptions();
+        if (Options.MaxNeighbors <= 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxNeighbors must be positive");
         Clock = new DecayClock(Options.HalfLife, Options.Landmark);
     }
 
     public LearningOptions Options { get; }
     public DecayClock Clock { get; }
     public double Baskets { get; private set; }
-    public int RowCount => _rows.Count;
+    public int RowCount { get; private set; }
 
+    /// <summary>Learns one completed order: its distinct skus (and their leaf categories, when known) at time <paramref name="at"/>.</summary>
     public void AddOrder(IReadOnlyCollection<string> skus, DateTimeOffset at, Func<string, string?>? leafCategoryOf = null)
     {
-        foreach (var c in BasketSplitter.Split(skus, leafCategoryOf ?? (_ => null), Clock.WeightAt(at)))
-            Apply(c);
+        _ids.Clear();
+        foreach (var sku in skus)
+        {
+            if (string.IsNullOrEmpty(sku)) continue;
+            var id = ItemId(sku);
+            if (!_ids.Contains(id)) _ids.Add(id);
+        }
+        if (_ids.Count == 0) return;
+        var weight = Clock.WeightAt(at);
+        Baskets += weight;
+        Learn(_ids, weight);
+
+        if (leafCategoryOf is null) return;
+        _categoryIds.Clear();
+        foreach (var id in _ids)
+        {
+            var category = leafCategoryOf(RowKeys.SkuOf(_keys[id]));
+            if (string.IsNullOrEmpty(category)) continue;
+            var cid = CategoryId(category);
+            if (!_categoryIds.Contains(cid)) _categoryIds.Add(cid);
+        }
+        Learn(_categoryIds, weight);
     }
 
+    /// <summary>Applies one contribution as produced by <see cref="BasketSplitter"/> (the streaming path).</summary>
     public void Apply(RowContribution contribution)
     {
         if (contribution.RowKey == RowKeys.Baskets)
@@ -47,18 +79,144 @@ public sealed class BasketLearner : IBasketEvidence
             Baskets += contribution.Weight;
             return;
         }
-        if (!_rows.TryGetValue(contribution.RowKey, out var acc))
-            _rows[contribution.RowKey] = acc = new EvidenceAccumulator(contribution.RowKey, Options.MaxNeighbors);
-        acc.Apply(contribution.Weight, contribution.Pairs);
-        _dirty.Add(contribution.RowKey);
+        var row = Row(KeyId(contribution.RowKey));
+        row.Weight += contribution.Weight;
+        foreach (var pair in contribution.Pairs)
+        {
+            ref var w = ref CollectionsMarshal.GetValueRefOrAddDefault(row.Pairs, KeyId(pair.Key), out _);
+            w += pair.PairWeight;
+        }
+        Touch(row);
     }
 
     public EvidenceRow? Find(string rowKey)
     {
-        if (_dirty.Remove(rowKey) && _rows.TryGetValue(rowKey, out var acc))
-            _snapshot[rowKey] = acc.ToRow();
-        return _snapshot.GetValueOrDefault(rowKey);
+        if (!_byKey.TryGetValue(rowKey, out var id) || _rows[id] is not { } row) return null;
+        return row.Snapshot ??= ToRow(id, row);
     }
 
-    public IEnumerable<string> RowKeysLearned => _rows.Keys;
+    public bool TryGetWeight(string rowKey, out double weight)
+    {
+        if (_byKey.TryGetValue(rowKey, out var id) && _rows[id] is { } row)
+        {
+            weight = row.Weight;
+            return true;
+        }
+        weight = 0;
+        return false;
+    }
+
+    public IEnumerable<string> RowKeysLearned
+    {
+        get
+        {
+            for (var i = 0; i < _keys.Count; i++)
+                if (_rows[i] is not null) yield return _keys[i];
+        }
+    }
+
+    /// <summary>Every learned item with its decayed basket weight.</summary>
+    public IEnumerable<(string Sku, double Weight)> Items()
+    {
+        foreach (var (sku, id) in _bySku)
+            if (_rows[id] is { } row) yield return (sku, row.Weight);
+    }
+
+    /// <summary>A compact, read-only copy of everything learned, for serving concurrent reads.</summary>
+    public CompactEvidence Compact()
+    {
+        var builder = new CompactEvidence.Builder(_keys.Count, RowCount * Math.Min(Options.MaxNeighbors, 32));
+        for (var id = 0; id < _keys.Count; id++)
+        {
+            if (_rows[id] is not { } row) continue;
+            var r = row.Snapshot ??= ToRow(id, row);
+            builder.Add(r.Key, r.Weight, (Neighbor[])r.Neighbors);
+        }
+        return builder.SetBaskets(Baskets).Build();
+    }
+
+    private void Learn(List<int> ids, double weight)
+    {
+        var span = CollectionsMarshal.AsSpan(ids);
+        foreach (var id in span)
+        {
+            var row = Row(id);
+            row.Weight += weight;
+            var pairs = row.Pairs;
+            foreach (var other in span)
+            {
+                if (other == id) continue;
+                ref var w = ref CollectionsMarshal.GetValueRefOrAddDefault(pairs, other, out _);
+                w += weight;
+            }
+            Touch(row);
+        }
+    }
+
+    private void Touch(RowState row)
+    {
+        row.Snapshot = null;
+        if (row.Pairs.Count >= 2 * Options.MaxNeighbors) Prune(row);
+    }
+
+    /// <summary>Keeps the strongest <see cref="LearningOptions.MaxNeighbors"/> pairs, ties by key (as EvidenceAccumulator).</summary>
+    private void Prune(RowState row)
+    {
+        var entries = row.Pairs.ToArray();
+        Array.Sort(entries, Stronger);
+        row.Pairs.Clear();
+        for (var i = 0; i < Options.MaxNeighbors; i++) row.Pairs[entries[i].Key] = entries[i].Value;
+    }
+
+    private int Stronger(KeyValuePair<int, double> a, KeyValuePair<int, double> b)
+    {
+        var c = b.Value.CompareTo(a.Value);
+        return c != 0 ? c : string.CompareOrdinal(_keys[a.Key], _keys[b.Key]);
+    }
+
+    private EvidenceRow ToRow(int id, RowState row)
+    {
+        var entries = row.Pairs.ToArray();
+        Array.Sort(entries, Stronger);
+        var n = Math.Min(entries.Length, Options.MaxNeighbors);
+        var neighbors = new Neighbor[n];
+        for (var i = 0; i < n; i++) neighbors[i] = new Neighbor(_keys[entries[i].Key], entries[i].Value);
+        return new EvidenceRow(_keys[id], row.Weight, neighbors);
+    }
+
+    private RowState Row(int id)
+    {
+        if (_rows[id] is { } row) return row;
+        RowCount++;
+        return (_rows[id] = new RowState())!;
+    }
+
+    private int ItemId(string sku)
+    {
+        return _bySku.TryGetValue(sku, out var id) ? id : KeyId(RowKeys.Item(sku));
+    }
+
+    private int CategoryId(string leaf)
+    {
+        return _byCategory.TryGetValue(leaf, out var id) ? id : KeyId(RowKeys.Category(leaf));
+    }
+
+    private int KeyId(string key)
+    {
+        if (_byKey.TryGetValue(key, out var id)) return id;
+        id = _keys.Count;
+        _byKey[key] = id;
+        _keys.Add(key);
+        _rows.Add(null);
+        if (RowKeys.IsItem(key)) _bySku.TryAdd(RowKeys.SkuOf(key), id);
+        else if (RowKeys.IsCategory(key)) _byCategory.TryAdd(RowKeys.CategoryOf(key), id);
+        return id;
+    }
+
+    private sealed class RowState
+    {
+        public double Weight;
+        public readonly Dictionary<int, double> Pairs = [];
+        public EvidenceRow? Snapshot;
+    }
 }

@@ -32,4 +32,15 @@ public interface IBasketEvidence
 
     /// <summary>The decayed number of baskets learned from, on the same scale as row weights.</summary>
     double Baskets { get; }
+
+    /// <summary>
+    /// The weight of a row without its neighbours. The ranker needs only the weight of most candidate rows, so stores
+    /// that can answer this without materialising the row should override it.
+    /// </summary>
+    bool TryGetWeight(string rowKey, out double weight)
+    {
+        var row = Find(rowKey);
+        weight = row?.Weight ?? 0;
+        return row is not null;
+    }
 }

@@ -37,6 +37,9 @@ public sealed class EvidenceAccumulator
         return acc;
     }
 
+    /// <summary>Every neighbour currently held, pruned or not yet pruned: the full state, for a changelog.</summary>
+    public IEnumerable<Neighbor> AllPairs => _pairs.Select(p => new Neighbor(p.Key, p.Value));
+
     /// <summary>The row with its strongest neighbours first, at most <see cref="MaxNeighbors"/> of them.</summary>
     public EvidenceRow ToRow()
     {

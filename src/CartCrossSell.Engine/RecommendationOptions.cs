@@ -1,10 +1,60 @@
 namespace CartCrossSell.Engine;
 
-/// <summary>Every rule of the ranking, with its default. Documented in the README ("Recommendation rules").</summary>
+/// <summary>What to do with an item whose one-click variant cannot be decided (rule 4).</summary>
+public enum UndecidedVariantPolicy
+{
+    /// <summary>Drop the item (default): the cart page never shows an add-on that needs a size or fit decision.</summary>
+    Exclude,
+    /// <summary>Keep the item but multiply its score by <see cref="RecommendationOptions.UndecidedVariantPenalty"/>.</summary>
+    Penalize,
+}
+
+/// <summary>
+/// Every rule of the ranking, with its default. Documented in docs/engine.md ("Rules and options").
+/// </summary>
 public sealed record RecommendationOptions
 {
-    /// <summary>Show at most this many add-ons. Default 3.</summary>
-    public int MaxAddOns { get; init; } = 3;
+    // ---- rule 1: similarity -------------------------------------------------------------------------------------
+
+    /// <summary>The similarity between a cart item and a candidate. Default cosine (chosen by the offline evaluation).</summary>
+    public SimilarityMeasure Similarity { get; init; } = SimilarityMeasure.Cosine;
+
+    /// <summary>Shrinkage lambda: a pair seen in n (decayed) baskets counts n / (n + lambda). Default 1.</summary>
+    public double Shrinkage { get; init; } = 1.0;
+
+    // ---- rule 2: whole basket ------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Weight of a cart item by how recently it was added: the last item weighs 1, the one before it this factor,
+    /// the one before that its square, and so on. 1 is a uniform sum over the basket; 0 is the last item only.
+    /// Default 0.5.
+    /// </summary>
+    public double RecencyDecay { get; init; } = 0.5;
+
+    // ---- rule 3: never what the basket already covers -------------------------------------------------------------
+
+    /// <summary>Drop items in the same leaf category as a cart item (substitutes). Default true.</summary>
+    public bool ExcludeSubstitutes { get; init; } = true;
+
+    /// <summary>Leaf categories where a second item of the same category is a complement, not a substitute.</summary>
+    public IReadOnlySet<string> MultiBuyCategories { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    // ---- rule 4: friction-free addition --------------------------------------------------------------------------
+
+    /// <summary>Items that need a fit decision, and items whose variant cannot be inferred. Default exclude.</summary>
+    public UndecidedVariantPolicy UndecidedVariants { get; init; } = UndecidedVariantPolicy.Exclude;
+
+    /// <summary>Score multiplier for undecided items under <see cref="UndecidedVariantPolicy.Penalize"/>. Default 0.1.</summary>
+    public double UndecidedVariantPenalty { get; init; } = 0.1;
+
+    /// <summary>
+    /// Variant attributes for which the best-selling variant may be preselected when the cart does not tell
+    /// (a colour is a matter of taste; a size is not). Default colour, color, pattern, scent, flavour.
+    /// </summary>
+    public IReadOnlySet<string> BestSellerAttributes { get; init; } =
+        new HashSet<string>(["colour", "color", "pattern", "scent", "flavour", "flavor"], StringComparer.OrdinalIgnoreCase);
+
+    // ---- rule 5: price positioning and margin --------------------------------------------------------------------
 
     /// <summary>Never recommend an item priced at or above this share of the cart value. Default 0.5.</summary>
     public double MaxPriceShare { get; init; } = 0.5;
@@ -13,16 +63,64 @@ public sealed record RecommendationOptions
     public double PriceBandLow { get; init; } = 0.15;
     public double PriceBandHigh { get; init; } = 0.25;
 
-    /// <summary>Leaf categories where a second item of the same category is a complement, not a substitute.</summary>
-    public IReadOnlySet<string> MultiBuyCategories { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+    /// <summary>
+    /// Outside the band the preference halves for every this much share of the cart value away from it.
+    /// Default 0.10 (an item at 35% of the cart scores half of the same item at 25%).
+    /// </summary>
+    public double PriceBandHalfDistance { get; init; } = 0.10;
+
+    /// <summary>
+    /// Relevance is multiplied by (1 + MarginWeight * marginRate): 0 ignores margin. Default 0.5, so a 60%-margin
+    /// item gains 30% over a zero-margin one. Unknown margins count as 0.
+    /// </summary>
+    public double MarginWeight { get; init; } = 0.5;
+
+    // ---- rule 6: few options --------------------------------------------------------------------------------------
+
+    /// <summary>Show at most this many add-ons. Default 3.</summary>
+    public int MaxAddOns { get; init; } = 3;
+
+    /// <summary>Drop an add-on whose final score is below this share of the best one. Default 0.25.</summary>
+    public double RelativeScoreFloor { get; init; } = 0.25;
+
+    /// <summary>
+    /// A candidate needs at least this many (decayed) baskets holding it together with some cart item; below
+    /// that the pair is noise and the engine returns fewer add-ons or none. Default 1.
+    /// </summary>
+    public double MinSupport { get; init; } = 1.0;
+
+    // ---- rule 7: cold start ---------------------------------------------------------------------------------------
+
+    /// <summary>Fall back to category-level complementarity when item evidence yields nothing. Default true.</summary>
+    public bool CategoryFallback { get; init; } = true;
+
+    /// <summary>Complementary categories considered per cart category in the fallback. Default 5.</summary>
+    public int FallbackCategories { get; init; } = 5;
+
+    // ---- catalog-less use -----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Recommend items the catalog does not know (recommend-batch without a catalog): the rules that need categories,
+    /// prices or variants are then skipped for them. Default false: an unknown item is never recommended.
+    /// </summary>
+    public bool AllowUnknownItems { get; init; }
 
     public void Validate()
     {
-        if (MaxAddOns is < 1 or > 10) throw new ArgumentOutOfRangeException(nameof(MaxAddOns), MaxAddOns, "MaxAddOns must be between 1 and 10");
+        if (MaxAddOns is < 1 or > 50) throw new ArgumentOutOfRangeException(nameof(MaxAddOns), MaxAddOns, "MaxAddOns must be between 1 and 50");
         if (MaxPriceShare is <= 0 or > 10) throw new ArgumentOutOfRangeException(nameof(MaxPriceShare), MaxPriceShare, "MaxPriceShare must be in (0, 10]");
         if (PriceBandLow < 0 || PriceBandHigh <= 0)
             throw new ArgumentOutOfRangeException(nameof(PriceBandLow), "the price band bounds must be positive");
         if (PriceBandLow > PriceBandHigh)
             throw new ArgumentException($"PriceBandLow ({PriceBandLow}) must not exceed PriceBandHigh ({PriceBandHigh})");
+        if (PriceBandHalfDistance <= 0) throw new ArgumentOutOfRangeException(nameof(PriceBandHalfDistance), "must be positive");
+        if (Shrinkage < 0) throw new ArgumentOutOfRangeException(nameof(Shrinkage), "must not be negative");
+        if (RecencyDecay is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), "must be in [0, 1]");
+        if (UndecidedVariantPenalty is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(UndecidedVariantPenalty), "must be in [0, 1]");
+        if (MarginWeight < 0) throw new ArgumentOutOfRangeException(nameof(MarginWeight), "must not be negative");
+        if (RelativeScoreFloor is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RelativeScoreFloor), "must be in [0, 1]");
+        if (MinSupport < 0) throw new ArgumentOutOfRangeException(nameof(MinSupport), "must not be negative");
+        if (FallbackCategories < 0) throw new ArgumentOutOfRangeException(nameof(FallbackCategories), "must not be negative");
+        if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity));
     }
 }

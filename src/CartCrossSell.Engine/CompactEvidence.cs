@@ -1,0 +1,173 @@
+using System.Runtime.InteropServices;
+
+namespace CartCrossSell.Engine;
+
+/// <summary>
+/// A read-only, compact evidence store for serving: every row key is interned once and numbered; a row holds its
+/// weight and its neighbours as (row number, pair weight / row weight) in two flat arrays, 8 bytes per neighbour.
+/// A million items with a hundred neighbours each take about 1 GB. Safe for concurrent reads.
+/// Build it with <see cref="Builder"/> (from published rows) or <see cref="BasketLearner.Compact"/>.
+/// </summary>
+public sealed class CompactEvidence : IBasketEvidence
+{
+    private readonly Dictionary<string, int> _index;
+    private readonly string[] _keys;
+    private readonly double[] _weights;   // NaN: the key is only known as a neighbour
+    private readonly long[] _offsets;     // start of the row's neighbours
+    private readonly int[] _counts;
+    private readonly int[] _neighbors;
+    private readonly float[] _shares;
+
+    private CompactEvidence(Builder b)
+    {
+        _index = b.Index;
+        var n = b.Keys.Count;
+        // The builder's arrays are taken over as they are (no copy: a copy would double the peak memory).
+        _keys = b.Keys.Items;
+        _weights = b.Weights.Items;
+        _offsets = b.Offsets.Items;
+        _counts = b.Counts.Items;
+        _neighbors = b.NeighborIds.Items;
+        _shares = b.Shares.Items;
+        _keyCount = n;
+        _neighborTotal = b.NeighborIds.Count;
+        Baskets = b.BasketWeight;
+        RowCount = b.RowsAdded;
+    }
+
+    private readonly int _keyCount;
+    private readonly long _neighborTotal;
+
+    public double Baskets { get; }
+
+    /// <summary>Rows held (keys known only as neighbours are not rows).</summary>
+    public int RowCount { get; }
+
+    public long NeighborCount => _neighborTotal;
+
+    public EvidenceRow? Find(string rowKey)
+    {
+        if (!_index.TryGetValue(rowKey, out var id) || double.IsNaN(_weights[id])) return null;
+        var w = _weights[id];
+        var count = _counts[id];
+        var neighbors = new Neighbor[count];
+        var start = _offsets[id];
+        for (var i = 0; i < count; i++)
+            neighbors[i] = new Neighbor(_keys[_neighbors[start + i]], _shares[start + i] * w);
+        return new EvidenceRow(rowKey, w, neighbors);
+    }
+
+    public bool TryGetWeight(string rowKey, out double weight)
+    {
+        if (_index.TryGetValue(rowKey, out var id) && !double.IsNaN(_weights[id]))
+        {
+            weight = _weights[id];
+            return true;
+        }
+        weight = 0;
+        return false;
+    }
+
+    internal int IndexOf(string rowKey) => _index.TryGetValue(rowKey, out var id) ? id : -1;
+    internal string KeyAt(int id) => _keys[id];
+    internal double WeightAt(int id) => _weights[id];
+    internal ReadOnlySpan<int> NeighborIds(int id) => new(_neighbors, checked((int)_offsets[id]), _counts[id]);
+    internal ReadOnlySpan<float> NeighborShares(int id) => new(_shares, checked((int)_offsets[id]), _counts[id]);
+
+    /// <summary>Every row key held.</summary>
+    public IEnumerable<string> RowKeysHeld
+    {
+        get
+        {
+            for (var i = 0; i < _keyCount; i++)
+                if (!double.IsNaN(_weights[i])) yield return _keys[i];
+        }
+    }
+
+    /// <summary>Collects rows; each key may be added once. Not thread-safe.</summary>
+    public sealed class Builder
+    {
+        internal readonly Dictionary<string, int> Index;
+        internal GrowArray<string> Keys;
+        internal GrowArray<double> Weights;
+        internal GrowArray<long> Offsets;
+        internal GrowArray<int> Counts;
+        internal GrowArray<int> NeighborIds;
+        internal GrowArray<float> Shares;
+        private bool _built;
+        internal int RowsAdded;
+        internal double BasketWeight;
+
+        /// <param name="expectedKeys">Capacity hint: distinct row keys, including keys seen only as neighbours.</param>
+        /// <param name="expectedNeighbors">Capacity hint: total neighbours over all rows.</param>
+        public Builder(int expectedKeys = 0, int expectedNeighbors = 0)
+        {
+            Index = new Dictionary<string, int>(expectedKeys, StringComparer.Ordinal);
+            Keys = new GrowArray<string>(expectedKeys);
+            Weights = new GrowArray<double>(expectedKeys);
+            Offsets = new GrowArray<long>(expectedKeys);
+            Counts = new GrowArray<int>(expectedKeys);
+            NeighborIds = new GrowArray<int>(expectedNeighbors);
+            Shares = new GrowArray<float>(expectedNeighbors);
+        }
+
+        public Builder SetBaskets(double baskets)
+        {
+            BasketWeight = baskets;
+            return this;
+        }
+
+        public Builder Add(EvidenceRow row) => Add(row.Key, row.Weight, row.Neighbors is Neighbor[] a ? a : row.Neighbors.ToArray());
+
+        public Builder Add(string key, double weight, ReadOnlySpan<Neighbor> neighbors)
+        {
+            if (_built) throw new InvalidOperationException("the builder was already built");
+            if (key == RowKeys.Baskets) return SetBaskets(weight);
+            if (weight <= 0 || double.IsNaN(weight)) throw new ArgumentOutOfRangeException(nameof(weight), "a row weight must be positive");
+            var id = Intern(key);
+            if (!double.IsNaN(Weights.Items[id])) throw new ArgumentException($"row {key} was already added", nameof(key));
+            Weights.Items[id] = weight;
+            Offsets.Items[id] = NeighborIds.Count;
+            Counts.Items[id] = neighbors.Length;
+            foreach (var n in neighbors)
+            {
+                NeighborIds.Add(Intern(n.Key));
+                Shares.Add((float)(n.PairWeight / weight));
+            }
+            RowsAdded++;
+            return this;
+        }
+
+        public CompactEvidence Build()
+        {
+            if (_built) throw new InvalidOperationException("the builder was already built");
+            _built = true;
+            return new(this);
+        }
+
+        private int Intern(string key)
+        {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Index, key, out var exists);
+            if (exists) return slot;
+            slot = Keys.Count;
+            Keys.Add(key);
+            Weights.Add(double.NaN);
+            Offsets.Add(0);
+            Counts.Add(0);
+            return slot;
+        }
+    }
+}
+
+/// <summary>A list whose backing array can be handed over without a copy.</summary>
+internal struct GrowArray<T>(int capacity)
+{
+    public T[] Items = new T[Math.Max(capacity, 4)];
+    public int Count;
+
+    public void Add(T item)
+    {
+        if (Count == Items.Length) Array.Resize(ref Items, checked(Items.Length + Items.Length / 2 + 4));
+        Items[Count++] = item;
+    }
+}

@@ -1,0 +1,80 @@
+namespace CartCrossSell.Engine.Evaluation;
+
+/// <summary>One line of a historical order, in the order it was added (or printed on the invoice).</summary>
+public sealed record EvalLine(string Sku, int Quantity = 1, decimal UnitPrice = 0m);
+
+/// <summary>A completed order as the offline evaluation sees it.</summary>
+public sealed record EvalOrder(string OrderId, DateTimeOffset Timestamp, IReadOnlyList<EvalLine> Lines);
+
+/// <summary>Which item of a test basket is hidden.</summary>
+public enum HoldoutProtocol
+{
+    /// <summary>The last distinct item added: what a cart page shows right after an add.</summary>
+    LastAdded,
+    /// <summary>A random distinct item (seeded per order): the whole basket is the context.</summary>
+    RandomItem,
+}
+
+public static class Strategies
+{
+    public const string Popularity = "popularity";
+    public const string LastItem = AddOnRanker.LastItem;
+    public const string BasketAware = AddOnRanker.BasketAware;
+}
+
+/// <summary>Options of the offline evaluation.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>The most recent share of orders (by time, then order id) is the test set. Default 0.2.</summary>
+    public double TestFraction { get; init; } = 0.2;
+
+    /// <summary>Seeds the random-item protocol. Default 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Test baskets need at least this many distinct items. Default 3.</summary>
+    public int MinBasketItems { get; init; } = 3;
+
+    public LearningOptions Learning { get; init; } = new();
+
+    /// <summary>The engine's options (MaxAddOns is raised to 10 internally for MRR@10; the top 3 are unchanged by it).</summary>
+    public RecommendationOptions Recommendation { get; init; } = new();
+
+    /// <summary>Further basket-aware configurations to compare, by label (e.g. one per similarity measure).</summary>
+    public IReadOnlyList<(string Label, RecommendationOptions Options)> Variants { get; init; } = [];
+
+    public void Validate()
+    {
+        if (TestFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(TestFraction), "must be in (0, 1)");
+        if (MinBasketItems < 2) throw new ArgumentOutOfRangeException(nameof(MinBasketItems), "must be at least 2");
+        Recommendation.Validate();
+        foreach (var (_, o) in Variants) o.Validate();
+    }
+}
+
+/// <summary>The metrics of one strategy under one protocol. Shares are over all recommendations shown (top 3).</summary>
+public sealed record StrategyResult(
+    string Strategy,
+    HoldoutProtocol Protocol,
+    int Baskets,
+    double HitRateAt1,
+    double HitRateAt3,
+    double NdcgAt3,
+    double MrrAt10,
+    double CatalogCoverage,
+    double DuplicateShare,
+    double? SubstituteShare,
+    double? PriceBandShare,
+    double MeanAddOns,
+    double EmptyShare);
+
+/// <summary>Everything one evaluation run measured.</summary>
+public sealed record EvaluationReport(
+    int Orders,
+    int TrainOrders,
+    int TestOrders,
+    int TestBaskets,
+    int CatalogSize,
+    bool HasCatalog,
+    DateTimeOffset SplitAt,
+    IReadOnlyList<StrategyResult> Results,
+    IReadOnlyList<string> Notes);

@@ -1,0 +1,28 @@
+using System.Globalization;
+using System.Text;
+
+namespace CartCrossSell.Engine.Evaluation;
+
+/// <summary>Renders an evaluation report as a markdown table.</summary>
+public static class EvaluationTable
+{
+    public static string ProtocolName(HoldoutProtocol protocol) =>
+        protocol == HoldoutProtocol.LastAdded ? "last-added" : "random-item";
+
+    public static string Markdown(EvaluationReport report)
+    {
+        static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+        static string P(double? v) => v is null ? "n/a" : (v.Value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture,
+            $"Orders: {report.Orders} ({report.TrainOrders} train, {report.TestOrders} test from {report.SplitAt:yyyy-MM-dd HH:mm}); test baskets with 3+ items: {report.TestBaskets}; catalog: {(report.HasCatalog ? report.CatalogSize + " items" : "none")}.\n\n");
+        sb.Append("| protocol | strategy | HR@1 | HR@3 | NDCG@3 | MRR@10 | coverage | duplicates | substitutes | in price band | add-ons per cart | empty |\n");
+        sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var r in report.Results)
+            sb.Append(CultureInfo.InvariantCulture,
+                $"| {ProtocolName(r.Protocol)} | {r.Strategy} | {F(r.HitRateAt1)} | {F(r.HitRateAt3)} | {F(r.NdcgAt3)} | {F(r.MrrAt10)} | {P(r.CatalogCoverage)} | {P(r.DuplicateShare)} | {P(r.SubstituteShare)} | {P(r.PriceBandShare)} | {r.MeanAddOns.ToString("0.00", CultureInfo.InvariantCulture)} | {P(r.EmptyShare)} |\n");
+        foreach (var note in report.Notes) sb.Append(CultureInfo.InvariantCulture, $"\nNote: {note}.");
+        if (report.Notes.Count > 0) sb.Append('\n');
+        return sb.ToString();
+    }
+}

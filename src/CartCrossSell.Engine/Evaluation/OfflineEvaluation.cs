@@ -1,0 +1,188 @@
+namespace CartCrossSell.Engine.Evaluation;
+
+/// <summary>
+/// The offline evaluation: a deterministic time split of real orders into train and test; for each test basket with
+/// at least three distinct items one item is hidden (the last added, or a seeded random one), the strategies
+/// recommend for the rest, and the hidden item's rank gives HR@1, HR@3, NDCG@3 and MRR@10. Pure: orders and the
+/// optional catalog arrive in memory.
+/// </summary>
+public static class OfflineEvaluation
+{
+    public const int ListSize = 3;
+    public const int MrrDepth = 10;
+
+    /// <summary>Orders sorted by time then id; the first (1 - TestFraction) are train, the rest test.</summary>
+    public static (IReadOnlyList<EvalOrder> Train, IReadOnlyList<EvalOrder> Test) Split(IEnumerable<EvalOrder> orders, double testFraction)
+    {
+        var sorted = orders
+            .Where(o => o.Lines.Count > 0)
+            .OrderBy(o => o.Timestamp).ThenBy(o => o.OrderId, StringComparer.Ordinal)
+            .ToList();
+        var cut = (int)Math.Round(sorted.Count * (1 - testFraction), MidpointRounding.AwayFromZero);
+        cut = Math.Clamp(cut, 0, sorted.Count);
+        return (sorted.Take(cut).ToList(), sorted.Skip(cut).ToList());
+    }
+
+    /// <summary>The distinct skus of an order in line order (first occurrence).</summary>
+    public static IReadOnlyList<string> DistinctSkus(EvalOrder order)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<string>();
+        foreach (var line in order.Lines)
+            if (!string.IsNullOrEmpty(line.Sku) && seen.Add(line.Sku)) result.Add(line.Sku);
+        return result;
+    }
+
+    /// <summary>The item hidden from a test basket under a protocol; deterministic for an order id and a seed.</summary>
+    public static string Hidden(EvalOrder order, HoldoutProtocol protocol, int seed)
+    {
+        var skus = DistinctSkus(order);
+        if (protocol == HoldoutProtocol.LastAdded) return skus[^1];
+        return skus[(int)(StableHash(order.OrderId, seed) % (ulong)skus.Count)];
+    }
+
+    /// <summary>FNV-1a over the order id and the seed: the same on every machine and run.</summary>
+    public static ulong StableHash(string text, int seed)
+    {
+        var h = 14695981039346656037UL ^ (ulong)(uint)seed;
+        foreach (var ch in text)
+        {
+            h ^= ch;
+            h *= 1099511628211UL;
+        }
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdUL;
+        h ^= h >> 33;
+        return h;
+    }
+
+    public static EvaluationReport Run(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, EvaluationOptions? options = null)
+    {
+        options ??= new EvaluationOptions();
+        options.Validate();
+        var notes = new List<string>();
+        var (train, test) = Split(orders, options.TestFraction);
+        var hasCatalog = catalog is InMemoryCatalog { Count: > 0 } || (catalog is not null and not InMemoryCatalog);
+        var effectiveCatalog = catalog ?? new InMemoryCatalog([]);
+
+        var learner = new BasketLearner(options.Learning);
+        Func<string, string?>? leafOf = hasCatalog ? sku => effectiveCatalog.Find(sku)?.LeafCategory : null;
+        var lastPrice = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var order in train)
+        {
+            learner.AddOrder(DistinctSkus(order), order.Timestamp, leafOf);
+            foreach (var line in order.Lines)
+                if (line.UnitPrice > 0) lastPrice[line.Sku] = line.UnitPrice;
+        }
+        var evidence = learner.Compact();
+        var popular = learner.Items()
+            .OrderByDescending(i => i.Weight).ThenBy(i => i.Sku, StringComparer.Ordinal)
+            .Select(i => i.Sku).Take(MrrDepth + 64).ToList();
+
+        var catalogSize = catalog is InMemoryCatalog mem && mem.Count > 0 ? mem.Count : learner.Items().Count();
+        if (!hasCatalog)
+        {
+            notes.Add("no catalog: substitute, variant, margin and price rules were skipped; price band share uses the last training price of each sku");
+            notes.Add($"catalog coverage is over the {catalogSize} skus seen in training");
+        }
+
+        var testBaskets = test.Where(o => DistinctSkus(o).Count >= options.MinBasketItems).ToList();
+        var configurations = new List<(string Label, string Kind, RecommendationOptions Options)>
+        {
+            (Strategies.Popularity, Strategies.Popularity, options.Recommendation),
+            (Strategies.LastItem, Strategies.LastItem, options.Recommendation),
+            (Strategies.BasketAware, Strategies.BasketAware, options.Recommendation),
+        };
+        configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options)));
+
+        var results = new List<StrategyResult>();
+        foreach (var protocol in new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem })
+        {
+            foreach (var (label, kind, recOptions) in configurations)
+            {
+                var ranker = new AddOnRanker(
+                    recOptions with { MaxAddOns = MrrDepth, AllowUnknownItems = recOptions.AllowUnknownItems || !hasCatalog },
+                    learner.Clock);
+                var metrics = new MetricAccumulator(recOptions, effectiveCatalog, hasCatalog, lastPrice);
+                foreach (var order in testBaskets)
+                {
+                    var hidden = Hidden(order, protocol, options.Seed);
+                    var basket = new Basket(order.Lines
+                        .Where(l => l.Sku != hidden)
+                        .Select(l => new BasketLine { Sku = l.Sku, Quantity = Math.Max(1, l.Quantity), UnitPrice = l.UnitPrice, AddedAt = order.Timestamp }));
+                    var list = kind switch
+                    {
+                        Strategies.Popularity => popular.Where(s => !basket.Contains(s)).Take(MrrDepth).ToList(),
+                        Strategies.LastItem => ranker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp).AddOns.Select(a => a.Sku).ToList(),
+                        _ => ranker.Rank(basket, effectiveCatalog, evidence, order.Timestamp).AddOns.Select(a => a.Sku).ToList(),
+                    };
+                    metrics.Add(basket, list, hidden);
+                }
+                results.Add(metrics.Result(label, protocol, catalogSize));
+            }
+        }
+        return new EvaluationReport(orders.Count, train.Count, test.Count, testBaskets.Count, catalogSize, hasCatalog,
+            test.Count > 0 ? test[0].Timestamp : DateTimeOffset.MinValue, results, notes);
+    }
+
+    private sealed class MetricAccumulator(
+        RecommendationOptions options, ICatalog catalog, bool hasCatalog, IReadOnlyDictionary<string, decimal> lastPrice)
+    {
+        private int _baskets, _hit1, _hit3, _empty, _shown, _duplicates, _substitutes, _priced, _inBand;
+        private double _ndcg, _mrr;
+        private readonly HashSet<string> _covered = new(StringComparer.Ordinal);
+
+        public void Add(Basket basket, IReadOnlyList<string> ranked, string hidden)
+        {
+            _baskets++;
+            var rank = -1;
+            for (var i = 0; i < ranked.Count && i < MrrDepth; i++)
+                if (ranked[i] == hidden) { rank = i + 1; break; }
+            if (rank == 1) _hit1++;
+            if (rank is >= 1 and <= ListSize)
+            {
+                _hit3++;
+                _ndcg += 1 / Math.Log2(rank + 1);
+            }
+            if (rank >= 1) _mrr += 1.0 / rank;
+
+            var shown = ranked.Take(ListSize).ToList();
+            if (shown.Count == 0) _empty++;
+            var cartLeaves = hasCatalog
+                ? basket.Lines.Select(l => catalog.Find(l.Sku)?.LeafCategory).Where(c => !string.IsNullOrEmpty(c)).ToHashSet(StringComparer.Ordinal)
+                : [];
+            foreach (var sku in shown)
+            {
+                _shown++;
+                _covered.Add(sku);
+                if (basket.Contains(sku)) _duplicates++;
+                var item = catalog.Find(sku);
+                if (item is not null && !string.IsNullOrEmpty(item.LeafCategory) && cartLeaves.Contains(item.LeafCategory)
+                    && !options.MultiBuyCategories.Contains(item.LeafCategory))
+                    _substitutes++;
+                var price = item?.Price is > 0 ? item.Price : lastPrice.GetValueOrDefault(sku);
+                if (price > 0 && basket.Value > 0)
+                {
+                    _priced++;
+                    var share = (double)(price / basket.Value);
+                    if (share >= options.PriceBandLow && share <= options.PriceBandHigh) _inBand++;
+                }
+            }
+        }
+
+        public StrategyResult Result(string label, HoldoutProtocol protocol, int catalogSize)
+        {
+            double Share(int n, int d) => d == 0 ? 0 : (double)n / d;
+            return new StrategyResult(
+                label, protocol, _baskets,
+                Share(_hit1, _baskets), Share(_hit3, _baskets),
+                _baskets == 0 ? 0 : _ndcg / _baskets, _baskets == 0 ? 0 : _mrr / _baskets,
+                Share(_covered.Count, catalogSize),
+                Share(_duplicates, _shown),
+                hasCatalog ? Share(_substitutes, _shown) : null,
+                _priced > 0 ? Share(_inBand, _priced) : null,
+                Share(_shown, _baskets),
+                Share(_empty, _baskets));
+        }
+    }
+}
