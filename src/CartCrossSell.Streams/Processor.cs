@@ -20,6 +20,12 @@ public interface IProcessor<T>
 
     void Process(InputRecord<T> record);
 
+    /// <summary>
+    /// Called before the layer commits this partition's progress: send what was buffered (for example each changed
+    /// row once per commit instead of once per input record).
+    /// </summary>
+    void Flush() { }
+
     void Close() { }
 }
 

@@ -276,6 +276,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         if (progressed.Length == 0) return;
 
         // 1. Outputs and dead letters, 2. effects outside Kafka: both idempotent on replay.
+        foreach (var task in progressed) task.Processor?.Flush();
         FlushProducer();
         foreach (var sink in _topology.Sinks) sink.FlushAsync(ct).GetAwaiter().GetResult();
 

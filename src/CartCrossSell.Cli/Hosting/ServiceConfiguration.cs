@@ -1,0 +1,53 @@
+using CartCrossSell.Engine;
+using CartCrossSell.Redis;
+using CartCrossSell.Streams;
+using CartCrossSell.Topologies.Hosting;
+using CartCrossSell.Topologies.Recommending;
+using Microsoft.Extensions.Configuration;
+
+namespace CartCrossSell.Cli.Hosting;
+
+/// <summary>
+/// Layers configuration in a fixed order: defaults, the JSON file, environment variables (<c>CARTXSELL__</c>), then
+/// command-line flags; binds each section to its options class; validation happens before anything starts.
+/// </summary>
+public static class ServiceConfiguration
+{
+    public static IConfiguration Load(FileInfo? file, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            if (!file.Exists) throw new OptionsValidationException($"configuration file '{file.FullName}' does not exist");
+            builder.AddJsonFile(file.FullName, optional: false);
+        }
+        builder.AddEnvironmentVariables("CARTXSELL__");
+        if (overrides is not null) builder.AddInMemoryCollection(overrides.Where(kv => kv.Value is not null));
+        return builder.Build();
+    }
+
+    public static CrossSellServiceOptions Bind(IConfiguration configuration)
+    {
+        var options = new CrossSellServiceOptions
+        {
+            Kafka = Section<KafkaOptions>(configuration, KafkaOptions.SectionName),
+            Streams = Section<StreamsOptions>(configuration, StreamsOptions.SectionName),
+            Redis = Section<RedisStoreOptions>(configuration, RedisStoreOptions.SectionName),
+            Learning = configuration.GetSection("Learning").Get<LearningOptions>() ?? new LearningOptions(),
+            Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName),
+        };
+        return options;
+    }
+
+    private static T Section<T>(IConfiguration configuration, string name) where T : new()
+    {
+        try
+        {
+            return configuration.GetSection(name).Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new OptionsValidationException($"configuration section '{name}': {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text;
+using Confluent.Kafka;
+
+namespace CartCrossSell.Streams;
+
+/// <summary>
+/// Publishes events to topics (backfill, demo, simulator, storefront adapters): an idempotent producer, records
+/// keyed so that everything about one cart, order or sku lands in one partition, in order.
+/// </summary>
+public sealed class EventPublisher : IDisposable
+{
+    private readonly IProducer<byte[], byte[]?> _producer;
+    private Error? _error;
+    private long _sent;
+
+    public EventPublisher(KafkaOptions kafka, int lingerMs = 5)
+    {
+        kafka.Validate();
+        var config = new ProducerConfig { EnableIdempotence = true, Acks = Acks.All, LingerMs = lingerMs, CompressionType = CompressionType.Lz4 };
+        kafka.Apply(config);
+        _producer = new ProducerBuilder<byte[], byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+    }
+
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Queues one record; call <see cref="FlushAsync"/> to wait for the broker's acknowledgements.</summary>
+    public void Publish(string topic, string key, byte[]? value, DateTimeOffset? timestamp = null)
+    {
+        if (_error is { } error) throw new KafkaException(error);
+        var message = new Message<byte[], byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value };
+        if (timestamp is { } ts) message.Timestamp = new Timestamp(ts);
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(topic, message, report =>
+                {
+                    if (report.Error.IsError) _error ??= report.Error;
+                    else Interlocked.Increment(ref _sent);
+                });
+                return;
+            }
+            catch (ProduceException<byte[], byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                _producer.Poll(TimeSpan.FromMilliseconds(50)); // back-pressure: wait for the broker to catch up
+            }
+        }
+    }
+
+    /// <summary>Waits until every queued record is acknowledged; throws if any delivery failed.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => Task.Run(() =>
+    {
+        while (_producer.Flush(TimeSpan.FromMilliseconds(200)) > 0) cancellationToken.ThrowIfCancellationRequested();
+        if (_error is { } error) throw new KafkaException(error);
+    }, cancellationToken);
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+    }
+}

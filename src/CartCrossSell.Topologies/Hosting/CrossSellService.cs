@@ -1,0 +1,137 @@
+using CartCrossSell.Engine;
+using CartCrossSell.Redis;
+using CartCrossSell.Streams;
+using CartCrossSell.Topologies.Catalog;
+using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Recommending;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace CartCrossSell.Topologies.Hosting;
+
+/// <summary>Everything one service instance needs to know, validated before anything starts.</summary>
+public sealed class CrossSellServiceOptions
+{
+    public KafkaOptions Kafka { get; set; } = new();
+    public StreamsOptions Streams { get; set; } = new();
+    public RedisStoreOptions Redis { get; set; } = new();
+    public LearningOptions Learning { get; set; } = new();
+    public RecommenderOptions Recommender { get; set; } = new();
+
+    /// <summary>Which topology groups this instance runs (<see cref="TopologyNames.Selectable"/>); default all.</summary>
+    public IReadOnlyList<string> Topologies { get; set; } = TopologyNames.Selectable;
+
+    public void Validate()
+    {
+        Kafka.Validate();
+        Streams.Validate();
+        Recommender.Validate();
+        if (Topologies.Count == 0)
+            throw new OptionsValidationException($"choose at least one topology: {string.Join(", ", TopologyNames.Selectable)}");
+        foreach (var t in Topologies)
+            if (!TopologyNames.Selectable.Contains(t))
+                throw new OptionsValidationException($"unknown topology '{t}': choose from {string.Join(", ", TopologyNames.Selectable)}");
+        if (Topologies.Contains(TopologyNames.Recommender)) Redis.Validate();
+        if (Learning.MaxNeighbors < 1) throw new OptionsValidationException("Learning:MaxNeighbors must be at least 1");
+        if (Learning.HalfLife <= TimeSpan.Zero) throw new OptionsValidationException("Learning:HalfLife must be positive");
+    }
+}
+
+/// <summary>
+/// One instance of the service: the replicated tables, and the topologies chosen for it, each in its own consumer
+/// group so they scale separately. The hosts (<c>cartxsell run</c>, the demo, the tests) only compose this.
+/// </summary>
+public sealed class CrossSellService : IAsyncDisposable
+{
+    private readonly CrossSellServiceOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly List<ITopologyRunner> _runners = [];
+    private readonly List<Task> _running = [];
+    private readonly CancellationTokenSource _stop = new();
+    private ConnectionMultiplexer? _redis;
+
+    public CrossSellService(CrossSellServiceOptions options, ILoggerFactory loggers)
+    {
+        options.Validate();
+        _options = options;
+        _loggers = loggers;
+        Catalog = new CatalogTable(options.Kafka, loggers);
+        Neighbors = new NeighborTable(options.Kafka, loggers);
+    }
+
+    public CatalogTable Catalog { get; }
+    public NeighborTable Neighbors { get; }
+    public RecommendationWriter? Writer { get; private set; }
+    public RecommendationStore? Store { get; private set; }
+    public IReadOnlyList<ITopologyRunner> Runners => _runners;
+
+    /// <summary>True once the tables caught up and every topology is running.</summary>
+    public bool IsReady => Catalog.Table.IsCaughtUp && _runners.All(r => r.State == TopologyState.Running);
+
+    /// <summary>Starts tables and topologies; returns once the replicated tables have caught up.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var streams = _options.Streams;
+        _running.Add(Catalog.Table.RunAsync(_stop.Token));
+        var recommender = _options.Topologies.Contains(TopologyNames.Recommender);
+        if (recommender) _running.Add(Neighbors.Table.RunAsync(_stop.Token));
+        await Catalog.Table.WaitUntilCaughtUpAsync(cancellationToken);
+        if (recommender) await Neighbors.Table.WaitUntilCaughtUpAsync(cancellationToken);
+
+        if (_options.Topologies.Contains(TopologyNames.Learner))
+        {
+            Add(new TopologyRunner<Contracts.OrderCompleted>(BasketLearningTopology.Splitter(streams, _options.Learning, Catalog), _options.Kafka, streams, _loggers));
+            Add(new TopologyRunner<Contracts.BasketRowDelta>(BasketLearningTopology.Aggregator(streams, _options.Learning), _options.Kafka, streams, _loggers));
+        }
+        if (recommender)
+        {
+            _redis = await ConnectRedisAsync(_options.Redis);
+            Store = new RecommendationStore(_redis, _options.Redis);
+            Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>());
+            var topology = CartRecommenderTopology.Build(_options.Recommender, Catalog, Neighbors, Writer);
+            Add(new TopologyRunner<Contracts.CartEvent>(topology, _options.Kafka, streams, _loggers));
+        }
+    }
+
+    /// <summary>Completes when any topology stops by itself (a failure), so a host can exit non-zero.</summary>
+    public Task Completion => Task.WhenAny(_running);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_running);
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+            // already logged by the runner that failed
+        }
+        if (_redis is not null) await _redis.CloseAsync();
+        _redis?.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Add(ITopologyRunner runner)
+    {
+        _runners.Add(runner);
+        _running.Add(runner.RunAsync(_stop.Token));
+    }
+
+    private static async Task<ConnectionMultiplexer> ConnectRedisAsync(RedisStoreOptions options)
+    {
+        var config = ConfigurationOptions.Parse(options.Configuration);
+        config.AbortOnConnectFail = false;
+        var redis = await ConnectionMultiplexer.ConnectAsync(config);
+        try
+        {
+            await redis.GetDatabase().PingAsync();
+        }
+        catch (RedisConnectionException e)
+        {
+            redis.Dispose();
+            throw new OptionsValidationException($"{RedisStoreOptions.SectionName}:Configuration '{options.Configuration}': Redis does not answer ({e.Message})");
+        }
+        return redis;
+    }
+}

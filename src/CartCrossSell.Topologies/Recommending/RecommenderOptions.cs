@@ -1,0 +1,21 @@
+using CartCrossSell.Engine;
+
+namespace CartCrossSell.Topologies.Recommending;
+
+/// <summary>Options of the cart recommender. Bound from the <c>Recommender</c> configuration section.</summary>
+public sealed class RecommenderOptions
+{
+    public const string SectionName = "Recommender";
+
+    /// <summary>A cart event that would take a cart above this many lines goes to dead letters. Default 200.</summary>
+    public int MaxCartLines { get; set; } = 200;
+
+    /// <summary>The engine's ranking rules.</summary>
+    public RecommendationOptions Ranking { get; set; } = new();
+
+    public void Validate()
+    {
+        if (MaxCartLines < 1) throw new ArgumentException($"{SectionName}:MaxCartLines must be at least 1");
+        Ranking.Validate();
+    }
+}
