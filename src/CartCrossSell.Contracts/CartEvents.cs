@@ -19,7 +19,7 @@ public enum CartEventType
 /// </summary>
 public sealed record CartEvent
 {
-    public int SchemaVersion { get; init; } = 1;
+    public int SchemaVersion { get; set; } = 1;
     public required string EventId { get; init; }
     public required CartEventType Type { get; init; }
     public required string CartId { get; init; }
@@ -31,10 +31,10 @@ public sealed record CartEvent
     /// <summary>For itemAdded, the quantity added; for quantityChanged, the new quantity of the line.</summary>
     public int? Quantity { get; init; }
     public decimal? UnitPrice { get; init; }
-    public string Currency { get; init; } = "GBP";
+    public string Currency { get; set; } = "GBP";
     public required DateTimeOffset Timestamp { get; init; }
     /// <summary><see cref="EventSources"/>: where the change came from (storefront, cross-sell widget, ...).</summary>
-    public string Source { get; init; } = EventSources.Storefront;
+    public string Source { get; set; } = EventSources.Storefront;
 }
 
 /// <summary>Well-known values of the <c>source</c> field of cart events and order lines.</summary>

@@ -7,15 +7,15 @@ namespace CartCrossSell.Contracts;
 /// </summary>
 public sealed record CartRecommendation
 {
-    public int SchemaVersion { get; init; } = 1;
+    public int SchemaVersion { get; set; } = 1;
     public required string CartId { get; init; }
     /// <summary>Monotone per cart: the offset of the cart event this value answers.</summary>
     public required long Version { get; init; }
     /// <summary><c>treatment</c> renders the add-ons; <c>holdout</c> renders nothing (the list is empty).</summary>
-    public string Cohort { get; init; } = Cohorts.Treatment;
+    public string Cohort { get; set; } = Cohorts.Treatment;
     public string? ExperimentId { get; init; }
     public required decimal CartValue { get; init; }
-    public string Currency { get; init; } = "GBP";
+    public string Currency { get; set; } = "GBP";
     public required string Strategy { get; init; }
     public required DateTimeOffset GeneratedAt { get; init; }
     /// <summary>The time of the cart event this value answers (for freshness measurements).</summary>
@@ -30,7 +30,7 @@ public sealed record RecommendedAddOn
     public required string Title { get; init; }
     /// <summary>The catalog's full price: the service never attaches a discount.</summary>
     public required decimal Price { get; init; }
-    public string Currency { get; init; } = "GBP";
+    public string Currency { get; set; } = "GBP";
     public required double Score { get; init; }
     public required string Reason { get; init; }
     public required string VariantReason { get; init; }
@@ -44,8 +44,8 @@ public sealed record OneClickAdd
     public required string CartId { get; init; }
     public required string Sku { get; init; }
     public required string VariantId { get; init; }
-    public int Quantity { get; init; } = 1;
-    public string Source { get; init; } = EventSources.CrossSellWidget;
+    public int Quantity { get; set; } = 1;
+    public string Source { get; set; } = EventSources.CrossSellWidget;
 }
 
 public static class Cohorts

@@ -51,6 +51,9 @@ public static class ContractValidation
         SchemaVersion(e.SchemaVersion, errors);
         Id(e.EventId, "eventId", errors);
         Id(e.OrderId, "orderId", errors);
+        if (e.CartId is not null) Id(e.CartId, "cartId", errors);
+        if (e.SessionId is not null) Id(e.SessionId, "sessionId", errors);
+        if (e.VisitorId is not null) Id(e.VisitorId, "visitorId", errors);
         Currency(e.Currency, errors);
         if (e.Lines is null || e.Lines.Count == 0) errors.Add("lines must hold at least one line");
         else

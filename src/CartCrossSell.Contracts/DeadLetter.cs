@@ -6,7 +6,7 @@ namespace CartCrossSell.Contracts;
 /// </summary>
 public sealed record DeadLetter
 {
-    public int SchemaVersion { get; init; } = 1;
+    public int SchemaVersion { get; set; } = 1;
     /// <summary>A <see cref="DeadLetterKinds"/> value: what class of problem this is.</summary>
     public required string Kind { get; init; }
     public required string Reason { get; init; }
@@ -17,7 +17,7 @@ public sealed record DeadLetter
     public string? Key { get; init; }
     /// <summary>The original value, as UTF-8 text when it is valid UTF-8, otherwise base64.</summary>
     public string? Payload { get; init; }
-    public string PayloadEncoding { get; init; } = "utf8";
+    public string PayloadEncoding { get; set; } = "utf8";
     /// <summary>The consumer group (topology) that rejected it.</summary>
     public required string Processor { get; init; }
     public required DateTimeOffset DeadLetteredAt { get; init; }

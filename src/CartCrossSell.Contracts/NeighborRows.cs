@@ -9,7 +9,7 @@ namespace CartCrossSell.Contracts;
 /// </summary>
 public sealed record NeighborRow
 {
-    public int SchemaVersion { get; init; } = 1;
+    public int SchemaVersion { get; set; } = 1;
     public required string RowKey { get; init; }
     public required double Weight { get; init; }
     public required IReadOnlyList<NeighborWeight> Neighbors { get; init; }
