@@ -1,0 +1,134 @@
+using CartCrossSell.Contracts;
+
+namespace CartCrossSell.Contracts.Tests;
+
+/// <summary>C# instances of every contract, every optional member set, as the service would write them.</summary>
+public static class Instances
+{
+    public static readonly DateTimeOffset At = new(2024, 3, 1, 10, 15, 30, 123, TimeSpan.Zero);
+
+    public static CartEvent CartEvent(CartEventType type) => new()
+    {
+        EventId = "evt-" + type,
+        Type = type,
+        CartId = "cart-42",
+        SessionId = "sess-7",
+        VisitorId = "visitor-3",
+        Sku = "85099",
+        VariantId = "85099B",
+        Attributes = new Dictionary<string, string> { ["colour"] = "red", ["size"] = "jumbo" },
+        Quantity = type == CartEventType.QuantityChanged ? 0 : 2,
+        UnitPrice = 1.95m,
+        Currency = "EUR",
+        Timestamp = At.ToOffset(TimeSpan.FromHours(1)),
+        Source = EventSources.CrossSellWidget,
+    };
+
+    public static OrderCompleted OrderCompleted() => new()
+    {
+        EventId = HistoricalId,
+        OrderId = "536365",
+        CartId = "cart-42",
+        SessionId = "sess-7",
+        VisitorId = "17850",
+        Currency = "GBP",
+        Timestamp = At,
+        Lines =
+        [
+            new OrderLine { Sku = "85123", VariantId = "85123A", Quantity = 6, UnitPrice = 2.55m, Source = EventSources.Storefront },
+            new OrderLine { Sku = "71053", VariantId = "71053", Quantity = 1, UnitPrice = 0m, Source = EventSources.CrossSellWidget },
+        ],
+    };
+
+    private const string HistoricalId = "f6fadabd-d11f-58dd-890e-73d7bf90d29c";
+
+    public static ProductUpserted ProductUpserted() => new()
+    {
+        Sku = "85099",
+        Title = "JUMBO BAG",
+        CategoryPath = ["bags", "jumbo bag"],
+        Price = 1.95m,
+        Currency = "GBP",
+        UnitCost = 0.95m,
+        MarginRate = 0.4411,
+        InStock = true,
+        NeedsFitDecision = false,
+        Variants =
+        [
+            new ProductVariant { VariantId = "85099B", Attributes = new Dictionary<string, string> { ["colour"] = "red" }, InStock = true, UnitsSold = 1200 },
+            new ProductVariant { VariantId = "85099F", Attributes = new Dictionary<string, string> { ["design"] = "F" }, InStock = false, UnitsSold = 0 },
+        ],
+        Timestamp = At,
+    };
+
+    public static CartRecommendation CartRecommendation(string cohort = Cohorts.Treatment) => new()
+    {
+        CartId = "cart-42",
+        Version = 1187,
+        Cohort = cohort,
+        ExperimentId = "xsell-2024-03",
+        CartValue = 11.10m,
+        Currency = "GBP",
+        Strategy = "cooccurrence-v1",
+        GeneratedAt = At.AddMilliseconds(289),
+        EventTimestamp = At,
+        AddOns = cohort == Cohorts.Holdout ? [] :
+        [
+            new RecommendedAddOn
+            {
+                Sku = "20725",
+                VariantId = "20725",
+                Title = "LUNCH BAG RED RETROSPOT",
+                Price = 1.65m,
+                Currency = "GBP",
+                Score = 0.8125,
+                Reason = "Often bought with JUMBO BAG",
+                VariantReason = "only variant",
+                AddToCart = new OneClickAdd { CartId = "cart-42", Sku = "20725", VariantId = "20725", Quantity = 2, Source = EventSources.CrossSellWidget },
+            },
+        ],
+    };
+
+    public static DeadLetter DeadLetter(string encoding = "utf8") => new()
+    {
+        Kind = DeadLetterKinds.Invalid,
+        Reason = "lines[0].quantity must be positive, was -6",
+        SourceTopic = Topics.OrderEvents,
+        SourcePartition = 3,
+        SourceOffset = 18211,
+        SourceTimestamp = At,
+        Key = "536365",
+        Payload = encoding == "base64" ? Convert.ToBase64String([0xff, 0x0e, 0xfd, 0x00]) : """{"orderId":"536365"}""",
+        PayloadEncoding = encoding,
+        Processor = "cartxsell-basket-learner",
+        DeadLetteredAt = At.AddSeconds(1),
+    };
+
+    public static NeighborRow NeighborRow() => new()
+    {
+        RowKey = "item:85099",
+        Weight = 41.25,
+        Neighbors = [new NeighborWeight("item:20725", 12.5), new NeighborWeight("category:lunch bag", 3.0)],
+        UpdatedAt = At,
+    };
+
+    /// <summary>Every contract with the instances to check against its schema.</summary>
+    public static IEnumerable<(Contract Contract, string Case, object Value)> All()
+    {
+        foreach (var type in Enum.GetValues<CartEventType>()) yield return (Contracts.CartEvent, type.ToString(), CartEvent(type));
+        yield return (Contracts.CartEvent, "minimal cartViewed",
+            new CartEvent { EventId = "e", Type = CartEventType.CartViewed, CartId = "c", SessionId = "s", Timestamp = At });
+        yield return (Contracts.OrderCompleted, "full", OrderCompleted());
+        yield return (Contracts.OrderCompleted, "minimal",
+            new OrderCompleted { EventId = "e", OrderId = "o", Timestamp = At, Lines = [new OrderLine { Sku = "s", Quantity = 1, UnitPrice = 1m }] });
+        yield return (Contracts.ProductUpserted, "full", ProductUpserted());
+        yield return (Contracts.ProductUpserted, "minimal",
+            new ProductUpserted { Sku = "s", Title = "t", CategoryPath = ["c"], Price = 0m });
+        yield return (Contracts.CartRecommendation, "treatment", CartRecommendation());
+        yield return (Contracts.CartRecommendation, "holdout", CartRecommendation(Cohorts.Holdout));
+        yield return (Contracts.DeadLetter, "utf8", DeadLetter());
+        yield return (Contracts.DeadLetter, "base64", DeadLetter("base64"));
+        yield return (Contracts.NeighborRow, "item", NeighborRow());
+        yield return (Contracts.NeighborRow, "baskets", NeighborRow() with { RowKey = "baskets", Weight = 998, Neighbors = [] });
+    }
+}
