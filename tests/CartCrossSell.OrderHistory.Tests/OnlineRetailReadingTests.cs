@@ -155,6 +155,23 @@ public sealed class OnlineRetailReadingTests : IDisposable
         Assert.Equal(4, Assert.Single(result.Problems).Line);
     }
 
+    [Fact]
+    public void A_file_saved_with_a_byte_order_mark_and_windows_line_ends_reads_the_same()
+    {
+        var path = _files.Write("windows.csv", "\uFEFF" + Header + "\r\n" +
+            "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\r\n" +
+            "536365,82567,\"AIRLINE LOUNGE,\r\nMETAL SIGN\",2,2010-12-01 08:26:00,2.1,17850.0,United Kingdom\r\n");
+
+        var result = OrderFiles.Read(path);
+
+        Assert.Equal(OrderFileFormat.OnlineRetail, result.Format);
+        Assert.Empty(result.Problems);
+        var order = Assert.Single(result.Orders);
+        Assert.Equal("17850", order.CustomerId);
+        Assert.Equal(["85123", "82567"], order.Lines.Select(l => l.Sku));
+        Assert.Equal("AIRLINE LOUNGE, METAL SIGN", order.Lines[1].Title);
+    }
+
     [Theory]
     [InlineData("85123A", "85123", "85123A")]
     [InlineData("22752", "22752", "22752")]
