@@ -57,7 +57,7 @@ public sealed class AddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(BasketAware);
         var context = new RankContext(this, basket, catalog, evidence, now, cartRules: true);
-        var found = context.RankItems(context.CartItems(_options.RecencyDecay));
+        var found = context.RankItems(context.CartItems(_options.RecencyDecay, _options.RecencyFloor));
         if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware);
         var fallback = context.RankCategories();
         return fallback.Count > 0 ? new AddOnList(fallback, CategoryFallback) : AddOnList.Empty(BasketAware);
@@ -72,7 +72,7 @@ public sealed class AddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(LastItem);
         var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
-        return new AddOnList(context.RankItems(context.CartItems(0)), LastItem);
+        return new AddOnList(context.RankItems(context.CartItems(0, 0)), LastItem);
     }
 
     private readonly record struct CartItem(string Sku, double Recency, string Title);
@@ -119,15 +119,15 @@ public sealed class AddOnRanker
         private IReadOnlyList<CartAttribute>? _cartAttributes;
 
         /// <summary>Distinct cart skus, most recent first, with their recency weights (decay^position from the end).</summary>
-        public List<CartItem> CartItems(double decay)
+        public List<CartItem> CartItems(double decay, double floor)
         {
             var items = new List<CartItem>(basket.Lines.Count);
             var weight = 1.0;
-            for (var i = basket.Lines.Count - 1; i >= 0 && weight > 0; i--)
+            for (var i = basket.Lines.Count - 1; i >= 0 && Math.Max(weight, floor) > 0; i--)
             {
                 var sku = basket.Lines[i].Sku;
                 if (items.Exists(c => c.Sku == sku)) continue;
-                items.Add(new CartItem(sku, weight, TitleOf(sku)));
+                items.Add(new CartItem(sku, Math.Max(weight, floor), TitleOf(sku)));
                 weight *= decay;
             }
             return items;
@@ -169,7 +169,7 @@ public sealed class AddOnRanker
         public List<AddOn> RankCategories()
         {
             var cartCategories = new List<CartItem>();
-            foreach (var item in CartItems(_o.RecencyDecay))
+            foreach (var item in CartItems(_o.RecencyDecay, _o.RecencyFloor))
             {
                 var leaf = catalog.Find(item.Sku)?.LeafCategory;
                 if (string.IsNullOrEmpty(leaf) || cartCategories.Exists(c => c.Sku == leaf)) continue;

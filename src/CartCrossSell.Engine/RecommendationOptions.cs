@@ -31,6 +31,12 @@ public sealed record RecommendationOptions
     /// </summary>
     public double RecencyDecay { get; init; } = 0.5;
 
+    /// <summary>
+    /// No cart item weighs less than this, however early it was added, so a long basket still counts as a whole.
+    /// Default 0.2 (with RecencyDecay 0.5: weights 1, 0.5, 0.25, 0.2, 0.2, ...; chosen by the offline evaluation).
+    /// </summary>
+    public double RecencyFloor { get; init; } = 0.2;
+
     // ---- rule 3: never what the basket already covers -------------------------------------------------------------
 
     /// <summary>Drop items in the same leaf category as a cart item (substitutes). Default true.</summary>
@@ -49,10 +55,10 @@ public sealed record RecommendationOptions
 
     /// <summary>
     /// Variant attributes for which the best-selling variant may be preselected when the cart does not tell
-    /// (a colour is a matter of taste; a size is not). Default colour, color, pattern, scent, flavour.
+    /// (a colour or design is a matter of taste; a size is not). Default colour, color, design, pattern, print, scent, flavour.
     /// </summary>
     public IReadOnlySet<string> BestSellerAttributes { get; init; } =
-        new HashSet<string>(["colour", "color", "pattern", "scent", "flavour", "flavor"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>(["colour", "color", "design", "pattern", "print", "scent", "flavour", "flavor"], StringComparer.OrdinalIgnoreCase);
 
     // ---- rule 5: price positioning and margin --------------------------------------------------------------------
 
@@ -115,6 +121,7 @@ public sealed record RecommendationOptions
             throw new ArgumentException($"PriceBandLow ({PriceBandLow}) must not exceed PriceBandHigh ({PriceBandHigh})");
         if (PriceBandHalfDistance <= 0) throw new ArgumentOutOfRangeException(nameof(PriceBandHalfDistance), "must be positive");
         if (Shrinkage < 0) throw new ArgumentOutOfRangeException(nameof(Shrinkage), "must not be negative");
+        if (RecencyFloor is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyFloor), "must be in [0, 1]");
         if (RecencyDecay is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), "must be in [0, 1]");
         if (UndecidedVariantPenalty is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(UndecidedVariantPenalty), "must be in [0, 1]");
         if (MarginWeight < 0) throw new ArgumentOutOfRangeException(nameof(MarginWeight), "must not be negative");

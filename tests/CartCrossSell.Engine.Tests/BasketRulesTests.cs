@@ -60,6 +60,18 @@ public class BasketRulesTests
     }
 
     [Fact]
+    public void The_item_added_last_weighs_most()
+    {
+        // "aa-early" goes with the first item, "zz-late" as well with the last one: recency breaks the tie.
+        var store = new Store()
+            .Item("tent", "tents", 0m).Item("mug", "mugs", 0m).Item("aa-early", "pegs", 0m).Item("zz-late", "spoons", 0m);
+        store.Orders(4, "tent", "aa-early").Orders(4, "mug", "zz-late");
+
+        Assert.Equal(["zz-late", "aa-early"], store.Skus(store.Cart("tent", "mug")));
+        Assert.Equal(["aa-early", "zz-late"], store.Skus(store.Cart("tent", "mug"), new RecommendationOptions { RecencyDecay = 1 }));
+    }
+
+    [Fact]
     public void Every_cart_item_counts_not_only_the_last_one_added()
     {
         var store = new Store()

@@ -80,4 +80,24 @@ public class EvaluationTests
             Assert.Contains($"| random-item | {s} |", table);
         }
     }
+
+    [Fact]
+    public void Leaves_out_baskets_whose_hidden_item_the_engine_may_never_show()
+    {
+        var catalog = new InMemoryCatalog(new[] { ("a", "mugs", 1m), ("b", "mugs", 1m), ("c", "tea", 5m), ("d", "pots", 100m) }
+            .Select(t => new CatalogItem { Sku = t.Item1, Title = t.Item1, CategoryPath = [t.Item2], Price = t.Item3 }));
+        var rest = new Basket([new BasketLine { Sku = "a", UnitPrice = 1m }, new BasketLine { Sku = "c", UnitPrice = 5m }]);
+        var options = new RecommendationOptions();
+
+        Assert.False(OfflineEvaluation.Eligible("b", rest, catalog, options));
+        Assert.False(OfflineEvaluation.Eligible("d", rest, catalog, options));
+        Assert.True(OfflineEvaluation.Eligible("b", rest, catalog, options with { MultiBuyCategories = new HashSet<string> { "mugs" } }));
+
+        var orders = Enumerable.Range(0, 20).Select(i => Order($"o{i}", i, "c", "a", "b")).ToList();
+        var eligible = OfflineEvaluation.Run(orders, catalog, new EvaluationOptions { TestFraction = 0.5 });
+        var all = OfflineEvaluation.Run(orders, catalog, new EvaluationOptions { TestFraction = 0.5, Targets = HoldoutTargets.All });
+        Assert.Equal(10, eligible.IneligibleBaskets[HoldoutProtocol.LastAdded]);
+        Assert.Equal(0, all.IneligibleBaskets[HoldoutProtocol.LastAdded]);
+        Assert.Equal(10, all.Results[0].Baskets);
+    }
 }

@@ -22,6 +22,19 @@ public static class Strategies
     public const string BasketAware = AddOnRanker.BasketAware;
 }
 
+/// <summary>Which test baskets count.</summary>
+public enum HoldoutTargets
+{
+    /// <summary>
+    /// Only baskets whose hidden item the engine may show at all: not a substitute of an item left in the cart (same
+    /// leaf category, not multi-buy) and priced below MaxPriceShare of the rest of the cart. The same baskets for every
+    /// strategy. Without a catalog every basket is eligible.
+    /// </summary>
+    Eligible,
+    /// <summary>Every basket with enough items, whatever the hidden item.</summary>
+    All,
+}
+
 /// <summary>Options of the offline evaluation.</summary>
 public sealed record EvaluationOptions
 {
@@ -30,6 +43,9 @@ public sealed record EvaluationOptions
 
     /// <summary>Seeds the random-item protocol. Default 42.</summary>
     public int Seed { get; init; } = 42;
+
+    /// <summary>Which baskets count. Default <see cref="HoldoutTargets.Eligible"/>.</summary>
+    public HoldoutTargets Targets { get; init; } = HoldoutTargets.Eligible;
 
     /// <summary>Test baskets need at least this many distinct items. Default 3.</summary>
     public int MinBasketItems { get; init; } = 3;
@@ -77,4 +93,8 @@ public sealed record EvaluationReport(
     bool HasCatalog,
     DateTimeOffset SplitAt,
     IReadOnlyList<StrategyResult> Results,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>Per protocol: test baskets left out because the engine may never show their hidden item.</summary>
+    public IReadOnlyDictionary<HoldoutProtocol, int> IneligibleBaskets { get; init; } = new Dictionary<HoldoutProtocol, int>();
+}

@@ -16,6 +16,11 @@ public static class EvaluationTable
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture,
             $"Orders: {report.Orders} ({report.TrainOrders} train, {report.TestOrders} test from {report.SplitAt:yyyy-MM-dd HH:mm}); test baskets with 3+ items: {report.TestBaskets}; catalog: {(report.HasCatalog ? report.CatalogSize + " items" : "none")}.\n\n");
+        foreach (var (protocol, count) in report.IneligibleBaskets)
+            if (count > 0)
+                sb.Append(CultureInfo.InvariantCulture,
+                    $"{ProtocolName(protocol)}: {report.TestBaskets - count} baskets scored; {count} left out because their hidden item is a substitute of an item left in the cart or priced at or above the cap, which no strategy may show.\n");
+        if (report.IneligibleBaskets.Values.Any(c => c > 0)) sb.Append('\n');
         sb.Append("| protocol | strategy | HR@1 | HR@3 | NDCG@3 | MRR@10 | coverage | duplicates | substitutes | in price band | add-ons per cart | empty |\n");
         sb.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var r in report.Results)

@@ -96,20 +96,29 @@ public static class OfflineEvaluation
         configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options)));
 
         var results = new List<StrategyResult>();
+        var ineligible = new Dictionary<HoldoutProtocol, int>();
         foreach (var protocol in new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem })
         {
+            var cases = new List<(EvalOrder Order, string Hidden, Basket Basket)>();
+            foreach (var order in testBaskets)
+            {
+                var hidden = Hidden(order, protocol, options.Seed);
+                var basket = new Basket(order.Lines
+                    .Where(l => l.Sku != hidden)
+                    .Select(l => new BasketLine { Sku = l.Sku, Quantity = Math.Max(1, l.Quantity), UnitPrice = l.UnitPrice, AddedAt = order.Timestamp }));
+                if (options.Targets == HoldoutTargets.Eligible && hasCatalog && !Eligible(hidden, basket, effectiveCatalog, options.Recommendation))
+                    continue;
+                cases.Add((order, hidden, basket));
+            }
+            ineligible[protocol] = testBaskets.Count - cases.Count;
             foreach (var (label, kind, recOptions) in configurations)
             {
                 var ranker = new AddOnRanker(
                     recOptions with { MaxAddOns = MrrDepth, AllowUnknownItems = recOptions.AllowUnknownItems || !hasCatalog },
                     learner.Clock);
                 var metrics = new MetricAccumulator(recOptions, effectiveCatalog, hasCatalog, lastPrice);
-                foreach (var order in testBaskets)
+                foreach (var (order, hidden, basket) in cases)
                 {
-                    var hidden = Hidden(order, protocol, options.Seed);
-                    var basket = new Basket(order.Lines
-                        .Where(l => l.Sku != hidden)
-                        .Select(l => new BasketLine { Sku = l.Sku, Quantity = Math.Max(1, l.Quantity), UnitPrice = l.UnitPrice, AddedAt = order.Timestamp }));
                     var list = kind switch
                     {
                         Strategies.Popularity => popular.Where(s => !basket.Contains(s)).Take(MrrDepth).ToList(),
@@ -122,7 +131,25 @@ public static class OfflineEvaluation
             }
         }
         return new EvaluationReport(orders.Count, train.Count, test.Count, testBaskets.Count, catalogSize, hasCatalog,
-            test.Count > 0 ? test[0].Timestamp : DateTimeOffset.MinValue, results, notes);
+            test.Count > 0 ? test[0].Timestamp : DateTimeOffset.MinValue, results, notes)
+        {
+            IneligibleBaskets = ineligible,
+        };
+    }
+
+    /// <summary>
+    /// Whether the engine may show <paramref name="hidden"/> for <paramref name="basket"/> at all: it is not a
+    /// substitute of a cart item and its price is below the cap. An ineligible hidden item is a miss for every
+    /// rule-abiding strategy by design, so it measures the rules, not the ranking.
+    /// </summary>
+    public static bool Eligible(string hidden, Basket basket, ICatalog catalog, RecommendationOptions options)
+    {
+        var item = catalog.Find(hidden);
+        if (item is null) return true;
+        if (options.ExcludeSubstitutes && !string.IsNullOrEmpty(item.LeafCategory) && !options.MultiBuyCategories.Contains(item.LeafCategory)
+            && basket.Lines.Any(l => catalog.Find(l.Sku)?.LeafCategory == item.LeafCategory))
+            return false;
+        return basket.Value <= 0 || item.Price <= 0 || (double)(item.Price / basket.Value) < options.MaxPriceShare;
     }
 
     private sealed class MetricAccumulator(
