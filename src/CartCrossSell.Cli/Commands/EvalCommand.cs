@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using CartCrossSell.Engine;
+using CartCrossSell.Engine.Evaluation;
+
+namespace CartCrossSell.Cli.Commands;
+
+/// <summary>
+/// <c>cartxsell eval</c>: the offline evaluation of the engine on real orders (see docs/engine.md). Prints a markdown
+/// table and writes the figures as JSON.
+/// </summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var orders = new Option<string>("--orders") { Description = "Orders file: Online Retail CSV, order CSV (order_id,sku[,quantity,unit_price,timestamp]) or OrderCompleted JSON Lines", Required = true };
+        var catalog = new Option<string?>("--catalog") { Description = "Catalog JSON Lines file, 'derived' (Online Retail derivation) or 'none'; default: derived for Online Retail, else none" };
+        var json = new Option<string>("--json") { Description = "Where to write the results as JSON", DefaultValueFactory = _ => "eval.json" };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Most recent share of orders used as test set", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random-item protocol", DefaultValueFactory = _ => 42 };
+        var similarity = new Option<string?>("--similarity") { Description = "cosine, lift, jaccard, confidence or cooccurrence (default: the engine's)" };
+        var recency = new Option<double?>("--recency-decay") { Description = "Weight ratio between consecutive cart positions (1 = uniform basket)" };
+        var recencyFloor = new Option<double?>("--recency-floor") { Description = "Least weight of any cart position" };
+        var shrinkage = new Option<double?>("--shrinkage") { Description = "Shrinkage lambda" };
+        var minSupport = new Option<double?>("--min-support") { Description = "Minimum co-occurrence support of a candidate" };
+        var halfLife = new Option<double?>("--half-life-days") { Description = "Decay half-life in days (default 30)" };
+        var maxNeighbors = new Option<int?>("--max-neighbors") { Description = "Neighbours kept per row (default 150)" };
+        var targets = new Option<string>("--targets") { Description = "eligible: only baskets whose hidden item the engine may show (not a substitute, under the price cap); all: every basket", DefaultValueFactory = _ => "eligible" };
+        var compare = new Option<bool>("--compare") { Description = "Also evaluate basket-aware with every similarity measure and with a uniform basket" };
+
+        var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the popularity, last-item and basket-aware strategies")
+        {
+            orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
+        };
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var ordersPath = parseResult.GetValue(orders)!;
+            if (!File.Exists(ordersPath))
+            {
+                error.WriteLine($"orders file not found: {ordersPath}");
+                return 2;
+            }
+            var targetText = parseResult.GetValue(targets)!;
+            if (!Enum.TryParse<HoldoutTargets>(targetText, ignoreCase: true, out var target) || !Enum.IsDefined(target))
+            {
+                error.WriteLine($"unknown --targets '{targetText}': use eligible or all");
+                return 2;
+            }
+            var read = EngineInputs.ReadOrders(ordersPath, error);
+            var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(parseResult.GetValue(catalog), read, error);
+
+            var recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy };
+            if (parseResult.GetValue(similarity) is { } s)
+            {
+                if (!Similarity.TryParse(s, out var measure))
+                {
+                    error.WriteLine($"unknown similarity '{s}': use cosine, lift, jaccard, confidence or cooccurrence");
+                    return 2;
+                }
+                recommendation = recommendation with { Similarity = measure };
+            }
+            if (parseResult.GetValue(recency) is { } r) recommendation = recommendation with { RecencyDecay = r };
+            if (parseResult.GetValue(recencyFloor) is { } rf) recommendation = recommendation with { RecencyFloor = rf };
+            if (parseResult.GetValue(shrinkage) is { } l) recommendation = recommendation with { Shrinkage = l };
+            if (parseResult.GetValue(minSupport) is { } m) recommendation = recommendation with { MinSupport = m };
+            var learning = new LearningOptions();
+            if (parseResult.GetValue(halfLife) is { } h) learning = learning with { HalfLife = TimeSpan.FromDays(h) };
+            if (parseResult.GetValue(maxNeighbors) is { } k) learning = learning with { MaxNeighbors = k };
+
+            var variants = new List<(string, RecommendationOptions)>();
+            if (parseResult.GetValue(compare))
+            {
+                foreach (var measure in Enum.GetValues<SimilarityMeasure>())
+                    if (measure != recommendation.Similarity)
+                        variants.Add(($"basket-aware ({Similarity.Name(measure)})", recommendation with { Similarity = measure }));
+                variants.Add(("basket-aware (uniform basket)", recommendation with { RecencyDecay = 1 }));
+                variants.Add(("basket-aware (no shrinkage)", recommendation with { Shrinkage = 0 }));
+                if (cat is not null)
+                {
+                    variants.Add(("basket-aware (substitutes allowed)", recommendation with { ExcludeSubstitutes = false }));
+                    variants.Add(("basket-aware (no price band, no margin)", recommendation with { PriceBandHalfDistance = 1e6, MarginWeight = 0 }));
+                    variants.Add(("basket-aware (relevance only)", recommendation with { ExcludeSubstitutes = false, PriceBandHalfDistance = 1e6, MarginWeight = 0, MaxPriceShare = 10 }));
+                }
+            }
+
+            EvaluationReport report;
+            try
+            {
+                report = OfflineEvaluation.Run(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat,
+                    new EvaluationOptions
+                    {
+                        TestFraction = parseResult.GetValue(testFraction),
+                        Seed = parseResult.GetValue(seed),
+                        Targets = target,
+                        Learning = learning,
+                        Recommendation = recommendation,
+                        Variants = variants,
+                    });
+            }
+            catch (ArgumentException ex)
+            {
+                error.WriteLine($"invalid option: {ex.Message}");
+                return 2;
+            }
+
+            output.WriteLine($"Orders file: {ordersPath} ({read.Format}, {read.Orders.Count} orders, {read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
+            output.WriteLine($"Engine: similarity {Similarity.Name(recommendation.Similarity)}, recency decay {F(recommendation.RecencyDecay)}, recency floor {F(recommendation.RecencyFloor)}, shrinkage {F(recommendation.Shrinkage)}, min support {F(recommendation.MinSupport)}, half-life {F(learning.HalfLife.TotalDays)} days, {learning.MaxNeighbors} neighbours per row; targets {target.ToString().ToLowerInvariant()}, test fraction {F(parseResult.GetValue(testFraction))}, seed {parseResult.GetValue(seed)}.");
+            output.WriteLine();
+            output.Write(EvaluationTable.Markdown(report));
+            var jsonPath = parseResult.GetValue(json)!;
+            WriteJson(jsonPath, ordersPath, catalogDescription, recommendation, learning, report);
+            output.WriteLine();
+            output.WriteLine($"JSON written to {jsonPath}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static void WriteJson(string path, string ordersPath, string catalog, RecommendationOptions o, LearningOptions learning, EvaluationReport report)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        using var stream = File.Create(path);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("orders", ordersPath);
+        w.WriteString("catalog", catalog);
+        w.WriteStartObject("engine");
+        w.WriteString("similarity", Similarity.Name(o.Similarity));
+        w.WriteNumber("recencyDecay", o.RecencyDecay);
+        w.WriteNumber("recencyFloor", o.RecencyFloor);
+        w.WriteNumber("shrinkage", o.Shrinkage);
+        w.WriteNumber("minSupport", o.MinSupport);
+        w.WriteNumber("relativeScoreFloor", o.RelativeScoreFloor);
+        w.WriteNumber("halfLifeDays", learning.HalfLife.TotalDays);
+        w.WriteNumber("maxNeighbors", learning.MaxNeighbors);
+        w.WriteEndObject();
+        w.WriteNumber("orderCount", report.Orders);
+        w.WriteNumber("trainOrders", report.TrainOrders);
+        w.WriteNumber("testOrders", report.TestOrders);
+        w.WriteNumber("testBaskets", report.TestBaskets);
+        w.WriteStartObject("ineligibleBaskets");
+        foreach (var (protocol, count) in report.IneligibleBaskets) w.WriteNumber(EvaluationTable.ProtocolName(protocol), count);
+        w.WriteEndObject();
+        w.WriteNumber("catalogSize", report.CatalogSize);
+        w.WriteString("splitAt", report.SplitAt);
+        w.WriteStartArray("results");
+        foreach (var r in report.Results)
+        {
+            w.WriteStartObject();
+            w.WriteString("strategy", r.Strategy);
+            w.WriteString("protocol", EvaluationTable.ProtocolName(r.Protocol));
+            w.WriteNumber("baskets", r.Baskets);
+            w.WriteNumber("hr1", r.HitRateAt1);
+            w.WriteNumber("hr3", r.HitRateAt3);
+            w.WriteNumber("ndcg3", r.NdcgAt3);
+            w.WriteNumber("mrr10", r.MrrAt10);
+            w.WriteNumber("catalogCoverage", r.CatalogCoverage);
+            w.WriteNumber("duplicateShare", r.DuplicateShare);
+            if (r.SubstituteShare is { } sub) w.WriteNumber("substituteShare", sub); else w.WriteNull("substituteShare");
+            if (r.PriceBandShare is { } band) w.WriteNumber("priceBandShare", band); else w.WriteNull("priceBandShare");
+            w.WriteNumber("meanAddOns", r.MeanAddOns);
+            w.WriteNumber("emptyShare", r.EmptyShare);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("notes");
+        foreach (var n in report.Notes) w.WriteStringValue(n);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CartCrossSell.Engine;
+using CartCrossSell.OrderHistory;
+
+namespace CartCrossSell.Cli.Commands;
+
+/// <summary>
+/// <c>cartxsell recommend-batch</c>: learns from an orders file and writes the engine's add-ons for every cart of a
+/// carts file, one JSON line per cart, so anyone can evaluate the engine with their own data.
+/// </summary>
+public static class RecommendBatchCommand
+{
+    public const string NoCatalogNote = "no catalog: the substitute, price, variant, stock and margin rules and the category fallback were skipped";
+
+    public static Command Create()
+    {
+        var orders = new Option<string>("--orders") { Description = "Training orders: order CSV (order_id,sku[,quantity,unit_price,timestamp]), Online Retail CSV or OrderCompleted JSON Lines", Required = true };
+        var catalog = new Option<string?>("--catalog") { Description = "Catalog: JSON Lines of ProductUpserted records, or 'derived' for an Online Retail orders file. Without it the rules that need categories or prices are skipped" };
+        var carts = new Option<string>("--carts") { Description = "Carts: JSON Lines {\"cartId\":...,\"items\":[{\"sku\":...,\"quantity\":...}]}", Required = true };
+        var output = new Option<string>("--out") { Description = "Where to write one JSON line of recommendations per cart", Required = true };
+        var maxAddOns = new Option<int>("--max-add-ons") { Description = "At most this many add-ons per cart", DefaultValueFactory = _ => 3 };
+        var now = new Option<string?>("--now") { Description = "Time of the recommendations (ISO 8601); default: the latest order" };
+
+        var command = new Command("recommend-batch", "Learn from an orders file and recommend add-ons for every cart of a carts file")
+        {
+            orders, catalog, carts, output, maxAddOns, now,
+        };
+        command.SetAction(parseResult =>
+        {
+            var stdout = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            foreach (var required in new[] { parseResult.GetValue(orders)!, parseResult.GetValue(carts)! })
+                if (!File.Exists(required))
+                {
+                    error.WriteLine($"file not found: {required}");
+                    return 2;
+                }
+            var catalogSpec = parseResult.GetValue(catalog);
+            if (catalogSpec is not null && !catalogSpec.Equals(EngineInputs.DerivedCatalog, StringComparison.OrdinalIgnoreCase) && !File.Exists(catalogSpec))
+            {
+                error.WriteLine($"file not found: {catalogSpec}");
+                return 2;
+            }
+
+            var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error);
+            var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(catalogSpec ?? EngineInputs.NoCatalog, read, error);
+            var cartFile = CartFiles.Read(parseResult.GetValue(carts)!);
+            EngineInputs.Report(cartFile.Problems, error);
+
+            DateTimeOffset at;
+            if (parseResult.GetValue(now) is { } text)
+            {
+                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at))
+                {
+                    error.WriteLine($"--now: not an ISO 8601 time: {text}");
+                    return 2;
+                }
+            }
+            else at = read.Orders.Count > 0 ? read.Orders.Max(o => o.Timestamp) : DateTimeOffset.UtcNow;
+
+            RecommendationOptions options;
+            try
+            {
+                options = new RecommendationOptions
+                {
+                    MaxAddOns = parseResult.GetValue(maxAddOns),
+                    MultiBuyCategories = multiBuy,
+                    AllowUnknownItems = cat is null,
+                };
+                options.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                error.WriteLine($"invalid option: {ex.Message}");
+                return 2;
+            }
+            var learning = new LearningOptions();
+            var learner = EngineInputs.Learn(read.Orders, cat, learning);
+            var evidence = learner.Compact();
+            var ranker = new AddOnRanker(options, learner.Clock);
+            ICatalog engineCatalog = cat ?? new InMemoryCatalog([]);
+
+            var outPath = parseResult.GetValue(output)!;
+            var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            var withAddOns = 0;
+            using (var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false)))
+            {
+                foreach (var cart in cartFile.Items)
+                {
+                    var basket = new Basket(cart.Items.Select(i => new BasketLine
+                    {
+                        Sku = i.Sku,
+                        VariantId = i.VariantId,
+                        Quantity = i.Quantity,
+                        UnitPrice = engineCatalog.Find(i.Sku)?.Price ?? 0m,
+                        AddedAt = at,
+                    }));
+                    var list = ranker.Rank(basket, engineCatalog, evidence, at);
+                    if (list.AddOns.Count > 0) withAddOns++;
+                    writer.WriteLine(Line(cart.CartId, list, cat is null));
+                }
+            }
+            stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}.");
+            if (cat is null) stdout.WriteLine($"Note: {NoCatalogNote}.");
+            stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped) to {outPath}.");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Line(string cartId, AddOnList list, bool noCatalog)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("cartId", cartId);
+            w.WriteString("strategy", list.Strategy);
+            w.WriteStartArray("skus");
+            foreach (var a in list.AddOns) w.WriteStringValue(a.Sku);
+            w.WriteEndArray();
+            w.WriteStartArray("addOns");
+            foreach (var a in list.AddOns)
+            {
+                w.WriteStartObject();
+                w.WriteString("sku", a.Sku);
+                w.WriteString("variantId", a.VariantId);
+                w.WriteString("title", a.Title);
+                w.WriteNumber("price", a.Price);
+                w.WriteNumber("score", Math.Round(a.Score, 6));
+                w.WriteString("reason", a.Reason);
+                w.WriteString("variantReason", a.VariantReason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (noCatalog) w.WriteString("note", NoCatalogNote);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Text.Json;
+using CartCrossSell.Cli;
+
+namespace CartCrossSell.Cli.Tests;
+
+/// <summary>The engine's commands, run in-process on small files: eval and recommend-batch.</summary>
+public sealed class EngineCommandsTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cartxsell-engine-" + Guid.NewGuid().ToString("N"));
+
+    public EngineCommandsTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string File(string name, params string[] lines)
+    {
+        var path = Path.Combine(_dir, name);
+        System.IO.File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CliApplication.BuildRootCommand().Parse(args)
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Runners buy shoes with socks, bottles and gels; a few bottles with cages.</summary>
+    private string RunningOrders()
+    {
+        var lines = new List<string> { "order_id,sku,quantity,unit_price,timestamp" };
+        var day = 1;
+        void Order(string id, params string[] skus)
+        {
+            foreach (var sku in skus) lines.Add($"{id},{sku},1,10.00,2024-05-{day:00}T10:00:00Z");
+            day = day % 28 + 1;
+        }
+        for (var i = 0; i < 6; i++) Order($"a{i}", "shoes", "shoes-road");
+        for (var i = 0; i < 6; i++) Order($"b{i}", "bottle", "bottle-insulated");
+        for (var i = 0; i < 5; i++) Order($"c{i}", "shoes", "socks", "bottle", "gels");
+        for (var i = 0; i < 4; i++) Order($"d{i}", "bottle", "cage");
+        lines.Add("e1,,1,10.00,2024-05-03T10:00:00Z");
+        lines.Add("e2,socks,many,10.00,2024-05-03T10:00:00Z");
+        return File("orders.csv", [.. lines]);
+    }
+
+    private string RunningCatalog() => File("catalog.jsonl",
+        Product("shoes", "Trail running shoes", "running-shoes", 90),
+        Product("shoes-road", "Road running shoes", "running-shoes", 45),
+        Product("socks", "Running socks", "socks", 10, ""","variants":[{"variantId":"socks-39","attributes":{"size":"39-42"}},{"variantId":"socks-43","attributes":{"size":"43-46"}}]"""),
+        Product("bottle", "Water bottle", "bottles", 12),
+        Product("bottle-insulated", "Insulated bottle", "bottles", 15),
+        Product("gels", "Energy gels", "nutrition", 18),
+        Product("cage", "Bottle cage", "bike-accessories", 18),
+        """{"sku":"broken","title":"No price","categoryPath":["x"]}""");
+
+    private static string Product(string sku, string title, string leaf, decimal price, string extra = "") =>
+        $$"""{"sku":"{{sku}}","title":"{{title}}","categoryPath":["sport","{{leaf}}"],"price":{{price}}{{extra}}}""";
+
+    [Fact]
+    public async Task Recommend_batch_writes_the_ranked_add_ons_of_every_cart()
+    {
+        var carts = File("carts.jsonl",
+            """{"cartId":"runner","items":[{"sku":"shoes","quantity":1},{"sku":"socks","quantity":2},{"sku":"bottle","quantity":1}]}""",
+            """{"cartId":"empty-evidence","items":[{"sku":"unknown-sku"}]}""");
+        var outPath = Path.Combine(_dir, "out", "recs.jsonl");
+
+        var (code, output, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--catalog", RunningCatalog(), "--carts", carts, "--out", outPath);
+
+        Assert.Equal(0, code);
+        var lines = System.IO.File.ReadAllLines(outPath);
+        Assert.Equal(2, lines.Length);
+        using var runner = JsonDocument.Parse(lines[0]);
+        Assert.Equal("runner", runner.RootElement.GetProperty("cartId").GetString());
+        var skus = runner.RootElement.GetProperty("skus").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal("gels", skus[0]);
+        Assert.DoesNotContain("shoes-road", skus);
+        Assert.DoesNotContain("bottle-insulated", skus);
+        var first = runner.RootElement.GetProperty("addOns")[0];
+        Assert.Equal(18m, first.GetProperty("price").GetDecimal());
+        Assert.StartsWith("often bought with", first.GetProperty("reason").GetString());
+        Assert.False(runner.RootElement.TryGetProperty("note", out _));
+        using var empty = JsonDocument.Parse(lines[1]);
+        Assert.Equal(0, empty.RootElement.GetProperty("skus").GetArrayLength());
+        Assert.Contains("Wrote 2 carts", output);
+        Assert.Contains("catalog.jsonl:8:", error);
+    }
+
+    [Fact]
+    public async Task Recommend_batch_reports_bad_lines_with_their_line_numbers_and_skips_them()
+    {
+        var carts = File("carts.jsonl",
+            """{"cartId":"c1","items":[{"sku":"bottle"}]}""",
+            "this is not json",
+            """{"cartId":"c3","items":[]}""",
+            """{"cartId":"c4","items":[{"sku":"shoes","quantity":1}]}""");
+        var outPath = Path.Combine(_dir, "recs.jsonl");
+
+        var (code, output, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--catalog", RunningCatalog(), "--carts", carts, "--out", outPath);
+
+        Assert.Equal(0, code);
+        Assert.Contains("carts.jsonl:2:", error);
+        Assert.Contains("carts.jsonl:3:", error);
+        Assert.Contains("orders.csv:", error);
+        var orderProblems = error.Split('\n').Where(l => l.Contains("orders.csv:")).ToList();
+        Assert.Equal(2, orderProblems.Count);
+        Assert.Equal(["c1", "c4"], System.IO.File.ReadAllLines(outPath).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("cartId").GetString()));
+        Assert.Contains("2 bad cart lines skipped", output);
+        Assert.Contains("2 bad order lines skipped", output);
+    }
+
+    [Fact]
+    public async Task Recommend_batch_without_a_catalog_says_which_rules_it_skipped()
+    {
+        var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"bottle"}]}""");
+        var outPath = Path.Combine(_dir, "recs.jsonl");
+
+        var (code, output, _) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath);
+
+        Assert.Equal(0, code);
+        Assert.Contains("no catalog", output);
+        using var line = JsonDocument.Parse(System.IO.File.ReadAllLines(outPath).Single());
+        Assert.Contains("skipped", line.RootElement.GetProperty("note").GetString());
+        // Without categories a second bottle is not known to be a substitute: the rule is skipped, as the note says.
+        Assert.Equal("bottle-insulated", line.RootElement.GetProperty("skus")[0].GetString());
+    }
+
+    [Fact]
+    public async Task Recommend_batch_refuses_a_missing_file()
+    {
+        var (code, _, error) = await Run("recommend-batch", "--orders", Path.Combine(_dir, "nope.csv"), "--carts", "x", "--out", "y");
+        Assert.Equal(2, code);
+        Assert.Contains("file not found", error);
+    }
+
+    [Fact]
+    public async Task Eval_prints_the_markdown_table_and_writes_json()
+    {
+        var lines = new List<string> { "order_id,sku,quantity,unit_price,timestamp" };
+        for (var i = 0; i < 60; i++)
+        {
+            var ts = $"2024-05-01T{i / 6:00}:{i % 6 * 10:00}:00Z";
+            foreach (var sku in new[] { "tent", "pegs", $"mat{i % 2}", "torch", $"mug{i % 3}" })
+                lines.Add($"o{i:000},{sku},1,{(sku == "tent" ? 100 : 10)},{ts}");
+        }
+        lines.Add("bad,,1,1,2024-05-01T00:00:00Z");
+        var json = Path.Combine(_dir, "eval.json");
+
+        var (code, output, error) = await Run("eval", "--orders", File("orders.csv", [.. lines]), "--json", json);
+
+        Assert.Equal(0, code);
+        Assert.Contains("| protocol | strategy | HR@1 | HR@3 | NDCG@3 | MRR@10 |", output);
+        foreach (var strategy in new[] { "popularity", "last-item", "basket-aware" })
+        {
+            Assert.Contains($"| last-added | {strategy} |", output);
+            Assert.Contains($"| random-item | {strategy} |", output);
+        }
+        Assert.Contains("orders.csv:302:", error);
+        using var doc = JsonDocument.Parse(System.IO.File.ReadAllText(json));
+        var results = doc.RootElement.GetProperty("results");
+        Assert.Equal(6, results.GetArrayLength());
+        Assert.All(results.EnumerateArray(), r => Assert.Equal(0, r.GetProperty("duplicateShare").GetDouble()));
+        Assert.Equal(12, doc.RootElement.GetProperty("testBaskets").GetInt32());
+    }
+
+    [Fact]
+    public async Task Eval_refuses_an_unknown_similarity()
+    {
+        var orders = File("orders.csv", "order_id,sku", "o1,a", "o1,b");
+        var (code, _, error) = await Run("eval", "--orders", orders, "--similarity", "magic", "--json", Path.Combine(_dir, "e.json"));
+        Assert.Equal(2, code);
+        Assert.Contains("unknown similarity", error);
+    }
+}
