@@ -8,6 +8,9 @@ namespace CartCrossSell.Streams;
 
 public enum TopologyState { Created, Starting, Restoring, Running, Stopped, Failed }
 
+/// <summary>The steps of a commit, in order. Tests crash an instance between any two of them.</summary>
+public enum CommitStage { BeforeOutputs, AfterOutputs, AfterEffects, AfterChangelog, AfterCommit }
+
 /// <summary>Counters of one running topology instance (read from any thread).</summary>
 public sealed class TopologyCounters
 {
@@ -72,6 +75,9 @@ public sealed class TopologyRunner<T> : ITopologyRunner
     public TopologyState State => _state;
     public TopologyCounters Counters { get; } = new();
     public IReadOnlyCollection<int> AssignedPartitions => _assigned;
+
+    /// <summary>Called at every commit stage; a test throws from it to crash the instance exactly there.</summary>
+    internal Action<CommitStage>? OnCommitStage { get; set; }
 
     /// <summary>Processes until cancelled, on a dedicated thread (the consumer blocks).</summary>
     public Task RunAsync(CancellationToken cancellationToken = default) =>
@@ -276,20 +282,25 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         if (progressed.Length == 0) return;
 
         // 1. Outputs and dead letters, 2. effects outside Kafka: both idempotent on replay.
+        OnCommitStage?.Invoke(CommitStage.BeforeOutputs);
         foreach (var task in progressed) task.Processor?.Flush();
         FlushProducer();
+        OnCommitStage?.Invoke(CommitStage.AfterOutputs);
         foreach (var sink in _topology.Sinks) sink.FlushAsync(ct).GetAwaiter().GetResult();
+        OnCommitStage?.Invoke(CommitStage.AfterEffects);
 
         // 3. State, with the marker of the last applied input offset, so a replay skips what is already applied.
         foreach (var task in progressed)
             foreach (var store in task.Stores)
                 store.WriteChangelog(_producer!, TopicNames.Changelog(_streams.ApplicationId, store.Name), task.Partition, task.LastOffset, OnDelivery);
         FlushProducer();
+        OnCommitStage?.Invoke(CommitStage.AfterChangelog);
 
         // 4. Input offsets, last.
         consumer.Commit(progressed.Select(t => new TopicPartitionOffset(_topology.SourceTopic, t.Partition, t.LastOffset + 1)));
         foreach (var task in progressed) task.CommittedThrough = task.LastOffset;
         Counters.Committed1();
+        OnCommitStage?.Invoke(CommitStage.AfterCommit);
     }
 
     private void OnAssigned(IReadOnlyList<TopicPartition> partitions)

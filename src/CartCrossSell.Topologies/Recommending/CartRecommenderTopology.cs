@@ -12,25 +12,29 @@ namespace CartCrossSell.Topologies.Recommending;
 /// </summary>
 public static class CartRecommenderTopology
 {
-    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, RecommendationWriter writer)
+    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, RecommendationWriter writer) =>
+        Build(options, catalog, evidence, new RedisRecommendationSink(writer));
+
+    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink sink)
     {
         options.Validate();
         var ranker = new AddOnRanker(options.Ranking);
         return new TopologyBuilder<CartEvent>(TopologyNames.CartRecommender, Topics.CartEvents, ContractCodecs.CartEvent)
             .WithStore(StoreSpec.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState)))
-            .WithEffectSink(new RedisSink(writer))
-            .WithProcessor(_ => new CartRecommender(options, ranker, catalog, evidence, writer))
+            .WithEffectSink(sink)
+            .WithProcessor(_ => new CartRecommender(options, ranker, catalog, evidence, sink))
             .Build();
     }
 
-    private sealed class RedisSink(RecommendationWriter writer) : IEffectSink
+    private sealed class RedisRecommendationSink(RecommendationWriter writer) : ICartRecommendationSink
     {
         public string Name => "redis";
+        public void Enqueue(CartRecommendation value) => writer.Enqueue(value);
         public Task FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
     }
 
     private sealed class CartRecommender(
-        RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, RecommendationWriter writer)
+        RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer)
         : IProcessor<CartEvent>
     {
         private IProcessorContext _context = null!;

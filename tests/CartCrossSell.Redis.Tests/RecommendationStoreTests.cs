@@ -1,0 +1,76 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.TestInfrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CartCrossSell.Redis.Tests;
+
+/// <summary>The storefront's key against a real redis-server.</summary>
+public sealed class RecommendationStoreTests : IDisposable
+{
+    private readonly RedisFixture _redis = new();
+
+    private RecommendationStore Store(int maxRetries = 8) => new(_redis.Connection, new RedisStoreOptions
+    {
+        Configuration = _redis.Server.Configuration, Ttl = TimeSpan.FromHours(2), MaxRetries = maxRetries, InitialBackoff = TimeSpan.FromMilliseconds(50),
+    });
+
+    private static CartRecommendation Value(string cartId, long version, params string[] skus) => new()
+    {
+        CartId = cartId, Version = version, CartValue = 100m, Strategy = "basket-aware",
+        GeneratedAt = DateTimeOffset.UtcNow, EventTimestamp = DateTimeOffset.UtcNow,
+        AddOns = skus.Select(s => new RecommendedAddOn
+        {
+            Sku = s, VariantId = s + "-v", Title = s, Price = 20m, Score = 1, Reason = "r", VariantReason = "only variant",
+            AddToCart = new OneClickAdd { CartId = cartId, Sku = s, VariantId = s + "-v" },
+        }).ToArray(),
+    };
+
+    [Fact]
+    public async Task A_later_cart_event_never_loses_to_an_earlier_one()
+    {
+        var store = Store();
+        Assert.True(await store.WriteAsync(Value("c1", 5, "socks")));
+        Assert.False(await store.WriteAsync(Value("c1", 3, "bottle")));  // arrives late: ignored
+        Assert.False(await store.WriteAsync(Value("c1", 5, "gels")));    // a replay of the same version: ignored
+        Assert.Equal("socks", (await store.ReadAsync("c1"))!.AddOns.Single().Sku);
+
+        Assert.True(await store.WriteAsync(Value("c1", 6, "gels")));
+        Assert.Equal("gels", (await store.ReadAsync("c1"))!.AddOns.Single().Sku);
+    }
+
+    [Fact]
+    public async Task One_key_per_cart_with_the_documented_layout_and_a_ttl()
+    {
+        var store = Store();
+        await store.WriteManyAsync([Value("c1", 1, "a"), Value("c2", 1, "b")]);
+        var raw = await _redis.Connection.GetDatabase().StringGetAsync("xsell:v1:cart:c2");
+        Assert.Contains("\"sku\":\"b\"", raw.ToString());
+        var ttl = await store.TimeToLiveAsync("c1");
+        Assert.InRange(ttl!.Value, TimeSpan.FromHours(1.9), TimeSpan.FromHours(2));
+    }
+
+    [Fact]
+    public async Task The_writer_retries_through_an_outage_and_writes_everything_once_redis_is_back()
+    {
+        var writer = new RecommendationWriter(Store(maxRetries: 100), NullLogger<RecommendationWriter>.Instance);
+        await writer.FlushAsync(); // nothing pending is a no-op
+        writer.Enqueue(Value("c1", 1, "a"));
+        writer.Enqueue(Value("c1", 2, "b"));   // replaces version 1 before it is written
+        writer.Enqueue(Value("c2", 7, "c"));
+
+        _redis.Server.Stop();
+        var flush = writer.FlushAsync();
+        await Task.Delay(500);
+        Assert.False(flush.IsCompleted, "the flush waits for Redis instead of dropping the batch");
+        _redis.Restart(); // an empty server: the Lua script must be loaded again
+        await flush.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var store = Store();
+        Assert.Equal("b", (await store.ReadAsync("c1"))!.AddOns.Single().Sku);
+        Assert.Equal(7, (await store.ReadAsync("c2"))!.Version);
+        Assert.Equal(0, writer.Pending);
+        Assert.True(writer.Failures > 0);
+    }
+
+    public void Dispose() => _redis.Dispose();
+}

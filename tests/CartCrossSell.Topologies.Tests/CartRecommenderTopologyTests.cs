@@ -1,0 +1,92 @@
+using System.Text;
+using CartCrossSell.Contracts;
+using CartCrossSell.Streams.Testing;
+using CartCrossSell.Topologies.Recommending;
+
+namespace CartCrossSell.Topologies.Tests;
+
+public sealed class CartRecommenderTopologyTests
+{
+    private readonly CapturingSink _sink = new();
+    private readonly TopologyTestDriver<CartEvent> _driver;
+
+    public CartRecommenderTopologyTests()
+    {
+        var topology = CartRecommenderTopology.Build(new RecommenderOptions { MaxCartLines = 3 }, Store.Catalog(), Store.Learned(), _sink);
+        _driver = new TopologyTestDriver<CartEvent>(topology);
+    }
+
+    [Fact]
+    public void Every_cart_change_writes_a_value_versioned_by_the_event_offset()
+    {
+        _driver.Pipe("c1", Store.Added("c1", "running-shoes", 1, 120m));
+        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+
+        Assert.Equal([0L, 1L], _sink.Written.Select(w => w.Version));
+        var latest = _sink.Latest("c1");
+        Assert.Equal(132m, latest.CartValue);
+        Assert.Equal(Cohorts.Treatment, latest.Cohort);
+        Assert.InRange(latest.AddOns.Count, 1, 3);
+        Assert.DoesNotContain(latest.AddOns, a => a.Sku is "running-shoes" or "socks");
+        Assert.All(latest.AddOns, a => Assert.Equal(new OneClickAdd { CartId = "c1", Sku = a.Sku, VariantId = a.VariantId }, a.AddToCart));
+    }
+
+    [Fact]
+    public void Cart_state_follows_adds_quantity_changes_removals_and_clears()
+    {
+        _driver.Pipe("c1", Store.Added("c1", "running-shoes", 1, 120m));
+        _driver.Pipe("c1", Store.Added("c1", "socks", 2, 12m));
+        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+        Assert.Equal(3, _driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines.Single(l => l.Sku == "socks").Quantity);
+
+        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.QuantityChanged, Quantity = 0, UnitPrice = null });
+        _driver.Pipe("c1", Store.Added("c1", "running-shoes", 1, 120m) with { Type = CartEventType.ItemRemoved, Quantity = null, UnitPrice = null });
+        Assert.Empty(_driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines);
+        Assert.Equal(0m, _sink.Latest("c1").CartValue);
+        Assert.Empty(_sink.Latest("c1").AddOns);
+
+        _driver.Pipe("c1", Store.Added("c1", "water-bottle", 1, 15m));
+        _driver.Pipe("c1", Store.Added("c1", "water-bottle", 1, 15m) with { Type = CartEventType.CartCleared, Sku = null, Quantity = null, UnitPrice = null });
+        Assert.Empty(_driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines);
+    }
+
+    [Fact]
+    public void An_unknown_sku_is_dead_lettered_and_leaves_the_cart_as_it_was()
+    {
+        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+        _driver.Pipe("c1", Store.Added("c1", "not-in-catalog", 1, 5m));
+
+        var dead = Assert.Single(_driver.DeadLetters);
+        Assert.Equal(DeadLetterKinds.UnknownSku, dead.Kind);
+        Assert.Equal(1, dead.SourceOffset);
+        Assert.Contains("not-in-catalog", dead.Reason);
+        Assert.Single(_driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines);
+        Assert.Single(_sink.Written);
+    }
+
+    [Fact]
+    public void A_cart_above_the_line_cap_is_dead_lettered()
+    {
+        foreach (var sku in new[] { "socks", "water-bottle", "energy-gels", "headband" })
+            _driver.Pipe("c1", Store.Added("c1", sku, 1, 10m));
+
+        Assert.Equal(DeadLetterKinds.CartTooLarge, Assert.Single(_driver.DeadLetters).Kind);
+        Assert.Equal(3, _driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines.Count);
+    }
+
+    [Fact]
+    public void Malformed_and_invalid_events_are_dead_lettered_with_their_reason_and_the_stream_goes_on()
+    {
+        _driver.PipeRaw("c1", Encoding.UTF8.GetBytes("{ not json"));
+        _driver.Pipe("c1", Store.Added("c1", "socks", -2, 12m));
+        _driver.Pipe("c1", Store.Added("c1", "socks", 1, -12m));
+        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+
+        Assert.Collection(_driver.DeadLetters,
+            d => { Assert.Equal(DeadLetterKinds.Unparseable, d.Kind); Assert.Equal("{ not json", d.Payload); Assert.Equal(0, d.SourceOffset); },
+            d => { Assert.Equal(DeadLetterKinds.Invalid, d.Kind); Assert.Contains("quantity must be positive", d.Reason); },
+            d => { Assert.Equal(DeadLetterKinds.Invalid, d.Kind); Assert.Contains("unitPrice must not be negative", d.Reason); });
+        Assert.All(_driver.DeadLetters, d => Assert.Equal(Topics.CartEvents, d.SourceTopic));
+        Assert.Equal(12m, _sink.Latest("c1").CartValue);
+    }
+}
