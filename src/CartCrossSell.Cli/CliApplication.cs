@@ -18,17 +18,27 @@ public static class CliApplication
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    /// <summary>Runs a command line; configuration and input errors are reported in one line, without a stack trace.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         var root = BuildRootCommand();
+        error ??= Console.Error;
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
+        if (output is not null) invocation.Output = output;
         try
         {
-            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await root.Parse(args).InvokeAsync(invocation, cancellationToken);
         }
         catch (OptionsValidationException e)
         {
-            // Configuration errors are the operator's to fix: say what is wrong, without a stack trace.
-            await Console.Error.WriteLineAsync($"configuration error: {e.Message}");
+            // Configuration errors are the operator's to fix: say what is wrong, naming the key.
+            await error.WriteLineAsync($"configuration error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        {
+            // Unusable input files (a missing header, say): the message names the file.
+            await error.WriteLineAsync($"input error: {e.Message}");
             return 2;
         }
     }

@@ -1,6 +1,6 @@
 namespace CartCrossSell.OrderHistory.Tests;
 
-/// <summary>Finds the repository (the directory holding CartCrossSell.sln) and the shared data next to it.</summary>
+/// <summary>Finds the repository (the directory holding CartCrossSell.sln) and the shared Online Retail extract kept in its data/ folder.</summary>
 public static class RepositoryPaths
 {
     public static string RepositoryRoot()
@@ -11,7 +11,7 @@ public static class RepositoryPaths
     }
 
     public static string OnlineRetailCsv() =>
-        Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "data", "online-retail-dec2010.csv"));
+        Path.Combine(RepositoryRoot(), "data", "online-retail-dec2010.csv");
 }
 
 /// <summary>A temporary directory for fixture files, deleted with the test class.</summary>

@@ -31,7 +31,17 @@ public sealed class CrossSellServiceOptions
         foreach (var t in Topologies)
             if (!TopologyNames.Selectable.Contains(t))
                 throw new OptionsValidationException($"unknown topology '{t}': choose from {string.Join(", ", TopologyNames.Selectable)}");
-        if (Topologies.Contains(TopologyNames.Recommender)) Redis.Validate();
+        if (Topologies.Contains(TopologyNames.Recommender))
+        {
+            try
+            {
+                Redis.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new OptionsValidationException(e.Message);
+            }
+        }
         if (Learning.MaxNeighbors < 1) throw new OptionsValidationException("Learning:MaxNeighbors must be at least 1");
         if (Learning.HalfLife <= TimeSpan.Zero) throw new OptionsValidationException("Learning:HalfLife must be positive");
     }
@@ -127,7 +137,7 @@ public sealed class CrossSellService : IAsyncDisposable
         {
             await redis.GetDatabase().PingAsync();
         }
-        catch (RedisConnectionException e)
+        catch (RedisException e)
         {
             redis.Dispose();
             throw new OptionsValidationException($"{RedisStoreOptions.SectionName}:Configuration '{options.Configuration}': Redis does not answer ({e.Message})");

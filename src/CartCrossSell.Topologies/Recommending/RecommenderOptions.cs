@@ -1,4 +1,5 @@
 using CartCrossSell.Engine;
+using CartCrossSell.Streams;
 
 namespace CartCrossSell.Topologies.Recommending;
 
@@ -15,7 +16,14 @@ public sealed class RecommenderOptions
 
     public void Validate()
     {
-        if (MaxCartLines < 1) throw new ArgumentException($"{SectionName}:MaxCartLines must be at least 1");
-        Ranking.Validate();
+        if (MaxCartLines < 1) throw new OptionsValidationException($"{SectionName}:MaxCartLines must be at least 1");
+        try
+        {
+            Ranking.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new OptionsValidationException($"{SectionName}:Ranking: {e.Message}");
+        }
     }
 }

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using CartCrossSell.Cli.Hosting;
+using CartCrossSell.Contracts;
+using CartCrossSell.TestInfrastructure;
+using CartCrossSell.Topologies.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace CartCrossSell.Cli.Tests;
+
+/// <summary>The operator's commands: help, configuration errors, topic provisioning and backfill on the embedded cluster.</summary>
+public sealed class OperatorCommandsTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "cartxsell-cli-" + Guid.NewGuid().ToString("N"));
+
+    public OperatorCommandsTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CliApplication.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "CartCrossSell.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("CartCrossSell.sln");
+    }
+
+    [Theory]
+    [InlineData("run", "--topologies")]
+    [InlineData("demo", "--orders")]
+    [InlineData("backfill", "--rebase-to-now")]
+    [InlineData("topics apply", "--config")]
+    [InlineData("eval", "--orders")]
+    [InlineData("recommend-batch", "--carts")]
+    public async Task Every_operator_task_is_a_sub_command_with_help(string command, string documentedOption)
+    {
+        var (code, output, _) = await Run([.. command.Split(' '), "--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains(documentedOption, output);
+    }
+
+    [Fact]
+    public async Task Running_without_a_bootstrap_address_is_a_configuration_error_naming_the_key()
+    {
+        var (code, _, error) = await Run("run", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.Contains("Kafka:BootstrapServers is required", error);
+    }
+
+    [Fact]
+    public async Task A_price_band_whose_lower_bound_exceeds_its_upper_bound_is_refused_at_start()
+    {
+        var config = Path.Combine(_dir, "bad-band.json");
+        await File.WriteAllTextAsync(config, """{ "Recommender": { "Ranking": { "PriceBandLow": 0.4, "PriceBandHigh": 0.2 } } }""");
+        var (code, _, error) = await Run("run", "--config", config, "-b", "127.0.0.1:9", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.Contains("PriceBandLow", error);
+    }
+
+    [Fact]
+    public void The_deployment_configuration_binds_without_unknown_keys()
+    {
+        var configuration = ServiceConfiguration.Load(new FileInfo(Path.Combine(RepositoryRoot(), "deploy", "cartxsell.json")));
+        var options = ServiceConfiguration.Bind(configuration);
+        options.Validate();
+        Assert.Equal("kafka:9092", options.Kafka.BootstrapServers);
+        Assert.Equal(TimeSpan.FromDays(7), options.Redis.Ttl);
+        Assert.Equal(150, options.Learning.MaxNeighbors);
+        Assert.Equal(6, configuration.GetSection(TopicLayoutOptions.SectionName).Get<TopicLayoutOptions>()!.Partitions);
+    }
+
+    [Fact]
+    public async Task Topics_apply_reports_every_topic_and_the_mock_clusters_auto_creation()
+    {
+        using var kafka = new KafkaFixture();
+        var (code, output, _) = await Run("topics", "apply", "-b", kafka.Options.BootstrapServers);
+        Assert.Equal(0, code);
+        foreach (var topic in new[] { "cart-events", "order-events", "catalog", "item-neighbors", "dead-letters", "aov-aggregates",
+                     "cartxsell-basket-rows-repartition", "cartxsell-basket-rows-changelog", "cartxsell-carts-changelog" })
+            Assert.Contains(topic, output);
+        Assert.Contains("auto-created", output);
+    }
+
+    [Fact]
+    public async Task Backfill_publishes_good_orders_and_names_the_file_and_line_of_bad_ones()
+    {
+        using var kafka = new KafkaFixture();
+        var orders = Path.Combine(_dir, "orders.csv");
+        await File.WriteAllLinesAsync(orders,
+        [
+            "order_id,sku,quantity,unit_price,timestamp",
+            "o1,shoes,1,80.00,2026-01-02T10:00:00Z",
+            "o1,socks,2,6.00,2026-01-02T10:00:00Z",
+            "o2,socks,not-a-number,6.00,2026-01-03T10:00:00Z",
+            "o3,bottle,1,12.00,2026-01-04T10:00:00Z",
+        ]);
+        var (code, output, error) = await Run("backfill", "--orders", orders, "-b", kafka.Options.BootstrapServers);
+        Assert.Equal(0, code);
+        Assert.Contains($"{orders}:4:", error);
+        Assert.Contains("2 orders", output);
+
+        var published = TopicProbe.ReadAll(kafka.Options, Topics.OrderEvents, 2, TimeSpan.FromSeconds(10))
+            .Select(r => JsonSerializer.Deserialize(r.Message.Value, ContractsJson.Default.OrderCompleted)!).ToArray();
+        Assert.Equal(["o1", "o3"], published.Select(o => o.OrderId).Order());
+        Assert.Equal(2, published.Single(o => o.OrderId == "o1").Lines.Count);
+    }
+
+    [Fact]
+    public async Task Backfill_of_a_missing_file_says_which_file()
+    {
+        var (code, _, error) = await Run("backfill", "--orders", Path.Combine(_dir, "nope.csv"), "-b", "127.0.0.1:9");
+        Assert.Equal(2, code);
+        Assert.Contains("nope.csv", error);
+    }
+}
