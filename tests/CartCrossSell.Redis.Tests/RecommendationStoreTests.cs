@@ -69,7 +69,7 @@ public sealed class RecommendationStoreTests : IDisposable
         Assert.Equal("b", (await store.ReadAsync("c1"))!.AddOns.Single().Sku);
         Assert.Equal(7, (await store.ReadAsync("c2"))!.Version);
         Assert.Equal(0, writer.Pending);
-        Assert.True(writer.Failures > 0);
+        Assert.Equal(2, writer.Written); // whether the client queued through the outage or a batch failed and was retried
     }
 
     public void Dispose() => _redis.Dispose();
