@@ -57,10 +57,17 @@ public sealed class AddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(BasketAware);
         var context = new RankContext(this, basket, catalog, evidence, now, cartRules: true);
-        var found = context.RankItems(context.CartItems(_options.RecencyDecay, _options.RecencyFloor));
-        if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware);
-        var fallback = context.RankCategories();
-        return fallback.Count > 0 ? new AddOnList(fallback, CategoryFallback) : AddOnList.Empty(BasketAware);
+        try
+        {
+            var found = context.RankItems(context.CartItems(_options.RecencyDecay, _options.RecencyFloor));
+            if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware);
+            var fallback = context.RankCategories();
+            return fallback.Count > 0 ? new AddOnList(fallback, CategoryFallback) : AddOnList.Empty(BasketAware);
+        }
+        finally
+        {
+            context.Release();
+        }
     }
 
     /// <summary>
@@ -72,41 +79,17 @@ public sealed class AddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(LastItem);
         var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
-        return new AddOnList(context.RankItems(context.CartItems(0, 0)), LastItem);
+        try
+        {
+            return new AddOnList(context.RankItems(context.CartItems(0, 0)), LastItem);
+        }
+        finally
+        {
+            context.Release();
+        }
     }
 
     private readonly record struct CartItem(string Sku, double Recency, string Title);
-
-    private struct Candidate
-    {
-        public int Handle;
-        public double Weight;
-        public double Score;
-        public double Support;
-        public int Matches;
-        public int Best;
-        public double BestContribution;
-        public int Second;
-        public double SecondContribution;
-
-        public void Add(int cartIndex, double contribution)
-        {
-            Matches++;
-            Score += contribution;
-            if (contribution > BestContribution)
-            {
-                Second = Best;
-                SecondContribution = BestContribution;
-                Best = cartIndex;
-                BestContribution = contribution;
-            }
-            else if (contribution > SecondContribution)
-            {
-                Second = cartIndex;
-                SecondContribution = contribution;
-            }
-        }
-    }
 
     private sealed class RankContext(
         AddOnRanker ranker, Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, bool cartRules)
@@ -115,8 +98,11 @@ public sealed class AddOnRanker
         private readonly RowReader _reader = RowReader.For(evidence);
         private readonly double _nowWeight = ranker._clock.WeightAt(now);
         private readonly double _baskets = evidence.Baskets;
+        private readonly double _cartValue = (double)basket.Value;
         private HashSet<string>? _cartLeaves;
         private IReadOnlyList<CartAttribute>? _cartAttributes;
+
+        public void Release() => _reader.Release();
 
         /// <summary>Distinct cart skus, most recent first, with their recency weights (decay^position from the end).</summary>
         public List<CartItem> CartItems(double decay, double floor)
@@ -135,34 +121,35 @@ public sealed class AddOnRanker
 
         public List<AddOn> RankItems(List<CartItem> cart)
         {
-            var slots = new Dictionary<int, int>();
-            var candidates = new List<Candidate>();
+            var candidates = _reader.Candidates;
+            var candidateCount = 0;
             for (var ci = 0; ci < cart.Count; ci++)
             {
                 if (!_reader.TryRow(RowKeys.Item(cart[ci].Sku), out var rowHandle, out var wa)) continue;
-                var count = _reader.LoadNeighbors(rowHandle, wa);
+                var count = _reader.LoadNeighbors(rowHandle, wa, items: true);
                 var handles = _reader.Handles;
                 var pairs = _reader.Pairs;
+                var weights = _reader.NeighborWeights;
                 for (var i = 0; i < count; i++)
                 {
                     var h = handles[i];
-                    if (!slots.TryGetValue(h, out var slot))
+                    var slot = _reader.SlotOf(h);
+                    if (slot < 0)
                     {
-                        if (!RowKeys.IsItem(_reader.Key(h))) { slots[h] = -1; continue; }
-                        slot = candidates.Count;
-                        slots[h] = slot;
-                        candidates.Add(new Candidate { Handle = h, Weight = _reader.Weight(h), Best = -1, Second = -1 });
+                        if (candidateCount == candidates.Length) candidates = _reader.GrowCandidates();
+                        slot = candidateCount++;
+                        _reader.SetSlot(h, slot);
+                        candidates[slot] = new Candidate { Handle = h, Weight = weights[i], Best = -1, Second = -1 };
                     }
-                    if (slot < 0) continue;
                     var pairCount = pairs[i] / _nowWeight;
-                    ref var c = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates)[slot];
+                    ref var c = ref candidates[slot];
                     var sim = Similarity.Score(_o.Similarity, pairs[i], wa, c.Weight, _baskets, pairCount, _o.Shrinkage);
                     if (sim <= 0) continue;
                     c.Add(ci, cart[ci].Recency * sim);
                     if (pairCount > c.Support) c.Support = pairCount;
                 }
             }
-            return Select(candidates, c => RowKeys.SkuOf(_reader.Key(c.Handle)), c => ItemReason(cart, c));
+            return Select(candidates, candidateCount, c => _reader.Key(c.Handle), c => RowKeys.SkuOf(_reader.Key(c.Handle)), c => ItemReason(cart, c));
         }
 
         /// <summary>Rule 7: popular items of the leaf categories most complementary to the cart's categories.</summary>
@@ -180,14 +167,14 @@ public sealed class AddOnRanker
             for (var ci = 0; ci < cartCategories.Count; ci++)
             {
                 if (!_reader.TryRow(RowKeys.Category(cartCategories[ci].Sku), out var rowHandle, out var wx)) continue;
-                var count = _reader.LoadNeighbors(rowHandle, wx);
+                var count = _reader.LoadNeighbors(rowHandle, wx, items: false);
                 for (var i = 0; i < count; i++)
                 {
                     var key = _reader.Key(_reader.Handles[i]);
                     if (!RowKeys.IsCategory(key)) continue;
                     var leaf = RowKeys.CategoryOf(key);
                     if (IsSubstituteCategory(leaf)) continue;
-                    var wy = _reader.Weight(_reader.Handles[i]);
+                    var wy = _reader.NeighborWeights[i];
                     var pairCount = _reader.Pairs[i] / _nowWeight;
                     var sim = Similarity.Score(_o.Similarity, _reader.Pairs[i], wx, wy, _baskets, pairCount, _o.Shrinkage);
                     if (sim <= 0) continue;
@@ -221,91 +208,129 @@ public sealed class AddOnRanker
                     reasons.Add(reason);
                 }
             }
-            return Select(candidates, c => skus[c.Handle], c => reasons[c.Handle]);
+            return Select([.. candidates], candidates.Count, c => skus[c.Handle], c => skus[c.Handle], c => reasons[c.Handle]);
         }
 
         /// <summary>
         /// Walks the candidates from the most relevant down, applies the cart rules, and stops as soon as no remaining
         /// candidate can reach the list (relevance times the largest possible boost is below what it must beat).
+        /// Reasons are written only for the add-ons finally shown.
         /// </summary>
-        private List<AddOn> Select(List<Candidate> candidates, Func<Candidate, string> skuOf, Func<Candidate, string> reasonOf)
+        private List<AddOn> Select(
+            Candidate[] candidates, int count, Func<Candidate, string> tieKeyOf, Func<Candidate, string> skuOf, Func<Candidate, string> reasonOf)
         {
-            var accepted = new List<AddOn>(_o.MaxAddOns + 1);
-            if (candidates.Count == 0) return accepted;
-            var order = new PriorityQueue<int, (double Score, string Sku)>(
-                candidates.Count, Comparer<(double Score, string Sku)>.Create(static (a, b) =>
-                {
-                    var c = b.Score.CompareTo(a.Score);
-                    return c != 0 ? c : string.CompareOrdinal(a.Sku, b.Sku);
-                }));
-            for (var i = 0; i < candidates.Count; i++)
-                if (candidates[i].Score > 0) order.Enqueue(i, (candidates[i].Score, skuOf(candidates[i])));
+            var result = new List<AddOn>(_o.MaxAddOns);
+            if (count == 0) return result;
+            var order = MostRelevant(candidates.AsSpan(0, count), cartRules ? Math.Max(_o.RerankDepth, _o.MaxAddOns) : Math.Max(_o.RerankDepth, _o.MaxAddOns * 3), tieKeyOf);
 
+            var accepted = new List<Accepted>(_o.MaxAddOns + 1);
             var maxBoost = cartRules ? 1 + _o.MarginWeight : 1;
             var best = 0.0;
-            while (order.TryDequeue(out var index, out var key))
+            foreach (var index in order)
             {
                 var mustBeat = cartRules ? _o.RelativeScoreFloor * best : 0;
                 if (accepted.Count == _o.MaxAddOns) mustBeat = Math.Max(mustBeat, accepted[^1].Score);
-                if (key.Score * maxBoost < mustBeat || (mustBeat > 0 && key.Score * maxBoost == mustBeat)) break;
+                if (mustBeat > 0 && candidates[index].Score * maxBoost <= mustBeat) break;
                 var candidate = candidates[index];
-                var addOn = Qualify(key.Sku, candidate, reasonOf);
-                if (addOn is null) continue;
-                if (accepted.Count == _o.MaxAddOns && addOn.Score <= accepted[^1].Score) continue;
-                var at = accepted.FindIndex(a => a.Score < addOn.Score);
-                accepted.Insert(at < 0 ? accepted.Count : at, addOn);
+                if (!Qualify(skuOf(candidate), index, candidate, mustBeat, out var a)) continue;
+                if (accepted.Count == _o.MaxAddOns && a.Score <= accepted[^1].Score) continue;
+                var at = accepted.FindIndex(x => x.Score < a.Score);
+                accepted.Insert(at < 0 ? accepted.Count : at, a);
                 if (accepted.Count > _o.MaxAddOns) accepted.RemoveAt(accepted.Count - 1);
                 best = accepted[0].Score;
             }
-            if (cartRules) accepted.RemoveAll(a => a.Score < _o.RelativeScoreFloor * best);
-            return accepted;
+            foreach (var a in accepted)
+            {
+                if (cartRules && a.Score < _o.RelativeScoreFloor * best) break;
+                result.Add(new AddOn(a.Sku, a.VariantId, a.Item?.Title ?? a.Sku, a.Item?.Price ?? 0m, a.Score,
+                    reasonOf(candidates[a.Index]), a.VariantReason));
+            }
+            return result;
         }
 
-        /// <summary>The cart rules (3, 4, 5) for one candidate: null when it must not be shown.</summary>
-        private AddOn? Qualify(string sku, Candidate candidate, Func<Candidate, string> reasonOf)
+        /// <summary>
+        /// The <paramref name="depth"/> most relevant candidates, most relevant first (ties by key), by insertion into
+        /// a short sorted list: linear in the number of candidates, no sort of them all.
+        /// </summary>
+        private static int[] MostRelevant(ReadOnlySpan<Candidate> span, int depth, Func<Candidate, string> tieKeyOf)
         {
-            if (basket.Contains(sku)) return null;
-            if (cartRules && candidate.Support < _o.MinSupport) return null;
+            var top = new int[Math.Min(depth, span.Length)];
+            if (top.Length == 0) return top;
+            var n = 0;
+            for (var i = 0; i < span.Length; i++)
+            {
+                var score = span[i].Score;
+                if (score <= 0) continue;
+                if (n == top.Length && !Better(span, i, top[n - 1], tieKeyOf)) continue;
+                var pos = n == top.Length ? n - 1 : n++;
+                while (pos > 0 && Better(span, i, top[pos - 1], tieKeyOf))
+                {
+                    top[pos] = top[pos - 1];
+                    pos--;
+                }
+                top[pos] = i;
+            }
+            return n == top.Length ? top : top[..n];
+        }
+
+        private static bool Better(ReadOnlySpan<Candidate> span, int a, int b, Func<Candidate, string> tieKeyOf) =>
+            span[a].Score > span[b].Score
+            || (span[a].Score == span[b].Score && string.CompareOrdinal(tieKeyOf(span[a]), tieKeyOf(span[b])) < 0);
+
+        private readonly record struct Accepted(int Index, string Sku, double Score, CatalogItem? Item, string VariantId, string VariantReason);
+
+        /// <summary>
+        /// The cart rules (3, 4, 5) for one candidate: false when it must not be shown, or when it cannot beat
+        /// <paramref name="mustBeat"/> (checked before the variant, the costliest rule).
+        /// </summary>
+        private bool Qualify(string sku, int index, Candidate candidate, double mustBeat, out Accepted accepted)
+        {
+            accepted = default;
+            if (basket.Contains(sku)) return false;
+            if (cartRules && candidate.Support < _o.MinSupport) return false;
             var item = catalog.Find(sku);
             if (item is null)
             {
-                if (!_o.AllowUnknownItems) return null;
-                return new AddOn(sku, sku, sku, 0m, candidate.Score, reasonOf(candidate), "not in the catalog: variant not checked");
+                if (!_o.AllowUnknownItems) return false;
+                accepted = new Accepted(index, sku, candidate.Score, null, sku, "not in the catalog: variant not checked");
+                return true;
             }
-            if (!item.InStock) return null;
+            if (!item.InStock) return false;
             if (!cartRules)
             {
                 var first = item.Variants.FirstOrDefault(v => v.InStock);
-                if (item.Variants.Count > 0 && first is null) return null;
-                return new AddOn(sku, first?.VariantId ?? sku, item.Title, item.Price, candidate.Score, reasonOf(candidate),
+                if (item.Variants.Count > 0 && first is null) return false;
+                accepted = new Accepted(index, sku, candidate.Score, item, first?.VariantId ?? sku,
                     first is null ? "single product without variants" : "first variant in stock (product-page baseline)");
+                return true;
             }
-            if (_o.ExcludeSubstitutes && IsSubstituteCategory(item.LeafCategory)) return null;
+            if (_o.ExcludeSubstitutes && IsSubstituteCategory(item.LeafCategory)) return false;
 
-            var factor = 1.0;
-            var value = basket.Value;
-            if (value > 0 && item.Price > 0)
+            var factor = 1 + _o.MarginWeight * Math.Clamp(item.MarginRate ?? 0, 0, 1);
+            if (_cartValue > 0 && item.Price > 0)
             {
-                var share = (double)(item.Price / value);
-                if (share >= _o.MaxPriceShare) return null;
+                var share = (double)item.Price / _cartValue;
+                if (share >= _o.MaxPriceShare) return false;
                 factor *= PriceBandPreference(share, _o);
             }
+            if (mustBeat > 0 && candidate.Score * factor <= mustBeat) return false;
 
-            var choice = VariantSelector.Choose(item, _cartAttributes ??= VariantSelector.CartAttributes(basket, catalog), _o);
-            var variantId = choice.VariantId;
+            var choice = item.Variants.Count == 0 && !item.NeedsFitDecision
+                ? new VariantChoice(item.Sku, "single product without variants")
+                : VariantSelector.Choose(item, _cartAttributes ??= VariantSelector.CartAttributes(basket, catalog), _o);
+            var variantId = choice.VariantId ?? sku;
             var variantReason = choice.Reason;
             if (!choice.Decided)
             {
-                if (_o.UndecidedVariants == UndecidedVariantPolicy.Exclude) return null;
+                if (_o.UndecidedVariants == UndecidedVariantPolicy.Exclude) return false;
                 var fallback = item.Variants.FirstOrDefault(v => v.InStock);
-                if (item.Variants.Count > 0 && fallback is null) return null;
+                if (item.Variants.Count > 0 && fallback is null) return false;
                 variantId = fallback?.VariantId ?? sku;
                 variantReason = $"{choice.Reason}: first variant in stock, score penalised";
                 factor *= _o.UndecidedVariantPenalty;
             }
-
-            factor *= 1 + _o.MarginWeight * Math.Clamp(item.MarginRate ?? 0, 0, 1);
-            return new AddOn(sku, variantId!, item.Title, item.Price, candidate.Score * factor, reasonOf(candidate), variantReason);
+            accepted = new Accepted(index, sku, candidate.Score * factor, item, variantId, variantReason);
+            return true;
         }
 
         private bool IsSubstituteCategory(string leaf)
@@ -343,5 +368,37 @@ public sealed class AddOnRanker
             : share > options.PriceBandHigh ? share - options.PriceBandHigh
             : 0;
         return distance <= 0 ? 1 : Math.Pow(0.5, distance / options.PriceBandHalfDistance);
+    }
+}
+
+/// <summary>One candidate of a ranking call: its relevance and the cart items it owes it to.</summary>
+internal struct Candidate
+{
+    public int Handle;
+    public double Weight;
+    public double Score;
+    public double Support;
+    public int Matches;
+    public int Best;
+    public double BestContribution;
+    public int Second;
+    public double SecondContribution;
+
+    public void Add(int cartIndex, double contribution)
+    {
+        Matches++;
+        Score += contribution;
+        if (contribution > BestContribution)
+        {
+            Second = Best;
+            SecondContribution = BestContribution;
+            Best = cartIndex;
+            BestContribution = contribution;
+        }
+        else if (contribution > SecondContribution)
+        {
+            Second = cartIndex;
+            SecondContribution = contribution;
+        }
     }
 }

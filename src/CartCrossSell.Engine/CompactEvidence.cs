@@ -17,6 +17,7 @@ public sealed class CompactEvidence : IBasketEvidence
     private readonly int[] _counts;
     private readonly int[] _neighbors;
     private readonly float[] _shares;
+    private readonly byte[] _kinds;       // 1 item row key, 2 category row key, 0 other
 
     private CompactEvidence(Builder b)
     {
@@ -29,6 +30,7 @@ public sealed class CompactEvidence : IBasketEvidence
         _counts = b.Counts.Items;
         _neighbors = b.NeighborIds.Items;
         _shares = b.Shares.Items;
+        _kinds = b.Kinds.Items;
         _keyCount = n;
         _neighborTotal = b.NeighborIds.Count;
         Baskets = b.BasketWeight;
@@ -53,7 +55,7 @@ public sealed class CompactEvidence : IBasketEvidence
         var neighbors = new Neighbor[count];
         var start = _offsets[id];
         for (var i = 0; i < count; i++)
-            neighbors[i] = new Neighbor(_keys[_neighbors[start + i]], _shares[start + i] * w);
+            neighbors[i] = new Neighbor(_keys[Decode(_neighbors[start + i])], _shares[start + i] * w);
         return new EvidenceRow(rowKey, w, neighbors);
     }
 
@@ -70,6 +72,13 @@ public sealed class CompactEvidence : IBasketEvidence
 
     internal int IndexOf(string rowKey) => _index.TryGetValue(rowKey, out var id) ? id : -1;
     internal string KeyAt(int id) => _keys[id];
+    internal bool IsItemAt(int id) => _kinds[id] == 1;
+
+    /// <summary>Neighbour ids are stored as the row number for item keys and its complement (negative) otherwise.</summary>
+    internal static int Decode(int stored) => stored >= 0 ? stored : ~stored;
+
+    internal ReadOnlySpan<double> Weights => _weights;
+    internal int KeyCount => _keyCount;
     internal double WeightAt(int id) => _weights[id];
     internal ReadOnlySpan<int> NeighborIds(int id) => new(_neighbors, checked((int)_offsets[id]), _counts[id]);
     internal ReadOnlySpan<float> NeighborShares(int id) => new(_shares, checked((int)_offsets[id]), _counts[id]);
@@ -94,6 +103,7 @@ public sealed class CompactEvidence : IBasketEvidence
         internal GrowArray<int> Counts;
         internal GrowArray<int> NeighborIds;
         internal GrowArray<float> Shares;
+        internal GrowArray<byte> Kinds;
         private bool _built;
         internal int RowsAdded;
         internal double BasketWeight;
@@ -109,6 +119,7 @@ public sealed class CompactEvidence : IBasketEvidence
             Counts = new GrowArray<int>(expectedKeys);
             NeighborIds = new GrowArray<int>(expectedNeighbors);
             Shares = new GrowArray<float>(expectedNeighbors);
+            Kinds = new GrowArray<byte>(expectedKeys);
         }
 
         public Builder SetBaskets(double baskets)
@@ -131,7 +142,8 @@ public sealed class CompactEvidence : IBasketEvidence
             Counts.Items[id] = neighbors.Length;
             foreach (var n in neighbors)
             {
-                NeighborIds.Add(Intern(n.Key));
+                var neighbor = Intern(n.Key);
+                NeighborIds.Add(Kinds.Items[neighbor] == 1 ? neighbor : ~neighbor);
                 Shares.Add((float)(n.PairWeight / weight));
             }
             RowsAdded++;
@@ -154,6 +166,7 @@ public sealed class CompactEvidence : IBasketEvidence
             Weights.Add(double.NaN);
             Offsets.Add(0);
             Counts.Add(0);
+            Kinds.Add(RowKeys.IsItem(key) ? (byte)1 : RowKeys.IsCategory(key) ? (byte)2 : (byte)0);
             return slot;
         }
     }

@@ -81,6 +81,13 @@ public sealed record RecommendationOptions
     /// </summary>
     public double MarginWeight { get; init; } = 0.5;
 
+    /// <summary>
+    /// Price band and margin re-rank this many of the most relevant candidates (after the support threshold); a
+    /// less relevant candidate is never shown. Bounds the catalog lookups per cart (at least MaxAddOns are always
+    /// examined). Default 10.
+    /// </summary>
+    public int RerankDepth { get; init; } = 10;
+
     // ---- rule 6: few options --------------------------------------------------------------------------------------
 
     /// <summary>Show at most this many add-ons. Default 3.</summary>
@@ -126,6 +133,7 @@ public sealed record RecommendationOptions
         if (UndecidedVariantPenalty is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(UndecidedVariantPenalty), "must be in [0, 1]");
         if (MarginWeight < 0) throw new ArgumentOutOfRangeException(nameof(MarginWeight), "must not be negative");
         if (RelativeScoreFloor is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RelativeScoreFloor), "must be in [0, 1]");
+        if (RerankDepth < 1) throw new ArgumentOutOfRangeException(nameof(RerankDepth), "must be at least 1");
         if (MinSupport < 0) throw new ArgumentOutOfRangeException(nameof(MinSupport), "must not be negative");
         if (FallbackCategories < 0) throw new ArgumentOutOfRangeException(nameof(FallbackCategories), "must not be negative");
         if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity));

@@ -9,29 +9,125 @@ internal abstract class RowReader
     public int[] Handles = new int[256];
     public double[] Pairs = new double[256];
 
-    public static RowReader For(IBasketEvidence evidence) =>
-        evidence is CompactEvidence compact ? new CompactReader(compact) : new GenericReader(evidence);
+    [ThreadStatic] private static CompactReader? _pooled;
 
-    /// <summary>Finds a row; its handle and weight.</summary>
-    public abstract bool TryRow(string key, out int handle, out double weight);
+    /// <summary>Candidate scratch of the ranking call (reused with the reader).</summary>
+    public Candidate[] Candidates = new Candidate[64];
 
-    /// <summary>Loads the neighbours of a row found by <see cref="TryRow"/> into <see cref="Handles"/> and <see cref="Pairs"/>.</summary>
-    public abstract int LoadNeighbors(int handle, double rowWeight);
+    public Candidate[] GrowCandidates()
+    {
+        Array.Resize(ref Candidates, Candidates.Length * 2);
+        return Candidates;
+    }
 
-    /// <summary>The weight of the row behind a handle, or 0 when there is no such row.</summary>
-    public abstract double Weight(int handle);
+    /// <summary>The weights of the rows of the loaded neighbours (0 when a neighbour has no row).</summary>
+    public double[] NeighborWeights = new double[256];
 
-    public abstract string Key(int handle);
+    // Candidate slots of this call: a small open-addressing table (stays in the CPU cache), cleared by generation.
+    private int[] _slotKeys = new int[4096];
+    private int[] _slotValues = new int[4096];
+    private int[] _slotStamps = new int[4096];
+    private int _slotCount;
+    private int _generation;
+
+    /// <summary>
+    /// A reader for one ranking call. Readers of a <see cref="CompactEvidence"/> are reused per thread (with their
+    /// scratch arrays), so a call allocates little; <see cref="Release"/> hands it back.
+    /// </summary>
+    public static RowReader For(IBasketEvidence evidence)
+    {
+        RowReader reader;
+        if (evidence is CompactEvidence compact)
+        {
+            reader = _pooled is { } p && ReferenceEquals(p.Evidence, compact) ? p : new CompactReader(compact);
+            _pooled = null;
+        }
+        else reader = new GenericReader(evidence);
+        reader.NewCall();
+        return reader;
+    }
+
+    public void Release()
+    {
+        if (this is CompactReader compact) _pooled = compact;
+    }
+
+    private void NewCall()
+    {
+        _slotCount = 0;
+        if (++_generation != int.MaxValue) return;
+        Array.Clear(_slotStamps);
+        _generation = 1;
+    }
+
+    /// <summary>The candidate slot of a handle in this call, or -1.</summary>
+    public int SlotOf(int handle)
+    {
+        var mask = _slotKeys.Length - 1;
+        for (var i = (int)((uint)(handle * -1640531535) >> 12) & mask; ; i = (i + 1) & mask)
+        {
+            if (_slotStamps[i] != _generation) return -1;
+            if (_slotKeys[i] == handle) return _slotValues[i];
+        }
+    }
+
+    public void SetSlot(int handle, int slot)
+    {
+        if (2 * (_slotCount + 1) > _slotKeys.Length) Grow();
+        var mask = _slotKeys.Length - 1;
+        for (var i = (int)((uint)(handle * -1640531535) >> 12) & mask; ; i = (i + 1) & mask)
+        {
+            if (_slotStamps[i] == _generation && _slotKeys[i] != handle) continue;
+            if (_slotStamps[i] != _generation) _slotCount++;
+            _slotStamps[i] = _generation;
+            _slotKeys[i] = handle;
+            _slotValues[i] = slot;
+            return;
+        }
+    }
+
+    private void Grow()
+    {
+        var keys = _slotKeys;
+        var values = _slotValues;
+        var stamps = _slotStamps;
+        var generation = _generation;
+        _slotKeys = new int[keys.Length * 2];
+        _slotValues = new int[keys.Length * 2];
+        _slotStamps = new int[keys.Length * 2];
+        _generation = 1;
+        _slotCount = 0;
+        for (var i = 0; i < keys.Length; i++)
+            if (stamps[i] == generation) SetSlot(keys[i], values[i]);
+    }
 
     protected void Ensure(int count)
     {
         if (Handles.Length >= count) return;
         Handles = new int[count];
         Pairs = new double[count];
+        NeighborWeights = new double[count];
     }
+
+    /// <summary>Finds a row; its handle and weight.</summary>
+    public abstract bool TryRow(string key, out int handle, out double weight);
+
+    /// <summary>
+    /// Loads the neighbours of a row found by <see cref="TryRow"/> into <see cref="Handles"/>, <see cref="Pairs"/>
+    /// and <see cref="NeighborWeights"/>: only item neighbours when <paramref name="items"/>, else only the others.
+    /// </summary>
+    public abstract int LoadNeighbors(int handle, double rowWeight, bool items);
+
+    /// <summary>The weight of the row behind a handle, or 0 when there is no such row.</summary>
+    public abstract double Weight(int handle);
+
+    public abstract string Key(int handle);
+
 
     private sealed class CompactReader(CompactEvidence evidence) : RowReader
     {
+        public CompactEvidence Evidence => evidence;
+
         public override bool TryRow(string key, out int handle, out double weight)
         {
             handle = evidence.IndexOf(key);
@@ -41,14 +137,26 @@ internal abstract class RowReader
             return false;
         }
 
-        public override int LoadNeighbors(int handle, double rowWeight)
+        public override int LoadNeighbors(int handle, double rowWeight, bool items)
         {
             var ids = evidence.NeighborIds(handle);
             var shares = evidence.NeighborShares(handle);
+            var weights = evidence.Weights;
             Ensure(ids.Length);
-            ids.CopyTo(Handles);
-            for (var i = 0; i < shares.Length; i++) Pairs[i] = shares[i] * rowWeight;
-            return ids.Length;
+            var n = 0;
+            // One pass of independent loads: the CPU fetches the neighbours' weights in parallel.
+            for (var i = 0; i < ids.Length; i++)
+            {
+                var stored = ids[i];
+                if (stored >= 0 != items) continue;
+                var id = CompactEvidence.Decode(stored);
+                var w = weights[id];
+                Handles[n] = id;
+                Pairs[n] = shares[i] * rowWeight;
+                NeighborWeights[n] = double.IsNaN(w) ? 0 : w;
+                n++;
+            }
+            return n;
         }
 
         public override double Weight(int handle)
@@ -62,6 +170,7 @@ internal abstract class RowReader
 
     private sealed class GenericReader(IBasketEvidence evidence) : RowReader
     {
+
         private readonly Dictionary<string, int> _handles = new(StringComparer.Ordinal);
         private readonly List<string> _keys = [];
         private readonly List<double> _weights = [];
@@ -82,16 +191,21 @@ internal abstract class RowReader
             return true;
         }
 
-        public override int LoadNeighbors(int handle, double rowWeight)
+        public override int LoadNeighbors(int handle, double rowWeight, bool items)
         {
             var neighbors = _rows[handle].Neighbors;
             Ensure(neighbors.Count);
+            var n = 0;
             for (var i = 0; i < neighbors.Count; i++)
             {
-                Handles[i] = Intern(neighbors[i].Key);
-                Pairs[i] = neighbors[i].PairWeight;
+                if (RowKeys.IsItem(neighbors[i].Key) != items) continue;
+                var h = Intern(neighbors[i].Key);
+                Handles[n] = h;
+                Pairs[n] = neighbors[i].PairWeight;
+                NeighborWeights[n] = Weight(h);
+                n++;
             }
-            return neighbors.Count;
+            return n;
         }
 
         public override double Weight(int handle)

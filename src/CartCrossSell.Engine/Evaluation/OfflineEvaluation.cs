@@ -113,19 +113,31 @@ public static class OfflineEvaluation
             ineligible[protocol] = testBaskets.Count - cases.Count;
             foreach (var (label, kind, recOptions) in configurations)
             {
-                var ranker = new AddOnRanker(
-                    recOptions with { MaxAddOns = MrrDepth, AllowUnknownItems = recOptions.AllowUnknownItems || !hasCatalog },
-                    learner.Clock);
+                // The add-ons shown come from the engine as configured (top 3); MRR@10 from a ten-long list of the
+                // same engine, so a longer list never changes the shown ones.
+                var shownOptions = recOptions with { AllowUnknownItems = recOptions.AllowUnknownItems || !hasCatalog };
+                var ranker = new AddOnRanker(shownOptions with { MaxAddOns = ListSize }, learner.Clock);
+                var deepRanker = new AddOnRanker(shownOptions with { MaxAddOns = MrrDepth }, learner.Clock);
                 var metrics = new MetricAccumulator(recOptions, effectiveCatalog, hasCatalog, lastPrice);
                 foreach (var (order, hidden, basket) in cases)
                 {
-                    var list = kind switch
+                    IReadOnlyList<string> shown, deep;
+                    switch (kind)
                     {
-                        Strategies.Popularity => popular.Where(s => !basket.Contains(s)).Take(MrrDepth).ToList(),
-                        Strategies.LastItem => ranker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp).AddOns.Select(a => a.Sku).ToList(),
-                        _ => ranker.Rank(basket, effectiveCatalog, evidence, order.Timestamp).AddOns.Select(a => a.Sku).ToList(),
-                    };
-                    metrics.Add(basket, list, hidden);
+                        case Strategies.Popularity:
+                            deep = popular.Where(s => !basket.Contains(s)).Take(MrrDepth).ToList();
+                            shown = deep.Take(ListSize).ToList();
+                            break;
+                        case Strategies.LastItem:
+                            shown = Skus(ranker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp));
+                            deep = Skus(deepRanker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp));
+                            break;
+                        default:
+                            shown = Skus(ranker.Rank(basket, effectiveCatalog, evidence, order.Timestamp));
+                            deep = Skus(deepRanker.Rank(basket, effectiveCatalog, evidence, order.Timestamp));
+                            break;
+                    }
+                    metrics.Add(basket, shown, deep, hidden);
                 }
                 results.Add(metrics.Result(label, protocol, catalogSize));
             }
@@ -152,6 +164,8 @@ public static class OfflineEvaluation
         return basket.Value <= 0 || item.Price <= 0 || (double)(item.Price / basket.Value) < options.MaxPriceShare;
     }
 
+    private static List<string> Skus(AddOnList list) => list.AddOns.Select(a => a.Sku).ToList();
+
     private sealed class MetricAccumulator(
         RecommendationOptions options, ICatalog catalog, bool hasCatalog, IReadOnlyDictionary<string, decimal> lastPrice)
     {
@@ -159,21 +173,23 @@ public static class OfflineEvaluation
         private double _ndcg, _mrr;
         private readonly HashSet<string> _covered = new(StringComparer.Ordinal);
 
-        public void Add(Basket basket, IReadOnlyList<string> ranked, string hidden)
+        public void Add(Basket basket, IReadOnlyList<string> shown, IReadOnlyList<string> deep, string hidden)
         {
             _baskets++;
             var rank = -1;
-            for (var i = 0; i < ranked.Count && i < MrrDepth; i++)
-                if (ranked[i] == hidden) { rank = i + 1; break; }
+            for (var i = 0; i < shown.Count && i < ListSize; i++)
+                if (shown[i] == hidden) { rank = i + 1; break; }
             if (rank == 1) _hit1++;
-            if (rank is >= 1 and <= ListSize)
+            if (rank >= 1)
             {
                 _hit3++;
                 _ndcg += 1 / Math.Log2(rank + 1);
             }
-            if (rank >= 1) _mrr += 1.0 / rank;
+            var deepRank = -1;
+            for (var i = 0; i < deep.Count && i < MrrDepth; i++)
+                if (deep[i] == hidden) { deepRank = i + 1; break; }
+            if (deepRank >= 1) _mrr += 1.0 / deepRank;
 
-            var shown = ranked.Take(ListSize).ToList();
             if (shown.Count == 0) _empty++;
             var cartLeaves = hasCatalog
                 ? basket.Lines.Select(l => catalog.Find(l.Sku)?.LeafCategory).Where(c => !string.IsNullOrEmpty(c)).ToHashSet(StringComparer.Ordinal)
