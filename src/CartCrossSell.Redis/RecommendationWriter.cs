@@ -14,13 +14,17 @@ public sealed class RecommendationWriter
 {
     private readonly RecommendationStore _store;
     private readonly ILogger _log;
+    private readonly IRecommendationWriteObserver? _observer;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, CartRecommendation> _pending = new(StringComparer.Ordinal);
     private long _written, _stale, _failures;
 
-    public RecommendationWriter(RecommendationStore store, ILogger<RecommendationWriter> log)
+    public RecommendationWriter(RecommendationStore store, ILogger<RecommendationWriter> log, IRecommendationWriteObserver? observer = null, TimeProvider? clock = null)
     {
         _store = store;
         _log = log;
+        _observer = observer;
+        _clock = clock ?? TimeProvider.System;
     }
 
     public long Written => Interlocked.Read(ref _written);
@@ -44,7 +48,9 @@ public sealed class RecommendationWriter
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var replaced = await _store.WriteManyAsync(batch, cancellationToken);
+                _observer?.Written(batch, System.Diagnostics.Stopwatch.GetElapsedTime(started), _clock.GetUtcNow());
                 Interlocked.Add(ref _written, replaced);
                 Interlocked.Add(ref _stale, batch.Length - replaced);
                 foreach (var value in batch)
@@ -54,6 +60,7 @@ public sealed class RecommendationWriter
             catch (Exception e) when (e is RedisException or TimeoutException && attempt < options.MaxRetries)
             {
                 Interlocked.Increment(ref _failures);
+                _observer?.Failed(e);
                 _log.LogWarning("Redis write of {Count} carts failed (attempt {Attempt}/{Max}), retrying in {Delay} ms: {Error}",
                     batch.Length, attempt + 1, options.MaxRetries + 1, (int)delay.TotalMilliseconds, e.Message);
                 await Task.Delay(delay, cancellationToken);
@@ -61,4 +68,11 @@ public sealed class RecommendationWriter
             }
         }
     }
+}
+
+/// <summary>Sees every batch written to Redis (for latency and freshness metrics) and every failed attempt.</summary>
+public interface IRecommendationWriteObserver
+{
+    void Written(IReadOnlyCollection<CartRecommendation> batch, TimeSpan took, DateTimeOffset readableAt);
+    void Failed(Exception error);
 }

@@ -42,11 +42,13 @@ public abstract class ChangeloggedStoreBase
     /// <summary>True while the current record was already applied to this store (a replay after a crash).</summary>
     protected bool IsReplay => CurrentOffset() <= RestoredThrough;
 
+    private long _markerWritten = -1;
+
     internal void RestoreRecord(byte[] key, byte[]? value)
     {
         if (key.AsSpan().SequenceEqual(MarkerKey))
         {
-            if (value is not null) RestoredThrough = long.Parse(Encoding.UTF8.GetString(value), System.Globalization.CultureInfo.InvariantCulture);
+            if (value is not null) _markerWritten = RestoredThrough = long.Parse(Encoding.UTF8.GetString(value), System.Globalization.CultureInfo.InvariantCulture);
             return;
         }
         RestoreEntry(Encoding.UTF8.GetString(key), value);
@@ -54,15 +56,22 @@ public abstract class ChangeloggedStoreBase
 
     protected abstract void RestoreEntry(string key, byte[]? value);
 
-    /// <summary>Produces every changed entry (tombstones for deletes) and then the marker for <paramref name="appliedThrough"/>.</summary>
+    /// <summary>
+    /// Produces every changed entry (tombstones for deletes) and then the marker for <paramref name="appliedThrough"/>;
+    /// nothing at all when neither the entries nor the applied offset changed since the last write.
+    /// </summary>
     internal int WriteChangelog(IProducer<byte[], byte[]?> producer, string topic, int partition, long appliedThrough, Action<DeliveryReport<byte[], byte[]?>> onDelivery)
     {
+        if (!HasDirtyEntries && appliedThrough == _markerWritten) return 0;
+        _markerWritten = appliedThrough;
         var written = WriteDirtyEntries(producer, new TopicPartition(topic, new Partition(partition)), onDelivery);
         producer.Produce(new TopicPartition(topic, new Partition(partition)),
             new Message<byte[], byte[]?> { Key = MarkerKey, Value = Encoding.UTF8.GetBytes(appliedThrough.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             onDelivery);
         return written;
     }
+
+    protected abstract bool HasDirtyEntries { get; }
 
     protected abstract int WriteDirtyEntries(IProducer<byte[], byte[]?> producer, TopicPartition target, Action<DeliveryReport<byte[], byte[]?>> onDelivery);
 }
@@ -111,6 +120,8 @@ public sealed class ChangeloggedStore<TValue> : ChangeloggedStoreBase, IKeyValue
             throw new InvalidDataException($"store '{Name}': changelog entry '{key}' does not decode: {decoded.FailureReason}");
         _entries[key] = decoded.Value!;
     }
+
+    protected override bool HasDirtyEntries => _dirty.Count > 0;
 
     protected override int WriteDirtyEntries(IProducer<byte[], byte[]?> producer, TopicPartition target, Action<DeliveryReport<byte[], byte[]?>> onDelivery)
     {

@@ -56,11 +56,14 @@ public sealed class TopologyRunner<T> : ITopologyRunner
     private IProducer<byte[], byte[]?>? _producer;
     private IConsumer<byte[], byte[]>? _restoreConsumer;
     private Error? _deliveryError;
-    private volatile TopologyState _state = TopologyState.Created;
+    private readonly StreamsMetrics? _metrics;
+    private volatile TopologyState _stateValue = TopologyState.Created;
     private volatile int[] _assigned = [];
 
-    public TopologyRunner(Topology<T> topology, KafkaOptions kafka, StreamsOptions streams, ILoggerFactory loggers, TimeProvider? clock = null)
+    public TopologyRunner(Topology<T> topology, KafkaOptions kafka, StreamsOptions streams, ILoggerFactory loggers, TimeProvider? clock = null,
+        StreamsMetrics? metrics = null)
     {
+        _metrics = metrics;
         kafka.Validate();
         streams.Validate();
         _topology = topology;
@@ -72,7 +75,17 @@ public sealed class TopologyRunner<T> : ITopologyRunner
     }
 
     public string Name => _topology.Name;
-    public TopologyState State => _state;
+    public TopologyState State => _stateValue;
+
+    private TopologyState _state
+    {
+        get => _stateValue;
+        set
+        {
+            _stateValue = value;
+            _metrics?.State(Name, value);
+        }
+    }
     public TopologyCounters Counters { get; } = new();
     public IReadOnlyCollection<int> AssignedPartitions => _assigned;
 
@@ -119,6 +132,12 @@ public sealed class TopologyRunner<T> : ITopologyRunner
                     {
                         Commit(consumer, ct);
                         pending = 0;
+                        sinceCommit.Restart();
+                    }
+                    else if (result is null && sinceCommit.Elapsed >= _streams.CommitInterval)
+                    {
+                        // Idle: let processors send what they held back (throttled rows, closed windows).
+                        Commit(consumer, ct, punctuate: true);
                         sinceCommit.Restart();
                     }
                 }
@@ -240,8 +259,10 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         }
         try
         {
+            var started = Stopwatch.GetTimestamp();
             task.Processor!.Process(new InputRecord<T>(coordinates, task.CurrentKey, decoded.Value!));
             Counters.Processed1();
+            _metrics?.Processed(Name, coordinates.Topic, Stopwatch.GetElapsedTime(started));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -257,6 +278,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         Send(Topics.DeadLetters, task.CurrentKey ?? $"{task.Current.Topic}-{task.Current.Partition}-{task.Current.Offset}",
             ContractCodecs.DeadLetter.Encode(envelope), _clock.GetUtcNow());
         Counters.DeadLettered1();
+        _metrics?.DeadLettered(Name, task.Current.Topic, kind);
         _log.LogWarning("{Topology}: dead-lettered {Topic}/{Partition}@{Offset} ({Kind}): {Reason}", Name, task.Current.Topic, task.Current.Partition, task.Current.Offset, kind, reason);
     }
 
@@ -276,30 +298,34 @@ public sealed class TopologyRunner<T> : ITopologyRunner
             throw new KafkaException(error);
     }
 
-    private void Commit(IConsumer<byte[], byte[]> consumer, CancellationToken ct)
+    private void Commit(IConsumer<byte[], byte[]> consumer, CancellationToken ct, bool punctuate = false)
     {
         var progressed = _tasks.Values.Where(t => t.HasProgress).ToArray();
-        if (progressed.Length == 0) return;
+        if (progressed.Length == 0 && !punctuate) return;
+        var started = Stopwatch.GetTimestamp();
 
         // 1. Outputs and dead letters, 2. effects outside Kafka: both idempotent on replay.
         OnCommitStage?.Invoke(CommitStage.BeforeOutputs);
-        foreach (var task in progressed) task.Processor?.Flush();
+        foreach (var task in _tasks.Values) task.Processor?.Flush();
         FlushProducer();
         OnCommitStage?.Invoke(CommitStage.AfterOutputs);
         foreach (var sink in _topology.Sinks) sink.FlushAsync(ct).GetAwaiter().GetResult();
         OnCommitStage?.Invoke(CommitStage.AfterEffects);
 
         // 3. State, with the marker of the last applied input offset, so a replay skips what is already applied.
-        foreach (var task in progressed)
+        foreach (var task in _tasks.Values)
             foreach (var store in task.Stores)
                 store.WriteChangelog(_producer!, TopicNames.Changelog(_streams.ApplicationId, store.Name), task.Partition, task.LastOffset, OnDelivery);
         FlushProducer();
         OnCommitStage?.Invoke(CommitStage.AfterChangelog);
+        if (progressed.Length == 0) return;
 
         // 4. Input offsets, last.
         consumer.Commit(progressed.Select(t => new TopicPartitionOffset(_topology.SourceTopic, t.Partition, t.LastOffset + 1)));
         foreach (var task in progressed) task.CommittedThrough = task.LastOffset;
         Counters.Committed1();
+        _metrics?.Committed(Name, Stopwatch.GetElapsedTime(started));
+        ReportLag(consumer);
         OnCommitStage?.Invoke(CommitStage.AfterCommit);
     }
 
@@ -333,10 +359,24 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         Drop(partitions.Select(p => p.Partition.Value));
     }
 
+    private void ReportLag(IConsumer<byte[], byte[]> consumer)
+    {
+        if (_metrics is null) return;
+        foreach (var task in _tasks.Values)
+        {
+            // Cached by the client from fetch responses: no request to the broker.
+            var high = consumer.GetWatermarkOffsets(new TopicPartition(_topology.SourceTopic, task.Partition)).High;
+            if (high != Offset.Unset) _metrics.Lag(Name, _topology.SourceTopic, task.Partition, Math.Max(0, high.Value - (task.LastOffset + 1)));
+        }
+    }
+
     private void Drop(IEnumerable<int> partitions)
     {
         foreach (var p in partitions)
+        {
             if (_tasks.Remove(p, out var task)) task.Processor?.Close();
+            _metrics?.RemoveLag(Name, _topology.SourceTopic, p);
+        }
         _assigned = _tasks.Keys.Order().ToArray();
     }
 
@@ -366,6 +406,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
                 restored++;
                 if (lastReport.Elapsed > TimeSpan.FromSeconds(2))
                 {
+                    _metrics?.Restore(Name, store.Name, partition, restored, total);
                     _log.LogInformation("{Topology}: restoring {Store} partition {Partition}: {Done}/{Total} records", Name, store.Name, partition, restored, total);
                     lastReport.Restart();
                 }
@@ -377,6 +418,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
             _restoreConsumer.Unassign();
         }
         Counters.Restored(restored);
+        _metrics?.Restore(Name, store.Name, partition, restored, restored);
         _log.LogInformation("{Topology}: restored {Store} partition {Partition}: {Records} records in {Ms} ms, applied through offset {Offset}",
             Name, store.Name, partition, restored, started.ElapsedMilliseconds, store.RestoredThrough);
     }

@@ -24,7 +24,11 @@ public static class RunCommand
         var config = CommonOptions.Config();
         var bootstrap = CommonOptions.BootstrapServers();
         var redis = CommonOptions.Redis();
-        var command = new Command("run", "Run the streaming topologies until interrupted (Ctrl+C)") { embedded, topologies, config, bootstrap, redis };
+        var metricsPort = new Option<int?>("--metrics-port")
+        {
+            Description = "Port of /metrics, /health/live and /health/ready (overrides Monitoring:Port; 0 turns it off; default 9464)",
+        };
+        var command = new Command("run", "Run the streaming topologies until interrupted (Ctrl+C)") { embedded, topologies, config, bootstrap, redis, metricsPort };
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -33,6 +37,7 @@ public static class RunCommand
             {
                 ["Kafka:BootstrapServers"] = environment?.Kafka.BootstrapServers ?? parse.GetValue(bootstrap),
                 ["Redis:Configuration"] = parse.GetValue(redis) ?? environment?.Redis?.Configuration,
+                ["Monitoring:Port"] = parse.GetValue(metricsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             var options = ServiceConfiguration.Bind(configuration);
             var selected = parse.GetValue(topologies);
@@ -44,6 +49,10 @@ public static class RunCommand
             }
             using var loggers = Logging.Create(LogLevel.Information);
             await using var service = new CrossSellService(options, loggers);
+            await using var monitoring = options.Monitoring.Port == 0 ? null
+                : new MonitoringEndpoint(options.Monitoring, service.Metrics, () => service.IsLive, () => service.IsReady, loggers.CreateLogger("CartCrossSell.Monitoring"));
+            monitoring?.Start();
+            if (monitoring is not null) await output.WriteLineAsync($"metrics and health: {monitoring.Prefix}metrics, {monitoring.Prefix}health/ready");
             await service.StartAsync(ct);
             await output.WriteLineAsync($"running: {string.Join(", ", service.Runners.Select(r => r.Name))} (Ctrl+C to stop)");
             await Task.WhenAny(service.Completion, Task.Delay(Timeout.Infinite, ct)).ContinueWith(_ => { }, TaskScheduler.Default);

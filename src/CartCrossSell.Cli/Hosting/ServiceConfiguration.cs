@@ -2,6 +2,7 @@ using CartCrossSell.Engine;
 using CartCrossSell.Redis;
 using CartCrossSell.Streams;
 using CartCrossSell.Topologies.Hosting;
+using CartCrossSell.Topologies.Learning;
 using CartCrossSell.Topologies.Recommending;
 using Microsoft.Extensions.Configuration;
 
@@ -34,7 +35,9 @@ public static class ServiceConfiguration
             Streams = Section<StreamsOptions>(configuration, StreamsOptions.SectionName),
             Redis = Section<RedisStoreOptions>(configuration, RedisStoreOptions.SectionName),
             Learning = configuration.GetSection("Learning").Get<LearningOptions>() ?? new LearningOptions(),
+            Learner = Section<LearnerOptions>(configuration, LearnerOptions.SectionName),
             Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName),
+            Monitoring = Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName),
         };
         return options;
     }

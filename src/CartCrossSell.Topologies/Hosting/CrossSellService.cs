@@ -16,7 +16,9 @@ public sealed class CrossSellServiceOptions
     public StreamsOptions Streams { get; set; } = new();
     public RedisStoreOptions Redis { get; set; } = new();
     public LearningOptions Learning { get; set; } = new();
+    public LearnerOptions Learner { get; set; } = new();
     public RecommenderOptions Recommender { get; set; } = new();
+    public MonitoringOptions Monitoring { get; set; } = new();
 
     /// <summary>Which topology groups this instance runs (<see cref="TopologyNames.Selectable"/>); default all.</summary>
     public IReadOnlyList<string> Topologies { get; set; } = TopologyNames.Selectable;
@@ -43,6 +45,8 @@ public sealed class CrossSellServiceOptions
             }
         }
         if (Learning.MaxNeighbors < 1) throw new OptionsValidationException("Learning:MaxNeighbors must be at least 1");
+        Learner.Validate();
+        Monitoring.Validate();
         if (Learning.HalfLife <= TimeSpan.Zero) throw new OptionsValidationException("Learning:HalfLife must be positive");
     }
 }
@@ -67,7 +71,17 @@ public sealed class CrossSellService : IAsyncDisposable
         _loggers = loggers;
         Catalog = new CatalogTable(options.Kafka, loggers);
         Neighbors = new NeighborTable(options.Kafka, loggers);
+        Metrics = Prometheus.Metrics.NewCustomRegistry();
+        _streamsMetrics = new StreamsMetrics(Metrics);
     }
+
+    private readonly StreamsMetrics _streamsMetrics;
+
+    /// <summary>This instance's Prometheus registry (served by <c>cartxsell run</c> on <c>/metrics</c>).</summary>
+    public Prometheus.CollectorRegistry Metrics { get; }
+
+    /// <summary>False once any topology failed: the process should be restarted.</summary>
+    public bool IsLive => _runners.All(r => r.State != TopologyState.Failed);
 
     public CatalogTable Catalog { get; }
     public NeighborTable Neighbors { get; }
@@ -82,24 +96,25 @@ public sealed class CrossSellService : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var streams = _options.Streams;
-        _running.Add(Catalog.Table.RunAsync(_stop.Token));
         var recommender = _options.Topologies.Contains(TopologyNames.Recommender);
+        // Fail fast on an unreachable Redis, before anything consumes.
+        if (recommender) _redis = await ConnectRedisAsync(_options.Redis);
+        _running.Add(Catalog.Table.RunAsync(_stop.Token));
         if (recommender) _running.Add(Neighbors.Table.RunAsync(_stop.Token));
         await Catalog.Table.WaitUntilCaughtUpAsync(cancellationToken);
         if (recommender) await Neighbors.Table.WaitUntilCaughtUpAsync(cancellationToken);
 
         if (_options.Topologies.Contains(TopologyNames.Learner))
         {
-            Add(new TopologyRunner<Contracts.OrderCompleted>(BasketLearningTopology.Splitter(streams, _options.Learning, Catalog), _options.Kafka, streams, _loggers));
-            Add(new TopologyRunner<Contracts.BasketRowDelta>(BasketLearningTopology.Aggregator(streams, _options.Learning), _options.Kafka, streams, _loggers));
+            Add(new TopologyRunner<Contracts.OrderCompleted>(BasketLearningTopology.Splitter(streams, _options.Learning, Catalog), _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
+            Add(new TopologyRunner<Contracts.BasketRowDelta>(BasketLearningTopology.Aggregator(streams, _options.Learning, _options.Learner.RowPublishInterval), _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
         }
         if (recommender)
         {
-            _redis = await ConnectRedisAsync(_options.Redis);
-            Store = new RecommendationStore(_redis, _options.Redis);
-            Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>());
+            Store = new RecommendationStore(_redis!, _options.Redis);
+            Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
             var topology = CartRecommenderTopology.Build(_options.Recommender, Catalog, Neighbors, Writer);
-            Add(new TopologyRunner<Contracts.CartEvent>(topology, _options.Kafka, streams, _loggers));
+            Add(new TopologyRunner<Contracts.CartEvent>(topology, _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
         }
     }
 

@@ -27,13 +27,13 @@ public static class BasketLearningTopology
             .Build();
     }
 
-    public static Topology<BasketRowDelta> Aggregator(StreamsOptions streams, LearningOptions learning)
+    public static Topology<BasketRowDelta> Aggregator(StreamsOptions streams, LearningOptions learning, TimeSpan? rowPublishInterval = null)
     {
         var repartition = TopicNames.Repartition(streams.ApplicationId, TopologyNames.BasketRowsRepartition);
         return new TopologyBuilder<BasketRowDelta>(TopologyNames.BasketAggregator, repartition, ContractCodecs.BasketRowDelta)
             .WithStore(StoreSpec.KeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors)))
             .WithOutput(Topics.ItemNeighbors)
-            .WithProcessor(_ => new RowAggregator(learning.MaxNeighbors))
+            .WithProcessor(_ => new RowAggregator(learning.MaxNeighbors, rowPublishInterval ?? TimeSpan.Zero))
             .Build();
     }
 
@@ -65,10 +65,15 @@ public static class BasketLearningTopology
         }
     }
 
-    /// <summary>Adds contributions to the rows this partition owns and publishes changed rows once per commit.</summary>
-    private sealed class RowAggregator(int maxNeighbors) : IProcessor<BasketRowDelta>
+    /// <summary>
+    /// Adds contributions to the rows this partition owns and publishes changed rows, each at most once per publish
+    /// interval (the throttle). After a restart every restored row is published once: a change that was logged but
+    /// held back by the throttle before the crash is then not lost.
+    /// </summary>
+    private sealed class RowAggregator(int maxNeighbors, TimeSpan publishInterval) : IProcessor<BasketRowDelta>
     {
         private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, DateTimeOffset> _publishedAt = new(StringComparer.Ordinal);
         private IProcessorContext _context = null!;
         private IKeyValueStore<BasketRowState> _rows = null!;
 
@@ -76,6 +81,7 @@ public static class BasketLearningTopology
         {
             _context = context;
             _rows = context.GetStore<BasketRowState>(TopologyNames.BasketRowsStore);
+            foreach (var (key, _) in _rows.All()) _changed.Add(key);
         }
 
         public void Process(InputRecord<BasketRowDelta> record)
@@ -91,9 +97,17 @@ public static class BasketLearningTopology
 
         public void Flush()
         {
+            if (_changed.Count == 0) return;
             var now = _context.Clock.GetUtcNow();
+            var held = new List<string>();
             foreach (var key in _changed)
             {
+                if (_publishedAt.TryGetValue(key, out var last) && now - last < publishInterval)
+                {
+                    held.Add(key);
+                    continue;
+                }
+                _publishedAt[key] = now;
                 if (_rows.Get(key) is not { } state) continue;
                 var row = state.Accumulator.ToRow();
                 var published = new NeighborRow
@@ -106,6 +120,7 @@ public static class BasketLearningTopology
                 _context.Send(Topics.ItemNeighbors, key, ContractCodecs.NeighborRow.Encode(published), now);
             }
             _changed.Clear();
+            _changed.UnionWith(held);
         }
     }
 }

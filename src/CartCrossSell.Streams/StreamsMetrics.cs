@@ -1,0 +1,55 @@
+using Prometheus;
+
+namespace CartCrossSell.Streams;
+
+/// <summary>
+/// Prometheus metrics of the processing layer, registered in a registry the host owns (no global state): records
+/// processed and dead-lettered per topic, processing and commit latency, consumer lag per partition, restore
+/// progress and topology state.
+/// </summary>
+public sealed class StreamsMetrics
+{
+    private static readonly double[] LatencyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+    private readonly Counter _processed, _deadLettered;
+    private readonly Histogram _processing, _commit;
+    private readonly Gauge _lag, _restoreRemaining, _restoreDone, _state;
+
+    public StreamsMetrics(CollectorRegistry registry)
+    {
+        Registry = registry;
+        var f = Metrics.WithCustomRegistry(registry);
+        _processed = f.CreateCounter("cartxsell_records_processed_total", "Input records processed", "topology", "topic");
+        _deadLettered = f.CreateCounter("cartxsell_records_dead_lettered_total", "Input records sent to dead-letters", "topology", "topic", "kind");
+        _processing = f.CreateHistogram("cartxsell_record_processing_seconds", "Time to process one input record in memory",
+            new HistogramConfiguration { LabelNames = ["topology"], Buckets = LatencyBuckets });
+        _commit = f.CreateHistogram("cartxsell_commit_seconds", "Time to flush outputs, effects and changelogs and commit offsets",
+            new HistogramConfiguration { LabelNames = ["topology"], Buckets = LatencyBuckets });
+        _lag = f.CreateGauge("cartxsell_consumer_lag_records", "Records in the partition not yet processed", "topology", "topic", "partition");
+        _restoreRemaining = f.CreateGauge("cartxsell_restore_remaining_records", "Changelog records still to restore", "topology", "store", "partition");
+        _restoreDone = f.CreateGauge("cartxsell_restore_restored_records", "Changelog records restored", "topology", "store", "partition");
+        _state = f.CreateGauge("cartxsell_topology_state", "0 created, 1 starting, 2 restoring, 3 running, 4 stopped, 5 failed", "topology");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    internal void Processed(string topology, string topic, TimeSpan took)
+    {
+        _processed.WithLabels(topology, topic).Inc();
+        _processing.WithLabels(topology).Observe(took.TotalSeconds);
+    }
+
+    internal void DeadLettered(string topology, string topic, string kind) => _deadLettered.WithLabels(topology, topic, kind).Inc();
+    internal void Committed(string topology, TimeSpan took) => _commit.WithLabels(topology).Observe(took.TotalSeconds);
+    internal void Lag(string topology, string topic, int partition, long lag) => _lag.WithLabels(topology, topic, Partition(partition)).Set(lag);
+    internal void RemoveLag(string topology, string topic, int partition) => _lag.RemoveLabelled(topology, topic, Partition(partition));
+
+    internal void Restore(string topology, string store, int partition, long restored, long total)
+    {
+        _restoreDone.WithLabels(topology, store, Partition(partition)).Set(restored);
+        _restoreRemaining.WithLabels(topology, store, Partition(partition)).Set(Math.Max(0, total - restored));
+    }
+
+    internal void State(string topology, TopologyState state) => _state.WithLabels(topology).Set((int)state);
+
+    private static string Partition(int p) => p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
