@@ -1,4 +1,17 @@
 using BenchmarkDotNet.Running;
+using CartCrossSell.Benchmarks;
 
-// Hands the command line to BenchmarkDotNet: `make bench`, or `--filter '*Ranker*'` for one family.
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `latency`: per-call percentiles of
+// the ranker; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
+return args.FirstOrDefault() switch
+{
+    "memory" => Modes.Memory(),
+    "latency" => Modes.Latency(),
+    _ => Run(args),
+};
+
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}

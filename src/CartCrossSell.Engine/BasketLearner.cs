@@ -81,11 +81,7 @@ public sealed class BasketLearner : IBasketEvidence
         }
         var row = Row(KeyId(contribution.RowKey));
         row.Weight += contribution.Weight;
-        foreach (var pair in contribution.Pairs)
-        {
-            ref var w = ref CollectionsMarshal.GetValueRefOrAddDefault(row.Pairs, KeyId(pair.Key), out _);
-            w += pair.PairWeight;
-        }
+        foreach (var pair in contribution.Pairs) row.Pairs.Add(KeyId(pair.Key), pair.PairWeight);
         Touch(row);
     }
 
@@ -145,9 +141,7 @@ public sealed class BasketLearner : IBasketEvidence
             var pairs = row.Pairs;
             foreach (var other in span)
             {
-                if (other == id) continue;
-                ref var w = ref CollectionsMarshal.GetValueRefOrAddDefault(pairs, other, out _);
-                w += weight;
+                if (other != id) pairs.Add(other, weight);
             }
             Touch(row);
         }
@@ -165,7 +159,7 @@ public sealed class BasketLearner : IBasketEvidence
         var entries = row.Pairs.ToArray();
         Array.Sort(entries, Stronger);
         row.Pairs.Clear();
-        for (var i = 0; i < Options.MaxNeighbors; i++) row.Pairs[entries[i].Key] = entries[i].Value;
+        for (var i = 0; i < Options.MaxNeighbors; i++) row.Pairs.Add(entries[i].Key, entries[i].Value);
     }
 
     private int Stronger(KeyValuePair<int, double> a, KeyValuePair<int, double> b)
@@ -216,7 +210,80 @@ public sealed class BasketLearner : IBasketEvidence
     private sealed class RowState
     {
         public double Weight;
-        public readonly Dictionary<int, double> Pairs = [];
+        public readonly PairMap Pairs = new();
         public EvidenceRow? Snapshot;
+    }
+}
+
+/// <summary>
+/// Pair weights of one row by neighbour row number: open addressing with linear probing in two flat arrays, so an
+/// update is a multiply, a shift and a probe (no per-entry objects, no buckets).
+/// </summary>
+internal sealed class PairMap
+{
+    private int[] _keys = Empty(8);
+    private double[] _values = new double[8];
+
+    public int Count { get; private set; }
+
+    public void Add(int key, double weight)
+    {
+        var mask = _keys.Length - 1;
+        var i = Slot(key, mask);
+        while (true)
+        {
+            var k = _keys[i];
+            if (k == key)
+            {
+                _values[i] += weight;
+                return;
+            }
+            if (k < 0) break;
+            i = (i + 1) & mask;
+        }
+        if (2 * (Count + 1) > _keys.Length)
+        {
+            Grow();
+            Add(key, weight);
+            return;
+        }
+        _keys[i] = key;
+        _values[i] = weight;
+        Count++;
+    }
+
+    public KeyValuePair<int, double>[] ToArray()
+    {
+        var result = new KeyValuePair<int, double>[Count];
+        var n = 0;
+        for (var i = 0; i < _keys.Length; i++)
+            if (_keys[i] >= 0) result[n++] = new KeyValuePair<int, double>(_keys[i], _values[i]);
+        return result;
+    }
+
+    public void Clear()
+    {
+        Array.Fill(_keys, -1);
+        Count = 0;
+    }
+
+    private void Grow()
+    {
+        var keys = _keys;
+        var values = _values;
+        _keys = Empty(keys.Length * 2);
+        _values = new double[keys.Length * 2];
+        Count = 0;
+        for (var i = 0; i < keys.Length; i++)
+            if (keys[i] >= 0) Add(keys[i], values[i]);
+    }
+
+    private static int Slot(int key, int mask) => (int)((uint)(key * -1640531535) >> 7) & mask;
+
+    private static int[] Empty(int size)
+    {
+        var keys = new int[size];
+        Array.Fill(keys, -1);
+        return keys;
     }
 }
