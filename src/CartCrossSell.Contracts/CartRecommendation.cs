@@ -21,6 +21,11 @@ public sealed record CartRecommendation
     /// <summary>The time of the cart event this value answers (for freshness measurements).</summary>
     public required DateTimeOffset EventTimestamp { get; init; }
     public required IReadOnlyList<RecommendedAddOn> AddOns { get; init; }
+    /// <summary>
+    /// Holdout only: the skus the engine would have shown, kept for later analysis. The storefront renders
+    /// <see cref="AddOns"/> (empty in the holdout) and never this list.
+    /// </summary>
+    public IReadOnlyList<string>? WithheldAddOns { get; init; }
 }
 
 public sealed record RecommendedAddOn

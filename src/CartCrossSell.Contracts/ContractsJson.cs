@@ -23,4 +23,5 @@ namespace CartCrossSell.Contracts;
 [JsonSerializable(typeof(DeadLetter))]
 [JsonSerializable(typeof(NeighborRow))]
 [JsonSerializable(typeof(BasketRowDelta))]
+[JsonSerializable(typeof(AovAggregateRecord))]
 public sealed partial class ContractsJson : JsonSerializerContext;

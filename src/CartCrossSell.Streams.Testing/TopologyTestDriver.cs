@@ -59,6 +59,9 @@ public sealed class TopologyTestDriver<T> : IDisposable
         Commit(task);
     }
 
+    /// <summary>A commit without a new record, as the layer makes when a partition is idle: the processor flushes.</summary>
+    public void Punctuate(int partition = 0) => Commit(Task(partition));
+
     public IKeyValueStore<TValue> Store<TValue>(string name, int partition = 0) where TValue : class => Task(partition).GetStore<TValue>(name);
 
     private void Commit(PartitionTask<T> task)

@@ -15,8 +15,28 @@ public static class TopologyNames
     /// <summary>Repartition topic name suffix: the full name is <c>{applicationId}-basket-rows-repartition</c>.</summary>
     public const string BasketRowsRepartition = "basket-rows";
 
+    /// <summary>cart-events → cart views re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
+    public const string SessionCartSplitter = "session-cart-splitter";
+    /// <summary>order-events → completed orders with a session id, re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
+    public const string SessionOrderSplitter = "session-order-splitter";
+    /// <summary>session events → session windows (stores <see cref="SessionWindowsStore"/>, <see cref="SessionOutboxStore"/>, <see cref="SessionClockStore"/>) → outcome changes.</summary>
+    public const string SessionOutcomes = "session-outcomes";
+    /// <summary>outcome changes → exact cohort sums per window (stores <see cref="AovWindowsStore"/>, <see cref="AovProgressStore"/>) → aov-aggregates.</summary>
+    public const string AovAggregator = "aov-aggregator";
+
+    public const string SessionWindowsStore = "session-windows";
+    public const string SessionOutboxStore = "session-outbox";
+    public const string SessionClockStore = "session-clock";
+    public const string AovWindowsStore = "aov-windows";
+    public const string AovProgressStore = "aov-progress";
+    /// <summary>Full name <c>{applicationId}-session-events-repartition</c>, keyed by session id.</summary>
+    public const string SessionEventsRepartition = "session-events";
+    /// <summary>Full name <c>{applicationId}-session-outcomes-repartition</c>, keyed by experiment id.</summary>
+    public const string SessionOutcomesRepartition = "session-outcomes";
+
     /// <summary>Selectable groups of topologies for <c>cartxsell run --topologies</c>.</summary>
     public const string Learner = "learner";
     public const string Recommender = "recommender";
-    public static readonly IReadOnlyList<string> Selectable = [Learner, Recommender];
+    public const string Outcomes = "outcomes";
+    public static readonly IReadOnlyList<string> Selectable = [Learner, Recommender, Outcomes];
 }

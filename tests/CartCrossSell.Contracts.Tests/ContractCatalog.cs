@@ -38,7 +38,10 @@ public static class Contracts
     public static readonly Contract DeadLetter = new("dead-letter", typeof(DeadLetter), ContractsJson.Default.DeadLetter, null);
     public static readonly Contract NeighborRow = new("neighbor-row", typeof(NeighborRow), ContractsJson.Default.NeighborRow, null);
 
-    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow];
+    /// <summary>Published by the aov-aggregator to aov-aggregates; only the schema checks it.</summary>
+    public static readonly Contract AovAggregate = new("aov-aggregate", typeof(AovAggregateRecord), ContractsJson.Default.AovAggregateRecord, null);
+
+    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate];
 
     public static Contract ByName(string name) => All.Single(c => c.Name == name);
 }

@@ -87,6 +87,7 @@ public static class Instances
                 AddToCart = new OneClickAdd { CartId = "cart-42", Sku = "20725", VariantId = "20725", Quantity = 2, Source = EventSources.CrossSellWidget },
             },
         ],
+        WithheldAddOns = cohort == Cohorts.Holdout ? ["20725"] : null,
     };
 
     public static DeadLetter DeadLetter(string encoding = "utf8") => new()
@@ -112,6 +113,49 @@ public static class Instances
         UpdatedAt = At,
     };
 
+    private static AovCohort Cohort(long sessions, decimal revenue) => new()
+    {
+        ExposedSessions = sessions, ConvertedSessions = sessions / 3, Orders = sessions / 3 + 1, Revenue = revenue, RevenueSquares = revenue * revenue / 2,
+        CrossSellSessions = sessions / 10, CrossSellOrders = sessions / 10, CrossSellLines = sessions / 8, CrossSellRevenue = revenue / 20,
+        AcceptedRevenue = revenue / 5, AcceptedRevenueSquares = revenue * revenue / 40,
+        ConversionRate = 1.0 / 3, AovPerOrder = revenue / (sessions / 3 + 1), RevenuePerSession = revenue / sessions, RevenuePerSessionStdDev = 21.5,
+        CrossSellAttachRate = 0.1, CrossSellRevenuePerSession = revenue / 20 / sessions,
+    };
+
+    public static AovAggregateRecord AovAggregate(bool defined = true) => new()
+    {
+        ExperimentId = "cart-xsell",
+        Salt = "pepper",
+        Window = defined ? AggregateWindow.Total : AggregateWindow.Hour,
+        WindowStart = At,
+        WindowEnd = At.AddHours(1),
+        Treatment = Cohort(900, 23_850.25m),
+        Holdout = defined ? Cohort(100, 2_410.10m) : new AovCohort
+        {
+            ExposedSessions = 0, ConvertedSessions = 0, Orders = 0, Revenue = 0, RevenueSquares = 0, CrossSellSessions = 0, CrossSellOrders = 0,
+            CrossSellLines = 0, CrossSellRevenue = 0, AcceptedRevenue = 0, AcceptedRevenueSquares = 0,
+        },
+        Comparison = defined
+            ? new AovComparison
+            {
+                ConfidenceLevel = 0.95, IncrementalRevenuePerSession = 2.40, IncrementalRevenuePerSessionCi = new AovInterval(-1.9, 6.7), LiftPercent = 9.96,
+                LiftPercentCi = new AovInterval(-8.1, 28.0), StandardError = 2.19, DegreesOfFreedom = 131.4, TStatistic = 1.09, PValue = 0.277, Significant = false,
+            }
+            : new AovComparison { ConfidenceLevel = 0.95, Significant = false },
+        Srm = new AovSampleRatio
+        {
+            TreatmentSessions = 900, HoldoutSessions = defined ? 100 : 0, ExpectedHoldoutShare = 0.1, ObservedHoldoutShare = defined ? 0.1 : 0,
+            ChiSquare = defined ? 0 : 100, PValue = defined ? 1 : 1e-23, Threshold = 0.001, Mismatch = !defined,
+        },
+        Naive = new AovNaiveComparison
+        {
+            AcceptedSessions = 90, NotAcceptedSessions = 810, AcceptedRevenuePerSession = 52.98m, NotAcceptedRevenuePerSession = 23.56m,
+            RevenuePerSessionDifference = 29.42m, AcceptedAovPerOrder = 79.1m, NotAcceptedAovPerOrder = 68.4m, AovPerOrderDifference = 10.7m,
+            Biased = true, Label = "biased: compares self-selected acceptors with non-acceptors",
+        },
+        ComputedAt = At.AddHours(2),
+    };
+
     /// <summary>Every contract with the instances to check against its schema.</summary>
     public static IEnumerable<(Contract Contract, string Case, object Value)> All()
     {
@@ -129,6 +173,8 @@ public static class Instances
         yield return (Contracts.DeadLetter, "utf8", DeadLetter());
         yield return (Contracts.DeadLetter, "base64", DeadLetter("base64"));
         yield return (Contracts.NeighborRow, "item", NeighborRow());
+        yield return (Contracts.AovAggregate, "total", AovAggregate());
+        yield return (Contracts.AovAggregate, "empty holdout, srm flagged", AovAggregate(defined: false));
         yield return (Contracts.NeighborRow, "baskets", NeighborRow() with { RowKey = "baskets", Weight = 998, Neighbors = [] });
     }
 }

@@ -41,6 +41,12 @@ public sealed class TypeSchemaAgreementTests
         { "dead-letter", "", nameof(DeadLetter) },
         { "neighbor-row", "", nameof(NeighborRow) },
         { "neighbor-row", "/properties/neighbors/items", nameof(NeighborWeight) },
+        { "aov-aggregate", "", nameof(AovAggregateRecord) },
+        { "aov-aggregate", "/$defs/cohort", nameof(AovCohort) },
+        { "aov-aggregate", "/properties/comparison", nameof(AovComparison) },
+        { "aov-aggregate", "/properties/comparison/properties/incrementalRevenuePerSessionCi", nameof(AovInterval) },
+        { "aov-aggregate", "/properties/srm", nameof(AovSampleRatio) },
+        { "aov-aggregate", "/properties/naive", nameof(AovNaiveComparison) },
     };
 
     [Theory]

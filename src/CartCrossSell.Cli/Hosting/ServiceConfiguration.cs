@@ -3,6 +3,7 @@ using CartCrossSell.Redis;
 using CartCrossSell.Streams;
 using CartCrossSell.Topologies.Hosting;
 using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
 using Microsoft.Extensions.Configuration;
 
@@ -38,6 +39,7 @@ public static class ServiceConfiguration
             Learner = Section<LearnerOptions>(configuration, LearnerOptions.SectionName),
             Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName),
             Monitoring = Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName),
+            Experiment = Section<ExperimentOptions>(configuration, ExperimentOptions.SectionName),
         };
         return options;
     }

@@ -3,6 +3,7 @@ using CartCrossSell.Redis;
 using CartCrossSell.Streams;
 using CartCrossSell.Topologies.Catalog;
 using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -19,6 +20,7 @@ public sealed class CrossSellServiceOptions
     public LearnerOptions Learner { get; set; } = new();
     public RecommenderOptions Recommender { get; set; } = new();
     public MonitoringOptions Monitoring { get; set; } = new();
+    public ExperimentOptions Experiment { get; set; } = new();
 
     /// <summary>Which topology groups this instance runs (<see cref="TopologyNames.Selectable"/>); default all.</summary>
     public IReadOnlyList<string> Topologies { get; set; } = TopologyNames.Selectable;
@@ -47,6 +49,7 @@ public sealed class CrossSellServiceOptions
         if (Learning.MaxNeighbors < 1) throw new OptionsValidationException("Learning:MaxNeighbors must be at least 1");
         Learner.Validate();
         Monitoring.Validate();
+        Experiment.Validate();
         if (Learning.HalfLife <= TimeSpan.Zero) throw new OptionsValidationException("Learning:HalfLife must be positive");
     }
 }
@@ -62,13 +65,16 @@ public sealed class CrossSellService : IAsyncDisposable
     private readonly List<ITopologyRunner> _runners = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeProvider _clock;
     private ConnectionMultiplexer? _redis;
 
-    public CrossSellService(CrossSellServiceOptions options, ILoggerFactory loggers)
+    /// <param name="clock">The outcomes topologies' wall clock (stream time of quiet partitions, computedAt); default the system clock.</param>
+    public CrossSellService(CrossSellServiceOptions options, ILoggerFactory loggers, TimeProvider? clock = null)
     {
         options.Validate();
         _options = options;
         _loggers = loggers;
+        _clock = clock ?? TimeProvider.System;
         Catalog = new CatalogTable(options.Kafka, loggers);
         Neighbors = new NeighborTable(options.Kafka, loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
@@ -113,8 +119,16 @@ public sealed class CrossSellService : IAsyncDisposable
         {
             Store = new RecommendationStore(_redis!, _options.Redis);
             Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
-            var topology = CartRecommenderTopology.Build(_options.Recommender, Catalog, Neighbors, Writer);
+            var topology = CartRecommenderTopology.Build(_options.Recommender, Catalog, Neighbors, Writer, _options.Experiment);
             Add(new TopologyRunner<Contracts.CartEvent>(topology, _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
+        }
+        // Without an experiment there is nothing to measure: the outcomes group then starts nothing.
+        if (_options.Topologies.Contains(TopologyNames.Outcomes) && _options.Experiment.Enabled)
+        {
+            Add(new TopologyRunner<Contracts.CartEvent>(SessionOutcomeTopologies.CartSplitter(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
+            Add(new TopologyRunner<Contracts.OrderCompleted>(SessionOutcomeTopologies.OrderSplitter(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
+            Add(new TopologyRunner<SessionEvent>(SessionOutcomeTopologies.SessionOutcomes(streams, _options.Experiment), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
+            Add(new TopologyRunner<OutcomeChangeMessage>(SessionOutcomeTopologies.Aggregator(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
         }
     }
 

@@ -45,6 +45,13 @@ public static class TopicLayout
             Events(TopicNames.Repartition(app, TopologyNames.BasketRowsRepartition)),
             Table(TopicNames.Changelog(app, TopologyNames.BasketRowsStore)),
             Table(TopicNames.Changelog(app, TopologyNames.CartsStore)),
+            Events(TopicNames.Repartition(app, TopologyNames.SessionEventsRepartition)),
+            Events(TopicNames.Repartition(app, TopologyNames.SessionOutcomesRepartition)),
+            Table(TopicNames.Changelog(app, TopologyNames.SessionWindowsStore)),
+            Table(TopicNames.Changelog(app, TopologyNames.SessionOutboxStore)),
+            Table(TopicNames.Changelog(app, TopologyNames.SessionClockStore)),
+            Table(TopicNames.Changelog(app, TopologyNames.AovWindowsStore)),
+            Table(TopicNames.Changelog(app, TopologyNames.AovProgressStore)),
         ];
     }
 }

@@ -1,7 +1,9 @@
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
+using CartCrossSell.Experiments;
 using CartCrossSell.Redis;
 using CartCrossSell.Streams;
+using CartCrossSell.Topologies.Outcomes;
 
 namespace CartCrossSell.Topologies.Recommending;
 
@@ -9,20 +11,27 @@ namespace CartCrossSell.Topologies.Recommending;
 /// The cart recommender: <c>cart-events</c> (keyed by cart id) update the cart in the changelogged store
 /// <c>carts</c>; after every event the engine ranks add-ons for the whole basket against the replicated catalog and
 /// learned rows, and the value is buffered for Redis with the event's offset as its version.
+/// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
+/// <c>cohort: holdout</c> and an empty list; what it would have shown is kept in <c>withheldAddOns</c>.
 /// </summary>
 public static class CartRecommenderTopology
 {
-    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, RecommendationWriter writer) =>
-        Build(options, catalog, evidence, new RedisRecommendationSink(writer));
+    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, RecommendationWriter writer,
+        ExperimentOptions? experiment = null) =>
+        Build(options, catalog, evidence, new RedisRecommendationSink(writer), experiment);
 
-    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink sink)
+    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink sink,
+        ExperimentOptions? experiment = null)
     {
         options.Validate();
+        experiment ??= new ExperimentOptions();
+        experiment.Validate();
+        var config = experiment.Enabled ? experiment.Config : null;
         var ranker = new AddOnRanker(options.Ranking);
         return new TopologyBuilder<CartEvent>(TopologyNames.CartRecommender, Topics.CartEvents, ContractCodecs.CartEvent)
             .WithStore(StoreSpec.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState)))
             .WithEffectSink(sink)
-            .WithProcessor(_ => new CartRecommender(options, ranker, catalog, evidence, sink))
+            .WithProcessor(_ => new CartRecommender(options, ranker, catalog, evidence, sink, config))
             .Build();
     }
 
@@ -34,7 +43,8 @@ public static class CartRecommenderTopology
     }
 
     private sealed class CartRecommender(
-        RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer)
+        RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer,
+        ExperimentConfig? experiment)
         : IProcessor<CartEvent>
     {
         private IProcessorContext _context = null!;
@@ -58,17 +68,21 @@ public static class CartRecommenderTopology
             _carts.Put(e.CartId, cart);
 
             var ranked = ranker.Rank(cart.ToBasket(), catalog, evidence, e.Timestamp);
+            // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
+            var holdout = experiment?.Assign(cart.VisitorId, cart.SessionId) == Cohort.Holdout;
             writer.Enqueue(new CartRecommendation
             {
                 CartId = e.CartId,
                 Version = record.Coordinates.Offset,
-                Cohort = Cohorts.Treatment,
+                Cohort = holdout ? Cohorts.Holdout : Cohorts.Treatment,
+                ExperimentId = experiment?.ExperimentId,
                 CartValue = cart.Value,
                 Currency = cart.Currency,
                 Strategy = ranked.Strategy,
                 GeneratedAt = _context.Clock.GetUtcNow(),
                 EventTimestamp = e.Timestamp,
-                AddOns = ranked.AddOns.Select(a => new RecommendedAddOn
+                WithheldAddOns = holdout ? ranked.AddOns.Select(a => a.Sku).ToArray() : null,
+                AddOns = holdout ? [] : ranked.AddOns.Select(a => new RecommendedAddOn
                 {
                     Sku = a.Sku,
                     VariantId = a.VariantId,

@@ -1,0 +1,111 @@
+using System.Text.Json.Serialization;
+
+namespace CartCrossSell.Contracts;
+
+/// <summary>The window an aggregate covers: a tumbling UTC hour or day of the exposure, or the running total.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AggregateWindow>))]
+public enum AggregateWindow
+{
+    [JsonStringEnumMemberName("hour")] Hour,
+    [JsonStringEnumMemberName("day")] Day,
+    [JsonStringEnumMemberName("total")] Total,
+}
+
+/// <summary>
+/// The holdout measurement of one window (topic <c>aov-aggregates</c>, compacted, schema
+/// <c>schemas/aov-aggregate.schema.json</c>), keyed by <see cref="KeyOf"/>, so the topic keeps the latest figure per
+/// window; a late event republishes its window. The exact sums are included, so consumers can merge windows.
+/// Definitions: <c>docs/experiments.md</c>.
+/// </summary>
+public sealed record AovAggregateRecord
+{
+    public int SchemaVersion { get; set; } = 1;
+    public required string ExperimentId { get; init; }
+    public required string Salt { get; init; }
+    public required AggregateWindow Window { get; init; }
+    /// <summary>Hour/day: the window's start. Total: the first exposure seen.</summary>
+    public required DateTimeOffset WindowStart { get; init; }
+    /// <summary>Hour/day: the exclusive end. Total: <see cref="ComputedAt"/>.</summary>
+    public required DateTimeOffset WindowEnd { get; init; }
+    public required AovCohort Treatment { get; init; }
+    public required AovCohort Holdout { get; init; }
+    public required AovComparison Comparison { get; init; }
+    public required AovSampleRatio Srm { get; init; }
+    public required AovNaiveComparison Naive { get; init; }
+    public required DateTimeOffset ComputedAt { get; init; }
+
+    /// <summary>
+    /// The record key: <c>{experimentId}|{salt}|{hour|day|total}|{window start, UTC, ISO 8601}</c>; the total window
+    /// is keyed at the Unix epoch. A new salt is a new experiment and gets its own keys.
+    /// </summary>
+    public static string KeyOf(string experimentId, string salt, AggregateWindow window, DateTimeOffset keyStart) =>
+        $"{experimentId}|{salt}|{window.ToString().ToLowerInvariant()}|{keyStart.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+}
+
+/// <summary>One cohort of one window: exact sums (counts, decimal money) and the metrics derived from them (null when undefined).</summary>
+public sealed record AovCohort
+{
+    public required long ExposedSessions { get; init; }
+    public required long ConvertedSessions { get; init; }
+    public required long Orders { get; init; }
+    public required decimal Revenue { get; init; }
+    /// <summary>Σ revenue² per session: with the count and the sum, the variance of revenue per session.</summary>
+    public required decimal RevenueSquares { get; init; }
+    public required long CrossSellSessions { get; init; }
+    public required long CrossSellOrders { get; init; }
+    public required long CrossSellLines { get; init; }
+    public required decimal CrossSellRevenue { get; init; }
+    public required decimal AcceptedRevenue { get; init; }
+    public required decimal AcceptedRevenueSquares { get; init; }
+    public double? ConversionRate { get; init; }
+    public decimal? AovPerOrder { get; init; }
+    public decimal? RevenuePerSession { get; init; }
+    public double? RevenuePerSessionStdDev { get; init; }
+    public double? CrossSellAttachRate { get; init; }
+    public decimal? CrossSellRevenuePerSession { get; init; }
+}
+
+/// <summary>Treatment minus holdout on revenue per exposed session (Welch); null while undefined.</summary>
+public sealed record AovComparison
+{
+    public required double ConfidenceLevel { get; init; }
+    public double? IncrementalRevenuePerSession { get; init; }
+    public AovInterval? IncrementalRevenuePerSessionCi { get; init; }
+    public double? LiftPercent { get; init; }
+    public AovInterval? LiftPercentCi { get; init; }
+    public double? StandardError { get; init; }
+    public double? DegreesOfFreedom { get; init; }
+    public double? TStatistic { get; init; }
+    public double? PValue { get; init; }
+    public required bool Significant { get; init; }
+}
+
+public sealed record AovInterval(double Lower, double Upper);
+
+/// <summary>Chi-square check of the observed split against the configured holdout share; <see cref="Mismatch"/> flags the window.</summary>
+public sealed record AovSampleRatio
+{
+    public required long TreatmentSessions { get; init; }
+    public required long HoldoutSessions { get; init; }
+    public required double ExpectedHoldoutShare { get; init; }
+    public double? ObservedHoldoutShare { get; init; }
+    public required double ChiSquare { get; init; }
+    public required double PValue { get; init; }
+    public required double Threshold { get; init; }
+    public required bool Mismatch { get; init; }
+}
+
+/// <summary>Within treatment, acceptors versus non-acceptors: always <see cref="Biased"/>, shown only beside the holdout figure.</summary>
+public sealed record AovNaiveComparison
+{
+    public required long AcceptedSessions { get; init; }
+    public required long NotAcceptedSessions { get; init; }
+    public decimal? AcceptedRevenuePerSession { get; init; }
+    public decimal? NotAcceptedRevenuePerSession { get; init; }
+    public decimal? RevenuePerSessionDifference { get; init; }
+    public decimal? AcceptedAovPerOrder { get; init; }
+    public decimal? NotAcceptedAovPerOrder { get; init; }
+    public decimal? AovPerOrderDifference { get; init; }
+    public required bool Biased { get; init; }
+    public required string Label { get; init; }
+}

@@ -1,0 +1,98 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+
+namespace CartCrossSell.Topologies.Outcomes;
+
+/// <summary>The Experiments library's <see cref="AovAggregate"/> as the published <see cref="AovAggregateRecord"/> contract.</summary>
+public static class AovAggregateMapping
+{
+    public static AggregateWindow ToContract(WindowKind window) => window switch
+    {
+        WindowKind.Hour => AggregateWindow.Hour,
+        WindowKind.Day => AggregateWindow.Day,
+        _ => AggregateWindow.Total,
+    };
+
+    /// <summary>The topic key of an aggregate key (the total window is keyed at the Unix epoch).</summary>
+    public static string KeyOf(AggregateKey key) => AovAggregateRecord.KeyOf(key.ExperimentId, key.Salt, ToContract(key.Window), key.WindowStart);
+
+    public static AovAggregateRecord ToContract(AovAggregate a) => new()
+    {
+        ExperimentId = a.ExperimentId,
+        Salt = a.Salt,
+        Window = ToContract(a.Window),
+        WindowStart = a.WindowStart,
+        WindowEnd = a.WindowEnd,
+        Treatment = ToContract(a.Treatment),
+        Holdout = ToContract(a.Holdout),
+        Comparison = new Contracts.AovComparison
+        {
+            ConfidenceLevel = a.Comparison.ConfidenceLevel,
+            IncrementalRevenuePerSession = Finite(a.Comparison.IncrementalRevenuePerSession),
+            IncrementalRevenuePerSessionCi = ToContract(a.Comparison.IncrementalRevenuePerSessionCi),
+            LiftPercent = Finite(a.Comparison.LiftPercent),
+            LiftPercentCi = ToContract(a.Comparison.LiftPercentCi),
+            StandardError = Finite(a.Comparison.StandardError),
+            DegreesOfFreedom = Finite(a.Comparison.DegreesOfFreedom),
+            TStatistic = Finite(a.Comparison.TStatistic),
+            PValue = Finite(a.Comparison.PValue),
+            Significant = a.Comparison.Significant,
+        },
+        Srm = new AovSampleRatio
+        {
+            TreatmentSessions = a.Srm.TreatmentSessions,
+            HoldoutSessions = a.Srm.HoldoutSessions,
+            ExpectedHoldoutShare = a.Srm.ExpectedHoldoutShare,
+            ObservedHoldoutShare = Finite(a.Srm.ObservedHoldoutShare),
+            ChiSquare = a.Srm.ChiSquare,
+            PValue = a.Srm.PValue,
+            Threshold = a.Srm.Threshold,
+            Mismatch = a.Srm.Mismatch,
+        },
+        Naive = new AovNaiveComparison
+        {
+            AcceptedSessions = a.Naive.AcceptedSessions,
+            NotAcceptedSessions = a.Naive.NotAcceptedSessions,
+            AcceptedRevenuePerSession = a.Naive.AcceptedRevenuePerSession,
+            NotAcceptedRevenuePerSession = a.Naive.NotAcceptedRevenuePerSession,
+            RevenuePerSessionDifference = a.Naive.RevenuePerSessionDifference,
+            AcceptedAovPerOrder = a.Naive.AcceptedAovPerOrder,
+            NotAcceptedAovPerOrder = a.Naive.NotAcceptedAovPerOrder,
+            AovPerOrderDifference = a.Naive.AovPerOrderDifference,
+            Biased = a.Naive.Biased,
+            Label = a.Naive.Label,
+        },
+        ComputedAt = a.ComputedAt,
+    };
+
+    private static AovCohort ToContract(CohortStats c) => new()
+    {
+        ExposedSessions = c.Sums.ExposedSessions,
+        ConvertedSessions = c.Sums.ConvertedSessions,
+        Orders = c.Sums.Orders,
+        Revenue = c.Sums.Revenue,
+        RevenueSquares = c.Sums.RevenueSquares,
+        CrossSellSessions = c.Sums.CrossSellSessions,
+        CrossSellOrders = c.Sums.CrossSellOrders,
+        CrossSellLines = c.Sums.CrossSellLines,
+        CrossSellRevenue = c.Sums.CrossSellRevenue,
+        AcceptedRevenue = c.Sums.AcceptedRevenue,
+        AcceptedRevenueSquares = c.Sums.AcceptedRevenueSquares,
+        ConversionRate = Finite(c.ConversionRate),
+        AovPerOrder = c.AovPerOrder,
+        RevenuePerSession = c.RevenuePerSession,
+        RevenuePerSessionStdDev = Finite(c.RevenuePerSessionStdDev),
+        CrossSellAttachRate = Finite(c.CrossSellAttachRate),
+        CrossSellRevenuePerSession = c.CrossSellRevenuePerSession,
+    };
+
+    /// <summary>The sums of a published cohort, to merge windows or compare with a batch computation.</summary>
+    public static CohortSums SumsOf(AovCohort c) => new(c.ExposedSessions, c.ConvertedSessions, c.Orders, c.Revenue, c.RevenueSquares,
+        c.CrossSellSessions, c.CrossSellOrders, c.CrossSellLines, c.CrossSellRevenue, c.AcceptedRevenue, c.AcceptedRevenueSquares);
+
+    private static AovInterval? ToContract(ConfidenceInterval? ci) =>
+        ci is null || !double.IsFinite(ci.Lower) || !double.IsFinite(ci.Upper) ? null : new AovInterval(ci.Lower, ci.Upper);
+
+    /// <summary>JSON has no NaN or infinity: an undefined statistic is left out.</summary>
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+}

@@ -1,0 +1,60 @@
+using CartCrossSell.Experiments;
+using CartCrossSell.Streams;
+
+namespace CartCrossSell.Topologies.Outcomes;
+
+/// <summary>
+/// The holdout experiment (docs/experiments.md). Bound from the <c>Experiment</c> configuration section. The
+/// recommender uses it to withhold add-ons from holdout carts, the outcomes topologies to measure both cohorts.
+/// </summary>
+public sealed class ExperimentOptions
+{
+    public const string SectionName = "Experiment";
+
+    /// <summary>False: every cart is treated (no holdout, no experiment id) and the outcomes group starts nothing.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Identity of the experiment; part of the assignment hash and of every aggregate's key.</summary>
+    public string ExperimentId { get; set; } = "cart-xsell";
+
+    /// <summary>Assignment salt: a new salt reshuffles every visitor, which starts a new experiment.</summary>
+    public string Salt { get; set; } = "";
+
+    /// <summary>Share of visitors in the holdout, strictly between 0 and 1. Default 0.10.</summary>
+    public double HoldoutShare { get; set; } = ExperimentConfig.DefaultHoldoutShare;
+
+    /// <summary>A session ends after this long without an event. Default 30 minutes.</summary>
+    public TimeSpan InactivityGap { get; set; } = SessionWindowOptions.DefaultInactivityGap;
+
+    /// <summary>How long after a session went inactive a late event may still revise it. Default 15 minutes.</summary>
+    public TimeSpan Grace { get; set; } = SessionWindowOptions.DefaultGrace;
+
+    /// <summary>
+    /// Before each commit the session topology moves each partition's stream time to at least wall clock minus this,
+    /// so quiet partitions still close their sessions. An event reaching the topology more than
+    /// InactivityGap + Grace + StreamTimeLag after it happened may be dropped as late. Default 5 minutes.
+    /// </summary>
+    public TimeSpan StreamTimeLag { get; set; } = TimeSpan.FromMinutes(5);
+
+    public ExperimentConfig Config => new(ExperimentId, Salt, HoldoutShare);
+
+    public SessionWindowOptions Windows => new() { InactivityGap = InactivityGap, Grace = Grace };
+
+    public void Validate()
+    {
+        if (!Enabled) return;
+        if (string.IsNullOrWhiteSpace(ExperimentId))
+            throw new OptionsValidationException($"{SectionName}:ExperimentId is required while {SectionName}:Enabled is true");
+        if (ExperimentId.Length > 128)
+            throw new OptionsValidationException($"{SectionName}:ExperimentId must be at most 128 characters, was {ExperimentId.Length}");
+        if (Salt is null) throw new OptionsValidationException($"{SectionName}:Salt must not be null (it may be empty)");
+        if (!(HoldoutShare > 0 && HoldoutShare < 1))
+            throw new OptionsValidationException($"{SectionName}:HoldoutShare must lie strictly between 0 and 1, was {HoldoutShare}");
+        if (InactivityGap <= TimeSpan.Zero)
+            throw new OptionsValidationException($"{SectionName}:InactivityGap must be positive, was {InactivityGap}");
+        if (Grace < TimeSpan.Zero)
+            throw new OptionsValidationException($"{SectionName}:Grace must not be negative, was {Grace}");
+        if (StreamTimeLag < TimeSpan.Zero)
+            throw new OptionsValidationException($"{SectionName}:StreamTimeLag must not be negative, was {StreamTimeLag}");
+    }
+}

@@ -1,0 +1,104 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.Streams;
+using CartCrossSell.Streams.Testing;
+using CartCrossSell.Topologies.Outcomes;
+using CartCrossSell.Topologies.Recommending;
+
+namespace CartCrossSell.Topologies.Tests;
+
+/// <summary>The cart recommender's side of the experiment: holdout carts are computed and rendered as nothing.</summary>
+public sealed class ExperimentHoldoutTests
+{
+    private static readonly ExperimentOptions Experiment = new() { ExperimentId = "xsell-test", Salt = "pepper", HoldoutShare = 0.10 };
+
+    private static string VisitorIn(Cohort cohort) =>
+        Enumerable.Range(0, 1000).Select(i => $"visitor-{i}").First(v => Experiment.Config.Assign(v, "unused") == cohort);
+
+    private static (CapturingSink Sink, TopologyTestDriver<CartEvent> Driver) Recommender(ExperimentOptions experiment)
+    {
+        var sink = new CapturingSink();
+        var topology = CartRecommenderTopology.Build(new RecommenderOptions(), Store.Catalog(), Store.Learned(), sink, experiment);
+        return (sink, new TopologyTestDriver<CartEvent>(topology));
+    }
+
+    private static void FillCart(TopologyTestDriver<CartEvent> driver, string cartId, string? visitorId)
+    {
+        driver.Pipe(cartId, Store.Added(cartId, "running-shoes", 1, 120m) with { VisitorId = visitorId });
+        driver.Pipe(cartId, Store.Added(cartId, "socks", 1, 12m) with { VisitorId = visitorId });
+    }
+
+    [Fact]
+    public void A_holdout_visitor_gets_an_empty_list_marked_holdout_with_what_would_have_been_shown_withheld()
+    {
+        var holdoutVisitor = VisitorIn(Cohort.Holdout);
+        var (sink, driver) = Recommender(Experiment);
+        var (unmeasured, reference) = Recommender(new ExperimentOptions { Enabled = false });
+
+        FillCart(driver, "c1", holdoutVisitor);
+        FillCart(reference, "c1", holdoutVisitor);
+
+        var value = sink.Latest("c1");
+        Assert.Equal(Cohorts.Holdout, value.Cohort);
+        Assert.Equal("xsell-test", value.ExperimentId);
+        Assert.Empty(value.AddOns);
+        var wouldHaveShown = unmeasured.Latest("c1").AddOns.Select(a => a.Sku).ToArray();
+        Assert.NotEmpty(wouldHaveShown);
+        Assert.Equal(wouldHaveShown, value.WithheldAddOns);
+    }
+
+    [Fact]
+    public void A_treatment_visitor_sees_the_add_ons_with_the_experiment_id_and_nothing_withheld()
+    {
+        var (sink, driver) = Recommender(Experiment);
+
+        FillCart(driver, "c1", VisitorIn(Cohort.Treatment));
+
+        var value = sink.Latest("c1");
+        Assert.Equal(Cohorts.Treatment, value.Cohort);
+        Assert.Equal("xsell-test", value.ExperimentId);
+        Assert.NotEmpty(value.AddOns);
+        Assert.Null(value.WithheldAddOns);
+    }
+
+    [Fact]
+    public void Without_a_visitor_id_the_session_id_decides_the_cohort()
+    {
+        var (sink, driver) = Recommender(Experiment);
+        var holdoutSession = Enumerable.Range(0, 1000).Select(i => $"session-{i}").First(s => Experiment.Config.Assign(null, s) == Cohort.Holdout);
+
+        driver.Pipe("c9", Store.Added("c9", "running-shoes", 1, 120m) with { SessionId = holdoutSession });
+
+        Assert.Equal(Cohorts.Holdout, sink.Latest("c9").Cohort);
+        Assert.Empty(sink.Latest("c9").AddOns);
+    }
+
+    [Fact]
+    public void With_the_experiment_disabled_every_cart_is_treated_without_an_experiment_id()
+    {
+        var (sink, driver) = Recommender(new ExperimentOptions { Enabled = false });
+
+        FillCart(driver, "c1", VisitorIn(Cohort.Holdout));
+
+        Assert.Equal(Cohorts.Treatment, sink.Latest("c1").Cohort);
+        Assert.Null(sink.Latest("c1").ExperimentId);
+        Assert.NotEmpty(sink.Latest("c1").AddOns);
+    }
+
+    [Theory]
+    [InlineData(0.0, "Experiment:HoldoutShare")]
+    [InlineData(1.0, "Experiment:HoldoutShare")]
+    public void A_holdout_share_outside_zero_to_one_is_refused_naming_the_key(double share, string key)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => new ExperimentOptions { HoldoutShare = share }.Validate());
+        Assert.StartsWith(key, ex.Message);
+    }
+
+    [Fact]
+    public void A_blank_experiment_id_and_a_non_positive_gap_are_refused_naming_the_key()
+    {
+        Assert.StartsWith("Experiment:ExperimentId", Assert.Throws<OptionsValidationException>(() => new ExperimentOptions { ExperimentId = " " }.Validate()).Message);
+        Assert.StartsWith("Experiment:InactivityGap", Assert.Throws<OptionsValidationException>(() => new ExperimentOptions { InactivityGap = TimeSpan.Zero }.Validate()).Message);
+        Assert.StartsWith("Experiment:Grace", Assert.Throws<OptionsValidationException>(() => new ExperimentOptions { Grace = TimeSpan.FromMinutes(-1) }.Validate()).Message);
+    }
+}
