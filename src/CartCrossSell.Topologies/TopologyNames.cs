@@ -39,4 +39,6 @@ public static class TopologyNames
     public const string Recommender = "recommender";
     public const string Outcomes = "outcomes";
     public static readonly IReadOnlyList<string> Selectable = [Learner, Recommender, Outcomes];
+    /// <summary>What an instance runs without <c>--topologies</c>: the learner and the recommender; the measurement is opt-in.</summary>
+    public static readonly IReadOnlyList<string> Default = [Learner, Recommender];
 }

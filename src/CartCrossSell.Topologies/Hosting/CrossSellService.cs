@@ -22,8 +22,8 @@ public sealed class CrossSellServiceOptions
     public MonitoringOptions Monitoring { get; set; } = new();
     public ExperimentOptions Experiment { get; set; } = new();
 
-    /// <summary>Which topology groups this instance runs (<see cref="TopologyNames.Selectable"/>); default all.</summary>
-    public IReadOnlyList<string> Topologies { get; set; } = TopologyNames.Selectable;
+    /// <summary>Which topology groups this instance runs (<see cref="TopologyNames.Selectable"/>); default <see cref="TopologyNames.Default"/>.</summary>
+    public IReadOnlyList<string> Topologies { get; set; } = TopologyNames.Default;
 
     public void Validate()
     {
