@@ -45,8 +45,8 @@ public sealed class RecommendationStore
     public async Task<bool> WriteAsync(CartRecommendation value, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var sha = await ScriptShaAsync();
-        return await WriteOne(_db, sha, value);
+        var sha = await ScriptShaAsync().WaitAsync(_options.WriteTimeout, cancellationToken);
+        return await WriteOne(_db, sha, value).WaitAsync(_options.WriteTimeout, cancellationToken);
     }
 
     /// <summary>Writes many values in one pipelined round trip; returns how many replaced an older value.</summary>
@@ -54,11 +54,12 @@ public sealed class RecommendationStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (values.Count == 0) return 0;
-        var sha = await ScriptShaAsync();
+        var sha = await ScriptShaAsync().WaitAsync(_options.WriteTimeout, cancellationToken);
         var batch = _db.CreateBatch();
         var writes = values.Select(v => WriteOne(batch, sha, v)).ToArray();
         batch.Execute();
-        var results = await Task.WhenAll(writes);
+        // Bounded: a TimeoutException here is retried by the writer with a fresh batch.
+        var results = await Task.WhenAll(writes).WaitAsync(_options.WriteTimeout, cancellationToken);
         return results.Count(r => r);
     }
 
@@ -83,8 +84,10 @@ public sealed class RecommendationStore
         }
         catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            // The server restarted and forgot the script: send its source once, which also caches it again.
-            result = await db.ScriptEvaluateAsync(_script.ExecutableScript, keys, args);
+            // The server restarted and forgot the script: send its source (which caches it again) on the database,
+            // not on the batch, which was already sent; the next batch loads the script afresh.
+            _scriptSha = null;
+            result = await _db.ScriptEvaluateAsync(_script.ExecutableScript, keys, args);
         }
         return (long)result == 1;
     }

@@ -22,6 +22,12 @@ public sealed class RedisStoreOptions
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A batch write that has not completed after this long is abandoned and retried. Commands issued while the
+    /// connection is down can otherwise wait in the client's backlog indefinitely. Default 5 s.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Configuration))
@@ -30,6 +36,8 @@ public sealed class RedisStoreOptions
             throw new ArgumentException($"{SectionName}:KeyPrefix must not be empty");
         if (Ttl <= TimeSpan.Zero)
             throw new ArgumentException($"{SectionName}:Ttl must be positive");
+        if (WriteTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"{SectionName}:WriteTimeout must be positive");
         if (MaxRetries < 0)
             throw new ArgumentException($"{SectionName}:MaxRetries must not be negative");
     }

@@ -66,7 +66,7 @@ public sealed class TopologyTestDriver<T> : IDisposable
 
     private void Commit(PartitionTask<T> task)
     {
-        task.Processor!.Flush();
+        task.FlushProcessor();
         foreach (var sink in _topology.Sinks) sink.FlushAsync().GetAwaiter().GetResult();
         task.CommittedThrough = task.LastOffset;
     }

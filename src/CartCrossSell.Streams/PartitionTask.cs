@@ -20,7 +20,8 @@ internal sealed class PartitionTask<T> : IProcessorContext
         _send = send;
         _deadLetter = deadLetter;
         _stores = stores.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        foreach (var store in stores) store.CurrentOffset = () => Current.Offset;
+        // Writes made while flushing (closed windows, throttled rows) are new work, never a replay of old input.
+        foreach (var store in stores) store.CurrentOffset = () => Flushing ? long.MaxValue : Current.Offset;
     }
 
     public string ApplicationId { get; }
@@ -31,6 +32,22 @@ internal sealed class PartitionTask<T> : IProcessorContext
     public string? CurrentKey { get; set; }
     public byte[]? CurrentPayload { get; set; }
     public IProcessor<T>? Processor { get; set; }
+
+    /// <summary>True while the layer runs the processor's <see cref="IProcessor{T}.Flush"/>.</summary>
+    public bool Flushing { get; set; }
+
+    public void FlushProcessor()
+    {
+        Flushing = true;
+        try
+        {
+            Processor?.Flush();
+        }
+        finally
+        {
+            Flushing = false;
+        }
+    }
 
     public IReadOnlyCollection<ChangeloggedStoreBase> Stores => _stores.Values;
 

@@ -306,7 +306,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
 
         // 1. Outputs and dead letters, 2. effects outside Kafka: both idempotent on replay.
         OnCommitStage?.Invoke(CommitStage.BeforeOutputs);
-        foreach (var task in _tasks.Values) task.Processor?.Flush();
+        foreach (var task in _tasks.Values) task.FlushProcessor();
         FlushProducer();
         OnCommitStage?.Invoke(CommitStage.AfterOutputs);
         foreach (var sink in _topology.Sinks) sink.FlushAsync(ct).GetAwaiter().GetResult();

@@ -11,7 +11,7 @@ public sealed class RecommendationStoreTests : IDisposable
 
     private RecommendationStore Store(int maxRetries = 8) => new(_redis.Connection, new RedisStoreOptions
     {
-        Configuration = _redis.Server.Configuration, Ttl = TimeSpan.FromHours(2), MaxRetries = maxRetries, InitialBackoff = TimeSpan.FromMilliseconds(50),
+        Configuration = _redis.Server.Configuration, Ttl = TimeSpan.FromHours(2), MaxRetries = maxRetries, InitialBackoff = TimeSpan.FromMilliseconds(50), WriteTimeout = TimeSpan.FromSeconds(2),
     });
 
     private static CartRecommendation Value(string cartId, long version, params string[] skus) => new()
@@ -70,6 +70,30 @@ public sealed class RecommendationStoreTests : IDisposable
         Assert.Equal(7, (await store.ReadAsync("c2"))!.Version);
         Assert.Equal(0, writer.Pending);
         Assert.Equal(2, writer.Written); // whether the client queued through the outage or a batch failed and was retried
+    }
+
+    [Fact]
+    public async Task Batch_writes_work_again_after_redis_restarts_and_forgets_the_script()
+    {
+        var store = Store();
+        Assert.Equal(1, await store.WriteManyAsync([Value("c1", 1, "a")])); // the script's hash is now cached
+        _redis.Server.Stop();
+        _redis.Restart();
+        await Task.Delay(200);
+        var written = 0;
+        for (var attempt = 0; attempt < 50 && written == 0; attempt++)
+        {
+            try
+            {
+                written = await store.WriteManyAsync([Value("c1", 2, "b"), Value("c2", 1, "c")]);
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                await Task.Delay(200); // still reconnecting
+            }
+        }
+        Assert.Equal(2, written);
+        Assert.Equal("b", (await store.ReadAsync("c1"))!.AddOns.Single().Sku);
     }
 
     public void Dispose() => _redis.Dispose();

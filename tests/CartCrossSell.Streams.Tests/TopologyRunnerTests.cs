@@ -98,7 +98,9 @@ public sealed class TopologyRunnerTests(ITestOutputHelper output) : IDisposable
         {
             crashing.OnCommitStage = stage =>
             {
-                if (stage == CommitStage.AfterChangelog) throw new IOException("killed between changelog write and commit");
+                // The first commit with processed records (idle commits before it have nothing to lose).
+                if (stage == CommitStage.AfterChangelog && crashing.Counters.Processed > 0)
+                    throw new IOException("killed between changelog write and commit");
             };
             var crashed = await Assert.ThrowsAsync<IOException>(() => crashing.RunAsync());
             Assert.Equal(TopologyState.Failed, crashing.State);

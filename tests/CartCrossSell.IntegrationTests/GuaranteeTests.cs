@@ -1,0 +1,344 @@
+using System.Text;
+using System.Text.Json;
+using CartCrossSell.Cli.Hosting;
+using CartCrossSell.Contracts;
+using CartCrossSell.Engine;
+using CartCrossSell.OrderHistory;
+using CartCrossSell.Redis;
+using CartCrossSell.Streams;
+using CartCrossSell.TestInfrastructure;
+using CartCrossSell.Topologies.Catalog;
+using CartCrossSell.Topologies.Hosting;
+using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Recommending;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace CartCrossSell.IntegrationTests;
+
+/// <summary>
+/// The guarantees of issue 4 on the embedded mock cluster and a real redis-server: instances killed between any two
+/// commit steps, scale-out and fail-over, a Redis outage, and bad input mixed with good.
+/// </summary>
+public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly KafkaFixture _kafka = new();
+    private readonly RedisFixture _redis = new();
+    private static readonly LearningOptions Learning = new() { MaxNeighbors = 5_000 }; // no pruning: exact comparison
+    private static readonly StreamsOptions Streams = new() { CommitInterval = TimeSpan.FromMilliseconds(50), MaxBatchRecords = 40 };
+
+    public void Dispose()
+    {
+        _redis.Dispose();
+        _kafka.Dispose();
+    }
+
+    private ILoggerFactory Logs => TestLogging.Create(output.WriteLine, LogLevel.Warning);
+
+    /// <summary>The first 150 real orders, rebased to now, and their derived catalog.</summary>
+    private static (HistoricalOrder[] Orders, IReadOnlyList<ProductUpserted> Catalog) History()
+    {
+        var read = OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders;
+        var catalog = OnlineRetailCatalog.Derive(read);
+        var orders = read.Take(150).ToArray();
+        var shift = DateTimeOffset.UtcNow - orders.Max(o => o.Timestamp);
+        return (orders.Select(o => o with { Timestamp = o.Timestamp + shift }).ToArray(), catalog);
+    }
+
+    private async Task PublishHistoryAsync(HistoricalOrder[] orders, IReadOnlyList<ProductUpserted> catalog)
+    {
+        using var publisher = new EventPublisher(_kafka.Options);
+        foreach (var p in catalog) publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
+        foreach (var o in orders)
+            publisher.Publish(Topics.OrderEvents, o.OrderId, JsonSerializer.SerializeToUtf8Bytes(o.ToOrderCompleted(), ContractsJson.Default.OrderCompleted), o.Timestamp);
+        await publisher.FlushAsync();
+    }
+
+    /// <summary>Crashes on the second commit that reaches <paramref name="stage"/>.</summary>
+    private static Action<CommitStage> CrashOnSecond(CommitStage stage)
+    {
+        var seen = 0;
+        return s =>
+        {
+            if (s == stage && ++seen == 2) throw new IOException($"instance killed at {stage}");
+        };
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"within {timeout.TotalSeconds} s: {what}");
+    }
+
+    private Dictionary<string, NeighborRow> PublishedRows() =>
+        TopicProbe.ReadAll(_kafka.Options, Topics.ItemNeighbors, 1, TimeSpan.FromSeconds(3))
+            .GroupBy(r => r.Message.Key)
+            .ToDictionary(g => g.Key, g => JsonSerializer.Deserialize(g.Last().Message.Value, ContractsJson.Default.NeighborRow)!);
+
+    private static bool SameAsBatch(Dictionary<string, NeighborRow> published, BasketLearner batch, out string difference)
+    {
+        foreach (var key in batch.RowKeysLearned)
+        {
+            var expected = batch.Find(key)!;
+            if (!published.TryGetValue(key, out var actual)) { difference = $"{key} not published"; return false; }
+            if (!Close(expected.Weight, actual.Weight)) { difference = $"{key}: weight {actual.Weight} != {expected.Weight}"; return false; }
+            var pairs = actual.Neighbors.ToDictionary(n => n.Key, n => n.PairWeight);
+            if (pairs.Count != expected.Neighbors.Count) { difference = $"{key}: {pairs.Count} neighbours != {expected.Neighbors.Count}"; return false; }
+            foreach (var n in expected.Neighbors)
+                if (!pairs.TryGetValue(n.Key, out var w) || !Close(w, n.PairWeight)) { difference = $"{key}->{n.Key}: {w} != {n.PairWeight}"; return false; }
+        }
+        if (!Close(published[RowKeys.Baskets].Weight, batch.Baskets)) { difference = "basket count differs"; return false; }
+        difference = "";
+        return true;
+    }
+
+    // Decayed weights are sums of doubles; streaming adds them in another order than the batch, so the last bits may differ.
+    private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+
+    [Theory]
+    [InlineData(CommitStage.BeforeOutputs)]
+    [InlineData(CommitStage.AfterOutputs)]
+    [InlineData(CommitStage.AfterEffects)]
+    [InlineData(CommitStage.AfterChangelog)]
+    [InlineData(CommitStage.AfterCommit)]
+    public async Task Killed_at_any_commit_step_the_learner_ends_with_the_batch_counts_and_every_cart_with_its_latest_event(CommitStage stage)
+    {
+        var (orders, catalog) = History();
+        await PublishHistoryAsync(orders, catalog);
+        var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
+        var batch = new BasketLearner(Learning);
+        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
+
+        // Cart events: 30 carts, 4 items each, published before the recommender starts so a crash hits mid-stream.
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(120).ToArray();
+        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+        using (var publisher = new EventPublisher(_kafka.Options))
+        {
+            var storefront = new StorefrontCarts(publisher);
+            for (var c = 0; c < 30; c++)
+            {
+                CartEvent last = null!;
+                decimal value = 0;
+                for (var i = 0; i < 4; i++)
+                {
+                    var p = products[(c * 4 + i) % products.Length];
+                    last = storefront.AddItem($"cart-{c}", $"s-{c}", p.Sku, p.Variants[0].VariantId, 1 + i % 2, p.Price);
+                    value += p.Price * (1 + i % 2);
+                }
+                expected[$"cart-{c}"] = (value, last.Timestamp);
+            }
+            await storefront.FlushAsync();
+        }
+
+        var store = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var catalogTable = new CatalogTable(_kafka.Options, Logs);
+        var neighbors = new NeighborTable(_kafka.Options, Logs);
+        var tables = new[] { catalogTable.Table.RunAsync(cts.Token), neighbors.Table.RunAsync(cts.Token) };
+        await catalogTable.Table.WaitUntilCaughtUpAsync(cts.Token);
+
+        TopologyRunner<OrderCompleted> Splitter() => new(BasketLearningTopology.Splitter(Streams, Learning, catalogTable), _kafka.Options, Streams, Logs);
+        TopologyRunner<BasketRowDelta> Aggregator() => new(BasketLearningTopology.Aggregator(Streams, Learning), _kafka.Options, Streams, Logs);
+        TopologyRunner<CartEvent> Recommender() => new(CartRecommenderTopology.Build(new RecommenderOptions(), catalogTable, neighbors,
+            new RecommendationWriter(store, NullLogger<RecommendationWriter>.Instance)), _kafka.Options, Streams, Logs);
+
+        // First life: every topology is killed at the same step of its second commit.
+        ITopologyRunner[] first = [Splitter(), Aggregator(), Recommender()];
+        ((TopologyRunner<OrderCompleted>)first[0]).OnCommitStage = CrashOnSecond(stage);
+        ((TopologyRunner<BasketRowDelta>)first[1]).OnCommitStage = CrashOnSecond(stage);
+        ((TopologyRunner<CartEvent>)first[2]).OnCommitStage = CrashOnSecond(stage);
+        foreach (var runner in first)
+        {
+            var killed = await Assert.ThrowsAsync<IOException>(() => runner.RunAsync(cts.Token));
+            Assert.Contains(stage.ToString(), killed.Message);
+            Assert.Equal(TopologyState.Failed, runner.State);
+        }
+
+        // Second life: restored from the changelogs, the rest replayed.
+        ITopologyRunner[] second = [Splitter(), Aggregator(), Recommender()];
+        var running = second.Select(r => r.RunAsync(cts.Token)).ToArray();
+        string difference = "";
+        await WaitUntilAsync(() => Task.FromResult(SameAsBatch(PublishedRows(), batch, out difference)), TimeSpan.FromSeconds(90),
+            "the learned rows equal the batch recomputation");
+        await WaitUntilAsync(async () =>
+        {
+            foreach (var (cartId, (value, last)) in expected)
+            {
+                var stored = await store.ReadAsync(cartId);
+                if (stored is null || stored.EventTimestamp != last || stored.CartValue != value) return false;
+            }
+            return true;
+        }, TimeSpan.FromSeconds(60), "every cart's value reflects its latest event");
+        output.WriteLine($"{stage}: {difference} splitter skipped {second[0].Counters.SkippedAsApplied}, aggregator skipped {second[1].Counters.SkippedAsApplied}, recommender skipped {second[2].Counters.SkippedAsApplied}");
+
+        await cts.CancelAsync();
+        await Task.WhenAll(running.Concat(tables).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+    }
+
+    private CrossSellService Recommender(string? redisConfiguration = null) => new(new CrossSellServiceOptions
+    {
+        Kafka = _kafka.Options,
+        Streams = Streams,
+        Redis = new() { Configuration = redisConfiguration ?? _redis.Server.Configuration, MaxRetries = 30, MaxBackoff = TimeSpan.FromSeconds(1) },
+        Recommender = new() { MaxCartLines = 6 },
+        Topologies = ["recommender"],
+    }, Logs);
+
+    private static async Task<Dictionary<string, (decimal Value, DateTimeOffset Last)>> AddToCartsAsync(
+        StorefrontCarts storefront, IReadOnlyList<ProductUpserted> products, int carts, int round,
+        Dictionary<string, (decimal Value, DateTimeOffset Last)> expected)
+    {
+        for (var c = 0; c < carts; c++)
+        {
+            var p = products[(c + round * 7) % products.Count];
+            var e = storefront.AddItem($"cart-{c}", $"s-{c}", p.Sku, p.Variants[0].VariantId, 1, p.Price);
+            var before = expected.GetValueOrDefault($"cart-{c}").Value;
+            expected[$"cart-{c}"] = (before + p.Price, e.Timestamp);
+        }
+        await storefront.FlushAsync();
+        return expected;
+    }
+
+    private static Task WaitForCartsAsync(RecommendationStore store, Dictionary<string, (decimal Value, DateTimeOffset Last)> expected, string what) =>
+        WaitUntilAsync(async () =>
+        {
+            foreach (var (cartId, (value, last)) in expected)
+            {
+                var stored = await store.ReadAsync(cartId);
+                if (stored is null || stored.EventTimestamp != last || stored.CartValue != value) return false;
+            }
+            return true;
+        }, TimeSpan.FromSeconds(90), what);
+
+    [Fact]
+    public async Task Two_instances_split_the_carts_and_the_survivor_carries_on_from_restored_state()
+    {
+        var (_, catalog) = History();
+        await PublishHistoryAsync([], catalog);
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(50).ToArray();
+        using var publisher = new EventPublisher(_kafka.Options);
+        var storefront = new StorefrontCarts(publisher);
+        var store = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
+        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+
+        await using var survivor = Recommender();
+        var leaving = Recommender();
+        await Task.WhenAll(survivor.StartAsync(), leaving.StartAsync());
+        await WaitUntilAsync(() => Task.FromResult(
+                survivor.Runners.Single().AssignedPartitions.Count > 0 && leaving.Runners.Single().AssignedPartitions.Count > 0
+                && survivor.Runners.Single().AssignedPartitions.Count + leaving.Runners.Single().AssignedPartitions.Count == 4),
+            TimeSpan.FromSeconds(60), "both instances own partitions");
+        Assert.Empty(survivor.Runners.Single().AssignedPartitions.Intersect(leaving.Runners.Single().AssignedPartitions));
+
+        await AddToCartsAsync(storefront, products, 40, 0, expected);
+        await AddToCartsAsync(storefront, products, 40, 1, expected);
+        await WaitForCartsAsync(store, expected, "both instances answered their carts");
+        Assert.True(leaving.Runners.Single().Counters.Processed > 0);
+
+        await leaving.DisposeAsync();
+        await WaitUntilAsync(() => Task.FromResult(survivor.Runners.Single().AssignedPartitions.Count == 4), TimeSpan.FromSeconds(60),
+            "the survivor owns every partition");
+        await AddToCartsAsync(storefront, products, 40, 2, expected);
+        await WaitForCartsAsync(store, expected, "every cart, including the ones moved over, reflects all its events");
+        Assert.True(survivor.Runners.Single().Counters.RestoredRecords > 0, "the moved partitions' carts were restored from the changelog");
+    }
+
+    [Fact]
+    public async Task A_redis_outage_pauses_the_recommender_and_every_affected_cart_is_right_afterwards()
+    {
+        var (_, catalog) = History();
+        await PublishHistoryAsync([], catalog);
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(50).ToArray();
+        using var publisher = new EventPublisher(_kafka.Options);
+        var storefront = new StorefrontCarts(publisher);
+        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+        await using var service = Recommender();
+        await service.StartAsync();
+        await AddToCartsAsync(storefront, products, 20, 0, expected);
+        await WaitForCartsAsync(service.Store!, expected, "carts before the outage");
+
+        _redis.Server.Stop();
+        await AddToCartsAsync(storefront, products, 20, 1, expected);
+        await AddToCartsAsync(storefront, products, 20, 2, expected);
+        await Task.Delay(1500); // events keep arriving while Redis is down
+        Assert.Equal(TopologyState.Running, service.Runners.Single().State);
+        _redis.Restart();
+
+        await WaitForCartsAsync(service.Store!, expected, "every affected cart after the outage");
+        Assert.True(service.IsLive);
+    }
+
+    [Fact]
+    public async Task Every_kind_of_bad_input_is_dead_lettered_with_its_reason_while_every_valid_event_takes_effect()
+    {
+        var (_, catalog) = History();
+        await PublishHistoryAsync([], catalog);
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(20).ToArray();
+        await using var service = Recommender();
+        await service.StartAsync();
+        using var publisher = new EventPublisher(_kafka.Options);
+        var storefront = new StorefrontCarts(publisher);
+        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+
+        CartEvent Valid(string cart, int i) => new()
+        {
+            EventId = Guid.NewGuid().ToString(), Type = CartEventType.ItemAdded, CartId = cart, SessionId = "s-" + cart,
+            Sku = products[i].Sku, VariantId = products[i].Variants[0].VariantId, Quantity = 1, UnitPrice = products[i].Price, Timestamp = DateTimeOffset.UtcNow,
+        };
+        void Raw(string cart, string json) => storefront.PublishRaw(cart, Encoding.UTF8.GetBytes(json));
+        string Json(CartEvent e) => JsonSerializer.Serialize(e, ContractsJson.Default.CartEvent);
+
+        var bad = new List<(string Cart, string Kind, string Reason)>();
+        for (var round = 0; round < 3; round++)
+        {
+            await AddToCartsAsync(storefront, products, 5, round, expected);
+            var cart = $"bad-{round}";
+            Raw(cart, "{\"type\":\"itemAdded\",");                                          bad.Add((cart, DeadLetterKinds.Unparseable, "not valid CartEvent JSON"));
+            Raw(cart, Json(Valid(cart, 0)).Replace("\"cartId\"", "\"cartIdentifier\""));   bad.Add((cart, DeadLetterKinds.Unparseable, "cartId"));
+            Raw(cart, Json(Valid(cart, 0) with { Sku = "NO-SUCH-SKU" }));                    bad.Add((cart, DeadLetterKinds.UnknownSku, "NO-SUCH-SKU"));
+            Raw(cart, Json(Valid(cart, 0) with { Quantity = -3 }));                          bad.Add((cart, DeadLetterKinds.Invalid, "quantity must be positive"));
+            Raw(cart, Json(Valid(cart, 0) with { UnitPrice = -1m }));                        bad.Add((cart, DeadLetterKinds.Invalid, "unitPrice must not be negative"));
+            Raw(cart, Json(Valid(cart, 0) with { Attributes = new Dictionary<string, string> { ["note"] = new string('x', 70_000) } }));
+            bad.Add((cart, DeadLetterKinds.Oversized, "bytes"));
+            var absurd = $"absurd-{round}";
+            for (var i = 0; i < 7; i++) Raw(absurd, Json(Valid(absurd, i)));                 // the cap is 6 lines
+            bad.Add((absurd, DeadLetterKinds.CartTooLarge, "limit 6"));
+            var sum = products.Take(6).Sum(p => p.Price);
+            expected[absurd] = (sum, default);
+        }
+        await storefront.FlushAsync();
+        await AddToCartsAsync(storefront, products, 5, 3, expected);
+
+        await WaitUntilAsync(async () =>
+        {
+            foreach (var (cartId, (value, last)) in expected)
+            {
+                var stored = await service.Store!.ReadAsync(cartId);
+                if (stored is null || stored.CartValue != value || (last != default && stored.EventTimestamp != last)) return false;
+            }
+            return true;
+        }, TimeSpan.FromSeconds(60), "every valid event took effect");
+
+        var dead = TopicProbe.ReadAll(_kafka.Options, Topics.DeadLetters, bad.Count, TimeSpan.FromSeconds(20))
+            .Select(r => JsonSerializer.Deserialize(r.Message.Value, ContractsJson.Default.DeadLetter)!).ToList();
+        Assert.Equal(bad.Count, dead.Count);
+        foreach (var (cart, kind, reason) in bad)
+        {
+            var match = dead.FirstOrDefault(d => d.Key == cart && d.Kind == kind && d.Reason.Contains(reason, StringComparison.Ordinal));
+            Assert.True(match is not null, $"no dead letter {kind} '{reason}' for {cart}; got: {string.Join(" | ", dead.Where(d => d.Key == cart).Select(d => d.Kind + ": " + d.Reason))}");
+            Assert.Equal(Topics.CartEvents, match!.SourceTopic);
+            Assert.True(match.SourceOffset >= 0 && match.SourcePartition >= 0);
+            dead.Remove(match);
+        }
+        using var metrics = new MemoryStream();
+        await service.Metrics.CollectAndExportAsTextAsync(metrics);
+        var text = Encoding.UTF8.GetString(metrics.ToArray());
+        Assert.Contains("cartxsell_records_dead_lettered_total{topology=\"cart-recommender\",topic=\"cart-events\",kind=\"unknown-sku\"} 3", text);
+    }
+}
