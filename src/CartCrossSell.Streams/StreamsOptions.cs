@@ -23,6 +23,12 @@ public sealed class StreamsOptions
     /// <summary>Session timeout of the consumer groups. Default 10 s, so a dead instance's partitions move quickly.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// At most this many kilobytes of records are fetched ahead of processing per consumer, so a burst far above the
+    /// processing rate waits in Kafka, not in memory. Default 16,384 (16 MiB).
+    /// </summary>
+    public int MaxPrefetchKilobytes { get; set; } = 16 * 1024;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(ApplicationId) || !TopicNames.IsLegal(ApplicationId))
@@ -31,6 +37,8 @@ public sealed class StreamsOptions
             throw new OptionsValidationException($"{SectionName}:CommitInterval must be positive");
         if (MaxBatchRecords < 1)
             throw new OptionsValidationException($"{SectionName}:MaxBatchRecords must be at least 1");
+        if (MaxPrefetchKilobytes < 1024)
+            throw new OptionsValidationException($"{SectionName}:MaxPrefetchKilobytes must be at least 1024");
         if (MaxRecordBytes < 1024)
             throw new OptionsValidationException($"{SectionName}:MaxRecordBytes must be at least 1024");
     }

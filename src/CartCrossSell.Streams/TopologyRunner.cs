@@ -215,6 +215,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
             HeartbeatIntervalMs = Math.Max(100, (int)_streams.SessionTimeout.TotalMilliseconds / 5),
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
             AllowAutoCreateTopics = false,
+            QueuedMaxMessagesKbytes = _streams.MaxPrefetchKilobytes,
         };
         _kafka.Apply(config);
         return new ConsumerBuilder<byte[], byte[]>(config)

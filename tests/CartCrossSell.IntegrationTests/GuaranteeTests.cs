@@ -275,6 +275,45 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_burst_far_above_the_processing_rate_is_absorbed_in_bounded_memory_and_nothing_is_dropped()
+    {
+        var (_, catalog) = History();
+        await PublishHistoryAsync([], catalog);
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(60).ToArray();
+        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+        using (var publisher = new EventPublisher(_kafka.Options))
+        {
+            var storefront = new StorefrontCarts(publisher);
+            for (var round = 0; round < 5; round++) await AddToCartsAsync(storefront, products, 6_000, round, expected); // 30,000 events at once
+        }
+
+        GC.Collect();
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        long peakHeap = 0;
+        var peakPending = 0;
+        await using var service = Recommender();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+                peakPending = Math.Max(peakPending, service.Writer?.Pending ?? 0);
+                await Task.Delay(20);
+            }
+        });
+        await service.StartAsync();
+        await WaitForCartsAsync(service.Store!, expected, "all 30,000 events of the burst took effect");
+        await sampling.CancelAsync();
+        await sampler;
+
+        output.WriteLine($"heap baseline {baseline / 1048576} MiB, peak {peakHeap / 1048576} MiB; peak Redis buffer {peakPending} carts");
+        Assert.InRange(peakPending, 0, Streams.MaxBatchRecords); // the Redis buffer never holds more than one batch
+        Assert.True(peakHeap - baseline < 512L * 1024 * 1024, $"heap grew by {(peakHeap - baseline) / 1048576} MiB");
+        Assert.Equal(30_000, service.Runners.Single().Counters.Processed);
+    }
+
+    [Fact]
     public async Task Every_kind_of_bad_input_is_dead_lettered_with_its_reason_while_every_valid_event_takes_effect()
     {
         var (_, catalog) = History();

@@ -17,7 +17,7 @@ public static class RunCommand
         };
         var topologies = new Option<string[]>("--topologies", "-t")
         {
-            Description = $"Topology groups to run: {string.Join(", ", TopologyNames.Selectable)} (default: all)",
+            Description = $"Topology groups to run: {string.Join(", ", TopologyNames.Selectable)} (default: learner and recommender)",
             AllowMultipleArgumentsPerToken = true,
         };
         topologies.AcceptOnlyFromAmong([.. TopologyNames.Selectable]);
