@@ -113,7 +113,9 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
         await output.WriteLineAsync($"cart {cart.CartId}  (key {service.Store!.KeyOf(cart.CartId)}, value £{rec.CartValue.ToString("0.00", c)})");
         foreach (var line in cart.InCart)
             await output.WriteLineAsync($"  in cart   {line.Quantity,3} x {Title(service, line.Sku),-38} £{line.UnitPrice.ToString("0.00", c),7}");
-        if (rec.AddOns.Count == 0) await output.WriteLineAsync("  add-ons   (none: the evidence is too weak to show anything)");
+        if (rec.Cohort == Cohorts.Holdout)
+            await output.WriteLineAsync($"  add-ons   (holdout cohort of experiment {rec.ExperimentId}: the storefront shows no module; withheld: {string.Join(", ", rec.WithheldAddOns ?? [])})");
+        else if (rec.AddOns.Count == 0) await output.WriteLineAsync("  add-ons   (none: the evidence is too weak to show anything)");
         foreach (var a in rec.AddOns)
         {
             var share = rec.CartValue > 0 ? a.Price / rec.CartValue : 0;
