@@ -31,6 +31,9 @@ public sealed class TopologyTestDriver<T> : IDisposable
     }
 
     public TimeProvider Clock { get; }
+
+    /// <summary>The layer's limit on a value's size (<see cref="StreamsOptions.MaxRecordBytes"/>); larger values dead-letter.</summary>
+    public int MaxRecordBytes { get; init; } = new StreamsOptions().MaxRecordBytes;
     public string ApplicationId { get; }
     public IReadOnlyList<SentRecord> Sent => _sent;
     public IReadOnlyList<DeadLetter> DeadLetters => _deadLetters;
@@ -51,9 +54,7 @@ public sealed class TopologyTestDriver<T> : IDisposable
         task.CurrentKey = key;
         task.CurrentPayload = value;
         task.LastOffset = offset;
-        var decoded = value is null
-            ? Decoded<T>.Failure(DeadLetterKinds.Invalid, "value is missing")
-            : _topology.Codec.Decode(value);
+        var decoded = InputGate.Admit(value, _topology.Codec, MaxRecordBytes);
         if (!decoded.Ok) task.DeadLetter(decoded.FailureKind!, decoded.FailureReason!);
         else task.Processor!.Process(new InputRecord<T>(coordinates, key, decoded.Value!));
         Commit(task);

@@ -242,17 +242,7 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         var value = result.Message.Value;
         task.CurrentKey = result.Message.Key is null ? null : Encoding.UTF8.GetString(result.Message.Key);
         task.CurrentPayload = value;
-        if (value is null)
-        {
-            DeadLetter(task, DeadLetterKinds.Invalid, "value is missing (a tombstone is not an event)");
-            return;
-        }
-        if (value.Length > _streams.MaxRecordBytes)
-        {
-            DeadLetter(task, DeadLetterKinds.Oversized, $"value is {value.Length} bytes, more than the {_streams.MaxRecordBytes} allowed");
-            return;
-        }
-        var decoded = _topology.Codec.Decode(value);
+        var decoded = InputGate.Admit(value, _topology.Codec, _streams.MaxRecordBytes);
         if (!decoded.Ok)
         {
             DeadLetter(task, decoded.FailureKind!, decoded.FailureReason!);

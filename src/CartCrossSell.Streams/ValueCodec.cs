@@ -49,6 +49,21 @@ public sealed class JsonContractCodec<T>(JsonTypeInfo<T> typeInfo, Func<T, IRead
     public byte[] Encode(T value) => JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
 }
 
+/// <summary>
+/// What every input record goes through before a processor sees it, in production and in the test driver alike:
+/// a tombstone or an oversized value is refused before parsing, then the codec parses and validates.
+/// </summary>
+public static class InputGate
+{
+    public static Decoded<T> Admit<T>(byte[]? value, IValueCodec<T> codec, int maxRecordBytes)
+    {
+        if (value is null) return Decoded<T>.Failure(DeadLetterKinds.Invalid, "value is missing (a tombstone is not an event)");
+        if (value.Length > maxRecordBytes)
+            return Decoded<T>.Failure(DeadLetterKinds.Oversized, $"value is {value.Length} bytes, more than the {maxRecordBytes} allowed");
+        return codec.Decode(value);
+    }
+}
+
 /// <summary>Codecs of the public contracts.</summary>
 public static class ContractCodecs
 {

@@ -89,4 +89,14 @@ public sealed class CartRecommenderTopologyTests
         Assert.All(_driver.DeadLetters, d => Assert.Equal(Topics.CartEvents, d.SourceTopic));
         Assert.Equal(12m, _sink.Latest("c1").CartValue);
     }
+
+    [Fact]
+    public void The_driver_refuses_oversized_values_and_tombstones_as_the_running_layer_does()
+    {
+        _driver.PipeRaw("c1", Encoding.UTF8.GetBytes(new string(' ', _driver.MaxRecordBytes + 1)));
+        _driver.PipeRaw("c1", null);
+
+        Assert.Equal([DeadLetterKinds.Oversized, DeadLetterKinds.Invalid], _driver.DeadLetters.Select(d => d.Kind));
+        Assert.Empty(_sink.Written);
+    }
 }
