@@ -59,8 +59,13 @@ internal sealed class PartitionTask<T> : IProcessorContext
 
     public bool HasProgress => LastOffset > CommittedThrough;
 
-    /// <summary>Records at or below this offset are in every store already (restored after a restart): skip them.</summary>
-    public long SkipThrough => _stores.Count == 0 ? -1 : _stores.Values.Min(s => s.RestoredThrough);
+    /// <summary>
+    /// Records at or below this offset are in every store already (restored after a restart): skip them. Fixed once
+    /// the stores are restored, before the first record, so it is computed once, not per record.
+    /// </summary>
+    public long SkipThrough => _skipThrough ??= _stores.Count == 0 ? -1 : _stores.Values.Min(s => s.RestoredThrough);
+
+    private long? _skipThrough;
 
     public IKeyValueStore<TValue> GetStore<TValue>(string name) where TValue : class =>
         _stores.TryGetValue(name, out var store)
