@@ -166,15 +166,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         string difference = "";
         await WaitUntilAsync(() => Task.FromResult(SameAsBatch(PublishedRows(), batch, out difference)), TimeSpan.FromSeconds(90),
             "the learned rows equal the batch recomputation");
-        await WaitUntilAsync(async () =>
-        {
-            foreach (var (cartId, (value, last)) in expected)
-            {
-                var stored = await store.ReadAsync(cartId);
-                if (stored is null || stored.EventTimestamp != last || stored.CartValue != value) return false;
-            }
-            return true;
-        }, TimeSpan.FromSeconds(60), "every cart's value reflects its latest event");
+        await WaitForCartsAsync(store, expected, "every cart's value reflects its latest event");
         output.WriteLine($"{stage}: {difference} splitter skipped {second[0].Counters.SkippedAsApplied}, aggregator skipped {second[1].Counters.SkippedAsApplied}, recommender skipped {second[2].Counters.SkippedAsApplied}");
 
         await cts.CancelAsync();
