@@ -312,7 +312,18 @@ public sealed class TopologyRunner<T> : ITopologyRunner
         if (progressed.Length == 0) return;
 
         // 4. Input offsets, last.
-        consumer.Commit(progressed.Select(t => new TopicPartitionOffset(_topology.SourceTopic, t.Partition, t.LastOffset + 1)));
+        try
+        {
+            consumer.Commit(progressed.Select(t => new TopicPartitionOffset(_topology.SourceTopic, t.Partition, t.LastOffset + 1)));
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId)
+        {
+            // The group is rebalancing. Outputs, effects and state with its marker are already flushed, so leaving the
+            // offsets uncommitted is safe: the next commit retries them, or the next owner replays and skips what the
+            // restored marker covers.
+            _log.LogInformation("{Topology}: offset commit deferred by a rebalance ({Code})", Name, e.Error.Code);
+            return;
+        }
         foreach (var task in progressed) task.CommittedThrough = task.LastOffset;
         Counters.Committed1();
         _metrics?.Committed(Name, Stopwatch.GetElapsedTime(started));
