@@ -1,0 +1,1 @@
+namespace CartCrossSell.Simulation;
