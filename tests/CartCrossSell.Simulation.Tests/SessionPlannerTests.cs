@@ -1,0 +1,64 @@
+namespace CartCrossSell.Simulation.Tests;
+
+public sealed class SessionPlannerTests
+{
+    internal static readonly ShopperBasket Basket = new("536365",
+    [
+        new("85123", "85123A", 2.55m), new("71053", "71053", 3.39m), new("84406", "84406B", 2.75m),
+        new("84029", "84029G", 3.39m), new("84029E", "84029E", 3.39m), new("22752", "22752", 7.65m), new("21730", "21730", 4.25m),
+    ]);
+
+    [Fact]
+    public void The_same_seed_and_session_number_give_the_same_plan()
+    {
+        var behaviour = new ShopperBehaviour();
+        var a = SessionPlanner.Plan(7, 12, Basket, behaviour);
+        var b = SessionPlanner.Plan(7, 12, Basket, behaviour);
+        Assert.Equal(a.Additions, b.Additions);
+        Assert.Equal(a.HeldBack, b.HeldBack);
+        Assert.Equal((a.ChecksOut, a.AdditionsBeforeLeaving, a.SessionId, a.VisitorId), (b.ChecksOut, b.AdditionsBeforeLeaving, b.SessionId, b.VisitorId));
+        Assert.Equal(a.WillingnessFor("22752"), b.WillingnessFor("22752"));
+    }
+
+    [Fact]
+    public void Seeds_and_session_numbers_change_the_draws()
+    {
+        var behaviour = new ShopperBehaviour { HeldBackShare = 0.5, MaxHeldBack = 6 };
+        var plans = Enumerable.Range(0, 200).Select(n => SessionPlanner.Plan(1, n, Basket, behaviour)).ToList();
+        Assert.True(plans.Select(p => string.Join(",", p.HeldBack.Select(l => l.Sku))).Distinct().Count() > 20);
+        Assert.NotEqual(SessionPlanner.Plan(1, 0, Basket, behaviour).WillingnessFor("x"), SessionPlanner.Plan(2, 0, Basket, behaviour).WillingnessFor("x"));
+    }
+
+    [Fact]
+    public void Held_back_and_added_lines_partition_the_basket_and_the_first_line_is_always_added()
+    {
+        var behaviour = new ShopperBehaviour { HeldBackShare = 0.6, MaxHeldBack = 2 };
+        for (var n = 0; n < 500; n++)
+        {
+            var plan = SessionPlanner.Plan(3, n, Basket, behaviour);
+            Assert.Equal(Basket.Lines[0], plan.Additions[0]);
+            Assert.True(plan.HeldBack.Count <= 2);
+            Assert.Equal(Basket.Lines.OrderBy(l => l.Sku), plan.Additions.Concat(plan.HeldBack).OrderBy(l => l.Sku));
+            Assert.InRange(plan.AdditionsBeforeLeaving, 1, plan.Additions.Count);
+            if (plan.ChecksOut) Assert.Equal(plan.Additions.Count, plan.AdditionsBeforeLeaving);
+        }
+    }
+
+    [Fact]
+    public void Shares_of_held_back_lines_and_checkouts_follow_the_behaviour()
+    {
+        var behaviour = new ShopperBehaviour { HeldBackShare = 0.3, MaxHeldBack = 10, CheckoutRate = 0.8 };
+        var plans = Enumerable.Range(0, 4_000).Select(n => SessionPlanner.Plan(11, n, Basket, behaviour)).ToList();
+        var heldShare = plans.Average(p => p.HeldBack.Count) / (Basket.Lines.Count - 1);
+        Assert.InRange(heldShare, 0.28, 0.32);
+        Assert.InRange(plans.Average(p => p.ChecksOut ? 1.0 : 0.0), 0.78, 0.82);
+    }
+
+    [Fact]
+    public void Uniform_draws_are_uniform_over_deciles()
+    {
+        var counts = new int[10];
+        for (var n = 0; n < 20_000; n++) counts[(int)(SimulationRandom.Uniform(5, n, "u") * 10)]++;
+        Assert.All(counts, c => Assert.InRange(c, 1_850, 2_150));
+    }
+}
