@@ -23,7 +23,12 @@ public sealed record CartLine(string Sku, string? VariantId, int Quantity, decim
 }
 
 /// <summary>One add-on the shopper looked at, the chance the model gave it, and what they did.</summary>
-public sealed record ConsideredOffer(string Sku, decimal Price, bool Wanted, bool NeedsDecision, double Probability, bool Accepted, string Reason);
+/// <param name="View">The cart view (1-based) whose page showed the offer.</param>
+/// <param name="Shown">How many add-ons that page showed.</param>
+public sealed record ConsideredOffer(int View, int Shown, string Sku, string VariantId, decimal Price, decimal CartValue, bool Wanted, bool NeedsDecision, double Probability, bool Accepted, string Reason, string VariantReason);
+
+/// <summary>A cart page that showed the module: the add-ons as rendered, at the cart value of that moment.</summary>
+public sealed record CartPage(int View, decimal CartValue, IReadOnlyList<RecommendedAddOn> AddOns);
 
 /// <summary>
 /// One shopper's session as a state machine, pure: <see cref="Next"/> says what the shopper does, and after each
@@ -38,6 +43,7 @@ public sealed class ShopperSession
     private readonly List<CartLine> _cart = [];
     private readonly List<ConsideredOffer> _considered = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<CartPage> _pages = [];
     private int _additionsDone;
     private bool _awaitingView;
     private double _expectedWidgetRevenue;
@@ -57,8 +63,8 @@ public sealed class ShopperSession
     public int Views { get; private set; }
     /// <summary>Views for which the storefront found no value for the cart, or only one older than the view.</summary>
     public int MissedViews { get; private set; }
-    /// <summary>The last value the storefront read that showed at least one add-on.</summary>
-    public CartRecommendation? LastModule { get; private set; }
+    /// <summary>The cart pages that showed at least one add-on, in order.</summary>
+    public IReadOnlyList<CartPage> Pages => _pages;
     public bool Finished { get; private set; }
     public bool Ordered { get; private set; }
     public decimal CartValue => _cart.Sum(l => l.Amount);
@@ -125,8 +131,8 @@ public sealed class ShopperSession
         if (value is null) return [];
         Cohort ??= value.Cohort;
         var shown = value.AddOns;
-        if (shown.Count > 0) LastModule = value;
         var cartValue = CartValue;
+        if (shown.Count > 0) _pages.Add(new CartPage(Views, cartValue, shown));
         var decided = new List<ConsideredOffer>();
         foreach (var addOn in shown)
         {
@@ -137,7 +143,7 @@ public sealed class ShopperSession
             var p = _behaviour.AcceptanceProbability(new AddOnOffer(addOn.Sku, addOn.Price, cartValue, shown.Count, wanted is not null, needsDecision));
             var accepted = Plan.WillingnessFor(addOn.Sku) < p;
             _expectedWidgetRevenue += p * (double)(addOn.Price * addOn.AddToCart.Quantity);
-            decided.Add(new ConsideredOffer(addOn.Sku, addOn.Price, wanted is not null, needsDecision, p, accepted, addOn.Reason));
+            decided.Add(new ConsideredOffer(Views, shown.Count, addOn.Sku, addOn.AddToCart.VariantId, addOn.Price, cartValue, wanted is not null, needsDecision, p, accepted, addOn.Reason, addOn.VariantReason));
         }
         _considered.AddRange(decided);
         var accepts = decided.Where(d => d.Accepted).ToList();

@@ -4,21 +4,24 @@ using Microsoft.Extensions.Logging;
 
 namespace CartCrossSell.Cli.Commands;
 
-/// <summary><c>cartxsell demo</c>: the main job on the embedded default, end to end, on real baskets.</summary>
+/// <summary><c>cartxsell demo</c>: the whole story on the embedded default, from history to the holdout report.</summary>
 public static class DemoCommand
 {
     public static Command Build()
     {
+        var defaults = new DemoOptions { OrdersPath = "" };
         var orders = new Option<FileInfo>("--orders")
         {
             Description = "Orders file (default: data/online-retail-dec2010.csv of this repository)",
             DefaultValueFactory = _ => new FileInfo(Path.Combine("data", "online-retail-dec2010.csv")),
         };
-        var carts = new Option<int>("--carts") { Description = "How many real baskets to show", DefaultValueFactory = _ => 5 };
+        var sessions = new Option<int>("--sessions", "-n") { Description = "Simulated shopper sessions", DefaultValueFactory = _ => defaults.Sessions };
+        var seed = new Option<long>("--seed") { Description = "Seed of the simulated shoppers", DefaultValueFactory = _ => defaults.Seed };
+        var chart = new Option<string>("--chart") { Description = "Where to write the PNG", DefaultValueFactory = _ => defaults.ChartPath };
         var verbose = new Option<bool>("--verbose") { Description = "Show the topologies' logs" };
-        var command = new Command("demo", "Backfill real orders into an embedded Kafka, run the topologies, and print cross-sells for real baskets read back from Redis")
+        var command = new Command("demo", "Backfill history into an embedded Kafka, run every topology, simulate shoppers on real baskets, and report incremental revenue against the holdout")
         {
-            orders, carts, verbose,
+            orders, sessions, seed, chart, verbose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -29,8 +32,9 @@ public static class DemoCommand
                 return 2;
             }
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-            await new DemoRunner(parse.InvocationConfiguration.Output, loggers).RunAsync(file.FullName, parse.GetValue(carts), ct);
-            return 0;
+            var demo = defaults with { OrdersPath = file.FullName, Sessions = parse.GetValue(sessions), Seed = parse.GetValue(seed), ChartPath = parse.GetValue(chart)! };
+            var outcome = await new DemoRunner(parse.InvocationConfiguration.Output, loggers).RunAsync(demo, ct);
+            return outcome.Total is null ? 1 : 0;
         });
         return command;
     }

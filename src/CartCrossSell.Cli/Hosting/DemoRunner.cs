@@ -1,38 +1,74 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using CartCrossSell.Contracts;
 using CartCrossSell.OrderHistory;
+using CartCrossSell.Redis;
+using CartCrossSell.Simulation;
 using CartCrossSell.Streams;
 using CartCrossSell.Topologies.Hosting;
+using CartCrossSell.Topologies.Outcomes;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace CartCrossSell.Cli.Hosting;
 
 /// <summary>A demo cart: a real basket from the data, minus the item the shopper went on to buy.</summary>
 public sealed record DemoCart(string CartId, HistoricalOrder Order, IReadOnlyList<HistoricalLine> InCart, HistoricalLine HeldOut);
 
-/// <summary>What the demo saw for one cart: the value read back from Redis.</summary>
-public sealed record DemoResult(DemoCart Cart, CartRecommendation Recommendation);
+/// <summary>What <c>make demo</c> runs; every default is what the README describes.</summary>
+public sealed record DemoOptions
+{
+    public required string OrdersPath { get; init; }
+    public int Sessions { get; init; } = 8_000;
+    public int Concurrency { get; init; } = 100;
+    public long Seed { get; init; } = 42;
+    /// <summary>The oldest share of orders is history (backfilled, learned); the newest orders give the simulated baskets.</summary>
+    public double HistoryShare { get; init; } = 0.6;
+    public string ChartPath { get; init; } = Path.Combine(".run", "demo", "incremental-revenue.png");
+    public int Examples { get; init; } = 3;
+    /// <summary>How long to wait for the last sessions to close and reach aov-aggregates.</summary>
+    public TimeSpan MeasureTimeout { get; init; } = TimeSpan.FromSeconds(150);
+    public ShopperBehaviour Behaviour { get; init; } = new();
+
+    /// <summary>
+    /// The demo's experiment. A simulated session lasts seconds, not minutes, so the session gap shrinks from 30
+    /// minutes to 20 seconds (a shopper here never pauses that long) and the holdout grows to half, so that a few
+    /// thousand sessions give an interval narrower than the effect. Production keeps the defaults (10 %, 30 min).
+    /// </summary>
+    public ExperimentOptions Experiment { get; init; } = new()
+    {
+        ExperimentId = "cart-xsell-demo", Salt = "demo", HoldoutShare = 0.5,
+        InactivityGap = TimeSpan.FromSeconds(20), Grace = TimeSpan.FromSeconds(5), StreamTimeLag = TimeSpan.FromSeconds(2),
+    };
+}
+
+/// <summary>What the demo measured, for callers that check it.</summary>
+public sealed record DemoOutcome(SimulationResult Simulation, AovAggregateRecord? Total, string ChartPath);
 
 /// <summary>
-/// The main job end to end on the embedded default: history into Kafka, the topologies learning and recommending,
-/// real baskets into carts, and the cross-sells read back from Redis as the storefront would.
+/// The whole story on the embedded default: history into Kafka and learned; simulated shoppers fill carts from real
+/// baskets, see the cart page as the storefront renders it from Redis, add with one click, check out or leave; the
+/// outcomes topologies measure treatment against holdout; the report, example carts and a chart come out at the end.
 /// </summary>
 public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
 {
-    public async Task<IReadOnlyList<DemoResult>> RunAsync(string ordersPath, int carts, CancellationToken cancellationToken = default)
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public async Task<DemoOutcome> RunAsync(DemoOptions demo, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
+        var notes = new List<string>();
+        void Note(string text) => notes.Add($"[{clock.Elapsed:mm\\:ss}] {text}");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+
         using var environment = EmbeddedEnvironment.Start();
-        await output.WriteLineAsync($"[{clock.Elapsed:mm\\:ss}] embedded Kafka at {environment.Kafka.BootstrapServers}, redis-server at 127.0.0.1:{environment.Redis!.Port}");
-
-        var read = OrderFiles.Read(ordersPath);
-        var demoCarts = PickCarts(read.Orders, carts);
-        var heldOut = demoCarts.Select(c => c.Order.OrderId).ToHashSet(StringComparer.Ordinal);
-
-        using var publisher = new EventPublisher(environment.Kafka.ToOptions());
-        var backfill = await BackfillJob.RunAsync(publisher, ordersPath, null, include: o => !heldOut.Contains(o.OrderId), rebaseTo: DateTimeOffset.UtcNow, cancellationToken: cancellationToken);
-        await output.WriteLineAsync($"[{clock.Elapsed:mm\\:ss}] backfilled {backfill.Orders} orders ({backfill.OrderLines} lines) and {backfill.Products} products; {demoCarts.Count} baskets held out for the demo");
+        Note($"embedded Kafka (mock cluster) at {environment.Kafka.BootstrapServers}, redis-server at 127.0.0.1:{environment.Redis!.Port}");
+        var read = OrderFiles.Read(demo.OrdersPath);
+        var byTime = read.Orders.OrderBy(o => o.Timestamp).ThenBy(o => o.OrderId, StringComparer.Ordinal).ToArray();
+        var historyCount = (int)(byTime.Length * demo.HistoryShare);
+        var history = byTime.Take(historyCount).Select(o => o.OrderId).ToHashSet(StringComparer.Ordinal);
+        var baskets = ShopperSimulator.BasketsFrom(byTime.Skip(historyCount));
 
         var options = new CrossSellServiceOptions
         {
@@ -40,27 +76,135 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
             Redis = new() { Configuration = environment.Redis.Configuration },
             // The derived catalog marks consumables (cards, wrap, napkins...) as multi-buy: not substitutes of each other.
             Recommender = new() { Ranking = new() { MultiBuyCategories = OnlineRetailCatalog.MultiBuyCategories } },
+            Experiment = demo.Experiment,
+            Topologies = ["learner", "recommender", "outcomes"],
         };
+        using var publisher = new EventPublisher(environment.Kafka.ToOptions());
         await using var service = new CrossSellService(options, loggers);
-        await service.StartAsync(cancellationToken);
-        await WaitForLearningAsync(service, cancellationToken);
-        await output.WriteLineAsync($"[{clock.Elapsed:mm\\:ss}] learned {service.Neighbors.RowCount} item and category rows; catalog of {service.Catalog.Count} products replicated");
+        await using var aggregates = new GlobalTable<AovAggregateRecord>(Topics.AovAggregates, SessionOutcomeTopologies.AggregateCodec, environment.Kafka.ToOptions(), loggers);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var aggregatesRunning = aggregates.RunAsync(stop.Token);
 
-        var storefront = new StorefrontCarts(publisher);
-        var results = new List<DemoResult>();
-        foreach (var cart in demoCarts)
+        SimulationResult simulation = null!;
+        AovAggregateRecord? total = null;
+        var totalKey = AovAggregateRecord.KeyOf(demo.Experiment.ExperimentId, demo.Experiment.Salt, AggregateWindow.Total, DateTimeOffset.UnixEpoch);
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var backfillTask = ctx.AddTask("backfill history", maxValue: historyCount);
+                var learnTask = ctx.AddTask("learn from history", autoStart: false, maxValue: 1);
+                var simulateTask = ctx.AddTask($"simulate {demo.Sessions} sessions", autoStart: false, maxValue: demo.Sessions);
+                var measureTask = ctx.AddTask("measure (sessions closed)", autoStart: false, maxValue: demo.Sessions);
+
+                var backfill = await BackfillJob.RunAsync(publisher, demo.OrdersPath, null, new SynchronousProgress<(int Done, int Total)>(p => backfillTask.Value = p.Done),
+                    include: o => history.Contains(o.OrderId), rebaseTo: DateTimeOffset.UtcNow, cancellationToken: cancellationToken);
+                backfillTask.Value = historyCount;
+                Note($"backfilled the oldest {backfill.Orders} of {byTime.Length} orders ({backfill.OrderLines} lines) and {backfill.Products} products; "
+                     + $"the newest {byTime.Length - historyCount} orders give {baskets.Count} baskets of 3-10 products for the shoppers");
+
+                learnTask.StartTask();
+                await service.StartAsync(cancellationToken);
+                await WaitForLearningAsync(service, cancellationToken);
+                learnTask.Value = 1;
+                Note($"learned {service.Neighbors.RowCount} item and category rows; catalog of {service.Catalog.Count} products replicated; topologies: {string.Join(", ", service.Runners.Select(r => r.Name))}");
+
+                simulateTask.StartTask();
+                var store = service.Store!;
+                var simulator = new ShopperSimulator(publisher, store, baskets, new SimulatorOptions
+                {
+                    Seed = demo.Seed, Sessions = demo.Sessions, Concurrency = demo.Concurrency, Behaviour = demo.Behaviour, Examples = demo.Examples,
+                }, needsFitDecision: sku => service.Catalog.Find(sku)?.NeedsFitDecision ?? false);
+                simulation = await simulator.RunAsync(new SynchronousProgress<SimulationProgress>(p => simulateTask.Value = p.Finished), cancellationToken);
+                Note($"simulated {simulation.Tally.Sessions} sessions: {simulation.EventsPublished} events in {simulation.Elapsed.TotalSeconds:0} s");
+
+                measureTask.StartTask();
+                var waited = Stopwatch.StartNew();
+                var orders = simulation.Tally.ByCohort.Values.Sum(t => t.Orders);
+                while (waited.Elapsed < demo.MeasureTimeout)
+                {
+                    total = aggregates.Find(totalKey);
+                    var exposed = total is null ? 0 : total.Treatment.ExposedSessions + total.Holdout.ExposedSessions;
+                    measureTask.Value = Math.Min(exposed, demo.Sessions);
+                    if (total is not null && exposed >= simulation.Tally.Sessions && total.Treatment.Orders + total.Holdout.Orders >= orders) break;
+                    await Task.Delay(500, cancellationToken);
+                }
+                measureTask.Value = measureTask.MaxValue;
+                Note(total is null
+                    ? $"no aov-aggregates record after {demo.MeasureTimeout.TotalSeconds:0} s"
+                    : $"aov-aggregates counts {total.Treatment.ExposedSessions + total.Holdout.ExposedSessions} exposed sessions and {total.Treatment.Orders + total.Holdout.Orders} orders "
+                      + $"(the simulator: {simulation.Tally.Sessions} sessions, {orders} orders) after waiting {waited.Elapsed.TotalSeconds:0} s for sessions to close");
+            });
+
+        await stop.CancelAsync();
+        await aggregatesRunning.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        foreach (var note in notes) await output.WriteLineAsync(note);
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("== the shoppers (the simulator's own ledger; it knows the truth) ==");
+        await output.WriteAsync(SimulationSummary.Render(simulation));
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("== what the analysts' topic says (aov-aggregates, total window) ==");
+        if (total is null) await output.WriteLineAsync("(nothing published yet: sessions had not closed)");
+        else
         {
-            CartEvent last = null!;
-            foreach (var line in cart.InCart)
-                last = storefront.AddItem(cart.CartId, $"session-{cart.CartId}", line.Sku, line.VariantId, line.Quantity, line.UnitPrice);
-            last = storefront.View(cart.CartId, $"session-{cart.CartId}");
-            await storefront.FlushAsync(cancellationToken);
-            var recommendation = await WaitForRecommendationAsync(service, cart.CartId, last.Timestamp, cancellationToken);
-            results.Add(new DemoResult(cart, recommendation));
-            await PrintAsync(cart, recommendation, service);
+            await output.WriteAsync(Commands.ReportCommand.Render([total]));
+            await output.WriteLineAsync(Verdict(total, simulation.Tally));
         }
-        await output.WriteLineAsync($"[{clock.Elapsed:mm\\:ss}] done: {results.Count} carts, {results.Count(r => r.Recommendation.AddOns.Any(a => a.Sku == r.Cart.HeldOut.Sku))} of them were offered the item the shopper really bought next");
-        return results;
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("== example carts (treatment) with their cross-sells and why ==");
+        foreach (var session in simulation.Examples) await output.WriteAsync(Describe(session, service));
+        if (total is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(demo.ChartPath))!);
+            DemoChart.Draw(total, simulation.Tally, demo.ChartPath);
+            await output.WriteLineAsync($"chart: {demo.ChartPath}");
+        }
+        await output.WriteLineAsync($"[{clock.Elapsed:mm\\:ss}] done");
+        return new DemoOutcome(simulation, total, demo.ChartPath);
+    }
+
+    /// <summary>The measured increment beside the truth the behaviour model implies.</summary>
+    public static string Verdict(AovAggregateRecord total, SimulationTally tally)
+    {
+        var cmp = total.Comparison;
+        if (cmp.IncrementalRevenuePerSession is not { } measured || cmp.IncrementalRevenuePerSessionCi is not { } ci || tally.TrueIncrementalRevenuePerSession is not { } truth)
+            return "measured versus true: not available yet";
+        var covered = ci.Lower <= truth && truth <= ci.Upper;
+        return string.Create(C, $"measured incremental revenue per session {measured:0.00} [95% CI {ci.Lower:0.00}, {ci.Upper:0.00}] versus the true {truth:0.00} the behaviour model implies: ")
+               + (covered ? "the interval covers the truth" : "the interval MISSES the truth (expected in 5% of runs)");
+    }
+
+    private static string Describe(ShopperSession session, CrossSellService service)
+    {
+        var sb = new StringBuilder();
+        var plan = session.Plan;
+        sb.AppendLine(C, $"cart {plan.CartId} (basket of order {plan.Basket.SourceOrderId}; key {service.Store!.KeyOf(plan.CartId)}), {(session.Ordered ? "ordered" : "abandoned")}, £{session.CartValue:0.00}");
+        foreach (var line in session.Cart)
+            sb.AppendLine(C, $"  {(line.Source == EventSources.CrossSellWidget ? "one-click" : "in cart  ")} {Title(service, line.Sku),-40} £{line.UnitPrice,6:0.00}  variant {line.VariantId}");
+        // The cart page where the shopper first clicked, as the storefront rendered it (at most three add-ons).
+        var clicked = session.Considered.First(o => o.Accepted && o.Wanted);
+        var page = session.Pages.First(p => p.View == clicked.View);
+        sb.AppendLine(C, $"  the cart page at view {page.View} of {session.Views} (cart £{page.CartValue:0.00}) showed:");
+        foreach (var addOn in page.AddOns)
+        {
+            var share = page.CartValue > 0 ? addOn.Price / page.CartValue : 0;
+            var decision = session.Considered.FirstOrDefault(o => o.Sku == addOn.Sku && o.View == page.View) is { } o
+                ? string.Create(C, $"{(o.Accepted ? "ADDED" : "passed")} (chance {o.Probability:0.00}{(o.Wanted ? ", wanted" : "")})")
+                : "seen before";
+            sb.AppendLine(string.Create(C, $"    {Title(service, addOn.Sku),-40} £{addOn.Price,6:0.00} ({share.ToString("P0", C)} of the cart), variant {addOn.AddToCart.VariantId} ({addOn.VariantReason}): {decision}"));
+            sb.AppendLine(C, $"      why: {addOn.Reason}");
+        }
+        foreach (var line in plan.HeldBack.Where(h => session.Cart.All(l => l.Sku != h.Sku)))
+            sb.AppendLine(C, $"  would have taken if offered: {Title(service, line.Sku)}");
+        sb.AppendLine();
+        return sb.ToString();
+    }
+
+    private static string Title(CrossSellService service, string sku)
+    {
+        var title = service.Catalog.Find(sku)?.Title ?? sku;
+        return title.Length > 40 ? title[..39] + "…" : title;
     }
 
     /// <summary>Deterministic choice of demo baskets: every 40th invoice with 4 to 10 distinct products.</summary>
@@ -105,30 +249,28 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
         }
         throw new TimeoutException($"no recommendation for cart {cartId} in Redis within 30 s");
     }
+}
 
-    private async Task PrintAsync(DemoCart cart, CartRecommendation rec, CrossSellService service)
+/// <summary>The demo's chart: the measured increment with its 95 % interval beside the true effect.</summary>
+public static class DemoChart
+{
+    public static void Draw(AovAggregateRecord total, SimulationTally tally, string path)
     {
-        var c = CultureInfo.InvariantCulture;
-        await output.WriteLineAsync();
-        await output.WriteLineAsync($"cart {cart.CartId}  (key {service.Store!.KeyOf(cart.CartId)}, value £{rec.CartValue.ToString("0.00", c)})");
-        foreach (var line in cart.InCart)
-            await output.WriteLineAsync($"  in cart   {line.Quantity,3} x {Title(service, line.Sku),-38} £{line.UnitPrice.ToString("0.00", c),7}");
-        if (rec.Cohort == Cohorts.Holdout)
-            await output.WriteLineAsync($"  add-ons   (holdout cohort of experiment {rec.ExperimentId}: the storefront shows no module; withheld: {string.Join(", ", rec.WithheldAddOns ?? [])})");
-        else if (rec.AddOns.Count == 0) await output.WriteLineAsync("  add-ons   (none: the evidence is too weak to show anything)");
-        foreach (var a in rec.AddOns)
+        var plot = new ScottPlot.Plot();
+        var cmp = total.Comparison;
+        var measured = cmp.IncrementalRevenuePerSession ?? 0;
+        var half = cmp.IncrementalRevenuePerSessionCi is { } ci ? (ci.Upper - ci.Lower) / 2 : 0;
+        var truth = tally.TrueIncrementalRevenuePerSession ?? 0;
+        plot.Add.Bars(new ScottPlot.Bar[]
         {
-            var share = rec.CartValue > 0 ? a.Price / rec.CartValue : 0;
-            var hit = a.Sku == cart.HeldOut.Sku ? "  <= the shopper bought this" : "";
-            await output.WriteLineAsync($"  add-on    {a.Title,-44} £{a.Price.ToString("0.00", c),7} ({share.ToString("P0", c)} of cart)  variant {a.VariantId} ({a.VariantReason}){hit}");
-            await output.WriteLineAsync($"            why: {a.Reason}");
-        }
-        await output.WriteLineAsync($"  bought next: {Title(service, cart.HeldOut.Sku)}");
-    }
-
-    private static string Title(CrossSellService service, string sku)
-    {
-        var title = service.Catalog.Find(sku)?.Title ?? sku;
-        return title.Length > 38 ? title[..37] + "…" : title;
+            new() { Position = 1, Value = measured, Error = half, FillColor = ScottPlot.Colors.SteelBlue },
+            new() { Position = 2, Value = truth, FillColor = ScottPlot.Colors.DarkOrange },
+        });
+        plot.Add.HorizontalLine(0, color: ScottPlot.Colors.Gray);
+        plot.Axes.Bottom.SetTicks([1, 2], ["measured: treatment - holdout (95% CI)", "true: implied by the behaviour model"]);
+        var sessions = total.Treatment.ExposedSessions + total.Holdout.ExposedSessions;
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"Incremental revenue per session, {sessions} sessions ({total.Holdout.ExposedSessions} holdout)"));
+        plot.YLabel("revenue per session (GBP)");
+        plot.SavePng(path, 900, 520);
     }
 }

@@ -24,7 +24,7 @@ public sealed record SimulatorOptions
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
     public ShopperBehaviour Behaviour { get; init; } = new();
-    /// <summary>Keep this many finished treatment sessions that saw the module, for printing.</summary>
+    /// <summary>Keep this many finished treatment sessions that took a wanted add-on with one click, for printing.</summary>
     public int Examples { get; init; } = 3;
 
     public void Validate()
@@ -100,7 +100,7 @@ public sealed class ShopperSimulator(EventPublisher publisher, RecommendationSto
                 {
                     tally.Add(session);
                     finished++;
-                    if (examples.Count < options.Examples && session.Cohort == Cohorts.Treatment && session.LastModule is not null && session.Considered.Any(c => c.Accepted))
+                    if (examples.Count < options.Examples && session.Cohort == Cohorts.Treatment && session.Considered.Any(c => c.Accepted && c.Wanted))
                         examples.Add(session);
                     progress?.Report(new SimulationProgress(started, finished, options.Sessions, Interlocked.Read(ref _events)));
                 }
