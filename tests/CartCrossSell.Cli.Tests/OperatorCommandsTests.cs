@@ -38,11 +38,24 @@ public sealed class OperatorCommandsTests : IDisposable
     [InlineData("topics apply", "--config")]
     [InlineData("eval", "--orders")]
     [InlineData("recommend-batch", "--carts")]
+    [InlineData("simulate", "--wanted-acceptance")]
+    [InlineData("demo", "--sessions")]
     public async Task Every_operator_task_is_a_sub_command_with_help(string command, string documentedOption)
     {
         var (code, output, _) = await Run([.. command.Split(' '), "--help"]);
         Assert.Equal(0, code);
         Assert.Contains(documentedOption, output);
+    }
+
+    [Fact]
+    public async Task The_simulator_refuses_a_behaviour_knob_out_of_range_naming_it_and_a_missing_orders_file()
+    {
+        var (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryRoot(), "data", "online-retail-dec2010.csv"), "--checkout-rate", "1.5");
+        Assert.Equal(2, code);
+        Assert.Contains("CheckoutRate", error);
+        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--orders", Path.Combine(_dir, "missing.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("missing.csv: file not found", error);
     }
 
     [Fact]

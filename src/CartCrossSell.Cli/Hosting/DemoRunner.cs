@@ -171,8 +171,18 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
         if (cmp.IncrementalRevenuePerSession is not { } measured || cmp.IncrementalRevenuePerSessionCi is not { } ci || tally.TrueIncrementalRevenuePerSession is not { } truth)
             return "measured versus true: not available yet";
         var covered = ci.Lower <= truth && truth <= ci.Upper;
+        var power = "";
+        if (cmp.StandardError is { } se && se > 0 && truth > 0)
+        {
+            // Two-sided 5 % test with 80 % power: the detectable effect is (1.96 + 0.84) standard errors, and the
+            // standard error shrinks with the square root of the sessions.
+            var sessions = total.Treatment.ExposedSessions + total.Holdout.ExposedSessions;
+            var detectable = 2.8 * se;
+            var needed = sessions * Math.Pow(detectable / truth, 2);
+            power = string.Create(C, $"\nwith {sessions} sessions at this split the smallest effect detectable with 80% power is {detectable:0.00} per session; the true effect needs about {Math.Ceiling(needed / 1000) * 1000:0} sessions");
+        }
         return string.Create(C, $"measured incremental revenue per session {measured:0.00} [95% CI {ci.Lower:0.00}, {ci.Upper:0.00}] versus the true {truth:0.00} the behaviour model implies: ")
-               + (covered ? "the interval covers the truth" : "the interval MISSES the truth (expected in 5% of runs)");
+               + (covered ? "the interval covers the truth" : "the interval MISSES the truth (expected in 5% of runs)") + power;
     }
 
     private static string Describe(ShopperSession session, CrossSellService service)
