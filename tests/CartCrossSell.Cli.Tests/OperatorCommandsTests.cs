@@ -48,7 +48,7 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task The_simulator_refuses_a_behaviour_knob_out_of_range_naming_it_and_a_missing_orders_file()
+    public async Task The_simulator_refuses_a_behaviour_knob_out_of_range_a_missing_orders_file_and_an_unreachable_redis()
     {
         var (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryRoot(), "data", "online-retail-dec2010.csv"), "--checkout-rate", "1.5");
         Assert.Equal(2, code);
@@ -56,6 +56,9 @@ public sealed class OperatorCommandsTests : IDisposable
         (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--orders", Path.Combine(_dir, "missing.csv"));
         Assert.Equal(2, code);
         Assert.Contains("missing.csv: file not found", error);
+        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryRoot(), "data", "online-retail-dec2010.csv"), "-n", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("cannot reach Redis at '127.0.0.1:1'", error);
     }
 
     [Fact]

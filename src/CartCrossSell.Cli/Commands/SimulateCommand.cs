@@ -92,7 +92,17 @@ public static class SimulateCommand
                 needsFit = fit.Contains;
             }
             await output.WriteLineAsync($"simulate: {baskets.Count} baskets from {ordersFile.Name}, seed {options.Seed}, Kafka {service.Kafka.BootstrapServers}, Redis {service.Redis.Configuration}");
-            using var connection = await ConnectionMultiplexer.ConnectAsync(service.Redis.Configuration);
+            ConnectionMultiplexer connection;
+            try
+            {
+                connection = await ConnectionMultiplexer.ConnectAsync(service.Redis.Configuration);
+            }
+            catch (RedisConnectionException e)
+            {
+                await error.WriteLineAsync($"simulate: cannot reach Redis at '{service.Redis.Configuration}' (Redis:Configuration or --redis): {e.Message}");
+                return 2;
+            }
+            using var _ = connection;
             using var publisher = new EventPublisher(service.Kafka);
             var store = new RecommendationStore(connection, service.Redis);
             var lastReport = DateTime.MinValue;
