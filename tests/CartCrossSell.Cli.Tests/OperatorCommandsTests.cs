@@ -24,13 +24,6 @@ public sealed class OperatorCommandsTests : IDisposable
         return (code, output.ToString(), error.ToString());
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CartCrossSell.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("CartCrossSell.sln");
-    }
-
     [Theory]
     [InlineData("run", "--topologies")]
     [InlineData("demo", "--orders")]
@@ -50,13 +43,13 @@ public sealed class OperatorCommandsTests : IDisposable
     [Fact]
     public async Task The_simulator_refuses_a_behaviour_knob_out_of_range_a_missing_orders_file_and_an_unreachable_redis()
     {
-        var (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryRoot(), "data", "online-retail-dec2010.csv"), "--checkout-rate", "1.5");
+        var (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--checkout-rate", "1.5");
         Assert.Equal(2, code);
         Assert.Contains("CheckoutRate", error);
         (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--orders", Path.Combine(_dir, "missing.csv"));
         Assert.Equal(2, code);
         Assert.Contains("missing.csv: file not found", error);
-        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryRoot(), "data", "online-retail-dec2010.csv"), "-n", "1");
+        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "-n", "1");
         Assert.Equal(2, code);
         Assert.Contains("cannot reach Redis at '127.0.0.1:1'", error);
     }
@@ -82,7 +75,7 @@ public sealed class OperatorCommandsTests : IDisposable
     [Fact]
     public void The_deployment_configuration_binds_without_unknown_keys()
     {
-        var configuration = ServiceConfiguration.Load(new FileInfo(Path.Combine(RepositoryRoot(), "deploy", "cartxsell.json")));
+        var configuration = ServiceConfiguration.Load(new FileInfo(Path.Combine(RepositoryFiles.Root, "deploy", "cartxsell.json")));
         var options = ServiceConfiguration.Bind(configuration);
         options.Validate();
         Assert.Equal("kafka:9092", options.Kafka.BootstrapServers);

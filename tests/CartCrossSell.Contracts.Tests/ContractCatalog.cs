@@ -14,7 +14,7 @@ public sealed record Contract(string Name, Type Type, JsonTypeInfo TypeInfo, Fun
 
     public string Write(object value) => JsonSerializer.Serialize(value, TypeInfo);
 
-    public string SchemaPath => Path.Combine(Repository.SchemasDirectory(), Name + ".schema.json");
+    public string SchemaPath => Path.Combine(RepositoryFiles.Schemas, Name + ".schema.json");
 
     public JsonNode SchemaNode => JsonNode.Parse(File.ReadAllText(SchemaPath))!;
 
@@ -56,7 +56,7 @@ public sealed record Sample(string Contract, string Kind, string Case, string Pa
     public override string ToString() => System.IO.Path.GetFileName(Path);
 
     public static IReadOnlyList<Sample> All() =>
-        Directory.GetFiles(System.IO.Path.Combine(Repository.SchemasDirectory(), "samples"), "*.json")
+        Directory.GetFiles(System.IO.Path.Combine(RepositoryFiles.Schemas, "samples"), "*.json")
             .Order(StringComparer.Ordinal)
             .Select(p =>
             {
@@ -74,16 +74,4 @@ public sealed record Sample(string Contract, string Kind, string Case, string Pa
     }
 
     public static Sample Get(string fileName) => All().Single(s => System.IO.Path.GetFileName(s.Path) == fileName);
-}
-
-public static class Repository
-{
-    public static string Root()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "CartCrossSell.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException($"No directory above '{AppContext.BaseDirectory}' holds CartCrossSell.sln.");
-    }
-
-    public static string SchemasDirectory() => Path.Combine(Root(), "schemas");
 }

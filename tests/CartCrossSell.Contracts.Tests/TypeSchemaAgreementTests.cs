@@ -85,7 +85,7 @@ public sealed class TypeSchemaAgreementTests
             Assert.Equal("object", s["type"]!.GetValue<string>());
         }
         Assert.Equal(Contracts.All.Select(c => c.Name + ".schema.json").Order(),
-            Directory.GetFiles(Repository.SchemasDirectory(), "*.schema.json").Select(Path.GetFileName).Order());
+            Directory.GetFiles(RepositoryFiles.Schemas, "*.schema.json").Select(Path.GetFileName).Order());
     }
 
     [Fact]

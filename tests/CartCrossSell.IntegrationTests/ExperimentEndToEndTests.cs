@@ -33,12 +33,6 @@ public sealed class ExperimentEndToEndTests(ITestOutputHelper output) : IDisposa
         _kafka.Dispose();
     }
 
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     /// <summary>Sessions of both cohorts within ten minutes (well inside gap plus grace, so nothing is late whatever the arrival order).</summary>
     private static List<SessionEvent> Sessions(int count, int seed)
     {

@@ -5,7 +5,7 @@ namespace CartCrossSell.OrderHistory.Tests;
 /// <summary>The real shared extract (first 20,000 lines of UCI Online Retail, 2010-12-01 to 2010-12-14).</summary>
 public sealed class SharedOnlineRetailFileTests
 {
-    private static readonly Lazy<OrderReadResult> Result = new(() => OrderFiles.Read(RepositoryPaths.OnlineRetailCsv()));
+    private static readonly Lazy<OrderReadResult> Result = new(() => OrderFiles.Read(RepositoryFiles.OnlineRetail));
 
     [Fact]
     public void The_shared_file_reads_without_problems_and_matches_the_data_readme()

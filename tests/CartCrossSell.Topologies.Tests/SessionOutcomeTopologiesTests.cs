@@ -20,12 +20,6 @@ public sealed class SessionOutcomeTopologiesTests
     private static readonly string SessionEventsTopic = TopicNames.Repartition("cartxsell", TopologyNames.SessionEventsRepartition);
     private static readonly string OutcomesTopic = TopicNames.Repartition("cartxsell", TopologyNames.SessionOutcomesRepartition);
 
-    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     private static SessionEvent View(string session, string? visitor, DateTimeOffset at) =>
         new() { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = visitor, CartId = "cart-" + session, Timestamp = at };
 
