@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: demo test build bench bench-engine clean compose-config
+.PHONY: demo test build bench bench-e2e bench-engine clean compose-config
 
 demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
 	@scripts/ensure-redis.sh
@@ -19,6 +19,10 @@ build:
 
 bench: ## In-process benchmarks (BenchmarkDotNet); figures go to docs/benchmarks.md.
 	$(DOTNET) run -c Release --project bench/CartCrossSell.Benchmarks -- --filter '*'
+
+bench-e2e: ## End-to-end load benchmark (embedded Kafka, local redis-server, each topology group its own process); ARGS="--help" lists options.
+	@scripts/ensure-redis.sh
+	$(DOTNET) run -c Release --project bench/CartCrossSell.Load -- $(ARGS)
 
 compose-config: ## Validates docker-compose.yml without a Docker engine.
 	docker-compose -f docker-compose.yml config -q

@@ -1,1 +1,76 @@
-return 0;
+using System.CommandLine;
+using System.Globalization;
+using CartCrossSell.Load;
+
+// make bench-e2e: the end-to-end load benchmark. Targets are reported, never asserted.
+var orders = new Option<FileInfo>("--orders") { Description = "Online Retail orders file (default: data/online-retail-dec2010.csv of this repository)" };
+var results = new Option<DirectoryInfo>("--results") { Description = "Directory of the results files (default: bench/results)" };
+var backlog = new Option<int>("--backlog") { Description = "Cart events pre-produced for the sustained-rate drain", DefaultValueFactory = _ => 60_000 };
+var activeCarts = new Option<int>("--active-carts") { Description = "Carts in progress at once (their events interleave)", DefaultValueFactory = _ => 5_000 };
+var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
+var duration = new Option<int>("--duration") { Description = "Seconds of each fixed-rate freshness phase", DefaultValueFactory = _ => 20 };
+var shares = new Option<double[]>("--shares") { Description = "Shares of the measured sustained rate for the phases", DefaultValueFactory = _ => [0.1, 0.5, 0.9], AllowMultipleArgumentsPerToken = true };
+var rates = new Option<int[]>("--rates") { Description = "Fixed phase rates in events/s instead of --shares", AllowMultipleArgumentsPerToken = true };
+var readers = new Option<int>("--readers") { Description = "Storefront readers during the phase nearest 50%", DefaultValueFactory = _ => 50 };
+var readRate = new Option<int>("--read-rate") { Description = "Aggregate GETs per second of the readers; 0 = each reader back to back", DefaultValueFactory = _ => 5_000 };
+var linger = new Option<int>("--linger-ms") { Description = "Linger of the storefront producer", DefaultValueFactory = _ => 5 };
+var shortCommit = new Option<int>("--short-commit-ms") { Description = "Commit interval of an extra phase at the lowest rate; 0 skips it", DefaultValueFactory = _ => 20 };
+var benchRequests = new Option<int>("--redis-benchmark-requests") { Description = "Requests of the redis-benchmark row", DefaultValueFactory = _ => 200_000 };
+var root = new RootCommand("End-to-end load benchmark: embedded Kafka (mock cluster), a local redis-server, each topology group as its own process")
+{
+    orders, results, backlog, activeCarts, learnerLines, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
+};
+root.SetAction(async (parse, ct) =>
+{
+    var repository = RepositoryRoot.Find();
+    var options = new LoadOptions
+    {
+        OrdersPath = (parse.GetValue(orders) ?? new FileInfo(Path.Combine(repository, "data", "online-retail-dec2010.csv"))).FullName,
+        ResultsDirectory = (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(repository, "bench", "results"))).FullName,
+        CliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"),
+        BacklogEvents = parse.GetValue(backlog),
+        ActiveCarts = parse.GetValue(activeCarts),
+        LearnerLines = parse.GetValue(learnerLines),
+        PhaseDuration = TimeSpan.FromSeconds(parse.GetValue(duration)),
+        LoadShares = parse.GetValue(shares) ?? [0.1, 0.5, 0.9],
+        FixedRates = parse.GetValue(rates) ?? [],
+        Readers = parse.GetValue(readers),
+        ReadRate = parse.GetValue(readRate),
+        ProducerLingerMs = parse.GetValue(linger),
+        ShortCommitMs = parse.GetValue(shortCommit),
+        RedisBenchmarkRequests = parse.GetValue(benchRequests),
+    };
+    if (options.BacklogEvents is < 1_000 or > 100_000)
+    {
+        // librdkafka's mock cluster keeps only the newest 5 MiB of each partition: a larger backlog loses its start.
+        await Console.Error.WriteLineAsync("--backlog must be between 1,000 and 100,000 (the mock cluster keeps 5 MiB per partition)");
+        return 2;
+    }
+    if (!File.Exists(options.OrdersPath))
+    {
+        await Console.Error.WriteLineAsync($"{options.OrdersPath}: file not found (pass --orders)");
+        return 2;
+    }
+    Directory.CreateDirectory(options.ResultsDirectory);
+    var log = new ProgressLog(Console.Out);
+    var run = new RunResults
+    {
+        StartedAt = DateTimeOffset.UtcNow,
+        Machine = MachineDescription.Describe(),
+        LoadAverageAtStart = ProgressLog.LoadAverage(),
+        CommandLine = "make bench-e2e" + (args.Length > 0 ? $" ARGS=\"{string.Join(' ', args)}\"" : ""),
+        Options = options,
+    };
+    log.Line($"end-to-end load benchmark on {run.Machine}; load average {run.LoadAverageAtStart}");
+    await new LoadBenchmark(options, log).RunAsync(run, ct);
+    run.LoadAverageAtEnd = ProgressLog.LoadAverage();
+    run.Elapsed = log.Elapsed;
+    var report = MarkdownReport.Render(run);
+    var file = Path.Combine(options.ResultsDirectory, $"e2e-{run.StartedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.md");
+    await File.WriteAllTextAsync(file, report, ct);
+    Console.WriteLine();
+    Console.WriteLine(report);
+    log.Line($"written to {file}");
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

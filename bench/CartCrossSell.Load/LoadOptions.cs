@@ -1,0 +1,59 @@
+namespace CartCrossSell.Load;
+
+/// <summary>
+/// Everything a run can vary. The defaults finish the whole run in about four to five minutes on two cores and are
+/// the figures published in docs/benchmarks.md.
+/// </summary>
+public sealed record LoadOptions
+{
+    /// <summary>The Online Retail file: its orders feed the learner backlog, its baskets become carts.</summary>
+    public required string OrdersPath { get; init; }
+
+    /// <summary>Where the markdown results (and the service logs) go.</summary>
+    public required string ResultsDirectory { get; init; }
+
+    /// <summary>The cartxsell.dll the topology groups are started from (the Cli build output next to this program).</summary>
+    public required string CliPath { get; init; }
+
+    /// <summary>Cart events pre-produced for the drain (sustained throughput) measurement.</summary>
+    public int BacklogEvents { get; init; } = 60_000;
+
+    /// <summary>Carts in progress at once: events of this many carts are interleaved, as concurrent shoppers' are.</summary>
+    public int ActiveCarts { get; init; } = 5_000;
+
+    /// <summary>Baskets with more distinct products than this are not used as carts (wholesale invoices, not carts).</summary>
+    public int MaxCartProducts { get; init; } = 20;
+
+    /// <summary>Order lines in the learner backlog: the file's orders are repeated with fresh order ids until reached.</summary>
+    public int LearnerLines { get; init; } = 120_000;
+
+    /// <summary>Duration of each fixed-rate (open-loop) freshness phase.</summary>
+    public TimeSpan PhaseDuration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Shares of the measured sustained rate the freshness phases run at: 50% and 90% are the targets' rows; 10% shows
+    /// the pipeline's floor (commit interval, linger) away from saturation.
+    /// </summary>
+    public IReadOnlyList<double> LoadShares { get; init; } = [0.1, 0.5, 0.9];
+
+    /// <summary>Fixed phase rates (events/s) instead of shares of the measured rate; empty uses <see cref="LoadShares"/>.</summary>
+    public IReadOnlyList<int> FixedRates { get; init; } = [];
+
+    /// <summary>Storefront readers (one connection each) during the phase whose share is nearest 50%.</summary>
+    public int Readers { get; init; } = 50;
+
+    /// <summary>Aggregate GET rate of the readers; 0 lets every reader issue its next GET as soon as the last returned.</summary>
+    public int ReadRate { get; init; } = 5_000;
+
+    /// <summary>Linger of the storefront producer (EventPublisher's default is 5 ms): part of the measured freshness.</summary>
+    public int ProducerLingerMs { get; init; } = 5;
+
+    /// <summary>Commit interval of an extra recommender instance for one more phase at the lowest rate; 0 skips it.</summary>
+    public int ShortCommitMs { get; init; } = 20;
+
+    /// <summary>Requests of the redis-benchmark comparison row (per command).</summary>
+    public int RedisBenchmarkRequests { get; init; } = 200_000;
+
+    /// <summary>Seed of the cart interleaving, so two runs publish the same event sequence.</summary>
+    public int Seed { get; init; } = 42;
+}

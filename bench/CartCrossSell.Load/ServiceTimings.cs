@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace CartCrossSell.Load;
+
+/// <summary>
+/// The recommender's own view of an interval, from the difference of two <c>/metrics</c> scrapes: mean in-memory
+/// processing time per record, mean commit time (outputs, Redis effects, changelog, offsets) and commits, mean
+/// pipelined Redis write, and its freshness histogram (event timestamp → write acknowledged), whose quantiles are
+/// only known to the bucket (powers of two from 1 ms). It says where the time goes.
+/// </summary>
+public sealed record ServiceTimings(
+    double MeanProcessingMs, long Records, double MeanCommitMs, long Commits, double MeanRedisWriteMs, long RedisWrites,
+    double FreshnessP50UpperMs, double FreshnessP99UpperMs)
+{
+    public static ServiceTimings Between(MetricsSnapshot before, MetricsSnapshot after, string topology)
+    {
+        (double Sum, long Count) Diff(string name, params (string, string)[] match) =>
+            (after.Sum(name + "_sum", match) - before.Sum(name + "_sum", match),
+             (long)(after.Sum(name + "_count", match) - before.Sum(name + "_count", match)));
+        static double Mean((double Sum, long Count) d) => d.Count > 0 ? d.Sum / d.Count * 1000 : double.NaN;
+        var processing = Diff("cartxsell_record_processing_seconds", ("topology", topology));
+        var commit = Diff("cartxsell_commit_seconds", ("topology", topology));
+        var write = Diff("cartxsell_redis_write_seconds");
+        var buckets = Buckets(after).Select(b => (b.Le, Count: b.Count - Buckets(before).Where(x => x.Le == b.Le).Sum(x => x.Count))).OrderBy(b => b.Le).ToArray();
+        return new ServiceTimings(Mean(processing), processing.Count, Mean(commit), commit.Count, Mean(write), write.Count,
+            Quantile(buckets, 0.50), Quantile(buckets, 0.99));
+    }
+
+    /// <param name="freshness">False for a backlog, whose events are older than the histogram's last bucket.</param>
+    public string Describe(bool freshness = true)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"processing {MeanProcessingMs:0.000} ms/record over {Records:N0} records, {Commits:N0} commits of {MeanCommitMs:0.0} ms on average");
+        if (RedisWrites > 0) text += string.Create(CultureInfo.InvariantCulture, $", {RedisWrites:N0} Redis batch writes of {MeanRedisWriteMs:0.0} ms on average");
+        if (freshness) text += $"; the service's own freshness histogram (event → write acknowledged): p50 ≤ {Bound(FreshnessP50UpperMs)}, p99 ≤ {Bound(FreshnessP99UpperMs)}";
+        return text;
+    }
+
+    private static string Bound(double ms) => double.IsNaN(ms) ? "n/a" : double.IsPositiveInfinity(ms) ? "∞" : ms.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
+    private static IEnumerable<(double Le, double Count)> Buckets(MetricsSnapshot m) =>
+        m.Samples.Where(s => s.Name == "cartxsell_event_to_redis_seconds_bucket" && s.Labels.ContainsKey("le"))
+            .Select(s => (s.Labels["le"] == "+Inf" ? double.PositiveInfinity : double.Parse(s.Labels["le"], CultureInfo.InvariantCulture), s.Value));
+
+    // Cumulative buckets: the first upper bound whose count reaches the quantile.
+    private static double Quantile((double Le, double Count)[] cumulative, double q)
+    {
+        if (cumulative.Length == 0 || cumulative[^1].Count <= 0) return double.NaN;
+        var target = q * cumulative[^1].Count;
+        return cumulative.First(b => b.Count >= target).Le * 1000;
+    }
+}
