@@ -10,6 +10,7 @@ internal abstract class RowReader
     public double[] Pairs = new double[256];
 
     [ThreadStatic] private static CompactReader? _pooled;
+    [ThreadStatic] private static GenericReader? _pooledGeneric;
 
     /// <summary>Candidate scratch of the ranking call (reused with the reader).</summary>
     public Candidate[] Candidates = new Candidate[64];
@@ -31,8 +32,10 @@ internal abstract class RowReader
     private int _generation;
 
     /// <summary>
-    /// A reader for one ranking call. Readers of a <see cref="CompactEvidence"/> are reused per thread (with their
-    /// scratch arrays), so a call allocates little; <see cref="Release"/> hands it back.
+    /// A reader for one ranking call. Readers are reused per thread and per evidence store (with their scratch
+    /// arrays, about 60 KB), so a call allocates little; <see cref="Release"/> hands it back. Pooling the generic reader
+    /// too (the streaming recommender reads the replicated rows through it) cut its allocation per cart event from
+    /// 248 KB to 34 KB and its time by a quarter (Online Retail carts, 300 to 220 µs per event).
     /// </summary>
     public static RowReader For(IBasketEvidence evidence)
     {
@@ -42,7 +45,11 @@ internal abstract class RowReader
             reader = _pooled is { } p && ReferenceEquals(p.Evidence, compact) ? p : new CompactReader(compact);
             _pooled = null;
         }
-        else reader = new GenericReader(evidence);
+        else
+        {
+            reader = _pooledGeneric is { } g && ReferenceEquals(g.Evidence, evidence) ? g : new GenericReader(evidence);
+            _pooledGeneric = null;
+        }
         reader.NewCall();
         return reader;
     }
@@ -50,10 +57,17 @@ internal abstract class RowReader
     public void Release()
     {
         if (this is CompactReader compact) _pooled = compact;
+        else if (this is GenericReader generic) _pooledGeneric = generic;
+    }
+
+    /// <summary>Forgets what the previous call of a reused reader interned or loaded.</summary>
+    protected virtual void ResetCall()
+    {
     }
 
     private void NewCall()
     {
+        ResetCall();
         _slotCount = 0;
         if (++_generation != int.MaxValue) return;
         Array.Clear(_slotStamps);
@@ -170,6 +184,16 @@ internal abstract class RowReader
 
     private sealed class GenericReader(IBasketEvidence evidence) : RowReader
     {
+        public IBasketEvidence Evidence => evidence;
+
+        // Handles are numbered per call; rows and weights may change between calls (the tables are live).
+        protected override void ResetCall()
+        {
+            _handles.Clear();
+            _keys.Clear();
+            _weights.Clear();
+            _rows.Clear();
+        }
 
         private readonly Dictionary<string, int> _handles = new(StringComparer.Ordinal);
         private readonly List<string> _keys = [];
