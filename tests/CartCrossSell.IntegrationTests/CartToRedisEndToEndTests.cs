@@ -40,8 +40,16 @@ public sealed class CartToRedisEndToEndTests(ITestOutputHelper output) : IDispos
             Redis = new() { Configuration = _redis.Server.Configuration },
             Recommender = new() { Ranking = new() { MultiBuyCategories = OnlineRetailCatalog.MultiBuyCategories } },
         }, loggers);
-        await service.StartAsync(ct);
+        // Readiness: never before the start has created every topology, then once they run (restores done).
+        var starting = service.StartAsync(ct);
+        while (!starting.IsCompleted)
+        {
+            Assert.False(service.IsReady, "ready before the topologies were created");
+            await Task.Delay(1, ct);
+        }
+        await starting;
         await DemoRunner.WaitForLearningAsync(service, ct);
+        Assert.True(service.IsReady);
         Assert.True(service.Neighbors.RowCount > 1000, $"learned {service.Neighbors.RowCount} rows");
 
         var storefront = new StorefrontCarts(publisher);

@@ -95,8 +95,16 @@ public sealed class CrossSellService : IAsyncDisposable
     public RecommendationStore? Store { get; private set; }
     public IReadOnlyList<ITopologyRunner> Runners => _runners;
 
-    /// <summary>True once the tables caught up and every topology is running.</summary>
-    public bool IsReady => Catalog.Table.IsCaughtUp && _runners.All(r => r.State == TopologyState.Running);
+    /// <summary>
+    /// True once <see cref="StartAsync"/> has created every topology, the tables it needs caught up, and every
+    /// topology is running (restores done). Without the start flag the empty runner list read as "all running" in the
+    /// moment between the catalog catching up and the topologies being created.
+    /// </summary>
+    public bool IsReady => _started && Catalog.Table.IsCaughtUp
+                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Neighbors.Table.IsCaughtUp)
+                                    && _runners.All(r => r.State == TopologyState.Running);
+
+    private volatile bool _started;
 
     /// <summary>Starts tables and topologies; returns once the replicated tables have caught up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -130,6 +138,7 @@ public sealed class CrossSellService : IAsyncDisposable
             Add(new TopologyRunner<SessionEvent>(SessionOutcomeTopologies.SessionOutcomes(streams, _options.Experiment), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
             Add(new TopologyRunner<OutcomeChangeMessage>(SessionOutcomeTopologies.Aggregator(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
         }
+        _started = true;
     }
 
     /// <summary>Completes when any topology stops by itself (a failure), so a host can exit non-zero.</summary>
