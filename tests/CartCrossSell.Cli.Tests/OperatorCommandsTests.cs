@@ -52,6 +52,12 @@ public sealed class OperatorCommandsTests : IDisposable
         (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "-n", "1");
         Assert.Equal(2, code);
         Assert.Contains("cannot reach Redis at '127.0.0.1:1'", error);
+        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("Redis:Configuration is required", error);
+        (code, _, error) = await Run("simulate", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("Kafka:BootstrapServers is required", error);
     }
 
     [Fact]

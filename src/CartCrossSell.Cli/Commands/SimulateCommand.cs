@@ -57,6 +57,7 @@ public static class SimulateCommand
                 ["Redis:Configuration"] = parse.GetValue(redis),
             });
             var service = ServiceConfiguration.Bind(configuration);
+            service.Kafka.Validate();
             var duration_ = parse.GetValue(duration);
             var options = new SimulatorOptions
             {
@@ -74,6 +75,7 @@ public static class SimulateCommand
             try
             {
                 options.Validate();
+                service.Redis.Validate();
             }
             catch (ArgumentException e)
             {
