@@ -177,7 +177,6 @@ public static class ReportChart
         var kind = windows.FirstOrDefault()?.Window == AggregateWindow.Day ? "day" : "hour";
         plot.Title($"Revenue per exposed session by cohort, per {kind} (95% bands)");
         plot.YLabel("revenue per session");
-        plot.XLabel($"window start (UTC {kind})");
         foreach (var (name, select, color) in new (string, Func<AovAggregateRecord, AovCohort>, ScottPlot.Color)[]
                  {
                      ("treatment", r => r.Treatment, ScottPlot.Colors.SteelBlue), ("holdout", r => r.Holdout, ScottPlot.Colors.DarkOrange),
@@ -198,7 +197,9 @@ public static class ReportChart
             line.MarkerSize = 6;
             line.LegendText = name;
         }
+        // DateTimeTicksBottom replaces the bottom axis, so its label is set afterwards (before, it never rendered).
         plot.Axes.DateTimeTicksBottom();
+        plot.XLabel($"window start (UTC {kind})");
         plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null) Directory.CreateDirectory(directory);
