@@ -70,6 +70,24 @@ public sealed class RecommendationStore
         return raw.IsNull ? null : JsonSerializer.Deserialize((byte[])raw!, ContractsJson.Default.CartRecommendation);
     }
 
+    /// <summary>
+    /// Reads the cart's key until its value answers a cart event at or after <paramref name="eventTime"/> or
+    /// <paramref name="timeout"/> passes: what a cart page that waits briefly for its own change sees. Returns the
+    /// last value read and whether it answers that event.
+    /// </summary>
+    public async Task<(CartRecommendation? Value, bool Answers)> ReadAnsweringAsync(
+        string cartId, DateTimeOffset eventTime, TimeSpan timeout, TimeSpan pollInterval, CancellationToken cancellationToken = default)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await ReadAsync(cartId, cancellationToken);
+            if (value is not null && value.EventTimestamp >= eventTime) return (value, true);
+            if (waited.Elapsed >= timeout) return (value, false);
+            await Task.Delay(pollInterval, cancellationToken);
+        }
+    }
+
     public async Task<TimeSpan?> TimeToLiveAsync(string cartId) => await _db.KeyTimeToLiveAsync(KeyOf(cartId));
 
     private async Task<bool> WriteOne(IDatabaseAsync db, byte[] sha, CartRecommendation value)

@@ -26,6 +26,27 @@ public sealed class RecommendationStoreTests : IDisposable
     };
 
     [Fact]
+    public async Task A_cart_page_read_waits_for_the_value_answering_its_event_and_otherwise_returns_what_the_key_holds()
+    {
+        var store = Store();
+        var older = Value("c9", 1, "socks") with { EventTimestamp = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero) };
+        Assert.True(await store.WriteAsync(older));
+        var viewedAt = older.EventTimestamp.AddSeconds(1);
+
+        var (stale, answers) = await store.ReadAnsweringAsync("c9", viewedAt, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(10));
+        Assert.False(answers);
+        Assert.Equal(1, stale!.Version);
+
+        var pending = store.ReadAnsweringAsync("c9", viewedAt, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(10));
+        Assert.True(await store.WriteAsync(Value("c9", 2, "gels") with { EventTimestamp = viewedAt }));
+        var (fresh, answered) = await pending;
+        Assert.True(answered);
+        Assert.Equal(2, fresh!.Version);
+
+        Assert.Equal((null, false), await store.ReadAnsweringAsync("missing", viewedAt, TimeSpan.Zero, TimeSpan.FromMilliseconds(10)));
+    }
+
+    [Fact]
     public async Task A_later_cart_event_never_loses_to_an_earlier_one()
     {
         var store = Store();

@@ -114,7 +114,7 @@ public static class SimulateCommand
                 lastReport = DateTime.UtcNow;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"simulate: {p.Finished}/{p.Target?.ToString(CultureInfo.InvariantCulture) ?? "?"} sessions finished, {p.EventsPublished} events"));
             });
-            var result = await new ShopperSimulator(publisher, store, baskets, options, needsFit).RunAsync(progress, ct);
+            var result = await new ShopperSimulator(new StorefrontCarts(publisher), store, baskets, options, needsFit).RunAsync(progress, ct);
             await output.WriteAsync(SimulationSummary.Render(result));
             return 0;
         });

@@ -111,7 +111,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
 
                 simulateTask.StartTask();
                 var store = service.Store!;
-                var simulator = new ShopperSimulator(publisher, store, baskets, new SimulatorOptions
+                var simulator = new ShopperSimulator(new StorefrontCarts(publisher), store, baskets, new SimulatorOptions
                 {
                     Seed = demo.Seed, Sessions = demo.Sessions, Concurrency = demo.Concurrency, Behaviour = demo.Behaviour, Examples = demo.Examples,
                 }, needsFitDecision: sku => service.Catalog.Find(sku)?.NeedsFitDecision ?? false);
@@ -250,14 +250,8 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
     /// <summary>Waits until Redis holds the cart's value for an event at or after <paramref name="eventTime"/>.</summary>
     public static async Task<CartRecommendation> WaitForRecommendationAsync(CrossSellService service, string cartId, DateTimeOffset eventTime, CancellationToken ct)
     {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var value = await service.Store!.ReadAsync(cartId, ct);
-            if (value is not null && value.EventTimestamp >= eventTime) return value;
-            await Task.Delay(50, ct);
-        }
-        throw new TimeoutException($"no recommendation for cart {cartId} in Redis within 30 s");
+        var (value, answers) = await service.Store!.ReadAnsweringAsync(cartId, eventTime, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50), ct);
+        return answers ? value! : throw new TimeoutException($"no recommendation for cart {cartId} in Redis within 30 s");
     }
 }
 

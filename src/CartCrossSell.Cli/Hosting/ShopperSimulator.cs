@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using System.Text.Json;
 using CartCrossSell.Contracts;
 using CartCrossSell.OrderHistory;
 using CartCrossSell.Redis;
 using CartCrossSell.Simulation;
-using CartCrossSell.Streams;
 
 namespace CartCrossSell.Cli.Hosting;
 
@@ -47,7 +45,7 @@ public sealed record SimulationResult(SimulationTally Tally, IReadOnlyList<Shopp
 /// read from Redis exactly as a storefront reads it (the holdout's value is empty, so the holdout sees nothing).
 /// Every draw comes from the seed; what the module shows comes from the service.
 /// </summary>
-public sealed class ShopperSimulator(EventPublisher publisher, RecommendationStore store, IReadOnlyList<ShopperBasket> baskets,
+public sealed class ShopperSimulator(StorefrontCarts storefront, RecommendationStore store, IReadOnlyList<ShopperBasket> baskets,
     SimulatorOptions options, Func<string, bool>? needsFitDecision = null, TimeProvider? clock = null)
 {
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -87,7 +85,7 @@ public sealed class ShopperSimulator(EventPublisher publisher, RecommendationSto
             if (running.FirstOrDefault(t => t.IsFaulted) is { } failed) await failed;
         }
         await Task.WhenAll(running);
-        await publisher.FlushAsync(cancellationToken);
+        await storefront.FlushAsync(cancellationToken);
         progress?.Report(new SimulationProgress(started, finished, options.Sessions, Interlocked.Read(ref _events)));
         return new SimulationResult(tally, examples, elapsed.Elapsed, Interlocked.Read(ref _events));
 
@@ -134,7 +132,9 @@ public sealed class ShopperSimulator(EventPublisher publisher, RecommendationSto
                         EventId = eventId, Type = CartEventType.CartViewed, CartId = plan.CartId, SessionId = plan.SessionId, VisitorId = plan.VisitorId,
                         Timestamp = _clock.GetUtcNow(), Source = EventSources.Simulator,
                     });
-                    var (value, fresh) = await ReadCartPageAsync(plan.CartId, view.Timestamp, ct);
+                    // The cart page waits briefly for the value answering this view, then renders what the key holds;
+                    // a stale or missing value is counted, not hidden.
+                    var (value, fresh) = await store.ReadAnsweringAsync(plan.CartId, view.Timestamp, options.ReadTimeout, options.PollInterval, ct);
                     session.Shown(value, fresh);
                     break;
                 case PlaceOrder order:
@@ -144,7 +144,7 @@ public sealed class ShopperSimulator(EventPublisher publisher, RecommendationSto
                         Timestamp = _clock.GetUtcNow(),
                         Lines = order.Lines.Select(l => new OrderLine { Sku = l.Sku, VariantId = l.VariantId, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Source = l.Source }).ToList(),
                     };
-                    publisher.Publish(Topics.OrderEvents, completed.OrderId, JsonSerializer.SerializeToUtf8Bytes(completed, ContractsJson.Default.OrderCompleted), completed.Timestamp);
+                    storefront.PlaceOrder(completed);
                     Interlocked.Increment(ref _events);
                     break;
                 case LeaveCart:
@@ -154,28 +154,9 @@ public sealed class ShopperSimulator(EventPublisher publisher, RecommendationSto
         return session;
     }
 
-    /// <summary>
-    /// The storefront's read when it renders the cart page: wait (up to the read timeout) for the value that answers
-    /// this view, then render whatever the key holds. Stale or missing values are counted, not hidden.
-    /// </summary>
-    private async Task<(CartRecommendation? Value, bool Fresh)> ReadCartPageAsync(string cartId, DateTimeOffset viewedAt, CancellationToken ct)
-    {
-        var waited = Stopwatch.StartNew();
-        CartRecommendation? value;
-        do
-        {
-            await Task.Delay(options.PollInterval, ct);
-            value = await store.ReadAsync(cartId, ct);
-            if (value is not null && value.EventTimestamp >= viewedAt) return (value, true);
-        }
-        while (waited.Elapsed < options.ReadTimeout);
-        return (value, false);
-    }
-
     private CartEvent Publish(CartEvent e)
     {
-        publisher.Publish(Topics.CartEvents, e.CartId, JsonSerializer.SerializeToUtf8Bytes(e, ContractsJson.Default.CartEvent), e.Timestamp);
         Interlocked.Increment(ref _events);
-        return e;
+        return storefront.Publish(e);
     }
 }

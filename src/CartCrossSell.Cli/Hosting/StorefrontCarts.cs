@@ -40,7 +40,15 @@ public sealed class StorefrontCarts(EventPublisher publisher, TimeProvider? cloc
 
     public Task FlushAsync(CancellationToken cancellationToken = default) => publisher.FlushAsync(cancellationToken);
 
-    private CartEvent Publish(CartEvent e)
+    /// <summary>Publishes an order as the storefront does at checkout, keyed by order id.</summary>
+    public OrderCompleted PlaceOrder(OrderCompleted order)
+    {
+        publisher.Publish(Topics.OrderEvents, order.OrderId, JsonSerializer.SerializeToUtf8Bytes(order, ContractsJson.Default.OrderCompleted), order.Timestamp);
+        return order;
+    }
+
+    /// <summary>Publishes a cart event built by the caller (its own ids and timestamp), keyed by cart id.</summary>
+    public CartEvent Publish(CartEvent e)
     {
         publisher.Publish(Topics.CartEvents, e.CartId, JsonSerializer.SerializeToUtf8Bytes(e, ContractsJson.Default.CartEvent), e.Timestamp);
         return e;
