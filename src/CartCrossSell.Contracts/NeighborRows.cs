@@ -2,7 +2,8 @@ namespace CartCrossSell.Contracts;
 
 /// <summary>
 /// One row of the learned co-occurrence model (topic <c>item-neighbors</c>, compacted, keyed by <see cref="RowKey"/>):
-/// an item (<c>item:{sku}</c>) or a leaf category (<c>category:{name}</c>) with its decayed basket weight and its
+/// an item (<c>item:{sku}</c>), a leaf category (<c>category:{name}</c>) or an order-of-addition row (<c>next:{sku}</c>,
+/// <c>prev:{sku}</c>: the items added right after or before the sku) with its decayed basket weight and its
 /// strongest neighbours with decayed pair weights. The special row <c>baskets</c> holds the decayed basket count.
 /// Weights are on the engine's landmark scale (see the engine's <c>DecayClock</c>), so rows from different
 /// partitions compare directly.

@@ -12,6 +12,14 @@ public sealed record LearningOptions
     public int MaxNeighbors { get; init; } = 150;
 
     public DateTimeOffset Landmark { get; init; } = DecayClock.DefaultLandmark;
+
+    public const int DefaultSequenceWindow = 2;
+
+    /// <summary>
+    /// Order of addition: the <c>next:</c>/<c>prev:</c> rows pair an item with the items added within this many
+    /// distinct lines after or before it. Default 2; 0 learns no order-of-addition rows.
+    /// </summary>
+    public int SequenceWindow { get; init; } = DefaultSequenceWindow;
 }
 
 /// <summary>
@@ -36,6 +44,7 @@ public sealed class BasketLearner : IBasketEvidence
     {
         Options = options ?? new LearningOptions();
         if (Options.MaxNeighbors <= 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxNeighbors must be positive");
+        if (Options.SequenceWindow < 0) throw new ArgumentOutOfRangeException(nameof(options), "SequenceWindow must not be negative");
         Clock = new DecayClock(Options.HalfLife, Options.Landmark);
     }
 
@@ -58,6 +67,7 @@ public sealed class BasketLearner : IBasketEvidence
         var weight = Clock.WeightAt(at);
         Baskets += weight;
         Learn(_ids, weight);
+        LearnSequence(_ids, weight);
 
         if (leafCategoryOf is null) return;
         _categoryIds.Clear();
@@ -144,6 +154,33 @@ public sealed class BasketLearner : IBasketEvidence
                 if (other != id) pairs.Add(other, weight);
             }
             Touch(row);
+        }
+    }
+
+    /// <summary>The order-of-addition rows, exactly as <see cref="BasketSplitter"/> emits them.</summary>
+    private void LearnSequence(List<int> ids, double weight)
+    {
+        var window = Options.SequenceWindow;
+        if (window <= 0) return;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var sku = RowKeys.SkuOf(_keys[ids[i]]);
+            var after = Math.Min(ids.Count - 1, i + window) - i;
+            if (after > 0)
+            {
+                var row = Row(KeyId(RowKeys.Next(sku)));
+                row.Weight += weight;
+                for (var j = 0; j < after; j++) row.Pairs.Add(ids[i + 1 + j], weight);
+                Touch(row);
+            }
+            var before = i - Math.Max(0, i - window);
+            if (before > 0)
+            {
+                var row = Row(KeyId(RowKeys.Previous(sku)));
+                row.Weight += weight;
+                for (var j = 0; j < before; j++) row.Pairs.Add(ids[i - 1 - j], weight);
+                Touch(row);
+            }
         }
     }
 

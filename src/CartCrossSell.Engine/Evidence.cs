@@ -9,12 +9,21 @@ public sealed record EvidenceRow(string Key, double Weight, IReadOnlyList<Neighb
 /// <summary>A neighbour row key and the decayed weight of baskets that held both.</summary>
 public readonly record struct Neighbor(string Key, double PairWeight);
 
-/// <summary>Row keys: items, leaf categories, and the one row that counts baskets.</summary>
+/// <summary>
+/// Row keys: items, leaf categories, the one row that counts baskets, and the order-of-addition rows: <c>next:{sku}</c>
+/// holds the items added within a few lines after the sku in an order, <c>prev:{sku}</c> those added within a few
+/// lines before it (both keyed by item row key, weighted like every pair).
+/// </summary>
 public static class RowKeys
 {
     public const string ItemPrefix = "item:";
     public const string CategoryPrefix = "category:";
+    public const string NextPrefix = "next:";
+    public const string PreviousPrefix = "prev:";
     public const string Baskets = "baskets";
+
+    public static string Next(string sku) => NextPrefix + sku;
+    public static string Previous(string sku) => PreviousPrefix + sku;
 
     public static string Item(string sku) => ItemPrefix + sku;
     public static string Category(string leaf) => CategoryPrefix + leaf;

@@ -26,11 +26,20 @@ public sealed class BasketLearningTopologyTests
 
         var sent = splitter.SentTo("cartxsell-basket-rows-repartition").ToArray();
         Assert.Equal(
-            new[] { "baskets", "category:nutrition", "category:shoes", "category:socks", "item:energy-gels", "item:running-shoes", "item:socks" },
+            new[]
+            {
+                "baskets", "category:nutrition", "category:shoes", "category:socks", "item:energy-gels", "item:running-shoes", "item:socks",
+                "next:running-shoes", "next:socks", "prev:energy-gels", "prev:socks",
+            },
             sent.Select(s => s.Key).Order());
         var shoes = JsonSerializer.Deserialize(sent.Single(s => s.Key == "item:running-shoes").Value, ContractsJson.Default.BasketRowDelta)!;
         Assert.Equal(["item:energy-gels", "item:socks"], shoes.Pairs.Select(p => p.Key).Order());
         Assert.Equal((2, 0L), (shoes.SourcePartition, shoes.SourceOffset));
+        // Order of addition: socks were added right after the shoes, the gels right after the socks.
+        var afterShoes = JsonSerializer.Deserialize(sent.Single(s => s.Key == "next:running-shoes").Value, ContractsJson.Default.BasketRowDelta)!;
+        Assert.Equal(["item:socks", "item:energy-gels"], afterShoes.Pairs.Select(p => p.Key));
+        var beforeGels = JsonSerializer.Deserialize(sent.Single(s => s.Key == "prev:energy-gels").Value, ContractsJson.Default.BasketRowDelta)!;
+        Assert.Equal(["item:socks", "item:running-shoes"], beforeGels.Pairs.Select(p => p.Key));
     }
 
     [Fact]

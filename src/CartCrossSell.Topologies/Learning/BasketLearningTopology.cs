@@ -23,7 +23,7 @@ public static class BasketLearningTopology
         var clock = new DecayClock(learning.HalfLife, learning.Landmark);
         return new TopologyBuilder<OrderCompleted>(TopologyNames.BasketSplitter, Topics.OrderEvents, ContractCodecs.OrderCompleted)
             .WithOutput(repartition)
-            .WithProcessor(_ => new OrderSplitter(repartition, clock, catalog))
+            .WithProcessor(_ => new OrderSplitter(repartition, clock, catalog, learning.SequenceWindow))
             .Build();
     }
 
@@ -38,7 +38,7 @@ public static class BasketLearningTopology
     }
 
     /// <summary>Splits a completed order into row contributions (the engine's <see cref="BasketSplitter"/>).</summary>
-    private sealed class OrderSplitter(string repartitionTopic, DecayClock clock, ICatalog catalog) : IProcessor<OrderCompleted>
+    private sealed class OrderSplitter(string repartitionTopic, DecayClock clock, ICatalog catalog, int sequenceWindow) : IProcessor<OrderCompleted>
     {
         private IProcessorContext _context = null!;
 
@@ -49,7 +49,7 @@ public static class BasketLearningTopology
             var order = record.Value;
             var skus = order.Lines.Select(l => l.Sku).ToArray();
             var weight = clock.WeightAt(order.Timestamp);
-            foreach (var contribution in BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight))
+            foreach (var contribution in BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow))
             {
                 var delta = new BasketRowDelta
                 {
