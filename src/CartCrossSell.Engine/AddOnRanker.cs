@@ -13,6 +13,9 @@ public sealed record AddOn(
 /// <summary>The ranked add-ons for a basket (possibly none) and the strategy that produced them.</summary>
 public sealed record AddOnList(IReadOnlyList<AddOn> AddOns, string Strategy)
 {
+    /// <summary>The version of the learned model that ranked the list; null when the heuristic did.</summary>
+    public string? ModelVersion { get; init; }
+
     public static AddOnList Empty(string strategy) => new([], strategy);
 }
 
@@ -89,6 +92,25 @@ public sealed class AddOnRanker
         }
     }
 
+    /// <summary>
+    /// The whole-basket baseline, kept only to measure against: an unweighted sum over every cart item of the
+    /// configured similarity (basket counts with <see cref="SimilarityMeasure.Cooccurrence"/> and no shrinkage, basket
+    /// cosine with <see cref="SimilarityMeasure.Cosine"/>), dropping only what is already in the cart.
+    /// </summary>
+    public AddOnList RankUniformBasket(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, string strategy)
+    {
+        if (basket.IsEmpty) return AddOnList.Empty(strategy);
+        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
+        try
+        {
+            return new AddOnList(context.RankItems(context.CartItems(1, 1)), strategy);
+        }
+        finally
+        {
+            context.Release();
+        }
+    }
+
     private readonly record struct CartItem(string Sku, double Recency, string Title);
 
     private sealed class RankContext(
@@ -98,9 +120,7 @@ public sealed class AddOnRanker
         private readonly RowReader _reader = RowReader.For(evidence);
         private readonly double _nowWeight = ranker._clock.WeightAt(now);
         private readonly double _baskets = evidence.Baskets;
-        private readonly double _cartValue = (double)basket.Value;
-        private HashSet<string>? _cartLeaves;
-        private IReadOnlyList<CartAttribute>? _cartAttributes;
+        private readonly CartRules _rules = new(basket, catalog, ranker._options);
 
         public void Release() => _reader.Release();
 
@@ -304,44 +324,12 @@ public sealed class AddOnRanker
                     first is null ? "single product without variants" : "first variant in stock (product-page baseline)");
                 return true;
             }
-            if (_o.ExcludeSubstitutes && IsSubstituteCategory(item.LeafCategory)) return false;
-
-            var factor = 1 + _o.MarginWeight * Math.Clamp(item.MarginRate ?? 0, 0, 1);
-            if (_cartValue > 0 && item.Price > 0)
-            {
-                var share = (double)item.Price / _cartValue;
-                if (share >= _o.MaxPriceShare) return false;
-                factor *= PriceBandPreference(share, _o);
-            }
-            if (mustBeat > 0 && candidate.Score * factor <= mustBeat) return false;
-
-            var choice = item.Variants.Count == 0 && !item.NeedsFitDecision
-                ? new VariantChoice(item.Sku, "single product without variants")
-                : VariantSelector.Choose(item, _cartAttributes ??= VariantSelector.CartAttributes(basket, catalog), _o);
-            var variantId = choice.VariantId ?? sku;
-            var variantReason = choice.Reason;
-            if (!choice.Decided)
-            {
-                if (_o.UndecidedVariants == UndecidedVariantPolicy.Exclude) return false;
-                var fallback = item.Variants.FirstOrDefault(v => v.InStock);
-                if (item.Variants.Count > 0 && fallback is null) return false;
-                variantId = fallback?.VariantId ?? sku;
-                variantReason = $"{choice.Reason}: first variant in stock, score penalised";
-                factor *= _o.UndecidedVariantPenalty;
-            }
-            accepted = new Accepted(index, sku, candidate.Score * factor, item, variantId, variantReason);
+            if (!_rules.TryQualify(item, candidate.Score, mustBeat, out var q)) return false;
+            accepted = new Accepted(index, sku, candidate.Score * q.Factor, item, q.VariantId, q.VariantReason);
             return true;
         }
 
-        private bool IsSubstituteCategory(string leaf)
-        {
-            if (string.IsNullOrEmpty(leaf) || _o.MultiBuyCategories.Contains(leaf)) return false;
-            _cartLeaves ??= basket.Lines
-                .Select(l => catalog.Find(l.Sku)?.LeafCategory)
-                .Where(c => !string.IsNullOrEmpty(c))
-                .ToHashSet(StringComparer.Ordinal)!;
-            return _cartLeaves.Contains(leaf);
-        }
+        private bool IsSubstituteCategory(string leaf) => _rules.IsInCartCategory(leaf);
 
         private string TitleOf(string sku) => catalog.Find(sku)?.Title ?? sku;
 
