@@ -9,6 +9,15 @@ public enum UndecidedVariantPolicy
     Penalize,
 }
 
+/// <summary>How a same-category item is judged a substitute (rule 3).</summary>
+public enum SubstituteEvidence
+{
+    /// <summary>Any item in the leaf category of a cart item is a substitute (unless the category is multi-buy).</summary>
+    Category,
+    /// <summary>The orders decide where they have evidence; the category rule where they have none.</summary>
+    Learned,
+}
+
 /// <summary>
 /// Every rule of the ranking, with its default. Documented in docs/engine.md ("Rules and options").
 /// </summary>
@@ -42,7 +51,21 @@ public sealed record RecommendationOptions
     /// <summary>Drop items in the same leaf category as a cart item (substitutes). Default true.</summary>
     public bool ExcludeSubstitutes { get; init; } = true;
 
-    /// <summary>Leaf categories where a second item of the same category is a complement, not a substitute.</summary>
+    /// <summary>
+    /// How the learned ranker decides that an item of a cart item's leaf category is a substitute. Default
+    /// <see cref="SubstituteEvidence.Learned"/>: a complement where the orders bought the two together (at least
+    /// <see cref="ComplementMinBaskets"/> baskets and at least as often as their popularity predicts), otherwise the
+    /// category rule. The heuristic ranker always uses the category rule.
+    /// </summary>
+    public SubstituteEvidence Substitutes { get; init; } = SubstituteEvidence.Learned;
+
+    /// <summary>Baskets (as of now) that must hold both items before a same-category pair counts as a complement. Default 2.</summary>
+    public double ComplementMinBaskets { get; init; } = 2.0;
+
+    /// <summary>Observed over expected co-occurrence a same-category pair needs to count as a complement. Default 1 (independence).</summary>
+    public double ComplementMinLift { get; init; } = 1.0;
+
+    /// <summary>Leaf categories where a second item of the same category is a complement, not a substitute (an override of the evidence).</summary>
     public IReadOnlySet<string> MultiBuyCategories { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     // ---- rule 4: friction-free addition --------------------------------------------------------------------------
@@ -137,5 +160,8 @@ public sealed record RecommendationOptions
         if (MinSupport < 0) throw new ArgumentOutOfRangeException(nameof(MinSupport), "must not be negative");
         if (FallbackCategories < 0) throw new ArgumentOutOfRangeException(nameof(FallbackCategories), "must not be negative");
         if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity));
+        if (!Enum.IsDefined(Substitutes)) throw new ArgumentOutOfRangeException(nameof(Substitutes));
+        if (ComplementMinBaskets < 0 || double.IsNaN(ComplementMinBaskets)) throw new ArgumentOutOfRangeException(nameof(ComplementMinBaskets), "must not be negative");
+        if (ComplementMinLift < 0 || double.IsNaN(ComplementMinLift)) throw new ArgumentOutOfRangeException(nameof(ComplementMinLift), "must not be negative");
     }
 }

@@ -1,0 +1,159 @@
+namespace CartCrossSell.Engine.Ranking;
+
+/// <summary>One scored candidate: its estimated add probability and what the sources knew of it.</summary>
+public readonly record struct ScoredCandidate(CandidateEvidence Candidate, double Score, double Probability);
+
+/// <summary>
+/// Ranks add-ons for the whole basket with a learned model. In order:
+/// <list type="number">
+/// <item>candidates from every source (<see cref="CandidateGenerator"/>);</item>
+/// <item>features (<see cref="RankingFeatures"/>) scored by the model's trees and calibrated to an estimated probability
+/// that the shopper adds the item;</item>
+/// <item>the hard cart rules on the most probable (<see cref="CartRules"/>, with substitutes learned from the orders);</item>
+/// <item>the final order by expected margin of the add: probability × price-band preference × (1 + MarginWeight ×
+/// margin rate) among the <see cref="RecommendationOptions.RerankDepth"/> most probable qualified candidates;</item>
+/// <item>fewer when unsure: an add-on below the model's <see cref="RankingModel.ShowThreshold"/> is not shown, except
+/// the first when the cart has real evidence for it (bought with or added next to a cart item), so a cart with
+/// evidence is never left empty.</item>
+/// </list>
+/// Pure and safe for concurrent calls when the inputs are.
+/// </summary>
+public sealed class LearnedAddOnRanker
+{
+    public const string Learned = "learned";
+
+    private readonly CandidateGenerator _generator;
+
+    public LearnedAddOnRanker(RankingModel model, RecommendationOptions? options = null, CandidateOptions? candidates = null)
+    {
+        if (!model.MatchesFeatures)
+            throw new ArgumentException($"model {model.Version} reads other features than this engine writes", nameof(model));
+        Model = model;
+        Options = options ?? new RecommendationOptions();
+        Options.Validate();
+        _generator = new CandidateGenerator(candidates ?? new CandidateOptions
+        {
+            RecencyDecay = Options.RecencyDecay,
+            RecencyFloor = Options.RecencyFloor,
+            Shrinkage = Options.Shrinkage,
+        });
+    }
+
+    public RankingModel Model { get; }
+    public RecommendationOptions Options { get; }
+    public CandidateGenerator Candidates => _generator;
+
+    /// <summary>Every candidate of the cart scored, most probable first (ties by sku); no rule applied.</summary>
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog)
+    {
+        var n = set.Candidates.Count;
+        var result = new ScoredCandidate[n];
+        Span<float> x = stackalloc float[RankingFeatures.Count];
+        for (var i = 0; i < n; i++)
+        {
+            var c = set.Candidates[i];
+            RankingFeatures.Write(set, c, catalog, x);
+            var score = Model.Score(x);
+            result[i] = new ScoredCandidate(c, score, Model.Probability(score));
+        }
+        return MostProbableFirst(result);
+    }
+
+    /// <summary>Scores already computed (the trainer's validation rows) through the model, most probable first.</summary>
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ReadOnlySpan<float> features)
+    {
+        var n = set.Candidates.Count;
+        var result = new ScoredCandidate[n];
+        for (var i = 0; i < n; i++)
+        {
+            var score = Model.Score(features.Slice(i * RankingFeatures.Count, RankingFeatures.Count));
+            result[i] = new ScoredCandidate(set.Candidates[i], score, Model.Probability(score));
+        }
+        return MostProbableFirst(result);
+    }
+
+    private static ScoredCandidate[] MostProbableFirst(ScoredCandidate[] scored)
+    {
+        Array.Sort(scored, (a, b) =>
+        {
+            var byScore = b.Score.CompareTo(a.Score);
+            return byScore != 0 ? byScore : string.CompareOrdinal(a.Candidate.Sku, b.Candidate.Sku);
+        });
+        return scored;
+    }
+
+    public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now) =>
+        Rank(basket, inputs, now, Model.ShowThreshold);
+
+    /// <summary>As <see cref="Rank(Basket, RankingInputs, DateTimeOffset)"/> with another show threshold (to draw its curve).</summary>
+    public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now, double showThreshold)
+    {
+        if (basket.IsEmpty) return AddOnList.Empty(Learned) with { ModelVersion = Model.Version };
+        var set = _generator.Generate(basket, inputs, now);
+        return Select(basket, inputs, set, Score(set, inputs.Catalog), showThreshold);
+    }
+
+    /// <summary>The cart rules, the final order and the show threshold over already scored candidates.</summary>
+    public AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored, double showThreshold)
+    {
+        var catalog = inputs.Catalog;
+        var o = Options;
+        CartRules? rules = null;
+        if (catalog is not null)
+        {
+            var substitutes = new LearnedSubstitutes(set, inputs.Evidence, o);
+            rules = new CartRules(basket, catalog, o, substitutes.IsSubstitute);
+        }
+        var depth = Math.Max(o.RerankDepth, o.MaxAddOns);
+        var qualified = new List<(ScoredCandidate Scored, double Final, CatalogItem? Item, string VariantId, string VariantReason)>(depth);
+        foreach (var s in scored)
+        {
+            if (qualified.Count == depth) break;
+            var sku = s.Candidate.Sku;
+            if (basket.Contains(sku)) continue;
+            var item = catalog?.Find(sku);
+            if (item is null)
+            {
+                if (!o.AllowUnknownItems) continue;
+                qualified.Add((s, s.Probability, null, sku, "not in the catalog: variant not checked"));
+                continue;
+            }
+            if (!rules!.TryQualify(item, s.Probability, 0, out var q)) continue;
+            qualified.Add((s, s.Probability * q.Factor, item, q.VariantId, q.VariantReason));
+        }
+        // Stable: equal final scores keep the model's order.
+        var ordered = qualified.Select((q, i) => (q, i)).OrderByDescending(t => t.q.Final).ThenBy(t => t.i).Select(t => t.q).ToList();
+        var result = new List<AddOn>(o.MaxAddOns);
+        foreach (var q in ordered)
+        {
+            if (result.Count == o.MaxAddOns) break;
+            var sure = q.Scored.Probability >= showThreshold;
+            var firstWithEvidence = result.Count == 0 && q.Scored.Candidate.HasItemEvidence;
+            if (!sure && !firstWithEvidence) continue;
+            result.Add(new AddOn(q.Scored.Candidate.Sku, q.VariantId, q.Item?.Title ?? q.Scored.Candidate.Sku, q.Item?.Price ?? 0m,
+                q.Scored.Probability, Reason(set, q.Scored.Candidate, catalog), q.VariantReason));
+        }
+        return new AddOnList(result, Learned) { ModelVersion = Model.Version };
+    }
+
+    private static string Reason(CandidateSet set, CandidateEvidence c, ICatalog? catalog)
+    {
+        string Title(int index) => (catalog?.Find(set.Cart[index].Sku)?.Title ?? set.Cart[index].Sku).ToLowerInvariant();
+        if (c.BestCartItem >= 0)
+        {
+            var first = Title(c.BestCartItem);
+            if (c.SecondCartItem < 0) return $"often bought with {first}";
+            var more = c.Matches - 2;
+            return more > 0
+                ? $"often bought with {first}, {Title(c.SecondCartItem)} and {more} more in your cart"
+                : $"often bought with {first} and {Title(c.SecondCartItem)}";
+        }
+        if (c.NextSum > 0 || c.PreviousSum > 0) return "often added together with items in your cart";
+        if (c.CategoryScore > 0)
+        {
+            var leaf = catalog?.Find(c.Sku)?.LeafCategory;
+            return string.IsNullOrEmpty(leaf) ? "popular in a category often bought with your cart" : $"popular in {leaf}, a category often bought with your cart";
+        }
+        return "a best seller";
+    }
+}

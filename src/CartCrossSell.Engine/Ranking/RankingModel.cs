@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace CartCrossSell.Engine.Ranking;
+
+/// <summary>
+/// A trained ranker as it is served: the tree ensemble over <see cref="RankingFeatures"/>, the calibration that turns
+/// its score into an estimated probability that the shopper adds the item, the probability below which an add-on is
+/// not shown, and what it was measured at. Immutable; serialises to a compact binary form (<see cref="ToBytes"/>)
+/// whose version is a hash of its content, so two instances that load the same bytes name the same version.
+/// </summary>
+public sealed class RankingModel
+{
+    private const uint Magic = 0x4D525843; // "CXRM"
+    private const int FormatVersion = 1;
+
+    public RankingModel(TreeEnsemble ensemble, IReadOnlyList<string> featureNames, double plattA, double plattB, double showThreshold,
+        DateTimeOffset trainedAt, IReadOnlyDictionary<string, double>? metrics = null, string? description = null)
+    {
+        if (featureNames.Count != ensemble.FeatureCount) throw new ArgumentException("one feature name per ensemble feature", nameof(featureNames));
+        if (!double.IsFinite(plattA) || !double.IsFinite(plattB)) throw new ArgumentException("calibration must be finite");
+        if (showThreshold is < 0 or > 1 || double.IsNaN(showThreshold)) throw new ArgumentOutOfRangeException(nameof(showThreshold), "must be a probability");
+        Ensemble = ensemble;
+        FeatureNames = featureNames.ToArray();
+        PlattA = plattA;
+        PlattB = plattB;
+        ShowThreshold = showThreshold;
+        TrainedAt = trainedAt;
+        Metrics = metrics is null ? new Dictionary<string, double>() : new Dictionary<string, double>(metrics);
+        Description = description ?? "";
+        Version = ComputeVersion();
+    }
+
+    public TreeEnsemble Ensemble { get; }
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>Platt scaling: p = 1 / (1 + exp(A · score + B)).</summary>
+    public double PlattA { get; }
+    public double PlattB { get; }
+
+    /// <summary>An add-on below this estimated add probability is not shown (the first one may be, see the ranker).</summary>
+    public double ShowThreshold { get; }
+
+    public DateTimeOffset TrainedAt { get; }
+
+    /// <summary>What the trainer measured on its validation slice (HR@3 and the like), by name.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; }
+
+    public string Description { get; }
+
+    /// <summary>"rk-" and the first 12 hex digits of the SHA-256 of the serialised model.</summary>
+    public string Version { get; }
+
+    /// <summary>Whether the model reads the feature vector this engine writes.</summary>
+    public bool MatchesFeatures => FeatureNames.SequenceEqual(RankingFeatures.Names);
+
+    public double Score(ReadOnlySpan<float> features) => Ensemble.Score(features);
+
+    public double Probability(double score)
+    {
+        var z = PlattA * score + PlattB;
+        return z > 40 ? 0 : z < -40 ? 1 : 1 / (1 + Math.Exp(z));
+    }
+
+    public RankingModel WithShowThreshold(double threshold) =>
+        new(Ensemble, FeatureNames, PlattA, PlattB, threshold, TrainedAt, Metrics, Description);
+
+    public RankingModel WithMetrics(IReadOnlyDictionary<string, double> metrics) =>
+        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, metrics, Description);
+
+    public byte[] ToBytes()
+    {
+        using var buffer = new MemoryStream();
+        Write(buffer);
+        return buffer.ToArray();
+    }
+
+    private void Write(Stream stream)
+    {
+        using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(FormatVersion);
+        w.Write(TrainedAt.UtcTicks);
+        w.Write(Description);
+        w.Write(PlattA);
+        w.Write(PlattB);
+        w.Write(ShowThreshold);
+        w.Write(FeatureNames.Count);
+        foreach (var name in FeatureNames) w.Write(name);
+        w.Write(Metrics.Count);
+        foreach (var (name, value) in Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            w.Write(name);
+            w.Write(value);
+        }
+        w.Write(Ensemble.Bias);
+        w.Write(Ensemble.Trees.Count);
+        foreach (var tree in Ensemble.Trees)
+        {
+            w.Write(tree.Weight);
+            w.Write(tree.Feature.Length);
+            for (var i = 0; i < tree.Feature.Length; i++)
+            {
+                w.Write((short)tree.Feature[i]);
+                w.Write(tree.Threshold[i]);
+                w.Write(tree.Left[i]);
+                w.Write(tree.Right[i]);
+            }
+            foreach (var v in tree.LeafValue) w.Write(v);
+        }
+    }
+
+    /// <summary>Reads a model written by <see cref="ToBytes"/>; a malformed or foreign payload throws <see cref="InvalidDataException"/>.</summary>
+    public static RankingModel FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes.ToArray()), Encoding.UTF8);
+            if (r.ReadUInt32() != Magic) throw new InvalidDataException("not a CartCrossSell ranking model");
+            var format = r.ReadInt32();
+            if (format != FormatVersion) throw new InvalidDataException($"ranking model format {format} is not supported (expected {FormatVersion})");
+            var trainedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
+            var description = r.ReadString();
+            var a = r.ReadDouble();
+            var b = r.ReadDouble();
+            var threshold = r.ReadDouble();
+            var names = new string[Bounded(r.ReadInt32(), 10_000)];
+            for (var i = 0; i < names.Length; i++) names[i] = r.ReadString();
+            var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+            var metricCount = Bounded(r.ReadInt32(), 10_000);
+            for (var i = 0; i < metricCount; i++) metrics[r.ReadString()] = r.ReadDouble();
+            var bias = r.ReadDouble();
+            var trees = new TreeEnsemble.Tree[Bounded(r.ReadInt32(), 100_000)];
+            for (var t = 0; t < trees.Length; t++)
+            {
+                var weight = r.ReadDouble();
+                var nodes = Bounded(r.ReadInt32(), 1_000_000);
+                var feature = new int[nodes];
+                var threshold2 = new float[nodes];
+                var left = new int[nodes];
+                var right = new int[nodes];
+                for (var i = 0; i < nodes; i++)
+                {
+                    feature[i] = r.ReadInt16();
+                    threshold2[i] = r.ReadSingle();
+                    left[i] = r.ReadInt32();
+                    right[i] = r.ReadInt32();
+                }
+                var leaves = new double[nodes + 1];
+                for (var i = 0; i < leaves.Length; i++) leaves[i] = r.ReadDouble();
+                trees[t] = new TreeEnsemble.Tree(feature, threshold2, left, right, leaves, weight);
+            }
+            if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes after the ranking model");
+            return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)
+        {
+            throw new InvalidDataException($"malformed ranking model: {ex.Message}", ex);
+        }
+    }
+
+    private static int Bounded(int count, int max) =>
+        count >= 0 && count <= max ? count : throw new InvalidDataException($"count {count} outside 0..{max}");
+
+    private string ComputeVersion()
+    {
+        using var buffer = new MemoryStream();
+        Write(buffer);
+        var hash = SHA256.HashData(buffer.ToArray());
+        return "rk-" + Convert.ToHexStringLower(hash.AsSpan(0, 6));
+    }
+}

@@ -1,0 +1,123 @@
+using CartCrossSell.Engine.Ranking;
+
+namespace CartCrossSell.Engine.Tests.Ranking;
+
+public class CandidateSourceTests
+{
+    private static RankingInputs Inputs(Store store, bool catalog = true) =>
+        new(store.Learner, catalog ? store.Catalog : null, store.Learner.Clock, RankingInputs.BestSellersOf(store.Learner.Items()));
+
+    private static Store Shop() => new Store()
+        .Item("tent", "tents", 200).Item("pegs", "pegs", 10).Item("mallet", "tools", 15).Item("lamp", "lights", 30)
+        .Item("stove", "stoves", 60).Item("gas", "fuel", 8).Item("mug", "cups", 6).Item("pot", "cookware", 25);
+
+    [Fact]
+    public void Basket_source_sums_over_every_cart_item_so_a_candidate_bought_with_both_beats_one_bought_with_one()
+    {
+        var store = Shop().Orders(4, "tent", "stove", "gas").Orders(4, "tent", "lamp").Orders(4, "stove", "pot");
+        var set = new CandidateGenerator().Generate(store.Cart("tent", "stove"), Inputs(store), Store.Now);
+        var gas = set.Find("gas")!;
+        var lamp = set.Find("lamp")!;
+        Assert.Equal(2, gas.Matches);
+        Assert.Equal(1, lamp.Matches);
+        Assert.True(gas.CosUniform > lamp.CosUniform);
+        Assert.True((gas.Sources & CandidateSource.Basket) != 0);
+        Assert.Null(set.Find("tent"));
+        Assert.Null(set.Find("stove"));
+    }
+
+    [Fact]
+    public void Sequence_source_finds_what_is_added_right_after_the_last_item_even_when_rarely_bought_with_it_overall()
+    {
+        // Orders list items in the order they were added: mallet always follows pegs.
+        var store = Shop().Orders(5, "tent", "pegs", "mallet").Orders(3, "tent", "lamp", "mug");
+        var set = new CandidateGenerator().Generate(store.Cart("tent", "pegs"), Inputs(store), Store.Now);
+        var mallet = set.Find("mallet")!;
+        Assert.True(mallet.NextFromLast > 0.99, $"mallet follows pegs in every order, got {mallet.NextFromLast}");
+        Assert.True((mallet.Sources & CandidateSource.Sequence) != 0);
+        Assert.Equal(0, set.Find("mug")?.NextFromLast ?? 0);
+    }
+
+    [Fact]
+    public void Last_items_source_scores_the_last_and_second_last_item_only()
+    {
+        var store = Shop().Orders(4, "tent", "lamp").Orders(4, "stove", "gas").Orders(4, "pegs", "mallet");
+        var set = new CandidateGenerator().Generate(store.Cart("tent", "stove", "pegs"), Inputs(store), Store.Now);
+        Assert.True(set.Find("mallet")!.LastCos > 0);
+        Assert.True(set.Find("gas")!.SecondLastCos > 0);
+        Assert.Equal(0, set.Find("lamp")!.LastItemsScore);
+    }
+
+    [Fact]
+    public void Category_source_offers_popular_items_of_complementary_categories_for_a_cart_without_item_evidence()
+    {
+        var store = Shop().Orders(6, "stove", "gas").Orders(2, "stove", "mug");
+        // A new stove model nobody ordered yet: only its category is known.
+        store.Item("stove-2", "stoves", 80);
+        var set = new CandidateGenerator().Generate(store.Cart("stove-2"), Inputs(store), Store.Now);
+        var gas = set.Find("gas")!;
+        Assert.True(gas.CategoryScore > 0);
+        Assert.True((gas.Sources & CandidateSource.Category) != 0);
+        Assert.False(gas.HasItemEvidence);
+    }
+
+    [Fact]
+    public void Popular_source_fills_in_best_sellers_and_never_the_cart_items()
+    {
+        var store = Shop().Orders(9, "mug").Orders(5, "pot").Orders(1, "tent", "lamp");
+        var set = new CandidateGenerator(new CandidateOptions { PopularDepth = 2 }).Generate(store.Cart("mug", "tent"), Inputs(store), Store.Now);
+        Assert.Equal(CandidateSource.Popular, set.Find("pot")!.Sources & CandidateSource.Popular);
+        Assert.Null(set.Find("mug"));
+    }
+
+    [Fact]
+    public void Each_source_contributes_at_most_its_depth()
+    {
+        var store = Shop();
+        for (var i = 0; i < 30; i++)
+        {
+            store.Item($"x{i}", "misc", 5);
+            store.Orders(1 + i % 3, "tent", $"x{i}");
+        }
+        var options = new CandidateOptions { BasketDepth = 5, LastItemsDepth = 0, SequenceDepth = 0, CategoryDepth = 0, PopularDepth = 0 };
+        var set = new CandidateGenerator(options).Generate(store.Cart("tent"), Inputs(store), Store.Now);
+        Assert.Equal(5, set.Candidates.Count);
+        Assert.All(set.Candidates, c => Assert.True(c.RankBasket is >= 1 and <= 5));
+    }
+}
+
+public class RankingFeatureTests
+{
+    [Fact]
+    public void Every_feature_is_finite_and_unknowns_use_their_sentinels()
+    {
+        var store = new Store().Item("a", "x", 10).Item("b", "y", 0).Orders(3, "a", "b").Orders(1, "a", "c");
+        var inputs = new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, ["a", "b", "c"]);
+        var set = new CandidateGenerator().Generate(store.Cart("a"), inputs, Store.Now);
+        var x = RankingFeatures.Extract(set, store.Catalog);
+        Assert.Equal(set.Candidates.Count * RankingFeatures.Count, x.Length);
+        Assert.All(x, v => Assert.True(float.IsFinite(v)));
+        var c = set.Candidates.ToList().FindIndex(k => k.Sku == "c");
+        var row = x.AsSpan(c * RankingFeatures.Count, RankingFeatures.Count);
+        int F(string name) => RankingFeatures.Names.ToList().IndexOf(name);
+        Assert.Equal(-1f, row[F("price_share")]);       // c is not in the catalog
+        Assert.Equal(-1f, row[F("margin_rate")]);
+        Assert.Equal(0f, row[F("has_category")]);
+        Assert.Equal(RankingFeatures.Absent, row[F("rank_category")]);
+    }
+
+    [Fact]
+    public void Features_are_the_same_whether_read_from_the_learner_or_its_compact_copy()
+    {
+        var store = new Store().Item("a", "x", 10).Item("b", "y", 5).Item("c", "x", 3)
+            .Orders(3, "a", "b", "c").Orders(2, "b", "c").Orders(1, "c", "a");
+        var best = RankingInputs.BestSellersOf(store.Learner.Items());
+        var live = new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, best);
+        var compact = new RankingInputs(store.Learner.Compact(), store.Catalog, store.Learner.Clock, best);
+        var cart = store.Cart("a");
+        var x1 = RankingFeatures.Extract(new CandidateGenerator().Generate(cart, live, Store.Now), store.Catalog);
+        var x2 = RankingFeatures.Extract(new CandidateGenerator().Generate(cart, compact, Store.Now), store.Catalog);
+        Assert.Equal(x1.Length, x2.Length);
+        for (var i = 0; i < x1.Length; i++) Assert.Equal(x1[i], x2[i], 4);
+    }
+}

@@ -1,0 +1,99 @@
+using CartCrossSell.Engine.Ranking;
+
+namespace CartCrossSell.Engine.Tests.Ranking;
+
+public class RankingModelTests
+{
+    /// <summary>One tree on feature 0 (basket_cos_weighted): at most 0.5 → -1, else split on feature 9 → 0.5 or 2.</summary>
+    internal static TreeEnsemble Ensemble(double bias = 0.25) => new(
+        [new TreeEnsemble.Tree([0, 9], [0.5f, 0.3f], [-1, -2], [1, -3], [-1.0, 0.5, 2.0], 1.0)],
+        bias, RankingFeatures.Count);
+
+    internal static RankingModel Model(double threshold = 0.1) =>
+        new(Ensemble(), RankingFeatures.Names, -1.5, 0.5, threshold, new DateTimeOffset(2011, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            new Dictionary<string, double> { ["validation_hr3_random"] = 0.12 }, "test");
+
+    [Fact]
+    public void Trees_go_left_when_the_feature_is_at_most_the_threshold()
+    {
+        var e = Ensemble();
+        var x = new float[RankingFeatures.Count];
+        x[0] = 0.5f;
+        Assert.Equal(0.25 - 1.0, e.Score(x));
+        x[0] = 0.6f;
+        x[9] = 0.3f;
+        Assert.Equal(0.25 + 0.5, e.Score(x));
+        x[9] = 0.31f;
+        Assert.Equal(0.25 + 2.0, e.Score(x));
+    }
+
+    [Fact]
+    public void A_model_survives_its_bytes_with_the_same_scores_probabilities_threshold_and_version()
+    {
+        var model = Model();
+        var bytes = model.ToBytes();
+        var back = RankingModel.FromBytes(bytes);
+        Assert.Equal(model.Version, back.Version);
+        Assert.Equal(model.ShowThreshold, back.ShowThreshold);
+        Assert.Equal(0.12, back.Metrics["validation_hr3_random"]);
+        var rng = new Random(3);
+        var x = new float[RankingFeatures.Count];
+        for (var i = 0; i < 200; i++)
+        {
+            for (var k = 0; k < x.Length; k++) x[k] = (float)rng.NextDouble();
+            Assert.Equal(model.Score(x), back.Score(x));
+            Assert.Equal(model.Probability(model.Score(x)), back.Probability(back.Score(x)));
+        }
+        Assert.StartsWith("rk-", model.Version);
+        Assert.NotEqual(model.Version, model.WithShowThreshold(0.2).Version);
+    }
+
+    [Fact]
+    public void Foreign_or_truncated_bytes_are_refused_with_a_reason()
+    {
+        var bytes = Model().ToBytes();
+        Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(bytes.AsSpan(0, bytes.Length - 3)));
+        Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes("not a model"u8));
+        var corrupt = (byte[])bytes.Clone();
+        corrupt[4] = 99; // format version
+        Assert.Contains("format", Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(corrupt)).Message);
+    }
+
+    [Fact]
+    public void A_tree_that_would_loop_or_read_a_missing_feature_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => new TreeEnsemble([new TreeEnsemble.Tree([0], [0f], [0], [-1], [1.0, 2.0])], 0, 5));
+        Assert.Throws<ArgumentException>(() => new TreeEnsemble([new TreeEnsemble.Tree([7], [0f], [-1], [-2], [1.0, 2.0])], 0, 5));
+    }
+
+    [Fact]
+    public void Platt_scaling_recovers_a_known_logistic_relation()
+    {
+        var rng = new Random(11);
+        var scores = new List<double>();
+        var labels = new List<bool>();
+        for (var i = 0; i < 20_000; i++)
+        {
+            var s = rng.NextDouble() * 8 - 4;
+            var p = 1 / (1 + Math.Exp(-(2 * s - 1)));   // A = -2, B = 1
+            scores.Add(s);
+            labels.Add(rng.NextDouble() < p);
+        }
+        var (a, b) = PlattScaling.Fit(scores, labels);
+        Assert.InRange(a, -2.2, -1.8);
+        Assert.InRange(b, 0.85, 1.15);
+    }
+
+    [Fact]
+    public void The_show_threshold_is_the_highest_that_keeps_the_stated_share_of_hits()
+    {
+        var curve = new[]
+        {
+            new ThresholdPoint(0, 0.200, 3, 0), new ThresholdPoint(0.05, 0.198, 2.5, 0), new ThresholdPoint(0.1, 0.195, 2, 0),
+            new ThresholdPoint(0.2, 0.150, 1, 0),
+        };
+        Assert.Equal(0.1, ShowThreshold.Choose(curve, 0.03));
+        Assert.Equal(0.05, ShowThreshold.Choose(curve, 0.01));
+        Assert.Equal(0, ShowThreshold.Choose(curve, 0));
+    }
+}
