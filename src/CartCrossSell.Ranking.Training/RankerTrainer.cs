@@ -1,0 +1,360 @@
+using System.Diagnostics;
+using CartCrossSell.Engine;
+using CartCrossSell.Engine.Evaluation;
+using CartCrossSell.Engine.Ranking;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+
+namespace CartCrossSell.Ranking.Training;
+
+/// <summary>The training objective of the gradient-boosted trees.</summary>
+public enum RankingObjective
+{
+    /// <summary>Is this candidate the hidden item (log loss): scores calibrate to probabilities directly.</summary>
+    Binary,
+    /// <summary>LambdaRank on NDCG within each task.</summary>
+    LambdaRank,
+}
+
+/// <summary>Which self-supervised tasks a model is fitted on.</summary>
+public enum TaskMix
+{
+    /// <summary>Only the tasks that hide a random item of the order.</summary>
+    RandomItem,
+    /// <summary>Both tasks of every order (last-added and random hidden), 1:1.</summary>
+    Both,
+    /// <summary>Only the tasks that hide the last-added item.</summary>
+    LastAdded,
+}
+
+/// <summary>Settings of <see cref="RankerTrainer"/>; the defaults are the ones measured in docs/engine.md.</summary>
+public sealed record RankerTrainerOptions
+{
+    public RankingObjective Objective { get; init; } = RankingObjective.Binary;
+    public int Trees { get; init; } = 150;
+    public int Leaves { get; init; } = 15;
+    public double LearningRate { get; init; } = 0.05;
+    public int MinExamplesPerLeaf { get; init; } = 50;
+    public int Threads { get; init; } = 2;
+    public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// The task mixes to fit a model on; the one whose model is best on validation against the best baseline of its
+    /// weaker protocol is kept. Default all three.
+    /// </summary>
+    public IReadOnlyList<TaskMix> TaskMixes { get; init; } = [TaskMix.RandomItem, TaskMix.Both, TaskMix.LastAdded];
+
+    /// <summary>
+    /// Below this many training tasks whose hidden item is among the candidates, or this many validation carts, no
+    /// model is trained (a model of a few dozen orders is noise; the heuristic ranks instead). Defaults 200 and 100.
+    /// </summary>
+    public int MinReachableTasks { get; init; } = 200;
+    public int MinValidationCases { get; init; } = 100;
+
+    /// <summary>The show threshold gives up at most this share of validation hits. Default 0.03.</summary>
+    public double MaxHitLoss { get; init; } = 0.03;
+
+    public LearningOptions Learning { get; init; } = new();
+    public CandidateOptions Candidates { get; init; } = new();
+    public RankingTrainingOptions Tasks { get; init; } = new();
+
+    /// <summary>The cart rules the show threshold is chosen under (the serving ranker's options).</summary>
+    public RecommendationOptions Recommendation { get; init; } = new();
+
+    public void Validate()
+    {
+        if (Trees is < 1 or > 5000) throw new ArgumentOutOfRangeException(nameof(Trees), "must be between 1 and 5000");
+        if (Leaves is < 2 or > 1024) throw new ArgumentOutOfRangeException(nameof(Leaves), "must be between 2 and 1024");
+        if (LearningRate is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LearningRate), "must be in (0, 1]");
+        if (MinExamplesPerLeaf < 1) throw new ArgumentOutOfRangeException(nameof(MinExamplesPerLeaf), "must be positive");
+        if (TaskMixes.Count == 0 || TaskMixes.Any(m => !Enum.IsDefined(m)))
+            throw new ArgumentOutOfRangeException(nameof(TaskMixes), "needs at least one task mix");
+        if (MaxHitLoss is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(MaxHitLoss), "must be in [0, 1)");
+        Candidates.Validate();
+        Tasks.Validate();
+        Recommendation.Validate();
+    }
+}
+
+/// <summary>What one training run did and measured on its validation slice.</summary>
+public sealed record TrainingReport(
+    int Orders,
+    int FitTasks,
+    int FitTasksReachable,
+    int FitRows,
+    int ValidationCases,
+    int ValidationRows,
+    DateTimeOffset ValidationFrom,
+    IReadOnlyList<ThresholdPoint> ThresholdCurve,
+    double ShowThreshold,
+    double ValidationHitRateAt3LastAdded,
+    double ValidationHitRateAt3Random,
+    double CandidateRecall,
+    double MaxExportDifference,
+    TimeSpan Elapsed)
+{
+    /// <summary>HR@3 of the simple baselines on the same validation carts, by protocol then strategy.</summary>
+    public IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> ValidationBaselines { get; init; } =
+        new Dictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>>();
+
+    /// <summary>Each task mix tried: validation HR@3 per protocol (no threshold) and its ratio to the best baselines.</summary>
+    public IReadOnlyList<(TaskMix Mix, double LastAdded, double Random, double Ratio)> TaskMixes { get; init; } = [];
+
+    /// <summary>The learned HR@3 over the best baseline's, per protocol (above 1: the ranker wins).</summary>
+    public double RatioToBestBaseline(HoldoutProtocol protocol)
+    {
+        var learned = protocol == HoldoutProtocol.LastAdded ? ValidationHitRateAt3LastAdded : ValidationHitRateAt3Random;
+        var best = ValidationBaselines.TryGetValue(protocol, out var b) && b.Count > 0 ? b.Values.Max() : 0;
+        return best > 0 ? learned / best : double.PositiveInfinity;
+    }
+}
+
+/// <summary>
+/// Trains the learned ranker from orders: self-supervised tasks (<see cref="RankingTrainingData"/>), gradient-boosted
+/// trees with Microsoft.ML's LightGBM, exported to the engine's <see cref="TreeEnsemble"/> (checked to score every
+/// validation row as Microsoft.ML does), Platt calibration and the show threshold on the validation slice.
+/// </summary>
+public static class RankerTrainer
+{
+    public static (RankingModel Model, TrainingReport Report) Train(
+        IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, RankerTrainerOptions? options = null, IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new RankerTrainerOptions();
+        options.Validate();
+        var watch = Stopwatch.StartNew();
+        void Report(string message) => progress?.Report($"[{watch.Elapsed.TotalSeconds,5:F1} s] {message}");
+        // Without a catalog every learned sku is a product (the catalog-less rules), as in recommend-batch.
+        var recommendation = catalog is null ? options.Recommendation with { AllowUnknownItems = true } : options.Recommendation;
+        var generator = new CandidateGenerator(options.Candidates);
+        Report($"drawing training tasks from {orders.Count} orders");
+        var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (data.FitTasksReachable < options.MinReachableTasks || data.ValidationCases.Count < options.MinValidationCases)
+            throw new InvalidOperationException(
+                $"not enough orders to train a ranker: {data.FitTasksReachable} training tasks with the hidden item among the candidates " +
+                $"(at least {options.MinReachableTasks}) and {data.ValidationCases.Count} validation carts (at least {options.MinValidationCases})");
+        var baselines = Baselines(data, catalog, options);
+        var ml = new MLContext(seed: options.Seed);
+
+        // The share of last-added tasks is chosen on validation: where the order of addition carries information
+        // (invoice lines) more last-added tasks pay; where it does not (a point-of-sale file in a fixed item order)
+        // they teach an ordering that misleads every other cart.
+        Candidate? best = null;
+        var tried = new List<(TaskMix Mix, double LastAdded, double Random, double Ratio)>();
+        foreach (var mix in options.TaskMixes)
+        {
+            var rows = Mix(data.Fit, mix);
+            if (rows.Count == 0 || !rows.Any(r => data.Fit.Labels[r])) continue;
+            Report($"fitting {options.Trees} trees on {rows.Count} rows, task mix {MixName(mix)} ({options.Objective})");
+            var fitView = ml.Data.LoadFromEnumerable(Rows(data.Fit, rows));
+            var (ensemble, transformer) = Fit(ml, fitView, options);
+            cancellationToken.ThrowIfCancellationRequested();
+            var scores = new double[data.Validation.Count];
+            for (var i = 0; i < scores.Length; i++) scores[i] = ensemble.Score(data.Validation.Row(i));
+            var (a, b) = PlattScaling.Fit(scores, data.Validation.Labels);
+            var model = new RankingModel(ensemble, RankingFeatures.Names, a, b, 0, data.ValidationFrom,
+                description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders");
+            var ranker = new LearnedAddOnRanker(model, recommendation, options.Candidates);
+            var scored = Scored(ranker, data);
+            var lastAdded = HitRate(ranker, data, scored, HoldoutProtocol.LastAdded, 0);
+            var random = HitRate(ranker, data, scored, HoldoutProtocol.RandomItem, 0);
+            var ratio = Math.Min(Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded), Ratio(random, baselines, HoldoutProtocol.RandomItem));
+            tried.Add((mix, lastAdded, random, ratio));
+            Report($"validation HR@3 {lastAdded:F3} (last added), {random:F3} (random): {ratio:F2} x the best baseline of the weaker protocol");
+            var candidate = new Candidate(model, transformer, scores, scored, ratio, lastAdded + random);
+            if (best is null || candidate.Ratio > best.Ratio + 1e-9 || (Math.Abs(candidate.Ratio - best.Ratio) <= 1e-9 && candidate.Sum > best.Sum))
+                best = candidate;
+        }
+        if (best is null) throw new InvalidOperationException("not enough orders to train a ranker: no task mix holds a hidden item among the candidates");
+
+        var maxDifference = ExportDifference(ml, best.Transformer, data.Validation, best.ValidationScores);
+        if (maxDifference > 1e-3)
+            throw new InvalidOperationException($"the exported trees score differently from Microsoft.ML (max difference {maxDifference})");
+        Report($"choosing the show threshold on {data.ValidationCases.Count} validation carts");
+        var chosenRanker = new LearnedAddOnRanker(best.Model, recommendation, options.Candidates);
+        var curve = ShowThreshold.Curve(chosenRanker, data.ValidationCases.Select((c, i) => (c, data.ValidationSets[i], best.Scored[i])),
+            data.ValidationInputs);
+        var threshold = ShowThreshold.Choose(curve, options.MaxHitLoss);
+        var final = best.Model.WithShowThreshold(threshold);
+        var finalRanker = new LearnedAddOnRanker(final, recommendation, options.Candidates);
+        var lastAddedFinal = HitRate(finalRanker, data, best.Scored, HoldoutProtocol.LastAdded, threshold);
+        var randomFinal = HitRate(finalRanker, data, best.Scored, HoldoutProtocol.RandomItem, threshold);
+        var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;
+        var metrics = new Dictionary<string, double>
+        {
+            ["validation_hr3_last_added"] = lastAddedFinal,
+            ["validation_hr3_random"] = randomFinal,
+            ["validation_candidate_recall"] = recall,
+            ["validation_cases"] = data.ValidationCases.Count,
+            ["fit_tasks"] = data.FitTasks,
+        };
+        foreach (var (protocol, byStrategy) in baselines)
+            foreach (var (strategy, rate) in byStrategy)
+                metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
+        final = final.WithMetrics(metrics);
+        var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
+            data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
+        {
+            ValidationBaselines = baselines,
+            TaskMixes = tried,
+        };
+        Report($"trained {final.Version}: validation HR@3 {lastAddedFinal:F3} (last added), {randomFinal:F3} (random), show threshold {threshold:0.###}");
+        return (final, report);
+    }
+
+    private sealed record Candidate(RankingModel Model, ITransformer Transformer, double[] ValidationScores,
+        IReadOnlyList<IReadOnlyList<ScoredCandidate>> Scored, double Ratio, double Sum);
+
+    public static string MixName(TaskMix mix) => mix switch
+    {
+        TaskMix.RandomItem => "random-item",
+        TaskMix.LastAdded => "last-added",
+        _ => "both",
+    };
+
+    /// <summary>The fit rows of one task mix.</summary>
+    private static List<int> Mix(ExampleSet fit, TaskMix mix)
+    {
+        var rows = new List<int>();
+        for (var g = 0; g < fit.Groups; g++)
+        {
+            var last = fit.GroupProtocol[g] == HoldoutProtocol.LastAdded;
+            if ((mix == TaskMix.LastAdded && !last) || (mix == TaskMix.RandomItem && last)) continue;
+            var start = fit.GroupStart[g];
+            var end = g + 1 < fit.Groups ? fit.GroupStart[g + 1] : fit.Count;
+            for (var r = start; r < end; r++) rows.Add(r);
+        }
+        return rows;
+    }
+
+    private static IReadOnlyList<IReadOnlyList<ScoredCandidate>> Scored(LearnedAddOnRanker ranker, RankingTrainingData data)
+    {
+        var result = new IReadOnlyList<ScoredCandidate>[data.ValidationCases.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var set = data.ValidationSets[i];
+            result[i] = ranker.Score(set, data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count));
+        }
+        return result;
+    }
+
+    private static double HitRate(LearnedAddOnRanker ranker, RankingTrainingData data, IReadOnlyList<IReadOnlyList<ScoredCandidate>> scored,
+        HoldoutProtocol protocol, double threshold)
+    {
+        int cases = 0, hits = 0;
+        for (var i = 0; i < data.ValidationCases.Count; i++)
+        {
+            var c = data.ValidationCases[i];
+            if (c.Protocol != protocol) continue;
+            cases++;
+            var list = ranker.Select(c.Basket, data.ValidationInputs, data.ValidationSets[i], scored[i], threshold);
+            if (list.AddOns.Any(a => a.Sku == c.Hidden)) hits++;
+        }
+        return cases == 0 ? 0 : (double)hits / cases;
+    }
+
+    private static double Ratio(double learned, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol)
+    {
+        var best = baselines.TryGetValue(protocol, out var b) && b.Count > 0 ? b.Values.Max() : 0;
+        return best > 0 ? learned / best : learned > 0 ? double.MaxValue : 1;
+    }
+
+    /// <summary>HR@3 of popularity, last item, basket counts and basket cosine on the validation carts (no cart rules).</summary>
+    private static IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> Baselines(
+        RankingTrainingData data, ICatalog? catalog, RankerTrainerOptions options)
+    {
+        var inputs = data.ValidationInputs;
+        var engineCatalog = catalog ?? new InMemoryCatalog([]);
+        var plain = options.Recommendation with { AllowUnknownItems = true, MaxAddOns = OfflineEvaluation.ListSize };
+        var clock = inputs.Clock;
+        var cosine = new AddOnRanker(plain with { Shrinkage = 0 }, clock);
+        var counts = new AddOnRanker(plain with { Similarity = SimilarityMeasure.Cooccurrence, Shrinkage = 0 }, clock);
+        var lastItem = new AddOnRanker(plain, clock);
+        var result = new Dictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>>();
+        foreach (var protocol in new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem })
+        {
+            var cases = data.ValidationCases.Where(c => c.Protocol == protocol).ToList();
+            if (cases.Count == 0) continue;
+            double Rate(Func<RankingCase, IEnumerable<string>> shown) => (double)cases.Count(c => shown(c).Contains(c.Hidden)) / cases.Count;
+            result[protocol] = new Dictionary<string, double>
+            {
+                [Strategies.Popularity] = Rate(c => inputs.BestSellers.Where(s => !c.Basket.Contains(s)).Take(OfflineEvaluation.ListSize)),
+                [Strategies.LastItem] = Rate(c => lastItem.RankLastItem(c.Basket, engineCatalog, inputs.Evidence, c.At).AddOns.Select(a => a.Sku)),
+                [Strategies.BasketCounts] = Rate(c => counts.RankUniformBasket(c.Basket, engineCatalog, inputs.Evidence, c.At, Strategies.BasketCounts).AddOns.Select(a => a.Sku)),
+                [Strategies.BasketCosine] = Rate(c => cosine.RankUniformBasket(c.Basket, engineCatalog, inputs.Evidence, c.At, Strategies.BasketCosine).AddOns.Select(a => a.Sku)),
+            };
+        }
+        return result;
+    }
+
+    private static (TreeEnsemble Ensemble, ITransformer Transformer) Fit(MLContext ml, IDataView data, RankerTrainerOptions o)
+    {
+        if (o.Objective == RankingObjective.Binary)
+        {
+            var trainer = ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
+            {
+                NumberOfIterations = o.Trees, NumberOfLeaves = o.Leaves, LearningRate = o.LearningRate,
+                MinimumExampleCountPerLeaf = o.MinExamplesPerLeaf, NumberOfThreads = o.Threads, Seed = o.Seed,
+                Silent = true, LabelColumnName = nameof(ExampleRow.Label), FeatureColumnName = nameof(ExampleRow.Features),
+            });
+            var model = trainer.Fit(data);
+            return (Export(model.Model.SubModel.TrainedTreeEnsemble), model);
+        }
+        var ranking = ml.Ranking.Trainers.LightGbm(new LightGbmRankingTrainer.Options
+        {
+            NumberOfIterations = o.Trees, NumberOfLeaves = o.Leaves, LearningRate = o.LearningRate,
+            MinimumExampleCountPerLeaf = o.MinExamplesPerLeaf, NumberOfThreads = o.Threads, Seed = o.Seed,
+            Silent = true, LabelColumnName = nameof(ExampleRow.Relevance), FeatureColumnName = nameof(ExampleRow.Features),
+            RowGroupColumnName = nameof(ExampleRow.GroupId),
+        });
+        var ranked = ranking.Fit(data);
+        return (Export(ranked.Model.TrainedTreeEnsemble), ranked);
+    }
+
+    private static TreeEnsemble Export(RegressionTreeEnsemble ensemble)
+    {
+        var trees = new List<TreeEnsemble.Tree>(ensemble.Trees.Count);
+        for (var t = 0; t < ensemble.Trees.Count; t++)
+        {
+            var tree = ensemble.Trees[t];
+            if (tree.CategoricalSplitFlags.Any(f => f)) throw new InvalidOperationException("categorical splits are not exported");
+            trees.Add(new TreeEnsemble.Tree(tree.NumericalSplitFeatureIndexes.ToArray(), tree.NumericalSplitThresholds.ToArray(),
+                tree.LeftChild.ToArray(), tree.RightChild.ToArray(), tree.LeafValues.ToArray(), ensemble.TreeWeights[t]));
+        }
+        return new TreeEnsemble(trees, ensemble.Bias, RankingFeatures.Count);
+    }
+
+    /// <summary>The largest difference between Microsoft.ML's raw score and the exported trees' over the validation rows.</summary>
+    private static double ExportDifference(MLContext ml, ITransformer transformer, ExampleSet rows, double[] exported)
+    {
+        if (rows.Count == 0) return 0;
+        var sample = Math.Min(rows.Count, 5000);
+        var view = ml.Data.LoadFromEnumerable(Rows(rows).Take(sample));
+        var scored = transformer.Transform(view).GetColumn<float>("Score").ToArray();
+        var max = 0.0;
+        for (var i = 0; i < scored.Length; i++) max = Math.Max(max, Math.Abs(scored[i] - exported[i]) / Math.Max(1, Math.Abs(exported[i])));
+        return max;
+    }
+
+    private static IEnumerable<ExampleRow> Rows(ExampleSet set) => Rows(set, Enumerable.Range(0, set.Count));
+
+    private static IEnumerable<ExampleRow> Rows(ExampleSet set, IEnumerable<int> rows)
+    {
+        foreach (var i in rows)
+            yield return new ExampleRow
+            {
+                Features = set.Row(i).ToArray(), Label = set.Labels[i], Relevance = set.Labels[i] ? 1 : 0, GroupId = (uint)set.Group[i] + 1,
+            };
+    }
+
+    private sealed class ExampleRow
+    {
+        [VectorType(33)] public float[] Features { get; set; } = [];
+        public bool Label { get; set; }
+        public float Relevance { get; set; }
+        [KeyType(int.MaxValue)] public uint GroupId { get; set; }
+    }
+}

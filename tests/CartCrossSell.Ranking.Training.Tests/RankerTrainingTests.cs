@@ -1,0 +1,120 @@
+using CartCrossSell.Engine;
+using CartCrossSell.Engine.Evaluation;
+using CartCrossSell.Engine.Ranking;
+using CartCrossSell.OrderHistory;
+
+namespace CartCrossSell.Ranking.Training.Tests;
+
+/// <summary>The December 2010 extract, read once for every test of the class.</summary>
+public sealed class December2010
+{
+    public December2010()
+    {
+        Orders = OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders
+            .Select(o => new EvalOrder(o.OrderId, o.Timestamp, o.Lines.Select(l => new EvalLine(l.Sku, l.Quantity, l.UnitPrice)).ToList()))
+            .ToList();
+        (Model, Report) = RankerTrainer.Train(Orders, null, new RankerTrainerOptions { Trees = 60 });
+    }
+
+    public IReadOnlyList<EvalOrder> Orders { get; }
+    public RankingModel Model { get; }
+    public TrainingReport Report { get; }
+}
+
+public class RankerTrainingTests(December2010 data) : IClassFixture<December2010>
+{
+    private static readonly DateTimeOffset T0 = new(2011, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_task_never_reads_counts_of_its_own_order()
+    {
+        // Every order holds a pair that no other order holds: if a task's features came from counts that include its
+        // own order, its hidden item would be a candidate (bought with the cart item); from earlier orders it is not.
+        var orders = Enumerable.Range(0, 400)
+            .Select(i => new EvalOrder($"o{i:D4}", T0.AddMinutes(i), [new EvalLine($"a{i}"), new EvalLine($"b{i}")]))
+            .ToList();
+        var data = RankingTrainingData.Build(orders, null, new LearningOptions(), new CandidateGenerator(new CandidateOptions { PopularDepth = 0 }),
+            new RankingTrainingOptions { WarmupFraction = 0.1 });
+        Assert.True(data.FitTasks > 200);
+        Assert.Equal(0, data.FitTasksReachable);
+    }
+
+    [Fact]
+    public void Validation_reads_only_orders_before_the_validation_slice()
+    {
+        var orders = Enumerable.Range(0, 200)
+            .Select(i => new EvalOrder($"o{i:D4}", T0.AddHours(i), [new EvalLine("x"), new EvalLine($"y{i % 7}"), new EvalLine($"z{i % 5}")]))
+            .ToList();
+        var options = new RankingTrainingOptions { ValidationFraction = 0.25 };
+        var data = RankingTrainingData.Build(orders, null, new LearningOptions(), new CandidateGenerator(), options);
+        var before = new BasketLearner();
+        foreach (var o in orders.Take(150)) before.AddOrder(o.Lines.Select(l => l.Sku).ToList(), o.Timestamp);
+        Assert.Equal(before.Baskets, data.ValidationInputs.Evidence.Baskets, 9);
+        Assert.Equal(orders[150].Timestamp, data.ValidationFrom);
+        Assert.All(data.ValidationCases, c => Assert.True(c.At >= data.ValidationFrom));
+    }
+
+    [Fact]
+    public void A_model_trained_for_the_offline_evaluation_never_sees_its_test_orders()
+    {
+        var (train, test) = OfflineEvaluation.Split(data.Orders, 0.2);
+        var (_, report) = RankerTrainer.Train(train.ToList(), null, new RankerTrainerOptions { Trees = 5 });
+        Assert.Equal(train.Count, report.Orders);
+        Assert.True(report.ValidationFrom < test[0].Timestamp);
+    }
+
+    [Fact]
+    public void The_exported_trees_score_as_Microsoft_ML_and_the_model_survives_its_bytes()
+    {
+        Assert.InRange(data.Report.MaxExportDifference, 0, 1e-5);
+        var bytes = data.Model.ToBytes();
+        Assert.True(bytes.Length < 1_000_000, $"a model must fit one default Kafka message; it is {bytes.Length} bytes");
+        var loaded = RankingModel.FromBytes(bytes);
+        Assert.Equal(data.Model.Version, loaded.Version);
+
+        var (train, test) = OfflineEvaluation.Split(data.Orders, 0.2);
+        var learner = new BasketLearner();
+        foreach (var o in train) learner.AddOrder(OfflineEvaluation.DistinctSkus(o), o.Timestamp);
+        var inputs = new RankingInputs(learner.Compact(), null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+        var options = new RecommendationOptions { AllowUnknownItems = true };
+        var original = new LearnedAddOnRanker(data.Model, options);
+        var reloaded = new LearnedAddOnRanker(loaded, options);
+        var compared = 0;
+        foreach (var order in test.Where(o => OfflineEvaluation.DistinctSkus(o).Count >= 3).Take(60))
+        {
+            var basket = RankingTrainingData.BasketWithout(order, OfflineEvaluation.Hidden(order, HoldoutProtocol.RandomItem, 1));
+            var a = original.Rank(basket, inputs, order.Timestamp);
+            var b = reloaded.Rank(basket, inputs, order.Timestamp);
+            Assert.Equal(a.AddOns.Select(x => (x.Sku, x.Score)), b.AddOns.Select(x => (x.Sku, x.Score)));
+            Assert.Equal(loaded.Version, b.ModelVersion);
+            compared += a.AddOns.Count;
+        }
+        Assert.True(compared > 50);
+    }
+
+    [Fact]
+    public void The_show_threshold_keeps_the_promised_share_of_validation_hits()
+    {
+        var curve = data.Report.ThresholdCurve;
+        var full = curve.Max(p => p.HitRateAt3);
+        var chosen = curve.Single(p => p.Threshold == data.Report.ShowThreshold);
+        Assert.True(chosen.HitRateAt3 >= 0.97 * full);
+        Assert.True(curve.Where(p => p.Threshold > chosen.Threshold).All(p => p.HitRateAt3 < 0.97 * full));
+        Assert.Equal(data.Report.ShowThreshold, data.Model.ShowThreshold);
+    }
+
+    [Fact]
+    public void Too_few_orders_is_a_clear_refusal_not_a_model()
+    {
+        var orders = new[] { new EvalOrder("o1", T0, [new EvalLine("a"), new EvalLine("b")]) };
+        var ex = Assert.Throws<InvalidOperationException>(() => RankerTrainer.Train(orders, null));
+        Assert.Contains("not enough orders", ex.Message);
+    }
+
+    [Fact]
+    public void The_trainer_vector_width_matches_the_engine_features()
+    {
+        Assert.Equal(33, RankingFeatures.Count);
+        Assert.Equal(RankingFeatures.Names, data.Model.FeatureNames);
+    }
+}
