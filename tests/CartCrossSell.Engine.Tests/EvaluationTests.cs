@@ -69,12 +69,12 @@ public class EvaluationTests
         }));
         var report = OfflineEvaluation.Run(orders, catalog);
 
-        Assert.Equal(6, report.Results.Count);
+        Assert.Equal(10, report.Results.Count);   // five strategies (popularity, last item, basket counts, basket cosine, basket-aware) x two protocols
         Assert.All(report.Results, r => Assert.NotNull(r.SubstituteShare));
         Assert.Equal(0, report.Results.Single(r => r.Strategy == Strategies.BasketAware && r.Protocol == HoldoutProtocol.RandomItem).SubstituteShare);
         var table = EvaluationTable.Markdown(report);
         Assert.Contains("| protocol | strategy | HR@1 | HR@3 | NDCG@3 | MRR@10 |", table);
-        foreach (var s in new[] { "popularity", "last-item", "basket-aware" })
+        foreach (var s in new[] { "popularity", "last-item", "basket-counts", "basket-cosine", "basket-aware" })
         {
             Assert.Contains($"| last-added | {s} |", table);
             Assert.Contains($"| random-item | {s} |", table);
@@ -99,5 +99,30 @@ public class EvaluationTests
         Assert.Equal(10, eligible.IneligibleBaskets[HoldoutProtocol.LastAdded]);
         Assert.Equal(0, all.IneligibleBaskets[HoldoutProtocol.LastAdded]);
         Assert.Equal(10, all.Results[0].Baskets);
+    }
+}
+
+public class BaselineStrategyTests
+{
+    private static readonly DateTimeOffset T0 = new(2011, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Basket_counts_sum_raw_counts_over_the_basket_and_basket_cosine_divides_by_popularity()
+    {
+        var learner = new BasketLearner();
+        // x goes with both cart items twice; hub is bought with each cart item three times but in 40 other baskets too.
+        for (var i = 0; i < 2; i++) learner.AddOrder(["a", "b", "x"], T0);
+        for (var i = 0; i < 3; i++) learner.AddOrder(["a", "hub"], T0);
+        for (var i = 0; i < 3; i++) learner.AddOrder(["b", "hub"], T0);
+        for (var i = 0; i < 40; i++) learner.AddOrder(["hub", $"z{i}"], T0);
+        var catalog = new InMemoryCatalog([]);
+        var options = new RecommendationOptions { AllowUnknownItems = true, Shrinkage = 0 };
+        var cart = new Basket([new BasketLine { Sku = "a" }, new BasketLine { Sku = "b" }]);
+        var counts = new AddOnRanker(options with { Similarity = SimilarityMeasure.Cooccurrence }, learner.Clock)
+            .RankUniformBasket(cart, catalog, learner, T0, Evaluation.Strategies.BasketCounts);
+        var cosine = new AddOnRanker(options, learner.Clock).RankUniformBasket(cart, catalog, learner, T0, Evaluation.Strategies.BasketCosine);
+        Assert.Equal("hub", counts.AddOns[0].Sku);     // 6 baskets against 4
+        Assert.Equal("x", cosine.AddOns[0].Sku);       // x is rare, hub is everywhere
+        Assert.Equal(Evaluation.Strategies.BasketCounts, counts.Strategy);
     }
 }

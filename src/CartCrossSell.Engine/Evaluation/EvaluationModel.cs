@@ -20,7 +20,18 @@ public static class Strategies
     public const string Popularity = "popularity";
     public const string LastItem = AddOnRanker.LastItem;
     public const string BasketAware = AddOnRanker.BasketAware;
+    /// <summary>Unweighted sum of co-occurrence counts over the basket (baseline).</summary>
+    public const string BasketCounts = "basket-counts";
+    /// <summary>Unweighted sum of cosine similarities over the basket (baseline).</summary>
+    public const string BasketCosine = "basket-cosine";
+    public const string Learned = Ranking.LearnedAddOnRanker.Learned;
+
+    /// <summary>The simple baselines a ranker must beat.</summary>
+    public static readonly IReadOnlyList<string> Baselines = [Popularity, LastItem, BasketCounts, BasketCosine];
 }
+
+/// <summary>Share of hidden items the learned ranker's candidates held, per source and in union, with the mean union size.</summary>
+public sealed record CandidateRecall(HoldoutProtocol Protocol, int Baskets, IReadOnlyDictionary<string, double> BySource, double Union, double MeanCandidates);
 
 /// <summary>Which test baskets count.</summary>
 public enum HoldoutTargets
@@ -58,12 +69,22 @@ public sealed record EvaluationOptions
     /// <summary>Further basket-aware configurations to compare, by label (e.g. one per similarity measure).</summary>
     public IReadOnlyList<(string Label, RecommendationOptions Options)> Variants { get; init; } = [];
 
+    /// <summary>
+    /// A learned ranker to evaluate beside the baselines (trained by the caller on the training part only, e.g.
+    /// <c>RankerTrainer</c> on <see cref="OfflineEvaluation.Split"/>'s train orders); null evaluates none.
+    /// </summary>
+    public Ranking.RankingModel? Model { get; init; }
+
+    /// <summary>Further learned configurations (other cart options for the same model), by label.</summary>
+    public IReadOnlyList<(string Label, RecommendationOptions Options)> LearnedVariants { get; init; } = [];
+
     public void Validate()
     {
         if (TestFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(TestFraction), "must be in (0, 1)");
         if (MinBasketItems < 2) throw new ArgumentOutOfRangeException(nameof(MinBasketItems), "must be at least 2");
         Recommendation.Validate();
         foreach (var (_, o) in Variants) o.Validate();
+        foreach (var (_, o) in LearnedVariants) o.Validate();
     }
 }
 
@@ -81,7 +102,11 @@ public sealed record StrategyResult(
     double? SubstituteShare,
     double? PriceBandShare,
     double MeanAddOns,
-    double EmptyShare);
+    double EmptyShare)
+{
+    /// <summary>Revenue of the hits per scored basket: the hidden line's value when it was among the add-ons shown.</summary>
+    public double HitRevenuePerBasket { get; init; }
+}
 
 /// <summary>Everything one evaluation run measured.</summary>
 public sealed record EvaluationReport(
@@ -97,4 +122,10 @@ public sealed record EvaluationReport(
 {
     /// <summary>Per protocol: test baskets left out because the engine may never show their hidden item.</summary>
     public IReadOnlyDictionary<HoldoutProtocol, int> IneligibleBaskets { get; init; } = new Dictionary<HoldoutProtocol, int>();
+
+    /// <summary>Candidate recall of the learned ranker's sources, per protocol (empty without a model).</summary>
+    public IReadOnlyList<CandidateRecall> CandidateRecall { get; init; } = [];
+
+    /// <summary>The learned model's version, when one was evaluated.</summary>
+    public string? ModelVersion { get; init; }
 }

@@ -1,3 +1,5 @@
+using CartCrossSell.Engine.Ranking;
+
 namespace CartCrossSell.Engine.Evaluation;
 
 /// <summary>
@@ -91,10 +93,18 @@ public static class OfflineEvaluation
         {
             (Strategies.Popularity, Strategies.Popularity, options.Recommendation),
             (Strategies.LastItem, Strategies.LastItem, options.Recommendation),
+            (Strategies.BasketCounts, Strategies.BasketCounts, options.Recommendation with { Similarity = SimilarityMeasure.Cooccurrence, Shrinkage = 0 }),
+            (Strategies.BasketCosine, Strategies.BasketCosine, options.Recommendation with { Similarity = SimilarityMeasure.Cosine, Shrinkage = 0 }),
             (Strategies.BasketAware, Strategies.BasketAware, options.Recommendation),
         };
         configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options)));
-
+        if (options.Model is not null)
+        {
+            configurations.Add((Strategies.Learned, Strategies.Learned, options.Recommendation));
+            configurations.AddRange(options.LearnedVariants.Select(v => (v.Label, Strategies.Learned, v.Options)));
+        }
+        var inputs = new RankingInputs(evidence, hasCatalog ? effectiveCatalog : null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+        var recalls = new List<CandidateRecall>();
         var results = new List<StrategyResult>();
         var ineligible = new Dictionary<HoldoutProtocol, int>();
         foreach (var protocol in new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem })
@@ -119,6 +129,12 @@ public static class OfflineEvaluation
                 var ranker = new AddOnRanker(shownOptions with { MaxAddOns = ListSize }, learner.Clock);
                 var deepRanker = new AddOnRanker(shownOptions with { MaxAddOns = MrrDepth }, learner.Clock);
                 var metrics = new MetricAccumulator(recOptions, effectiveCatalog, hasCatalog, lastPrice);
+                LearnedAddOnRanker? learned = null, deepLearned = null;
+                if (kind == Strategies.Learned)
+                {
+                    learned = new LearnedAddOnRanker(options.Model!, shownOptions with { MaxAddOns = ListSize });
+                    deepLearned = new LearnedAddOnRanker(options.Model!, shownOptions with { MaxAddOns = MrrDepth });
+                }
                 foreach (var (order, hidden, basket) in cases)
                 {
                     IReadOnlyList<string> shown, deep;
@@ -127,6 +143,14 @@ public static class OfflineEvaluation
                         case Strategies.Popularity:
                             deep = popular.Where(s => !basket.Contains(s)).Take(MrrDepth).ToList();
                             shown = deep.Take(ListSize).ToList();
+                            break;
+                        case Strategies.BasketCounts or Strategies.BasketCosine:
+                            shown = Skus(ranker.RankUniformBasket(basket, effectiveCatalog, evidence, order.Timestamp, kind));
+                            deep = Skus(deepRanker.RankUniformBasket(basket, effectiveCatalog, evidence, order.Timestamp, kind));
+                            break;
+                        case Strategies.Learned:
+                            shown = Skus(learned!.Rank(basket, inputs, order.Timestamp));
+                            deep = Skus(deepLearned!.Rank(basket, inputs, order.Timestamp));
                             break;
                         case Strategies.LastItem:
                             shown = Skus(ranker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp));
@@ -137,16 +161,45 @@ public static class OfflineEvaluation
                             deep = Skus(deepRanker.Rank(basket, effectiveCatalog, evidence, order.Timestamp));
                             break;
                     }
-                    metrics.Add(basket, shown, deep, hidden);
+                    metrics.Add(basket, shown, deep, hidden, HiddenValue(order, hidden));
                 }
                 results.Add(metrics.Result(label, protocol, catalogSize));
             }
+            if (options.Model is not null) recalls.Add(Recall(protocol, cases.Select(c => (c.Basket, c.Hidden, c.Order.Timestamp)).ToList(), inputs, options));
         }
         return new EvaluationReport(orders.Count, train.Count, test.Count, testBaskets.Count, catalogSize, hasCatalog,
             test.Count > 0 ? test[0].Timestamp : DateTimeOffset.MinValue, results, notes)
         {
             IneligibleBaskets = ineligible,
+            CandidateRecall = recalls,
+            ModelVersion = options.Model?.Version,
         };
+    }
+
+    private static double HiddenValue(EvalOrder order, string hidden) =>
+        (double)order.Lines.Where(l => l.Sku == hidden).Sum(l => l.UnitPrice * Math.Max(1, l.Quantity));
+
+    /// <summary>Share of hidden items among the learned ranker's candidates, per source and in union.</summary>
+    private static CandidateRecall Recall(HoldoutProtocol protocol, IReadOnlyList<(Basket Basket, string Hidden, DateTimeOffset At)> cases,
+        RankingInputs inputs, EvaluationOptions options)
+    {
+        var generator = new LearnedAddOnRanker(options.Model!, options.Recommendation with { AllowUnknownItems = true }).Candidates;
+        var sources = new[] { CandidateSource.Basket, CandidateSource.LastItems, CandidateSource.Sequence, CandidateSource.Category, CandidateSource.Popular };
+        var bySource = sources.ToDictionary(s => s, _ => 0);
+        int union = 0;
+        long candidates = 0;
+        foreach (var (basket, hidden, at) in cases)
+        {
+            var set = generator.Generate(basket, inputs, at);
+            candidates += set.Candidates.Count;
+            if (set.Find(hidden) is not { } c) continue;
+            union++;
+            foreach (var s in sources)
+                if ((c.Sources & s) != 0) bySource[s]++;
+        }
+        var n = Math.Max(1, cases.Count);
+        return new CandidateRecall(protocol, cases.Count,
+            bySource.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => (double)kv.Value / n), (double)union / n, (double)candidates / n);
     }
 
     /// <summary>
@@ -170,10 +223,10 @@ public static class OfflineEvaluation
         RecommendationOptions options, ICatalog catalog, bool hasCatalog, IReadOnlyDictionary<string, decimal> lastPrice)
     {
         private int _baskets, _hit1, _hit3, _empty, _shown, _duplicates, _substitutes, _priced, _inBand;
-        private double _ndcg, _mrr;
+        private double _ndcg, _mrr, _hitRevenue;
         private readonly HashSet<string> _covered = new(StringComparer.Ordinal);
 
-        public void Add(Basket basket, IReadOnlyList<string> shown, IReadOnlyList<string> deep, string hidden)
+        public void Add(Basket basket, IReadOnlyList<string> shown, IReadOnlyList<string> deep, string hidden, double hiddenValue)
         {
             _baskets++;
             var rank = -1;
@@ -184,6 +237,7 @@ public static class OfflineEvaluation
             {
                 _hit3++;
                 _ndcg += 1 / Math.Log2(rank + 1);
+                _hitRevenue += hiddenValue;
             }
             var deepRank = -1;
             for (var i = 0; i < deep.Count && i < MrrDepth; i++)
@@ -225,7 +279,10 @@ public static class OfflineEvaluation
                 hasCatalog ? Share(_substitutes, _shown) : null,
                 _priced > 0 ? Share(_inBand, _priced) : null,
                 Share(_shown, _baskets),
-                Share(_empty, _baskets));
+                Share(_empty, _baskets))
+            {
+                HitRevenuePerBasket = _baskets == 0 ? 0 : _hitRevenue / _baskets,
+            };
         }
     }
 }
