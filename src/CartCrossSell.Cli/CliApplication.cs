@@ -15,6 +15,7 @@ public static class CliApplication
         root.Add(Commands.TopicsCommand.Build());
         root.Add(Commands.EvalCommand.Create());
         root.Add(Commands.RecommendBatchCommand.Create());
+        root.Add(Commands.TrainRankerCommand.Create());
         root.Add(Commands.ReportCommand.Create());
         root.Add(Commands.SimulateCommand.Build());
         return root;

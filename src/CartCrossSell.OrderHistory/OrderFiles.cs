@@ -22,11 +22,15 @@ public static class OrderFiles
     private static readonly string[] OnlineRetailDateFormats =
         ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"];
 
-    public static OrderReadResult Read(string path)
+    /// <summary>The first time of a <see cref="OrderFileFormat.BasketLines"/> file (its lines are a minute apart).</summary>
+    public static readonly DateTimeOffset BasketLinesEpoch = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static OrderReadResult Read(string path, OrderFileFormat? format = null)
     {
-        var format = DetectFormat(path);
+        format ??= DetectFormat(path);
         return format switch
         {
+            OrderFileFormat.BasketLines => ReadBasketLines(path),
             OrderFileFormat.OrderEventsJsonLines => ReadOrderEvents(path),
             OrderFileFormat.OnlineRetail => ReadOnlineRetail(path),
             _ => ReadGenericCsv(path),
@@ -142,6 +146,36 @@ public static class OrderFiles
             OrdersWithoutProductLines = invoices.Count - cancelled.Count - built.Count,
         };
         return new OrderReadResult(OrderFileFormat.OnlineRetail, built, problems, summary);
+    }
+
+    /// <summary>
+    /// One basket per line (<c>citrus fruit,semi-finished bread,margarine,,,</c>): empty fields are padding, an item
+    /// repeated in a line counts once, a line without items is a problem. Order id <c>basket-{line}</c>, quantity 1,
+    /// no price; line n is ordered n minutes after <see cref="BasketLinesEpoch"/>, so file order is time order.
+    /// </summary>
+    private static OrderReadResult ReadBasketLines(string path)
+    {
+        var problems = new List<ReadProblem>();
+        var orders = new List<HistoricalOrder>();
+        using var reader = InputFiles.Open(path);
+        var lineNumber = 0;
+        var dataLines = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (line.Trim().Length == 0) continue;
+            dataLines++;
+            var items = line.Split(',').Select(f => f.Trim().Trim('"')).Where(f => f.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+            if (items.Count == 0)
+            {
+                problems.Add(new ReadProblem(path, lineNumber, "a basket line without items"));
+                continue;
+            }
+            orders.Add(new HistoricalOrder($"basket-{lineNumber}", BasketLinesEpoch.AddMinutes(lineNumber), null,
+                items.Select(i => new HistoricalLine(i, null, i, 1, 0m)).ToArray()));
+        }
+        var summary = Summarize(orders, null) with { DataLines = dataLines, DistinctOrderIds = orders.Count };
+        return new OrderReadResult(OrderFileFormat.BasketLines, orders, problems, summary);
     }
 
     private static OrderReadResult ReadGenericCsv(string path)

@@ -18,6 +18,11 @@ public enum OrderFileFormat
     GenericCsv,
     /// <summary>JSON Lines of <c>OrderCompleted</c> events.</summary>
     OrderEventsJsonLines,
+    /// <summary>
+    /// One basket per line, comma-separated item names, no header, no prices or times (the Groceries data set).
+    /// Never detected: asked for by name. Lines are taken as orders in time order, one minute apart.
+    /// </summary>
+    BasketLines,
 }
 
 /// <summary>The orders read from one file, the problems, and the counts of the data rules that were applied.</summary>

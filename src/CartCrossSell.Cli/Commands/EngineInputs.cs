@@ -1,5 +1,8 @@
 using CartCrossSell.Engine;
+using System.CommandLine;
 using CartCrossSell.Engine.Evaluation;
+using CartCrossSell.Engine.Ranking;
+using CartCrossSell.Ranking.Training;
 using CartCrossSell.OrderHistory;
 using CartCrossSell.Contracts;
 using CartCrossSell.Topologies.Catalog;
@@ -12,9 +15,30 @@ internal static class EngineInputs
     public const string DerivedCatalog = "derived";
     public const string NoCatalog = "none";
 
-    public static OrderReadResult ReadOrders(string path, TextWriter error)
+    /// <summary>The <c>--orders-format</c> option: auto (detected from the header) or a named format.</summary>
+    public static Option<string> OrdersFormatOption() => new("--orders-format")
     {
-        var result = OrderFiles.Read(path);
+        Description = "auto (from the file's header), online-retail, csv, jsonl, or baskets (one basket per line, comma-separated items, e.g. Groceries)",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public static bool TryParseFormat(string text, out OrderFileFormat? format)
+    {
+        format = text.ToLowerInvariant() switch
+        {
+            "auto" => null,
+            "online-retail" => OrderFileFormat.OnlineRetail,
+            "csv" => OrderFileFormat.GenericCsv,
+            "jsonl" => OrderFileFormat.OrderEventsJsonLines,
+            "baskets" => OrderFileFormat.BasketLines,
+            _ => (OrderFileFormat?)(OrderFileFormat)(-1),
+        };
+        return format is null || Enum.IsDefined(format.Value);
+    }
+
+    public static OrderReadResult ReadOrders(string path, TextWriter error, OrderFileFormat? format = null)
+    {
+        var result = OrderFiles.Read(path, format);
         Report(result.Problems, error);
         return result;
     }
@@ -50,6 +74,28 @@ internal static class EngineInputs
 
     public static EvalOrder ToEvalOrder(HistoricalOrder order) =>
         new(order.OrderId, order.Timestamp, order.Lines.Select(l => new EvalLine(l.Sku, l.Quantity, l.UnitPrice)).ToList());
+
+    /// <summary>
+    /// Trains the learned ranker on <paramref name="orders"/> (its validation slice is their newest part), reporting
+    /// progress on <paramref name="log"/>; null with the reason when there are too few orders to learn from.
+    /// </summary>
+    public static RankingModel? TrainRanker(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, RecommendationOptions recommendation,
+        LearningOptions learning, TextWriter log, out TrainingReport? report)
+    {
+        report = null;
+        try
+        {
+            var (model, r) = RankerTrainer.Train(orders, catalog, new RankerTrainerOptions { Recommendation = recommendation, Learning = learning },
+                new CartCrossSell.Cli.Hosting.SynchronousProgress<string>(m => log.WriteLine($"ranker: {m}")));
+            report = r;
+            return model;
+        }
+        catch (InvalidOperationException ex)
+        {
+            log.WriteLine($"ranker: not trained ({ex.Message}); the heuristic ranks");
+            return null;
+        }
+    }
 
     public static BasketLearner Learn(IEnumerable<HistoricalOrder> orders, ICatalog? catalog, LearningOptions options)
     {

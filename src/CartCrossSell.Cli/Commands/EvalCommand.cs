@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using CartCrossSell.Engine;
 using CartCrossSell.Engine.Evaluation;
+using CartCrossSell.Engine.Ranking;
+using CartCrossSell.Ranking.Training;
 
 namespace CartCrossSell.Cli.Commands;
 
@@ -28,10 +30,14 @@ public static class EvalCommand
         var maxNeighbors = new Option<int?>("--max-neighbors") { Description = "Neighbours kept per row (default 150)" };
         var targets = new Option<string>("--targets") { Description = "eligible: only baskets whose hidden item the engine may show (not a substitute, under the price cap); all: every basket", DefaultValueFactory = _ => "eligible" };
         var compare = new Option<bool>("--compare") { Description = "Also evaluate basket-aware with every similarity measure and with a uniform basket" };
+        var model = new Option<string>("--model") { Description = "The learned ranker: 'train' (on the training part only; its validation slice is the newest part of it), 'none', or a model file written by --save-model", DefaultValueFactory = _ => "train" };
+        var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model to this file" };
+        var ordersFormat = EngineInputs.OrdersFormatOption();
 
         var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the popularity, last-item and basket-aware strategies")
         {
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
+            model, saveModel, ordersFormat,
         };
         command.SetAction(parseResult =>
         {
@@ -49,7 +55,18 @@ public static class EvalCommand
                 error.WriteLine($"unknown --targets '{targetText}': use eligible or all");
                 return 2;
             }
-            var read = EngineInputs.ReadOrders(ordersPath, error);
+            if (!EngineInputs.TryParseFormat(parseResult.GetValue(ordersFormat)!, out var format))
+            {
+                error.WriteLine($"unknown --orders-format '{parseResult.GetValue(ordersFormat)}': use auto, online-retail, csv, jsonl or baskets");
+                return 2;
+            }
+            var modelSpec = parseResult.GetValue(model)!;
+            if (modelSpec is not ("train" or "none") && !File.Exists(modelSpec))
+            {
+                error.WriteLine($"model file not found: {modelSpec}");
+                return 2;
+            }
+            var read = EngineInputs.ReadOrders(ordersPath, error, format);
             var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(parseResult.GetValue(catalog), read, error);
 
             var recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy };
@@ -86,10 +103,39 @@ public static class EvalCommand
                 }
             }
 
+            var evalOrders = read.Orders.Select(EngineInputs.ToEvalOrder).ToList();
+            RankingModel? ranking = null;
+            TrainingReport? training = null;
+            if (modelSpec == "train")
+            {
+                var (trainPart, _) = OfflineEvaluation.Split(evalOrders, parseResult.GetValue(testFraction));
+                ranking = EngineInputs.TrainRanker(trainPart, cat, recommendation, learning, error, out training);
+            }
+            else if (modelSpec != "none")
+            {
+                try
+                {
+                    ranking = RankingModel.FromBytes(File.ReadAllBytes(modelSpec));
+                }
+                catch (InvalidDataException ex)
+                {
+                    error.WriteLine($"{modelSpec}: {ex.Message}");
+                    return 2;
+                }
+            }
+            if (ranking is not null && parseResult.GetValue(saveModel) is { } savePath) File.WriteAllBytes(savePath, ranking.ToBytes());
+            var learnedVariants = new List<(string, RecommendationOptions)>();
+            if (ranking is not null && parseResult.GetValue(compare) && cat is not null)
+            {
+                learnedVariants.Add(("learned (category substitutes)", recommendation with { Substitutes = SubstituteEvidence.Category }));
+                learnedVariants.Add(("learned (no price band, no margin)", recommendation with { PriceBandHalfDistance = 1e6, MarginWeight = 0 }));
+                learnedVariants.Add(("learned (relevance only)", recommendation with { ExcludeSubstitutes = false, PriceBandHalfDistance = 1e6, MarginWeight = 0, MaxPriceShare = 10 }));
+            }
+
             EvaluationReport report;
             try
             {
-                report = OfflineEvaluation.Run(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat,
+                report = OfflineEvaluation.Run(evalOrders, cat,
                     new EvaluationOptions
                     {
                         TestFraction = parseResult.GetValue(testFraction),
@@ -98,6 +144,8 @@ public static class EvalCommand
                         Learning = learning,
                         Recommendation = recommendation,
                         Variants = variants,
+                        Model = ranking,
+                        LearnedVariants = learnedVariants,
                     });
             }
             catch (ArgumentException ex)
@@ -110,6 +158,8 @@ public static class EvalCommand
             output.WriteLine($"Engine: similarity {Similarity.Name(recommendation.Similarity)}, recency decay {F(recommendation.RecencyDecay)}, recency floor {F(recommendation.RecencyFloor)}, shrinkage {F(recommendation.Shrinkage)}, min support {F(recommendation.MinSupport)}, half-life {F(learning.HalfLife.TotalDays)} days, {learning.MaxNeighbors} neighbours per row; targets {target.ToString().ToLowerInvariant()}, test fraction {F(parseResult.GetValue(testFraction))}, seed {parseResult.GetValue(seed)}.");
             output.WriteLine();
             output.Write(EvaluationTable.Markdown(report));
+            if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,
+                $"{training.FitTasks} fit tasks ({training.FitRows} rows, hidden item among the candidates in {(double)training.FitTasksReachable / Math.Max(1, training.FitTasks):P0}), {training.ValidationCases} validation carts from {training.ValidationFrom:yyyy-MM-dd HH:mm}, trained in {training.Elapsed.TotalSeconds:F1} s, export checked to {training.MaxExportDifference:G2}"));
             var jsonPath = parseResult.GetValue(json)!;
             WriteJson(jsonPath, ordersPath, catalogDescription, recommendation, learning, report);
             output.WriteLine();
@@ -166,6 +216,20 @@ public static class EvalCommand
             if (r.PriceBandShare is { } band) w.WriteNumber("priceBandShare", band); else w.WriteNull("priceBandShare");
             w.WriteNumber("meanAddOns", r.MeanAddOns);
             w.WriteNumber("emptyShare", r.EmptyShare);
+            w.WriteNumber("hitRevenuePerBasket", r.HitRevenuePerBasket);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (report.ModelVersion is { } version) w.WriteString("modelVersion", version);
+        w.WriteStartArray("candidateRecall");
+        foreach (var c in report.CandidateRecall)
+        {
+            w.WriteStartObject();
+            w.WriteString("protocol", EvaluationTable.ProtocolName(c.Protocol));
+            w.WriteNumber("baskets", c.Baskets);
+            w.WriteNumber("union", c.Union);
+            w.WriteNumber("meanCandidates", c.MeanCandidates);
+            foreach (var (source, share) in c.BySource) w.WriteNumber(source, share);
             w.WriteEndObject();
         }
         w.WriteEndArray();

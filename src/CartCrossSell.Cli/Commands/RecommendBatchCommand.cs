@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using CartCrossSell.Engine;
+using CartCrossSell.Engine.Ranking;
 using CartCrossSell.OrderHistory;
 
 namespace CartCrossSell.Cli.Commands;
@@ -18,15 +19,17 @@ public static class RecommendBatchCommand
     public static Command Create()
     {
         var orders = new Option<string>("--orders") { Description = "Training orders: order CSV (order_id,sku[,quantity,unit_price,timestamp]), Online Retail CSV or OrderCompleted JSON Lines", Required = true };
-        var catalog = new Option<string?>("--catalog") { Description = "Catalog: JSON Lines of ProductUpserted records, or 'derived' for an Online Retail orders file. Without it the rules that need categories or prices are skipped" };
+        var catalog = new Option<string?>("--catalog") { Description = "Catalog: JSON Lines of ProductUpserted records, 'derived' for an Online Retail orders file, or 'none'. Without it the rules that need categories or prices are skipped" };
         var carts = new Option<string>("--carts") { Description = "Carts: JSON Lines {\"cartId\":...,\"items\":[{\"sku\":...,\"quantity\":...}]}", Required = true };
         var output = new Option<string>("--out") { Description = "Where to write one JSON line of recommendations per cart", Required = true };
         var maxAddOns = new Option<int>("--max-add-ons") { Description = "At most this many add-ons per cart", DefaultValueFactory = _ => 3 };
         var now = new Option<string?>("--now") { Description = "Time of the recommendations (ISO 8601); default: the latest order" };
+        var model = new Option<string?>("--model") { Description = "A ranking model written by train-ranker; default: train one on --orders (the heuristic ranks when there are too few orders)" };
+        var ordersFormat = EngineInputs.OrdersFormatOption();
 
         var command = new Command("recommend-batch", "Learn from an orders file and recommend add-ons for every cart of a carts file")
         {
-            orders, catalog, carts, output, maxAddOns, now,
+            orders, catalog, carts, output, maxAddOns, now, model, ordersFormat,
         };
         command.SetAction(parseResult =>
         {
@@ -39,13 +42,38 @@ public static class RecommendBatchCommand
                     return 2;
                 }
             var catalogSpec = parseResult.GetValue(catalog);
-            if (catalogSpec is not null && !catalogSpec.Equals(EngineInputs.DerivedCatalog, StringComparison.OrdinalIgnoreCase) && !File.Exists(catalogSpec))
+            if (catalogSpec is not null && !catalogSpec.Equals(EngineInputs.DerivedCatalog, StringComparison.OrdinalIgnoreCase)
+                && !catalogSpec.Equals(EngineInputs.NoCatalog, StringComparison.OrdinalIgnoreCase) && !File.Exists(catalogSpec))
             {
                 error.WriteLine($"file not found: {catalogSpec}");
                 return 2;
             }
 
-            var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error);
+            if (!EngineInputs.TryParseFormat(parseResult.GetValue(ordersFormat)!, out var format))
+            {
+                error.WriteLine($"unknown --orders-format '{parseResult.GetValue(ordersFormat)}': use auto, online-retail, csv, jsonl or baskets");
+                return 2;
+            }
+            RankingModel? ranking = null;
+            if (parseResult.GetValue(model) is { } modelPath)
+            {
+                if (!File.Exists(modelPath))
+                {
+                    error.WriteLine($"file not found: {modelPath}");
+                    return 2;
+                }
+                try
+                {
+                    ranking = RankingModel.FromBytes(File.ReadAllBytes(modelPath));
+                    if (!ranking.MatchesFeatures) throw new InvalidDataException("it reads other features than this version of the engine writes");
+                }
+                catch (InvalidDataException ex)
+                {
+                    error.WriteLine($"{modelPath}: {ex.Message}");
+                    return 2;
+                }
+            }
+            var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error, format);
             var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(catalogSpec ?? EngineInputs.NoCatalog, read, error);
             var cartFile = CartFiles.Read(parseResult.GetValue(carts)!);
             EngineInputs.Report(cartFile.Problems, error);
@@ -78,9 +106,14 @@ public static class RecommendBatchCommand
                 return 2;
             }
             var learning = new LearningOptions();
+            if (ranking is null && parseResult.GetValue(model) is null)
+                ranking = EngineInputs.TrainRanker(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat, options,
+                    learning, error, out _);
             var learner = EngineInputs.Learn(read.Orders, cat, learning);
             var evidence = learner.Compact();
             var ranker = new AddOnRanker(options, learner.Clock);
+            var learned = ranking is null ? null : new LearnedAddOnRanker(ranking, options);
+            var inputs = new RankingInputs(evidence, cat, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
             ICatalog engineCatalog = cat ?? new InMemoryCatalog([]);
 
             var outPath = parseResult.GetValue(output)!;
@@ -99,12 +132,12 @@ public static class RecommendBatchCommand
                         UnitPrice = engineCatalog.Find(i.Sku)?.Price ?? 0m,
                         AddedAt = at,
                     }));
-                    var list = ranker.Rank(basket, engineCatalog, evidence, at);
+                    var list = learned is not null ? learned.Rank(basket, inputs, at) : ranker.Rank(basket, engineCatalog, evidence, at);
                     if (list.AddOns.Count > 0) withAddOns++;
                     writer.WriteLine(Line(cart.CartId, list, cat is null));
                 }
             }
-            stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}.");
+            stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}; ranking: {(ranking is null ? "heuristic (basket-aware)" : $"learned model {ranking.Version}")}.");
             if (cat is null) stdout.WriteLine($"Note: {NoCatalogNote}.");
             stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped) to {outPath}.");
             return 0;
@@ -120,6 +153,7 @@ public static class RecommendBatchCommand
             w.WriteStartObject();
             w.WriteString("cartId", cartId);
             w.WriteString("strategy", list.Strategy);
+            if (list.ModelVersion is { } version) w.WriteString("modelVersion", version);
             w.WriteStartArray("skus");
             foreach (var a in list.AddOns) w.WriteStringValue(a.Sku);
             w.WriteEndArray();

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using CartCrossSell.Engine;
+using CartCrossSell.Engine.Evaluation;
+using CartCrossSell.Engine.Ranking;
+using CartCrossSell.Ranking.Training;
+
+namespace CartCrossSell.Cli.Commands;
+
+/// <summary>
+/// <c>cartxsell train-ranker</c>: trains the learned ranker on an orders file and writes the model file that
+/// <c>recommend-batch --model</c> and <c>eval --model</c> load. Prints what it measured on its validation slice; every
+/// setting is chosen there (the newest share of the orders given, or of the part before <c>--test-fraction</c>).
+/// </summary>
+public static class TrainRankerCommand
+{
+    public static Command Create()
+    {
+        var orders = new Option<string>("--orders") { Description = "Training orders (the formats of recommend-batch)", Required = true };
+        var ordersFormat = EngineInputs.OrdersFormatOption();
+        var catalog = new Option<string?>("--catalog") { Description = "Catalog JSON Lines, 'derived' or 'none' (default: derived for Online Retail, else none)" };
+        var output = new Option<string>("--out") { Description = "Where to write the model", Required = true };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Leave out the newest share of the orders (as eval does), so the model never sees them", DefaultValueFactory = _ => 0 };
+        var objective = new Option<string>("--objective") { Description = "binary or lambdarank", DefaultValueFactory = _ => "binary" };
+        var trees = new Option<int?>("--trees") { Description = "Boosting rounds" };
+        var leaves = new Option<int?>("--leaves") { Description = "Leaves per tree" };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Shrinkage of each tree" };
+        var maxTasks = new Option<int?>("--max-tasks") { Description = "At most this many training tasks" };
+        var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
+        var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the 30 hardest; default 60)" };
+        var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, both or last-added tasks (default: a model for each, the best on validation kept)" };
+        var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
+
+        var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
+        {
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix,
+        };
+        command.SetAction(parseResult =>
+        {
+            var stdout = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var path = parseResult.GetValue(orders)!;
+            if (!File.Exists(path))
+            {
+                error.WriteLine($"file not found: {path}");
+                return 2;
+            }
+            if (!EngineInputs.TryParseFormat(parseResult.GetValue(ordersFormat)!, out var format))
+            {
+                error.WriteLine($"unknown --orders-format '{parseResult.GetValue(ordersFormat)}': use auto, online-retail, csv, jsonl or baskets");
+                return 2;
+            }
+            if (!Enum.TryParse<RankingObjective>(parseResult.GetValue(objective), ignoreCase: true, out var goal) || !Enum.IsDefined(goal))
+            {
+                error.WriteLine($"unknown --objective '{parseResult.GetValue(objective)}': use binary or lambdarank");
+                return 2;
+            }
+            var fraction = parseResult.GetValue(testFraction);
+            if (fraction is < 0 or >= 1)
+            {
+                error.WriteLine("--test-fraction must be in [0, 1)");
+                return 2;
+            }
+            var read = EngineInputs.ReadOrders(path, error, format);
+            var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(parseResult.GetValue(catalog), read, error);
+            IReadOnlyList<EvalOrder> evalOrders = read.Orders.Select(EngineInputs.ToEvalOrder).ToList();
+            if (fraction > 0) evalOrders = OfflineEvaluation.Split(evalOrders, fraction).Train;
+
+            var defaults = new RankerTrainerOptions();
+            var mixes = defaults.TaskMixes;
+            if (parseResult.GetValue(taskMix) is { } mixText)
+            {
+                var found = Enum.GetValues<TaskMix>().Where(m => RankerTrainer.MixName(m) == mixText).ToList();
+                if (found.Count == 0)
+                {
+                    error.WriteLine($"unknown --task-mix '{mixText}': use random-item, both or last-added");
+                    return 2;
+                }
+                mixes = found;
+            }
+            var candidates = defaults.Candidates;
+            if (parseResult.GetValue(depth) is { } d)
+            {
+                var scale = (double)d / candidates.BasketDepth;
+                int S(int v) => (int)Math.Round(v * scale);
+                candidates = candidates with
+                {
+                    BasketDepth = d, LastItemsDepth = S(candidates.LastItemsDepth), SequenceDepth = S(candidates.SequenceDepth),
+                    CategoryDepth = S(candidates.CategoryDepth), PopularDepth = S(candidates.PopularDepth),
+                };
+            }
+            RankerTrainerOptions options;
+            try
+            {
+                options = defaults with
+                {
+                    Objective = goal,
+                    Trees = parseResult.GetValue(trees) ?? defaults.Trees,
+                    Leaves = parseResult.GetValue(leaves) ?? defaults.Leaves,
+                    LearningRate = parseResult.GetValue(learningRate) ?? defaults.LearningRate,
+                    Candidates = candidates,
+                    Tasks = defaults.Tasks with
+                    {
+                        MaxFitTasks = parseResult.GetValue(maxTasks) ?? defaults.Tasks.MaxFitTasks,
+                        RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
+                    },
+                    TaskMixes = mixes,
+                    Learning = defaults.Learning with { SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow },
+                    Recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy },
+                };
+                options.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                error.WriteLine($"invalid option: {ex.Message}");
+                return 2;
+            }
+            RankingModel model;
+            TrainingReport report;
+            try
+            {
+                (model, report) = RankerTrainer.Train(evalOrders.ToList(), cat, options,
+                    new Hosting.SynchronousProgress<string>(m => error.WriteLine($"ranker: {m}")));
+            }
+            catch (InvalidOperationException ex)
+            {
+                error.WriteLine($"not trained: {ex.Message}");
+                return 1;
+            }
+            var outPath = parseResult.GetValue(output)!;
+            var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
+            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+            var bytes = model.ToBytes();
+            File.WriteAllBytes(outPath, bytes);
+            stdout.WriteLine($"Trained {model.Version} on {evalOrders.Count} orders ({read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
+            stdout.Write(EvaluationTable.Training(report.ShowThreshold, report.ThresholdCurve,
+                $"{model.Description}; {report.FitRows} rows; validation from {report.ValidationFrom:yyyy-MM-dd HH:mm}, candidate recall {report.CandidateRecall:P1}, {report.Elapsed.TotalSeconds:F1} s"));
+            stdout.WriteLine();
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Validation HR@3 at the chosen threshold: {report.ValidationHitRateAt3LastAdded:0.000} (last added), {report.ValidationHitRateAt3Random:0.000} (random item)."));
+            foreach (var (protocol, baselines) in report.ValidationBaselines)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Validation baselines ({EvaluationTable.ProtocolName(protocol)}): {string.Join(", ", baselines.Select(b => $"{b.Key} {b.Value:0.000}"))}; learned / best = {report.RatioToBestBaseline(protocol):0.00}."));
+            foreach (var mix in report.TaskMixes)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol."));
+            stdout.WriteLine($"Model written to {outPath} ({bytes.Length} bytes).");
+            return 0;
+        });
+        return command;
+    }
+}
