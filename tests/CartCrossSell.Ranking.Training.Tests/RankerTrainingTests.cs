@@ -93,6 +93,21 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void Scoring_many_rows_side_by_side_gives_exactly_the_one_by_one_scores()
+    {
+        var rng = new Random(5);
+        var f = RankingFeatures.Count;
+        foreach (var count in new[] { 0, 1, 3, 4, 7, 130 })
+        {
+            var rows = new float[count * f];
+            for (var i = 0; i < rows.Length; i++) rows[i] = rng.Next(4) == 0 ? 0 : (float)(rng.NextDouble() * 3 - 1);
+            var many = new double[count];
+            data.Model.Ensemble.ScoreMany(rows, many);
+            for (var r = 0; r < count; r++) Assert.Equal(data.Model.Score(rows.AsSpan(r * f, f)), many[r]);
+        }
+    }
+
+    [Fact]
     public void The_show_threshold_keeps_the_promised_share_of_validation_hits()
     {
         var curve = data.Report.ThresholdCurve;

@@ -104,29 +104,12 @@ public sealed class CandidateEvidence
     public int RankBasket, RankLastItems, RankSequence, RankCategory;
     /// <summary>The cart item (index, most recent first) this candidate owes most of its basket score to; -1 none.</summary>
     public int BestCartItem = -1, SecondCartItem = -1;
-    internal double BestContribution, SecondContribution;
 
     public double LastItemsScore => LastCos + 0.5 * SecondLastCos;
     public double SequenceScore => NextSum + PreviousSum;
 
     /// <summary>Whether any cart item was bought with it or added next to it: real evidence about this cart.</summary>
     public bool HasItemEvidence => Matches > 0 || NextSum > 0 || PreviousSum > 0;
-
-    internal void AddContribution(int cartIndex, double contribution)
-    {
-        if (contribution > BestContribution)
-        {
-            SecondCartItem = BestCartItem;
-            SecondContribution = BestContribution;
-            BestCartItem = cartIndex;
-            BestContribution = contribution;
-        }
-        else if (contribution > SecondContribution)
-        {
-            SecondCartItem = cartIndex;
-            SecondContribution = contribution;
-        }
-    }
 }
 
 internal sealed class SkuOrder : IComparer<CandidateEvidence>
@@ -190,115 +173,141 @@ public sealed class CandidateGenerator
 
     public CandidateOptions Options => _options;
 
+    /// <summary>Per-thread scratch of one call: accumulators by slot, reused so a call allocates little.</summary>
+    [ThreadStatic] private static Accumulators? _scratch;
+
     public CandidateSet Generate(Basket basket, RankingInputs inputs, DateTimeOffset now)
     {
         var evidence = inputs.Evidence;
         var nowWeight = inputs.Clock.WeightAt(now);
         var baskets = evidence.Baskets;
         var cart = CartItems(basket, inputs);
-        // Keyed by item row key as the evidence stores it, so a neighbour visit allocates nothing; cart items map to null.
-        var byKey = new Dictionary<string, CandidateEvidence?>(StringComparer.Ordinal);
-
-        CandidateEvidence? GetByRowKey(string rowKey)
+        var reader = RowReader.For(evidence);
+        var acc = _scratch ?? new Accumulators();
+        _scratch = null;
+        try
         {
-            if (byKey.TryGetValue(rowKey, out var c)) return c;
-            var sku = RowKeys.SkuOf(rowKey);
-            if (basket.Contains(sku))
+            acc.Count = 0;
+            // Cart items are never candidates: their handles take a slot that refuses every contribution.
+            foreach (var item in cart)
+                if (reader.TryRow(RowKeys.Item(item.Sku), out var h, out _) || h >= 0) reader.SetSlot(h, CartSlot);
+
+            for (var ci = 0; ci < cart.Count; ci++)
             {
-                byKey[rowKey] = null;
-                return null;
+                var item = cart[ci];
+                if (!reader.TryRow(RowKeys.Item(item.Sku), out var rowHandle, out var wa)) continue;
+                var n = reader.LoadNeighbors(rowHandle, wa, items: true);
+                for (var i = 0; i < n; i++)
+                {
+                    var wc = reader.NeighborWeights[i];
+                    if (wc <= 0) continue;
+                    var slot = Slot(reader, acc, reader.Handles[i], wc);
+                    if (slot < 0) continue;
+                    ref var c = ref acc.Items[slot];
+                    var pair = reader.Pairs[i];
+                    var pairCount = pair / nowWeight;
+                    var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
+                    var cos = pair / Math.Sqrt(wa * wc) * shrink;
+                    var confidence = pair / wa;
+                    var lift = baskets > 0 ? pair * baskets / (wa * wc) : 0;
+                    c.CosWeighted += item.Recency * cos;
+                    c.CosUniform += cos;
+                    if (cos > c.CosMax) c.CosMax = cos;
+                    c.CountSum += pairCount;
+                    if (pairCount > c.CountMax) c.CountMax = pairCount;
+                    c.ConfidenceSum += confidence;
+                    if (confidence > c.ConfidenceMax) c.ConfidenceMax = confidence;
+                    if (lift > c.LiftMax) c.LiftMax = lift;
+                    c.Matches++;
+                    c.AddContribution(ci, item.Recency * cos);
+                    if (ci == 0)
+                    {
+                        c.LastCos = cos;
+                        c.LastConfidence = confidence;
+                    }
+                    else if (ci == 1) c.SecondLastCos = cos;
+                }
+                AddSequence(reader, acc, RowKeys.Next(item.Sku), wa, item.Recency, ci == 0, next: true);
+                AddSequence(reader, acc, RowKeys.Previous(item.Sku), wa, item.Recency, ci == 0, next: false);
             }
-            evidence.TryGetWeight(rowKey, out var w);
-            c = new CandidateEvidence { Sku = sku, Weight = w };
-            byKey[rowKey] = c;
-            return c;
-        }
 
-        CandidateEvidence? Get(string sku) => GetByRowKey(RowKeys.Item(sku));
+            if (inputs.Catalog is { } catalog) AddCategorySource(cart, inputs, catalog, nowWeight, reader, acc);
 
-        for (var ci = 0; ci < cart.Count; ci++)
-        {
-            var item = cart[ci];
-            if (item.Row is not { Weight: > 0 } row) continue;
-            var wa = row.Weight;
-            foreach (var n in row.Neighbors)
+            var popularTake = Math.Max(_options.PopularDepth, 0) + cart.Count;
+            for (var i = 0; i < inputs.BestSellers.Count && i < popularTake; i++)
             {
-                if (!RowKeys.IsItem(n.Key)) continue;
-                var c = GetByRowKey(n.Key);
-                if (c is null || c.Weight <= 0) continue;
-                var pairCount = n.PairWeight / nowWeight;
-                var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
-                var cos = n.PairWeight / Math.Sqrt(wa * c.Weight) * shrink;
-                var confidence = n.PairWeight / wa;
-                var lift = baskets > 0 ? n.PairWeight * baskets / (wa * c.Weight) : 0;
-                c.CosWeighted += item.Recency * cos;
-                c.CosUniform += cos;
-                c.CosMax = Math.Max(c.CosMax, cos);
-                c.CountSum += pairCount;
-                c.CountMax = Math.Max(c.CountMax, pairCount);
-                c.ConfidenceSum += confidence;
-                c.ConfidenceMax = Math.Max(c.ConfidenceMax, confidence);
-                c.LiftMax = Math.Max(c.LiftMax, lift);
-                c.Matches++;
-                c.AddContribution(ci, item.Recency * cos);
-                if (ci == 0)
-                {
-                    c.LastCos = cos;
-                    c.LastConfidence = confidence;
-                }
-                else if (ci == 1) c.SecondLastCos = cos;
+                var handle = Handle(reader, RowKeys.Item(inputs.BestSellers[i]), out var w);
+                if (handle < 0) continue;
+                var slot = Slot(reader, acc, handle, w);
+                if (slot >= 0 && acc.Items[slot].BestSellerRank == 0) acc.Items[slot].BestSellerRank = i + 1;
             }
-            AddSequence(RowKeys.Next(item.Sku), wa, item.Recency, ci == 0, next: true);
-            AddSequence(RowKeys.Previous(item.Sku), wa, item.Recency, ci == 0, next: false);
-        }
 
-        void AddSequence(string rowKey, double itemWeight, double recency, bool last, bool next)
-        {
-            if (evidence.Find(rowKey) is not { } seq) return;
-            foreach (var n in seq.Neighbors)
+            Mark(acc, static (in Acc c) => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, static (ref Acc c, int r) => c.RankBasket = r, reader);
+            Mark(acc, static (in Acc c) => c.LastCos + 0.5 * c.SecondLastCos, _options.LastItemsDepth, CandidateSource.LastItems, static (ref Acc c, int r) => c.RankLastItems = r, reader);
+            Mark(acc, static (in Acc c) => c.NextSum + c.PreviousSum, _options.SequenceDepth, CandidateSource.Sequence, static (ref Acc c, int r) => c.RankSequence = r, reader);
+            Mark(acc, static (in Acc c) => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, static (ref Acc c, int r) => c.RankCategory = r, reader);
+            Mark(acc, static (in Acc c) => c.BestSellerRank > 0 ? 1.0 / c.BestSellerRank : 0, _options.PopularDepth, CandidateSource.Popular, static (ref Acc c, int r) => { }, reader);
+
+            var union = new List<CandidateEvidence>();
+            for (var i = 0; i < acc.Count; i++)
             {
-                if (!RowKeys.IsItem(n.Key)) continue;
-                var c = GetByRowKey(n.Key);
-                if (c is null) continue;
-                // Share of the cart item's baskets in which the candidate was added right after (or before) it.
-                var share = n.PairWeight / itemWeight;
-                if (next)
-                {
-                    c.NextSum += recency * share;
-                    if (last) c.NextFromLast = share;
-                }
-                else
-                {
-                    c.PreviousSum += recency * share;
-                    if (last) c.PreviousFromLast = share;
-                }
+                ref var c = ref acc.Items[i];
+                if (c.Sources == CandidateSource.None) continue;
+                union.Add(c.ToEvidence(RowKeys.SkuOf(reader.Key(c.Handle))));
+            }
+            union.Sort(SkuOrder.Instance);
+            return new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value);
+        }
+        finally
+        {
+            reader.Release();
+            _scratch = acc;
+        }
+    }
+
+    private const int CartSlot = -2;
+
+    /// <summary>The slot of a candidate handle, made on first sight; negative for a cart item.</summary>
+    private static int Slot(RowReader reader, Accumulators acc, int handle, double weight)
+    {
+        var slot = reader.SlotOf(handle);
+        if (slot == CartSlot) return -1;
+        if (slot >= 0) return slot;
+        slot = acc.Add(handle, weight);
+        reader.SetSlot(handle, slot);
+        return slot;
+    }
+
+    /// <summary>A row's handle and weight (0 without a row), or -1 when the key is unknown.</summary>
+    private static int Handle(RowReader reader, string key, out double weight)
+    {
+        if (reader.TryRow(key, out var handle, out weight)) return handle;
+        weight = 0;
+        return handle >= 0 ? handle : -1;
+    }
+
+    private static void AddSequence(RowReader reader, Accumulators acc, string rowKey, double itemWeight, double recency, bool last, bool next)
+    {
+        if (!reader.TryRow(rowKey, out var handle, out var rowWeight)) return;
+        var n = reader.LoadNeighbors(handle, rowWeight, items: true);
+        for (var i = 0; i < n; i++)
+        {
+            var slot = Slot(reader, acc, reader.Handles[i], reader.NeighborWeights[i]);
+            if (slot < 0) continue;
+            ref var c = ref acc.Items[slot];
+            // Share of the cart item's baskets in which the candidate was added right after (or before) it.
+            var share = reader.Pairs[i] / itemWeight;
+            if (next)
+            {
+                c.NextSum += recency * share;
+                if (last) c.NextFromLast = share;
+            }
+            else
+            {
+                c.PreviousSum += recency * share;
+                if (last) c.PreviousFromLast = share;
             }
         }
-
-        if (inputs.Catalog is { } catalog) AddCategorySource(cart, inputs, catalog, nowWeight, Get);
-
-        for (var i = 0; i < inputs.BestSellers.Count && i < Math.Max(_options.PopularDepth, 0) + cart.Count; i++)
-        {
-            var c = Get(inputs.BestSellers[i]);
-            if (c is null) continue;
-            c.BestSellerRank = i + 1;
-        }
-
-        var all = new List<CandidateEvidence>(byKey.Count);
-        foreach (var c in byKey.Values)
-            if (c is not null) all.Add(c);
-        Mark(all, c => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, (c, r) => c.RankBasket = r);
-        Mark(all, c => c.LastItemsScore, _options.LastItemsDepth, CandidateSource.LastItems, (c, r) => c.RankLastItems = r);
-        Mark(all, c => c.SequenceScore, _options.SequenceDepth, CandidateSource.Sequence, (c, r) => c.RankSequence = r);
-        Mark(all, c => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, (c, r) => c.RankCategory = r);
-        var popular = 0;
-        foreach (var c in all.Where(c => c.BestSellerRank > 0).OrderBy(c => c.BestSellerRank))
-            if (popular++ < _options.PopularDepth) c.Sources |= CandidateSource.Popular;
-
-        var union = all.Where(c => c.Sources != CandidateSource.None)
-            .OrderBy(c => c.Sku, StringComparer.Ordinal)
-            .ToArray();
-        return new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value);
     }
 
     /// <summary>Distinct cart skus, most recent first, each with its recency weight and its item row.</summary>
@@ -311,8 +320,10 @@ public sealed class CandidateGenerator
         {
             var sku = basket.Lines[i].Sku;
             if (!seen.Add(sku)) continue;
-            items.Add(new CartItemEvidence(sku, Math.Max(weight, _options.RecencyFloor), inputs.Evidence.Find(RowKeys.Item(sku)),
-                inputs.Catalog?.Find(sku)?.LeafCategory));
+            // The row is read only with a catalog: only same-category evidence (features, learned substitutes) needs it.
+            var leaf = inputs.Catalog?.Find(sku)?.LeafCategory;
+            items.Add(new CartItemEvidence(sku, Math.Max(weight, _options.RecencyFloor),
+                string.IsNullOrEmpty(leaf) ? null : inputs.Evidence.Find(RowKeys.Item(sku)), leaf));
             weight *= _options.RecencyDecay;
         }
         return items;
@@ -320,7 +331,7 @@ public sealed class CandidateGenerator
 
     /// <summary>Popular items of the leaf categories most often bought with the cart's leaf categories.</summary>
     private void AddCategorySource(List<CartItemEvidence> cart, RankingInputs inputs, ICatalog catalog, double nowWeight,
-        Func<string, CandidateEvidence?> get)
+        RowReader reader, Accumulators acc)
     {
         if (_options.ComplementCategories == 0 || _options.CategoryDepth == 0) return;
         var evidence = inputs.Evidence;
@@ -328,6 +339,7 @@ public sealed class CandidateGenerator
         foreach (var item in cart)
             if (!string.IsNullOrEmpty(item.LeafCategory) && !cartLeaves.ContainsKey(item.LeafCategory))
                 cartLeaves[item.LeafCategory] = item.Recency;
+        if (cartLeaves.Count == 0) return;
         var scores = new Dictionary<string, (double Score, double Weight)>(StringComparer.Ordinal);
         foreach (var (leaf, recency) in cartLeaves)
         {
@@ -355,35 +367,109 @@ public sealed class CandidateGenerator
                 .Take(_options.ItemsPerCategory);
             foreach (var (sku, weight) in leaders)
             {
-                var c = get(sku);
-                if (c is null) continue;
+                var handle = Handle(reader, RowKeys.Item(sku), out _);
+                if (handle < 0) continue;
+                var slot = Slot(reader, acc, handle, weight);
+                if (slot < 0) continue;
+                ref var c = ref acc.Items[slot];
                 c.CategoryScore = Math.Max(c.CategoryScore, score * Math.Min(1, weight / categoryWeight));
             }
         }
     }
 
-    private static void Mark(List<CandidateEvidence> all, Func<CandidateEvidence, double> score, int depth, CandidateSource source,
-        Action<CandidateEvidence, int> setRank)
+    private delegate double Score(in Acc c);
+    private delegate void SetRank(ref Acc c, int rank);
+
+    /// <summary>Ranks every candidate a source scores (highest first, ties by row key) and marks its top as the source's.</summary>
+    private static void Mark(Accumulators acc, Score score, int depth, CandidateSource source, SetRank setRank, RowReader reader)
     {
         if (depth == 0) return;
-        var ranked = new List<CandidateEvidence>(all.Count);
-        foreach (var c in all)
-            if (score(c) > 0) ranked.Add(c);
-        var keys = new double[ranked.Count];
-        for (var i = 0; i < keys.Length; i++) keys[i] = score(ranked[i]);
-        var items = ranked.ToArray();
-        // Highest score first, ties by sku: sort by the negated score, then fix tie order within equal runs.
-        for (var i = 0; i < keys.Length; i++) keys[i] = -keys[i];
-        Array.Sort(keys, items);
-        for (int start = 0, end; start < items.Length; start = end)
+        var keys = acc.Keys;
+        var order = acc.Order;
+        var n = 0;
+        for (var i = 0; i < acc.Count; i++)
         {
-            for (end = start + 1; end < items.Length && keys[end] == keys[start]; end++) { }
-            if (end - start > 1) Array.Sort(items, start, end - start, SkuOrder.Instance);
+            var v = score(in acc.Items[i]);
+            if (v <= 0) continue;
+            keys[n] = -v;
+            order[n] = i;
+            n++;
         }
-        for (var i = 0; i < items.Length; i++)
+        Array.Sort(keys, order, 0, n);
+        for (int start = 0, end; start < n; start = end)
         {
-            setRank(items[i], i + 1);
-            if (i < depth) items[i].Sources |= source;
+            for (end = start + 1; end < n && keys[end] == keys[start]; end++) { }
+            if (end - start > 1)
+                Array.Sort(order, start, end - start, Comparer<int>.Create((a, b) =>
+                    string.CompareOrdinal(reader.Key(acc.Items[a].Handle), reader.Key(acc.Items[b].Handle))));
+        }
+        for (var r = 0; r < n; r++)
+        {
+            ref var c = ref acc.Items[order[r]];
+            setRank(ref c, r + 1);
+            if (r < depth) c.Sources |= source;
         }
     }
+
+    /// <summary>Accumulators of one call, by slot; grown as needed and reused by the next call on the thread.</summary>
+    private sealed class Accumulators
+    {
+        public Acc[] Items = new Acc[512];
+        public double[] Keys = new double[512];
+        public int[] Order = new int[512];
+        public int Count;
+
+        public int Add(int handle, double weight)
+        {
+            if (Count == Items.Length)
+            {
+                Array.Resize(ref Items, Items.Length * 2);
+                Keys = new double[Items.Length];
+                Order = new int[Items.Length];
+            }
+            Items[Count] = new Acc { Handle = handle, Weight = weight, BestCartItem = -1, SecondCartItem = -1 };
+            return Count++;
+        }
+    }
+}
+
+/// <summary>What the sources learn about one candidate during a call (a struct: only the union becomes objects).</summary>
+internal struct Acc
+{
+    public int Handle;
+    public double Weight;
+    public double CosWeighted, CosUniform, CosMax, CountSum, CountMax, ConfidenceSum, ConfidenceMax, LiftMax;
+    public int Matches;
+    public double LastCos, SecondLastCos, LastConfidence, NextSum, NextFromLast, PreviousSum, PreviousFromLast, CategoryScore;
+    public int BestSellerRank;
+    public CandidateSource Sources;
+    public int RankBasket, RankLastItems, RankSequence, RankCategory;
+    public int BestCartItem, SecondCartItem;
+    public double BestContribution, SecondContribution;
+
+    public void AddContribution(int cartIndex, double contribution)
+    {
+        if (contribution > BestContribution)
+        {
+            SecondCartItem = BestCartItem;
+            SecondContribution = BestContribution;
+            BestCartItem = cartIndex;
+            BestContribution = contribution;
+        }
+        else if (contribution > SecondContribution)
+        {
+            SecondCartItem = cartIndex;
+            SecondContribution = contribution;
+        }
+    }
+
+    public readonly CandidateEvidence ToEvidence(string sku) => new()
+    {
+        Sku = sku, Weight = Weight, CosWeighted = CosWeighted, CosUniform = CosUniform, CosMax = CosMax, CountSum = CountSum,
+        CountMax = CountMax, ConfidenceSum = ConfidenceSum, ConfidenceMax = ConfidenceMax, LiftMax = LiftMax, Matches = Matches,
+        LastCos = LastCos, SecondLastCos = SecondLastCos, LastConfidence = LastConfidence, NextSum = NextSum, NextFromLast = NextFromLast,
+        PreviousSum = PreviousSum, PreviousFromLast = PreviousFromLast, CategoryScore = CategoryScore, BestSellerRank = BestSellerRank,
+        Sources = Sources, RankBasket = RankBasket, RankLastItems = RankLastItems, RankSequence = RankSequence, RankCategory = RankCategory,
+        BestCartItem = BestCartItem, SecondCartItem = SecondCartItem,
+    };
 }

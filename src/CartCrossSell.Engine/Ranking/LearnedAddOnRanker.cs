@@ -44,31 +44,17 @@ public sealed class LearnedAddOnRanker
     public CandidateGenerator Candidates => _generator;
 
     /// <summary>Every candidate of the cart scored, most probable first (ties by sku); no rule applied.</summary>
-    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog)
-    {
-        var n = set.Candidates.Count;
-        var result = new ScoredCandidate[n];
-        Span<float> x = stackalloc float[RankingFeatures.Count];
-        for (var i = 0; i < n; i++)
-        {
-            var c = set.Candidates[i];
-            RankingFeatures.Write(set, c, catalog, x);
-            var score = Model.Score(x);
-            result[i] = new ScoredCandidate(c, score, Model.Probability(score));
-        }
-        return MostProbableFirst(result);
-    }
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog) =>
+        Score(set, RankingFeatures.Extract(set, catalog));
 
     /// <summary>Scores already computed (the trainer's validation rows) through the model, most probable first.</summary>
     public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ReadOnlySpan<float> features)
     {
         var n = set.Candidates.Count;
+        var scores = n <= 512 ? stackalloc double[n] : new double[n];
+        Model.Ensemble.ScoreMany(features[..(n * RankingFeatures.Count)], scores);
         var result = new ScoredCandidate[n];
-        for (var i = 0; i < n; i++)
-        {
-            var score = Model.Score(features.Slice(i * RankingFeatures.Count, RankingFeatures.Count));
-            result[i] = new ScoredCandidate(set.Candidates[i], score, Model.Probability(score));
-        }
+        for (var i = 0; i < n; i++) result[i] = new ScoredCandidate(set.Candidates[i], scores[i], Model.Probability(scores[i]));
         return MostProbableFirst(result);
     }
 

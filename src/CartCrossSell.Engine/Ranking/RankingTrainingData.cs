@@ -23,7 +23,7 @@ public sealed record RankingTrainingOptions
 
     /// <summary>
     /// Fit tasks read a compact snapshot of the evidence taken at most this many orders before them (always before
-    /// their own order). Default 500, or a hundredth of the orders when that is fewer.
+    /// their own order). Default 500, or a fortieth of the orders when that is fewer.
     /// </summary>
     public int SnapshotEvery { get; init; } = 500;
 
@@ -161,7 +161,7 @@ public sealed class RankingTrainingData
         int tasks = 0, reachable = 0;
         // Reading a snapshot is much faster than reading rows that change with every order, and it is never newer
         // than the task's order, so the walk stays free of leakage.
-        var snapshotEvery = Math.Max(1, Math.Min(options.SnapshotEvery, sorted.Count / 100));
+        var snapshotEvery = Math.Max(1, Math.Min(options.SnapshotEvery, sorted.Count / 40));
         RankingInputs? inputs = null;
         var sinceSnapshot = 0;
         for (var i = 0; i < validationStart; i++)
