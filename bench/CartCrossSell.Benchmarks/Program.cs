@@ -2,11 +2,12 @@ using BenchmarkDotNet.Running;
 using CartCrossSell.Benchmarks;
 
 // `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `latency`: per-call percentiles of
-// the ranker; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
+// the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {
     "memory" => Modes.Memory(),
     "latency" => Modes.Latency(),
+    "learned-latency" => LearnedRankerBench.Latency(),
     _ => Run(args),
 };
 
