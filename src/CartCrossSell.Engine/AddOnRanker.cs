@@ -376,17 +376,26 @@ internal struct Candidate
     {
         Matches++;
         Score += contribution;
-        if (contribution > BestContribution)
+        TopTwo.Add(ref Best, ref BestContribution, ref Second, ref SecondContribution, cartIndex, contribution);
+    }
+}
+
+/// <summary>Keeps the two cart items a candidate owes most of its score to (for the reason shown with it).</summary>
+internal static class TopTwo
+{
+    public static void Add(ref int best, ref double bestContribution, ref int second, ref double secondContribution, int index, double contribution)
+    {
+        if (contribution > bestContribution)
         {
-            Second = Best;
-            SecondContribution = BestContribution;
-            Best = cartIndex;
-            BestContribution = contribution;
+            second = best;
+            secondContribution = bestContribution;
+            best = index;
+            bestContribution = contribution;
         }
-        else if (contribution > SecondContribution)
+        else if (contribution > secondContribution)
         {
-            Second = cartIndex;
-            SecondContribution = contribution;
+            second = index;
+            secondContribution = contribution;
         }
     }
 }

@@ -447,21 +447,8 @@ internal struct Acc
     public int BestCartItem, SecondCartItem;
     public double BestContribution, SecondContribution;
 
-    public void AddContribution(int cartIndex, double contribution)
-    {
-        if (contribution > BestContribution)
-        {
-            SecondCartItem = BestCartItem;
-            SecondContribution = BestContribution;
-            BestCartItem = cartIndex;
-            BestContribution = contribution;
-        }
-        else if (contribution > SecondContribution)
-        {
-            SecondCartItem = cartIndex;
-            SecondContribution = contribution;
-        }
-    }
+    public void AddContribution(int cartIndex, double contribution) =>
+        TopTwo.Add(ref BestCartItem, ref BestContribution, ref SecondCartItem, ref SecondContribution, cartIndex, contribution);
 
     public readonly CandidateEvidence ToEvidence(string sku) => new()
     {
