@@ -56,6 +56,12 @@ public sealed record RankerTrainerOptions
     /// <summary>The show threshold gives up at most this share of validation hits. Default 0.03.</summary>
     public double MaxHitLoss { get; init; } = 0.03;
 
+    /// <summary>
+    /// The model in service, if any: it is scored on the same validation carts as the new one, and the report says
+    /// whether the new one may replace it (<see cref="TrainingReport.Promotion"/>).
+    /// </summary>
+    public RankingModel? InService { get; init; }
+
     public LearningOptions Learning { get; init; } = new();
     public CandidateOptions Candidates { get; init; } = new();
     public RankingTrainingOptions Tasks { get; init; } = new();
@@ -78,6 +84,16 @@ public sealed record RankerTrainerOptions
     }
 }
 
+/// <summary>
+/// The promotion decision: both models ranked the same validation carts, each at its own show threshold, scored as the
+/// trainer chooses task mixes (HR@3 of the weaker protocol over its best baseline). The new model is promoted only if
+/// it is not worse.
+/// </summary>
+public sealed record ModelPromotion(bool Promote, string Reason, double Candidate, double InService)
+{
+    public static readonly ModelPromotion NoModelInService = new(true, "no model in service", 0, 0);
+}
+
 /// <summary>What one training run did and measured on its validation slice.</summary>
 public sealed record TrainingReport(
     int Orders,
@@ -98,6 +114,9 @@ public sealed record TrainingReport(
     /// <summary>HR@3 of the simple baselines on the same validation carts, by protocol then strategy.</summary>
     public IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> ValidationBaselines { get; init; } =
         new Dictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>>();
+
+    /// <summary>Whether the new model may replace the one in service, judged on the same validation carts.</summary>
+    public ModelPromotion Promotion { get; init; } = ModelPromotion.NoModelInService;
 
     /// <summary>Each task mix tried: validation HR@3 per protocol (no threshold) and its ratio to the best baselines.</summary>
     public IReadOnlyList<(TaskMix Mix, double LastAdded, double Random, double Ratio)> TaskMixes { get; init; } = [];
@@ -195,14 +214,36 @@ public static class RankerTrainer
             foreach (var (strategy, rate) in byStrategy)
                 metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
         final = final.WithMetrics(metrics);
+        var promotion = Promote(data, baselines, recommendation, options, lastAddedFinal, randomFinal);
         var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
             data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
         {
             ValidationBaselines = baselines,
             TaskMixes = tried,
+            Promotion = promotion,
         };
+        if (options.InService is not null) Report($"promotion over {options.InService.Version}: {(promotion.Promote ? "yes" : "no")} ({promotion.Reason})");
         Report($"trained {final.Version}: validation HR@3 {lastAddedFinal:F3} (last added), {randomFinal:F3} (random), show threshold {threshold:0.###}");
         return (final, report);
+    }
+
+    /// <summary>Scores the model in service on the new validation carts and compares it with the new model.</summary>
+    private static ModelPromotion Promote(RankingTrainingData data, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines,
+        RecommendationOptions recommendation, RankerTrainerOptions options, double lastAdded, double random)
+    {
+        var candidate = Math.Min(Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded), Ratio(random, baselines, HoldoutProtocol.RandomItem));
+        if (options.InService is not { } current) return ModelPromotion.NoModelInService with { Candidate = candidate };
+        if (!current.MatchesFeatures)
+            return new ModelPromotion(true, $"{current.Version} reads other features than this engine writes", candidate, 0);
+        var ranker = new LearnedAddOnRanker(current, recommendation, options.Candidates);
+        var scored = Scored(ranker, data);
+        var currentLast = HitRate(ranker, data, scored, HoldoutProtocol.LastAdded, current.ShowThreshold);
+        var currentRandom = HitRate(ranker, data, scored, HoldoutProtocol.RandomItem, current.ShowThreshold);
+        var inService = Math.Min(Ratio(currentLast, baselines, HoldoutProtocol.LastAdded), Ratio(currentRandom, baselines, HoldoutProtocol.RandomItem));
+        var promote = candidate >= inService;
+        return new ModelPromotion(promote, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"validation HR@3 {lastAdded:0.000} / {random:0.000} against {currentLast:0.000} / {currentRandom:0.000} in service; {candidate:0.00} against {inService:0.00} x the best baseline of the weaker protocol"),
+            candidate, inService);
     }
 
     private sealed record Candidate(RankingModel Model, ITransformer Transformer, double[] ValidationScores,

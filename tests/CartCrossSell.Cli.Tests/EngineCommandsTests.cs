@@ -209,6 +209,21 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Train_ranker_writes_a_new_model_only_when_it_is_not_worse_than_the_one_in_service()
+    {
+        var orders = RepositoryFiles.OnlineRetail;
+        var good = Path.Combine(_dir, "good.model");
+        var (code, _, error) = await Run("train-ranker", "--orders", orders, "--catalog", "none", "--out", good);
+        Assert.True(code == 0, error);
+        var worse = Path.Combine(_dir, "worse.model");
+        (code, var output, error) = await Run("train-ranker", "--orders", orders, "--catalog", "none", "--out", worse,
+            "--trees", "1", "--leaves", "2", "--task-mix", "random-item", "--in-service", good);
+        Assert.Equal(3, code);
+        Assert.Contains("Not promoted over rk-", output);
+        Assert.False(System.IO.File.Exists(worse));
+    }
+
+    [Fact]
     public async Task Recommend_batch_refuses_a_model_file_that_is_not_a_model_naming_the_file()
     {
         var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"bottle"}]}""");

@@ -119,6 +119,29 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void Promotion_refuses_a_model_that_is_worse_than_the_one_in_service()
+    {
+        // A two-leaf, one-tree model (one split on one feature) against the fixture's sixty trees, on the same carts.
+        var (worse, report) = RankerTrainer.Train(data.Orders, null,
+            new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = [TaskMix.RandomItem], InService = data.Model });
+        Assert.False(report.Promotion.Promote, report.Promotion.Reason);
+        Assert.True(report.Promotion.Candidate < report.Promotion.InService);
+        Assert.Contains("in service", report.Promotion.Reason);
+        Assert.NotEqual(data.Model.Version, worse.Version);
+    }
+
+    [Fact]
+    public void Promotion_accepts_a_model_that_is_not_worse()
+    {
+        // A model that scores every candidate alike ranks by sku: any trained model beats it.
+        var flat = new RankingModel(new TreeEnsemble([], 0, RankingFeatures.Count), RankingFeatures.Names, -1, 0, 0, data.Model.TrainedAt);
+        var (_, report) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 60, InService = flat });
+        Assert.True(report.Promotion.Promote, report.Promotion.Reason);
+        Assert.True(report.Promotion.Candidate > report.Promotion.InService);
+        Assert.Equal("no model in service", data.Report.Promotion.Reason);
+    }
+
+    [Fact]
     public void Too_few_orders_is_a_clear_refusal_not_a_model()
     {
         var orders = new[] { new EvalOrder("o1", T0, [new EvalLine("a"), new EvalLine("b")]) };

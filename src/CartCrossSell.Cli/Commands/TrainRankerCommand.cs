@@ -29,11 +29,12 @@ public static class TrainRankerCommand
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the 30 hardest; default 60)" };
         var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, both or last-added tasks (default: a model for each, the best on validation kept)" };
+        var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix, inService,
         };
         command.SetAction(parseResult =>
         {
@@ -60,6 +61,24 @@ public static class TrainRankerCommand
             {
                 error.WriteLine("--test-fraction must be in [0, 1)");
                 return 2;
+            }
+            RankingModel? current = null;
+            if (parseResult.GetValue(inService) is { } currentPath)
+            {
+                if (!File.Exists(currentPath))
+                {
+                    error.WriteLine($"file not found: {currentPath}");
+                    return 2;
+                }
+                try
+                {
+                    current = RankingModel.FromBytes(File.ReadAllBytes(currentPath));
+                }
+                catch (InvalidDataException ex)
+                {
+                    error.WriteLine($"{currentPath}: {ex.Message}");
+                    return 2;
+                }
             }
             var read = EngineInputs.ReadOrders(path, error, format);
             var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(parseResult.GetValue(catalog), read, error);
@@ -105,6 +124,7 @@ public static class TrainRankerCommand
                         RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
                     },
                     TaskMixes = mixes,
+                    InService = current,
                     Learning = defaults.Learning with { SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow },
                     Recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy },
                 };
@@ -127,6 +147,12 @@ public static class TrainRankerCommand
                 error.WriteLine($"not trained: {ex.Message}");
                 return 1;
             }
+            if (current is not null && !report.Promotion.Promote)
+            {
+                stdout.WriteLine($"Not promoted over {current.Version}: {report.Promotion.Reason}. Model not written.");
+                return 3;
+            }
+            if (current is not null) stdout.WriteLine($"Promoted over {current.Version}: {report.Promotion.Reason}.");
             var outPath = parseResult.GetValue(output)!;
             var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
