@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CartCrossSell.Contracts;
 
 namespace CartCrossSell.OrderHistory;
@@ -19,7 +20,7 @@ public static class CatalogFiles
             ProductUpserted? product;
             try
             {
-                product = JsonSerializer.Deserialize(text, ContractsJson.Default.ProductUpserted);
+                product = JsonSerializer.Deserialize(WithOfflineDefaults(text), ContractsJson.Default.ProductUpserted);
             }
             catch (JsonException ex)
             {
@@ -40,5 +41,27 @@ public static class CatalogFiles
             items.Add(product);
         }
         return new ReadResult<ProductUpserted>(items, problems);
+    }
+
+    /// <summary>
+    /// A catalog file for the offline commands may leave out what a store without prices or display titles does not
+    /// have: an absent or null <c>price</c> reads as 0 (the engine then skips the price rules for that product) and an
+    /// absent <c>title</c> as the sku. Everything else is the <c>product-upserted</c> contract, validated as such.
+    /// </summary>
+    private static string WithOfflineDefaults(string text)
+    {
+        if (JsonNode.Parse(text) is not JsonObject product) return text;
+        var changed = false;
+        if (product["price"] is null)
+        {
+            product["price"] = 0;
+            changed = true;
+        }
+        if (product["title"] is null && product["sku"] is JsonValue sku && sku.TryGetValue<string>(out var id))
+        {
+            product["title"] = id;
+            changed = true;
+        }
+        return changed ? product.ToJsonString() : text;
     }
 }

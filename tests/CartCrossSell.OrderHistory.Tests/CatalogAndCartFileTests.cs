@@ -20,6 +20,23 @@ public sealed class CatalogAndCartFileTests : IDisposable
     };
 
     [Fact]
+    public void A_catalog_without_prices_or_titles_reads_them_as_zero_and_the_sku()
+    {
+        var path = _files.Write("catalog.jsonl", string.Join("\n",
+            """{"sku":"milk","title":"Whole milk","categoryPath":["dairy","milk"]}""",
+            """{"sku":"eggs","categoryPath":["dairy","eggs"],"price":null}""",
+            """{"sku":"bread","title":"Bread","categoryPath":["bakery","bread"],"price":0}""",
+            """{"sku":"jam","title":"Jam","categoryPath":["pantry","jam"],"price":-2}"""));
+
+        var result = CatalogFiles.Read(path);
+
+        Assert.Equal(["milk", "eggs", "bread"], result.Items.Select(p => p.Sku));
+        Assert.All(result.Items, p => Assert.Equal(0m, p.Price));
+        Assert.Equal("eggs", result.Items[1].Title);
+        Assert.Equal(4, Assert.Single(result.Problems).Line);   // a negative price is still an error
+    }
+
+    [Fact]
     public void A_catalog_file_yields_its_valid_products_and_reports_the_rest_by_line()
     {
         var path = _files.Write("catalog.jsonl", string.Join("\n",
