@@ -56,7 +56,7 @@ public sealed class EngineCommandsTests : IDisposable
         Product("bottle-insulated", "Insulated bottle", "bottles", 15),
         Product("gels", "Energy gels", "nutrition", 18),
         Product("cage", "Bottle cage", "bike-accessories", 18),
-        """{"sku":"broken","title":"No price","categoryPath":["x"]}""");
+        """{"sku":"broken","title":"Negative price","categoryPath":["x"],"price":-1}""");
 
     private static string Product(string sku, string title, string leaf, decimal price, string extra = "") =>
         $$"""{"sku":"{{sku}}","title":"{{title}}","categoryPath":["sport","{{leaf}}"],"price":{{price}}{{extra}}}""";
