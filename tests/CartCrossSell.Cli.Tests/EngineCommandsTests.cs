@@ -183,9 +183,11 @@ public sealed class EngineCommandsTests : IDisposable
     {
         var orders = RepositoryFiles.OnlineRetail;
         var modelPath = Path.Combine(_dir, "ranker.model");
-        var (code, output, error) = await Run("train-ranker", "--orders", orders, "--catalog", "none", "--out", modelPath);
+        var chartPath = Path.Combine(_dir, "curve.png");
+        var (code, output, error) = await Run("train-ranker", "--orders", orders, "--catalog", "none", "--out", modelPath, "--chart", chartPath);
         Assert.True(code == 0, error);
         Assert.Contains("Validation HR@3 at the chosen threshold", output);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, System.IO.File.ReadAllBytes(chartPath).Take(4).ToArray());   // a PNG
         Assert.Contains("| show threshold | HR@3 | add-ons per cart | empty |", output);
         var version = Engine.Ranking.RankingModel.FromBytes(System.IO.File.ReadAllBytes(modelPath)).Version;
         Assert.Contains(version, output);

@@ -33,11 +33,12 @@ public static class EvalCommand
         var model = new Option<string>("--model") { Description = "The learned ranker: 'train' (on the training part only; its validation slice is the newest part of it), 'none', or a model file written by --save-model", DefaultValueFactory = _ => "train" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model to this file" };
         var ordersFormat = EngineInputs.OrdersFormatOption();
+        var chart = new Option<string?>("--chart") { Description = "When a ranker is trained: draw its show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
 
         var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the popularity, last-item and basket-aware strategies")
         {
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
-            model, saveModel, ordersFormat,
+            model, saveModel, ordersFormat, chart,
         };
         command.SetAction(parseResult =>
         {
@@ -160,6 +161,11 @@ public static class EvalCommand
             output.Write(EvaluationTable.Markdown(report));
             if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,
                 $"{training.FitTasks} fit tasks ({training.FitRows} rows, hidden item among the candidates in {(double)training.FitTasksReachable / Math.Max(1, training.FitTasks):P0}), {training.ValidationCases} validation carts from {training.ValidationFrom:yyyy-MM-dd HH:mm}, trained in {training.Elapsed.TotalSeconds:F1} s, export checked to {training.MaxExportDifference:G2}"));
+            if (training is not null && ranking is not null && parseResult.GetValue(chart) is { } chartPath)
+            {
+                ThresholdChart.Draw(training.ThresholdCurve, training.ShowThreshold, ranking.Version, chartPath);
+                output.WriteLine($"Chart written to {chartPath}");
+            }
             var jsonPath = parseResult.GetValue(json)!;
             WriteJson(jsonPath, ordersPath, catalogDescription, recommendation, learning, report);
             output.WriteLine();

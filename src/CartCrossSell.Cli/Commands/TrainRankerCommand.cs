@@ -30,11 +30,12 @@ public static class TrainRankerCommand
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the 30 hardest; default 60)" };
         var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, both or last-added tasks (default: a model for each, the best on validation kept)" };
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
+        var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix, inService,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix, inService, chart,
         };
         command.SetAction(parseResult =>
         {
@@ -171,6 +172,11 @@ public static class TrainRankerCommand
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol."));
             stdout.WriteLine($"Model written to {outPath} ({bytes.Length} bytes).");
+            if (parseResult.GetValue(chart) is { } chartPath)
+            {
+                ThresholdChart.Draw(report.ThresholdCurve, report.ShowThreshold, model.Version, chartPath);
+                stdout.WriteLine($"Chart written to {chartPath}.");
+            }
             return 0;
         });
         return command;
