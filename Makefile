@@ -11,6 +11,7 @@ demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a 
 
 test: ## Every test: unit, contract, topology, Redis and end-to-end on the embedded broker with a real redis-server.
 	@scripts/ensure-redis.sh
+	@scripts/ensure-openmp.sh
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
 	$(DOTNET) test CartCrossSell.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=2400000
 
@@ -18,6 +19,7 @@ build:
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
 
 bench: ## In-process benchmarks (BenchmarkDotNet); figures go to docs/benchmarks.md.
+	@scripts/ensure-openmp.sh
 	$(DOTNET) run -c Release --project bench/CartCrossSell.Benchmarks -- --filter '*'
 
 bench-e2e: ## End-to-end load benchmark (embedded Kafka, local redis-server, each topology group its own process); ARGS="--help" lists options.
