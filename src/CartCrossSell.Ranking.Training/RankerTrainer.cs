@@ -285,16 +285,8 @@ public static class RankerTrainer
     private static double HitRate(LearnedAddOnRanker ranker, RankingTrainingData data, IReadOnlyList<IReadOnlyList<ScoredCandidate>> scored,
         HoldoutProtocol protocol, double threshold)
     {
-        int cases = 0, hits = 0;
-        for (var i = 0; i < data.ValidationCases.Count; i++)
-        {
-            var c = data.ValidationCases[i];
-            if (c.Protocol != protocol) continue;
-            cases++;
-            var list = ranker.Select(c.Basket, data.ValidationInputs, data.ValidationSets[i], scored[i], threshold);
-            if (list.AddOns.Any(a => a.Sku == c.Hidden)) hits++;
-        }
-        return cases == 0 ? 0 : (double)hits / cases;
+        var cases = data.ValidationCases.Select((c, i) => (c, data.ValidationSets[i], scored[i])).Where(t => t.c.Protocol == protocol);
+        return ShowThreshold.Curve(ranker, cases, data.ValidationInputs, [threshold])[0].HitRateAt3;
     }
 
     private static double Ratio(double learned, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol)
@@ -310,23 +302,14 @@ public static class RankerTrainer
         var inputs = data.ValidationInputs;
         var engineCatalog = catalog ?? new InMemoryCatalog([]);
         var plain = options.Recommendation with { AllowUnknownItems = true, MaxAddOns = OfflineEvaluation.ListSize };
-        var clock = inputs.Clock;
-        var cosine = new AddOnRanker(plain with { Shrinkage = 0 }, clock);
-        var counts = new AddOnRanker(plain with { Similarity = SimilarityMeasure.Cooccurrence, Shrinkage = 0 }, clock);
-        var lastItem = new AddOnRanker(plain, clock);
+        var rankers = Strategies.Baselines.ToDictionary(b => b, b => new AddOnRanker(Engine.Evaluation.Baselines.Options(b, plain), inputs.Clock));
         var result = new Dictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>>();
         foreach (var protocol in new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem })
         {
             var cases = data.ValidationCases.Where(c => c.Protocol == protocol).ToList();
             if (cases.Count == 0) continue;
-            double Rate(Func<RankingCase, IEnumerable<string>> shown) => (double)cases.Count(c => shown(c).Contains(c.Hidden)) / cases.Count;
-            result[protocol] = new Dictionary<string, double>
-            {
-                [Strategies.Popularity] = Rate(c => inputs.BestSellers.Where(s => !c.Basket.Contains(s)).Take(OfflineEvaluation.ListSize)),
-                [Strategies.LastItem] = Rate(c => lastItem.RankLastItem(c.Basket, engineCatalog, inputs.Evidence, c.At).AddOns.Select(a => a.Sku)),
-                [Strategies.BasketCounts] = Rate(c => counts.RankUniformBasket(c.Basket, engineCatalog, inputs.Evidence, c.At, Strategies.BasketCounts).AddOns.Select(a => a.Sku)),
-                [Strategies.BasketCosine] = Rate(c => cosine.RankUniformBasket(c.Basket, engineCatalog, inputs.Evidence, c.At, Strategies.BasketCosine).AddOns.Select(a => a.Sku)),
-            };
+            result[protocol] = rankers.ToDictionary(r => r.Key, r => (double)cases.Count(c =>
+                Engine.Evaluation.Baselines.Rank(r.Key, r.Value, c.Basket, engineCatalog, inputs.Evidence, inputs.BestSellers, c.At).Contains(c.Hidden)) / cases.Count);
         }
         return result;
     }

@@ -89,14 +89,9 @@ public static class OfflineEvaluation
         }
 
         var testBaskets = test.Where(o => DistinctSkus(o).Count >= options.MinBasketItems).ToList();
-        var configurations = new List<(string Label, string Kind, RecommendationOptions Options)>
-        {
-            (Strategies.Popularity, Strategies.Popularity, options.Recommendation),
-            (Strategies.LastItem, Strategies.LastItem, options.Recommendation),
-            (Strategies.BasketCounts, Strategies.BasketCounts, options.Recommendation with { Similarity = SimilarityMeasure.Cooccurrence, Shrinkage = 0 }),
-            (Strategies.BasketCosine, Strategies.BasketCosine, options.Recommendation with { Similarity = SimilarityMeasure.Cosine, Shrinkage = 0 }),
-            (Strategies.BasketAware, Strategies.BasketAware, options.Recommendation),
-        };
+        var configurations = new List<(string Label, string Kind, RecommendationOptions Options)>();
+        configurations.InsertRange(0, Strategies.Baselines.Select(b => (b, b, Baselines.Options(b, options.Recommendation))));
+        configurations.Add((Strategies.BasketAware, Strategies.BasketAware, options.Recommendation));
         configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options)));
         if (options.Model is not null)
         {
@@ -140,21 +135,13 @@ public static class OfflineEvaluation
                     IReadOnlyList<string> shown, deep;
                     switch (kind)
                     {
-                        case Strategies.Popularity:
-                            deep = popular.Where(s => !basket.Contains(s)).Take(MrrDepth).ToList();
-                            shown = deep.Take(ListSize).ToList();
-                            break;
-                        case Strategies.BasketCounts or Strategies.BasketCosine:
-                            shown = Skus(ranker.RankUniformBasket(basket, effectiveCatalog, evidence, order.Timestamp, kind));
-                            deep = Skus(deepRanker.RankUniformBasket(basket, effectiveCatalog, evidence, order.Timestamp, kind));
+                        case Strategies.Popularity or Strategies.LastItem or Strategies.BasketCounts or Strategies.BasketCosine:
+                            shown = Baselines.Rank(kind, ranker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
+                            deep = Baselines.Rank(kind, deepRanker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
                             break;
                         case Strategies.Learned:
                             shown = Skus(learned!.Rank(basket, inputs, order.Timestamp));
                             deep = Skus(deepLearned!.Rank(basket, inputs, order.Timestamp));
-                            break;
-                        case Strategies.LastItem:
-                            shown = Skus(ranker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp));
-                            deep = Skus(deepRanker.RankLastItem(basket, effectiveCatalog, evidence, order.Timestamp));
                             break;
                         default:
                             shown = Skus(ranker.Rank(basket, effectiveCatalog, evidence, order.Timestamp));

@@ -1,5 +1,3 @@
-using CartCrossSell.Engine.Evaluation;
-
 namespace CartCrossSell.Engine.Ranking;
 
 /// <summary>One point of the "fewer when unsure" curve: a show threshold and what it does to hits and list length.</summary>
@@ -15,15 +13,7 @@ public static class ShowThreshold
     public static readonly IReadOnlyList<double> Grid =
         [0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
 
-    public static IReadOnlyList<ThresholdPoint> Curve(LearnedAddOnRanker ranker, IReadOnlyList<RankingCase> cases, RankingInputs inputs,
-        IReadOnlyList<double>? thresholds = null) =>
-        Curve(ranker, cases.Select(c =>
-        {
-            var set = ranker.Candidates.Generate(c.Basket, inputs, c.At);
-            return (c, set, ranker.Score(set, inputs.Catalog));
-        }), inputs, thresholds);
-
-    /// <summary>The curve over cases whose candidates are already scored.</summary>
+    /// <summary>The curve over cases whose candidates are already scored (once, for every threshold).</summary>
     public static IReadOnlyList<ThresholdPoint> Curve(LearnedAddOnRanker ranker,
         IEnumerable<(RankingCase Case, CandidateSet Set, IReadOnlyList<ScoredCandidate> Scored)> scoredCases, RankingInputs inputs,
         IReadOnlyList<double>? thresholds = null)
@@ -53,14 +43,5 @@ public static class ShowThreshold
         if (curve.Count == 0) return 0;
         var full = curve.Max(p => p.HitRateAt3);
         return curve.Where(p => p.HitRateAt3 >= (1 - maxHitLoss) * full).Max(p => p.Threshold);
-    }
-
-    /// <summary>HR@3 of the ranker at its own threshold on the validation cases of one protocol (or all).</summary>
-    public static double HitRate(LearnedAddOnRanker ranker, IReadOnlyList<RankingCase> cases, RankingInputs inputs, HoldoutProtocol? protocol = null)
-    {
-        var selected = cases.Where(c => protocol is null || c.Protocol == protocol).ToList();
-        if (selected.Count == 0) return 0;
-        var hits = selected.Count(c => ranker.Rank(c.Basket, inputs, c.At).AddOns.Any(a => a.Sku == c.Hidden));
-        return (double)hits / selected.Count;
     }
 }
