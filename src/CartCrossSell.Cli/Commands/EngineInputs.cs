@@ -22,8 +22,10 @@ internal static class EngineInputs
         DefaultValueFactory = _ => "auto",
     };
 
-    public static bool TryParseFormat(string text, out OrderFileFormat? format)
+    /// <summary>The <c>--orders-format</c> value: null for auto; false (and the reason on <paramref name="error"/>) for an unknown name.</summary>
+    public static bool TryOrdersFormat(ParseResult parseResult, Option<string> option, TextWriter error, out OrderFileFormat? format)
     {
+        var text = parseResult.GetValue(option)!;
         format = text.ToLowerInvariant() switch
         {
             "auto" => null,
@@ -31,9 +33,37 @@ internal static class EngineInputs
             "csv" => OrderFileFormat.GenericCsv,
             "jsonl" => OrderFileFormat.OrderEventsJsonLines,
             "baskets" => OrderFileFormat.BasketLines,
-            _ => (OrderFileFormat?)(OrderFileFormat)(-1),
+            _ => (OrderFileFormat)(-1),
         };
-        return format is null || Enum.IsDefined(format.Value);
+        if (format is null || Enum.IsDefined(format.Value)) return true;
+        error.WriteLine($"unknown --orders-format '{text}': use auto, online-retail, csv, jsonl or baskets");
+        return false;
+    }
+
+    /// <summary>
+    /// Loads a model file written by <c>train-ranker</c>; false (and the file and reason on <paramref name="error"/>)
+    /// when it is missing, not a model, or, with <paramref name="servable"/>, reads other features than this engine writes.
+    /// </summary>
+    public static bool TryLoadModel(string path, TextWriter error, bool servable, out RankingModel? model)
+    {
+        model = null;
+        if (!File.Exists(path))
+        {
+            error.WriteLine($"file not found: {path}");
+            return false;
+        }
+        try
+        {
+            model = RankingModel.FromBytes(File.ReadAllBytes(path));
+            if (servable && !model.MatchesFeatures) throw new InvalidDataException("it reads other features than this version of the engine writes");
+            return true;
+        }
+        catch (InvalidDataException ex)
+        {
+            error.WriteLine($"{path}: {ex.Message}");
+            model = null;
+            return false;
+        }
     }
 
     public static OrderReadResult ReadOrders(string path, TextWriter error, OrderFileFormat? format = null)
@@ -77,22 +107,23 @@ internal static class EngineInputs
 
     /// <summary>
     /// Trains the learned ranker on <paramref name="orders"/> (its validation slice is their newest part), reporting
-    /// progress on <paramref name="log"/>; null with the reason when there are too few orders to learn from.
+    /// progress on <paramref name="log"/>; null, with the reason on <paramref name="log"/>, when there are too few orders
+    /// to learn from.
     /// </summary>
-    public static RankingModel? TrainRanker(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, RecommendationOptions recommendation,
-        LearningOptions learning, TextWriter log, out TrainingReport? report)
+    public static RankingModel? TrainRanker(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, RankerTrainerOptions options,
+        TextWriter log, out TrainingReport? report)
     {
         report = null;
         try
         {
-            var (model, r) = RankerTrainer.Train(orders, catalog, new RankerTrainerOptions { Recommendation = recommendation, Learning = learning },
+            var (model, r) = RankerTrainer.Train(orders, catalog, options,
                 new CartCrossSell.Cli.Hosting.SynchronousProgress<string>(m => log.WriteLine($"ranker: {m}")));
             report = r;
             return model;
         }
         catch (InvalidOperationException ex)
         {
-            log.WriteLine($"ranker: not trained ({ex.Message}); the heuristic ranks");
+            log.WriteLine($"ranker: not trained ({ex.Message})");
             return null;
         }
     }

@@ -56,17 +56,10 @@ public static class EvalCommand
                 error.WriteLine($"unknown --targets '{targetText}': use eligible or all");
                 return 2;
             }
-            if (!EngineInputs.TryParseFormat(parseResult.GetValue(ordersFormat)!, out var format))
-            {
-                error.WriteLine($"unknown --orders-format '{parseResult.GetValue(ordersFormat)}': use auto, online-retail, csv, jsonl or baskets");
-                return 2;
-            }
+            if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
             var modelSpec = parseResult.GetValue(model)!;
-            if (modelSpec is not ("train" or "none") && !File.Exists(modelSpec))
-            {
-                error.WriteLine($"model file not found: {modelSpec}");
-                return 2;
-            }
+            RankingModel? ranking = null;
+            if (modelSpec is not ("train" or "none") && !EngineInputs.TryLoadModel(modelSpec, error, servable: true, out ranking)) return 2;
             var read = EngineInputs.ReadOrders(ordersPath, error, format);
             var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(parseResult.GetValue(catalog), read, error);
 
@@ -105,24 +98,12 @@ public static class EvalCommand
             }
 
             var evalOrders = read.Orders.Select(EngineInputs.ToEvalOrder).ToList();
-            RankingModel? ranking = null;
             TrainingReport? training = null;
             if (modelSpec == "train")
             {
                 var (trainPart, _) = OfflineEvaluation.Split(evalOrders, parseResult.GetValue(testFraction));
-                ranking = EngineInputs.TrainRanker(trainPart, cat, recommendation, learning, error, out training);
-            }
-            else if (modelSpec != "none")
-            {
-                try
-                {
-                    ranking = RankingModel.FromBytes(File.ReadAllBytes(modelSpec));
-                }
-                catch (InvalidDataException ex)
-                {
-                    error.WriteLine($"{modelSpec}: {ex.Message}");
-                    return 2;
-                }
+                ranking = EngineInputs.TrainRanker(trainPart, cat, new RankerTrainerOptions { Recommendation = recommendation, Learning = learning },
+                    error, out training);
             }
             if (ranking is not null && parseResult.GetValue(saveModel) is { } savePath) File.WriteAllBytes(savePath, ranking.ToBytes());
             var learnedVariants = new List<(string, RecommendationOptions)>();

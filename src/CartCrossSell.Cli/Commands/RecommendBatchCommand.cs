@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CartCrossSell.Engine;
 using CartCrossSell.Engine.Ranking;
+using CartCrossSell.Ranking.Training;
 using CartCrossSell.OrderHistory;
 
 namespace CartCrossSell.Cli.Commands;
@@ -49,30 +50,9 @@ public static class RecommendBatchCommand
                 return 2;
             }
 
-            if (!EngineInputs.TryParseFormat(parseResult.GetValue(ordersFormat)!, out var format))
-            {
-                error.WriteLine($"unknown --orders-format '{parseResult.GetValue(ordersFormat)}': use auto, online-retail, csv, jsonl or baskets");
-                return 2;
-            }
+            if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
             RankingModel? ranking = null;
-            if (parseResult.GetValue(model) is { } modelPath)
-            {
-                if (!File.Exists(modelPath))
-                {
-                    error.WriteLine($"file not found: {modelPath}");
-                    return 2;
-                }
-                try
-                {
-                    ranking = RankingModel.FromBytes(File.ReadAllBytes(modelPath));
-                    if (!ranking.MatchesFeatures) throw new InvalidDataException("it reads other features than this version of the engine writes");
-                }
-                catch (InvalidDataException ex)
-                {
-                    error.WriteLine($"{modelPath}: {ex.Message}");
-                    return 2;
-                }
-            }
+            if (parseResult.GetValue(model) is { } modelPath && !EngineInputs.TryLoadModel(modelPath, error, servable: true, out ranking)) return 2;
             var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error, format);
             var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(catalogSpec ?? EngineInputs.NoCatalog, read, error);
             var cartFile = CartFiles.Read(parseResult.GetValue(carts)!);
@@ -107,8 +87,8 @@ public static class RecommendBatchCommand
             }
             var learning = new LearningOptions();
             if (ranking is null && parseResult.GetValue(model) is null)
-                ranking = EngineInputs.TrainRanker(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat, options,
-                    learning, error, out _);
+                ranking = EngineInputs.TrainRanker(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat,
+                    new RankerTrainerOptions { Recommendation = options, Learning = learning }, error, out _);
             var learner = EngineInputs.Learn(read.Orders, cat, learning);
             var evidence = learner.Compact();
             var ranker = new AddOnRanker(options, learner.Clock);

@@ -47,11 +47,7 @@ public static class TrainRankerCommand
                 error.WriteLine($"file not found: {path}");
                 return 2;
             }
-            if (!EngineInputs.TryParseFormat(parseResult.GetValue(ordersFormat)!, out var format))
-            {
-                error.WriteLine($"unknown --orders-format '{parseResult.GetValue(ordersFormat)}': use auto, online-retail, csv, jsonl or baskets");
-                return 2;
-            }
+            if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
             if (!Enum.TryParse<RankingObjective>(parseResult.GetValue(objective), ignoreCase: true, out var goal) || !Enum.IsDefined(goal))
             {
                 error.WriteLine($"unknown --objective '{parseResult.GetValue(objective)}': use binary or lambdarank");
@@ -63,24 +59,9 @@ public static class TrainRankerCommand
                 error.WriteLine("--test-fraction must be in [0, 1)");
                 return 2;
             }
+            // A model in service that reads other features is loaded all the same: promotion then always replaces it.
             RankingModel? current = null;
-            if (parseResult.GetValue(inService) is { } currentPath)
-            {
-                if (!File.Exists(currentPath))
-                {
-                    error.WriteLine($"file not found: {currentPath}");
-                    return 2;
-                }
-                try
-                {
-                    current = RankingModel.FromBytes(File.ReadAllBytes(currentPath));
-                }
-                catch (InvalidDataException ex)
-                {
-                    error.WriteLine($"{currentPath}: {ex.Message}");
-                    return 2;
-                }
-            }
+            if (parseResult.GetValue(inService) is { } currentPath && !EngineInputs.TryLoadModel(currentPath, error, servable: false, out current)) return 2;
             var read = EngineInputs.ReadOrders(path, error, format);
             var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(parseResult.GetValue(catalog), read, error);
             IReadOnlyList<EvalOrder> evalOrders = read.Orders.Select(EngineInputs.ToEvalOrder).ToList();
@@ -136,18 +117,7 @@ public static class TrainRankerCommand
                 error.WriteLine($"invalid option: {ex.Message}");
                 return 2;
             }
-            RankingModel model;
-            TrainingReport report;
-            try
-            {
-                (model, report) = RankerTrainer.Train(evalOrders.ToList(), cat, options,
-                    new Hosting.SynchronousProgress<string>(m => error.WriteLine($"ranker: {m}")));
-            }
-            catch (InvalidOperationException ex)
-            {
-                error.WriteLine($"not trained: {ex.Message}");
-                return 1;
-            }
+            if (EngineInputs.TrainRanker(evalOrders.ToList(), cat, options, error, out var trained) is not { } model || trained is not { } report) return 1;
             if (current is not null && !report.Promotion.Promote)
             {
                 stdout.WriteLine($"Not promoted over {current.Version}: {report.Promotion.Reason}. Model not written.");
