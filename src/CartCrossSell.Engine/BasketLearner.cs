@@ -39,6 +39,7 @@ public sealed class BasketLearner : IBasketEvidence
     private readonly List<RowState?> _rows = [];
     private readonly List<int> _ids = [];
     private readonly List<int> _categoryIds = [];
+    private readonly Dictionary<int, (int Next, int Previous)> _sequenceIds = [];
 
     public BasketLearner(LearningOptions? options = null)
     {
@@ -164,11 +165,11 @@ public sealed class BasketLearner : IBasketEvidence
         if (window <= 0) return;
         for (var i = 0; i < ids.Count; i++)
         {
-            var sku = RowKeys.SkuOf(_keys[ids[i]]);
+            var (nextId, previousId) = SequenceIds(ids[i]);
             var after = Math.Min(ids.Count - 1, i + window) - i;
             if (after > 0)
             {
-                var row = Row(KeyId(RowKeys.Next(sku)));
+                var row = Row(nextId);
                 row.Weight += weight;
                 for (var j = 0; j < after; j++) row.Pairs.Add(ids[i + 1 + j], weight);
                 Touch(row);
@@ -176,12 +177,24 @@ public sealed class BasketLearner : IBasketEvidence
             var before = i - Math.Max(0, i - window);
             if (before > 0)
             {
-                var row = Row(KeyId(RowKeys.Previous(sku)));
+                var row = Row(previousId);
                 row.Weight += weight;
                 for (var j = 0; j < before; j++) row.Pairs.Add(ids[i - 1 - j], weight);
                 Touch(row);
             }
         }
+    }
+
+    /// <summary>The row numbers of an item's <c>next:</c> and <c>prev:</c> rows, interned once per item.</summary>
+    private (int Next, int Previous) SequenceIds(int itemId)
+    {
+        ref var ids = ref CollectionsMarshal.GetValueRefOrAddDefault(_sequenceIds, itemId, out var exists);
+        if (!exists)
+        {
+            var sku = RowKeys.SkuOf(_keys[itemId]);
+            ids = (KeyId(RowKeys.Next(sku)), KeyId(RowKeys.Previous(sku)));
+        }
+        return ids;
     }
 
     private void Touch(RowState row)

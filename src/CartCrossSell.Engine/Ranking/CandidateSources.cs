@@ -188,14 +188,21 @@ public sealed class CandidateGenerator
         try
         {
             acc.Count = 0;
-            // Cart items are never candidates: their handles take a slot that refuses every contribution.
-            foreach (var item in cart)
-                if (reader.TryRow(RowKeys.Item(item.Sku), out var h, out _) || h >= 0) reader.SetSlot(h, CartSlot);
+            // Cart items are never candidates: their handles take a slot that refuses every contribution. Their rows are
+            // looked up once, here, and read below.
+            var rows = acc.CartRows(cart.Count);
+            for (var ci = 0; ci < cart.Count; ci++)
+            {
+                var found = reader.TryRow(RowKeys.Item(cart[ci].Sku), out var h, out var w);
+                if (found || h >= 0) reader.SetSlot(h, CartSlot);
+                rows[ci] = found ? (h, w) : (-1, 0);
+            }
 
             for (var ci = 0; ci < cart.Count; ci++)
             {
                 var item = cart[ci];
-                if (!reader.TryRow(RowKeys.Item(item.Sku), out var rowHandle, out var wa)) continue;
+                var (rowHandle, wa) = rows[ci];
+                if (rowHandle < 0) continue;
                 var n = reader.LoadNeighbors(rowHandle, wa, items: true);
                 for (var i = 0; i < n; i++)
                 {
@@ -418,6 +425,14 @@ public sealed class CandidateGenerator
         public double[] Keys = new double[512];
         public int[] Order = new int[512];
         public int Count;
+        private (int Handle, double Weight)[] _cartRows = new (int, double)[64];
+
+        /// <summary>Scratch for the cart items' row handles and weights of this call.</summary>
+        public (int Handle, double Weight)[] CartRows(int count)
+        {
+            if (_cartRows.Length < count) _cartRows = new (int, double)[Math.Max(count, 2 * _cartRows.Length)];
+            return _cartRows;
+        }
 
         public int Add(int handle, double weight)
         {
