@@ -78,32 +78,28 @@ public sealed class AddOnRanker
     /// the same similarity, dropping only what is already in the cart. No substitute, price, variant or margin rules,
     /// no thresholds.
     /// </summary>
-    public AddOnList RankLastItem(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now)
-    {
-        if (basket.IsEmpty) return AddOnList.Empty(LastItem);
-        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
-        try
-        {
-            return new AddOnList(context.RankItems(context.CartItems(0, 0)), LastItem);
-        }
-        finally
-        {
-            context.Release();
-        }
-    }
+    public AddOnList RankLastItem(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now) =>
+        RankWithoutRules(basket, catalog, evidence, now, recency: 0, LastItem);
 
     /// <summary>
     /// The whole-basket baseline, kept only to measure against: an unweighted sum over every cart item of the
     /// configured similarity (basket counts with <see cref="SimilarityMeasure.Cooccurrence"/> and no shrinkage, basket
     /// cosine with <see cref="SimilarityMeasure.Cosine"/>), dropping only what is already in the cart.
     /// </summary>
-    public AddOnList RankUniformBasket(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, string strategy)
+    public AddOnList RankUniformBasket(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, string strategy) =>
+        RankWithoutRules(basket, catalog, evidence, now, recency: 1, strategy);
+
+    /// <summary>
+    /// The baselines' ranking: item evidence only, no cart rule but "not in the cart". Recency 0 weighs only the last
+    /// item (decay and floor 0); recency 1 weighs every cart item alike.
+    /// </summary>
+    private AddOnList RankWithoutRules(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, double recency, string strategy)
     {
         if (basket.IsEmpty) return AddOnList.Empty(strategy);
         var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
         try
         {
-            return new AddOnList(context.RankItems(context.CartItems(1, 1)), strategy);
+            return new AddOnList(context.RankItems(context.CartItems(recency, recency)), strategy);
         }
         finally
         {
