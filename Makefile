@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: demo test build bench bench-e2e bench-engine clean compose-config
+.PHONY: demo test build bench bench-e2e bench-engine clean compose-config k8s-validate
 
 demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
 	@scripts/ensure-redis.sh
@@ -28,6 +28,9 @@ bench-e2e: ## End-to-end load benchmark (embedded Kafka, local redis-server, eac
 
 compose-config: ## Validates docker-compose.yml without a Docker engine.
 	docker-compose -f docker-compose.yml config -q
+
+k8s-validate: ## Validates deploy/kubernetes without a cluster: parses the manifests, binds the ConfigMap with the service's options.
+	$(DOTNET) test tests/CartCrossSell.Cli.Tests -c Release --filter KubernetesManifestTests
 
 clean:
 	$(DOTNET) clean CartCrossSell.sln -nologo -v quiet

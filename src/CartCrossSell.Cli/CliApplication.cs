@@ -26,7 +26,13 @@ public static class CliApplication
     {
         var root = BuildRootCommand();
         error ??= Console.Error;
-        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error };
+        // On SIGTERM or Ctrl+C the command's token is cancelled and the process waits this long for it to finish:
+        // Streamiz needs the time to commit, flush its stores and write RocksDB checkpoints (the library's default of
+        // 2 s cut that short). Kubernetes gives 60 s (deploy/kubernetes) before it kills.
+        var invocation = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(50),
+        };
         if (output is not null) invocation.Output = output;
         try
         {

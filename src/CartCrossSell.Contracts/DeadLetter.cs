@@ -30,4 +30,6 @@ public static class DeadLetterKinds
     public const string UnknownSku = "unknown-sku";
     public const string Oversized = "oversized";
     public const string CartTooLarge = "cart-too-large";
+    /// <summary>The processor threw on this record; the record is kept so the bug can be reproduced.</summary>
+    public const string ProcessingError = "processing-error";
 }

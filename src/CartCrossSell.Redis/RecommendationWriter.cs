@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CartCrossSell.Contracts;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -6,18 +5,33 @@ using StackExchange.Redis;
 namespace CartCrossSell.Redis;
 
 /// <summary>
-/// Buffers the latest recommendation per cart between commits and writes them in one pipelined batch when the
-/// processing layer flushes. A failed batch is retried with exponential backoff; until it succeeds the layer does
-/// not commit input offsets, so nothing is lost during a Redis outage.
+/// Writes each cart's latest value to Redis as soon as it is ranked: a background pump sends whatever is pending in
+/// one pipelined batch of version compare-and-set writes, so the storefront reads a change within milliseconds
+/// instead of at the next commit. <see cref="FlushAsync"/> is the commit barrier: it returns once every value
+/// enqueued before the call is in Redis, so input offsets never move past a value that was not written. A replay
+/// after a crash writes older versions again, which Redis refuses (<see cref="Stale"/>).
 /// </summary>
-public sealed class RecommendationWriter
+/// <remarks>
+/// A failed batch is retried with exponential backoff; while Redis is down values for the same cart coalesce, and
+/// <see cref="Enqueue"/> blocks once <see cref="RedisStoreOptions.MaxPendingWrites"/> carts wait (backpressure on
+/// the stream thread instead of unbounded memory). When the retries are exhausted the pump stops and every flush
+/// throws: the topology stops and its supervisor restarts it from the last commit.
+/// </remarks>
+public sealed class RecommendationWriter : IAsyncDisposable
 {
     private readonly RecommendationStore _store;
     private readonly ILogger _log;
     private readonly IRecommendationWriteObserver? _observer;
     private readonly TimeProvider _clock;
-    private readonly ConcurrentDictionary<string, CartRecommendation> _pending = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly Dictionary<string, CartRecommendation> _pending = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+    private TaskCompletionSource _progress = NewSignal();
+    private long _enqueued, _durable, _inFlight;
     private long _written, _stale, _failures;
+    private Exception? _failure;
 
     public RecommendationWriter(RecommendationStore store, ILogger<RecommendationWriter> log, IRecommendationWriteObserver? observer = null, TimeProvider? clock = null)
     {
@@ -25,48 +39,151 @@ public sealed class RecommendationWriter
         _log = log;
         _observer = observer;
         _clock = clock ?? TimeProvider.System;
+        _pump = Task.Run(PumpAsync);
     }
 
     public long Written => Interlocked.Read(ref _written);
     /// <summary>Writes Redis refused because a newer version was stored (replays, races): expected, and harmless.</summary>
     public long Stale => Interlocked.Read(ref _stale);
     public long Failures => Interlocked.Read(ref _failures);
-    public int Pending => _pending.Count;
 
-    /// <summary>Buffers a value; a later version for the same cart replaces an earlier one before it is written.</summary>
-    public void Enqueue(CartRecommendation value) =>
-        _pending.AddOrUpdate(value.CartId, value, (_, existing) => existing.Version >= value.Version ? existing : value);
+    /// <summary>Carts whose latest value is not yet confirmed in Redis (waiting or being written).</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_gate) return _pending.Count + (int)_inFlight;
+        }
+    }
 
+    /// <summary>Queues a value for writing now; a later version for the same cart replaces an earlier one still waiting.</summary>
+    public void Enqueue(CartRecommendation value)
+    {
+        lock (_gate)
+        {
+            while (_pending.Count + _inFlight >= _store.Options.MaxPendingWrites && _failure is null && !_stop.IsCancellationRequested)
+                Monitor.Wait(_gate, TimeSpan.FromMilliseconds(100));
+            ThrowIfFailed();
+            if (!_pending.TryGetValue(value.CartId, out var existing) || existing.Version < value.Version) _pending[value.CartId] = value;
+            _enqueued++;
+        }
+        _wake.Release();
+    }
+
+    /// <summary>Returns once every value enqueued before this call is in Redis; throws if the writer gave up.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (_pending.IsEmpty) return;
-        var batch = _pending.Values.ToArray();
-        var options = _store.Options;
-        var delay = options.InitialBackoff;
-        for (var attempt = 0; ; attempt++)
+        long target;
+        lock (_gate) target = _enqueued;
+        while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            Task progress;
+            lock (_gate)
+            {
+                ThrowIfFailed();
+                if (_durable >= target) return;
+                progress = _progress.Task;
+            }
+            await progress.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is not null) throw new InvalidOperationException($"Redis writes stopped after {_store.Options.MaxRetries + 1} failed attempts: {_failure.Message}", _failure);
+    }
+
+    private async Task PumpAsync()
+    {
+        var options = _store.Options;
+        while (!_stop.IsCancellationRequested)
+        {
             try
             {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var replaced = await _store.WriteManyAsync(batch, cancellationToken);
-                _observer?.Written(batch, System.Diagnostics.Stopwatch.GetElapsedTime(started), _clock.GetUtcNow());
-                Interlocked.Add(ref _written, replaced);
-                Interlocked.Add(ref _stale, batch.Length - replaced);
-                foreach (var value in batch)
-                    ((ICollection<KeyValuePair<string, CartRecommendation>>)_pending).Remove(new(value.CartId, value));
+                await _wake.WaitAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
                 return;
             }
-            catch (Exception e) when (e is RedisException or TimeoutException && attempt < options.MaxRetries)
+            CartRecommendation[] batch;
+            long through;
+            lock (_gate)
             {
-                Interlocked.Increment(ref _failures);
-                _observer?.Failed(e);
-                _log.LogWarning("Redis write of {Count} carts failed (attempt {Attempt}/{Max}), retrying in {Delay} ms: {Error}",
-                    batch.Length, attempt + 1, options.MaxRetries + 1, (int)delay.TotalMilliseconds, e.Message);
-                await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxBackoff.Ticks));
+                if (_pending.Count == 0) continue;
+                batch = _pending.Values.ToArray();
+                _pending.Clear();
+                _inFlight = batch.Length;
+                through = _enqueued;
+            }
+            var delay = options.InitialBackoff;
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    var replaced = await _store.WriteManyAsync(batch, _stop.Token);
+                    _observer?.Written(batch, System.Diagnostics.Stopwatch.GetElapsedTime(started), _clock.GetUtcNow());
+                    Interlocked.Add(ref _written, replaced);
+                    Interlocked.Add(ref _stale, batch.Length - replaced);
+                    Settle(through, failure: null);
+                    break;
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    Interlocked.Increment(ref _failures);
+                    _observer?.Failed(e);
+                    if (attempt >= options.MaxRetries)
+                    {
+                        _log.LogError("Redis write of {Count} carts failed {Attempts} times; giving up: {Error}", batch.Length, attempt + 1, e.Message);
+                        Settle(through, e);
+                        return;
+                    }
+                    _log.LogWarning("Redis write of {Count} carts failed (attempt {Attempt}/{Max}), retrying in {Delay} ms: {Error}",
+                        batch.Length, attempt + 1, options.MaxRetries + 1, (int)delay.TotalMilliseconds, e.Message);
+                    try
+                    {
+                        await Task.Delay(delay, _stop.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxBackoff.Ticks));
+                }
             }
         }
+    }
+
+    /// <summary>Records that everything enqueued up to <paramref name="through"/> is written (or that writing failed) and wakes waiters.</summary>
+    private void Settle(long through, Exception? failure)
+    {
+        TaskCompletionSource signal;
+        lock (_gate)
+        {
+            _inFlight = 0;
+            if (failure is null) _durable = Math.Max(_durable, through);
+            else _failure = failure;
+            signal = _progress;
+            _progress = NewSignal();
+            Monitor.PulseAll(_gate);
+        }
+        signal.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        lock (_gate) Monitor.PulseAll(_gate);
+        await _pump;
+        _stop.Dispose();
+        _wake.Dispose();
     }
 }
 

@@ -28,8 +28,16 @@ public sealed class RedisStoreOptions
     /// </summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// At most this many carts wait for their Redis write; beyond it the recommender waits (backpressure) rather than
+    /// holding an outage's worth of values in memory. Default 2,000.
+    /// </summary>
+    public int MaxPendingWrites { get; set; } = 2_000;
+
     public void Validate()
     {
+        if (MaxPendingWrites < 1)
+            throw new ArgumentException($"{SectionName}:MaxPendingWrites must be at least 1");
         if (string.IsNullOrWhiteSpace(Configuration))
             throw new ArgumentException($"{SectionName}:Configuration is required (for example localhost:6379)");
         if (string.IsNullOrEmpty(KeyPrefix))

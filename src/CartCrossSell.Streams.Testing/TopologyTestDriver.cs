@@ -3,11 +3,6 @@ using CartCrossSell.Contracts;
 
 namespace CartCrossSell.Streams.Testing;
 
-/// <summary>A record a processor sent while being driven.</summary>
-public sealed record SentRecord(string Topic, string Key, byte[] Value, DateTimeOffset Timestamp)
-{
-    public string ValueText => Encoding.UTF8.GetString(Value);
-}
 
 /// <summary>
 /// Runs a topology's processors synchronously without a broker, as Kafka Streams' TopologyTestDriver does: records

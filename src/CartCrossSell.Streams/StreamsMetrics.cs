@@ -12,7 +12,7 @@ public sealed class StreamsMetrics
     private static readonly double[] LatencyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
     private readonly Counter _processed, _deadLettered;
     private readonly Histogram _processing, _commit;
-    private readonly Gauge _lag, _restoreRemaining, _restoreDone, _state;
+    private readonly Gauge _lag, _restoreRemaining, _restoreDone, _state, _streamiz;
 
     public StreamsMetrics(CollectorRegistry registry)
     {
@@ -27,10 +27,47 @@ public sealed class StreamsMetrics
         _lag = f.CreateGauge("cartxsell_consumer_lag_records", "Records in the partition not yet processed", "topology", "topic", "partition");
         _restoreRemaining = f.CreateGauge("cartxsell_restore_remaining_records", "Changelog records still to restore", "topology", "store", "partition");
         _restoreDone = f.CreateGauge("cartxsell_restore_restored_records", "Changelog records restored", "topology", "store", "partition");
-        _state = f.CreateGauge("cartxsell_topology_state", "0 created, 1 starting, 2 restoring, 3 running, 4 stopped, 5 failed", "topology");
+        _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 pending error, 6 error", "topology");
+        _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread and task",
+            "topology", "metric_group", "metric", "thread", "task");
     }
 
     public CollectorRegistry Registry { get; }
+
+    /// <summary>Input records of <paramref name="topic"/> processed by <paramref name="topology"/> in this instance (dead letters excluded).</summary>
+    public long ProcessedCount(string topology, string topic) => (long)_processed.WithLabels(topology, topic).Value;
+
+    /// <summary>Input records of <paramref name="topic"/> that <paramref name="topology"/> dead-lettered as <paramref name="kind"/>.</summary>
+    public long DeadLetteredCount(string topology, string topic, string kind) => (long)_deadLettered.WithLabels(topology, topic, kind).Value;
+
+    internal void State(string group, Streamiz.Kafka.Net.KafkaStream.State state) => _state.WithLabels(group).Set(state.Ordinal);
+
+    /// <summary>
+    /// Publishes Streamiz's own sensors (process and commit rates and latencies per thread and task, lag, restore)
+    /// as <c>cartxsell_streamiz</c> gauges, read from the stream each time Prometheus scrapes.
+    /// </summary>
+    internal void Bridge(string group, Streamiz.Kafka.Net.KafkaStream stream)
+    {
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var sensor in stream.Metrics())
+            foreach (var (name, metric) in sensor.Metrics)
+            {
+                var value = metric.Value switch
+                {
+                    double d => d,
+                    long l => l,
+                    int i => i,
+                    float f => f,
+                    _ => double.NaN,
+                };
+                if (double.IsNaN(value)) continue;
+                var task = name.Tags.TryGetValue("task-id", out var t) ? t : "";
+                var thread = name.Tags.TryGetValue("thread-id", out var th) ? th : "";
+                _streamiz.WithLabels(group, name.Group, name.Name, thread, task).Set(value);
+            }
+        });
+    }
 
     internal void Processed(string topology, string topic, TimeSpan took)
     {

@@ -1,4 +1,16 @@
+using CartCrossSell.Streams.Processing;
+
 namespace CartCrossSell.Streams;
+
+/// <summary>What a topology guarantees on a crash: see the README's guarantees.</summary>
+public enum ProcessingGuarantee
+{
+    /// <summary>Default: records may be processed again after a crash; the project's idempotence makes that harmless.</summary>
+    AtLeastOnce,
+
+    /// <summary>Kafka transactions (exactly_once_v2). Only on a real broker: the embedded mock cluster does not support them.</summary>
+    ExactlyOnce,
+}
 
 /// <summary>How topologies run. Bound from the <c>Streams</c> configuration section.</summary>
 public sealed class StreamsOptions
@@ -29,8 +41,43 @@ public sealed class StreamsOptions
     /// </summary>
     public int MaxPrefetchKilobytes { get; set; } = 16 * 1024;
 
+    /// <summary>Stream threads per topology group in this instance; tasks (input partitions) are spread over them. Default 1.</summary>
+    public int Threads { get; set; } = 1;
+
+    /// <summary>
+    /// Where RocksDB state and checkpoints live, one folder per application and task. In production a persistent
+    /// volume, so a restart restores only the changelog tail (two instances on one machine need two directories).
+    /// Unset (the default), each process uses a fresh temporary directory and deletes it when it stops: always
+    /// correct (state is rebuilt from the changelogs) but every start restores everything. The embedded cluster lives
+    /// only as long as its process, so its runs must not keep state either.
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>RocksDB (default) or in-memory stores.</summary>
+    public StateStoreKind StateStore { get; set; } = StateStoreKind.RocksDb;
+
+    /// <summary>Record cache per cached store and task, flushed at every commit. Default 16 MiB.</summary>
+    public int StoreCacheMegabytes { get; set; } = 16;
+
+    /// <summary>One RocksDB block cache shared by every store of the process. Default 64 MiB.</summary>
+    public int RocksDbBlockCacheMegabytes { get; set; } = 64;
+
+    /// <summary>RocksDB memtable size per store partition (at most two are held). Default 8 MiB.</summary>
+    public int RocksDbWriteBufferMegabytes { get; set; } = 8;
+
+    /// <summary>At-least-once (default, with the project's idempotence) or exactly-once on a real broker.</summary>
+    public ProcessingGuarantee Guarantee { get; set; } = ProcessingGuarantee.AtLeastOnce;
+
     public void Validate()
     {
+        if (Threads is < 1 or > 64)
+            throw new OptionsValidationException($"{SectionName}:Threads must be between 1 and 64");
+        if (StateDirectory is not null && string.IsNullOrWhiteSpace(StateDirectory))
+            throw new OptionsValidationException($"{SectionName}:StateDirectory must not be blank (leave it unset for a temporary directory)");
+        if (StoreCacheMegabytes < 0)
+            throw new OptionsValidationException($"{SectionName}:StoreCacheMegabytes must not be negative");
+        if (RocksDbBlockCacheMegabytes < 1 || RocksDbWriteBufferMegabytes < 1)
+            throw new OptionsValidationException($"{SectionName}:RocksDbBlockCacheMegabytes and RocksDbWriteBufferMegabytes must be at least 1");
         if (string.IsNullOrWhiteSpace(ApplicationId) || !TopicNames.IsLegal(ApplicationId))
             throw new OptionsValidationException($"{SectionName}:ApplicationId '{ApplicationId}' must be a legal topic name prefix ([a-zA-Z0-9._-]+)");
         if (CommitInterval <= TimeSpan.Zero)

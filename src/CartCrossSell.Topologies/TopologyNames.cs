@@ -12,7 +12,7 @@ public static class TopologyNames
 
     public const string BasketRowsStore = "basket-rows";
     public const string CartsStore = "carts";
-    /// <summary>Repartition topic name suffix: the full name is <c>{applicationId}-basket-rows-repartition</c>.</summary>
+    /// <summary>Repartition topic name suffix: the full name is <c>{applicationId}-learner-basket-rows-repartition</c>.</summary>
     public const string BasketRowsRepartition = "basket-rows";
 
     /// <summary>cart-events → cart views re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>

@@ -97,7 +97,7 @@ public sealed class OperatorCommandsTests : IDisposable
         var (code, output, _) = await Run("topics", "apply", "-b", kafka.Options.BootstrapServers);
         Assert.Equal(0, code);
         foreach (var topic in new[] { "cart-events", "order-events", "catalog", "item-neighbors", "dead-letters", "aov-aggregates",
-                     "cartxsell-basket-rows-repartition", "cartxsell-basket-rows-changelog", "cartxsell-carts-changelog" })
+                     "cartxsell-learner-basket-rows-repartition", "cartxsell-learner-basket-rows-changelog", "cartxsell-recommender-carts-changelog" })
             Assert.Contains(topic, output);
         Assert.Contains("auto-created", output);
     }

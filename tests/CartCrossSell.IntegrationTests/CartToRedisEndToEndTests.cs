@@ -119,7 +119,7 @@ public sealed class CartToRedisEndToEndTests(ITestOutputHelper output) : IDispos
         Assert.True(malformed.SourceOffset >= 0);
         Assert.Contains("CartEvent", malformed.Reason);
         Assert.Equal(cart.CartId, malformed.Key);
-        Assert.True(service.Runners.Single(r => r.Name == "cart-recommender").Counters.DeadLettered >= 1);
+        Assert.True(service.StreamsMetrics.DeadLetteredCount("cart-recommender", Topics.CartEvents, DeadLetterKinds.Unparseable) >= 1);
     }
 
     private static void AssertValidAddOns(IReadOnlySet<string> cartSkus, CartRecommendation value, CrossSellService service)

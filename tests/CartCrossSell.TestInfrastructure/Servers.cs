@@ -44,6 +44,42 @@ public sealed class RedisFixture : IDisposable
 /// <summary>Reads what landed on a topic, from the beginning, without joining a group.</summary>
 public static class TopicProbe
 {
+    /// <summary>
+    /// Everything in the topic right now: reads every partition up to the high watermark it had when called, so a
+    /// slow fetch cannot end the read early.
+    /// </summary>
+    public static IReadOnlyList<ConsumeResult<string, string>> ReadToEnd(KafkaOptions kafka, string topic, TimeSpan timeout)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = "probe-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = KafkaOptions.ConsumerFetchWaitMs,
+        };
+        using var consumer = new ConsumerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
+        int partitions;
+        using (var admin = new TopicAdmin(kafka)) partitions = admin.Describe([topic], TimeSpan.FromSeconds(10))[topic];
+        var ends = Enumerable.Range(0, partitions)
+            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value)
+            .ToArray();
+        var remaining = Enumerable.Range(0, partitions).Where(p => ends[p] > 0).ToHashSet();
+        consumer.Assign(remaining.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var results = new List<ConsumeResult<string, string>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (remaining.Count > 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"'{topic}' not read to its end within {timeout.TotalSeconds} s");
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (r is null) continue;
+            results.Add(r);
+            if (r.Offset.Value >= ends[r.Partition.Value] - 1) remaining.Remove(r.Partition.Value);
+        }
+        consumer.Close();
+        return results;
+    }
+
     public static IReadOnlyList<ConsumeResult<string, string>> ReadAll(KafkaOptions kafka, string topic, int expectedAtLeast, TimeSpan timeout)
     {
         var config = new ConsumerConfig

@@ -1,26 +1,28 @@
 using System.Text;
 using CartCrossSell.Contracts;
+using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
 using CartCrossSell.Streams.Testing;
 using CartCrossSell.Topologies.Recommending;
 
 namespace CartCrossSell.Topologies.Tests;
 
-public sealed class CartRecommenderTopologyTests
+public sealed class CartRecommenderTopologyTests : IDisposable
 {
     private readonly CapturingSink _sink = new();
-    private readonly TopologyTestDriver<CartEvent> _driver;
+    private static readonly StreamsOptions Streams = new() { StateStore = StateStoreKind.InMemory };
+    private readonly GroupTestDriver _driver;
 
-    public CartRecommenderTopologyTests()
-    {
-        var topology = CartRecommenderTopology.Build(new RecommenderOptions { MaxCartLines = 3 }, Store.Catalog(), Store.Learned(), _sink);
-        _driver = new TopologyTestDriver<CartEvent>(topology);
-    }
+    public CartRecommenderTopologyTests() =>
+        _driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions { MaxCartLines = 3 }, Store.Catalog(), Store.Learned(), _sink), Streams);
+
+    public void Dispose() => _driver.Dispose();
 
     [Fact]
     public void Every_cart_change_writes_a_value_versioned_by_the_event_offset()
     {
-        _driver.Pipe("c1", Store.Added("c1", "running-shoes", 1, 120m));
-        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
 
         Assert.Equal([0L, 1L], _sink.Written.Select(w => w.Version));
         var latest = _sink.Latest("c1");
@@ -32,29 +34,38 @@ public sealed class CartRecommenderTopologyTests
     }
 
     [Fact]
+    public void The_commit_waits_for_the_values_written_since_the_last_one()
+    {
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+        var before = _sink.Flushes;
+        _driver.Commit();
+        Assert.True(_sink.Flushes > before, "the commit flushed the Redis writes through the barrier store");
+    }
+
+    [Fact]
     public void Cart_state_follows_adds_quantity_changes_removals_and_clears()
     {
-        _driver.Pipe("c1", Store.Added("c1", "running-shoes", 1, 120m));
-        _driver.Pipe("c1", Store.Added("c1", "socks", 2, 12m));
-        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 2, 12m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
         Assert.Equal(3, _driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines.Single(l => l.Sku == "socks").Quantity);
 
-        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.QuantityChanged, Quantity = 0, UnitPrice = null });
-        _driver.Pipe("c1", Store.Added("c1", "running-shoes", 1, 120m) with { Type = CartEventType.ItemRemoved, Quantity = null, UnitPrice = null });
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.QuantityChanged, Quantity = 0, UnitPrice = null }, ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m) with { Type = CartEventType.ItemRemoved, Quantity = null, UnitPrice = null }, ContractCodecs.CartEvent);
         Assert.Empty(_driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines);
         Assert.Equal(0m, _sink.Latest("c1").CartValue);
         Assert.Empty(_sink.Latest("c1").AddOns);
 
-        _driver.Pipe("c1", Store.Added("c1", "water-bottle", 1, 15m));
-        _driver.Pipe("c1", Store.Added("c1", "water-bottle", 1, 15m) with { Type = CartEventType.CartCleared, Sku = null, Quantity = null, UnitPrice = null });
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "water-bottle", 1, 15m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "water-bottle", 1, 15m) with { Type = CartEventType.CartCleared, Sku = null, Quantity = null, UnitPrice = null }, ContractCodecs.CartEvent);
         Assert.Empty(_driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines);
     }
 
     [Fact]
     public void An_unknown_sku_is_dead_lettered_and_leaves_the_cart_as_it_was()
     {
-        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
-        _driver.Pipe("c1", Store.Added("c1", "not-in-catalog", 1, 5m));
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "not-in-catalog", 1, 5m), ContractCodecs.CartEvent);
 
         var dead = Assert.Single(_driver.DeadLetters);
         Assert.Equal(DeadLetterKinds.UnknownSku, dead.Kind);
@@ -68,7 +79,7 @@ public sealed class CartRecommenderTopologyTests
     public void A_cart_above_the_line_cap_is_dead_lettered()
     {
         foreach (var sku in new[] { "socks", "water-bottle", "energy-gels", "headband" })
-            _driver.Pipe("c1", Store.Added("c1", sku, 1, 10m));
+            _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", sku, 1, 10m), ContractCodecs.CartEvent);
 
         Assert.Equal(DeadLetterKinds.CartTooLarge, Assert.Single(_driver.DeadLetters).Kind);
         Assert.Equal(3, _driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines.Count);
@@ -77,10 +88,10 @@ public sealed class CartRecommenderTopologyTests
     [Fact]
     public void Malformed_and_invalid_events_are_dead_lettered_with_their_reason_and_the_stream_goes_on()
     {
-        _driver.PipeRaw("c1", Encoding.UTF8.GetBytes("{ not json"));
-        _driver.Pipe("c1", Store.Added("c1", "socks", -2, 12m));
-        _driver.Pipe("c1", Store.Added("c1", "socks", 1, -12m));
-        _driver.Pipe("c1", Store.Added("c1", "socks", 1, 12m));
+        _driver.PipeRaw(Topics.CartEvents, "c1", Encoding.UTF8.GetBytes("{ not json"));
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", -2, 12m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, -12m), ContractCodecs.CartEvent);
+        _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
 
         Assert.Collection(_driver.DeadLetters,
             d => { Assert.Equal(DeadLetterKinds.Unparseable, d.Kind); Assert.Equal("{ not json", d.Payload); Assert.Equal(0, d.SourceOffset); },
@@ -93,8 +104,8 @@ public sealed class CartRecommenderTopologyTests
     [Fact]
     public void The_driver_refuses_oversized_values_and_tombstones_as_the_running_layer_does()
     {
-        _driver.PipeRaw("c1", Encoding.UTF8.GetBytes(new string(' ', _driver.MaxRecordBytes + 1)));
-        _driver.PipeRaw("c1", null);
+        _driver.PipeRaw(Topics.CartEvents, "c1", Encoding.UTF8.GetBytes(new string(' ', Streams.MaxRecordBytes + 1)));
+        _driver.PipeRaw(Topics.CartEvents, "c1", null);
 
         Assert.Equal([DeadLetterKinds.Oversized, DeadLetterKinds.Invalid], _driver.DeadLetters.Select(d => d.Kind));
         Assert.Empty(_sink.Written);

@@ -1,6 +1,7 @@
 using CartCrossSell.Contracts;
 using CartCrossSell.Experiments;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
 using CartCrossSell.Streams.Testing;
 using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
@@ -15,17 +16,18 @@ public sealed class ExperimentHoldoutTests
     private static string VisitorIn(Cohort cohort) =>
         Enumerable.Range(0, 1000).Select(i => $"visitor-{i}").First(v => Experiment.Config.Assign(v, "unused") == cohort);
 
-    private static (CapturingSink Sink, TopologyTestDriver<CartEvent> Driver) Recommender(ExperimentOptions experiment)
+    private static (CapturingSink Sink, GroupTestDriver Driver) Recommender(ExperimentOptions experiment)
     {
         var sink = new CapturingSink();
-        var topology = CartRecommenderTopology.Build(new RecommenderOptions(), Store.Catalog(), Store.Learned(), sink, experiment);
-        return (sink, new TopologyTestDriver<CartEvent>(topology));
+        var streams = new StreamsOptions { StateStore = StateStoreKind.InMemory };
+        var group = CartRecommenderTopology.Build(streams, new RecommenderOptions(), Store.Catalog(), Store.Learned(), sink, experiment);
+        return (sink, new GroupTestDriver(group, streams));
     }
 
-    private static void FillCart(TopologyTestDriver<CartEvent> driver, string cartId, string? visitorId)
+    private static void FillCart(GroupTestDriver driver, string cartId, string? visitorId)
     {
-        driver.Pipe(cartId, Store.Added(cartId, "running-shoes", 1, 120m) with { VisitorId = visitorId });
-        driver.Pipe(cartId, Store.Added(cartId, "socks", 1, 12m) with { VisitorId = visitorId });
+        driver.Pipe(Topics.CartEvents, cartId, Store.Added(cartId, "running-shoes", 1, 120m) with { VisitorId = visitorId }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, cartId, Store.Added(cartId, "socks", 1, 12m) with { VisitorId = visitorId }, ContractCodecs.CartEvent);
     }
 
     [Fact]
@@ -67,7 +69,7 @@ public sealed class ExperimentHoldoutTests
         var (sink, driver) = Recommender(Experiment);
         var holdoutSession = Enumerable.Range(0, 1000).Select(i => $"session-{i}").First(s => Experiment.Config.Assign(null, s) == Cohort.Holdout);
 
-        driver.Pipe("c9", Store.Added("c9", "running-shoes", 1, 120m) with { SessionId = holdoutSession });
+        driver.Pipe(Topics.CartEvents, "c9", Store.Added("c9", "running-shoes", 1, 120m) with { SessionId = holdoutSession }, ContractCodecs.CartEvent);
 
         Assert.Equal(Cohorts.Holdout, sink.Latest("c9").Cohort);
         Assert.Empty(sink.Latest("c9").AddOns);

@@ -47,18 +47,16 @@ internal static class Store
     };
 }
 
-/// <summary>Captures what the recommender would write to Redis.</summary>
+/// <summary>Captures what the recommender writes to Redis (at once, as the production writer does) and counts commit barriers.</summary>
 internal sealed class CapturingSink : ICartRecommendationSink
 {
-    private readonly List<CartRecommendation> _pending = [];
     public List<CartRecommendation> Written { get; } = [];
-    public string Name => "capture";
-    public void Enqueue(CartRecommendation value) => _pending.Add(value);
+    public int Flushes { get; private set; }
+    public void Enqueue(CartRecommendation value) => Written.Add(value);
 
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        Written.AddRange(_pending);
-        _pending.Clear();
+        Flushes++;
         return Task.CompletedTask;
     }
 

@@ -54,7 +54,7 @@ public static class RunCommand
             monitoring?.Start();
             if (monitoring is not null) await output.WriteLineAsync($"metrics and health: {monitoring.Prefix}metrics, {monitoring.Prefix}health/ready");
             await service.StartAsync(ct);
-            await output.WriteLineAsync($"running: {string.Join(", ", service.Runners.Select(r => r.Name))} (Ctrl+C to stop)");
+            await output.WriteLineAsync($"running: {string.Join(", ", service.Applications.Select(a => a.Name).Concat(service.Runners.Select(r => r.Name)))} (Ctrl+C to stop)");
             await Task.WhenAny(service.Completion, Task.Delay(Timeout.Infinite, ct)).ContinueWith(_ => { }, TaskScheduler.Default);
             return ct.IsCancellationRequested ? 0 : 1;
         });

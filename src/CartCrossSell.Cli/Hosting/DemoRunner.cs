@@ -107,7 +107,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
                 await service.StartAsync(cancellationToken);
                 await WaitForLearningAsync(service, cancellationToken);
                 learnTask.Value = 1;
-                Note($"learned {service.Neighbors.RowCount} item and category rows; catalog of {service.Catalog.Count} products replicated; topologies: {string.Join(", ", service.Runners.Select(r => r.Name))}");
+                Note($"learned {service.Neighbors.RowCount} item and category rows; catalog of {service.Catalog.Count} products replicated; topologies: {string.Join(", ", service.Applications.Select(a => a.Name).Concat(service.Runners.Select(r => r.Name)))}");
 
                 simulateTask.StartTask();
                 var store = service.Store!;
@@ -240,7 +240,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
                 lastApplied = applied;
                 stableSince.Restart();
             }
-            var learnerIdle = service.Runners.All(r => r.State == Streams.TopologyState.Running);
+            var learnerIdle = service.Runners.All(r => r.State == Streams.TopologyState.Running) && service.Applications.All(a => a.IsRunning);
             if (applied > 0 && learnerIdle && stableSince.Elapsed > TimeSpan.FromSeconds(2)) return;
             await Task.Delay(200, ct);
         }

@@ -1,6 +1,7 @@
 using CartCrossSell.Engine;
 using CartCrossSell.Redis;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
 using CartCrossSell.Topologies.Catalog;
 using CartCrossSell.Topologies.Learning;
 using CartCrossSell.Topologies.Outcomes;
@@ -63,6 +64,7 @@ public sealed class CrossSellService : IAsyncDisposable
     private readonly CrossSellServiceOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly List<ITopologyRunner> _runners = [];
+    private readonly List<StreamApplication> _applications = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _clock;
@@ -83,17 +85,23 @@ public sealed class CrossSellService : IAsyncDisposable
 
     private readonly StreamsMetrics _streamsMetrics;
 
+    /// <summary>Processing metrics of this instance (records processed and dead-lettered per topology).</summary>
+    public StreamsMetrics StreamsMetrics => _streamsMetrics;
+
     /// <summary>This instance's Prometheus registry (served by <c>cartxsell run</c> on <c>/metrics</c>).</summary>
     public Prometheus.CollectorRegistry Metrics { get; }
 
     /// <summary>False once any topology failed: the process should be restarted.</summary>
-    public bool IsLive => _runners.All(r => r.State != TopologyState.Failed);
+    public bool IsLive => _runners.All(r => r.State != TopologyState.Failed) && _applications.All(a => !a.Completion.IsFaulted);
 
     public CatalogTable Catalog { get; }
     public NeighborTable Neighbors { get; }
     public RecommendationWriter? Writer { get; private set; }
     public RecommendationStore? Store { get; private set; }
     public IReadOnlyList<ITopologyRunner> Runners => _runners;
+
+    /// <summary>The topology groups running on Streamiz.</summary>
+    public IReadOnlyList<StreamApplication> Applications => _applications;
 
     /// <summary>
     /// True once <see cref="StartAsync"/> has created every topology, the tables it needs caught up, and every
@@ -102,7 +110,8 @@ public sealed class CrossSellService : IAsyncDisposable
     /// </summary>
     public bool IsReady => _started && Catalog.Table.IsCaughtUp
                                     && (!_options.Topologies.Contains(TopologyNames.Recommender) || Neighbors.Table.IsCaughtUp)
-                                    && _runners.All(r => r.State == TopologyState.Running);
+                                    && _runners.All(r => r.State == TopologyState.Running)
+                                    && _applications.All(a => a.IsRunning);
 
     private volatile bool _started;
 
@@ -120,15 +129,16 @@ public sealed class CrossSellService : IAsyncDisposable
 
         if (_options.Topologies.Contains(TopologyNames.Learner))
         {
-            Add(new TopologyRunner<Contracts.OrderCompleted>(BasketLearningTopology.Splitter(streams, _options.Learning, Catalog), _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
-            Add(new TopologyRunner<Contracts.BasketRowDelta>(BasketLearningTopology.Aggregator(streams, _options.Learning, _options.Learner.RowPublishInterval), _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
+            var group = BasketLearningTopology.Build(streams, _options.Learning, _options.Learner, Catalog, _loggers, _streamsMetrics);
+            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         if (recommender)
         {
             Store = new RecommendationStore(_redis!, _options.Redis);
             Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
-            var topology = CartRecommenderTopology.Build(_options.Recommender, Catalog, Neighbors, Writer, _options.Experiment);
-            Add(new TopologyRunner<Contracts.CartEvent>(topology, _options.Kafka, streams, _loggers, metrics: _streamsMetrics));
+            var group = CartRecommenderTopology.Build(streams, _options.Recommender, Catalog, Neighbors, new RedisRecommendationSink(Writer),
+                _options.Experiment, _loggers, _streamsMetrics);
+            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         // Without an experiment there is nothing to measure: the outcomes group then starts nothing.
         if (_options.Topologies.Contains(TopologyNames.Outcomes) && _options.Experiment.Enabled)
@@ -147,6 +157,8 @@ public sealed class CrossSellService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        foreach (var application in _applications) await application.DisposeAsync();
+        if (Writer is not null) await Writer.DisposeAsync();
         try
         {
             await Task.WhenAll(_running);
@@ -158,6 +170,13 @@ public sealed class CrossSellService : IAsyncDisposable
         if (_redis is not null) await _redis.CloseAsync();
         _redis?.Dispose();
         _stop.Dispose();
+    }
+
+    private async Task AddAsync(StreamApplication application, CancellationToken cancellationToken)
+    {
+        _applications.Add(application);
+        await application.StartAsync(cancellationToken);
+        _running.Add(application.Completion);
     }
 
     private void Add(ITopologyRunner runner)
@@ -178,7 +197,8 @@ public sealed class CrossSellService : IAsyncDisposable
         catch (RedisException e)
         {
             redis.Dispose();
-            throw new OptionsValidationException($"{RedisStoreOptions.SectionName}:Configuration '{options.Configuration}': Redis does not answer ({e.Message})");
+            // The configuration string may hold a password: name the endpoints only.
+            throw new OptionsValidationException($"{RedisStoreOptions.SectionName}:Configuration ({string.Join(", ", config.EndPoints)}): Redis does not answer ({e.Message})");
         }
         return redis;
     }

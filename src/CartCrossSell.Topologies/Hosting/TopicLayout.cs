@@ -1,5 +1,7 @@
 using CartCrossSell.Contracts;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using CartCrossSell.Topologies.Learning;
 
 namespace CartCrossSell.Topologies.Hosting;
 
@@ -42,9 +44,11 @@ public static class TopicLayout
             Table(Topics.ItemNeighbors),
             Events(Topics.DeadLetters),
             Table(Topics.AovAggregates),
-            Events(TopicNames.Repartition(app, TopologyNames.BasketRowsRepartition)),
-            Table(TopicNames.Changelog(app, TopologyNames.BasketRowsStore)),
-            Table(TopicNames.Changelog(app, TopologyNames.CartsStore)),
+            // The Streamiz groups: application id {app}-{group}. Streamiz would create the changelogs itself; creating
+            // them here gives them the cleanup policy and replication the operator chose.
+            Events(BasketLearningTopology.RepartitionTopic(streams)),
+            Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.BasketRowsStore)),
+            Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Recommender), TopologyNames.CartsStore)),
             Events(TopicNames.Repartition(app, TopologyNames.SessionEventsRepartition)),
             Events(TopicNames.Repartition(app, TopologyNames.SessionOutcomesRepartition)),
             Table(TopicNames.Changelog(app, TopologyNames.SessionWindowsStore)),

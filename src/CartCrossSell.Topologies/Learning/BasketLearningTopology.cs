@@ -1,57 +1,71 @@
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
 
 namespace CartCrossSell.Topologies.Learning;
 
 /// <summary>
-/// The basket learner, two topologies joined by an explicit repartition (as Kafka Streams would do it):
+/// The basket learner on Streamiz, two sub-topologies joined by an explicit repartition (as Kafka Streams would do it):
 /// <list type="number">
 /// <item><b>basket-splitter</b> reads <c>order-events</c> and sends each order's contribution to every row it touches
-/// (items, leaf categories, the basket count) to <c>{app}-basket-rows-repartition</c>, keyed by row, with the order's
-/// source coordinates.</item>
-/// <item><b>basket-aggregator</b> reads that topic, so each partition owns a slice of the rows; it keeps the decayed
-/// counts in the changelogged store <c>basket-rows</c> and publishes each changed row, at most once per commit, to
-/// the compacted <c>item-neighbors</c> topic.</item>
+/// (items, leaf categories, order of addition, the basket count) to <c>{app}-learner-basket-rows-repartition</c>,
+/// keyed by row, with the order's source coordinates.</item>
+/// <item><b>basket-aggregator</b> reads that topic, so each task owns a slice of the rows; it keeps the decayed counts
+/// in the store <c>basket-rows</c> (RocksDB, changelogged, cached so a hot row is logged once per commit, not once
+/// per order) and publishes each changed row, at most once per <c>Learner:RowPublishInterval</c>, to the compacted
+/// <c>item-neighbors</c> topic.</item>
 /// </list>
+/// At-least-once: after a crash the splitter sends an order's contributions again; each row remembers, per
+/// <c>order-events</c> partition, the last order offset it applied and skips what it has (<see cref="BasketRowState"/>).
 /// </summary>
 public static class BasketLearningTopology
 {
-    public static Topology<OrderCompleted> Splitter(StreamsOptions streams, LearningOptions learning, ICatalog catalog)
-    {
-        var repartition = TopicNames.Repartition(streams.ApplicationId, TopologyNames.BasketRowsRepartition);
-        var clock = new DecayClock(learning.HalfLife, learning.Landmark);
-        return new TopologyBuilder<OrderCompleted>(TopologyNames.BasketSplitter, Topics.OrderEvents, ContractCodecs.OrderCompleted)
-            .WithOutput(repartition)
-            .WithProcessor(_ => new OrderSplitter(repartition, clock, catalog, learning.SequenceWindow))
-            .Build();
-    }
+    public static string RepartitionTopic(StreamsOptions streams) =>
+        TopicNames.Repartition(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.BasketRowsRepartition);
 
-    public static Topology<BasketRowDelta> Aggregator(StreamsOptions streams, LearningOptions learning, TimeSpan? rowPublishInterval = null)
+    public static TopologyGroup Build(StreamsOptions streams, LearningOptions learning, LearnerOptions learner, ICatalog catalog,
+        ILoggerFactory? loggers = null, StreamsMetrics? metrics = null)
     {
-        var repartition = TopicNames.Repartition(streams.ApplicationId, TopologyNames.BasketRowsRepartition);
-        return new TopologyBuilder<BasketRowDelta>(TopologyNames.BasketAggregator, repartition, ContractCodecs.BasketRowDelta)
-            .WithStore(StoreSpec.KeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors)))
-            .WithOutput(Topics.ItemNeighbors)
-            .WithProcessor(_ => new RowAggregator(learning.MaxNeighbors, rowPublishInterval ?? TimeSpan.Zero))
-            .Build();
+        var repartition = RepartitionTopic(streams);
+        var clock = new DecayClock(learning.HalfLife, learning.Landmark);
+        var splitter = ProcessorRuntime.For(TopologyNames.BasketSplitter, streams, loggers, metrics: metrics);
+        var aggregator = ProcessorRuntime.For(TopologyNames.BasketAggregator, streams, loggers, metrics: metrics);
+        var builder = new StreamBuilder();
+
+        builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "order-events-source")
+            .Transform(Processors.Supplier(() => new OrderSplitter(splitter, repartition, clock, catalog, learning.SequenceWindow)),
+                TopologyNames.BasketSplitter)
+            .ToRoutedTopics(TopologyNames.BasketSplitter + "-sink");
+
+        // The publication period doubles as the throttle: a row changed many times within it is published once.
+        var publishEvery = learner.RowPublishInterval > TimeSpan.Zero ? learner.RowPublishInterval : streams.CommitInterval;
+        builder.Stream(repartition, new StringSerDes(), new ByteArraySerDes(), "basket-rows-source")
+            .Transform(Processors.Supplier(() => new RowAggregator(aggregator, learning.MaxNeighbors, publishEvery),
+                    StateStores.KeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors), streams, cached: true)),
+                TopologyNames.BasketAggregator)
+            .ToRoutedTopics(TopologyNames.BasketAggregator + "-sink");
+
+        return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition], [repartition, Topics.ItemNeighbors]);
     }
 
     /// <summary>Splits a completed order into row contributions (the engine's <see cref="BasketSplitter"/>).</summary>
-    private sealed class OrderSplitter(string repartitionTopic, DecayClock clock, ICatalog catalog, int sequenceWindow) : IProcessor<OrderCompleted>
+    private sealed class OrderSplitter(ProcessorRuntime runtime, string repartitionTopic, DecayClock clock, ICatalog catalog, int sequenceWindow)
+        : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
     {
-        private IProcessorContext _context = null!;
-
-        public void Init(IProcessorContext context) => _context = context;
-
-        public void Process(InputRecord<OrderCompleted> record)
+        protected override void Process(InputRecord<OrderCompleted> record)
         {
             var order = record.Value;
             var skus = order.Lines.Select(l => l.Sku).ToArray();
             var weight = clock.WeightAt(order.Timestamp);
-            foreach (var contribution in BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow))
-            {
-                var delta = new BasketRowDelta
+            // Computed whole before anything is sent, so a failure half-way sends nothing.
+            var deltas = BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow)
+                .Select(contribution => new BasketRowDelta
                 {
                     RowKey = contribution.RowKey,
                     Weight = contribution.Weight,
@@ -59,68 +73,70 @@ public static class BasketLearningTopology
                     SourcePartition = record.Coordinates.Partition,
                     SourceOffset = record.Coordinates.Offset,
                     Timestamp = order.Timestamp,
-                };
-                _context.Send(repartitionTopic, contribution.RowKey, ContractCodecs.BasketRowDelta.Encode(delta), order.Timestamp);
-            }
+                })
+                .ToArray();
+            foreach (var delta in deltas)
+                Send(repartitionTopic, delta.RowKey, ContractCodecs.BasketRowDelta.Encode(delta), order.Timestamp);
         }
     }
 
     /// <summary>
-    /// Adds contributions to the rows this partition owns and publishes changed rows, each at most once per publish
-    /// interval (the throttle). After a restart every restored row is published once: a change that was logged but
-    /// held back by the throttle before the crash is then not lost.
+    /// Adds contributions to the rows this task owns and publishes the changed rows every publication period. After a
+    /// (re)start every stored row is published once: a change applied before a crash but not yet published (its
+    /// record then counts as applied and is skipped on replay) is not lost. <c>item-neighbors</c> is compacted, so
+    /// the repeat costs bandwidth, not correctness.
     /// </summary>
-    private sealed class RowAggregator(int maxNeighbors, TimeSpan publishInterval) : IProcessor<BasketRowDelta>
+    private sealed class RowAggregator(ProcessorRuntime runtime, int maxNeighbors, TimeSpan publishEvery)
+        : RecordProcessor<BasketRowDelta>(runtime, ContractCodecs.BasketRowDelta)
     {
         private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, DateTimeOffset> _publishedAt = new(StringComparer.Ordinal);
-        private IProcessorContext _context = null!;
-        private IKeyValueStore<BasketRowState> _rows = null!;
+        private IKeyValueStore<string, BasketRowState> _rows = null!;
+        private bool _republishAll;
 
-        public void Init(IProcessorContext context)
+        protected override void Init()
         {
-            _context = context;
-            _rows = context.GetStore<BasketRowState>(TopologyNames.BasketRowsStore);
-            foreach (var (key, _) in _rows.All()) _changed.Add(key);
+            _rows = Store<IKeyValueStore<string, BasketRowState>>(TopologyNames.BasketRowsStore);
+            _republishAll = true;
+            Context.Schedule(publishEvery, PunctuationType.PROCESSING_TIME, _ => Publish());
         }
 
-        public void Process(InputRecord<BasketRowDelta> record)
+        protected override void Process(InputRecord<BasketRowDelta> record)
         {
             var delta = record.Value;
-            var row = _rows.Get(delta.RowKey)
-                      ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
+            var row = _rows.Get(delta.RowKey) ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
             if (!row.Apply(delta.SourcePartition, delta.SourceOffset, delta.Weight, delta.Pairs.Select(p => new Neighbor(p.Key, p.PairWeight))))
                 return; // this order was already counted (replayed by the splitter after a crash)
             _rows.Put(delta.RowKey, row);
             _changed.Add(delta.RowKey);
         }
 
-        public void Flush()
+        private void Publish()
         {
-            if (_changed.Count == 0) return;
-            var now = _context.Clock.GetUtcNow();
-            var held = new List<string>();
-            foreach (var key in _changed)
+            var now = Clock.GetUtcNow();
+            if (_republishAll)
             {
-                if (_publishedAt.TryGetValue(key, out var last) && now - last < publishInterval)
-                {
-                    held.Add(key);
-                    continue;
-                }
-                _publishedAt[key] = now;
-                if (_rows.Get(key) is not { } state) continue;
-                var row = state.Accumulator.ToRow();
-                var published = new NeighborRow
-                {
-                    RowKey = key,
-                    Weight = row.Weight,
-                    Neighbors = row.Neighbors.Select(n => new NeighborWeight(n.Key, n.PairWeight)).ToArray(),
-                    UpdatedAt = now,
-                };
-                _context.Send(Topics.ItemNeighbors, key, ContractCodecs.NeighborRow.Encode(published), now);
+                _republishAll = false;
+                using var all = _rows.All().GetEnumerator();
+                while (all.MoveNext()) PublishRow(all.Current.Key, all.Current.Value, now);
+                _changed.Clear();
+                return;
             }
+            foreach (var key in _changed)
+                if (_rows.Get(key) is { } state) PublishRow(key, state, now);
             _changed.Clear();
-            _changed.UnionWith(held);
+        }
+
+        private void PublishRow(string key, BasketRowState state, DateTimeOffset now)
+        {
+            var row = state.Accumulator.ToRow();
+            var published = new NeighborRow
+            {
+                RowKey = key,
+                Weight = row.Weight,
+                Neighbors = row.Neighbors.Select(n => new NeighborWeight(n.Key, n.PairWeight)).ToArray(),
+                UpdatedAt = now,
+            };
+            Send(Topics.ItemNeighbors, key, ContractCodecs.NeighborRow.Encode(published), now);
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class BasketRowState(EvidenceAccumulator accumulator, Dictionary<i
 /// <summary>Changelog form of <see cref="BasketRowState"/>: every pair held (not only the top K), so a restore is exact.</summary>
 public sealed record BasketRowSnapshot(string RowKey, double Weight, Dictionary<string, double> Pairs, Dictionary<int, long> AppliedOrderOffsets);
 
-internal sealed class BasketRowCodec(int maxNeighbors) : IValueCodec<BasketRowState>
+public sealed class BasketRowCodec(int maxNeighbors) : IValueCodec<BasketRowState>
 {
     public Decoded<BasketRowState> Decode(ReadOnlySpan<byte> bytes)
     {

@@ -1,76 +1,83 @@
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Experiments;
-using CartCrossSell.Redis;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
 using CartCrossSell.Topologies.Outcomes;
 
 namespace CartCrossSell.Topologies.Recommending;
 
 /// <summary>
-/// The cart recommender: <c>cart-events</c> (keyed by cart id) update the cart in the changelogged store
-/// <c>carts</c>; after every event the engine ranks add-ons for the whole basket against the replicated catalog and
-/// learned rows, and the value is buffered for Redis with the event's offset as its version.
+/// The cart recommender on Streamiz: <c>cart-events</c> (keyed by cart id) update the cart in the store <c>carts</c>
+/// (RocksDB, changelogged, cached so a busy cart is logged once per commit); after every event the engine ranks
+/// add-ons for the whole basket against the replicated catalog and learned rows, and the value goes to Redis at once
+/// with the event's offset as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
+/// offsets never pass a value that is not in Redis. A cart remembers the offset of the last event it applied, so an
+/// event replayed after a crash is not applied twice (its value is written again and Redis refuses it as stale).
 /// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
 /// <c>cohort: holdout</c> and an empty list; what it would have shown is kept in <c>withheldAddOns</c>.
 /// </summary>
 public static class CartRecommenderTopology
 {
-    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, RecommendationWriter writer,
-        ExperimentOptions? experiment = null) =>
-        Build(options, catalog, evidence, new RedisRecommendationSink(writer), experiment);
+    /// <summary>The store that carries the Redis writes into the commit.</summary>
+    public const string RedisWritesBarrier = "redis-writes";
 
-    public static Topology<CartEvent> Build(RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink sink,
-        ExperimentOptions? experiment = null)
+    public static TopologyGroup Build(StreamsOptions streams, RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence,
+        ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null)
     {
         options.Validate();
         experiment ??= new ExperimentOptions();
         experiment.Validate();
         var config = experiment.Enabled ? experiment.Config : null;
         var ranker = new AddOnRanker(options.Ranking);
-        return new TopologyBuilder<CartEvent>(TopologyNames.CartRecommender, Topics.CartEvents, ContractCodecs.CartEvent)
-            .WithStore(StoreSpec.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState)))
-            .WithEffectSink(sink)
-            .WithProcessor(_ => new CartRecommender(options, ranker, catalog, evidence, sink, config))
-            .Build();
-    }
-
-    private sealed class RedisRecommendationSink(RecommendationWriter writer) : ICartRecommendationSink
-    {
-        public string Name => "redis";
-        public void Enqueue(CartRecommendation value) => writer.Enqueue(value);
-        public Task FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
+        var runtime = ProcessorRuntime.For(TopologyNames.CartRecommender, streams, loggers, metrics: metrics);
+        var builder = new StreamBuilder();
+        builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
+        builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source")
+            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranker, catalog, evidence, sink, config),
+                    StateStores.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, cached: true)),
+                TopologyNames.CartRecommender, RedisWritesBarrier)
+            .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
+        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents], []);
     }
 
     private sealed class CartRecommender(
-        RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer,
+        ProcessorRuntime runtime, RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer,
         ExperimentConfig? experiment)
-        : IProcessor<CartEvent>
+        : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
-        private IProcessorContext _context = null!;
-        private IKeyValueStore<CartState> _carts = null!;
+        private IKeyValueStore<string, CartState> _carts = null!;
 
-        public void Init(IProcessorContext context)
-        {
-            _context = context;
-            _carts = context.GetStore<CartState>(TopologyNames.CartsStore);
-        }
+        protected override void Init() => _carts = Store<IKeyValueStore<string, CartState>>(TopologyNames.CartsStore);
 
-        public void Process(InputRecord<CartEvent> record)
+        protected override void Process(InputRecord<CartEvent> record)
         {
             var e = record.Value;
             var cart = _carts.Get(e.CartId) ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
-            if (!Apply(cart, e)) return;
-            cart.SessionId = e.SessionId;
-            cart.VisitorId = e.VisitorId ?? cart.VisitorId;
-            cart.Currency = e.Currency;
-            cart.UpdatedAt = e.Timestamp;
-            _carts.Put(e.CartId, cart);
+            var replay = cart.AppliedPartition == record.Coordinates.Partition && record.Coordinates.Offset <= cart.AppliedOffset;
+            if (!replay)
+            {
+                if (!Apply(cart, e)) return;
+                cart.SessionId = e.SessionId;
+                cart.VisitorId = e.VisitorId ?? cart.VisitorId;
+                cart.Currency = e.Currency;
+                cart.UpdatedAt = e.Timestamp;
+                cart.AppliedPartition = record.Coordinates.Partition;
+                cart.AppliedOffset = record.Coordinates.Offset;
+            }
+            else if (cart.AppliedOffset != record.Coordinates.Offset)
+            {
+                return; // an older event of this cart replayed after a crash: its value is superseded in Redis already
+            }
 
             var ranked = ranker.Rank(cart.ToBasket(), catalog, evidence, e.Timestamp);
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
             var holdout = experiment?.Assign(cart.VisitorId, cart.SessionId) == Cohort.Holdout;
-            writer.Enqueue(new CartRecommendation
+            var value = new CartRecommendation
             {
                 CartId = e.CartId,
                 Version = record.Coordinates.Offset,
@@ -79,7 +86,7 @@ public static class CartRecommenderTopology
                 CartValue = cart.Value,
                 Currency = cart.Currency,
                 Strategy = ranked.Strategy,
-                GeneratedAt = _context.Clock.GetUtcNow(),
+                GeneratedAt = Clock.GetUtcNow(),
                 EventTimestamp = e.Timestamp,
                 WithheldAddOns = holdout ? ranked.AddOns.Select(a => a.Sku).ToArray() : null,
                 AddOns = holdout ? [] : ranked.AddOns.Select(a => new RecommendedAddOn
@@ -94,7 +101,10 @@ public static class CartRecommenderTopology
                     VariantReason = a.VariantReason,
                     AddToCart = new OneClickAdd { CartId = e.CartId, Sku = a.Sku, VariantId = a.VariantId },
                 }).ToArray(),
-            });
+            };
+            // State first, then the effect: if ranking threw, neither happened.
+            if (!replay) _carts.Put(e.CartId, cart);
+            writer.Enqueue(value);
         }
 
         /// <summary>Applies the event to the cart; false (and a dead letter) when the event cannot apply.</summary>
@@ -105,7 +115,7 @@ public static class CartRecommenderTopology
                 case CartEventType.ItemAdded:
                     if (catalog.Find(e.Sku!) is null)
                     {
-                        _context.DeadLetter(DeadLetterKinds.UnknownSku, $"sku '{e.Sku}' is not in the catalog");
+                        DeadLetter(DeadLetterKinds.UnknownSku, $"sku '{e.Sku}' is not in the catalog");
                         return false;
                     }
                     var line = cart.Lines.FirstOrDefault(l => l.Sku == e.Sku && l.VariantId == e.VariantId);
@@ -113,7 +123,7 @@ public static class CartRecommenderTopology
                     {
                         if (cart.Lines.Count >= options.MaxCartLines)
                         {
-                            _context.DeadLetter(DeadLetterKinds.CartTooLarge, $"cart '{e.CartId}' already has {cart.Lines.Count} lines (limit {options.MaxCartLines})");
+                            DeadLetter(DeadLetterKinds.CartTooLarge, $"cart '{e.CartId}' already has {cart.Lines.Count} lines (limit {options.MaxCartLines})");
                             return false;
                         }
                         cart.Lines.Add(new CartLine

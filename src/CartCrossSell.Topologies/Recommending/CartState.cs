@@ -13,6 +13,11 @@ public sealed class CartState
     public List<CartLine> Lines { get; init; } = [];
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>Where the last applied event came from: an event at or below it is a replay and is not applied again.</summary>
+    public int AppliedPartition { get; set; } = -1;
+
+    public long AppliedOffset { get; set; } = -1;
+
     public decimal Value => Lines.Sum(l => l.UnitPrice * l.Quantity);
 
     public Basket ToBasket() => new(Lines.Select(l => new BasketLine

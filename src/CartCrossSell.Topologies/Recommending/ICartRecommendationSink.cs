@@ -1,13 +1,21 @@
 using CartCrossSell.Contracts;
-using CartCrossSell.Streams;
+using CartCrossSell.Redis;
+using CartCrossSell.Streams.Processing;
 
 namespace CartCrossSell.Topologies.Recommending;
 
 /// <summary>
-/// Where the recommender puts each cart's value: buffered per cart, flushed by the layer before offsets commit.
-/// Production writes Redis (<see cref="CartCrossSell.Redis.RecommendationWriter"/>); the topology driver tests capture.
+/// Where the recommender puts each cart's value: written at once, and durable before the commit that follows
+/// (<see cref="IEffectSink.FlushAsync"/>). Production writes Redis; the topology driver tests capture.
 /// </summary>
 public interface ICartRecommendationSink : IEffectSink
 {
     void Enqueue(CartRecommendation value);
+}
+
+/// <summary>The production sink: <see cref="RecommendationWriter"/>.</summary>
+public sealed class RedisRecommendationSink(RecommendationWriter writer) : ICartRecommendationSink
+{
+    public void Enqueue(CartRecommendation value) => writer.Enqueue(value);
+    public Task FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
 }

@@ -1,0 +1,110 @@
+using CartCrossSell.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Streamiz.Kafka.Net.Processors.Public;
+
+namespace CartCrossSell.Streams.Processing;
+
+/// <summary>
+/// The common front of every processor of the service, as a Streamiz transformer: it admits the raw record (a
+/// tombstone, an oversized or undecodable value, or a processing error becomes a dead letter with kind, reason and
+/// source coordinates, and the partition keeps flowing), then hands the typed record to <see cref="Process(InputRecord{T})"/>.
+/// Everything a processor emits is a <see cref="Routed"/> record, so outputs and dead letters leave through one sink.
+/// </summary>
+/// <remarks>
+/// A processor writes its stores only after it has computed everything for the record, so a processing error leaves
+/// state as it was.
+/// </remarks>
+public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, Routed>
+{
+    private readonly ProcessorRuntime _runtime;
+    private readonly IValueCodec<T> _codec;
+    private ProcessorContext<string, Routed> _context = null!;
+    private string? _currentKey;
+    private byte[]? _currentPayload;
+
+    protected RecordProcessor(ProcessorRuntime runtime, IValueCodec<T> codec)
+    {
+        _runtime = runtime;
+        _codec = codec;
+    }
+
+    /// <summary>The processor's name, as dead letters and metrics show it.</summary>
+    protected string Name => _runtime.Name;
+
+    protected TimeProvider Clock => _runtime.Clock;
+
+    /// <summary>The record being processed.</summary>
+    protected RecordCoordinates Current { get; private set; }
+
+    /// <summary>The input partition this processor instance serves.</summary>
+    protected int Partition => _context.Partition.Value;
+
+    protected ProcessorContext<string, Routed> Context => _context;
+
+    public void Init(ProcessorContext<string, Routed> context)
+    {
+        _context = context;
+        Init();
+    }
+
+    /// <summary>Looks stores up and schedules punctuations; stores are restored before this is called.</summary>
+    protected virtual void Init() { }
+
+    protected TStore Store<TStore>(string name) where TStore : class =>
+        _context.GetStateStore(name) as TStore
+        ?? throw new InvalidOperationException($"{Name}: store '{name}' is not connected to this processor or is not a {typeof(TStore).Name}");
+
+    public Record<string, Routed> Process(Record<string, byte[]> record)
+    {
+        Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
+        _currentKey = record.Key;
+        _currentPayload = record.Value;
+        var decoded = InputGate.Admit(record.Value, _codec, _runtime.MaxRecordBytes);
+        if (!decoded.Ok)
+        {
+            DeadLetter(decoded.FailureKind!, decoded.FailureReason!);
+            return null!;
+        }
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            Process(new InputRecord<T>(Current, record.Key, decoded.Value!));
+            _runtime.Metrics?.Processed(Name, Current.Topic, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One record that a processor cannot handle must not stop the partition: it is kept as a dead letter.
+            _runtime.Log.LogError(e, "{Processor}: processing {Topic}/{Partition}@{Offset} failed", Name, Current.Topic, Current.Partition, Current.Offset);
+            DeadLetter(DeadLetterKinds.ProcessingError, $"{e.GetType().Name}: {e.Message}");
+        }
+        // Outputs were forwarded while processing; nothing is returned through the transformer itself.
+        return null!;
+    }
+
+    protected abstract void Process(InputRecord<T> record);
+
+    /// <summary>Sends a record to a topic; it is produced before the input offset commits.</summary>
+    protected void Send(string topic, string key, byte[] value, DateTimeOffset timestamp) =>
+        _context.Forward(key, new Routed(topic, key, value, timestamp));
+
+    /// <summary>Sends the current input record to <c>dead-letters</c> with a kind and reason; processing continues.</summary>
+    protected void DeadLetter(string kind, string reason)
+    {
+        var now = Clock.GetUtcNow();
+        var envelope = DeadLetters.Envelope(kind, reason, Current, _currentKey, _currentPayload, Name, now);
+        Send(Topics.DeadLetters, _currentKey ?? $"{Current.Topic}-{Current.Partition}-{Current.Offset}", ContractCodecs.DeadLetter.Encode(envelope), now);
+        _runtime.Metrics?.DeadLettered(Name, Current.Topic, kind);
+        _runtime.Log.LogWarning("{Processor}: dead-lettered {Topic}/{Partition}@{Offset} ({Kind}): {Reason}",
+            Name, Current.Topic, Current.Partition, Current.Offset, kind, reason);
+    }
+
+    public virtual void Close() { }
+}
+
+/// <summary>What every processor instance of one topology shares: its name, limits, clock, log and metrics.</summary>
+public sealed record ProcessorRuntime(string Name, int MaxRecordBytes, TimeProvider Clock, ILogger Log, StreamsMetrics? Metrics)
+{
+    public static ProcessorRuntime For(string name, StreamsOptions streams, ILoggerFactory? loggers = null, TimeProvider? clock = null, StreamsMetrics? metrics = null) =>
+        new(name, streams.MaxRecordBytes, clock ?? TimeProvider.System, (loggers ?? NullLoggerFactory.Instance).CreateLogger("CartCrossSell.Processors." + name), metrics);
+}

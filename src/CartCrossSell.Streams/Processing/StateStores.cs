@@ -1,0 +1,67 @@
+using Confluent.Kafka;
+using RocksDbSharp;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.Table;
+
+namespace CartCrossSell.Streams.Processing;
+
+/// <summary>Where a topology's state lives.</summary>
+public enum StateStoreKind
+{
+    /// <summary>On local disk in RocksDB (default): a restart with its state directory restores only the changelog tail.</summary>
+    RocksDb,
+
+    /// <summary>On the heap: every start replays the whole changelog. For tests and small deployments.</summary>
+    InMemory,
+}
+
+/// <summary>
+/// The service's key-value stores: string keys, values in the project's codecs, logged to a changelog topic
+/// (<c>{applicationId}-{store}-changelog</c>) so a lost instance's state is rebuilt elsewhere.
+/// </summary>
+public static class StateStores
+{
+    /// <param name="cached">
+    /// Keep changes in Streamiz's record cache until the commit: a key changed many times between two commits costs one
+    /// changelog record and one RocksDB write. Off for stores whose every write must be visible to a replay.
+    /// </param>
+    public static IStoreBuilder<IKeyValueStore<string, TValue>> KeyValue<TValue>(string name, IValueCodec<TValue> codec, StreamsOptions options, bool cached = false)
+    {
+        if (!TopicNames.IsLegal(name)) throw new ArgumentException($"store name '{name}' must be a legal topic name", nameof(name));
+        var supplier = options.StateStore == StateStoreKind.RocksDb ? Stores.PersistentKeyValueStore(name) : Stores.InMemoryKeyValueStore(name);
+        var builder = Stores.KeyValueStoreBuilder(supplier, new StringSerDes(), new CodecSerDes<TValue>(codec))
+            .WithLoggingEnabled(new Dictionary<string, string> { ["cleanup.policy"] = "compact" });
+        return cached ? builder.WithCachingEnabled(CacheSize.OfMb(options.StoreCacheMegabytes)) : builder.WithCachingDisabled();
+    }
+
+    /// <summary>
+    /// Bounds RocksDB's memory for every store of a process: one LRU block cache shared by all stores (the
+    /// <c>Streams:RocksDbBlockCacheMegabytes</c> option) and small write buffers per store partition. Without it every
+    /// store partition gets RocksDB's defaults (an 8 MiB cache and up to two 64 MiB memtables each).
+    /// </summary>
+    public static Action<string, RocksDbOptions> BoundedRocksDb(StreamsOptions options)
+    {
+        var cache = Cache.CreateLru((ulong)options.RocksDbBlockCacheMegabytes * 1024 * 1024);
+        return (_, rocks) =>
+        {
+            var table = new BlockBasedTableOptions().SetBlockCache(cache).SetCacheIndexAndFilterBlocks(true);
+            rocks.SetBlockBasedTableFactory(table);
+            rocks.SetWriteBufferSize((ulong)options.RocksDbWriteBufferMegabytes * 1024 * 1024);
+            rocks.SetMaxWriteBufferNumber(2);
+        };
+    }
+}
+
+/// <summary>A Streamiz serializer over the project's codecs. A store value that does not decode is corruption: it throws.</summary>
+public sealed class CodecSerDes<T>(IValueCodec<T> codec) : AbstractSerDes<T>
+{
+    public override byte[] Serialize(T data, SerializationContext context) => data is null ? null! : codec.Encode(data);
+
+    public override T Deserialize(byte[] data, SerializationContext context)
+    {
+        if (data is null) return default!;
+        var decoded = codec.Decode(data);
+        return decoded.Ok ? decoded.Value! : throw new InvalidDataException($"stored {typeof(T).Name} does not decode: {decoded.FailureReason}");
+    }
+}

@@ -1,0 +1,178 @@
+using CartCrossSell.Contracts;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Errors;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Stream;
+using StreamizGuarantee = Streamiz.Kafka.Net.ProcessingGuarantee;
+
+namespace CartCrossSell.Streams.Processing;
+
+/// <summary>What a topology group declares besides its Streamiz topology: the topics it reads and writes.</summary>
+public sealed record TopologyGroup(string Name, Topology Topology, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+
+/// <summary>
+/// One topology group running on Streamiz: one <see cref="KafkaStream"/> whose application id (and consumer group) is
+/// <c>{Streams:ApplicationId}-{group}</c>, with the service's settings (at-least-once, short commit interval and
+/// session timeout, bounded RocksDB) and its topics checked before it starts.
+/// </summary>
+public sealed class StreamApplication : IAsyncDisposable
+{
+    private readonly TopologyGroup _group;
+    private readonly KafkaOptions _kafka;
+    private readonly StreamsOptions _streams;
+    private readonly ILogger _log;
+    private readonly KafkaStream _stream;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string? _temporaryState;
+    private long _restoredRecords;
+    private volatile bool _disposing;
+    private int _disposed;
+
+    public StreamApplication(TopologyGroup group, KafkaOptions kafka, StreamsOptions streams, ILoggerFactory loggers, StreamsMetrics? metrics = null)
+    {
+        _group = group;
+        _kafka = kafka;
+        _streams = streams;
+        _log = loggers.CreateLogger($"CartCrossSell.Streams.{group.Name}");
+        ApplicationId = ApplicationIdOf(streams, group.Name);
+        if (streams.StateDirectory is null)
+            _temporaryState = Path.Combine(Path.GetTempPath(), $"cartxsell-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _stream = new KafkaStream(group.Topology, Config(ApplicationId, kafka, streams, loggers, _temporaryState));
+        _stream.StateChanged += OnStateChanged;
+        _stream.OnRestoreEndEvent += (partition, store, restored) =>
+        {
+            Interlocked.Add(ref _restoredRecords, restored);
+            _log.LogInformation("{Group}: restored {Records} records of store {Store} from {Partition}", Name, restored, store, partition);
+        };
+        Metrics = metrics;
+        metrics?.Bridge(group.Name, _stream);
+    }
+
+    public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
+
+    public string Name => _group.Name;
+
+    /// <summary><c>{Streams:ApplicationId}-{group}</c>: the consumer group and the prefix of changelog topics.</summary>
+    public string ApplicationId { get; }
+
+    public StreamsMetrics? Metrics { get; }
+
+    /// <summary>The Streamiz state: CREATED, REBALANCING, RUNNING, PENDING_SHUTDOWN, NOT_RUNNING or ERROR.</summary>
+    public KafkaStream.State State { get; private set; } = KafkaStream.State.CREATED;
+
+    /// <summary>Processing: every task of this instance restored and running.</summary>
+    public bool IsRunning => State == KafkaStream.State.RUNNING;
+
+    /// <summary>Completes when the stream stops by itself; faults when a stream thread died (the host then exits non-zero).</summary>
+    public Task Completion => _stopped.Task;
+
+    /// <summary>Changelog records restored into this instance's stores since it started (0 when local state was current).</summary>
+    public long RestoredRecords => Interlocked.Read(ref _restoredRecords);
+
+    /// <summary>The live Streamiz instance (interactive queries, metrics).</summary>
+    public KafkaStream Stream => _stream;
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureTopics();
+        await _stream.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Waits until the stream runs (every task restored), or fails if it stops first.</summary>
+    public async Task WaitUntilRunningAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!IsRunning)
+        {
+            if (_stopped.Task.IsCompleted) await _stopped.Task; // rethrows the failure
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{Name}: not running within {timeout.TotalSeconds:F0} s (state {State})");
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Every topic the group reads or writes must exist before the group starts: a send to a missing topic is only
+    /// reported when the producer closes. The embedded cluster creates topics on first use, a real cluster needs
+    /// <c>cartxsell topics apply</c>; changelogs are created by Streamiz.
+    /// </summary>
+    private void EnsureTopics()
+    {
+        using var admin = new TopicAdmin(_kafka);
+        admin.Describe([.. _group.Inputs, .. _group.Outputs, Topics.DeadLetters], TimeSpan.FromSeconds(15));
+    }
+
+    private void OnStateChanged(KafkaStream.State old, KafkaStream.State @new)
+    {
+        State = @new;
+        Metrics?.State(Name, @new);
+        _log.LogInformation("{Group}: {Old} -> {New}", Name, old, @new);
+        if (@new == KafkaStream.State.ERROR)
+            _stopped.TrySetException(new InvalidOperationException($"{Name}: a stream thread died (see the log above); restart the instance"));
+        else if (@new == KafkaStream.State.NOT_RUNNING)
+        {
+            if (_disposing) _stopped.TrySetResult();
+            else _stopped.TrySetException(new InvalidOperationException($"{Name}: the stream stopped by itself"));
+        }
+    }
+
+    internal static StreamConfig Config(string applicationId, KafkaOptions kafka, StreamsOptions streams, ILoggerFactory loggers, string? stateDirectory = null)
+    {
+        var config = new StreamConfig
+        {
+            ApplicationId = applicationId,
+            BootstrapServers = kafka.BootstrapServers,
+            DefaultKeySerDes = new StringSerDes(),
+            DefaultValueSerDes = new ByteArraySerDes(),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // The embedded cluster cannot create topics by request: internal topics appear on first use.
+            AllowAutoCreateTopics = true,
+            SessionTimeoutMs = (int)streams.SessionTimeout.TotalMilliseconds,
+            HeartbeatIntervalMs = Math.Max(100, (int)streams.SessionTimeout.TotalMilliseconds / 5),
+            MaxPollIntervalMs = Math.Max(300_000, (int)streams.SessionTimeout.TotalMilliseconds),
+            FetchWaitMaxMs = KafkaOptions.ConsumerFetchWaitMs,
+            PollMs = (long)streams.PollTimeout.TotalMilliseconds,
+            MaxPollRecords = streams.MaxBatchRecords,
+            QueuedMaxMessagesKbytes = streams.MaxPrefetchKilobytes,
+            LingerMs = 2,
+            CompressionType = CompressionType.Lz4,
+            NumStreamThreads = streams.Threads,
+            StateDir = streams.StateDirectory ?? stateDirectory ?? throw new ArgumentException("no state directory", nameof(stateDirectory)),
+            Guarantee = streams.Guarantee == ProcessingGuarantee.ExactlyOnce ? StreamizGuarantee.EXACTLY_ONCE : StreamizGuarantee.AT_LEAST_ONCE,
+            // The default record cache would hold every changed key of every store until the commit; stores opt in.
+            DefaultCacheEnabled = false,
+            RocksDbConfigHandler = StateStores.BoundedRocksDb(streams),
+            Logger = new StreamizLogging(loggers),
+            // Bad input never reaches here (the processors dead-letter it); what does is a bug or a broker failure:
+            // the thread stops, the process exits non-zero and its supervisor restarts it from the last commit.
+            InnerExceptionHandler = _ => ExceptionHandlerResponse.FAIL,
+            ProductionExceptionHandler = _ => ProductionExceptionHandlerResponse.FAIL,
+            DeserializationExceptionHandler = (_, _, _) => ExceptionHandlerResponse.FAIL,
+        };
+        // Streamiz resets the commit interval when the guarantee is set (30 s at-least-once, 100 ms exactly-once): set it after.
+        config.CommitIntervalMs = (long)streams.CommitInterval.TotalMilliseconds;
+        foreach (var (key, value) in kafka.Client) config[key] = value;
+        return config;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        _disposing = true;
+        // Dispose closes the tasks cleanly: commits, flushes stores and writes the RocksDB checkpoints.
+        await Task.Run(_stream.Dispose);
+        _stopped.TrySetResult();
+        if (_temporaryState is not null && Directory.Exists(_temporaryState))
+        {
+            try
+            {
+                Directory.Delete(_temporaryState, recursive: true);
+            }
+            catch (IOException e)
+            {
+                _log.LogWarning("{Group}: temporary state {Directory} not deleted: {Reason}", Name, _temporaryState, e.Message);
+            }
+        }
+    }
+}

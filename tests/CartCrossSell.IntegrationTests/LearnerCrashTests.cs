@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CartCrossSell.Contracts;
+using CartCrossSell.Engine;
+using CartCrossSell.OrderHistory;
+using CartCrossSell.Streams;
+using CartCrossSell.TestInfrastructure;
+using CartCrossSell.Topologies.Catalog;
+using Xunit.Abstractions;
+
+namespace CartCrossSell.IntegrationTests;
+
+/// <summary>
+/// The learner on Streamiz, killed for real: <c>cartxsell run -t learner</c> in a child process, SIGKILLed at random
+/// points while it learns (no close, no commit, no checkpoint), restarted once on its RocksDB state and once with the
+/// state directory wiped (restored from the changelog). The published rows must equal the batch computation exactly.
+/// </summary>
+public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly KafkaFixture _kafka = new();
+    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-crash-" + Guid.NewGuid().ToString("N"));
+    private static readonly LearningOptions Learning = new() { MaxNeighbors = 5_000 }; // no pruning: exact comparison
+
+    public void Dispose()
+    {
+        _kafka.Dispose();
+        if (Directory.Exists(_stateDirectory)) Directory.Delete(_stateDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Killed_with_SIGKILL_at_random_points_the_learner_ends_with_exactly_the_batch_counts()
+    {
+        var read = OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders;
+        var catalog = OnlineRetailCatalog.Derive(read);
+        // Kept small: the embedded cluster keeps only the newest ~5 MiB of a partition and does not compact, so a row
+        // published early and never again would fall out of item-neighbors if hot rows were republished too often.
+        var orders = read.Take(400).ToArray();
+        var shift = DateTimeOffset.UtcNow - orders.Max(o => o.Timestamp);
+        orders = orders.Select(o => o with { Timestamp = o.Timestamp + shift }).ToArray();
+        using (var publisher = new EventPublisher(_kafka.Options))
+        {
+            foreach (var p in catalog) publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
+            foreach (var o in orders)
+                publisher.Publish(Topics.OrderEvents, o.OrderId, JsonSerializer.SerializeToUtf8Bytes(o.ToOrderCompleted(), ContractsJson.Default.OrderCompleted), o.Timestamp);
+            await publisher.FlushAsync();
+        }
+        var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
+        var batch = new BasketLearner(Learning);
+        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
+
+        var random = new Random(20261130);
+        for (var life = 1; life <= 3; life++)
+        {
+            if (life == 3) Directory.Delete(_stateDirectory, recursive: true); // a new machine: state comes from the changelog
+            using var learner = StartLearner();
+            await learner.WaitForOutputAsync("learner: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60));
+            var killAfter = TimeSpan.FromMilliseconds(random.Next(200, 1_500));
+            await Task.Delay(killAfter);
+            var published = LearnedRows.Published(_kafka.Options);
+            learner.Kill();
+            output.WriteLine($"life {life}: SIGKILL {killAfter.TotalMilliseconds:F0} ms after it started processing, {published.Count} of {batch.RowKeysLearned.Count() + 1} rows published by then");
+        }
+
+        using var last = StartLearner();
+        var difference = "";
+        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
+            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference}; {LearnedRows.Published(_kafka.Options).Count} rows published)");
+        last.Kill();
+    }
+
+    private ChildProcess StartLearner() => ChildProcess.Start(output,
+        typeof(CartCrossSell.Cli.Hosting.StorefrontCarts).Assembly.Location,
+        ["run", "--topologies", "learner", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--metrics-port", "0"],
+        new Dictionary<string, string>
+        {
+            ["CARTXSELL__Streams__StateDirectory"] = _stateDirectory,
+            ["CARTXSELL__Streams__CommitInterval"] = "00:00:00.050",
+            ["CARTXSELL__Streams__SessionTimeout"] = "00:00:06",
+            ["CARTXSELL__Learner__RowPublishInterval"] = "00:00:01",
+            ["CARTXSELL__Learning__MaxNeighbors"] = Learning.MaxNeighbors.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+}
+
+/// <summary>The learned rows as published to <c>item-neighbors</c>, and their comparison with the batch learner.</summary>
+internal static class LearnedRows
+{
+    public static Dictionary<string, NeighborRow> Published(KafkaOptions kafka) =>
+        TopicProbe.ReadToEnd(kafka, Topics.ItemNeighbors, TimeSpan.FromSeconds(30))
+            .GroupBy(r => r.Message.Key)
+            .ToDictionary(g => g.Key, g => JsonSerializer.Deserialize(g.Last().Message.Value, ContractsJson.Default.NeighborRow)!);
+
+    public static bool SameAsBatch(Dictionary<string, NeighborRow> published, BasketLearner batch, out string difference)
+    {
+        foreach (var key in batch.RowKeysLearned)
+        {
+            var expected = batch.Find(key)!;
+            if (!published.TryGetValue(key, out var actual)) { difference = $"{key} not published"; return false; }
+            if (!Close(expected.Weight, actual.Weight)) { difference = $"{key}: weight {actual.Weight} != {expected.Weight}"; return false; }
+            var pairs = actual.Neighbors.ToDictionary(n => n.Key, n => n.PairWeight);
+            if (pairs.Count != expected.Neighbors.Count) { difference = $"{key}: {pairs.Count} neighbours != {expected.Neighbors.Count}"; return false; }
+            foreach (var n in expected.Neighbors)
+                if (!pairs.TryGetValue(n.Key, out var w) || !Close(w, n.PairWeight)) { difference = $"{key}->{n.Key}: {w} != {n.PairWeight}"; return false; }
+        }
+        if (!published.TryGetValue(RowKeys.Baskets, out var baskets) || !Close(baskets.Weight, batch.Baskets)) { difference = "basket count differs"; return false; }
+        difference = "";
+        return true;
+    }
+
+    // Decayed weights are sums of doubles; streaming adds them in another order than the batch, so the last bits may differ.
+    private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+}
+
+internal static class Polling
+{
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"within {timeout.TotalSeconds} s: {what()}");
+    }
+}
+
+/// <summary>The service's command line in a child process, its output in the test log, and a real SIGKILL.</summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ITestOutputHelper _output;
+    private readonly List<string> _lines = [];
+
+    private ChildProcess(Process process, ITestOutputHelper output)
+    {
+        _process = process;
+        _output = output;
+    }
+
+    public static ChildProcess Start(ITestOutputHelper output, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = new Process { StartInfo = info };
+        var child = new ChildProcess(process, output);
+        process.OutputDataReceived += (_, e) => child.Received(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Received(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void Received(string? line)
+    {
+        if (line is null) return;
+        lock (_lines) _lines.Add(line);
+        // Only what matters for a failure: the service's own lines, warnings and errors.
+        if (!line.Contains("info:", StringComparison.Ordinal) && !line.StartsWith("      ", StringComparison.Ordinal))
+        {
+            try
+            {
+                _output.WriteLine("[child] " + line);
+            }
+            catch (InvalidOperationException)
+            {
+                // the test already ended
+            }
+        }
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_lines)
+                if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
+            if (_process.HasExited) throw new InvalidOperationException($"the child exited with {_process.ExitCode} before printing '{text}'");
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"the child did not print '{text}' within {timeout.TotalSeconds} s");
+    }
+
+    /// <summary>SIGKILL: no shutdown hook, no commit, no RocksDB checkpoint.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}
