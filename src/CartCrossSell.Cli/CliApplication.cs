@@ -44,6 +44,12 @@ public static class CliApplication
             await error.WriteLineAsync($"configuration error: {e.Message}");
             return 2;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            // The same, found by the host's ValidateOnStart (cartxsell run).
+            await error.WriteLineAsync($"configuration error: {string.Join("; ", e.Failures)}");
+            return 2;
+        }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {
             // Unusable input files (a missing header, say): the message names the file.

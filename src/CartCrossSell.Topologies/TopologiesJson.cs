@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using CartCrossSell.Topologies.Learning;
 using CartCrossSell.Topologies.Recommending;
 
 namespace CartCrossSell.Topologies;
@@ -7,5 +6,4 @@ namespace CartCrossSell.Topologies;
 /// <summary>JSON of the state stores' values (their changelogs), source-generated.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CartState))]
-[JsonSerializable(typeof(BasketRowSnapshot))]
 internal sealed partial class TopologiesJson : JsonSerializerContext;

@@ -79,6 +79,44 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_is_hosted_with_health_checks_and_metrics_and_stops_cleanly_when_cancelled()
+    {
+        using var kafka = new KafkaFixture();
+        var port = CartCrossSell.Redis.LocalRedisServer.FreeLoopbackPort();
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        var running = CliApplication.RunAsync(
+            ["run", "-b", kafka.Options.BootstrapServers, "--topologies", "learner", "--metrics-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            output, new StringWriter(), stop.Token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        HttpResponseMessage? ready = null;
+        while (DateTime.UtcNow < deadline && !running.IsCompleted)
+        {
+            try
+            {
+                ready = await http.GetAsync("health/ready");
+                if (ready.IsSuccessStatusCode) break;
+            }
+            catch (HttpRequestException)
+            {
+                // Kestrel not listening yet
+            }
+            await Task.Delay(200);
+        }
+        Assert.True(ready?.IsSuccessStatusCode, $"/health/ready answered {ready?.StatusCode} (the learner group runs once its tasks are assigned)");
+        Assert.True((await http.GetAsync("health/live")).IsSuccessStatusCode);
+        var metrics = await http.GetStringAsync("metrics");
+        Assert.Contains("cartxsell_topology_state{topology=\"learner\"} 2", metrics); // Streamiz RUNNING, from its state listener
+        Assert.Contains("cartxsell_streamiz{", metrics); // Streamiz's own sensors, bridged
+
+        await stop.CancelAsync(); // what SIGTERM does through the command line
+        Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("running: learner", output.ToString());
+    }
+
+    [Fact]
     public void The_deployment_configuration_binds_without_unknown_keys()
     {
         var configuration = ServiceConfiguration.Load(new FileInfo(Path.Combine(RepositoryFiles.Root, "deploy", "cartxsell.json")));

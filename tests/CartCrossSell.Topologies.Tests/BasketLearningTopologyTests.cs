@@ -144,6 +144,22 @@ public sealed class BasketLearningTopologyTests
         foreach (var key in batch.RowKeysLearned) Assert.Equal(batch.Find(key)!.Weight, published[key].Weight, 9);
     }
 
+    [Fact]
+    public void A_row_survives_its_binary_changelog_form_exactly_and_a_foreign_format_is_refused()
+    {
+        var row = new BasketRowState(new EvidenceAccumulator("item:socks", 50), new Dictionary<int, long> { [0] = 7, [3] = 12 });
+        row.Apply(1, 13, 0.75, [new Neighbor("item:running-shoes", 0.5), new Neighbor("category:shoes", 0.25 + 1e-12)]);
+        var codec = new BasketRowCodec(50);
+
+        var back = codec.Decode(codec.Encode(row));
+
+        Assert.True(back.Ok);
+        Assert.Equal(row.Accumulator.Weight, back.Value!.Accumulator.Weight);
+        Assert.Equal(row.Accumulator.AllPairs.OrderBy(p => p.Key), back.Value.Accumulator.AllPairs.OrderBy(p => p.Key));
+        Assert.Equal(row.AppliedOrderOffsets, back.Value.AppliedOrderOffsets);
+        Assert.False(codec.Decode("{\"rowKey\":\"item:socks\"}"u8).Ok); // the earlier JSON form is not silently misread
+    }
+
     /// <summary>A catalog whose lookup of one sku throws, standing in for a bug met on one record.</summary>
     private sealed class ThrowingCatalog(string poison) : ICatalog
     {

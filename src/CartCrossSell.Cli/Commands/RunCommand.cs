@@ -2,7 +2,6 @@ using System.CommandLine;
 using CartCrossSell.Cli.Hosting;
 using CartCrossSell.Topologies;
 using CartCrossSell.Topologies.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CartCrossSell.Cli.Commands;
 
@@ -39,24 +38,13 @@ public static class RunCommand
                 ["Redis:Configuration"] = parse.GetValue(redis) ?? environment?.Redis?.Configuration,
                 ["Monitoring:Port"] = parse.GetValue(metricsPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
-            var options = ServiceConfiguration.Bind(configuration);
-            var selected = parse.GetValue(topologies);
-            if (selected is { Length: > 0 }) options.Topologies = selected;
             if (environment is not null)
             {
                 await output.WriteLineAsync($"embedded Kafka (mock cluster) bootstrap: {environment.Kafka.BootstrapServers}");
                 if (environment.Redis is { } r) await output.WriteLineAsync($"embedded redis-server: 127.0.0.1:{r.Port}");
             }
-            using var loggers = Logging.Create(LogLevel.Information);
-            await using var service = new CrossSellService(options, loggers);
-            await using var monitoring = options.Monitoring.Port == 0 ? null
-                : new MonitoringEndpoint(options.Monitoring, service.Metrics, () => service.IsLive, () => service.IsReady, loggers.CreateLogger("CartCrossSell.Monitoring"));
-            monitoring?.Start();
-            if (monitoring is not null) await output.WriteLineAsync($"metrics and health: {monitoring.Prefix}metrics, {monitoring.Prefix}health/ready");
-            await service.StartAsync(ct);
-            await output.WriteLineAsync($"running: {string.Join(", ", service.Applications.Select(a => a.Name).Concat(service.Runners.Select(r => r.Name)))} (Ctrl+C to stop)");
-            await Task.WhenAny(service.Completion, Task.Delay(Timeout.Infinite, ct)).ContinueWith(_ => { }, TaskScheduler.Default);
-            return ct.IsCancellationRequested ? 0 : 1;
+            using var host = ServiceHost.Build(configuration, parse.GetValue(topologies));
+            return await ServiceHost.RunAsync(host, output, ct);
         });
         return command;
     }

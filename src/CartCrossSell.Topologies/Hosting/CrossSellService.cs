@@ -114,6 +114,7 @@ public sealed class CrossSellService : IAsyncDisposable
                                     && _applications.All(a => a.IsRunning);
 
     private volatile bool _started;
+    private int _disposed;
 
     /// <summary>Starts tables and topologies; returns once the replicated tables have caught up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -156,6 +157,8 @@ public sealed class CrossSellService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops the service and its container disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         foreach (var application in _applications) await application.DisposeAsync();
         if (Writer is not null) await Writer.DisposeAsync();

@@ -89,7 +89,11 @@ public static class BasketLearningTopology
     private sealed class RowAggregator(ProcessorRuntime runtime, int maxNeighbors, TimeSpan publishEvery)
         : RecordProcessor<BasketRowDelta>(runtime, ContractCodecs.BasketRowDelta)
     {
+        /// <summary>Rows held decoded: this task is the only writer of its rows, so they stay equal to the store.</summary>
+        private const int LiveRows = 20_000;
+
         private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, BasketRowState> _live = new(StringComparer.Ordinal);
         private IKeyValueStore<string, BasketRowState> _rows = null!;
         private bool _republishAll;
 
@@ -103,10 +107,24 @@ public static class BasketLearningTopology
         protected override void Process(InputRecord<BasketRowDelta> record)
         {
             var delta = record.Value;
-            var row = _rows.Get(delta.RowKey) ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
-            if (!row.Apply(delta.SourcePartition, delta.SourceOffset, delta.Weight, delta.Pairs.Select(p => new Neighbor(p.Key, p.PairWeight))))
-                return; // this order was already counted (replayed by the splitter after a crash)
+            if (!_live.TryGetValue(delta.RowKey, out var row))
+            {
+                row = _rows.Get(delta.RowKey) ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
+                if (_live.Count >= LiveRows) _live.Clear(); // bounded memory; the store holds everything
+            }
+            bool applied;
+            try
+            {
+                applied = row.Apply(delta.SourcePartition, delta.SourceOffset, delta.Weight, delta.Pairs.Select(p => new Neighbor(p.Key, p.PairWeight)));
+            }
+            catch
+            {
+                _live.Remove(delta.RowKey); // the decoded row may be half-changed: read it from the store again
+                throw;
+            }
+            if (!applied) return; // this order was already counted (replayed by the splitter after a crash)
             _rows.Put(delta.RowKey, row);
+            _live[delta.RowKey] = row;
             _changed.Add(delta.RowKey);
         }
 
@@ -122,7 +140,7 @@ public static class BasketLearningTopology
                 return;
             }
             foreach (var key in _changed)
-                if (_rows.Get(key) is { } state) PublishRow(key, state, now);
+                if ((_live.GetValueOrDefault(key) ?? _rows.Get(key)) is { } state) PublishRow(key, state, now);
             _changed.Clear();
         }
 
