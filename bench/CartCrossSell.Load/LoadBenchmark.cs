@@ -126,7 +126,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 recommender = ServiceProcess.Start(options.CliPath, TopologyNames.Recommender, bootstrap, redis, logs, env, "recommender-short-commit");
                 _cpu.Track("recommender", recommender.Pid);
                 log.Line($"recommender with commit interval {options.ShortCommitMs} ms: starting (joins the group, restores the carts)");
-                await recommender.WaitUntilRunningAsync(TopologyNames.CartRecommender, GroupTimeout, ct);
+                await recommender.WaitUntilRunningAsync(TopologyNames.Recommender, GroupTimeout, ct);
                 var first = results.Freshness.MinBy(f => f.TargetRate)!;
                 // A fresh process: let the JIT and the caches warm up at the phase's rate before measuring.
                 log.Line($"recommender with commit interval {options.ShortCommitMs} ms: {WarmUp.TotalSeconds:0} s warm-up at {first.TargetRate:N0} events/s (not measured)");

@@ -65,8 +65,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until <paramref name="topology"/> runs (group joined, partitions assigned, stores restored):
-    /// <c>cartxsell_topology_state</c> 3. <c>/health/ready</c> alone is not enough: it answers 200 in the moment
+    /// Waits until the topology group <paramref name="topology"/> runs (group joined, partitions assigned, stores restored):
+    /// <c>cartxsell_topology_state</c> 2 (Streamiz RUNNING). <c>/health/ready</c> alone is not enough: it answers 200 in the moment
     /// between the catalog catching up and the topologies being created (no runner yet, so "all running").
     /// </summary>
     public async Task WaitUntilRunningAsync(string topology, TimeSpan timeout, CancellationToken ct)
@@ -75,8 +75,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         await WaitUntilReadyAsync(timeout, ct);
         while (deadline.Elapsed < timeout)
         {
+            // Streamiz groups report KafkaStream states: 2 is RUNNING (every task restored).
             var state = (await ScrapeAsync(ct)).Sum("cartxsell_topology_state", ("topology", topology));
-            if (state == 3) return;
+            if (state == 2) return;
             await Task.Delay(100, ct);
         }
         throw new TimeoutException($"{topology} was not running within {timeout.TotalSeconds:0} s; see {LogPath}");

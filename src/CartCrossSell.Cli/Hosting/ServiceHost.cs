@@ -60,6 +60,8 @@ public static class ServiceHost
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // A start that fails (a configuration error found by ValidateOnStart) is reported by the command in one line.
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // An unready instance is normal while it starts or restores; probes ask every few seconds, the log need not say it each time.
+        logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         services.AddSingleton<IValidateOptions<CrossSellServiceOptions>, CrossSellOptionsValidation>();
