@@ -134,8 +134,11 @@ public static class BasketLearningTopology
             if (_republishAll)
             {
                 _republishAll = false;
-                using var all = _rows.All().GetEnumerator();
-                while (all.MoveNext()) PublishRow(all.Current.Key, all.Current.Value, now);
+                // A range over every key (row keys are ASCII) rather than All(): its RocksDB iterator is disposed here,
+                // where All()'s stayed open until the store closed.
+                using var all = _rows.Range("", "\uffff");
+                while (all.MoveNext())
+                    if (all.Current is { } entry) PublishRow(entry.Key, entry.Value, now);
                 _changed.Clear();
                 return;
             }
