@@ -43,6 +43,23 @@ public sealed class CartRecommenderTopologyTests : IDisposable
     }
 
     [Fact]
+    public void When_redis_writes_stop_the_event_is_not_dead_lettered_the_stream_thread_stops()
+    {
+        var failing = new FailingSink();
+        using var driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), Store.Catalog(), Store.Learned(), failing), Streams);
+        Assert.ThrowsAny<Exception>(() => driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent));
+        Assert.Empty(driver.DeadLetters); // a Redis outage is not the event's fault
+    }
+
+    private sealed class FailingSink : ICartRecommendationSink
+    {
+        public void Enqueue(CartRecommendation value) =>
+            throw new EffectFailedException("Redis writes stopped", new InvalidOperationException("gave up"));
+
+        public Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
+    [Fact]
     public void Cart_state_follows_adds_quantity_changes_removals_and_clears()
     {
         _driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);

@@ -13,6 +13,12 @@ public interface IEffectSink
 }
 
 /// <summary>
+/// An effect can no longer be made durable (Redis writes gave up). Not a problem of the record at hand: processors let
+/// it through instead of dead-lettering the record, so the stream thread stops and restarts from the last commit.
+/// </summary>
+public sealed class EffectFailedException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
 /// Kafka Streams flushes a task's stores before it commits the task's offsets; this store holds no data and uses
 /// that hook to wait for the task's outstanding effects. Effects are issued as soon as a record is processed (fresh
 /// in milliseconds) and the commit waits for them (nothing is lost): at-least-once for effects, made harmless by

@@ -72,7 +72,7 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
             Process(new InputRecord<T>(Current, record.Key, decoded.Value!));
             _runtime.Metrics?.Processed(Name, Current.Topic, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException and not EffectFailedException)
         {
             // One record that a processor cannot handle must not stop the partition: it is kept as a dead letter.
             _runtime.Log.LogError(e, "{Processor}: processing {Topic}/{Partition}@{Offset} failed", Name, Current.Topic, Current.Partition, Current.Offset);

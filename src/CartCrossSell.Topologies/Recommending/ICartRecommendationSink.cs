@@ -16,6 +16,17 @@ public interface ICartRecommendationSink : IEffectSink
 /// <summary>The production sink: <see cref="RecommendationWriter"/>.</summary>
 public sealed class RedisRecommendationSink(RecommendationWriter writer) : ICartRecommendationSink
 {
-    public void Enqueue(CartRecommendation value) => writer.Enqueue(value);
+    public void Enqueue(CartRecommendation value)
+    {
+        try
+        {
+            writer.Enqueue(value);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The writer gave up on Redis: stop the thread (restart from the last commit), do not dead-letter the event.
+            throw new EffectFailedException("Redis writes stopped; the recommender stops so that it restarts from its last commit", e);
+        }
+    }
     public Task FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
 }
