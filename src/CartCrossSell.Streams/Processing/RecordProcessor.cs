@@ -84,9 +84,17 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     protected abstract void Process(InputRecord<T> record);
 
-    /// <summary>Sends a record to a topic; it is produced before the input offset commits.</summary>
-    protected void Send(string topic, string key, byte[] value, DateTimeOffset timestamp) =>
+    /// <summary>
+    /// Sends a record to a topic; it is produced before the input offset commits. A timestamp Kafka would refuse
+    /// (before 1970) or that time-based retention would misjudge (more than a day ahead) is replaced by the wall
+    /// clock: one record's timestamp must not fail the producer, which stops the thread on every replay.
+    /// </summary>
+    protected void Send(string topic, string key, byte[] value, DateTimeOffset timestamp)
+    {
+        var now = Clock.GetUtcNow();
+        if (timestamp < DateTimeOffset.UnixEpoch || timestamp > now.AddDays(1)) timestamp = now;
         _context.Forward(key, new Routed(topic, key, value, timestamp));
+    }
 
     /// <summary>Sends the current input record to <c>dead-letters</c> with a kind and reason; processing continues.</summary>
     protected void DeadLetter(string kind, string reason)

@@ -125,6 +125,7 @@ public sealed class StreamApplication : IAsyncDisposable
             BootstrapServers = kafka.BootstrapServers,
             DefaultKeySerDes = new StringSerDes(),
             DefaultValueSerDes = new ByteArraySerDes(),
+            DefaultTimestampExtractor = new InputTimestamps(),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             // The embedded cluster cannot create topics by request: internal topics appear on first use.
             AllowAutoCreateTopics = true,

@@ -63,6 +63,12 @@ public static class BasketLearningTopology
             var order = record.Value;
             var skus = order.Lines.Select(l => l.Sku).ToArray();
             var weight = clock.WeightAt(order.Timestamp);
+            if (!double.IsFinite(weight))
+            {
+                // Decay weights grow with time: an order dated centuries ahead would make every row it touches infinite.
+                DeadLetter(DeadLetterKinds.Invalid, $"timestamp {order.Timestamp:O} is outside the range the learner's decay can weigh");
+                return;
+            }
             // Computed whole before anything is sent, so a failure half-way sends nothing.
             var deltas = BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow)
                 .Select(contribution => new BasketRowDelta
@@ -76,7 +82,7 @@ public static class BasketLearningTopology
                 })
                 .ToArray();
             foreach (var delta in deltas)
-                Send(repartitionTopic, delta.RowKey, ContractCodecs.BasketRowDelta.Encode(delta), order.Timestamp);
+                Send(repartitionTopic, delta.RowKey, ContractCodecs.BasketRowDelta.Encode(delta), record.Timestamp); // the input's broker time, as Kafka Streams forwards it
         }
     }
 
