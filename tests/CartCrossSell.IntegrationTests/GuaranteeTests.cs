@@ -66,16 +66,6 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         };
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"within {timeout.TotalSeconds} s: {what}");
-    }
 
     /// <summary>
     /// <c>cartxsell run -t recommender</c> in a child process, SIGKILLed at random points while it works through the
@@ -118,17 +108,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             });
         try
         {
-            var random = new Random(20261130);
-            for (var life = 1; life <= 3; life++)
-            {
-                if (life == 3) Directory.Delete(stateDirectory, recursive: true); // a new machine: carts come from the changelog
-                using var recommender = Start();
-                await recommender.WaitForOutputAsync("recommender: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60));
-                var killAfter = TimeSpan.FromMilliseconds(random.Next(100, 1_000));
-                await Task.Delay(killAfter);
-                recommender.Kill();
-                output.WriteLine($"life {life}: SIGKILL {killAfter.TotalMilliseconds:F0} ms after it started processing");
-            }
+            await ChildProcess.KillThreeLivesAsync(Start, "recommender", stateDirectory, 100, 1_000, output);
             using var last = Start();
             var store = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
             await WaitForCartsAsync(store, expected, "every cart's value reflects its latest event, each event applied once");
@@ -164,7 +144,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
     }
 
     private static Task WaitForCartsAsync(RecommendationStore store, Dictionary<string, (decimal Value, DateTimeOffset Last)> expected, string what) =>
-        WaitUntilAsync(async () =>
+        Polling.UntilAsync(async () =>
         {
             try
             {
@@ -321,7 +301,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await storefront.FlushAsync();
         await AddToCartsAsync(storefront, products, 5, 3, expected);
 
-        await WaitUntilAsync(async () =>
+        await Polling.UntilAsync(async () =>
         {
             foreach (var (cartId, (value, last)) in expected)
             {

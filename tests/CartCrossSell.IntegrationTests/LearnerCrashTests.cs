@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
@@ -48,18 +47,8 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
         var batch = new BasketLearner(Learning);
         foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
 
-        var random = new Random(20261130);
-        for (var life = 1; life <= 3; life++)
-        {
-            if (life == 3) Directory.Delete(_stateDirectory, recursive: true); // a new machine: state comes from the changelog
-            using var learner = StartLearner();
-            await learner.WaitForOutputAsync("learner: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60));
-            var killAfter = TimeSpan.FromMilliseconds(random.Next(200, 1_500));
-            await Task.Delay(killAfter);
-            var published = LearnedRows.Published(_kafka.Options);
-            learner.Kill();
-            output.WriteLine($"life {life}: SIGKILL {killAfter.TotalMilliseconds:F0} ms after it started processing, {published.Count} of {batch.RowKeysLearned.Count() + 1} rows published by then");
-        }
+        await ChildProcess.KillThreeLivesAsync(StartLearner, "learner", _stateDirectory, 200, 1_500, output,
+            () => $"{LearnedRows.Published(_kafka.Options).Count} of {batch.RowKeysLearned.Count() + 1} rows published by then");
 
         using var last = StartLearner();
         var difference = "";
@@ -108,93 +97,4 @@ internal static class LearnedRows
 
     // Decayed weights are sums of doubles; streaming adds them in another order than the batch, so the last bits may differ.
     private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
-}
-
-internal static class Polling
-{
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"within {timeout.TotalSeconds} s: {what()}");
-    }
-}
-
-/// <summary>The service's command line in a child process, its output in the test log, and a real SIGKILL.</summary>
-internal sealed class ChildProcess : IDisposable
-{
-    private readonly Process _process;
-    private readonly ITestOutputHelper _output;
-    private readonly List<string> _lines = [];
-
-    private ChildProcess(Process process, ITestOutputHelper output)
-    {
-        _process = process;
-        _output = output;
-    }
-
-    public static ChildProcess Start(ITestOutputHelper output, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        var process = new Process { StartInfo = info };
-        var child = new ChildProcess(process, output);
-        process.OutputDataReceived += (_, e) => child.Received(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Received(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return child;
-    }
-
-    private void Received(string? line)
-    {
-        if (line is null) return;
-        lock (_lines) _lines.Add(line);
-        // Only what matters for a failure: the service's own lines, warnings and errors.
-        if (!line.Contains("info:", StringComparison.Ordinal) && !line.StartsWith("      ", StringComparison.Ordinal))
-        {
-            try
-            {
-                _output.WriteLine("[child] " + line);
-            }
-            catch (InvalidOperationException)
-            {
-                // the test already ended
-            }
-        }
-    }
-
-    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            lock (_lines)
-                if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
-            if (_process.HasExited) throw new InvalidOperationException($"the child exited with {_process.ExitCode} before printing '{text}'");
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"the child did not print '{text}' within {timeout.TotalSeconds} s");
-    }
-
-    /// <summary>SIGKILL: no shutdown hook, no commit, no RocksDB checkpoint.</summary>
-    public void Kill()
-    {
-        if (_process.HasExited) return;
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(10_000);
-    }
-
-    public void Dispose()
-    {
-        Kill();
-        _process.Dispose();
-    }
 }

@@ -107,7 +107,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
                 await service.StartAsync(cancellationToken);
                 await WaitForLearningAsync(service, cancellationToken);
                 learnTask.Value = 1;
-                Note($"learned {service.Neighbors.RowCount} item and category rows; catalog of {service.Catalog.Count} products replicated; topologies: {string.Join(", ", service.Applications.Select(a => a.Name).Concat(service.Runners.Select(r => r.Name)))}");
+                Note($"learned {service.Neighbors.RowCount} item and category rows; catalog of {service.Catalog.Count} products replicated; topologies: {string.Join(", ", service.RunningNames)}");
 
                 simulateTask.StartTask();
                 var store = service.Store!;

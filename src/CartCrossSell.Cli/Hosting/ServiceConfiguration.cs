@@ -30,18 +30,22 @@ public static class ServiceConfiguration
 
     public static CrossSellServiceOptions Bind(IConfiguration configuration)
     {
-        var options = new CrossSellServiceOptions
-        {
-            Kafka = Section<KafkaOptions>(configuration, KafkaOptions.SectionName),
-            Streams = Section<StreamsOptions>(configuration, StreamsOptions.SectionName),
-            Redis = Section<RedisStoreOptions>(configuration, RedisStoreOptions.SectionName),
-            Learning = configuration.GetSection("Learning").Get<LearningOptions>() ?? new LearningOptions(),
-            Learner = Section<LearnerOptions>(configuration, LearnerOptions.SectionName),
-            Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName),
-            Monitoring = Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName),
-            Experiment = Section<ExperimentOptions>(configuration, ExperimentOptions.SectionName),
-        };
+        var options = new CrossSellServiceOptions();
+        BindInto(configuration, options);
         return options;
+    }
+
+    /// <summary>Binds every section into <paramref name="options"/> (the host's options pipeline fills its own instance).</summary>
+    public static void BindInto(IConfiguration configuration, CrossSellServiceOptions options)
+    {
+        options.Kafka = Section<KafkaOptions>(configuration, KafkaOptions.SectionName);
+        options.Streams = Section<StreamsOptions>(configuration, StreamsOptions.SectionName);
+        options.Redis = Section<RedisStoreOptions>(configuration, RedisStoreOptions.SectionName);
+        options.Learning = configuration.GetSection("Learning").Get<LearningOptions>() ?? new LearningOptions();
+        options.Learner = Section<LearnerOptions>(configuration, LearnerOptions.SectionName);
+        options.Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName);
+        options.Monitoring = Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName);
+        options.Experiment = Section<ExperimentOptions>(configuration, ExperimentOptions.SectionName);
     }
 
     private static T Section<T>(IConfiguration configuration, string name) where T : new()

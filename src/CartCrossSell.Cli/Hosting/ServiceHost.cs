@@ -68,15 +68,7 @@ public static class ServiceHost
         services.AddOptions<CrossSellServiceOptions>()
             .Configure(o =>
             {
-                var bound = ServiceConfiguration.Bind(configuration);
-                o.Kafka = bound.Kafka;
-                o.Streams = bound.Streams;
-                o.Redis = bound.Redis;
-                o.Learning = bound.Learning;
-                o.Learner = bound.Learner;
-                o.Recommender = bound.Recommender;
-                o.Monitoring = bound.Monitoring;
-                o.Experiment = bound.Experiment;
+                ServiceConfiguration.BindInto(configuration, o);
                 if (topologies is { Count: > 0 }) o.Topologies = topologies;
             })
             .ValidateOnStart();
@@ -93,7 +85,7 @@ public static class ServiceHost
         var hosted = host.Services.GetRequiredService<CrossSellHostedService>();
         var urls = (host as WebApplication)?.Urls;
         if (urls is { Count: > 0 }) await output.WriteLineAsync($"metrics and health: {string.Join(", ", urls.Select(u => u.TrimEnd('/') + "/metrics"))}, /health/live, /health/ready");
-        await output.WriteLineAsync($"running: {string.Join(", ", service.Applications.Select(a => a.Name).Concat(service.Runners.Select(r => r.Name)))} (Ctrl+C to stop)");
+        await output.WriteLineAsync($"running: {string.Join(", ", service.RunningNames)} (Ctrl+C to stop)");
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         try
         {

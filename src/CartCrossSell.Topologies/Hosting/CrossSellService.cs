@@ -103,6 +103,9 @@ public sealed class CrossSellService : IAsyncDisposable
     /// <summary>The topology groups running on Streamiz.</summary>
     public IReadOnlyList<StreamApplication> Applications => _applications;
 
+    /// <summary>What this instance runs, for logs and the command line: the Streamiz groups, then the outcomes topologies.</summary>
+    public IEnumerable<string> RunningNames => _applications.Select(a => a.Name).Concat(_runners.Select(r => r.Name));
+
     /// <summary>
     /// True once <see cref="StartAsync"/> has created every topology, the tables it needs caught up, and every
     /// topology is running (restores done). Without the start flag the empty runner list read as "all running" in the

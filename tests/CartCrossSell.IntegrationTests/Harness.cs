@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace CartCrossSell.IntegrationTests;
+
+/// <summary>Waits for a condition the way every integration test here does: polled every 250 ms, failing with what was awaited.</summary>
+internal static class Polling
+{
+    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => UntilAsync(condition, timeout, () => what);
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"within {timeout.TotalSeconds} s: {what()}");
+    }
+}
+
+/// <summary>The service's command line in a child process, its output in the test log, and a real SIGKILL.</summary>
+internal sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly ITestOutputHelper _output;
+    private readonly List<string> _lines = [];
+
+    private ChildProcess(Process process, ITestOutputHelper output)
+    {
+        _process = process;
+        _output = output;
+    }
+
+    public static ChildProcess Start(ITestOutputHelper output, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = new Process { StartInfo = info };
+        var child = new ChildProcess(process, output);
+        process.OutputDataReceived += (_, e) => child.Received(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Received(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    private void Received(string? line)
+    {
+        if (line is null) return;
+        lock (_lines) _lines.Add(line);
+        // Only what matters for a failure: the service's own lines, warnings and errors.
+        if (!line.Contains("info:", StringComparison.Ordinal) && !line.StartsWith("      ", StringComparison.Ordinal))
+        {
+            try
+            {
+                _output.WriteLine("[child] " + line);
+            }
+            catch (InvalidOperationException)
+            {
+                // the test already ended
+            }
+        }
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_lines)
+                if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
+            if (_process.HasExited) throw new InvalidOperationException($"the child exited with {_process.ExitCode} before printing '{text}'");
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"the child did not print '{text}' within {timeout.TotalSeconds} s");
+    }
+
+    /// <summary>
+    /// Three lives of a topology group, each SIGKILLed a random (seeded) time after its group reports RUNNING; the
+    /// third starts with <paramref name="stateDirectory"/> wiped, as on a new machine, so its state comes from the
+    /// changelog. <paramref name="describe"/> adds what the test wants logged at each kill.
+    /// </summary>
+    public static async Task KillThreeLivesAsync(Func<ChildProcess> start, string group, string stateDirectory, int minMilliseconds, int maxMilliseconds,
+        ITestOutputHelper output, Func<string>? describe = null)
+    {
+        var random = new Random(20261130);
+        for (var life = 1; life <= 3; life++)
+        {
+            if (life == 3) Directory.Delete(stateDirectory, recursive: true);
+            using var child = start();
+            await child.WaitForOutputAsync($"{group}: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60));
+            var killAfter = TimeSpan.FromMilliseconds(random.Next(minMilliseconds, maxMilliseconds));
+            await Task.Delay(killAfter);
+            var state = describe?.Invoke();
+            child.Kill();
+            output.WriteLine($"life {life}: SIGKILL {killAfter.TotalMilliseconds:F0} ms after it started processing{(state is null ? "" : ", " + state)}");
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown hook, no commit, no RocksDB checkpoint.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}
