@@ -93,6 +93,20 @@ public sealed class AovAggregator
         return touched.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
     }
 
+    /// <summary>
+    /// Why <paramref name="outcome"/> cannot be added, or null: one experiment id and salt means one configured split,
+    /// and a session carrying another holdout share would make the sample-ratio check lie. Checked before anything
+    /// changes, so a rejected outcome leaves every window as it was.
+    /// </summary>
+    public string? Conflict(SessionOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        foreach (var key in AggregateKey.For(outcome))
+            if (_windows.TryGetValue(key, out var state) && state.HoldoutShare != outcome.HoldoutShare)
+                return $"session {outcome.SessionKey} carries holdout share {outcome.HoldoutShare} but {key.ExperimentId} runs at {state.HoldoutShare}";
+        return null;
+    }
+
     public bool TryGet(AggregateKey key, DateTimeOffset computedAt, out AovAggregate? aggregate)
     {
         aggregate = _windows.TryGetValue(key, out var state) ? Build(key, state, computedAt) : null;

@@ -4,15 +4,15 @@ namespace CartCrossSell.Streams;
 
 /// <summary>
 /// Prometheus metrics of the processing layer, registered in a registry the host owns (no global state): records
-/// processed and dead-lettered per topic, processing and commit latency, consumer lag per partition, restore
-/// progress and topology state.
+/// processed and dead-lettered per topic, processing latency, the state of each topology group, and Streamiz's own
+/// sensors (commit latency, lag, restore) bridged as gauges.
 /// </summary>
 public sealed class StreamsMetrics
 {
     private static readonly double[] LatencyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
     private readonly Counter _processed, _deadLettered;
-    private readonly Histogram _processing, _commit;
-    private readonly Gauge _lag, _restoreRemaining, _restoreDone, _state, _streamiz;
+    private readonly Histogram _processing;
+    private readonly Gauge _state, _streamiz;
 
     public StreamsMetrics(CollectorRegistry registry)
     {
@@ -22,11 +22,6 @@ public sealed class StreamsMetrics
         _deadLettered = f.CreateCounter("cartxsell_records_dead_lettered_total", "Input records sent to dead-letters", "topology", "topic", "kind");
         _processing = f.CreateHistogram("cartxsell_record_processing_seconds", "Time to process one input record in memory",
             new HistogramConfiguration { LabelNames = ["topology"], Buckets = LatencyBuckets });
-        _commit = f.CreateHistogram("cartxsell_commit_seconds", "Time to flush outputs, effects and changelogs and commit offsets",
-            new HistogramConfiguration { LabelNames = ["topology"], Buckets = LatencyBuckets });
-        _lag = f.CreateGauge("cartxsell_consumer_lag_records", "Records in the partition not yet processed", "topology", "topic", "partition");
-        _restoreRemaining = f.CreateGauge("cartxsell_restore_remaining_records", "Changelog records still to restore", "topology", "store", "partition");
-        _restoreDone = f.CreateGauge("cartxsell_restore_restored_records", "Changelog records restored", "topology", "store", "partition");
         _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 pending error, 6 error", "topology");
         _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread and task",
             "topology", "metric_group", "metric", "thread", "task");
@@ -76,17 +71,4 @@ public sealed class StreamsMetrics
     }
 
     internal void DeadLettered(string topology, string topic, string kind) => _deadLettered.WithLabels(topology, topic, kind).Inc();
-    internal void Committed(string topology, TimeSpan took) => _commit.WithLabels(topology).Observe(took.TotalSeconds);
-    internal void Lag(string topology, string topic, int partition, long lag) => _lag.WithLabels(topology, topic, Partition(partition)).Set(lag);
-    internal void RemoveLag(string topology, string topic, int partition) => _lag.RemoveLabelled(topology, topic, Partition(partition));
-
-    internal void Restore(string topology, string store, int partition, long restored, long total)
-    {
-        _restoreDone.WithLabels(topology, store, Partition(partition)).Set(restored);
-        _restoreRemaining.WithLabels(topology, store, Partition(partition)).Set(Math.Max(0, total - restored));
-    }
-
-    internal void State(string topology, TopologyState state) => _state.WithLabels(topology).Set((int)state);
-
-    private static string Partition(int p) => p.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

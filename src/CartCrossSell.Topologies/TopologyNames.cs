@@ -19,19 +19,19 @@ public static class TopologyNames
     public const string SessionCartSplitter = "session-cart-splitter";
     /// <summary>order-events → completed orders with a session id, re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
     public const string SessionOrderSplitter = "session-order-splitter";
-    /// <summary>session events → session windows (stores <see cref="SessionWindowsStore"/>, <see cref="SessionOutboxStore"/>, <see cref="SessionClockStore"/>) → outcome changes.</summary>
+    /// <summary>session events → session windows (stores <see cref="SessionWindowsStore"/>, <see cref="SessionClockStore"/>) → session outcome upserts.</summary>
     public const string SessionOutcomes = "session-outcomes";
-    /// <summary>outcome changes → exact cohort sums per window (stores <see cref="AovWindowsStore"/>, <see cref="AovProgressStore"/>) → aov-aggregates.</summary>
+    /// <summary>session outcome upserts → the outcome table (store <see cref="AovSessionsStore"/>) and exact cohort sums per window → aov-aggregates.</summary>
     public const string AovAggregator = "aov-aggregator";
 
     public const string SessionWindowsStore = "session-windows";
-    public const string SessionOutboxStore = "session-outbox";
     public const string SessionClockStore = "session-clock";
-    public const string AovWindowsStore = "aov-windows";
-    public const string AovProgressStore = "aov-progress";
-    /// <summary>Full name <c>{applicationId}-session-events-repartition</c>, keyed by session id.</summary>
+    /// <summary>Counts a task's commits (no data): logs are deleted only once their outcome is flushed.</summary>
+    public const string SessionCommitsStore = "session-commits";
+    public const string AovSessionsStore = "aov-sessions";
+    /// <summary>Full name <c>{applicationId}-outcomes-session-events-repartition</c>, keyed by session id.</summary>
     public const string SessionEventsRepartition = "session-events";
-    /// <summary>Full name <c>{applicationId}-session-outcomes-repartition</c>, keyed by experiment id.</summary>
+    /// <summary>Full name <c>{applicationId}-outcomes-session-outcomes-repartition</c>, keyed by experiment id.</summary>
     public const string SessionOutcomesRepartition = "session-outcomes";
 
     /// <summary>Selectable groups of topologies for <c>cartxsell run --topologies</c>.</summary>

@@ -4,6 +4,7 @@ using CartCrossSell.Contracts;
 using CartCrossSell.Experiments;
 using CartCrossSell.Streams;
 using CartCrossSell.TestInfrastructure;
+using CartCrossSell.Topologies;
 using CartCrossSell.Topologies.Hosting;
 using CartCrossSell.Topologies.Outcomes;
 using Microsoft.Extensions.Logging;
@@ -61,14 +62,8 @@ public sealed class ExperimentEndToEndTests(ITestOutputHelper output) : IDisposa
         return events;
     }
 
-    private static (CohortSums Treatment, CohortSums Holdout) Batch(IEnumerable<SessionEvent> events)
-    {
-        var processor = new SessionOutcomeProcessor(Experiment.Config, Experiment.Windows);
-        var aggregator = new AovAggregator();
-        foreach (var e in events.OrderBy(e => e.Timestamp)) aggregator.ApplyAll(processor.Process(e.ToExperimentEvent()).Changes, T0);
-        aggregator.ApplyAll(processor.AdvanceTo(T0.AddDays(2)), T0);
-        return aggregator.SumsOf(new AggregateKey(Experiment.ExperimentId, Experiment.Salt, WindowKind.Total, AggregateKey.TotalKeyStart))!.Value;
-    }
+    private static (CohortSums Treatment, CohortSums Holdout) Batch(IEnumerable<SessionEvent> events) =>
+        BatchMeasurement.Totals(events.Select(e => e.ToExperimentEvent()), Experiment.Config, Experiment.Windows, T0.AddDays(2));
 
     [Fact]
     public async Task Holdout_carts_render_nothing_and_the_published_incremental_revenue_equals_the_batch_computation()
@@ -76,22 +71,7 @@ public sealed class ExperimentEndToEndTests(ITestOutputHelper output) : IDisposa
         var events = Sessions(240, seed: 11);
         using (var publisher = new EventPublisher(_kafka.Options))
         {
-            foreach (var e in events)
-            {
-                if (e.Kind == SessionEvent.CartViewed)
-                    publisher.Publish(Topics.CartEvents, e.CartId!, JsonSerializer.SerializeToUtf8Bytes(new CartEvent
-                    {
-                        EventId = Guid.NewGuid().ToString(), Type = CartEventType.CartViewed, CartId = e.CartId!, SessionId = e.SessionId,
-                        VisitorId = e.VisitorId, Timestamp = e.Timestamp,
-                    }, ContractsJson.Default.CartEvent), e.Timestamp);
-                else
-                    publisher.Publish(Topics.OrderEvents, e.OrderId!, JsonSerializer.SerializeToUtf8Bytes(new OrderCompleted
-                    {
-                        EventId = Guid.NewGuid().ToString(), OrderId = e.OrderId!, CartId = e.CartId, SessionId = e.SessionId, VisitorId = e.VisitorId,
-                        Timestamp = e.Timestamp,
-                        Lines = e.Lines!.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Source = l.Source }).ToArray(),
-                    }, ContractsJson.Default.OrderCompleted), e.Timestamp);
-            }
+            StorefrontEvents.Publish(publisher, events);
             await publisher.FlushAsync();
         }
 
@@ -122,10 +102,9 @@ public sealed class ExperimentEndToEndTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(Cohorts.Treatment, treatment!.Cohort);
 
         // Every event is in; the shop goes quiet and the clock moves on, which closes every session.
-        var sessionsRunner = service.Runners.Single(r => r.Name == "session-outcomes");
-        var expectedSessionEvents = events.Count;
-        for (var i = 0; i < 240 && sessionsRunner.Counters.Processed < expectedSessionEvents; i++) await Task.Delay(250);
-        Assert.Equal(expectedSessionEvents, sessionsRunner.Counters.Processed);
+        long SessionEventsProcessed() => service.StreamsMetrics.ProcessedCount(TopologyNames.SessionOutcomes, OutcomesTopology.SessionEventsTopic(new StreamsOptions()));
+        for (var i = 0; i < 240 && SessionEventsProcessed() < events.Count; i++) await Task.Delay(250);
+        Assert.Equal(events.Count, SessionEventsProcessed());
         clock.Now = T0.AddDays(1);
 
         var (batchTreatment, batchHoldout) = Batch(events);

@@ -56,17 +56,6 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await publisher.FlushAsync();
     }
 
-    /// <summary>Crashes on the second commit that reaches <paramref name="stage"/>.</summary>
-    private static Action<CommitStage> CrashOnSecond(CommitStage stage)
-    {
-        var seen = 0;
-        return s =>
-        {
-            if (s == stage && ++seen == 2) throw new IOException($"instance killed at {stage}");
-        };
-    }
-
-
     /// <summary>
     /// <c>cartxsell run -t recommender</c> in a child process, SIGKILLed at random points while it works through the
     /// carts (no close, no commit, no checkpoint), restarted on its RocksDB state and once with the state wiped: every

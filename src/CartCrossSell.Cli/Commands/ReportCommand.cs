@@ -91,7 +91,7 @@ public static class ReportCommand
         {
             number++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var decoded = SessionOutcomeTopologies.AggregateCodec.Decode(Encoding.UTF8.GetBytes(line));
+            var decoded = OutcomesTopology.AggregateCodec.Decode(Encoding.UTF8.GetBytes(line));
             if (!decoded.Ok)
             {
                 problems.Add($"{path}:{number}: {decoded.FailureReason}");
@@ -106,7 +106,7 @@ public static class ReportCommand
     {
         var kafka = new KafkaOptions { BootstrapServers = servers };
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var table = new GlobalTable<AovAggregateRecord>(Topics.AovAggregates, SessionOutcomeTopologies.AggregateCodec, kafka, NullLoggerFactory.Instance);
+        var table = new GlobalTable<AovAggregateRecord>(Topics.AovAggregates, OutcomesTopology.AggregateCodec, kafka, NullLoggerFactory.Instance);
         var running = table.RunAsync(stop.Token);
         await table.WaitUntilCaughtUpAsync(ct);
         var records = table.Entries.Select(e => e.Value).ToList();

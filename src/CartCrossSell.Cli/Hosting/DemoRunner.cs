@@ -81,7 +81,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
         };
         using var publisher = new EventPublisher(environment.Kafka.ToOptions());
         await using var service = new CrossSellService(options, loggers);
-        await using var aggregates = new GlobalTable<AovAggregateRecord>(Topics.AovAggregates, SessionOutcomeTopologies.AggregateCodec, environment.Kafka.ToOptions(), loggers);
+        await using var aggregates = new GlobalTable<AovAggregateRecord>(Topics.AovAggregates, OutcomesTopology.AggregateCodec, environment.Kafka.ToOptions(), loggers);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var aggregatesRunning = aggregates.RunAsync(stop.Token);
 
@@ -240,7 +240,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
                 lastApplied = applied;
                 stableSince.Restart();
             }
-            var learnerIdle = service.Runners.All(r => r.State == Streams.TopologyState.Running) && service.Applications.All(a => a.IsRunning);
+            var learnerIdle = service.Applications.All(a => a.IsRunning);
             if (applied > 0 && learnerIdle && stableSince.Elapsed > TimeSpan.FromSeconds(2)) return;
             await Task.Delay(200, ct);
         }

@@ -43,23 +43,52 @@ public sealed class EffectBarrier(string name, IEffectSink sink) : IStateStore
     public void Close() => IsOpen = false;
 
     /// <summary>Connects a barrier over <paramref name="sink"/> to the processors that issue its effects.</summary>
-    public static IStoreBuilder<EffectBarrier> Builder(string name, IEffectSink sink) => new BarrierBuilder(name, sink);
+    public static IStoreBuilder<EffectBarrier> Builder(string name, IEffectSink sink) => new DatalessStoreBuilder<EffectBarrier>(name, () => new(name, sink));
+}
 
-    private sealed class BarrierBuilder(string name, IEffectSink sink) : IStoreBuilder<EffectBarrier>
+/// <summary>
+/// Counts the commits of one task. Kafka Streams flushes a task's stores, then its producer, then commits offsets;
+/// so once this count has moved twice past a moment, everything the task sent before that moment is in Kafka. A
+/// processor uses it to delete state only after the output that state produced is durable.
+/// </summary>
+public sealed class CommitCounter(string name) : IStateStore
+{
+    public string Name { get; } = name;
+    public bool Persistent => false;
+    public bool IsLocally => true;
+    public bool IsOpen { get; private set; }
+
+    /// <summary>Commits of this task since it started (store flushes, which precede the producer flush and the offset commit).</summary>
+    public long Commits { get; private set; }
+
+    public void Init(ProcessorContext context, IStateStore root)
     {
-        public string Name => name;
-        public bool IsWindowStore => false;
-        public long RetentionMs => -1;
-        public IDictionary<string, string> LogConfig { get; } = new Dictionary<string, string>();
-        public bool LoggingEnabled => false;
-        public CacheSize CacheSize => null!;
-
-        public EffectBarrier Build(IStreamConfig config) => new(name, sink);
-        IStateStore IStoreBuilder.Build(IStreamConfig config) => Build(config);
-        public IStoreBuilder<EffectBarrier> WithCachingEnabled(CacheSize cacheSize) => this;
-        public IStoreBuilder<EffectBarrier> WithCachingDisabled() => this;
-        public IStoreBuilder<EffectBarrier> WithLoggingEnabled(IDictionary<string, string> config) => this;
-        public IStoreBuilder<EffectBarrier> WithLoggingDisabled() => this;
-        public void CacheExplicitlySet() { }
+        context.Register(root, (_, _, _) => { });
+        IsOpen = true;
     }
+
+    public void Flush() => Commits++;
+
+    public void Close() => IsOpen = false;
+
+    public static IStoreBuilder<CommitCounter> Builder(string name) => new DatalessStoreBuilder<CommitCounter>(name, () => new(name));
+}
+
+/// <summary>Builds one data-less store per task: no changelog, no cache, nothing to restore.</summary>
+internal sealed class DatalessStoreBuilder<TStore>(string name, Func<TStore> create) : IStoreBuilder<TStore> where TStore : IStateStore
+{
+    public string Name => name;
+    public bool IsWindowStore => false;
+    public long RetentionMs => -1;
+    public IDictionary<string, string> LogConfig { get; } = new Dictionary<string, string>();
+    public bool LoggingEnabled => false;
+    public CacheSize CacheSize => null!;
+
+    public TStore Build(IStreamConfig config) => create();
+    IStateStore IStoreBuilder.Build(IStreamConfig config) => Build(config);
+    public IStoreBuilder<TStore> WithCachingEnabled(CacheSize cacheSize) => this;
+    public IStoreBuilder<TStore> WithCachingDisabled() => this;
+    public IStoreBuilder<TStore> WithLoggingEnabled(IDictionary<string, string> config) => this;
+    public IStoreBuilder<TStore> WithLoggingDisabled() => this;
+    public void CacheExplicitlySet() { }
 }

@@ -48,8 +48,19 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
         Init();
     }
 
-    /// <summary>Looks stores up and schedules punctuations; stores are restored before this is called.</summary>
+    /// <summary>
+    /// Looks stores up and schedules punctuations. Streamiz calls this <b>before</b> it restores the stores (Kafka
+    /// Streams calls it after): whatever is derived from a store's contents must wait for <see cref="StoresRestored"/>.
+    /// </summary>
     protected virtual void Init() { }
+
+    /// <summary>
+    /// True once this task's stores hold their restored state. <see cref="Process(InputRecord{T})"/> only ever runs
+    /// then; punctuations also run while a task restores, so a punctuation that reads a whole store checks this first.
+    /// </summary>
+    protected bool StoresRestored => _restored || (_restored = TaskState.IsRunning(_context));
+
+    private bool _restored;
 
     protected TStore Store<TStore>(string name) where TStore : class =>
         _context.GetStateStore(name) as TStore
@@ -57,6 +68,7 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     public Record<string, Routed> Process(Record<string, byte[]> record)
     {
+        _restored = true; // Streamiz processes records of running tasks only
         Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
         _currentKey = record.Key;
         _currentPayload = record.Value;
@@ -108,6 +120,33 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
     }
 
     public virtual void Close() { }
+}
+
+/// <summary>
+/// Whether a Streamiz task has finished restoring. Streamiz 1.8.2 exposes no restore-complete hook to processors, so
+/// this reads the task's state through the processor context (internal members, resolved once; the pinned Streamiz
+/// version is tested by every topology test, and a version without them fails at the first punctuation, loudly).
+/// </summary>
+internal static class TaskState
+{
+    private static readonly Func<object, bool> Running = Resolve();
+
+    public static bool IsRunning<TKey, TValue>(ProcessorContext<TKey, TValue> context) => Running(context);
+
+    private static Func<object, bool> Resolve()
+    {
+        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+        return context =>
+        {
+            var inner = context.GetType().GetField("context", Any)?.GetValue(context)
+                        ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState");
+            var task = inner.GetType().GetProperty("Task", Any)?.GetValue(inner)
+                       ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState");
+            var state = task.GetType().GetProperty("State", Any)?.GetValue(task)
+                        ?? throw new InvalidOperationException("Streamiz task has no State: review TaskState");
+            return state.ToString() == "RUNNING";
+        };
+    }
 }
 
 /// <summary>What every processor instance of one topology shares: its name, limits, clock, log and metrics.</summary>

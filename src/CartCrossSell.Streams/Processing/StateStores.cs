@@ -36,6 +36,23 @@ public static class StateStores
     }
 
     /// <summary>
+    /// Visits every entry of a store through a range whose iterator is disposed when the visit ends (Streamiz's
+    /// <c>All()</c> keeps a RocksDB iterator open until the store closes, and warns about it at every shutdown). The
+    /// upper bound sorts after every key of up to <see cref="MaxKeyChars"/> characters.
+    /// </summary>
+    public static void ForEach<TValue>(IKeyValueStore<string, TValue> store, Action<string, TValue> visit)
+    {
+        using var all = store.Range(string.Empty, AfterEveryKey);
+        while (all.MoveNext())
+            if (all.Current is { } entry) visit(entry.Key, entry.Value);
+    }
+
+    /// <summary>Longest key <see cref="ForEach{TValue}"/> is sure to visit; the service's keys are ids of at most 128 characters plus a prefix.</summary>
+    public const int MaxKeyChars = 1024;
+
+    private static readonly string AfterEveryKey = string.Concat(Enumerable.Repeat("\U0010FFFF", MaxKeyChars));
+
+    /// <summary>
     /// Bounds RocksDB's memory for every store of a process: one LRU block cache shared by all stores (the
     /// <c>Streams:RocksDbBlockCacheMegabytes</c> option) and small write buffers per store partition. Without it every
     /// store partition gets RocksDB's defaults (an 8 MiB cache and up to two 64 MiB memtables each).

@@ -63,7 +63,6 @@ public sealed class CrossSellService : IAsyncDisposable
 {
     private readonly CrossSellServiceOptions _options;
     private readonly ILoggerFactory _loggers;
-    private readonly List<ITopologyRunner> _runners = [];
     private readonly List<StreamApplication> _applications = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stop = new();
@@ -92,19 +91,18 @@ public sealed class CrossSellService : IAsyncDisposable
     public Prometheus.CollectorRegistry Metrics { get; }
 
     /// <summary>False once any topology failed: the process should be restarted.</summary>
-    public bool IsLive => _runners.All(r => r.State != TopologyState.Failed) && _applications.All(a => !a.Completion.IsFaulted);
+    public bool IsLive => _applications.All(a => !a.Completion.IsFaulted);
 
     public CatalogTable Catalog { get; }
     public NeighborTable Neighbors { get; }
     public RecommendationWriter? Writer { get; private set; }
     public RecommendationStore? Store { get; private set; }
-    public IReadOnlyList<ITopologyRunner> Runners => _runners;
 
     /// <summary>The topology groups running on Streamiz.</summary>
     public IReadOnlyList<StreamApplication> Applications => _applications;
 
-    /// <summary>What this instance runs, for logs and the command line: the Streamiz groups, then the outcomes topologies.</summary>
-    public IEnumerable<string> RunningNames => _applications.Select(a => a.Name).Concat(_runners.Select(r => r.Name));
+    /// <summary>What this instance runs, for logs and the command line: its topology groups.</summary>
+    public IEnumerable<string> RunningNames => _applications.Select(a => a.Name);
 
     /// <summary>
     /// True once <see cref="StartAsync"/> has created every topology, the tables it needs caught up, and every
@@ -113,7 +111,6 @@ public sealed class CrossSellService : IAsyncDisposable
     /// </summary>
     public bool IsReady => _started && Catalog.Table.IsCaughtUp
                                     && (!_options.Topologies.Contains(TopologyNames.Recommender) || Neighbors.Table.IsCaughtUp)
-                                    && _runners.All(r => r.State == TopologyState.Running)
                                     && _applications.All(a => a.IsRunning);
 
     private volatile bool _started;
@@ -147,10 +144,8 @@ public sealed class CrossSellService : IAsyncDisposable
         // Without an experiment there is nothing to measure: the outcomes group then starts nothing.
         if (_options.Topologies.Contains(TopologyNames.Outcomes) && _options.Experiment.Enabled)
         {
-            Add(new TopologyRunner<Contracts.CartEvent>(SessionOutcomeTopologies.CartSplitter(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
-            Add(new TopologyRunner<Contracts.OrderCompleted>(SessionOutcomeTopologies.OrderSplitter(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
-            Add(new TopologyRunner<SessionEvent>(SessionOutcomeTopologies.SessionOutcomes(streams, _options.Experiment), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
-            Add(new TopologyRunner<OutcomeChangeMessage>(SessionOutcomeTopologies.Aggregator(streams), _options.Kafka, streams, _loggers, _clock, metrics: _streamsMetrics));
+            var group = OutcomesTopology.Build(streams, _options.Experiment, loggers: _loggers, metrics: _streamsMetrics, clock: _clock);
+            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         _started = true;
     }
@@ -183,12 +178,6 @@ public sealed class CrossSellService : IAsyncDisposable
         _applications.Add(application);
         await application.StartAsync(cancellationToken);
         _running.Add(application.Completion);
-    }
-
-    private void Add(ITopologyRunner runner)
-    {
-        _runners.Add(runner);
-        _running.Add(runner.RunAsync(_stop.Token));
     }
 
     private static async Task<ConnectionMultiplexer> ConnectRedisAsync(RedisStoreOptions options)

@@ -2,6 +2,7 @@ using CartCrossSell.Contracts;
 using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Outcomes;
 
 namespace CartCrossSell.Topologies.Hosting;
 
@@ -35,7 +36,7 @@ public static class TopicLayout
         var retention = new Dictionary<string, string> { ["retention.ms"] = layout.RetentionMs.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         TopicSpec Events(string name) => new(name, layout.Partitions, layout.ReplicationFactor, "delete", retention);
         TopicSpec Table(string name) => new(name, layout.Partitions, layout.ReplicationFactor, "compact");
-        var app = streams.ApplicationId;
+        var outcomes = StreamApplication.ApplicationIdOf(streams, TopologyNames.Outcomes);
         return
         [
             Events(Topics.CartEvents),
@@ -49,13 +50,11 @@ public static class TopicLayout
             Events(BasketLearningTopology.RepartitionTopic(streams)),
             Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.BasketRowsStore)),
             Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Recommender), TopologyNames.CartsStore)),
-            Events(TopicNames.Repartition(app, TopologyNames.SessionEventsRepartition)),
-            Events(TopicNames.Repartition(app, TopologyNames.SessionOutcomesRepartition)),
-            Table(TopicNames.Changelog(app, TopologyNames.SessionWindowsStore)),
-            Table(TopicNames.Changelog(app, TopologyNames.SessionOutboxStore)),
-            Table(TopicNames.Changelog(app, TopologyNames.SessionClockStore)),
-            Table(TopicNames.Changelog(app, TopologyNames.AovWindowsStore)),
-            Table(TopicNames.Changelog(app, TopologyNames.AovProgressStore)),
+            Events(OutcomesTopology.SessionEventsTopic(streams)),
+            Events(OutcomesTopology.SessionOutcomesTopic(streams)),
+            Table(TopicNames.Changelog(outcomes, TopologyNames.SessionWindowsStore)),
+            Table(TopicNames.Changelog(outcomes, TopologyNames.SessionClockStore)),
+            Table(TopicNames.Changelog(outcomes, TopologyNames.AovSessionsStore)),
         ];
     }
 }

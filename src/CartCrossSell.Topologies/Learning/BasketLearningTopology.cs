@@ -136,15 +136,12 @@ public static class BasketLearningTopology
 
         private void Publish()
         {
+            if (!StoresRestored) return; // a republication now would miss what is still being restored
             var now = Clock.GetUtcNow();
             if (_republishAll)
             {
                 _republishAll = false;
-                // A range over every key (row keys are ASCII) rather than All(): its RocksDB iterator is disposed here,
-                // where All()'s stayed open until the store closed.
-                using var all = _rows.Range("", "\uffff");
-                while (all.MoveNext())
-                    if (all.Current is { } entry) PublishRow(entry.Key, entry.Value, now);
+                StateStores.ForEach(_rows, (key, row) => PublishRow(key, row, now));
                 _changed.Clear();
                 return;
             }

@@ -56,10 +56,12 @@ public sealed record SessionEvent
 public sealed record SessionEventLine(string Sku, int Quantity, decimal UnitPrice, string Source);
 
 /// <summary>
-/// Store <c>session-windows</c>, keyed by session id: every event the session windows accepted for this session,
-/// in arrival order with the stream time before it. Replaying these logs (in arrival order) into a fresh
-/// <see cref="SessionOutcomeProcessor"/> rebuilds exactly the windows the processor held, so a restart loses nothing.
-/// A log is deleted once stream time passes its last event + 2 gaps + grace (the processor has forgotten it by then).
+/// Store <c>session-windows</c>, keyed by session id: every event the session windows accepted for this session, with
+/// its offset on the session-events partition and the stream time before it. Replaying the logs of a partition in
+/// offset order into a fresh <see cref="SessionOutcomeProcessor"/> rebuilds exactly the windows the processor held,
+/// so a restart loses nothing; the offsets also tell a replayed input record from a new one. A log is deleted once
+/// stream time passes its last event + 2 gaps + grace (the processor has forgotten it by then) and two commits have
+/// passed since, so the outcome it produced is in Kafka before its log goes.
 /// </summary>
 public sealed record SessionLog
 {
@@ -68,61 +70,35 @@ public sealed record SessionLog
 
     [JsonIgnore]
     public DateTimeOffset LastEventTime => Events.Max(e => e.Event.Timestamp);
+
+    /// <summary>The highest input offset this log holds: input at or below it was applied before (a replay).</summary>
+    [JsonIgnore]
+    public long LastOffset => Events.Max(e => e.Offset);
 }
 
-public sealed record LoggedSessionEvent(long Arrival, DateTimeOffset? StreamTimeBefore, SessionEvent Event);
+public sealed record LoggedSessionEvent(long Offset, DateTimeOffset? StreamTimeBefore, SessionEvent Event);
 
-/// <summary>Store <c>session-clock</c>, one entry per partition: stream time and the next sequence numbers.</summary>
+/// <summary>Store <c>session-clock</c>, one entry per partition: the stream time the wall clock moved the partition to.</summary>
 public sealed record SessionClock
 {
     public const string Key = "clock";
 
     public DateTimeOffset? StreamTime { get; init; }
-    /// <summary>Sequence number of the next outcome change (per input partition; the aggregator de-duplicates by it).</summary>
-    public long NextSequence { get; init; }
-    /// <summary>Arrival number of the next logged event (orders the logs on rebuild).</summary>
-    public long NextArrival { get; init; }
 }
 
 /// <summary>
-/// Store <c>session-outbox</c>, keyed by sequence number: an outcome change waiting to be sent. A change is sent at
-/// the commit after the one that logged it, so whatever is sent is already in the changelog: a replay after a crash
-/// resends the same changes with the same numbers, never different ones.
+/// Internal repartition record (<c>{app}-session-outcomes-repartition</c>, keyed by experiment id): the current outcome
+/// of one session, or null when the session was absorbed into another. An upsert, like a table's changelog: applying
+/// it twice, or an older one followed by a newer one, ends in the same state, so a replay after a crash cannot count
+/// a session twice.
 /// </summary>
-public sealed record OutboxEntry(long Sequence, SessionOutcomeChange Change);
-
-/// <summary>
-/// Internal repartition record (<c>{app}-session-outcomes-repartition</c>, keyed by experiment id): one outcome change,
-/// numbered per session-outcomes partition so the aggregator applies each exactly once.
-/// </summary>
-public sealed record OutcomeChangeMessage(int SourcePartition, long Sequence, SessionOutcomeChange Change);
-
-/// <summary>Store <c>aov-windows</c>, keyed like the published aggregate: the exact sums of one window.</summary>
-public sealed record AovWindowState
-{
-    public required string ExperimentId { get; init; }
-    public required string Salt { get; init; }
-    public required WindowKind Window { get; init; }
-    public required DateTimeOffset WindowStart { get; init; }
-    public required double HoldoutShare { get; init; }
-    public required CohortSums Treatment { get; init; }
-    public required CohortSums Holdout { get; init; }
-    public DateTimeOffset? FirstExposure { get; init; }
-
-    [JsonIgnore]
-    public AggregateKey Key => new(ExperimentId, Salt, Window, WindowStart);
-}
-
-/// <summary>Store <c>aov-progress</c>, keyed by session-outcomes partition: the highest change sequence applied from it.</summary>
-public sealed record AovProgress(int SourcePartition, long AppliedThrough);
+public sealed record OutcomeUpsert(string ExperimentId, string SessionKey, SessionOutcome? Outcome);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(SessionLog))]
 [JsonSerializable(typeof(SessionClock))]
-[JsonSerializable(typeof(OutboxEntry))]
-[JsonSerializable(typeof(OutcomeChangeMessage))]
-[JsonSerializable(typeof(AovWindowState))]
-[JsonSerializable(typeof(AovProgress))]
+[JsonSerializable(typeof(OutcomeUpsert))]
+[JsonSerializable(typeof(SessionOutcome))]
 internal sealed partial class OutcomesJson : JsonSerializerContext;

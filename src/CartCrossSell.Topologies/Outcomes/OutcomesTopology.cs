@@ -1,0 +1,128 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace CartCrossSell.Topologies.Outcomes;
+
+/// <summary>
+/// The holdout measurement on Streamiz (docs/experiments.md): one topology group, <c>outcomes</c>, of three
+/// sub-topologies joined by two explicit repartitions, as Kafka Streams would build it:
+/// <list type="number">
+/// <item><b>session-cart-splitter</b> and <b>session-order-splitter</b> re-key cart views (<c>cart-events</c>, keyed by
+/// cart) and completed orders with a session id (<c>order-events</c>, keyed by order) by session id into
+/// <c>{app}-outcomes-session-events-repartition</c>, so everything about one session meets in one partition. Orders
+/// without a session id (backfill, offline orders) are not part of the experiment and are skipped.</item>
+/// <item><b>session-outcomes</b> keeps session windows (Streamiz 1.8.2 has none) as a processor over the store
+/// <c>session-windows</c> (<see cref="SessionWindowsProcessor"/>) and sends each session's current outcome, as an
+/// upsert keyed by experiment id, to <c>{app}-outcomes-session-outcomes-repartition</c>.</item>
+/// <item><b>aov-aggregator</b> keeps the current outcome of every session in the store <c>aov-sessions</c>, exact
+/// cohort sums per window derived from it, and publishes every touched window, once per commit interval, to
+/// <c>aov-aggregates</c> (<see cref="AovWindowsProcessor"/>).</item>
+/// </list>
+/// At-least-once without double counting: the session logs carry the input offsets they applied, and outcomes travel
+/// as upserts of a table, so whatever a crash makes the group send again replaces what it sent before.
+/// </summary>
+public static class OutcomesTopology
+{
+    /// <summary>Dead-letter kind of an event too late for its session window (beyond gap + grace).</summary>
+    public const string LateEvent = "late-event";
+    /// <summary>Dead-letter kind of an outcome the sums cannot take (a second holdout share for one experiment).</summary>
+    public const string InconsistentOutcome = "inconsistent-outcome";
+
+    public static readonly JsonContractCodec<SessionEvent> SessionEventCodec = new(OutcomesJson.Default.SessionEvent, SessionEvent.Validate);
+    public static readonly JsonContractCodec<OutcomeUpsert> UpsertCodec = new(OutcomesJson.Default.OutcomeUpsert, ValidateUpsert);
+    public static readonly JsonContractCodec<AovAggregateRecord> AggregateCodec = new(ContractsJson.Default.AovAggregateRecord);
+
+    public static string SessionEventsTopic(StreamsOptions streams) =>
+        TopicNames.Repartition(StreamApplication.ApplicationIdOf(streams, TopologyNames.Outcomes), TopologyNames.SessionEventsRepartition);
+
+    public static string SessionOutcomesTopic(StreamsOptions streams) =>
+        TopicNames.Repartition(StreamApplication.ApplicationIdOf(streams, TopologyNames.Outcomes), TopologyNames.SessionOutcomesRepartition);
+
+    /// <param name="clock">Wall clock that moves quiet partitions' stream time and stamps the aggregates (tests pass their own).</param>
+    public static TopologyGroup Build(StreamsOptions streams, ExperimentOptions experiment, AovAggregatorOptions? aggregates = null,
+        ILoggerFactory? loggers = null, StreamsMetrics? metrics = null, TimeProvider? clock = null)
+    {
+        experiment.Validate();
+        aggregates ??= new AovAggregatorOptions();
+        var sessionEvents = SessionEventsTopic(streams);
+        var sessionOutcomes = SessionOutcomesTopic(streams);
+        var cartSplitter = ProcessorRuntime.For(TopologyNames.SessionCartSplitter, streams, loggers, clock, metrics);
+        var orderSplitter = ProcessorRuntime.For(TopologyNames.SessionOrderSplitter, streams, loggers, clock, metrics);
+        var sessions = ProcessorRuntime.For(TopologyNames.SessionOutcomes, streams, loggers, clock, metrics);
+        var aggregator = ProcessorRuntime.For(TopologyNames.AovAggregator, streams, loggers, clock, metrics);
+        // Sessions close and aggregates publish once per commit interval, as the numbers would at each commit.
+        var every = streams.CommitInterval;
+        var builder = new StreamBuilder();
+
+        builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-cart-events-source")
+            .Transform(Processors.Supplier(() => new CartViewSplitter(cartSplitter, sessionEvents)), TopologyNames.SessionCartSplitter)
+            .ToRoutedTopics(TopologyNames.SessionCartSplitter + "-sink");
+        builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-order-events-source")
+            .Transform(Processors.Supplier(() => new OrderSplitter(orderSplitter, sessionEvents)), TopologyNames.SessionOrderSplitter)
+            .ToRoutedTopics(TopologyNames.SessionOrderSplitter + "-sink");
+
+        builder.AddStateStore(StateStores.KeyValue(TopologyNames.SessionClockStore, new JsonContractCodec<SessionClock>(OutcomesJson.Default.SessionClock), streams));
+        builder.AddStateStore(CommitCounter.Builder(TopologyNames.SessionCommitsStore));
+        builder.Stream(sessionEvents, new StringSerDes(), new ByteArraySerDes(), "session-events-source")
+            .Transform(Processors.Supplier(() => new SessionWindowsProcessor(sessions, experiment, every, sessionOutcomes),
+                    StateStores.KeyValue(TopologyNames.SessionWindowsStore, new JsonContractCodec<SessionLog>(OutcomesJson.Default.SessionLog), streams, cached: true)),
+                TopologyNames.SessionOutcomes, TopologyNames.SessionClockStore, TopologyNames.SessionCommitsStore)
+            .ToRoutedTopics(TopologyNames.SessionOutcomes + "-sink");
+
+        builder.Stream(sessionOutcomes, new StringSerDes(), new ByteArraySerDes(), "session-outcomes-source")
+            .Transform(Processors.Supplier(() => new AovWindowsProcessor(aggregator, aggregates, every),
+                    StateStores.KeyValue(TopologyNames.AovSessionsStore, new JsonContractCodec<SessionOutcome>(OutcomesJson.Default.SessionOutcome), streams, cached: true)),
+                TopologyNames.AovAggregator)
+            .ToRoutedTopics(TopologyNames.AovAggregator + "-sink");
+
+        return new TopologyGroup(TopologyNames.Outcomes, builder.Build(),
+            [Topics.CartEvents, Topics.OrderEvents, sessionEvents, sessionOutcomes], [sessionEvents, sessionOutcomes, Topics.AovAggregates]);
+    }
+
+    private static IReadOnlyList<string> ValidateUpsert(OutcomeUpsert upsert)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(upsert.ExperimentId)) errors.Add("experimentId is required");
+        if (string.IsNullOrWhiteSpace(upsert.SessionKey)) errors.Add("sessionKey is required");
+        if (upsert.Outcome is { } o && (o.SessionKey != upsert.SessionKey || o.ExperimentId != upsert.ExperimentId))
+            errors.Add("the outcome's sessionKey and experimentId must be the record's");
+        return errors;
+    }
+
+    /// <summary>Cart views, re-keyed by session: the exposure trigger of both cohorts. Other cart events are not needed here.</summary>
+    private sealed class CartViewSplitter(ProcessorRuntime runtime, string sessionEvents) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
+    {
+        protected override void Process(InputRecord<CartEvent> record)
+        {
+            var e = record.Value;
+            if (e.Type != CartEventType.CartViewed) return;
+            var value = new SessionEvent
+            {
+                Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, Timestamp = e.Timestamp,
+            };
+            Send(sessionEvents, e.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
+        }
+    }
+
+    /// <summary>Completed orders of a session, re-keyed by session; lines from the widget keep their source (accepted cross-sells).</summary>
+    private sealed class OrderSplitter(ProcessorRuntime runtime, string sessionEvents) : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
+    {
+        protected override void Process(InputRecord<OrderCompleted> record)
+        {
+            var o = record.Value;
+            if (string.IsNullOrWhiteSpace(o.SessionId)) return; // not a storefront session: outside the experiment
+            var value = new SessionEvent
+            {
+                Kind = SessionEvent.OrderCompleted, SessionId = o.SessionId, VisitorId = o.VisitorId, CartId = o.CartId, OrderId = o.OrderId,
+                Timestamp = o.Timestamp,
+                Lines = o.Lines.Select(l => new SessionEventLine(l.Sku, l.Quantity, l.UnitPrice, l.Source)).ToArray(),
+            };
+            Send(sessionEvents, o.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
+        }
+    }
+}

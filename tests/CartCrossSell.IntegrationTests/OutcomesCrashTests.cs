@@ -1,0 +1,124 @@
+using System.Text.Json;
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.Streams;
+using CartCrossSell.TestInfrastructure;
+using CartCrossSell.Topologies.Outcomes;
+using Xunit.Abstractions;
+
+namespace CartCrossSell.IntegrationTests;
+
+/// <summary>
+/// The outcomes group on Streamiz, killed for real: <c>cartxsell run -t outcomes</c> in a child process, SIGKILLed at
+/// random points while it works through cart views and orders (no close, no commit, no checkpoint), restarted on its
+/// RocksDB state and once with the state wiped. The published running total must equal the batch computation exactly:
+/// no session lost, none counted twice.
+/// </summary>
+public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly KafkaFixture _kafka = new();
+    private readonly string _stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-outcomes-crash-" + Guid.NewGuid().ToString("N"));
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddDays(-2);
+    private static readonly ExperimentOptions Experiment = new()
+    {
+        ExperimentId = "xsell-crash", Salt = "pepper", HoldoutShare = 0.3,
+        // Views (cart-events) and orders (order-events) reach a session's partition in whatever order their two splitter
+        // tasks happen to run: a day of grace makes every order count, as a revision when it comes after the close.
+        Grace = TimeSpan.FromDays(1),
+        // Sessions close by event time only (see Sentinels): the wall clock must not close them while a life is down.
+        StreamTimeLag = TimeSpan.FromDays(3650),
+    };
+
+    public void Dispose()
+    {
+        _kafka.Dispose();
+        if (Directory.Exists(_stateDirectory)) Directory.Delete(_stateDirectory, recursive: true);
+    }
+
+    /// <summary>Both cohorts, with and without orders and widget lines, over five hours, in arrival (= event time) order.</summary>
+    private static List<SessionEvent> Sessions(int count)
+    {
+        var rng = new Random(5);
+        var events = new List<SessionEvent>();
+        for (var s = 0; s < count; s++)
+        {
+            var session = $"s{s}";
+            var t = T0.AddSeconds(rng.Next(0, 5 * 3600));
+            events.Add(new SessionEvent { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, Timestamp = t });
+            for (var o = rng.Next(0, 3); o > 0; o--)
+            {
+                t = t.AddSeconds(rng.Next(1, 600));
+                events.Add(new SessionEvent
+                {
+                    Kind = SessionEvent.OrderCompleted, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, OrderId = $"o{s}-{o}", Timestamp = t,
+                    Lines =
+                    [
+                        new SessionEventLine("sku-a", rng.Next(1, 3), rng.Next(100, 9999) / 100m, EventSources.Storefront),
+                        new SessionEventLine("sku-b", 1, rng.Next(100, 2999) / 100m, rng.Next(3) == 0 ? EventSources.CrossSellWidget : EventSources.Storefront),
+                    ],
+                });
+            }
+        }
+        return events.OrderBy(e => e.Timestamp).ToList();
+    }
+
+    /// <summary>
+    /// Views a day later, enough of them that every session-events partition gets one: they move each partition's
+    /// stream time past every real session's inactivity gap (closing it), and never close themselves.
+    /// </summary>
+    private static IEnumerable<SessionEvent> Sentinels() => Enumerable.Range(0, 64).Select(i =>
+        new SessionEvent { Kind = SessionEvent.CartViewed, SessionId = $"sentinel-{i}", VisitorId = $"sentinel-{i}", CartId = $"sentinel-{i}", Timestamp = T0.AddDays(1) });
+
+    private static (CohortSums Treatment, CohortSums Holdout) Batch(IEnumerable<SessionEvent> events) =>
+        BatchMeasurement.Totals(events.Select(e => e.ToExperimentEvent()), Experiment.Config, Experiment.Windows, T0.AddDays(1));
+
+    private AovAggregateRecord? PublishedTotal()
+    {
+        var key = AovAggregateRecord.KeyOf(Experiment.ExperimentId, Experiment.Salt, AggregateWindow.Total, DateTimeOffset.UnixEpoch);
+        return TopicProbe.ReadToEnd(_kafka.Options, Topics.AovAggregates, TimeSpan.FromSeconds(30))
+            .Where(r => r.Message.Key == key)
+            .Select(r => JsonSerializer.Deserialize(r.Message.Value, ContractsJson.Default.AovAggregateRecord)).LastOrDefault();
+    }
+
+    [Fact]
+    public async Task Killed_with_SIGKILL_at_random_points_the_published_total_equals_the_batch_computation()
+    {
+        var events = Sessions(3_000);
+        using (var publisher = new EventPublisher(_kafka.Options))
+        {
+            StorefrontEvents.Publish(publisher, events.Concat(Sentinels()));
+            await publisher.FlushAsync();
+        }
+        var (treatment, holdout) = Batch(events);
+        Assert.Equal(3_000, treatment.ExposedSessions + holdout.ExposedSessions);
+
+        await ChildProcess.KillThreeLivesAsync(StartOutcomes, "outcomes", _stateDirectory, 1_000, 3_500, output,
+            () => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then");
+
+        using var last = StartOutcomes();
+        var difference = "";
+        await Polling.UntilAsync(() =>
+        {
+            var total = PublishedTotal();
+            var same = total is not null && AovAggregateMapping.SumsOf(total.Treatment).Equals(treatment) && AovAggregateMapping.SumsOf(total.Holdout).Equals(holdout);
+            difference = total is null ? "nothing published" : $"treatment {AovAggregateMapping.SumsOf(total.Treatment)} vs {treatment}; holdout {AovAggregateMapping.SumsOf(total.Holdout)} vs {holdout}";
+            return Task.FromResult(same);
+        }, TimeSpan.FromSeconds(120), () => $"the published total equals the batch computation ({difference})");
+        last.Kill();
+    }
+
+    private ChildProcess StartOutcomes() => ChildProcess.Start(output,
+        typeof(CartCrossSell.Cli.Hosting.StorefrontCarts).Assembly.Location,
+        ["run", "--topologies", "outcomes", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--metrics-port", "0"],
+        new Dictionary<string, string>
+        {
+            ["CARTXSELL__Streams__StateDirectory"] = _stateDirectory,
+            ["CARTXSELL__Streams__CommitInterval"] = "00:00:00.050",
+            ["CARTXSELL__Streams__SessionTimeout"] = "00:00:06",
+            ["CARTXSELL__Experiment__ExperimentId"] = Experiment.ExperimentId,
+            ["CARTXSELL__Experiment__Salt"] = Experiment.Salt,
+            ["CARTXSELL__Experiment__HoldoutShare"] = "0.3",
+            ["CARTXSELL__Experiment__Grace"] = "1.00:00:00",
+            ["CARTXSELL__Experiment__StreamTimeLag"] = "3650.00:00:00",
+        });
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using CartCrossSell.Contracts;
+using CartCrossSell.Streams;
+using CartCrossSell.Topologies.Outcomes;
+
+namespace CartCrossSell.IntegrationTests;
+
+/// <summary>Experiment events as a storefront publishes them: cart views to <c>cart-events</c>, orders to <c>order-events</c>.</summary>
+internal static class StorefrontEvents
+{
+    public static void Publish(EventPublisher publisher, IEnumerable<SessionEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e.Kind == SessionEvent.CartViewed)
+                publisher.Publish(Topics.CartEvents, e.CartId!, JsonSerializer.SerializeToUtf8Bytes(new CartEvent
+                {
+                    EventId = Guid.NewGuid().ToString(), Type = CartEventType.CartViewed, CartId = e.CartId!, SessionId = e.SessionId,
+                    VisitorId = e.VisitorId, Timestamp = e.Timestamp,
+                }, ContractsJson.Default.CartEvent), e.Timestamp);
+            else
+                publisher.Publish(Topics.OrderEvents, e.OrderId!, JsonSerializer.SerializeToUtf8Bytes(new OrderCompleted
+                {
+                    EventId = Guid.NewGuid().ToString(), OrderId = e.OrderId!, CartId = e.CartId, SessionId = e.SessionId, VisitorId = e.VisitorId,
+                    Timestamp = e.Timestamp,
+                    Lines = e.Lines!.Select(l => new OrderLine { Sku = l.Sku, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Source = l.Source }).ToArray(),
+                }, ContractsJson.Default.OrderCompleted), e.Timestamp);
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using System.Text;
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using CartCrossSell.Streams.Testing;
+using CartCrossSell.Topologies.Outcomes;
+
+namespace CartCrossSell.Topologies.Tests;
+
+/// <summary>
+/// The outcomes group on Streamiz's test driver: re-keying, session windows, exact sums, upserts counted once, logs kept
+/// until their outcome is flushed. (Restarts and replays are proven for real, with SIGKILL: OutcomesCrashTests.)
+/// </summary>
+public sealed class OutcomesTopologyTests
+{
+    private static readonly StreamsOptions Streams = new() { StateStore = StateStoreKind.InMemory };
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+    private static readonly ExperimentOptions Experiment = new()
+    {
+        ExperimentId = "xsell-test", Salt = "pepper", HoldoutShare = 0.3, InactivityGap = TimeSpan.FromMinutes(30), Grace = TimeSpan.FromMinutes(15),
+        StreamTimeLag = TimeSpan.FromMinutes(5),
+    };
+    private static readonly string SessionEvents = OutcomesTopology.SessionEventsTopic(Streams);
+    private static readonly string SessionOutcomes = OutcomesTopology.SessionOutcomesTopic(Streams);
+    private static string TotalKey => AovAggregateRecord.KeyOf(Experiment.ExperimentId, Experiment.Salt, AggregateWindow.Total, DateTimeOffset.UnixEpoch);
+
+    private static GroupTestDriver Driver(ManualClock clock) => new(OutcomesTopology.Build(Streams, Experiment, clock: clock), Streams);
+
+    private static SessionEvent View(string session, string? visitor, DateTimeOffset at) =>
+        new() { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = visitor, CartId = "cart-" + session, Timestamp = at };
+
+    private static SessionEvent Order(string session, string? visitor, DateTimeOffset at, string orderId, params SessionEventLine[] lines) =>
+        new() { Kind = SessionEvent.OrderCompleted, SessionId = session, VisitorId = visitor, OrderId = orderId, Timestamp = at, Lines = lines };
+
+    /// <summary>A reproducible mix: both cohorts, sessions with and without orders, widget lines, repeat sessions, out-of-order arrival within grace.</summary>
+    private static List<SessionEvent> Sessions(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var events = new List<SessionEvent>();
+        for (var s = 0; s < count; s++)
+        {
+            var session = $"s{s}";
+            var visitor = rng.Next(4) == 0 ? null : $"v{rng.Next(count / 2)}";
+            var t = T0.AddMinutes(rng.Next(0, 300));
+            if (rng.Next(5) != 0) events.Add(View(session, visitor, t));
+            for (var o = rng.Next(0, 3); o > 0; o--)
+            {
+                t = t.AddMinutes(rng.Next(1, 20));
+                events.Add(Order(session, visitor, t, $"o{s}-{o}",
+                    new SessionEventLine("sku-a", rng.Next(1, 3), rng.Next(100, 9999) / 100m, "storefront"),
+                    new SessionEventLine("sku-b", 1, rng.Next(100, 2999) / 100m, rng.Next(3) == 0 ? EventSources.CrossSellWidget : "storefront")));
+            }
+        }
+        // Arrival order: event time plus up to ten minutes of delay (within grace), so nothing is late.
+        return events.Select(e => (e, Arrives: e.Timestamp.AddSeconds(rng.Next(0, 600)))).OrderBy(x => x.Arrives).Select(x => x.e).ToList();
+    }
+
+/// <summary>The batch path of the Experiments library: all events in event-time order, then every session closed.</summary>
+    private static (CohortSums Treatment, CohortSums Holdout) Batch(IEnumerable<SessionEvent> events) =>
+        BatchMeasurement.Totals(events.Select(e => e.ToExperimentEvent()), Experiment.Config, Experiment.Windows, T0.AddDays(2));
+
+    /// <summary>Carries the repartition topics' new records to their readers, as the broker would (the driver does not loop).</summary>
+    private sealed class Loop(GroupTestDriver driver)
+    {
+        private int _events;
+        private int _outcomes;
+
+        public void Run()
+        {
+            var events = driver.SentTo(SessionEvents);
+            for (; _events < events.Count; _events++) driver.PipeRaw(SessionEvents, events[_events].Key, events[_events].Value, events[_events].Timestamp);
+            var outcomes = driver.SentTo(SessionOutcomes);
+            for (; _outcomes < outcomes.Count; _outcomes++) driver.PipeRaw(SessionOutcomes, outcomes[_outcomes].Key, outcomes[_outcomes].Value, outcomes[_outcomes].Timestamp);
+        }
+    }
+
+    /// <summary>The wall clock moves a day on, every punctuation fires (sessions close, windows publish), and the results travel.</summary>
+    private static void CloseEverything(GroupTestDriver driver, ManualClock clock, Loop loop)
+    {
+        clock.Now = T0.AddDays(1);
+        driver.AdvanceWallClock(Streams.CommitInterval);
+        loop.Run();
+        driver.AdvanceWallClock(Streams.CommitInterval);
+        loop.Run();
+        driver.AdvanceWallClock(Streams.CommitInterval);
+    }
+
+    private static Dictionary<string, AovAggregateRecord> Latest(GroupTestDriver driver) =>
+        driver.SentTo(Topics.AovAggregates).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => OutcomesTopology.AggregateCodec.Decode(g.Last().Value).Value!);
+
+    private static void PipeSessionEvent(GroupTestDriver driver, SessionEvent e) =>
+        driver.Pipe(SessionEvents, e.SessionId, e, OutcomesTopology.SessionEventCodec, e.Timestamp);
+
+    [Fact]
+    public void Cart_views_and_session_orders_are_re_keyed_by_session_and_other_events_are_not()
+    {
+        using var driver = Driver(new ManualClock(T0));
+
+        driver.Pipe(Topics.CartEvents, "cart-1", Store.Added("cart-1", "socks", 1, 12m), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "cart-1", Store.Added("cart-1", "socks", 1, 12m) with
+            { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null, VisitorId = "v1" }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.OrderEvents, "o-1", new OrderCompleted
+        {
+            EventId = "e1", OrderId = "o-1", CartId = "cart-1", SessionId = "s-cart-1", VisitorId = "v1", Timestamp = T0,
+            Lines = [new OrderLine { Sku = "socks", Quantity = 2, UnitPrice = 6m }, new OrderLine { Sku = "laces", Quantity = 1, UnitPrice = 3m, Source = EventSources.CrossSellWidget }],
+        }, ContractCodecs.OrderCompleted);
+        driver.Pipe(Topics.OrderEvents, "o-2", new OrderCompleted
+            { EventId = "e2", OrderId = "o-2", Timestamp = T0, Lines = [new OrderLine { Sku = "socks", Quantity = 1, UnitPrice = 6m }] }, ContractCodecs.OrderCompleted);
+
+        var sent = driver.SentTo(SessionEvents);
+        Assert.Equal(2, sent.Count); // the add is not a view; o-2 has no session: outside the experiment
+        Assert.All(sent, s => Assert.Equal("s-cart-1", s.Key));
+        var view = OutcomesTopology.SessionEventCodec.Decode(sent[0].Value).Value!;
+        Assert.Equal(SessionEvent.CartViewed, view.Kind);
+        var order = OutcomesTopology.SessionEventCodec.Decode(sent[1].Value).Value!;
+        Assert.Equal("o-1", order.OrderId);
+        Assert.Equal([EventSources.Storefront, EventSources.CrossSellWidget], order.Lines!.Select(l => l.Source));
+    }
+
+    [Fact]
+    public void The_published_total_equals_the_batch_computation_over_the_same_events_exactly()
+    {
+        var events = Sessions(300, seed: 7);
+        var clock = new ManualClock(T0.AddDays(-1));
+        using var driver = Driver(clock);
+        var loop = new Loop(driver);
+        foreach (var e in events)
+        {
+            PipeSessionEvent(driver, e);
+            loop.Run();
+        }
+        // The partition goes quiet; the wall clock moves on and closes every session.
+        CloseEverything(driver, clock, loop);
+
+        var latest = Latest(driver);
+        var total = latest[TotalKey];
+        var (treatment, holdout) = Batch(events);
+        Assert.Equal(treatment, AovAggregateMapping.SumsOf(total.Treatment));
+        Assert.Equal(holdout, AovAggregateMapping.SumsOf(total.Holdout));
+        Assert.True(holdout.ExposedSessions > 20 && treatment.ExposedSessions > 100, $"{holdout.ExposedSessions} / {treatment.ExposedSessions}");
+        Assert.True(treatment.CrossSellLines > 0);
+        Assert.Empty(driver.DeadLetters);
+        // Hour windows partition the total.
+        var hours = latest.Values.Where(a => a.Window == AggregateWindow.Hour).ToList();
+        Assert.True(hours.Count >= 5);
+        Assert.Equal(treatment.ExposedSessions, hours.Sum(h => h.Treatment.ExposedSessions));
+        Assert.Equal(holdout.Revenue, hours.Sum(h => h.Holdout.Revenue));
+        Assert.All(latest.Values, a => Assert.True(a.Naive.Biased));
+    }
+
+    [Fact]
+    public void An_event_beyond_gap_and_grace_and_a_malformed_session_event_are_dead_lettered_with_their_reason()
+    {
+        using var driver = Driver(new ManualClock(T0.AddDays(-1)));
+
+        PipeSessionEvent(driver, View("s1", "v1", T0.AddHours(3)));
+        PipeSessionEvent(driver, View("s2", "v2", T0));
+        driver.PipeRaw(SessionEvents, "s3", Encoding.UTF8.GetBytes("""{"kind":"orderCompleted","sessionId":"s3","timestamp":"2026-03-02T09:00:00Z"}"""));
+
+        Assert.Collection(driver.DeadLetters,
+            late =>
+            {
+                Assert.Equal(OutcomesTopology.LateEvent, late.Kind);
+                Assert.Contains("session 's2'", late.Reason);
+            },
+            invalid =>
+            {
+                Assert.Equal(DeadLetterKinds.Invalid, invalid.Kind);
+                Assert.Contains("orderId is required", invalid.Reason);
+            });
+        Assert.Null(driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s2"));
+        Assert.NotNull(driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s1"));
+    }
+
+    private static SessionOutcome Outcome(string sessionKey, decimal revenue, double share = 0.3, int revision = 0) => new()
+    {
+        SessionKey = sessionKey, SessionId = sessionKey.Split('@')[0], SubjectId = "v1", ExperimentId = "xsell-test", Salt = "pepper", HoldoutShare = share,
+        Cohort = Cohort.Treatment, ExposedAt = T0, WindowStart = T0, WindowEnd = T0.AddMinutes(5), Revenue = revenue, Orders = 1,
+        CrossSellLines = 1, CrossSellRevenue = 5m, Revision = revision,
+    };
+
+    [Fact]
+    public void Upserts_count_each_session_once_whatever_is_sent_again_and_a_revision_or_retraction_replaces_it()
+    {
+        using var driver = Driver(new ManualClock(T0));
+        void Upsert(string key, SessionOutcome? outcome) =>
+            driver.Pipe(SessionOutcomes, "xsell-test", new OutcomeUpsert("xsell-test", key, outcome), OutcomesTopology.UpsertCodec);
+        CohortSums TotalTreatment()
+        {
+            driver.AdvanceWallClock(Streams.CommitInterval);
+            return AovAggregateMapping.SumsOf(Latest(driver)[AovAggregateRecord.KeyOf("xsell-test", "pepper", AggregateWindow.Total, DateTimeOffset.UnixEpoch)].Treatment);
+        }
+
+        Upsert("s1@0", Outcome("s1@0", 40m));
+        Upsert("s1@0", Outcome("s1@0", 40m)); // sent again after a crash
+        Upsert("s2@0", Outcome("s2@0", 10m));
+        var sums = TotalTreatment();
+        Assert.Equal(2, sums.ExposedSessions);
+        Assert.Equal(50m, sums.Revenue);
+
+        Upsert("s1@0", Outcome("s1@0", 60m, revision: 1)); // a late order revised it
+        Upsert("s2@0", null); // absorbed into another session
+        Upsert("s2@0", null);
+        sums = TotalTreatment();
+        Assert.Equal(1, sums.ExposedSessions);
+        Assert.Equal(60m, sums.Revenue);
+        Assert.Equal(3600m, sums.RevenueSquares);
+
+        Upsert("s3@0", Outcome("s3@0", 7m, share: 0.5)); // a second split for one experiment: the SRM check would lie
+        var rejected = Assert.Single(driver.DeadLetters);
+        Assert.Equal(OutcomesTopology.InconsistentOutcome, rejected.Kind);
+        Assert.Equal(1, TotalTreatment().ExposedSessions);
+    }
+
+    [Fact]
+    public void A_session_log_is_deleted_only_after_its_horizon_and_two_commits_so_its_outcome_was_flushed_first()
+    {
+        var clock = new ManualClock(T0);
+        using var driver = Driver(clock);
+        PipeSessionEvent(driver, View("s1", "v1", T0));
+        var logs = driver.Store<SessionLog>(TopologyNames.SessionWindowsStore);
+
+        // Stream time passes the horizon (last event + 2 gaps + grace) with the wall clock ...
+        clock.Now = T0.AddHours(3);
+        driver.AdvanceWallClock(Streams.CommitInterval);
+        Assert.NotEmpty(driver.SentTo(SessionOutcomes)); // the session closed and its outcome was sent
+        Assert.NotNull(logs.Get("s1"));
+        // (A task commits only when it processed something since its last commit: other sessions keep it busy.)
+        PipeSessionEvent(driver, View("s2", "v2", T0.AddHours(3)));
+        driver.Commit();
+        driver.AdvanceWallClock(Streams.CommitInterval);
+        Assert.NotNull(logs.Get("s1")); // one commit: the send may not be flushed yet
+        PipeSessionEvent(driver, View("s3", "v3", T0.AddHours(3)));
+        driver.Commit();
+        driver.AdvanceWallClock(Streams.CommitInterval);
+        Assert.Null(logs.Get("s1"));
+        Assert.NotNull(logs.Get("s3"));
+    }
+}
