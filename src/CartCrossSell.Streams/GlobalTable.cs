@@ -6,9 +6,10 @@ using Microsoft.Extensions.Logging;
 namespace CartCrossSell.Streams;
 
 /// <summary>
-/// A topic materialised in full on every instance (Kafka Streams' global table): every partition is read from the
-/// beginning, the latest value per key wins, a tombstone deletes. Used for the catalog and the learned neighbour
-/// rows, which are small next to carts. Reads are lock-free and safe from any thread.
+/// A compacted topic read in full by a tool outside the topologies (<c>cartxsell report</c>, the demo's figures): every
+/// partition is read from the beginning, the latest value per key wins, a tombstone deletes, and the caller can wait
+/// until what was in the topic at the start is loaded. Topologies read their tables as Streamiz global stores
+/// (<see cref="Processing.ReplicatedTable{T}"/>). Reads are lock-free and safe from any thread.
 /// </summary>
 public sealed class GlobalTable<T> : IAsyncDisposable where T : class
 {

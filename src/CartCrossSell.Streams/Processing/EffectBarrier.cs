@@ -43,7 +43,7 @@ public sealed class EffectBarrier(string name, IEffectSink sink) : IStateStore
     public void Close() => IsOpen = false;
 
     /// <summary>Connects a barrier over <paramref name="sink"/> to the processors that issue its effects.</summary>
-    public static IStoreBuilder<EffectBarrier> Builder(string name, IEffectSink sink) => new DatalessStoreBuilder<EffectBarrier>(name, () => new(name, sink));
+    public static IStoreBuilder<EffectBarrier> Builder(string name, IEffectSink sink) => new UnloggedStoreBuilder<EffectBarrier>(name, () => new(name, sink));
 }
 
 /// <summary>
@@ -71,11 +71,11 @@ public sealed class CommitCounter(string name) : IStateStore
 
     public void Close() => IsOpen = false;
 
-    public static IStoreBuilder<CommitCounter> Builder(string name) => new DatalessStoreBuilder<CommitCounter>(name, () => new(name));
+    public static IStoreBuilder<CommitCounter> Builder(string name) => new UnloggedStoreBuilder<CommitCounter>(name, () => new(name));
 }
 
-/// <summary>Builds one data-less store per task: no changelog, no cache, nothing to restore.</summary>
-internal sealed class DatalessStoreBuilder<TStore>(string name, Func<TStore> create) : IStoreBuilder<TStore> where TStore : IStateStore
+/// <summary>Builds a store Streamiz neither logs nor caches, from a factory: the data-less barriers, the replicated tables.</summary>
+internal sealed class UnloggedStoreBuilder<TStore>(string name, Func<TStore> create) : IStoreBuilder<TStore> where TStore : IStateStore
 {
     public string Name => name;
     public bool IsWindowStore => false;

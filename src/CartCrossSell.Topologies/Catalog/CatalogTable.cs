@@ -2,26 +2,32 @@ using System.Collections.Concurrent;
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using Streamiz.Kafka.Net;
 using Microsoft.Extensions.Logging;
 
 namespace CartCrossSell.Topologies.Catalog;
 
 /// <summary>
-/// The <c>catalog</c> topic as a table replicated on every instance, seen by the engine as an <see cref="ICatalog"/>,
-/// with an index by leaf category for substitutes and cold start.
+/// The <c>catalog</c> topic as a table replicated on every instance (a Streamiz global store of the group that reads
+/// it), seen by the engine as an <see cref="ICatalog"/>, with an index by leaf category for substitutes and cold start.
 /// </summary>
-public sealed class CatalogTable : ICatalog
+public sealed class CatalogTable : ICatalog, IReplicated
 {
     private readonly ConcurrentDictionary<string, CatalogItem> _items = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, CatalogItem>> _byCategory = new(StringComparer.Ordinal);
 
-    public CatalogTable(KafkaOptions kafka, ILoggerFactory loggers)
+    public CatalogTable(ILoggerFactory loggers)
     {
-        Table = new GlobalTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, kafka, loggers);
+        Table = new ReplicatedTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, loggers);
         Table.Changed += OnChanged;
     }
 
-    public GlobalTable<ProductUpserted> Table { get; }
+    public ReplicatedTable<ProductUpserted> Table { get; }
+
+    public string Topic => Table.Topic;
+
+    public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 
     public int Count => _items.Count;
 

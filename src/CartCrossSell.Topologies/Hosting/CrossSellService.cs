@@ -76,8 +76,8 @@ public sealed class CrossSellService : IAsyncDisposable
         _options = options;
         _loggers = loggers;
         _clock = clock ?? TimeProvider.System;
-        Catalog = new CatalogTable(options.Kafka, loggers);
-        Neighbors = new NeighborTable(options.Kafka, loggers);
+        Catalog = new CatalogTable(loggers);
+        Neighbors = new NeighborTable(loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
     }
@@ -93,7 +93,10 @@ public sealed class CrossSellService : IAsyncDisposable
     /// <summary>False once any topology failed: the process should be restarted.</summary>
     public bool IsLive => _applications.All(a => !a.Completion.IsFaulted);
 
+    /// <summary>The catalog as the recommender sees it (or the learner, when it runs alone): a global store of that group.</summary>
     public CatalogTable Catalog { get; }
+
+    /// <summary>The learned rows as the recommender sees them: a global store of its group.</summary>
     public NeighborTable Neighbors { get; }
     public RecommendationWriter? Writer { get; private set; }
     public RecommendationStore? Store { get; private set; }
@@ -105,32 +108,28 @@ public sealed class CrossSellService : IAsyncDisposable
     public IEnumerable<string> RunningNames => _applications.Select(a => a.Name);
 
     /// <summary>
-    /// True once <see cref="StartAsync"/> has created every topology, the tables it needs caught up, and every
-    /// topology is running (restores done). Without the start flag the empty runner list read as "all running" in the
-    /// moment between the catalog catching up and the topologies being created.
+    /// True once <see cref="StartAsync"/> has created every topology group and every group is running: its replicated
+    /// tables loaded and its stores restored. Without the start flag an empty list would read as "all running" before
+    /// the groups exist.
     /// </summary>
-    public bool IsReady => _started && Catalog.Table.IsCaughtUp
-                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Neighbors.Table.IsCaughtUp)
-                                    && _applications.All(a => a.IsRunning);
+    public bool IsReady => _started && _applications.All(a => a.IsRunning);
 
     private volatile bool _started;
     private int _disposed;
 
-    /// <summary>Starts tables and topologies; returns once the replicated tables have caught up.</summary>
+    /// <summary>Starts the topology groups; each has loaded its replicated tables (catalog, learned rows) when this returns.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var streams = _options.Streams;
         var recommender = _options.Topologies.Contains(TopologyNames.Recommender);
         // Fail fast on an unreachable Redis, before anything consumes.
         if (recommender) _redis = await ConnectRedisAsync(_options.Redis);
-        _running.Add(Catalog.Table.RunAsync(_stop.Token));
-        if (recommender) _running.Add(Neighbors.Table.RunAsync(_stop.Token));
-        await Catalog.Table.WaitUntilCaughtUpAsync(cancellationToken);
-        if (recommender) await Neighbors.Table.WaitUntilCaughtUpAsync(cancellationToken);
 
         if (_options.Topologies.Contains(TopologyNames.Learner))
         {
-            var group = BasketLearningTopology.Build(streams, _options.Learning, _options.Learner, Catalog, _loggers, _streamsMetrics);
+            // Each group reads its own copy of a replicated table (one global thread per group).
+            var catalog = recommender ? new CatalogTable(_loggers) : Catalog;
+            var group = BasketLearningTopology.Build(streams, _options.Learning, _options.Learner, catalog, _loggers, _streamsMetrics);
             await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         if (recommender)

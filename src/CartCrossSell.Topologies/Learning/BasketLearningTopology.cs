@@ -51,7 +51,8 @@ public static class BasketLearningTopology
                 TopologyNames.BasketAggregator)
             .ToRoutedTopics(TopologyNames.BasketAggregator + "-sink");
 
-        return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition], [repartition, Topics.ItemNeighbors]);
+        var tables = Replicated.AddTo(builder, catalog);
+        return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.ItemNeighbors]);
     }
 
     /// <summary>Splits a completed order into row contributions (the engine's <see cref="BasketSplitter"/>).</summary>

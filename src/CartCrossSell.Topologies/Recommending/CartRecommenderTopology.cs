@@ -42,7 +42,8 @@ public static class CartRecommenderTopology
                     StateStores.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, cached: true)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
-        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents], []);
+        var tables = Replicated.AddTo(builder, catalog, evidence);
+        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, .. tables], []);
     }
 
     private sealed class CartRecommender(

@@ -2,26 +2,33 @@ using System.Collections.Concurrent;
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using Streamiz.Kafka.Net;
 using Microsoft.Extensions.Logging;
 
 namespace CartCrossSell.Topologies.Recommending;
 
 /// <summary>
-/// The learned rows of the <c>item-neighbors</c> topic, replicated on every instance, seen by the engine as
-/// <see cref="IBasketEvidence"/>. Rows are converted once when they arrive, not on every read.
+/// The learned rows of the <c>item-neighbors</c> topic, replicated on every instance (a Streamiz global store of the
+/// recommender), seen by the engine as <see cref="IBasketEvidence"/>. Rows are converted once when they arrive, not
+/// on every read.
 /// </summary>
-public sealed class NeighborTable : IBasketEvidence
+public sealed class NeighborTable : IBasketEvidence, IReplicated
 {
     private readonly ConcurrentDictionary<string, EvidenceRow> _rows = new(StringComparer.Ordinal);
     private double _baskets;
 
-    public NeighborTable(KafkaOptions kafka, ILoggerFactory loggers)
+    public NeighborTable(ILoggerFactory loggers)
     {
-        Table = new GlobalTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, kafka, loggers);
+        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers);
         Table.Changed += OnChanged;
     }
 
-    public GlobalTable<NeighborRow> Table { get; }
+    public ReplicatedTable<NeighborRow> Table { get; }
+
+    public string Topic => Table.Topic;
+
+    public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 
     public double Baskets => Volatile.Read(ref _baskets);
 

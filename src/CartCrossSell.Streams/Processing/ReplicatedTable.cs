@@ -1,0 +1,182 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Crosscutting;
+using Streamiz.Kafka.Net.Processors;
+using Streamiz.Kafka.Net.Processors.Public;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.State.Enumerator;
+using Streamiz.Kafka.Net.State.Supplier;
+
+namespace CartCrossSell.Streams.Processing;
+
+/// <summary>A table a topology reads in full on every instance (a Streamiz global store); see <see cref="ReplicatedTable{T}"/>.</summary>
+public interface IReplicated
+{
+    /// <summary>The compacted topic the table mirrors.</summary>
+    string Topic { get; }
+
+    /// <summary>Adds the table to a topology as a global store: its group reads the whole topic before processing anything.</summary>
+    void AddTo(StreamBuilder builder);
+}
+
+public static class Replicated
+{
+    /// <summary>
+    /// Adds, as global stores, those of a topology's lookups that are replicated tables (an in-memory catalog given by a
+    /// test or a batch command is not), and returns the topics they read, which the group then counts as inputs.
+    /// </summary>
+    public static IReadOnlyList<string> AddTo(StreamBuilder builder, params object[] lookups)
+    {
+        var topics = new List<string>();
+        foreach (var table in lookups.OfType<IReplicated>())
+        {
+            table.AddTo(builder);
+            topics.Add(table.Topic);
+        }
+        return topics;
+    }
+}
+
+/// <summary>
+/// A compacted topic materialised in full, decoded, on every instance of a topology group: a Streamiz global store
+/// (Kafka Streams' global table) whose storage is a dictionary of decoded values, so the engine reads typed values
+/// without decoding on every lookup. The group's global thread reads every partition from the beginning before any
+/// task processes (bootstrap), then keeps following the topic; the latest value per key wins, a tombstone deletes, a
+/// value that does not decode is logged and counted (the writer of the topic validates; every instance reads it, so
+/// there is no one to dead-letter it). Reads are lock-free and safe from any thread.
+/// </summary>
+/// <remarks>
+/// Streamiz takes a global store only as a key-value store of bytes, so this is one, over the decoded values (a value
+/// read through it is encoded again; nothing keeps the raw bytes twice). One instance serves one
+/// <see cref="KafkaStream"/>: two groups in one process each keep their own copy, each consistent with its own global
+/// thread.
+/// </remarks>
+public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplicated where T : class
+{
+    private readonly IValueCodec<T> _codec;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
+    private long _applied, _rejected;
+
+    public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers)
+    {
+        Topic = topic;
+        Name = topic + "-table";
+        _codec = codec;
+        _log = loggers.CreateLogger($"CartCrossSell.Streams.ReplicatedTable.{topic}");
+    }
+
+    /// <summary>Called on the global thread after a value is stored or deleted (value null), for secondary indexes.</summary>
+    public event Action<string, T?, T?>? Changed;
+
+    public string Topic { get; }
+    public string Name { get; }
+    public int Count => _entries.Count;
+    public long Applied => Interlocked.Read(ref _applied);
+    /// <summary>Records that did not decode.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    public T? Find(string key) => _entries.GetValueOrDefault(key);
+
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+
+    public void AddTo(StreamBuilder builder) =>
+        builder.AddGlobalStore(
+            Stores.KeyValueStoreBuilder(new Supplier(this), new StringSerDes(), new ByteArraySerDes()).WithLoggingDisabled().WithCachingDisabled(),
+            Topic,
+            ProcessorBuilder.New<string, byte[]>().Processor(record => Apply(record.Key, record.Value)).Build(),
+            new StringSerDes(), new ByteArraySerDes(), new InputTimestamps(), Topic + "-table-updater");
+
+    /// <summary>Applies one record of the topic: a value replaces the key's entry, a tombstone deletes it. Returns the previous value.</summary>
+    public T? Apply(string? key, byte[]? value)
+    {
+        if (key is null) return null;
+        if (value is null)
+        {
+            if (_entries.TryRemove(key, out var removed)) Changed?.Invoke(key, removed, null);
+            Interlocked.Increment(ref _applied);
+            return removed;
+        }
+        var decoded = _codec.Decode(value);
+        if (!decoded.Ok)
+        {
+            Interlocked.Increment(ref _rejected);
+            _log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", Topic, key, decoded.FailureReason);
+            return _entries.GetValueOrDefault(key);
+        }
+        T? previous = null;
+        _entries.AddOrUpdate(key, decoded.Value!, (_, old) => { previous = old; return decoded.Value!; });
+        Changed?.Invoke(key, previous, decoded.Value);
+        Interlocked.Increment(ref _applied);
+        return previous;
+    }
+
+    // The key-value store of bytes Streamiz sees: writes come from the bootstrap (restore) and go through Apply.
+    public bool Persistent => false;
+    public bool IsLocally => true;
+    public bool IsOpen { get; private set; }
+
+    public void Init(ProcessorContext context, IStateStore root)
+    {
+        _entries.Clear();
+        // The bootstrap: Streamiz reads the topic from the beginning through this callback before the group processes.
+        context.Register(root, (key, value, _) => Put(key, value));
+        IsOpen = true;
+        _log.LogInformation("table {Topic}: {Count} entries after the bootstrap", Topic, _entries.Count);
+    }
+
+    public void Flush() { }
+    public void Close() => IsOpen = false;
+
+    public byte[] Get(Bytes key) => KeyOf(key) is { } k ? Encode(Find(k)) : null!;
+    public void Put(Bytes key, byte[] value) => Apply(KeyOf(key), value);
+    public byte[] PutIfAbsent(Bytes key, byte[] value) => KeyOf(key) is { } k && _entries.ContainsKey(k) ? Get(key) : Encode(Apply(KeyOf(key), value));
+
+    public void PutAll(IEnumerable<KeyValuePair<Bytes, byte[]>> entries)
+    {
+        foreach (var (key, value) in entries) Put(key, value);
+    }
+
+    public byte[] Delete(Bytes key) => Encode(Apply(KeyOf(key), null));
+    public long ApproximateNumEntries() => _entries.Count;
+    public IEnumerable<KeyValuePair<Bytes, byte[]>> All() => Sorted(null, null, reverse: false);
+    public IEnumerable<KeyValuePair<Bytes, byte[]>> ReverseAll() => Sorted(null, null, reverse: true);
+    public IKeyValueEnumerator<Bytes, byte[]> Range(Bytes from, Bytes to) => new ListEnumerator(Sorted(from, to, reverse: false).ToList());
+    public IKeyValueEnumerator<Bytes, byte[]> ReverseRange(Bytes from, Bytes to) => new ListEnumerator(Sorted(from, to, reverse: true).ToList());
+
+    private static string? KeyOf(Bytes? key) => key?.Get is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
+    private byte[] Encode(T? value) => value is null ? null! : _codec.Encode(value);
+
+    private IEnumerable<KeyValuePair<Bytes, byte[]>> Sorted(Bytes? from, Bytes? to, bool reverse)
+    {
+        var keys = _entries.Keys.Select(k => Bytes.Wrap(Encoding.UTF8.GetBytes(k)))
+            .Where(k => (from is null || k.CompareTo(from) >= 0) && (to is null || k.CompareTo(to) <= 0));
+        var ordered = reverse ? keys.OrderDescending() : keys.Order();
+        foreach (var key in ordered)
+            if (_entries.TryGetValue(KeyOf(key)!, out var value)) yield return new(key, _codec.Encode(value));
+    }
+
+    private sealed class Supplier(ReplicatedTable<T> table) : IKeyValueBytesStoreSupplier
+    {
+        public string Name { get => table.Name; set { } }
+        public string MetricsScope => "replicated-table";
+        public IKeyValueStore<Bytes, byte[]> Get() => table;
+    }
+
+    private sealed class ListEnumerator(List<KeyValuePair<Bytes, byte[]>> entries) : IKeyValueEnumerator<Bytes, byte[]>
+    {
+        private int _index = -1;
+
+        public KeyValuePair<Bytes, byte[]>? Current => _index >= 0 && _index < entries.Count ? entries[_index] : null;
+        object IEnumerator.Current => Current!;
+        public Bytes PeekNextKey() => _index + 1 < entries.Count ? entries[_index + 1].Key : null!;
+        public bool MoveNext() => ++_index < entries.Count;
+        public void Reset() => _index = -1;
+        public void Dispose() { }
+    }
+}
