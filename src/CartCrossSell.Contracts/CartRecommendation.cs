@@ -17,6 +17,8 @@ public sealed record CartRecommendation
     public required decimal CartValue { get; init; }
     public string Currency { get; set; } = "GBP";
     public required string Strategy { get; init; }
+    /// <summary>The version of the learned ranking model that ranked this value (<c>rk-…</c>); null when the heuristic did.</summary>
+    public string? ModelVersion { get; init; }
     public required DateTimeOffset GeneratedAt { get; init; }
     /// <summary>The time of the cart event this value answers (for freshness measurements).</summary>
     public required DateTimeOffset EventTimestamp { get; init; }

@@ -9,4 +9,6 @@ public static class Topics
     public const string ItemNeighbors = "item-neighbors";
     public const string DeadLetters = "dead-letters";
     public const string AovAggregates = "aov-aggregates";
+    /// <summary>Compacted; key <c>serving</c>: the ranking model every recommender ranks with (binary, engine format); a tombstone returns them to the heuristic.</summary>
+    public const string RankingModels = "ranking-models";
 }

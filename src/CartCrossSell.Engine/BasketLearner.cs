@@ -30,7 +30,7 @@ public sealed record LearningOptions
 /// an order updates them without building contributions. Not thread-safe for writes; use <see cref="Compact"/> for
 /// a store that serves concurrent reads.
 /// </summary>
-public sealed class BasketLearner : IBasketEvidence
+public sealed class BasketLearner : IBasketEvidence, Ranking.IBestSellers
 {
     private readonly Dictionary<string, int> _byKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _bySku = new(StringComparer.Ordinal);
@@ -123,6 +123,8 @@ public sealed class BasketLearner : IBasketEvidence
     }
 
     /// <summary>Every learned item with its decayed basket weight.</summary>
+    public IReadOnlyList<string> BestSellers(int count = 100) => Ranking.RankingInputs.BestSellersOf(Items(), count);
+
     public IEnumerable<(string Sku, double Weight)> Items()
     {
         foreach (var (sku, id) in _bySku)

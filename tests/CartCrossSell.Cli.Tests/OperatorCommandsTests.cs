@@ -141,6 +141,54 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Models_publish_puts_a_servable_model_in_service_and_retire_takes_it_out_while_a_bad_file_is_refused_by_name()
+    {
+        using var kafka = new KafkaFixture();
+        Directory.CreateDirectory(_dir);
+        var trees = new[] { 0.1f, 0.3f }.Select(t => new Engine.Ranking.TreeEnsemble.Tree([0], [t], [-1], [-2], [0.0, 1.0])).ToList();
+        var model = new Engine.Ranking.RankingModel(new Engine.Ranking.TreeEnsemble(trees, -1, Engine.Ranking.RankingFeatures.Count),
+            Engine.Ranking.RankingFeatures.Names, -1, 0, 0.1, DateTimeOffset.UnixEpoch.AddYears(56));
+        var path = Path.Combine(_dir, "model.bin");
+        await File.WriteAllBytesAsync(path, model.ToBytes());
+        var garbage = Path.Combine(_dir, "garbage.bin");
+        await File.WriteAllTextAsync(garbage, "not a model");
+
+        var (refused, _, refusal) = await Run("models", "publish", garbage, "-b", kafka.Options.BootstrapServers);
+        Assert.Equal(2, refused);
+        Assert.Contains(garbage, refusal);
+
+        var (code, output, _) = await Run("models", "publish", path, "-b", kafka.Options.BootstrapServers);
+        Assert.Equal(0, code);
+        Assert.Contains(model.Version, output);
+        var (retired, _, _) = await Run("models", "retire", "-b", kafka.Options.BootstrapServers);
+        Assert.Equal(0, retired);
+
+        // What every recommender's global store reads: the model under the serving key, then the tombstone.
+        var records = RawRecords(kafka.Options, Topics.RankingModels, 2);
+        Assert.All(records, r => Assert.Equal(Topologies.Recommending.ModelTable.ServingKey, r.Key));
+        var served = new Topologies.Recommending.RankingModelCodec().Decode(records[0].Value);
+        Assert.Equal(model.Version, served.Value!.Version);
+        Assert.Null(records[1].Value);
+    }
+
+    private static List<(string Key, byte[]? Value)> RawRecords(Streams.KafkaOptions kafka, string topic, int count)
+    {
+        var config = new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers, GroupId = "probe-" + Guid.NewGuid().ToString("N"), AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = Streams.KafkaOptions.ConsumerFetchWaitMs,
+        };
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<string, byte[]?>(config).SetLogHandler((_, _) => { }).Build();
+        consumer.Subscribe(topic);
+        var records = new List<(string, byte[]?)>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (records.Count < count && DateTime.UtcNow < deadline)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } r) records.Add((r.Message.Key, r.Message.Value));
+        consumer.Close();
+        return records;
+    }
+
+    [Fact]
     public async Task Backfill_publishes_good_orders_and_names_the_file_and_line_of_bad_ones()
     {
         using var kafka = new KafkaFixture();

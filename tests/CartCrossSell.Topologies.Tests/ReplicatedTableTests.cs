@@ -53,3 +53,60 @@ public sealed class ReplicatedTableTests : IDisposable
         Assert.Equal(3, _catalog.Table.Applied);
     }
 }
+
+/// <summary>The model in service as a global store of the recommender: published, it ranks the next event; retired, the heuristic does.</summary>
+public sealed class ModelSwapTests : IDisposable
+{
+    private static readonly StreamsOptions Streams = new() { StateStore = StateStoreKind.InMemory };
+    private readonly ModelTable _models = new(new Engine.RecommendationOptions(), NullLoggerFactory.Instance);
+    private readonly CapturingSink _sink = new();
+    private readonly GroupTestDriver _driver;
+
+    public ModelSwapTests() =>
+        _driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), Store.Catalog(), Store.Learned(), _sink, models: _models), Streams);
+
+    public void Dispose() => _driver.Dispose();
+
+    /// <summary>A servable model whose score follows the weighted basket cosine (feature 0).</summary>
+    internal static Engine.Ranking.RankingModel CosineModel(string description)
+    {
+        var trees = new[] { 0.05f, 0.1f, 0.2f, 0.4f }.Select(t => new Engine.Ranking.TreeEnsemble.Tree([0], [t], [-1], [-2], [0.0, 1.0])).ToList();
+        return new Engine.Ranking.RankingModel(new Engine.Ranking.TreeEnsemble(trees, -2, Engine.Ranking.RankingFeatures.Count), Engine.Ranking.RankingFeatures.Names,
+            -1, 0, 0, Store.Now, description: description);
+    }
+
+    private CartRecommendation Next(string cartId)
+    {
+        _driver.Pipe(Topics.CartEvents, cartId, Store.Added(cartId, "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+        return _sink.Latest(cartId);
+    }
+
+    [Fact]
+    public void A_model_published_to_ranking_models_ranks_the_next_event_and_a_tombstone_returns_to_the_heuristic()
+    {
+        var before = Next("c1");
+        Assert.Null(before.ModelVersion);
+        Assert.NotEqual(Engine.Ranking.LearnedAddOnRanker.Learned, before.Strategy);
+
+        var first = CosineModel("first");
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, first.ToBytes());
+        var ranked = Next("c2");
+        Assert.Equal(first.Version, ranked.ModelVersion);
+        Assert.Equal(Engine.Ranking.LearnedAddOnRanker.Learned, ranked.Strategy);
+        Assert.NotEmpty(ranked.AddOns);
+
+        var second = CosineModel("second");
+        Assert.NotEqual(first.Version, second.Version);
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, second.ToBytes());
+        Assert.Equal(second.Version, Next("c3").ModelVersion); // swapped without a restart
+
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, Encoding.UTF8.GetBytes("not a model")); // ignored: the model in service stays
+        Assert.Equal(second.Version, Next("c4").ModelVersion);
+        Assert.Equal(1, _models.Table.Rejected);
+
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, null);
+        var after = Next("c5");
+        Assert.Null(after.ModelVersion);
+        Assert.Equal(before.Strategy, after.Strategy);
+    }
+}

@@ -55,6 +55,12 @@ public sealed record CandidateOptions
 /// What the candidate sources read: learned rows, the catalog (optional) and the best sellers, all as of one
 /// snapshot. Immutable; safe to share between threads when the evidence and catalog are.
 /// </summary>
+/// <summary>Evidence that can name its best sellers (item rows by weight): the learned ranker's popular fallback candidates.</summary>
+public interface IBestSellers
+{
+    IReadOnlyList<string> BestSellers(int count = 100);
+}
+
 public sealed class RankingInputs
 {
     public RankingInputs(IBasketEvidence evidence, ICatalog? catalog, DecayClock clock, IReadOnlyList<string> bestSellers)

@@ -29,7 +29,7 @@ public static class Replicated
     /// Adds, as global stores, those of a topology's lookups that are replicated tables (an in-memory catalog given by a
     /// test or a batch command is not), and returns the topics they read, which the group then counts as inputs.
     /// </summary>
-    public static IReadOnlyList<string> AddTo(StreamBuilder builder, params object[] lookups)
+    public static IReadOnlyList<string> AddTo(StreamBuilder builder, params object?[] lookups)
     {
         var topics = new List<string>();
         foreach (var table in lookups.OfType<IReplicated>())

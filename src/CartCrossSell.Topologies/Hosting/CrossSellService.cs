@@ -78,6 +78,7 @@ public sealed class CrossSellService : IAsyncDisposable
         _clock = clock ?? TimeProvider.System;
         Catalog = new CatalogTable(loggers);
         Neighbors = new NeighborTable(loggers);
+        Models = new ModelTable(options.Recommender.Ranking, loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
     }
@@ -98,6 +99,9 @@ public sealed class CrossSellService : IAsyncDisposable
 
     /// <summary>The learned rows as the recommender sees them: a global store of its group.</summary>
     public NeighborTable Neighbors { get; }
+
+    /// <summary>The ranking model in service, as the recommender sees it (a global store of its group).</summary>
+    public ModelTable Models { get; }
     public RecommendationWriter? Writer { get; private set; }
     public RecommendationStore? Store { get; private set; }
 
@@ -137,7 +141,7 @@ public sealed class CrossSellService : IAsyncDisposable
             Store = new RecommendationStore(_redis!, _options.Redis);
             Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
             var group = CartRecommenderTopology.Build(streams, _options.Recommender, Catalog, Neighbors, new RedisRecommendationSink(Writer),
-                _options.Experiment, _loggers, _streamsMetrics);
+                _options.Experiment, _loggers, _streamsMetrics, Models, new DecayClock(_options.Learning.HalfLife, _options.Learning.Landmark));
             await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         // Without an experiment there is nothing to measure: the outcomes group then starts nothing.

@@ -1,5 +1,6 @@
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
+using CartCrossSell.Engine.Ranking;
 using CartCrossSell.Experiments;
 using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
@@ -26,28 +27,41 @@ public static class CartRecommenderTopology
     /// <summary>The store that carries the Redis writes into the commit.</summary>
     public const string RedisWritesBarrier = "redis-writes";
 
+    /// <param name="models">The model in service (<c>ranking-models</c>); without it, or while it holds none, the heuristic ranks.</param>
+    /// <param name="clock">The learner's decay clock (its <c>Learning</c> options); default: the default options.</param>
     public static TopologyGroup Build(StreamsOptions streams, RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence,
-        ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null)
+        ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null,
+        ModelTable? models = null, DecayClock? clock = null)
     {
         options.Validate();
         experiment ??= new ExperimentOptions();
         experiment.Validate();
         var config = experiment.Enabled ? experiment.Config : null;
-        var ranker = new AddOnRanker(options.Ranking);
+        var learning = new LearningOptions();
+        clock ??= new DecayClock(learning.HalfLife, learning.Landmark);
+        var ranking = new AddOnRanking(new AddOnRanker(options.Ranking, clock), models, catalog, evidence, clock);
         var runtime = ProcessorRuntime.For(TopologyNames.CartRecommender, streams, loggers, metrics: metrics);
         var builder = new StreamBuilder();
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
         builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source")
-            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranker, catalog, evidence, sink, config),
+            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranking, catalog, sink, config),
                     StateStores.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, cached: true)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
-        var tables = Replicated.AddTo(builder, catalog, evidence);
+        var tables = Replicated.AddTo(builder, catalog, evidence, models);
         return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, .. tables], []);
     }
 
+    /// <summary>The model in service when there is one (its version goes into the value), the heuristic otherwise.</summary>
+    private sealed class AddOnRanking(AddOnRanker heuristic, ModelTable? models, ICatalog catalog, IBasketEvidence evidence, DecayClock clock)
+    {
+        public AddOnList Rank(Basket basket, DateTimeOffset now) => models?.Serving is { } learned
+            ? learned.Rank(basket, new RankingInputs(evidence, catalog, clock, (evidence as IBestSellers)?.BestSellers() ?? []), now)
+            : heuristic.Rank(basket, catalog, evidence, now);
+    }
+
     private sealed class CartRecommender(
-        ProcessorRuntime runtime, RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer,
+        ProcessorRuntime runtime, RecommenderOptions options, AddOnRanking ranking, ICatalog catalog, ICartRecommendationSink writer,
         ExperimentConfig? experiment)
         : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
@@ -75,7 +89,7 @@ public static class CartRecommenderTopology
                 return; // an older event of this cart replayed after a crash: its value is superseded in Redis already
             }
 
-            var ranked = ranker.Rank(cart.ToBasket(), catalog, evidence, e.Timestamp);
+            var ranked = ranking.Rank(cart.ToBasket(), e.Timestamp);
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
             var holdout = experiment?.Assign(cart.VisitorId, cart.SessionId) == Cohort.Holdout;
             var value = new CartRecommendation
@@ -87,6 +101,7 @@ public static class CartRecommenderTopology
                 CartValue = cart.Value,
                 Currency = cart.Currency,
                 Strategy = ranked.Strategy,
+                ModelVersion = ranked.ModelVersion,
                 GeneratedAt = Clock.GetUtcNow(),
                 EventTimestamp = e.Timestamp,
                 WithheldAddOns = holdout ? ranked.AddOns.Select(a => a.Sku).ToArray() : null,

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
+using CartCrossSell.Engine.Ranking;
 using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using Streamiz.Kafka.Net;
@@ -13,10 +14,12 @@ namespace CartCrossSell.Topologies.Recommending;
 /// recommender), seen by the engine as <see cref="IBasketEvidence"/>. Rows are converted once when they arrive, not
 /// on every read.
 /// </summary>
-public sealed class NeighborTable : IBasketEvidence, IReplicated
+public sealed class NeighborTable : IBasketEvidence, IBestSellers, IReplicated
 {
     private readonly ConcurrentDictionary<string, EvidenceRow> _rows = new(StringComparer.Ordinal);
     private double _baskets;
+    private int _changes;
+    private (int Changes, long At, int Count, IReadOnlyList<string> Skus) _bestSellers = (-1, 0, 0, []);
 
     public NeighborTable(ILoggerFactory loggers)
     {
@@ -36,8 +39,24 @@ public sealed class NeighborTable : IBasketEvidence, IReplicated
 
     public EvidenceRow? Find(string rowKey) => _rows.GetValueOrDefault(rowKey);
 
+    /// <summary>
+    /// The item rows by weight. Computed over every row, so kept for up to ten seconds while rows change (best sellers
+    /// move slowly; the learned ranker only uses them as popular fallback candidates).
+    /// </summary>
+    public IReadOnlyList<string> BestSellers(int count = 100)
+    {
+        var cached = _bestSellers;
+        var changes = Volatile.Read(ref _changes);
+        var now = Environment.TickCount64;
+        if (cached.Count == count && (cached.Changes == changes || now - cached.At < 10_000)) return cached.Skus;
+        var skus = RankingInputs.BestSellersOf(_rows.Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Value.Weight)), count);
+        _bestSellers = (changes, now, count, skus);
+        return skus;
+    }
+
     private void OnChanged(string key, NeighborRow? previous, NeighborRow? current)
     {
+        Interlocked.Increment(ref _changes);
         if (current is null)
         {
             _rows.TryRemove(key, out _);
