@@ -13,6 +13,7 @@ public static class CliApplication
         root.Add(Commands.DemoCommand.Build());
         root.Add(Commands.BackfillCommand.Build());
         root.Add(Commands.TopicsCommand.Build());
+        root.Add(Commands.RulesCommand.Build());
         root.Add(Commands.EvalCommand.Create());
         root.Add(Commands.RecommendBatchCommand.Create());
         root.Add(Commands.TrainRankerCommand.Create());

@@ -9,4 +9,5 @@ public static class Topics
     public const string ItemNeighbors = "item-neighbors";
     public const string DeadLetters = "dead-letters";
     public const string AovAggregates = "aov-aggregates";
+    public const string MerchandisingRules = "merchandising-rules";
 }

@@ -33,12 +33,13 @@ public static class EvalCommand
         var model = new Option<string>("--model") { Description = "The learned ranker: 'train' (on the training part only; its validation slice is the newest part of it), 'none', or a model file written by --save-model", DefaultValueFactory = _ => "train" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model to this file" };
         var ordersFormat = EngineInputs.OrdersFormatOption();
+        var (rules, currency, country) = EngineInputs.MerchandisingOptions();
         var chart = new Option<string?>("--chart") { Description = "When a ranker is trained: draw its show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
 
         var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the popularity, last-item and basket-aware strategies")
         {
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
-            model, saveModel, ordersFormat, chart,
+            model, saveModel, ordersFormat, chart, rules, currency, country,
         };
         command.SetAction(parseResult =>
         {
@@ -57,6 +58,7 @@ public static class EvalCommand
                 return 2;
             }
             if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
+            if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
             var modelSpec = parseResult.GetValue(model)!;
             RankingModel? ranking = null;
             if (modelSpec is not ("train" or "none") && !EngineInputs.TryLoadModel(modelSpec, error, servable: true, out ranking)) return 2;
@@ -128,6 +130,9 @@ public static class EvalCommand
                         Variants = variants,
                         Model = ranking,
                         LearnedVariants = learnedVariants,
+                        Merchandising = merchandising,
+                        CartCurrency = parseResult.GetValue(currency),
+                        CartCountry = parseResult.GetValue(country),
                     });
             }
             catch (ArgumentException ex)
@@ -138,6 +143,8 @@ public static class EvalCommand
 
             output.WriteLine($"Orders file: {ordersPath} ({read.Format}, {read.Orders.Count} orders, {read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
             output.WriteLine($"Engine: similarity {Similarity.Name(recommendation.Similarity)}, recency decay {F(recommendation.RecencyDecay)}, recency floor {F(recommendation.RecencyFloor)}, shrinkage {F(recommendation.Shrinkage)}, min support {F(recommendation.MinSupport)}, half-life {F(learning.HalfLife.TotalDays)} days, {learning.MaxNeighbors} neighbours per row; targets {target.ToString().ToLowerInvariant()}, test fraction {F(parseResult.GetValue(testFraction))}, seed {parseResult.GetValue(seed)}.");
+            if (merchandising is not null)
+                output.WriteLine($"Merchandising: {merchandising.Count} rules from {parseResult.GetValue(rules)} (rows \"+ rules\"); carts' currency {parseResult.GetValue(currency) ?? "unknown"}, country {parseResult.GetValue(country) ?? "unknown"}.");
             output.WriteLine();
             output.Write(EvaluationTable.Markdown(report));
             if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,

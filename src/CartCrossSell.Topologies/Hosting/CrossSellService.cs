@@ -4,6 +4,7 @@ using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Topologies.Catalog;
 using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Merchandising;
 using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
 using Microsoft.Extensions.Logging;
@@ -79,6 +80,7 @@ public sealed class CrossSellService : IAsyncDisposable
         _clock = clock ?? TimeProvider.System;
         Catalog = new CatalogTable(options.Kafka, loggers);
         Neighbors = new NeighborTable(options.Kafka, loggers);
+        Rules = new MerchandisingRulesTable(options.Kafka, loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
     }
@@ -96,6 +98,8 @@ public sealed class CrossSellService : IAsyncDisposable
 
     public CatalogTable Catalog { get; }
     public NeighborTable Neighbors { get; }
+    /// <summary>The merchandising rules (read by instances that run the recommender).</summary>
+    public MerchandisingRulesTable Rules { get; }
     public RecommendationWriter? Writer { get; private set; }
     public RecommendationStore? Store { get; private set; }
     public IReadOnlyList<ITopologyRunner> Runners => _runners;
@@ -112,7 +116,7 @@ public sealed class CrossSellService : IAsyncDisposable
     /// moment between the catalog catching up and the topologies being created.
     /// </summary>
     public bool IsReady => _started && Catalog.Table.IsCaughtUp
-                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Neighbors.Table.IsCaughtUp)
+                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || (Neighbors.Table.IsCaughtUp && Rules.Table.IsCaughtUp))
                                     && _runners.All(r => r.State == TopologyState.Running)
                                     && _applications.All(a => a.IsRunning);
 
@@ -127,9 +131,17 @@ public sealed class CrossSellService : IAsyncDisposable
         // Fail fast on an unreachable Redis, before anything consumes.
         if (recommender) _redis = await ConnectRedisAsync(_options.Redis);
         _running.Add(Catalog.Table.RunAsync(_stop.Token));
-        if (recommender) _running.Add(Neighbors.Table.RunAsync(_stop.Token));
+        if (recommender)
+        {
+            _running.Add(Neighbors.Table.RunAsync(_stop.Token));
+            _running.Add(Rules.Table.RunAsync(_stop.Token));
+        }
         await Catalog.Table.WaitUntilCaughtUpAsync(cancellationToken);
-        if (recommender) await Neighbors.Table.WaitUntilCaughtUpAsync(cancellationToken);
+        if (recommender)
+        {
+            await Neighbors.Table.WaitUntilCaughtUpAsync(cancellationToken);
+            await Rules.Table.WaitUntilCaughtUpAsync(cancellationToken);
+        }
 
         if (_options.Topologies.Contains(TopologyNames.Learner))
         {
@@ -141,7 +153,7 @@ public sealed class CrossSellService : IAsyncDisposable
             Store = new RecommendationStore(_redis!, _options.Redis);
             Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
             var group = CartRecommenderTopology.Build(streams, _options.Recommender, Catalog, Neighbors, new RedisRecommendationSink(Writer),
-                _options.Experiment, _loggers, _streamsMetrics);
+                _options.Experiment, _loggers, _streamsMetrics, Rules);
             await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         // Without an experiment there is nothing to measure: the outcomes group then starts nothing.

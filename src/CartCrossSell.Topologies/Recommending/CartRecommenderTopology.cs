@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
+using CartCrossSell.Topologies.Merchandising;
 using CartCrossSell.Topologies.Outcomes;
 
 namespace CartCrossSell.Topologies.Recommending;
@@ -20,6 +21,9 @@ namespace CartCrossSell.Topologies.Recommending;
 /// event replayed after a crash is not applied twice (its value is written again and Redis refuses it as stale).
 /// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
 /// <c>cohort: holdout</c> and an empty list; what it would have shown is kept in <c>withheldAddOns</c>.
+/// The merchandising rules (<see cref="IMerchandisingRules"/>, the replicated <c>merchandising-rules</c> table) are read
+/// at every event, so a rule change shows at each cart's next event; a second sub-topology reads the same topic in the
+/// group only to dead-letter rule records the table has to ignore.
 /// </summary>
 public static class CartRecommenderTopology
 {
@@ -27,8 +31,10 @@ public static class CartRecommenderTopology
     public const string RedisWritesBarrier = "redis-writes";
 
     public static TopologyGroup Build(StreamsOptions streams, RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence,
-        ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null)
+        ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null,
+        IMerchandisingRules? rules = null)
     {
+        rules ??= FixedMerchandisingRules.None;
         options.Validate();
         experiment ??= new ExperimentOptions();
         experiment.Validate();
@@ -38,15 +44,20 @@ public static class CartRecommenderTopology
         var builder = new StreamBuilder();
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
         builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source")
-            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranker, catalog, evidence, sink, config),
+            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranker, catalog, evidence, rules, sink, config),
                     StateStores.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, cached: true)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
-        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents], []);
+        var validatorRuntime = ProcessorRuntime.For(TopologyNames.MerchandisingRuleValidator, streams, loggers, metrics: metrics);
+        builder.Stream(Topics.MerchandisingRules, new StringSerDes(), new ByteArraySerDes(), "merchandising-rules-source")
+            .Transform(Processors.Supplier(() => new MerchandisingRuleValidator(validatorRuntime)), TopologyNames.MerchandisingRuleValidator)
+            .ToRoutedTopics(TopologyNames.MerchandisingRuleValidator + "-sink");
+        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, Topics.MerchandisingRules], []);
     }
 
     private sealed class CartRecommender(
-        ProcessorRuntime runtime, RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, ICartRecommendationSink writer,
+        ProcessorRuntime runtime, RecommenderOptions options, AddOnRanker ranker, ICatalog catalog, IBasketEvidence evidence, IMerchandisingRules rules,
+        ICartRecommendationSink writer,
         ExperimentConfig? experiment)
         : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
@@ -65,6 +76,7 @@ public static class CartRecommenderTopology
                 cart.SessionId = e.SessionId;
                 cart.VisitorId = e.VisitorId ?? cart.VisitorId;
                 cart.Currency = e.Currency;
+                cart.Country = e.Country ?? cart.Country;
                 cart.UpdatedAt = e.Timestamp;
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
@@ -74,7 +86,7 @@ public static class CartRecommenderTopology
                 return; // an older event of this cart replayed after a crash: its value is superseded in Redis already
             }
 
-            var ranked = ranker.Rank(cart.ToBasket(), catalog, evidence, e.Timestamp);
+            var ranked = ranker.Rank(cart.ToBasket(), catalog, evidence, e.Timestamp, rules.Current);
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
             var holdout = experiment?.Assign(cart.VisitorId, cart.SessionId) == Cohort.Holdout;
             var value = new CartRecommendation
@@ -89,6 +101,7 @@ public static class CartRecommenderTopology
                 GeneratedAt = Clock.GetUtcNow(),
                 EventTimestamp = e.Timestamp,
                 WithheldAddOns = holdout ? ranked.AddOns.Select(a => a.Sku).ToArray() : null,
+                AppliedRules = ranked.AppliedRules,
                 AddOns = holdout ? [] : ranked.AddOns.Select(a => new RecommendedAddOn
                 {
                     Sku = a.Sku,
