@@ -69,7 +69,7 @@ public sealed class AddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(BasketAware);
         var merchandiser = new Merchandiser(rules ?? MerchandisingRuleSet.None, _options.Diversity, basket, catalog, now);
-        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: true, merchandiser);
+        var context = new RankContext(this, basket, catalog, evidence, now, merchandiser);
         try
         {
             var found = context.RankItems(context.CartItems(_options.RecencyDecay, _options.RecencyFloor));
@@ -108,7 +108,7 @@ public sealed class AddOnRanker
     private AddOnList RankWithoutRules(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, double recency, string strategy)
     {
         if (basket.IsEmpty) return AddOnList.Empty(strategy);
-        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false, merchandiser: null);
+        var context = new RankContext(this, basket, catalog, evidence, now, merchandiser: null);
         try
         {
             return new AddOnList(context.RankItems(context.CartItems(recency, recency)), strategy);
@@ -122,8 +122,11 @@ public sealed class AddOnRanker
     private readonly record struct CartItem(string Sku, double Recency, string Title);
 
     private sealed class RankContext(
-        AddOnRanker ranker, Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, bool cartRules, Merchandiser? merchandiser)
+        AddOnRanker ranker, Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, Merchandiser? merchandiser)
     {
+        /// <summary>The rule-abiding ranking (cart rules and the merchandising stage); the baselines have neither.</summary>
+        private readonly bool _cartRules = merchandiser is not null;
+
         private readonly List<string> _appliedRules = [];
 
         public IReadOnlyList<string> AppliedRules => _appliedRules.Distinct(StringComparer.Ordinal).ToArray();
@@ -244,9 +247,9 @@ public sealed class AddOnRanker
         }
 
         /// <summary>
-        /// Walks the candidates from the most relevant down, applies the cart rules, and stops as soon as no remaining
-        /// candidate can reach the list (relevance times the largest possible boost is below what it must beat).
-        /// Reasons are written only for the add-ons finally shown.
+        /// With the cart rules: the <see cref="Merchandised"/> selection. For the baselines: walks the candidates from
+        /// the most relevant down, keeps the MaxAddOns most relevant not in the cart, and stops as soon as no remaining
+        /// candidate can reach the list. Reasons are written only for the add-ons finally shown.
         /// </summary>
         private List<AddOn> Select(
             Candidate[] candidates, int count, Func<Candidate, string> tieKeyOf, Func<Candidate, string> skuOf, Func<Candidate, string> reasonOf)
@@ -255,27 +258,22 @@ public sealed class AddOnRanker
             if (merchandiser is not null)
                 return Merchandised(candidates, MostRelevant(candidates.AsSpan(0, count), Math.Max(_o.RerankDepth, _o.MaxAddOns), tieKeyOf), skuOf, reasonOf);
             if (count == 0) return result;
-            var order = MostRelevant(candidates.AsSpan(0, count), cartRules ? Math.Max(_o.RerankDepth, _o.MaxAddOns) : Math.Max(_o.RerankDepth, _o.MaxAddOns * 3), tieKeyOf);
+            var order = MostRelevant(candidates.AsSpan(0, count), Math.Max(_o.RerankDepth, _o.MaxAddOns * 3), tieKeyOf);
 
             var accepted = new List<Accepted>(_o.MaxAddOns + 1);
-            var maxBoost = cartRules ? 1 + _o.MarginWeight : 1;
-            var best = 0.0;
             foreach (var index in order)
             {
-                var mustBeat = cartRules ? _o.RelativeScoreFloor * best : 0;
-                if (accepted.Count == _o.MaxAddOns) mustBeat = Math.Max(mustBeat, accepted[^1].Score);
-                if (mustBeat > 0 && candidates[index].Score * maxBoost <= mustBeat) break;
+                var mustBeat = accepted.Count == _o.MaxAddOns ? accepted[^1].Score : 0;
+                if (mustBeat > 0 && candidates[index].Score <= mustBeat) break;
                 var candidate = candidates[index];
                 if (!Qualify(skuOf(candidate), index, candidate, mustBeat, out var a)) continue;
                 if (accepted.Count == _o.MaxAddOns && a.Score <= accepted[^1].Score) continue;
                 var at = accepted.FindIndex(x => x.Score < a.Score);
                 accepted.Insert(at < 0 ? accepted.Count : at, a);
                 if (accepted.Count > _o.MaxAddOns) accepted.RemoveAt(accepted.Count - 1);
-                best = accepted[0].Score;
             }
             foreach (var a in accepted)
             {
-                if (cartRules && a.Score < _o.RelativeScoreFloor * best) break;
                 result.Add(new AddOn(a.Sku, a.VariantId, a.Item?.Title ?? a.Sku, a.Item?.Price ?? 0m, a.Score,
                     reasonOf(candidates[a.Index]), a.VariantReason));
             }
@@ -368,7 +366,7 @@ public sealed class AddOnRanker
         {
             accepted = default;
             if (basket.Contains(sku)) return false;
-            if (cartRules && candidate.Support < _o.MinSupport) return false;
+            if (_cartRules && candidate.Support < _o.MinSupport) return false;
             var item = catalog.Find(sku);
             if (item is null)
             {
@@ -377,7 +375,7 @@ public sealed class AddOnRanker
                 return true;
             }
             if (!item.InStock) return false;
-            if (!cartRules)
+            if (!_cartRules)
             {
                 var first = item.Variants.FirstOrDefault(v => v.InStock);
                 if (item.Variants.Count > 0 && first is null) return false;
