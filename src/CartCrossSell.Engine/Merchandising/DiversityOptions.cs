@@ -36,6 +36,10 @@ public sealed record DiversityOptions
     /// <summary>Words two titles must share before differing words are allowed. Default 2 ("lunch bag" and "lunch box" are not one product).</summary>
     public int NearDuplicateMinSharedWords { get; init; } = 2;
 
+    /// <summary>The variant words in lower case, whatever the configured set's comparer (titles are compared in lower case).</summary>
+    public IReadOnlySet<string> LowerCaseVariantWords() =>
+        new HashSet<string>(VariantWords.Select(w => w.ToLowerInvariant()), StringComparer.Ordinal);
+
     public void Validate()
     {
         if (MaxPerLeafCategory < 0) throw new ArgumentOutOfRangeException(nameof(MaxPerLeafCategory), "Diversity:MaxPerLeafCategory must not be negative (0 turns it off)");

@@ -176,6 +176,9 @@ public sealed class Merchandiser
     {
         private readonly Dictionary<string, int> _perLeaf = new(StringComparer.Ordinal);
         private readonly List<TitleFamily> _families = [];
+        private IReadOnlySet<string>? _variantWords;
+
+        private TitleFamily FamilyOf(CatalogItem item) => TitleFamily.Of(item.Title, _variantWords ??= options.LowerCaseVariantWords());
 
         public bool TryKeep(ShortlistItem c, List<(string, string)> actions)
         {
@@ -187,7 +190,7 @@ public sealed class Merchandiser
             }
             if (options.NearDuplicates && c.Item is { } item)
             {
-                var family = TitleFamily.Of(item.Title, options);
+                var family = FamilyOf(item);
                 if (_families.Exists(f => f.IsNearDuplicateOf(family, options)))
                 {
                     actions.Add((NearDuplicateDiversity, c.Sku));
@@ -202,7 +205,7 @@ public sealed class Merchandiser
         {
             if (c.Item is not { } item) return;
             if (!string.IsNullOrEmpty(item.LeafCategory)) _perLeaf[item.LeafCategory] = _perLeaf.GetValueOrDefault(item.LeafCategory) + 1;
-            if (options.NearDuplicates) _families.Add(TitleFamily.Of(item.Title, options));
+            if (options.NearDuplicates) _families.Add(FamilyOf(item));
         }
     }
 }

@@ -15,7 +15,10 @@ public sealed class TitleFamily
 
     public IReadOnlySet<string> Words => _words;
 
-    public static TitleFamily Of(string title, DiversityOptions options)
+    public static TitleFamily Of(string title, DiversityOptions options) => Of(title, options.LowerCaseVariantWords());
+
+    /// <param name="variantWords">Lower-case variant words (<see cref="DiversityOptions.LowerCaseVariantWords"/>).</param>
+    public static TitleFamily Of(string title, IReadOnlySet<string> variantWords)
     {
         var words = new HashSet<string>(StringComparer.Ordinal);
         var start = -1;
@@ -28,7 +31,7 @@ public sealed class TitleFamily
             else if (!inWord && start >= 0)
             {
                 var word = title[start..i].ToLowerInvariant();
-                if (!options.VariantWords.Contains(word)) words.Add(word);
+                if (!variantWords.Contains(word)) words.Add(word);
                 start = -1;
             }
         }

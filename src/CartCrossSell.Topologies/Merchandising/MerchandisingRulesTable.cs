@@ -48,13 +48,22 @@ public sealed class MerchandisingRulesTable : IMerchandisingRules
 
     private void OnChanged(string key, MerchandisingRuleRecord? previous, MerchandisingRuleRecord? current)
     {
-        if (current is null) _rules.TryRemove(key, out _);
-        else if (current.Id != key)
+        try
         {
-            _log.LogWarning("merchandising rule under key {Key} names id {Id}: ignored", key, current.Id);
-            return;
+            if (current is null) _rules.TryRemove(key, out _);
+            else if (current.Id != key)
+            {
+                _log.LogWarning("merchandising rule under key {Key} names id {Id}: ignored", key, current.Id);
+                return;
+            }
+            else _rules[key] = current.ToEngineRule();
+            Volatile.Write(ref _current, new MerchandisingRuleSet(_rules.Values));
         }
-        else _rules[key] = current.ToEngineRule();
-        Volatile.Write(ref _current, new MerchandisingRuleSet(_rules.Values));
+        catch (ArgumentException e)
+        {
+            // The contract's validation refuses what the engine cannot apply; should one slip through, the table keeps reading.
+            _rules.TryRemove(key, out _);
+            _log.LogWarning(e, "merchandising rule {Key}: ignored", key);
+        }
     }
 }

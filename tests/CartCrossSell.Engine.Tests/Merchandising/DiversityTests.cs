@@ -72,6 +72,14 @@ public sealed class DiversityTests
     }
 
     [Fact]
+    public void Configured_variant_words_match_whatever_their_case_or_the_set_comparer()
+    {
+        var options = new DiversityOptions { VariantWords = new HashSet<string>(["Retrospot"], StringComparer.Ordinal), NearDuplicateMaxDifferingWords = 0 };
+
+        Assert.True(TitleFamily.Of("JUMBO BAG RETROSPOT", options).IsNearDuplicateOf(TitleFamily.Of("Jumbo bag", options), options));
+    }
+
+    [Fact]
     public void Invalid_diversity_options_are_refused_by_name()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new RecommendationOptions { Diversity = new DiversityOptions { MaxPerLeafCategory = -1 } }.Validate());
