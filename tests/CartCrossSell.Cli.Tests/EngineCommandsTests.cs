@@ -166,8 +166,8 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Contains("file not found", error);
     }
 
-    [Fact]
-    public async Task Eval_prints_the_markdown_table_and_writes_json()
+    /// <summary>60 camping orders, ten minutes apart: a tent with pegs, a mat, a torch and a mug.</summary>
+    private static List<string> CampingOrderLines()
     {
         var lines = new List<string> { "order_id,sku,quantity,unit_price,timestamp" };
         for (var i = 0; i < 60; i++)
@@ -176,6 +176,13 @@ public sealed class EngineCommandsTests : IDisposable
             foreach (var sku in new[] { "tent", "pegs", $"mat{i % 2}", "torch", $"mug{i % 3}" })
                 lines.Add($"o{i:000},{sku},1,{(sku == "tent" ? 100 : 10)},{ts}");
         }
+        return lines;
+    }
+
+    [Fact]
+    public async Task Eval_prints_the_markdown_table_and_writes_json()
+    {
+        var lines = CampingOrderLines();
         lines.Add("bad,,1,1,2024-05-01T00:00:00Z");
         var json = Path.Combine(_dir, "eval.json");
 
@@ -201,13 +208,7 @@ public sealed class EngineCommandsTests : IDisposable
     [Fact]
     public async Task Eval_with_rules_prices_them_beside_the_same_rankers_without()
     {
-        var lines = new List<string> { "order_id,sku,quantity,unit_price,timestamp" };
-        for (var i = 0; i < 60; i++)
-        {
-            var ts = $"2024-05-01T{i / 6:00}:{i % 6 * 10:00}:00Z";
-            foreach (var sku in new[] { "tent", "pegs", $"mat{i % 2}", "torch", $"mug{i % 3}" })
-                lines.Add($"o{i:000},{sku},1,{(sku == "tent" ? 100 : 10)},{ts}");
-        }
+        var lines = CampingOrderLines();
         var rules = File("rules.json", """[{"id": "nothing", "kind": "block", "skus": ["tent", "pegs", "mat0", "mat1", "torch", "mug0", "mug1", "mug2"]}]""");
         var json = Path.Combine(_dir, "eval-rules.json");
 
