@@ -14,6 +14,7 @@ public static class CliApplication
         root.Add(Commands.BackfillCommand.Build());
         root.Add(Commands.TopicsCommand.Build());
         root.Add(Commands.ModelsCommand.Build());
+        root.Add(Commands.RulesCommand.Build());
         root.Add(Commands.EvalCommand.Create());
         root.Add(Commands.RecommendBatchCommand.Create());
         root.Add(Commands.TrainRankerCommand.Create());

@@ -32,6 +32,8 @@ public sealed record CartEvent
     public int? Quantity { get; init; }
     public decimal? UnitPrice { get; init; }
     public string Currency { get; set; } = "GBP";
+    /// <summary>The shopper's country (ISO 3166-1 alpha-2), when the storefront knows it: merchandising markets rules read it.</summary>
+    public string? Country { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
     /// <summary><see cref="EventSources"/>: where the change came from (storefront, cross-sell widget, ...).</summary>
     public string Source { get; set; } = EventSources.Storefront;

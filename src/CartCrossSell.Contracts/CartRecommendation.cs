@@ -28,6 +28,11 @@ public sealed record CartRecommendation
     /// <see cref="AddOns"/> (empty in the holdout) and never this list.
     /// </summary>
     public IReadOnlyList<string>? WithheldAddOns { get; init; }
+    /// <summary>
+    /// The merchandising rules (by id) and diversity checks (<c>diversity:leaf-category</c>, <c>diversity:near-duplicate</c>)
+    /// that changed the list from what the ranker alone would have shown; empty when none did.
+    /// </summary>
+    public IReadOnlyList<string> AppliedRules { get; set; } = [];
 }
 
 public sealed record RecommendedAddOn

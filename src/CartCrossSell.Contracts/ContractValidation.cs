@@ -19,6 +19,8 @@ public static class ContractValidation
         Id(e.SessionId, "sessionId", errors);
         if (e.VisitorId is not null) Id(e.VisitorId, "visitorId", errors);
         Currency(e.Currency, errors);
+        if (e.Country is { } country && (country.Length != 2 || !country.All(char.IsAsciiLetterUpper)))
+            errors.Add($"country must be a two-letter ISO 3166-1 code, was '{country}'");
         if (string.IsNullOrWhiteSpace(e.Source)) errors.Add("source must not be empty");
         switch (e.Type)
         {
@@ -88,6 +90,120 @@ public static class ContractValidation
                 Id(e.Variants[i]?.VariantId, $"variants[{i}].variantId", errors);
         return errors;
     }
+
+    /// <summary>Largest number of skus, categories or markets one rule may list.</summary>
+    public const int MaxRuleEntries = 10_000;
+    public const double MinRuleFactor = 0.01, MaxRuleFactor = 10;
+
+    /// <summary>
+    /// A merchandising rule: every error names the field (<c>factor</c>, <c>trigger.skus[2]</c>). Fields that do not
+    /// apply to the rule's kind are errors too, so a misplaced field is never silently ignored.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(MerchandisingRuleRecord r)
+    {
+        var errors = new List<string>();
+        SchemaVersion(r.SchemaVersion, errors);
+        Id(r.Id, "id", errors);
+        if (!string.IsNullOrWhiteSpace(r.Id) && !r.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+            errors.Add($"id may hold only letters, digits, '.', '_' and '-', was '{r.Id}'");
+        var kind = r.Kind.ToString().ToLowerInvariant();
+        var scoped = r.Kind is MerchandisingRuleKind.Block or MerchandisingRuleKind.Boost or MerchandisingRuleKind.Bury or MerchandisingRuleKind.Markets;
+        void NotFor(bool present, string field)
+        {
+            if (present) errors.Add($"{field} does not apply to a {kind} rule");
+        }
+        NotFor(!scoped && r.Skus is not null, "skus");
+        NotFor(!scoped && r.Categories is not null, "categories");
+        NotFor(r.Kind != MerchandisingRuleKind.Block && r.TitlePattern is not null, "titlePattern");
+        NotFor(r.Kind != MerchandisingRuleKind.Pin && r.Trigger is not null, "trigger");
+        NotFor(r.Kind != MerchandisingRuleKind.Pin && r.Sku is not null, "sku");
+        NotFor(r.Kind != MerchandisingRuleKind.Pin && r.Reason is not null, "reason");
+        NotFor(r.Kind is not (MerchandisingRuleKind.Boost or MerchandisingRuleKind.Bury) && r.Factor is not null, "factor");
+        NotFor(r.Kind != MerchandisingRuleKind.Markets && r.Markets is not null, "markets");
+        NotFor(r.Kind != MerchandisingRuleKind.Limits && r.MaxPrice is not null, "maxPrice");
+        Ids(r.Skus, "skus", errors);
+        Ids(r.Categories, "categories", errors);
+        switch (r.Kind)
+        {
+            case MerchandisingRuleKind.Block:
+                if (r.Skus is not { Count: > 0 } && r.Categories is not { Count: > 0 } && r.TitlePattern is null)
+                    errors.Add("a block rule needs skus, categories or titlePattern");
+                if (r.TitlePattern is { } pattern) TitlePattern(pattern, errors);
+                break;
+            case MerchandisingRuleKind.Pin:
+                Id(r.Sku, "sku", errors);
+                if (r.Trigger is null || (r.Trigger.Skus is not { Count: > 0 } && r.Trigger.Categories is not { Count: > 0 }))
+                    errors.Add("trigger needs skus or categories");
+                Ids(r.Trigger?.Skus, "trigger.skus", errors);
+                Ids(r.Trigger?.Categories, "trigger.categories", errors);
+                if (r.Reason is { } reason && (string.IsNullOrWhiteSpace(reason) || reason.Length > 200)) errors.Add("reason must be 1 to 200 characters");
+                break;
+            case MerchandisingRuleKind.Boost or MerchandisingRuleKind.Bury:
+                if (r.Skus is not { Count: > 0 } && r.Categories is not { Count: > 0 }) errors.Add($"a {kind} rule needs skus or categories");
+                if (r.Factor is not { } factor) errors.Add("factor is required");
+                else if (r.Kind == MerchandisingRuleKind.Boost && factor is not (> 1 and <= MaxRuleFactor))
+                    errors.Add($"factor of a boost must be above 1 and at most {MaxRuleFactor}, was {factor} (a factor below 1 is a bury)");
+                else if (r.Kind == MerchandisingRuleKind.Bury && factor is not (>= MinRuleFactor and < 1))
+                    errors.Add($"factor of a bury must be at least {MinRuleFactor} and below 1, was {factor} (to never show an item, block it)");
+                break;
+            case MerchandisingRuleKind.Markets:
+                if (r.Skus is not { Count: > 0 } && r.Categories is not { Count: > 0 }) errors.Add("a markets rule needs skus or categories");
+                if (r.Markets is not { Count: > 0 }) errors.Add("markets needs at least one currency or country code");
+                else
+                    for (var i = 0; i < r.Markets.Count; i++)
+                        if (r.Markets[i] is not { Length: 2 or 3 } m || !m.All(char.IsAsciiLetterUpper))
+                            errors.Add($"markets[{i}] must be a country code (two upper-case letters, ISO 3166-1) or a currency code (three, ISO 4217), was '{r.Markets[i]}'");
+                break;
+            case MerchandisingRuleKind.Limits:
+                if (r.MaxPrice is not { Count: > 0 }) errors.Add("maxPrice needs at least one currency");
+                else
+                    foreach (var (currency, max) in r.MaxPrice)
+                    {
+                        if (currency is not { Length: 3 } || !currency.All(char.IsAsciiLetterUpper))
+                            errors.Add($"maxPrice: '{currency}' is not a three-letter ISO 4217 code");
+                        if (max <= 0 || max > MaxUnitPrice) errors.Add($"maxPrice.{currency} must be above 0 and at most {MaxUnitPrice}, was {max}");
+                    }
+                break;
+            default:
+                errors.Add($"kind '{r.Kind}' is not a merchandising rule kind");
+                break;
+        }
+        if (r.ValidFrom is { } from && r.ValidTo is { } to && from >= to) errors.Add($"validFrom ({from:O}) must be before validTo ({to:O})");
+        if (r.Note is { Length: > 1000 }) errors.Add("note must be at most 1000 characters");
+        return errors;
+    }
+
+    private static void Ids(IReadOnlyList<string>? values, string name, List<string> errors)
+    {
+        if (values is null) return;
+        if (values.Count == 0) errors.Add($"{name} must not be empty (leave it out instead)");
+        else if (values.Count > MaxRuleEntries) errors.Add($"{name} must have at most {MaxRuleEntries} entries");
+        else
+            for (var i = 0; i < values.Count; i++)
+                Id(values[i], $"{name}[{i}]", errors);
+    }
+
+    private static void TitlePattern(string pattern, List<string> errors)
+    {
+        if (pattern.Length is 0 or > 500)
+        {
+            errors.Add("titlePattern must be 1 to 500 characters");
+            return;
+        }
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern, TitlePatternOptions);
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"titlePattern is not a regular expression the engine can run: {e.Message}");
+        }
+    }
+
+    /// <summary>How a title pattern is compiled: case-insensitive and in linear time (no backtracking).</summary>
+    public const System.Text.RegularExpressions.RegexOptions TitlePatternOptions =
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant
+        | System.Text.RegularExpressions.RegexOptions.NonBacktracking;
 
     private static void SchemaVersion(int version, List<string> errors)
     {

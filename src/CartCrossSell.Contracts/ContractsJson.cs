@@ -24,4 +24,6 @@ namespace CartCrossSell.Contracts;
 [JsonSerializable(typeof(NeighborRow))]
 [JsonSerializable(typeof(BasketRowDelta))]
 [JsonSerializable(typeof(AovAggregateRecord))]
+[JsonSerializable(typeof(MerchandisingRuleRecord))]
+[JsonSerializable(typeof(MerchandisingTrigger))]
 public sealed partial class ContractsJson : JsonSerializerContext;

@@ -11,4 +11,5 @@ public static class Topics
     public const string AovAggregates = "aov-aggregates";
     /// <summary>Compacted; key <c>serving</c>: the ranking model every recommender ranks with (binary, engine format); a tombstone returns them to the heuristic.</summary>
     public const string RankingModels = "ranking-models";
+    public const string MerchandisingRules = "merchandising-rules";
 }

@@ -1,3 +1,5 @@
+using CartCrossSell.Engine.Merchandising;
+
 namespace CartCrossSell.Engine;
 
 /// <summary>One recommended add-on: full catalog price, a preselected variant, a score and the reasons.</summary>
@@ -16,6 +18,9 @@ public sealed record AddOnList(IReadOnlyList<AddOn> AddOns, string Strategy)
     /// <summary>The version of the learned model that ranked the list; null when the heuristic did.</summary>
     public string? ModelVersion { get; init; }
 
+    /// <summary>The merchandising rules (and diversity) that changed the list, by id (docs/merchandising.md).</summary>
+    public IReadOnlyList<string> AppliedRules { get; init; } = [];
+
     public static AddOnList Empty(string strategy) => new([], strategy);
 }
 
@@ -29,6 +34,10 @@ public sealed record AddOnList(IReadOnlyList<AddOn> AddOns, string Strategy)
 /// relevance * price-band preference * (1 + MarginWeight * margin rate); at most MaxAddOns are returned and none
 /// below RelativeScoreFloor of the best (rule 6). When item evidence yields nothing, complementary leaf categories
 /// learned from the same orders supply their popular items (rule 7). Every add-on says why (rule 8).
+/// </para>
+/// <para>
+/// The merchandising stage (<see cref="Merchandiser"/>: rules, diversity) acts on the qualified candidates between
+/// the cart rules and the cut to at most MaxAddOns above the floor; the baselines skip it.
 /// </para>
 /// </summary>
 public sealed class AddOnRanker
@@ -55,17 +64,20 @@ public sealed class AddOnRanker
 
     public RecommendationOptions Options => _options;
 
-    /// <summary>The cart-page add-ons for the whole basket.</summary>
-    public AddOnList Rank(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now)
+    /// <summary>The cart-page add-ons for the whole basket, with the merchandising <paramref name="rules"/> active at <paramref name="now"/>.</summary>
+    public AddOnList Rank(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, MerchandisingRuleSet? rules = null)
     {
         if (basket.IsEmpty) return AddOnList.Empty(BasketAware);
-        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: true);
+        var merchandiser = new Merchandiser(rules ?? MerchandisingRuleSet.None, _options.Diversity, basket, catalog, now);
+        var context = new RankContext(this, basket, catalog, evidence, now, merchandiser);
         try
         {
             var found = context.RankItems(context.CartItems(_options.RecencyDecay, _options.RecencyFloor));
-            if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware);
+            if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware) { AppliedRules = context.AppliedRules };
             var fallback = context.RankCategories();
-            return fallback.Count > 0 ? new AddOnList(fallback, CategoryFallback) : AddOnList.Empty(BasketAware);
+            return fallback.Count > 0
+                ? new AddOnList(fallback, CategoryFallback) { AppliedRules = context.AppliedRules }
+                : AddOnList.Empty(BasketAware) with { AppliedRules = context.AppliedRules };
         }
         finally
         {
@@ -96,7 +108,7 @@ public sealed class AddOnRanker
     private AddOnList RankWithoutRules(Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, double recency, string strategy)
     {
         if (basket.IsEmpty) return AddOnList.Empty(strategy);
-        var context = new RankContext(this, basket, catalog, evidence, now, cartRules: false);
+        var context = new RankContext(this, basket, catalog, evidence, now, merchandiser: null);
         try
         {
             return new AddOnList(context.RankItems(context.CartItems(recency, recency)), strategy);
@@ -110,8 +122,15 @@ public sealed class AddOnRanker
     private readonly record struct CartItem(string Sku, double Recency, string Title);
 
     private sealed class RankContext(
-        AddOnRanker ranker, Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, bool cartRules)
+        AddOnRanker ranker, Basket basket, ICatalog catalog, IBasketEvidence evidence, DateTimeOffset now, Merchandiser? merchandiser)
     {
+        /// <summary>The rule-abiding ranking (cart rules and the merchandising stage); the baselines have neither.</summary>
+        private readonly bool _cartRules = merchandiser is not null;
+
+        private readonly List<string> _appliedRules = [];
+
+        public IReadOnlyList<string> AppliedRules => _appliedRules.Distinct(StringComparer.Ordinal).ToArray();
+
         private readonly RecommendationOptions _o = ranker._options;
         private readonly RowReader _reader = RowReader.For(evidence);
         private readonly double _nowWeight = ranker._clock.WeightAt(now);
@@ -228,38 +247,82 @@ public sealed class AddOnRanker
         }
 
         /// <summary>
-        /// Walks the candidates from the most relevant down, applies the cart rules, and stops as soon as no remaining
-        /// candidate can reach the list (relevance times the largest possible boost is below what it must beat).
-        /// Reasons are written only for the add-ons finally shown.
+        /// With the cart rules: the <see cref="Merchandised"/> selection. For the baselines: walks the candidates from
+        /// the most relevant down, keeps the MaxAddOns most relevant not in the cart, and stops as soon as no remaining
+        /// candidate can reach the list. Reasons are written only for the add-ons finally shown.
         /// </summary>
         private List<AddOn> Select(
             Candidate[] candidates, int count, Func<Candidate, string> tieKeyOf, Func<Candidate, string> skuOf, Func<Candidate, string> reasonOf)
         {
             var result = new List<AddOn>(_o.MaxAddOns);
+            if (merchandiser is not null)
+                return Merchandised(candidates, MostRelevant(candidates.AsSpan(0, count), Math.Max(_o.RerankDepth, _o.MaxAddOns), tieKeyOf), skuOf, reasonOf);
             if (count == 0) return result;
-            var order = MostRelevant(candidates.AsSpan(0, count), cartRules ? Math.Max(_o.RerankDepth, _o.MaxAddOns) : Math.Max(_o.RerankDepth, _o.MaxAddOns * 3), tieKeyOf);
+            var order = MostRelevant(candidates.AsSpan(0, count), Math.Max(_o.RerankDepth, _o.MaxAddOns * 3), tieKeyOf);
 
             var accepted = new List<Accepted>(_o.MaxAddOns + 1);
-            var maxBoost = cartRules ? 1 + _o.MarginWeight : 1;
-            var best = 0.0;
             foreach (var index in order)
             {
-                var mustBeat = cartRules ? _o.RelativeScoreFloor * best : 0;
-                if (accepted.Count == _o.MaxAddOns) mustBeat = Math.Max(mustBeat, accepted[^1].Score);
-                if (mustBeat > 0 && candidates[index].Score * maxBoost <= mustBeat) break;
+                var mustBeat = accepted.Count == _o.MaxAddOns ? accepted[^1].Score : 0;
+                if (mustBeat > 0 && candidates[index].Score <= mustBeat) break;
                 var candidate = candidates[index];
                 if (!Qualify(skuOf(candidate), index, candidate, mustBeat, out var a)) continue;
                 if (accepted.Count == _o.MaxAddOns && a.Score <= accepted[^1].Score) continue;
                 var at = accepted.FindIndex(x => x.Score < a.Score);
                 accepted.Insert(at < 0 ? accepted.Count : at, a);
                 if (accepted.Count > _o.MaxAddOns) accepted.RemoveAt(accepted.Count - 1);
-                best = accepted[0].Score;
             }
             foreach (var a in accepted)
             {
-                if (cartRules && a.Score < _o.RelativeScoreFloor * best) break;
                 result.Add(new AddOn(a.Sku, a.VariantId, a.Item?.Title ?? a.Sku, a.Item?.Price ?? 0m, a.Score,
                     reasonOf(candidates[a.Index]), a.VariantReason));
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// The rule-abiding selection: every candidate of <paramref name="order"/> that passes the cart rules goes to the
+        /// merchandising stage, which hands the survivors back to <see cref="Cut"/> (at most MaxAddOns, none below
+        /// RelativeScoreFloor of the best). Pinned items outside the shortlist go through the same cart rules.
+        /// </summary>
+        private List<AddOn> Merchandised(Candidate[] candidates, int[] order, Func<Candidate, string> skuOf, Func<Candidate, string> reasonOf)
+        {
+            var accepted = new List<Accepted>(order.Length);
+            var shortlist = new List<ShortlistItem>(order.Length);
+            foreach (var index in order)
+            {
+                if (!Qualify(skuOf(candidates[index]), index, candidates[index], 0, out var a)) continue;
+                shortlist.Add(new ShortlistItem(a.Sku, a.Item, a.Score, accepted.Count));
+                accepted.Add(a);
+            }
+            ShortlistItem? QualifyPin(string sku)
+            {
+                var at = shortlist.FindIndex(s => s.Sku == sku);
+                if (at >= 0) return shortlist[at];
+                if (basket.Contains(sku) || catalog.Find(sku) is not { } item || !_rules.TryQualify(item, 0, 0, out var q)) return null;
+                accepted.Add(new Accepted(-1, sku, 0, item, q.VariantId, q.VariantReason));
+                return new ShortlistItem(sku, item, 0, accepted.Count - 1);
+            }
+            var list = merchandiser!.Apply(shortlist, _o.MaxAddOns, Cut, QualifyPin);
+            _appliedRules.AddRange(list.AppliedRules);
+            return list.AddOns.Select(m =>
+            {
+                var a = accepted[m.Candidate.Index];
+                var reason = m.PinnedBy is { } pin ? merchandiser.PinReason(pin) : reasonOf(candidates[a.Index]);
+                return new AddOn(a.Sku, a.VariantId, a.Item?.Title ?? a.Sku, a.Item?.Price ?? 0m, m.Candidate.Score, reason, a.VariantReason);
+            }).ToList();
+        }
+
+        /// <summary>Rule 6 on qualified candidates, best first: at most <paramref name="slots"/>, none below RelativeScoreFloor of the best.</summary>
+        private IReadOnlyList<ShortlistItem> Cut(IReadOnlyList<ShortlistItem> bestFirst, int slots)
+        {
+            var result = new List<ShortlistItem>(Math.Max(0, slots));
+            if (bestFirst.Count == 0) return result;
+            var floor = _o.RelativeScoreFloor * bestFirst[0].Score;
+            foreach (var c in bestFirst)
+            {
+                if (result.Count >= slots || c.Score < floor) break;
+                result.Add(c);
             }
             return result;
         }
@@ -303,7 +366,7 @@ public sealed class AddOnRanker
         {
             accepted = default;
             if (basket.Contains(sku)) return false;
-            if (cartRules && candidate.Support < _o.MinSupport) return false;
+            if (_cartRules && candidate.Support < _o.MinSupport) return false;
             var item = catalog.Find(sku);
             if (item is null)
             {
@@ -312,7 +375,7 @@ public sealed class AddOnRanker
                 return true;
             }
             if (!item.InStock) return false;
-            if (!cartRules)
+            if (!_cartRules)
             {
                 var first = item.Variants.FirstOrDefault(v => v.InStock);
                 if (item.Variants.Count > 0 && first is null) return false;

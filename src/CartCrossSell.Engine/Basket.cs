@@ -32,5 +32,11 @@ public sealed class Basket
 
     public bool IsEmpty => Lines.Count == 0;
 
+    /// <summary>The cart's currency (ISO 4217), when known: no add-on priced in another currency is ever shown.</summary>
+    public string? Currency { get; init; }
+
+    /// <summary>The shopper's country (ISO 3166-1 alpha-2), when the cart's events say it; markets rules read it.</summary>
+    public string? Country { get; init; }
+
     public bool Contains(string sku) => Skus.Contains(sku);
 }

@@ -8,7 +8,7 @@ public readonly record struct QualifiedAddOn(CatalogItem Item, string VariantId,
 /// never a substitute of a cart item, never at or above <see cref="RecommendationOptions.MaxPriceShare"/> of the cart
 /// value, always a one-click variant (rules 3 to 5). The factor it returns is the price-band preference times the
 /// margin boost (times the undecided-variant penalty under <see cref="UndecidedVariantPolicy.Penalize"/>); the price is
-/// always the catalog's full price.
+/// always the catalog's full price, and never in another currency than the cart's (when both are known).
 /// </summary>
 public sealed class CartRules
 {
@@ -53,6 +53,7 @@ public sealed class CartRules
     {
         qualified = default;
         if (_basket.Contains(item.Sku) || !item.InStock) return false;
+        if (_basket.Currency is { } currency && item.Currency is { } priced && !string.Equals(currency, priced, StringComparison.Ordinal)) return false;
         if (_o.ExcludeSubstitutes && _isSubstitute(item)) return false;
 
         var factor = 1 + _o.MarginWeight * Math.Clamp(item.MarginRate ?? 0, 0, 1);

@@ -11,6 +11,8 @@ public sealed record CatalogItem
     /// <summary>Margin rate in [0, 1] when known (from unit cost or a shared rate), otherwise null.</summary>
     public double? MarginRate { get; init; }
     public bool InStock { get; init; } = true;
+    /// <summary>The currency of <see cref="Price"/> (ISO 4217), when known.</summary>
+    public string? Currency { get; init; }
     public bool NeedsFitDecision { get; init; }
     public IReadOnlyList<CatalogVariant> Variants { get; init; } = [];
 

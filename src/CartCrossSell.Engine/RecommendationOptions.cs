@@ -133,6 +133,11 @@ public sealed record RecommendationOptions
     /// <summary>Complementary categories considered per cart category in the fallback. Default 5.</summary>
     public int FallbackCategories { get; init; } = 5;
 
+    // ---- merchandising: diversity of the list ------------------------------------------------------------------------
+
+    /// <summary>At most one add-on per leaf category, near-duplicate titles count as one (docs/merchandising.md).</summary>
+    public Merchandising.DiversityOptions Diversity { get; init; } = new();
+
     // ---- catalog-less use -----------------------------------------------------------------------------------------
 
     /// <summary>
@@ -159,6 +164,7 @@ public sealed record RecommendationOptions
         if (RerankDepth < 1) throw new ArgumentOutOfRangeException(nameof(RerankDepth), "must be at least 1");
         if (MinSupport < 0) throw new ArgumentOutOfRangeException(nameof(MinSupport), "must not be negative");
         if (FallbackCategories < 0) throw new ArgumentOutOfRangeException(nameof(FallbackCategories), "must not be negative");
+        Diversity.Validate();
         if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity));
         if (!Enum.IsDefined(Substitutes)) throw new ArgumentOutOfRangeException(nameof(Substitutes));
         if (ComplementMinBaskets < 0 || double.IsNaN(ComplementMinBaskets)) throw new ArgumentOutOfRangeException(nameof(ComplementMinBaskets), "must not be negative");

@@ -9,6 +9,8 @@ public static class TopologyNames
     public const string BasketAggregator = "basket-aggregator";
     /// <summary>cart-events → cart state (store <see cref="CartsStore"/>) → recommendations in Redis.</summary>
     public const string CartRecommender = "cart-recommender";
+    /// <summary>merchandising-rules → dead letters for rule records the replicated rules table has to ignore (recommender group).</summary>
+    public const string MerchandisingRuleValidator = "merchandising-rule-validator";
 
     public const string BasketRowsStore = "basket-rows";
     public const string CartsStore = "carts";

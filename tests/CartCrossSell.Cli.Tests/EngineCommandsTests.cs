@@ -91,6 +91,35 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Recommend_batch_applies_a_rules_file_and_says_which_rules_changed_each_list()
+    {
+        var carts = File("carts.jsonl", """{"cartId":"runner","items":[{"sku":"shoes","quantity":1},{"sku":"socks","quantity":2},{"sku":"bottle","quantity":1}]}""");
+        var rules = File("rules.yaml", "- id: no-nutrition", "  kind: block", "  categories: [nutrition]");
+        var outPath = Path.Combine(_dir, "ruled.jsonl");
+
+        var (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--catalog", RunningCatalog(), "--carts", carts, "--out", outPath, "--rules", rules);
+
+        Assert.True(code == 0, error);
+        using var runner = JsonDocument.Parse(System.IO.File.ReadAllLines(outPath)[0]);
+        Assert.DoesNotContain("gels", runner.RootElement.GetProperty("skus").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["no-nutrition"], runner.RootElement.GetProperty("appliedRules").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Offline_commands_refuse_a_bad_rules_file_naming_file_line_and_rule_and_write_nothing()
+    {
+        var rules = File("bad.yaml", "- id: weak", "  kind: boost", "  skus: [gels]", "  factor: 0.5");
+        var outPath = Path.Combine(_dir, "never.jsonl");
+
+        var (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", File("c.jsonl", """{"cartId":"c","items":[{"sku":"shoes"}]}"""),
+            "--out", outPath, "--rules", rules);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{rules}:4: rule 'weak': factor of a boost", error);
+        Assert.False(System.IO.File.Exists(outPath));
+    }
+
+    [Fact]
     public async Task Recommend_batch_reports_bad_lines_with_their_line_numbers_and_skips_them()
     {
         var carts = File("carts.jsonl",
@@ -137,8 +166,8 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Contains("file not found", error);
     }
 
-    [Fact]
-    public async Task Eval_prints_the_markdown_table_and_writes_json()
+    /// <summary>60 camping orders, ten minutes apart: a tent with pegs, a mat, a torch and a mug.</summary>
+    private static List<string> CampingOrderLines()
     {
         var lines = new List<string> { "order_id,sku,quantity,unit_price,timestamp" };
         for (var i = 0; i < 60; i++)
@@ -147,6 +176,13 @@ public sealed class EngineCommandsTests : IDisposable
             foreach (var sku in new[] { "tent", "pegs", $"mat{i % 2}", "torch", $"mug{i % 3}" })
                 lines.Add($"o{i:000},{sku},1,{(sku == "tent" ? 100 : 10)},{ts}");
         }
+        return lines;
+    }
+
+    [Fact]
+    public async Task Eval_prints_the_markdown_table_and_writes_json()
+    {
+        var lines = CampingOrderLines();
         lines.Add("bad,,1,1,2024-05-01T00:00:00Z");
         var json = Path.Combine(_dir, "eval.json");
 
@@ -167,6 +203,27 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Equal(10, results.GetArrayLength());
         Assert.All(results.EnumerateArray(), r => Assert.Equal(0, r.GetProperty("duplicateShare").GetDouble()));
         Assert.Equal(12, doc.RootElement.GetProperty("testBaskets").GetInt32());
+    }
+
+    [Fact]
+    public async Task Eval_with_rules_prices_them_beside_the_same_rankers_without()
+    {
+        var lines = CampingOrderLines();
+        var rules = File("rules.json", """[{"id": "nothing", "kind": "block", "skus": ["tent", "pegs", "mat0", "mat1", "torch", "mug0", "mug1", "mug2"]}]""");
+        var json = Path.Combine(_dir, "eval-rules.json");
+
+        var (code, output, error) = await Run("eval", "--orders", File("orders.csv", [.. lines]), "--json", json, "--rules", rules);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("| last-added | basket-aware + rules |", output);
+        Assert.Contains("Merchandising: 1 rules", output);
+        using var doc = JsonDocument.Parse(System.IO.File.ReadAllText(json));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToList();
+        var ruled = results.Where(r => r.GetProperty("strategy").GetString() == "basket-aware + rules").ToList();
+        var plain = results.Where(r => r.GetProperty("strategy").GetString() == "basket-aware").ToList();
+        Assert.Equal(2, ruled.Count);
+        Assert.All(ruled, r => Assert.Equal(0, r.GetProperty("meanAddOns").GetDouble()));   // every sku blocked
+        Assert.All(plain, r => Assert.True(r.GetProperty("meanAddOns").GetDouble() > 0));
     }
 
     [Fact]

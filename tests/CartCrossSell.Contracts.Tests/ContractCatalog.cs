@@ -41,7 +41,11 @@ public static class Contracts
     /// <summary>Published by the aov-aggregator to aov-aggregates; only the schema checks it.</summary>
     public static readonly Contract AovAggregate = new("aov-aggregate", typeof(AovAggregateRecord), ContractsJson.Default.AovAggregateRecord, null);
 
-    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate];
+    /// <summary>Written by <c>cartxsell rules apply</c> to merchandising-rules; checked on input by the recommender.</summary>
+    public static readonly Contract MerchandisingRule = new("merchandising-rule", typeof(MerchandisingRuleRecord), ContractsJson.Default.MerchandisingRuleRecord,
+        r => ContractValidation.Validate((MerchandisingRuleRecord)r));
+
+    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate, MerchandisingRule];
 
     public static Contract ByName(string name) => All.Single(c => c.Name == name);
 }

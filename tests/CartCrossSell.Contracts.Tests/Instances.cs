@@ -175,6 +175,22 @@ public static class Instances
         yield return (Contracts.NeighborRow, "item", NeighborRow());
         yield return (Contracts.AovAggregate, "total", AovAggregate());
         yield return (Contracts.AovAggregate, "empty holdout, srm flagged", AovAggregate(defined: false));
+        yield return (Contracts.MerchandisingRule, "block", new MerchandisingRuleRecord
+        {
+            Id = "no-candles", Kind = MerchandisingRuleKind.Block, Skus = ["1"], Categories = ["candles"], TitlePattern = "candle", Note = "n",
+            ValidFrom = At, ValidTo = At.AddDays(7),
+        });
+        yield return (Contracts.MerchandisingRule, "pin", new MerchandisingRuleRecord
+        {
+            Id = "pin", Kind = MerchandisingRuleKind.Pin, Sku = "2", Reason = "r", Trigger = new MerchandisingTrigger { Skus = ["1"], Categories = ["mugs"] },
+        });
+        yield return (Contracts.MerchandisingRule, "boost", new MerchandisingRuleRecord { Id = "b", Kind = MerchandisingRuleKind.Boost, Categories = ["c"], Factor = 2 });
+        yield return (Contracts.MerchandisingRule, "bury", new MerchandisingRuleRecord { Id = "b", Kind = MerchandisingRuleKind.Bury, Skus = ["1"], Factor = 0.01 });
+        yield return (Contracts.MerchandisingRule, "markets", new MerchandisingRuleRecord { Id = "m", Kind = MerchandisingRuleKind.Markets, Skus = ["1"], Markets = ["GB", "EUR"] });
+        yield return (Contracts.MerchandisingRule, "limits", new MerchandisingRuleRecord
+        {
+            Id = "l", Kind = MerchandisingRuleKind.Limits, MaxPrice = new Dictionary<string, decimal> { ["GBP"] = 25m },
+        });
         yield return (Contracts.NeighborRow, "baskets", NeighborRow() with { RowKey = "baskets", Weight = 998, Neighbors = [] });
     }
 }

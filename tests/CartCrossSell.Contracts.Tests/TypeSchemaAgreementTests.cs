@@ -41,6 +41,8 @@ public sealed class TypeSchemaAgreementTests
         { "dead-letter", "", nameof(DeadLetter) },
         { "neighbor-row", "", nameof(NeighborRow) },
         { "neighbor-row", "/properties/neighbors/items", nameof(NeighborWeight) },
+        { "merchandising-rule", "", nameof(MerchandisingRuleRecord) },
+        { "merchandising-rule", "/properties/trigger", nameof(MerchandisingTrigger) },
         { "aov-aggregate", "", nameof(AovAggregateRecord) },
         { "aov-aggregate", "/$defs/cohort", nameof(AovCohort) },
         { "aov-aggregate", "/properties/comparison", nameof(AovComparison) },

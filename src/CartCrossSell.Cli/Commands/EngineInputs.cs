@@ -136,4 +136,27 @@ internal static class EngineInputs
             learner.AddOrder(order.Lines.Select(l => l.Sku).ToList(), order.Timestamp, leafOf);
         return learner;
     }
+
+    /// <summary><c>--rules FILE</c>, <c>--currency</c>, <c>--country</c>: the merchandising rules an offline command applies, and the carts' market.</summary>
+    public static (Option<string?> Rules, Option<string?> Currency, Option<string?> Country) MerchandisingOptions() => (
+        new Option<string?>("--rules") { Description = "Merchandising rules file (JSON or YAML, as for `rules apply`): applied to the rule-abiding rankers (docs/merchandising.md)" },
+        new Option<string?>("--currency") { Description = "The carts' currency (ISO 4217), which limits and currency markets rules read; default unknown" },
+        new Option<string?>("--country") { Description = "The carts' country (ISO 3166-1 alpha-2), which country markets rules read; default unknown" });
+
+    /// <summary>Reads a rules file; false (every problem on <paramref name="error"/>) when any rule has one.</summary>
+    public static bool TryLoadRules(string? path, TextWriter error, out Engine.Merchandising.MerchandisingRuleSet? rules)
+    {
+        rules = null;
+        if (path is null) return true;
+        if (!File.Exists(path))
+        {
+            error.WriteLine($"file not found: {path}");
+            return false;
+        }
+        var read = OrderHistory.RuleFiles.Read(path);
+        foreach (var problem in read.Problems) error.WriteLine(problem.ToString());
+        if (read.Problems.Count > 0) return false;
+        rules = Topologies.Merchandising.RuleMapping.ToRuleSet(read.Items);
+        return true;
+    }
 }

@@ -33,12 +33,15 @@ public static class EvalCommand
         var model = new Option<string>("--model") { Description = "The learned ranker: 'train' (on the training part only; its validation slice is the newest part of it), 'none', or a model file written by --save-model", DefaultValueFactory = _ => "train" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model to this file" };
         var ordersFormat = EngineInputs.OrdersFormatOption();
+        var (rules, currency, country) = EngineInputs.MerchandisingOptions();
+        var perLeaf = new Option<int?>("--max-per-leaf-category") { Description = "Diversity: add-ons per leaf category in a list (0 = no limit; default 1)" };
+        var nearDuplicates = new Option<string?>("--near-duplicates") { Description = "Diversity: 'off', or how many words two near-duplicate titles may differ in besides variant words (default 1)" };
         var chart = new Option<string?>("--chart") { Description = "When a ranker is trained: draw its show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
 
         var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the popularity, last-item and basket-aware strategies")
         {
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
-            model, saveModel, ordersFormat, chart,
+            model, saveModel, ordersFormat, chart, rules, currency, country, perLeaf, nearDuplicates,
         };
         command.SetAction(parseResult =>
         {
@@ -57,6 +60,7 @@ public static class EvalCommand
                 return 2;
             }
             if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
+            if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
             var modelSpec = parseResult.GetValue(model)!;
             RankingModel? ranking = null;
             if (modelSpec is not ("train" or "none") && !EngineInputs.TryLoadModel(modelSpec, error, servable: true, out ranking)) return 2;
@@ -77,6 +81,20 @@ public static class EvalCommand
             if (parseResult.GetValue(recencyFloor) is { } rf) recommendation = recommendation with { RecencyFloor = rf };
             if (parseResult.GetValue(shrinkage) is { } l) recommendation = recommendation with { Shrinkage = l };
             if (parseResult.GetValue(minSupport) is { } m) recommendation = recommendation with { MinSupport = m };
+            if (parseResult.GetValue(perLeaf) is { } leaves)
+                recommendation = recommendation with { Diversity = recommendation.Diversity with { MaxPerLeafCategory = leaves } };
+            if (parseResult.GetValue(nearDuplicates) is { } near)
+            {
+                if (near.Equals("off", StringComparison.OrdinalIgnoreCase))
+                    recommendation = recommendation with { Diversity = recommendation.Diversity with { NearDuplicates = false } };
+                else if (int.TryParse(near, CultureInfo.InvariantCulture, out var words))
+                    recommendation = recommendation with { Diversity = recommendation.Diversity with { NearDuplicateMaxDifferingWords = words } };
+                else
+                {
+                    error.WriteLine($"--near-duplicates: 'off' or a number of words, was '{near}'");
+                    return 2;
+                }
+            }
             var learning = new LearningOptions();
             if (parseResult.GetValue(halfLife) is { } h) learning = learning with { HalfLife = TimeSpan.FromDays(h) };
             if (parseResult.GetValue(maxNeighbors) is { } k) learning = learning with { MaxNeighbors = k };
@@ -89,6 +107,7 @@ public static class EvalCommand
                         variants.Add(($"basket-aware ({Similarity.Name(measure)})", recommendation with { Similarity = measure }));
                 variants.Add(("basket-aware (uniform basket)", recommendation with { RecencyDecay = 1 }));
                 variants.Add(("basket-aware (no shrinkage)", recommendation with { Shrinkage = 0 }));
+                variants.Add(("basket-aware (no diversity)", recommendation with { Diversity = new() { MaxPerLeafCategory = 0, NearDuplicates = false } }));
                 if (cat is not null)
                 {
                     variants.Add(("basket-aware (substitutes allowed)", recommendation with { ExcludeSubstitutes = false }));
@@ -110,6 +129,7 @@ public static class EvalCommand
             if (ranking is not null && parseResult.GetValue(compare) && cat is not null)
             {
                 learnedVariants.Add(("learned (category substitutes)", recommendation with { Substitutes = SubstituteEvidence.Category }));
+                learnedVariants.Add(("learned (no diversity)", recommendation with { Diversity = new() { MaxPerLeafCategory = 0, NearDuplicates = false } }));
                 learnedVariants.Add(("learned (no price band, no margin)", recommendation with { PriceBandHalfDistance = 1e6, MarginWeight = 0 }));
                 learnedVariants.Add(("learned (relevance only)", recommendation with { ExcludeSubstitutes = false, PriceBandHalfDistance = 1e6, MarginWeight = 0, MaxPriceShare = 10 }));
             }
@@ -128,6 +148,9 @@ public static class EvalCommand
                         Variants = variants,
                         Model = ranking,
                         LearnedVariants = learnedVariants,
+                        Merchandising = merchandising,
+                        CartCurrency = parseResult.GetValue(currency),
+                        CartCountry = parseResult.GetValue(country),
                     });
             }
             catch (ArgumentException ex)
@@ -138,6 +161,8 @@ public static class EvalCommand
 
             output.WriteLine($"Orders file: {ordersPath} ({read.Format}, {read.Orders.Count} orders, {read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
             output.WriteLine($"Engine: similarity {Similarity.Name(recommendation.Similarity)}, recency decay {F(recommendation.RecencyDecay)}, recency floor {F(recommendation.RecencyFloor)}, shrinkage {F(recommendation.Shrinkage)}, min support {F(recommendation.MinSupport)}, half-life {F(learning.HalfLife.TotalDays)} days, {learning.MaxNeighbors} neighbours per row; targets {target.ToString().ToLowerInvariant()}, test fraction {F(parseResult.GetValue(testFraction))}, seed {parseResult.GetValue(seed)}.");
+            if (merchandising is not null)
+                output.WriteLine($"Merchandising: {merchandising.Count} rules from {parseResult.GetValue(rules)} (rows \"+ rules\"); carts' currency {parseResult.GetValue(currency) ?? "unknown"}, country {parseResult.GetValue(country) ?? "unknown"}.");
             output.WriteLine();
             output.Write(EvaluationTable.Markdown(report));
             if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,

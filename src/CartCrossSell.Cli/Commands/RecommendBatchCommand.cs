@@ -27,10 +27,11 @@ public static class RecommendBatchCommand
         var now = new Option<string?>("--now") { Description = "Time of the recommendations (ISO 8601); default: the latest order" };
         var model = new Option<string?>("--model") { Description = "A ranking model written by train-ranker; default: train one on --orders (the heuristic ranks when there are too few orders)" };
         var ordersFormat = EngineInputs.OrdersFormatOption();
+        var (rules, currency, country) = EngineInputs.MerchandisingOptions();
 
         var command = new Command("recommend-batch", "Learn from an orders file and recommend add-ons for every cart of a carts file")
         {
-            orders, catalog, carts, output, maxAddOns, now, model, ordersFormat,
+            orders, catalog, carts, output, maxAddOns, now, model, ordersFormat, rules, currency, country,
         };
         command.SetAction(parseResult =>
         {
@@ -51,6 +52,7 @@ public static class RecommendBatchCommand
             }
 
             if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
+            if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
             RankingModel? ranking = null;
             if (parseResult.GetValue(model) is { } modelPath && !EngineInputs.TryLoadModel(modelPath, error, servable: true, out ranking)) return 2;
             var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error, format);
@@ -111,8 +113,8 @@ public static class RecommendBatchCommand
                         Quantity = i.Quantity,
                         UnitPrice = engineCatalog.Find(i.Sku)?.Price ?? 0m,
                         AddedAt = at,
-                    }));
-                    var list = learned is not null ? learned.Rank(basket, inputs, at) : ranker.Rank(basket, engineCatalog, evidence, at);
+                    })) { Currency = parseResult.GetValue(currency), Country = parseResult.GetValue(country) };
+                    var list = learned is not null ? learned.Rank(basket, inputs, at, merchandising) : ranker.Rank(basket, engineCatalog, evidence, at, merchandising);
                     if (list.AddOns.Count > 0) withAddOns++;
                     writer.WriteLine(Line(cart.CartId, list, cat is null));
                 }
@@ -150,6 +152,9 @@ public static class RecommendBatchCommand
                 w.WriteString("variantReason", a.VariantReason);
                 w.WriteEndObject();
             }
+            w.WriteEndArray();
+            w.WriteStartArray("appliedRules");
+            foreach (var rule in list.AppliedRules) w.WriteStringValue(rule);
             w.WriteEndArray();
             if (noCatalog) w.WriteString("note", NoCatalogNote);
             w.WriteEndObject();

@@ -25,6 +25,8 @@ public static class Strategies
     /// <summary>Unweighted sum of cosine similarities over the basket (baseline).</summary>
     public const string BasketCosine = "basket-cosine";
     public const string Learned = Ranking.LearnedAddOnRanker.Learned;
+    /// <summary>Suffix of the rows evaluated with the merchandising rules of <c>--rules</c>.</summary>
+    public const string WithRules = " + rules";
 
     /// <summary>The simple baselines a ranker must beat.</summary>
     public static readonly IReadOnlyList<string> Baselines = [Popularity, LastItem, BasketCounts, BasketCosine];
@@ -77,6 +79,16 @@ public sealed record EvaluationOptions
 
     /// <summary>Further learned configurations (other cart options for the same model), by label.</summary>
     public IReadOnlyList<(string Label, RecommendationOptions Options)> LearnedVariants { get; init; } = [];
+
+    /// <summary>
+    /// Merchandising rules to price: when set, basket-aware and learned are also evaluated with them ("+ rules"
+    /// rows), so the difference is what the rules cost (or gain) in HR@3. Diversity applies to every rule-abiding row.
+    /// </summary>
+    public Merchandising.MerchandisingRuleSet? Merchandising { get; init; }
+
+    /// <summary>The test carts' currency and country (markets and limits rules read them); default unknown.</summary>
+    public string? CartCurrency { get; init; }
+    public string? CartCountry { get; init; }
 
     public void Validate()
     {

@@ -89,14 +89,18 @@ public static class OfflineEvaluation
         }
 
         var testBaskets = test.Where(o => DistinctSkus(o).Count >= options.MinBasketItems).ToList();
-        var configurations = new List<(string Label, string Kind, RecommendationOptions Options)>();
-        configurations.InsertRange(0, Strategies.Baselines.Select(b => (b, b, Baselines.Options(b, options.Recommendation))));
-        configurations.Add((Strategies.BasketAware, Strategies.BasketAware, options.Recommendation));
-        configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options)));
+        var configurations = new List<(string Label, string Kind, RecommendationOptions Options, Merchandising.MerchandisingRuleSet? Rules)>();
+        configurations.InsertRange(0, Strategies.Baselines.Select(b => (b, b, Baselines.Options(b, options.Recommendation), (Merchandising.MerchandisingRuleSet?)null)));
+        configurations.Add((Strategies.BasketAware, Strategies.BasketAware, options.Recommendation, null));
+        if (options.Merchandising is { } basketRules)
+            configurations.Add((Strategies.BasketAware + Strategies.WithRules, Strategies.BasketAware, options.Recommendation, basketRules));
+        configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options, (Merchandising.MerchandisingRuleSet?)null)));
         if (options.Model is not null)
         {
-            configurations.Add((Strategies.Learned, Strategies.Learned, options.Recommendation));
-            configurations.AddRange(options.LearnedVariants.Select(v => (v.Label, Strategies.Learned, v.Options)));
+            configurations.Add((Strategies.Learned, Strategies.Learned, options.Recommendation, null));
+            if (options.Merchandising is { } learnedRules)
+                configurations.Add((Strategies.Learned + Strategies.WithRules, Strategies.Learned, options.Recommendation, learnedRules));
+            configurations.AddRange(options.LearnedVariants.Select(v => (v.Label, Strategies.Learned, v.Options, (Merchandising.MerchandisingRuleSet?)null)));
         }
         var inputs = new RankingInputs(evidence, hasCatalog ? effectiveCatalog : null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
         var recalls = new List<CandidateRecall>();
@@ -110,13 +114,17 @@ public static class OfflineEvaluation
                 var hidden = Hidden(order, protocol, options.Seed);
                 var basket = new Basket(order.Lines
                     .Where(l => l.Sku != hidden)
-                    .Select(l => new BasketLine { Sku = l.Sku, Quantity = Math.Max(1, l.Quantity), UnitPrice = l.UnitPrice, AddedAt = order.Timestamp }));
+                    .Select(l => new BasketLine { Sku = l.Sku, Quantity = Math.Max(1, l.Quantity), UnitPrice = l.UnitPrice, AddedAt = order.Timestamp }))
+                {
+                    Currency = options.CartCurrency,
+                    Country = options.CartCountry,
+                };
                 if (options.Targets == HoldoutTargets.Eligible && hasCatalog && !Eligible(hidden, basket, effectiveCatalog, options.Recommendation))
                     continue;
                 cases.Add((order, hidden, basket));
             }
             ineligible[protocol] = testBaskets.Count - cases.Count;
-            foreach (var (label, kind, recOptions) in configurations)
+            foreach (var (label, kind, recOptions, rules) in configurations)
             {
                 // The add-ons shown come from the engine as configured (top 3); MRR@10 from a ten-long list of the
                 // same engine, so a longer list never changes the shown ones.
@@ -140,12 +148,12 @@ public static class OfflineEvaluation
                             deep = Baselines.Rank(kind, deepRanker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
                             break;
                         case Strategies.Learned:
-                            shown = Skus(learned!.Rank(basket, inputs, order.Timestamp));
-                            deep = Skus(deepLearned!.Rank(basket, inputs, order.Timestamp));
+                            shown = Skus(learned!.Rank(basket, inputs, order.Timestamp, rules));
+                            deep = Skus(deepLearned!.Rank(basket, inputs, order.Timestamp, rules));
                             break;
                         default:
-                            shown = Skus(ranker.Rank(basket, effectiveCatalog, evidence, order.Timestamp));
-                            deep = Skus(deepRanker.Rank(basket, effectiveCatalog, evidence, order.Timestamp));
+                            shown = Skus(ranker.Rank(basket, effectiveCatalog, evidence, order.Timestamp, rules));
+                            deep = Skus(deepRanker.Rank(basket, effectiveCatalog, evidence, order.Timestamp, rules));
                             break;
                     }
                     metrics.Add(basket, shown, deep, hidden, HiddenValue(order, hidden));

@@ -1,3 +1,5 @@
+using CartCrossSell.Engine.Merchandising;
+
 namespace CartCrossSell.Engine.Ranking;
 
 /// <summary>One scored candidate: its estimated add probability and what the sources knew of it.</summary>
@@ -12,6 +14,8 @@ public readonly record struct ScoredCandidate(CandidateEvidence Candidate, doubl
 /// <item>the hard cart rules on the most probable (<see cref="CartRules"/>, with substitutes learned from the orders);</item>
 /// <item>the final order by expected margin of the add: probability × price-band preference × (1 + MarginWeight ×
 /// margin rate) among the <see cref="RecommendationOptions.RerankDepth"/> most probable qualified candidates;</item>
+/// <item>the merchandising stage (<see cref="Merchandiser"/>: pins, block, markets, limits, boost and bury, diversity) on
+/// those qualified candidates;</item>
 /// <item>fewer when unsure: an add-on below the model's <see cref="RankingModel.ShowThreshold"/> is not shown, except
 /// the first when the cart has real evidence for it (bought with or added next to a cart item), so a cart with
 /// evidence is never left empty.</item>
@@ -68,19 +72,21 @@ public sealed class LearnedAddOnRanker
         return scored;
     }
 
-    public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now) =>
-        Rank(basket, inputs, now, Model.ShowThreshold);
+    /// <summary>The cart-page add-ons for the whole basket, with the merchandising <paramref name="rules"/> active at <paramref name="now"/>.</summary>
+    public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now, MerchandisingRuleSet? rules = null) =>
+        Rank(basket, inputs, now, Model.ShowThreshold, rules);
 
-    /// <summary>As <see cref="Rank(Basket, RankingInputs, DateTimeOffset)"/> with another show threshold (to draw its curve).</summary>
-    public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now, double showThreshold)
+    /// <summary>As <see cref="Rank(Basket, RankingInputs, DateTimeOffset, MerchandisingRuleSet?)"/> with another show threshold (to draw its curve).</summary>
+    public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now, double showThreshold, MerchandisingRuleSet? rules = null)
     {
         if (basket.IsEmpty) return AddOnList.Empty(Learned) with { ModelVersion = Model.Version };
         var set = _generator.Generate(basket, inputs, now);
-        return Select(basket, inputs, set, Score(set, inputs.Catalog), showThreshold);
+        return Select(basket, inputs, set, Score(set, inputs.Catalog), showThreshold, rules, now);
     }
 
-    /// <summary>The cart rules, the final order and the show threshold over already scored candidates.</summary>
-    public AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored, double showThreshold)
+    /// <summary>The cart rules, the merchandising stage, the final order and the show threshold over already scored candidates.</summary>
+    public AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored, double showThreshold,
+        MerchandisingRuleSet? merchandising = null, DateTimeOffset now = default)
     {
         var catalog = inputs.Catalog;
         var o = Options;
@@ -107,20 +113,49 @@ public sealed class LearnedAddOnRanker
             if (!rules!.TryQualify(item, s.Probability, 0, out var q)) continue;
             qualified.Add((s, s.Probability * q.Factor, item, q.VariantId, q.VariantReason));
         }
-        // Stable: equal final scores keep the model's order.
-        var ordered = qualified.Select((q, i) => (q, i)).OrderByDescending(t => t.q.Final).ThenBy(t => t.i).Select(t => t.q).ToList();
-        var result = new List<AddOn>(o.MaxAddOns);
-        foreach (var q in ordered)
+        var shortlist = qualified.Select((q, i) => new ShortlistItem(q.Scored.Candidate.Sku, q.Item, q.Final, i)).ToList();
+        // Pinned items outside the shortlist: index -1, -2, ... into this list.
+        var pinned = new List<(CatalogItem Item, QualifiedAddOn Qualified)>();
+        ShortlistItem? QualifyPin(string sku)
         {
-            if (result.Count == o.MaxAddOns) break;
-            var sure = q.Scored.Probability >= showThreshold;
-            var firstWithEvidence = result.Count == 0 && q.Scored.Candidate.HasItemEvidence;
-            if (!sure && !firstWithEvidence) continue;
-            result.Add(new AddOn(q.Scored.Candidate.Sku, q.VariantId, q.Item?.Title ?? q.Scored.Candidate.Sku, q.Item?.Price ?? 0m,
-                q.Scored.Probability, Reason(set, q.Scored.Candidate, catalog), q.VariantReason));
+            var at = shortlist.FindIndex(s => s.Sku == sku);
+            if (at >= 0) return shortlist[at];
+            if (basket.Contains(sku) || catalog?.Find(sku) is not { } item || !rules!.TryQualify(item, 0, 0, out var q)) return null;
+            pinned.Add((item, q));
+            return new ShortlistItem(sku, item, 0, -pinned.Count);
         }
-        return new AddOnList(result, Learned) { ModelVersion = Model.Version };
+        // The show threshold: an add-on below it is not shown, except the first when the cart has evidence for it.
+        IReadOnlyList<ShortlistItem> Cut(IReadOnlyList<ShortlistItem> bestFirst, int slots)
+        {
+            var shown = new List<ShortlistItem>(Math.Max(0, slots));
+            foreach (var c in bestFirst)
+            {
+                if (shown.Count >= slots) break;
+                var s = qualified[c.Index].Scored;
+                var sure = s.Probability >= showThreshold;
+                var firstWithEvidence = shown.Count == 0 && s.Candidate.HasItemEvidence;
+                if (sure || firstWithEvidence) shown.Add(c);
+            }
+            return shown;
+        }
+        var merchandiser = new Merchandiser(merchandising ?? MerchandisingRuleSet.None, o.Diversity, basket, catalog ?? NoCatalog, now);
+        var list = merchandiser.Apply(shortlist, o.MaxAddOns, Cut, QualifyPin);
+        var result = list.AddOns.Select(m =>
+        {
+            if (m.Candidate.Index < 0)
+            {
+                var (item, q) = pinned[-m.Candidate.Index - 1];
+                return new AddOn(item.Sku, q.VariantId, item.Title, item.Price, 0, merchandiser.PinReason(m.PinnedBy!), q.VariantReason);
+            }
+            var x = qualified[m.Candidate.Index];
+            var reason = m.PinnedBy is { } pin ? merchandiser.PinReason(pin) : Reason(set, x.Scored.Candidate, catalog);
+            return new AddOn(x.Scored.Candidate.Sku, x.VariantId, x.Item?.Title ?? x.Scored.Candidate.Sku, x.Item?.Price ?? 0m,
+                x.Scored.Probability, reason, x.VariantReason);
+        }).ToList();
+        return new AddOnList(result, Learned) { ModelVersion = Model.Version, AppliedRules = list.AppliedRules };
     }
+
+    private static readonly InMemoryCatalog NoCatalog = new([]);
 
     private static string Reason(CandidateSet set, CandidateEvidence c, ICatalog? catalog)
     {

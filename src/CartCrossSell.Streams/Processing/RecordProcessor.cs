@@ -72,6 +72,11 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
         Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
         _currentKey = record.Key;
         _currentPayload = record.Value;
+        if (record.Value is null && AcceptsTombstones)
+        {
+            Tombstone(record.Key);
+            return null!;
+        }
         var decoded = InputGate.Admit(record.Value, _codec, _runtime.MaxRecordBytes);
         if (!decoded.Ok)
         {
@@ -95,6 +100,15 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
     }
 
     protected abstract void Process(InputRecord<T> record);
+
+    /// <summary>
+    /// True for a processor of a table topic, where a tombstone deletes a key: it then goes to <see cref="Tombstone"/>
+    /// instead of dead letters. Default false: on an event topic a tombstone is not an event.
+    /// </summary>
+    protected virtual bool AcceptsTombstones => false;
+
+    /// <summary>A tombstone for <paramref name="key"/> (only when <see cref="AcceptsTombstones"/>).</summary>
+    protected virtual void Tombstone(string? key) { }
 
     /// <summary>
     /// Sends a record to a topic; it is produced before the input offset commits. A timestamp Kafka would refuse

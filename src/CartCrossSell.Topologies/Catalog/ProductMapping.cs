@@ -15,6 +15,7 @@ public static class ProductMapping
         MarginRate = product.MarginRate
             ?? (product.UnitCost is { } cost && product.Price > 0 ? (double)((product.Price - cost) / product.Price) : null),
         InStock = product.InStock,
+        Currency = product.Currency,
         NeedsFitDecision = product.NeedsFitDecision,
         Variants = product.Variants.Select(v => new CatalogVariant
         {

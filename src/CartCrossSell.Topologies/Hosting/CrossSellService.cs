@@ -4,6 +4,7 @@ using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Topologies.Catalog;
 using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Merchandising;
 using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
 using Microsoft.Extensions.Logging;
@@ -79,6 +80,7 @@ public sealed class CrossSellService : IAsyncDisposable
         Catalog = new CatalogTable(loggers);
         Neighbors = new NeighborTable(loggers);
         Models = new ModelTable(options.Recommender.Ranking, loggers);
+        Rules = new MerchandisingRulesTable(options.Kafka, loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
     }
@@ -102,6 +104,9 @@ public sealed class CrossSellService : IAsyncDisposable
 
     /// <summary>The ranking model in service, as the recommender sees it (a global store of its group).</summary>
     public ModelTable Models { get; }
+
+    /// <summary>The merchandising rules, as the recommender sees them (read by the project's table reader, see the class).</summary>
+    public MerchandisingRulesTable Rules { get; }
     public RecommendationWriter? Writer { get; private set; }
     public RecommendationStore? Store { get; private set; }
 
@@ -116,7 +121,8 @@ public sealed class CrossSellService : IAsyncDisposable
     /// tables loaded and its stores restored. Without the start flag an empty list would read as "all running" before
     /// the groups exist.
     /// </summary>
-    public bool IsReady => _started && _applications.All(a => a.IsRunning);
+    public bool IsReady => _started && _applications.All(a => a.IsRunning)
+                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Rules.Table.IsCaughtUp);
 
     private volatile bool _started;
     private int _disposed;
@@ -127,7 +133,12 @@ public sealed class CrossSellService : IAsyncDisposable
         var streams = _options.Streams;
         var recommender = _options.Topologies.Contains(TopologyNames.Recommender);
         // Fail fast on an unreachable Redis, before anything consumes.
-        if (recommender) _redis = await ConnectRedisAsync(_options.Redis);
+        if (recommender)
+        {
+            _redis = await ConnectRedisAsync(_options.Redis);
+            _running.Add(Rules.Table.RunAsync(_stop.Token));
+            await Rules.Table.WaitUntilCaughtUpAsync(cancellationToken);
+        }
 
         if (_options.Topologies.Contains(TopologyNames.Learner))
         {
@@ -141,7 +152,7 @@ public sealed class CrossSellService : IAsyncDisposable
             Store = new RecommendationStore(_redis!, _options.Redis);
             Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
             var group = CartRecommenderTopology.Build(streams, _options.Recommender, Catalog, Neighbors, new RedisRecommendationSink(Writer),
-                _options.Experiment, _loggers, _streamsMetrics, Models, new DecayClock(_options.Learning.HalfLife, _options.Learning.Landmark));
+                _options.Experiment, _loggers, _streamsMetrics, Models, new DecayClock(_options.Learning.HalfLife, _options.Learning.Landmark), Rules);
             await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         // Without an experiment there is nothing to measure: the outcomes group then starts nothing.

@@ -46,6 +46,7 @@ public static class TopicLayout
             Events(Topics.DeadLetters),
             Table(Topics.AovAggregates),
             Table(Topics.RankingModels),
+            Table(Topics.MerchandisingRules),
             // The Streamiz groups: application id {app}-{group}. Streamiz would create the changelogs itself; creating
             // them here gives them the cleanup policy and replication the operator chose.
             Events(BasketLearningTopology.RepartitionTopic(streams)),

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
+using CartCrossSell.Topologies.Merchandising;
 using CartCrossSell.Topologies.Outcomes;
 
 namespace CartCrossSell.Topologies.Recommending;
@@ -21,6 +22,9 @@ namespace CartCrossSell.Topologies.Recommending;
 /// event replayed after a crash is not applied twice (its value is written again and Redis refuses it as stale).
 /// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
 /// <c>cohort: holdout</c> and an empty list; what it would have shown is kept in <c>withheldAddOns</c>.
+/// The merchandising rules (<see cref="IMerchandisingRules"/>, the replicated <c>merchandising-rules</c> table) are read
+/// at every event, so a rule change shows at each cart's next event; a second sub-topology reads the same topic in the
+/// group only to dead-letter rule records the table has to ignore.
 /// </summary>
 public static class CartRecommenderTopology
 {
@@ -31,15 +35,16 @@ public static class CartRecommenderTopology
     /// <param name="clock">The learner's decay clock (its <c>Learning</c> options); default: the default options.</param>
     public static TopologyGroup Build(StreamsOptions streams, RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence,
         ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null,
-        ModelTable? models = null, DecayClock? clock = null)
+        ModelTable? models = null, DecayClock? clock = null, IMerchandisingRules? rules = null)
     {
+        rules ??= FixedMerchandisingRules.None;
         options.Validate();
         experiment ??= new ExperimentOptions();
         experiment.Validate();
         var config = experiment.Enabled ? experiment.Config : null;
         var learning = new LearningOptions();
         clock ??= new DecayClock(learning.HalfLife, learning.Landmark);
-        var ranking = new AddOnRanking(new AddOnRanker(options.Ranking, clock), models, catalog, evidence, clock);
+        var ranking = new AddOnRanking(new AddOnRanker(options.Ranking, clock), models, rules, catalog, evidence, clock);
         var runtime = ProcessorRuntime.For(TopologyNames.CartRecommender, streams, loggers, metrics: metrics);
         var builder = new StreamBuilder();
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
@@ -48,16 +53,24 @@ public static class CartRecommenderTopology
                     StateStores.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, cached: true)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
-        var tables = Replicated.AddTo(builder, catalog, evidence, models);
-        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, .. tables], []);
+        var validatorRuntime = ProcessorRuntime.For(TopologyNames.MerchandisingRuleValidator, streams, loggers, metrics: metrics);
+        builder.Stream(Topics.MerchandisingRules, new StringSerDes(), new ByteArraySerDes(), "merchandising-rules-source")
+            .Transform(Processors.Supplier(() => new MerchandisingRuleValidator(validatorRuntime)), TopologyNames.MerchandisingRuleValidator)
+            .ToRoutedTopics(TopologyNames.MerchandisingRuleValidator + "-sink");
+        var tables = Replicated.AddTo(builder, catalog, evidence, models, rules);
+        return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, Topics.MerchandisingRules, .. tables], []);
     }
 
-    /// <summary>The model in service when there is one (its version goes into the value), the heuristic otherwise.</summary>
-    private sealed class AddOnRanking(AddOnRanker heuristic, ModelTable? models, ICatalog catalog, IBasketEvidence evidence, DecayClock clock)
+    /// <summary>
+    /// The model in service when there is one (its version goes into the value), the heuristic otherwise; the current
+    /// merchandising rules act inside either.
+    /// </summary>
+    private sealed class AddOnRanking(AddOnRanker heuristic, ModelTable? models, IMerchandisingRules rules, ICatalog catalog, IBasketEvidence evidence,
+        DecayClock clock)
     {
         public AddOnList Rank(Basket basket, DateTimeOffset now) => models?.Serving is { } learned
-            ? learned.Rank(basket, new RankingInputs(evidence, catalog, clock, (evidence as IBestSellers)?.BestSellers() ?? []), now)
-            : heuristic.Rank(basket, catalog, evidence, now);
+            ? learned.Rank(basket, new RankingInputs(evidence, catalog, clock, (evidence as IBestSellers)?.BestSellers() ?? []), now, rules.Current)
+            : heuristic.Rank(basket, catalog, evidence, now, rules.Current);
     }
 
     private sealed class CartRecommender(
@@ -80,6 +93,7 @@ public static class CartRecommenderTopology
                 cart.SessionId = e.SessionId;
                 cart.VisitorId = e.VisitorId ?? cart.VisitorId;
                 cart.Currency = e.Currency;
+                cart.Country = e.Country ?? cart.Country;
                 cart.UpdatedAt = e.Timestamp;
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
@@ -105,6 +119,7 @@ public static class CartRecommenderTopology
                 GeneratedAt = Clock.GetUtcNow(),
                 EventTimestamp = e.Timestamp,
                 WithheldAddOns = holdout ? ranked.AddOns.Select(a => a.Sku).ToArray() : null,
+                AppliedRules = ranked.AppliedRules,
                 AddOns = holdout ? [] : ranked.AddOns.Select(a => new RecommendedAddOn
                 {
                     Sku = a.Sku,

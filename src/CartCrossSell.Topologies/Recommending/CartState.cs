@@ -10,6 +10,8 @@ public sealed class CartState
     public required string SessionId { get; set; }
     public string? VisitorId { get; set; }
     public string Currency { get; set; } = "GBP";
+    /// <summary>The shopper's country from the cart's events, when one said it.</summary>
+    public string? Country { get; set; }
     public List<CartLine> Lines { get; init; } = [];
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -28,7 +30,7 @@ public sealed class CartState
         Quantity = l.Quantity,
         UnitPrice = l.UnitPrice,
         AddedAt = l.AddedAt,
-    }));
+    })) { Currency = Currency, Country = Country };
 }
 
 public sealed class CartLine

@@ -5,7 +5,7 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 public class LearnedAddOnRankerTests
 {
     /// <summary>A model whose score is the weighted basket cosine (one stump-like tree per level), calibrated monotonically.</summary>
-    private static RankingModel CosineModel(double threshold)
+    internal static RankingModel CosineModel(double threshold)
     {
         // Leaves grow with basket_cos_weighted (feature 0), so the ranker's order is the cosine's order.
         var thresholds = new[] { 0.05f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f };
@@ -14,7 +14,7 @@ public class LearnedAddOnRankerTests
             Store.Now, description: "cosine steps");
     }
 
-    private static RankingInputs Inputs(Store store) =>
+    internal static RankingInputs Inputs(Store store) =>
         new(store.Learner, store.Catalog, store.Learner.Clock, RankingInputs.BestSellersOf(store.Learner.Items()));
 
     private static Store Shop() => new Store()
