@@ -24,4 +24,5 @@ namespace CartCrossSell.Contracts;
 [JsonSerializable(typeof(NeighborRow))]
 [JsonSerializable(typeof(BasketRowDelta))]
 [JsonSerializable(typeof(AovAggregateRecord))]
+[JsonSerializable(typeof(CrossSellImpression))]
 public sealed partial class ContractsJson : JsonSerializerContext;

@@ -9,4 +9,6 @@ public static class Topics
     public const string ItemNeighbors = "item-neighbors";
     public const string DeadLetters = "dead-letters";
     public const string AovAggregates = "aov-aggregates";
+    /// <summary>What the cart-page module showed, keyed by cart id (<see cref="CrossSellImpression"/>).</summary>
+    public const string CrossSellImpressions = "cross-sell-impressions";
 }

@@ -41,7 +41,10 @@ public static class Contracts
     /// <summary>Published by the aov-aggregator to aov-aggregates; only the schema checks it.</summary>
     public static readonly Contract AovAggregate = new("aov-aggregate", typeof(AovAggregateRecord), ContractsJson.Default.AovAggregateRecord, null);
 
-    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate];
+    /// <summary>Posted by the cart-page module (through the web host) to cross-sell-impressions; checked on input like the events.</summary>
+    public static readonly Contract CrossSellImpression = new("cross-sell-impression", typeof(CrossSellImpression), ContractsJson.Default.CrossSellImpression, e => ContractValidation.Validate((CrossSellImpression)e));
+
+    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate, CrossSellImpression];
 
     public static Contract ByName(string name) => All.Single(c => c.Name == name);
 }

@@ -44,6 +44,7 @@ public static class TopicLayout
             Table(Topics.ItemNeighbors),
             Events(Topics.DeadLetters),
             Table(Topics.AovAggregates),
+            Events(Topics.CrossSellImpressions),
             // The Streamiz groups: application id {app}-{group}. Streamiz would create the changelogs itself; creating
             // them here gives them the cleanup policy and replication the operator chose.
             Events(BasketLearningTopology.RepartitionTopic(streams)),
