@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Http.Headers;
+using CartCrossSell.Web.Api;
+
+namespace CartCrossSell.Web.Tests;
+
+/// <summary>The widget file, and what the host answers while Redis is down.</summary>
+public sealed class HostTests(WebHostFixture web) : IClassFixture<WebHostFixture>
+{
+    [Fact]
+    public async Task The_widget_is_one_javascript_file_under_10_kb_defining_the_element_and_revalidated_by_etag()
+    {
+        using var response = await web.Http.GetAsync(WidgetAssets.WidgetPath);
+        var script = await response.Content.ReadAsStringAsync();
+        using var again = new HttpRequestMessage(HttpMethod.Get, WidgetAssets.WidgetPath);
+        again.Headers.IfNoneMatch.Add(response.Headers.ETag!);
+        using var revalidated = await web.Http.SendAsync(again);
+
+        Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Content.Headers.ContentLength < 10 * 1024, $"the widget is {response.Content.Headers.ContentLength} bytes");
+        Assert.Contains("customElements.define('cart-cross-sell'", script);
+        Assert.DoesNotContain("import ", script);
+        Assert.Equal(HttpStatusCode.NotModified, revalidated.StatusCode);
+    }
+
+    [Fact]
+    public async Task While_redis_is_down_the_add_ons_endpoint_answers_503_and_recovers_when_it_is_back()
+    {
+        await web.Store.WriteAsync(Values.Treatment("cart-outage", 3, "22328"));
+        web.Redis.Server.Stop();
+        try
+        {
+            using var down = await web.Http.GetAsync("/v1/carts/cart-outage/add-ons");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.NotNull(down.Headers.RetryAfter);
+        }
+        finally
+        {
+            web.Redis.Restart();
+        }
+        // The restarted server is empty: the cart has no value now, and the host says so instead of failing.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        HttpStatusCode status;
+        do
+        {
+            using var back = await web.Http.GetAsync("/v1/carts/cart-outage/add-ons");
+            status = back.StatusCode;
+            if (status == HttpStatusCode.NotFound) break;
+            await Task.Delay(250);
+        } while (DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.NotFound, status);
+    }
+
+    [Fact]
+    public void Options_that_cannot_work_are_refused_naming_the_key()
+    {
+        var options = new WebServiceOptions { Kafka = web.Kafka.Options, Redis = web.RedisOptions, Web = new WebOptions { Port = 70000 } };
+        Assert.Contains("Web:Port", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
+        options = new WebServiceOptions { Kafka = web.Kafka.Options, Redis = new Redis.RedisStoreOptions { Configuration = "" } };
+        Assert.Contains("Redis:Configuration", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
+        options = new WebServiceOptions { Redis = web.RedisOptions };
+        Assert.Contains("Kafka:BootstrapServers", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
+    }
+}
