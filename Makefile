@@ -3,15 +3,20 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: demo test build bench bench-e2e bench-engine clean compose-config k8s-validate
+.PHONY: demo serve test build bench bench-e2e bench-web bench-engine clean compose-config k8s-validate
 
 demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
 	@scripts/ensure-redis.sh
 	./cartxsell demo
 
-test: ## Every test: unit, contract, topology, Redis and end-to-end on the embedded broker with a real redis-server.
+serve: ## The web host on the embedded default: the shop at http://127.0.0.1:8080/shop, dashboards at http://127.0.0.1:8080/ (ARGS="--sessions 2000" adds simulated shoppers).
+	@scripts/ensure-redis.sh
+	./cartxsell serve --embedded $(ARGS)
+
+test: ## Every test: unit, contract, topology, Redis, web and browser, end-to-end on the embedded broker with a real redis-server.
 	@scripts/ensure-redis.sh
 	@scripts/ensure-openmp.sh
+	@scripts/ensure-chromium.sh
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
 	$(DOTNET) test CartCrossSell.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=2400000
 

@@ -3,7 +3,7 @@
 // "Add" button each (one click, no navigation). Renders nothing for a holdout value or an empty list, and takes no
 // space then (no placeholder that collapses). Reports each value version it showed once to /v1/impressions. After an
 // add it waits for the value that answers the new cart and shows that. No dependencies; served by `cartxsell serve`.
-// Events (bubbling): cart-cross-sell:added {sku, variantId, valueVersion}, cart-cross-sell:rendered {version, skus}.
+// data-version: the version of the value held (rendered or empty). Events (bubbling): cart-cross-sell:added {sku, variantId, valueVersion}, cart-cross-sell:rendered {version, skus}.
 (() => {
   const MAX = 3;
   const css = `:host{display:block;contain:content}:host([data-empty]){display:none}
@@ -21,6 +21,9 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
     constructor() {
       super();
       this._root = this.attachShadow({ mode: 'open' });
+      this._style = document.createElement('style');
+      this._style.textContent = css; // kept while empty: :host([data-empty]) then takes no space at all
+      this._root.append(this._style);
       this._etag = null;
       this._value = null;
       this._seq = 0;
@@ -70,9 +73,10 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
     _render() {
       const root = this._root;
       const value = this._value;
+      if (value) this.setAttribute('data-version', value.version); else this.removeAttribute('data-version');
       if (!this._shown()) {
         this.setAttribute('data-empty', '');
-        root.replaceChildren();
+        root.replaceChildren(this._style);
         return;
       }
       const addOns = value.addOns.slice(0, MAX);
@@ -81,7 +85,6 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
         catch (e) { return `${currency} ${Number(amount).toFixed(2)}`; }
       };
       const el = (tag, cls, text) => { const n = document.createElement(tag); if (cls) n.className = cls; if (text != null) n.textContent = text; return n; };
-      const style = el('style', null, css);
       const section = el('section');
       section.setAttribute('aria-labelledby', 'h');
       const h = el('h2', null, this.getAttribute('heading') || 'Goes well with your cart');
@@ -104,7 +107,7 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
       status.setAttribute('role', 'status');
       status.textContent = this._status || '';
       section.append(h, list, status);
-      root.replaceChildren(style, section);
+      root.replaceChildren(this._style, section);
       this.removeAttribute('data-empty');
       this._impression(value, addOns.map(a => a.sku));
       this.dispatchEvent(new CustomEvent('cart-cross-sell:rendered', { bubbles: true, composed: true, detail: { version: value.version, skus: addOns.map(a => a.sku) } }));
