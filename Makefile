@@ -31,6 +31,11 @@ bench-e2e: ## End-to-end load benchmark (embedded Kafka, local redis-server, eac
 	@scripts/ensure-redis.sh
 	$(DOTNET) run -c Release --project bench/CartCrossSell.Load -- $(ARGS)
 
+bench-web: ## The web host's extra hop: GET /v1/carts/{id}/add-ons beside the direct Redis GET, 50 readers, in one run.
+	@scripts/ensure-redis.sh
+	@mkdir -p bench/results
+	$(DOTNET) run -c Release --project bench/CartCrossSell.WebBench -- $(ARGS) | tee bench/results/web-$$(date -u +%Y%m%d-%H%M%S).md
+
 compose-config: ## Validates docker-compose.yml without a Docker engine.
 	docker-compose -f docker-compose.yml config -q
 
