@@ -101,6 +101,8 @@ internal sealed class BackendWarmUp(IServiceProvider services) : IHostedService
     {
         services.GetRequiredService<RecommendationStore>();
         services.GetRequiredService<CartEventGateway>();
+        // The shop's carts follow every cart event this host publishes, the widget's first add included.
+        services.GetService<ShopCarts>();
         return Task.CompletedTask;
     }
 

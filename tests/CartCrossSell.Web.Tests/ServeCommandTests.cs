@@ -1,4 +1,7 @@
+using System.Net;
+using System.Net.Sockets;
 using CartCrossSell.Cli;
+using CartCrossSell.TestInfrastructure;
 
 namespace CartCrossSell.Web.Tests;
 
@@ -36,5 +39,27 @@ public sealed class ServeCommandTests
         Assert.Equal(2, code);
         Assert.StartsWith("configuration error: ", error);
         Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public async Task A_port_already_taken_is_one_line_and_exit_2_not_a_stack_trace()
+    {
+        using var kafka = new KafkaFixture();
+        using var redis = new RedisFixture();
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var (code, _, error) = await Run("serve", "-b", kafka.Options.BootstrapServers, "--redis", redis.Server.Configuration, "--port", port);
+
+            Assert.Equal(2, code);
+            Assert.StartsWith("cannot listen: ", error);
+            Assert.Contains(port, error);
+        }
+        finally
+        {
+            taken.Stop();
+        }
     }
 }

@@ -47,7 +47,14 @@ public static class ServeCommand
             if (!parse.GetValue(embedded))
             {
                 await using var web = CrossSellWebHost.Build(o => Hosting.ServiceConfiguration.BindInto(configuration, o), ServiceHost.ConfigureLogging);
-                await web.StartAsync(ct);
+                try
+                {
+                    await web.StartAsync(ct);
+                }
+                catch (IOException e)
+                {
+                    return await CannotListenAsync(parse.InvocationConfiguration.Error, e);
+                }
                 await AnnounceAsync(output, CrossSellWebHost.Address(web), null);
                 await WaitAsync(ct);
                 await web.StopAsync(CancellationToken.None);
@@ -61,7 +68,16 @@ public static class ServeCommand
             }
             using var loggers = Hosting.Logging.Create(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var options = new EmbeddedShopOptions { OrdersPath = file.FullName, Sessions = parse.GetValue(sessions) };
-            await using var shop = await EmbeddedShop.StartAsync(options, configuration, loggers, ServiceHost.ConfigureLogging, output, ct);
+            EmbeddedShop shop;
+            try
+            {
+                shop = await EmbeddedShop.StartAsync(options, configuration, loggers, ServiceHost.ConfigureLogging, output, ct);
+            }
+            catch (IOException e)
+            {
+                return await CannotListenAsync(parse.InvocationConfiguration.Error, e);
+            }
+            await using var running = shop;
             await AnnounceAsync(output, shop.Address, options.Experiment.ExperimentId);
             await WaitAsync(ct);
             return 0;
@@ -74,6 +90,13 @@ public static class ServeCommand
         var root = address.ToString().TrimEnd('/');
         await output.WriteLineAsync($"serving on {root}: the shop {root}/shop, the widget {root}{WidgetAssets.WidgetPath}, "
                                     + $"{(experimentId is null ? "the dashboards " + root + "/" : $"the dashboard {root}/experiments/{experimentId}")} (Ctrl+C to stop)");
+    }
+
+    /// <summary>The port is taken, say: the operator's to fix, in one line (exit 2).</summary>
+    private static async Task<int> CannotListenAsync(TextWriter error, IOException e)
+    {
+        await error.WriteLineAsync($"cannot listen: {e.Message} (Web:Host, Web:Port, --host, --port)");
+        return 2;
     }
 
     private static async Task WaitAsync(CancellationToken ct)

@@ -55,6 +55,7 @@ public sealed class EmbeddedShop : IAsyncDisposable
         var environment = EmbeddedEnvironment.Start();
         CrossSellService? service = null;
         EventPublisher? publisher = null;
+        WebApplication? web = null;
         try
         {
             var kafka = environment.Kafka.ToOptions();
@@ -79,7 +80,7 @@ public sealed class EmbeddedShop : IAsyncDisposable
             await DemoRunner.WaitForLearningAsync(service, cancellationToken);
             await output.WriteLineAsync($"learned {service.Neighbors.RowCount} rows; running {string.Join(", ", service.RunningNames)}");
 
-            var web = CrossSellWebHost.Build(o =>
+            web = CrossSellWebHost.Build(o =>
             {
                 ServiceConfiguration.BindInto(configuration, o);
                 o.Kafka = kafka;
@@ -92,6 +93,7 @@ public sealed class EmbeddedShop : IAsyncDisposable
         }
         catch
         {
+            if (web is not null) await web.DisposeAsync();
             if (service is not null) await service.DisposeAsync();
             publisher?.Dispose();
             environment.Dispose();
