@@ -111,6 +111,17 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
         // The list refreshes to the value answering the new cart: the added item is no longer offered.
         await EventuallyAsync(async () => !(await ShownSkusAsync(page)).Contains(chosen.Sku) ? true : (bool?)null, "the list without the added item");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(EmbeddedShopFixture.Screenshots, "shop-after-add.png"), FullPage = true });
+
+        // By keyboard: focus stayed in the module (its heading), Tab reaches the next "Add", Enter adds it.
+        var next = await ShownSkusAsync(page);
+        output.WriteLine($"after the add: {string.Join(", ", next)}");
+        if (next.Length == 0) return; // nothing left to offer for this cart
+        Assert.Equal("h", await page.EvaluateAsync<string>("() => document.querySelector('cart-cross-sell').shadowRoot.activeElement?.id"));
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        var second = page.Locator($"#cart-lines li[data-sku='{next[0]}']");
+        await second.WaitForAsync();
+        Assert.Equal(EventSources.CrossSellWidget, await second.GetAttributeAsync("data-source"));
     }
 
     [ChromiumFact]
