@@ -36,6 +36,13 @@ public static class CrossSellWebHost
             .UseUrls($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{early.Web.Port}")
             .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024, early.Web.MaxRequestBytes));
         builder.Services.AddRoutingCore();
+        builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            // The widget on a storefront's own origin calls /v1 here; only the origins the operator listed may.
+            if (early.Web.AllowedOrigins.Contains("*")) policy.AllowAnyOrigin();
+            else policy.WithOrigins([.. early.Web.AllowedOrigins]);
+            policy.WithMethods("GET", "POST").WithHeaders("Content-Type", "If-None-Match").WithExposedHeaders("ETag").SetPreflightMaxAge(TimeSpan.FromHours(1));
+        }));
         if (logging is not null) logging(builder.Logging);
         else builder.Logging.ClearProviders();
 
@@ -66,6 +73,7 @@ public static class CrossSellWebHost
         var app = builder.Build();
         app.Use(UnavailableBackendsAsync);
         app.UseRouting();
+        app.UseCors();
         CrossSellApi.Map(app);
         WidgetAssets.Map(app);
         ExperimentDashboard.Map(app);

@@ -20,6 +20,13 @@ public sealed class WebOptions
     /// <summary>Serve the demo shop (<c>/shop</c>). Default true; a production storefront has its own and turns it off.</summary>
     public bool Shop { get; set; } = true;
 
+    /// <summary>
+    /// Storefront origins (<c>https://shop.example.com</c>) whose pages may call <c>/v1</c> from the browser (the widget
+    /// on another origin than this host): CORS for GET and POST with <c>Content-Type</c> and <c>If-None-Match</c>, the
+    /// <c>ETag</c> exposed. <c>*</c> allows any origin. Default none: same origin only.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
     /// <summary>Confidence level of the dashboard's cumulative intervals (the per-window ones come from aov-aggregates). Default 0.95.</summary>
     public double ConfidenceLevel { get; set; } = 0.95;
 
@@ -28,6 +35,9 @@ public sealed class WebOptions
         if (string.IsNullOrWhiteSpace(Host)) throw new OptionsValidationException($"{SectionName}:Host must not be empty (use * for every interface)");
         if (Port is < 0 or > 65535) throw new OptionsValidationException($"{SectionName}:Port must be between 0 and 65535, was {Port}");
         if (MaxRequestBytes < 1024) throw new OptionsValidationException($"{SectionName}:MaxRequestBytes must be at least 1024, was {MaxRequestBytes}");
+        foreach (var origin in AllowedOrigins)
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/" && !origin.EndsWith('/')))
+                throw new OptionsValidationException($"{SectionName}:AllowedOrigins entry '{origin}' is not an origin such as https://shop.example.com (or *)");
         if (!(ConfidenceLevel is > 0.5 and < 1)) throw new OptionsValidationException($"{SectionName}:ConfidenceLevel must lie between 0.5 and 1, was {ConfidenceLevel}");
     }
 }

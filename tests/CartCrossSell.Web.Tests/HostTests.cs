@@ -62,3 +62,45 @@ public sealed class HostTests(WebHostFixture web) : IClassFixture<WebHostFixture
         Assert.Contains("Kafka:BootstrapServers", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
     }
 }
+
+/// <summary>The widget on a storefront's own origin: CORS for the origins listed in Web:AllowedOrigins, and only those.</summary>
+public sealed class CorsFixture : IAsyncLifetime
+{
+    public WebHostFixture Web { get; } = new() { AllowedOrigins = ["https://shop.example.com"] };
+    public Task InitializeAsync() => Web.InitializeAsync();
+    public Task DisposeAsync() => Web.DisposeAsync();
+}
+
+public sealed class CorsTests(CorsFixture cors) : IClassFixture<CorsFixture>
+{
+    [Fact]
+    public async Task A_listed_storefront_origin_may_post_from_the_browser_and_read_the_etag_and_another_origin_may_not()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/v1/carts/c-1/items");
+        preflight.Headers.Add("Origin", "https://shop.example.com");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type");
+        using var allowed = await cors.Web.Http.SendAsync(preflight);
+        await cors.Web.Store.WriteAsync(Values.Treatment("c-cors", 5, "22328"));
+        using var get = new HttpRequestMessage(HttpMethod.Get, "/v1/carts/c-cors/add-ons");
+        get.Headers.Add("Origin", "https://shop.example.com");
+        using var read = await cors.Web.Http.SendAsync(get);
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/v1/carts/c-cors/add-ons");
+        other.Headers.Add("Origin", "https://elsewhere.example.com");
+        using var refused = await cors.Web.Http.SendAsync(other);
+
+        Assert.Equal(HttpStatusCode.NoContent, allowed.StatusCode);
+        Assert.Equal("https://shop.example.com", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("POST", allowed.Headers.GetValues("Access-Control-Allow-Methods").Single());
+        Assert.Equal("https://shop.example.com", read.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("ETag", read.Headers.GetValues("Access-Control-Expose-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
+    public void An_allowed_origin_that_is_not_an_origin_is_refused_naming_the_key()
+    {
+        var options = new WebOptions { AllowedOrigins = ["https://shop.example.com/cart"] };
+        Assert.Contains("Web:AllowedOrigins", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
+    }
+}

@@ -24,6 +24,9 @@ public sealed class WebHostFixture : IAsyncLifetime
 
     public RedisStoreOptions RedisOptions => new() { Configuration = Redis.Server.Configuration };
 
+    /// <summary>Web:AllowedOrigins of the host.</summary>
+    public List<string> AllowedOrigins { get; init; } = [];
+
     /// <summary>Runs before the host starts (publish a catalog the shop should see, say).</summary>
     public Func<WebHostFixture, Task>? BeforeStart { get; init; }
 
@@ -38,6 +41,7 @@ public sealed class WebHostFixture : IAsyncLifetime
             o.Redis = RedisOptions;
             o.Web.Port = 0;
             o.Web.MaxRequestBytes = 4096;
+            o.Web.AllowedOrigins = AllowedOrigins;
         });
         await Host.StartAsync();
         Http = new HttpClient { BaseAddress = CrossSellWebHost.Address(Host) };
