@@ -106,6 +106,7 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         Assert.Equal(2, html.Split("<svg").Length - 1);
         Assert.Contains("<polygon", html); // the band of two hour windows
         Assert.Contains("<table id=\"days\">", html);
+        Assert.Contains("href=\"exp-page/figures.csv?salt=pepper\"", html);
     }
 
     [Fact]

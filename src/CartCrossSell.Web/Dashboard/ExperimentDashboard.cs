@@ -93,7 +93,7 @@ public static class ExperimentDashboard
             <meta http-equiv="refresh" content="15"><title>Experiment {E(f.ExperimentId)}</title><style>{Style}</style></head><body>
             <h1>Experiment <code>{E(f.ExperimentId)}</code> <small>salt '{E(f.Salt)}', updated {f.ComputedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC</small></h1>
             <p>Treatment (sees the cart-page add-ons) against a holdout that never does. The figure that counts is <strong>incremental revenue per exposed session</strong>.
-            Export: <a href="{E(f.ExperimentId)}/figures.csv">CSV</a> · <a href="{E(f.ExperimentId)}/figures.json">JSON</a></p>
+            Export: <a href="{E(Uri.EscapeDataString(f.ExperimentId))}/figures.csv?salt={E(Uri.EscapeDataString(f.Salt))}">CSV</a> · <a href="{E(Uri.EscapeDataString(f.ExperimentId))}/figures.json?salt={E(Uri.EscapeDataString(f.Salt))}">JSON</a></p>
             """);
         if (t is not null)
         {
