@@ -5,11 +5,13 @@ using CartCrossSell.Web.Dashboard;
 using CartCrossSell.Web.Shop;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -69,6 +71,7 @@ public static class CrossSellWebHost
             services.AddSingleton<ShopCarts>();
         }
         services.AddHostedService<BackendWarmUp>();
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
 
         var app = builder.Build();
         app.Use(UnavailableBackendsAsync);
@@ -79,6 +82,8 @@ public static class CrossSellWebHost
         ExperimentDashboard.Map(app);
         if (early.Web.Shop) ShopEndpoints.Map(app);
         app.MapGet("/", context => DashboardPages.Index(context, early.Web.Shop));
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;
     }
 
@@ -115,4 +120,20 @@ internal sealed class BackendWarmUp(IServiceProvider services) : IHostedService
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Ready once Redis is connected and the replicated topics (aov-aggregates, and the catalog when the shop is served)
+/// hold what was in them at start; live (<c>/health/live</c>) as long as the process answers.
+/// </summary>
+internal sealed class ReadinessCheck(IServiceProvider services) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var waiting = new List<string>();
+        if (!services.GetRequiredService<IConnectionMultiplexer>().IsConnected) waiting.Add("redis not connected");
+        if (!services.GetRequiredService<ExperimentFeed>().Table.IsCaughtUp) waiting.Add("aov-aggregates loading");
+        if (services.GetService<ShopCatalog>() is { } catalog && !catalog.Table.IsCaughtUp) waiting.Add("catalog loading");
+        return Task.FromResult(waiting.Count == 0 ? HealthCheckResult.Healthy("ready") : HealthCheckResult.Unhealthy(string.Join(", ", waiting)));
+    }
 }

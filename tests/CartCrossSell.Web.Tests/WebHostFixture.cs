@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using CartCrossSell.Redis;
@@ -59,6 +60,18 @@ public sealed class WebHostFixture : IAsyncLifetime
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json) =>
         Http.PostAsync(path, new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")));
+
+    /// <summary>Asks <paramref name="path"/> every 200 ms until it answers <paramref name="expected"/> (or 30 s pass); returns the last status.</summary>
+    public async Task<HttpStatusCode> StatusWhenAsync(string path, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await Http.GetAsync(path);
+            if (response.StatusCode == expected || DateTime.UtcNow > deadline) return response.StatusCode;
+            await Task.Delay(200);
+        }
+    }
 
     public async Task<string> RawValueAsync(string cartId) => (await Redis.Connection.GetDatabase().StringGetAsync(Store.KeyOf(cartId))).ToString();
 }
