@@ -3,15 +3,20 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: demo test build bench bench-e2e bench-engine clean compose-config k8s-validate
+.PHONY: demo serve test build bench bench-e2e bench-web bench-engine clean compose-config k8s-validate
 
 demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
 	@scripts/ensure-redis.sh
 	./cartxsell demo
 
-test: ## Every test: unit, contract, topology, Redis and end-to-end on the embedded broker with a real redis-server.
+serve: ## The web host on the embedded default: the shop at http://127.0.0.1:8080/shop, dashboards at http://127.0.0.1:8080/ (ARGS="--sessions 2000" adds simulated shoppers).
+	@scripts/ensure-redis.sh
+	./cartxsell serve --embedded $(ARGS)
+
+test: ## Every test: unit, contract, topology, Redis, web and browser, end-to-end on the embedded broker with a real redis-server.
 	@scripts/ensure-redis.sh
 	@scripts/ensure-openmp.sh
+	@scripts/ensure-chromium.sh
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
 	$(DOTNET) test CartCrossSell.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=2400000
 
@@ -25,6 +30,11 @@ bench: ## In-process benchmarks (BenchmarkDotNet); figures go to docs/benchmarks
 bench-e2e: ## End-to-end load benchmark (embedded Kafka, local redis-server, each topology group its own process); ARGS="--help" lists options.
 	@scripts/ensure-redis.sh
 	$(DOTNET) run -c Release --project bench/CartCrossSell.Load -- $(ARGS)
+
+bench-web: ## The web host's extra hop: GET /v1/carts/{id}/add-ons beside the direct Redis GET, 50 readers, in one run.
+	@scripts/ensure-redis.sh
+	@mkdir -p bench/results
+	$(DOTNET) run -c Release --project bench/CartCrossSell.WebBench -- $(ARGS) | tee bench/results/web-$$(date -u +%Y%m%d-%H%M%S).md
 
 compose-config: ## Validates docker-compose.yml without a Docker engine.
 	docker-compose -f docker-compose.yml config -q

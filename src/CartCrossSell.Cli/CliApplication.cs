@@ -10,6 +10,7 @@ public static class CliApplication
     {
         var root = new RootCommand("cartxsell: basket-aware cart-page cross-sells from Kafka into Redis");
         root.Add(Commands.RunCommand.Build());
+        root.Add(Commands.ServeCommand.Build());
         root.Add(Commands.DemoCommand.Build());
         root.Add(Commands.BackfillCommand.Build());
         root.Add(Commands.TopicsCommand.Build());

@@ -9,6 +9,8 @@ public static class ContractValidation
     public const int MaxIdLength = 128;
     public const int MaxQuantity = 10_000;
     public const decimal MaxUnitPrice = 1_000_000m;
+    /// <summary>The cart-page module shows at most three add-ons, so an impression names at most three.</summary>
+    public const int MaxImpressionSkus = 3;
 
     public static IReadOnlyList<string> Validate(CartEvent e)
     {
@@ -204,6 +206,27 @@ public static class ContractValidation
     public const System.Text.RegularExpressions.RegexOptions TitlePatternOptions =
         System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant
         | System.Text.RegularExpressions.RegexOptions.NonBacktracking;
+
+    public static IReadOnlyList<string> Validate(CrossSellImpression e)
+    {
+        var errors = new List<string>();
+        SchemaVersion(e.SchemaVersion, errors);
+        Id(e.EventId, "eventId", errors);
+        Id(e.CartId, "cartId", errors);
+        if (e.SessionId is not null) Id(e.SessionId, "sessionId", errors);
+        if (e.VisitorId is not null) Id(e.VisitorId, "visitorId", errors);
+        if (e.ValueVersion < 0) errors.Add($"valueVersion must not be negative, was {e.ValueVersion}");
+        Id(e.ModelVersion, "modelVersion", errors);
+        if (e.Skus is null || e.Skus.Count == 0) errors.Add("skus must hold at least one sku");
+        else if (e.Skus.Count > MaxImpressionSkus) errors.Add($"skus must hold at most {MaxImpressionSkus} skus, held {e.Skus.Count}");
+        else
+        {
+            for (var i = 0; i < e.Skus.Count; i++) Id(e.Skus[i], $"skus[{i}]", errors);
+            if (e.Skus.Where(s => s is not null).Distinct(StringComparer.Ordinal).Count() != e.Skus.Count(s => s is not null))
+                errors.Add("skus must not repeat a sku");
+        }
+        return errors;
+    }
 
     private static void SchemaVersion(int version, List<string> errors)
     {

@@ -26,4 +26,5 @@ namespace CartCrossSell.Contracts;
 [JsonSerializable(typeof(AovAggregateRecord))]
 [JsonSerializable(typeof(MerchandisingRuleRecord))]
 [JsonSerializable(typeof(MerchandisingTrigger))]
+[JsonSerializable(typeof(CrossSellImpression))]
 public sealed partial class ContractsJson : JsonSerializerContext;

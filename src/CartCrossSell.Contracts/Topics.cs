@@ -12,4 +12,6 @@ public static class Topics
     /// <summary>Compacted; key <c>serving</c>: the ranking model every recommender ranks with (binary, engine format); a tombstone returns them to the heuristic.</summary>
     public const string RankingModels = "ranking-models";
     public const string MerchandisingRules = "merchandising-rules";
+    /// <summary>What the cart-page module showed, keyed by cart id (<see cref="CrossSellImpression"/>).</summary>
+    public const string CrossSellImpressions = "cross-sell-impressions";
 }

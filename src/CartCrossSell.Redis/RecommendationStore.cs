@@ -65,9 +65,16 @@ public sealed class RecommendationStore
 
     public async Task<CartRecommendation?> ReadAsync(string cartId, CancellationToken cancellationToken = default)
     {
+        var raw = await ReadStoredAsync(cartId, cancellationToken);
+        return raw is null ? null : JsonSerializer.Deserialize(raw, ContractsJson.Default.CartRecommendation);
+    }
+
+    /// <summary>The cart's value exactly as stored (UTF-8 JSON), or null when the cart has none: what the web host serves.</summary>
+    public async Task<byte[]?> ReadStoredAsync(string cartId, CancellationToken cancellationToken = default)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var raw = await _db.StringGetAsync(KeyOf(cartId));
-        return raw.IsNull ? null : JsonSerializer.Deserialize((byte[])raw!, ContractsJson.Default.CartRecommendation);
+        return raw.IsNull ? null : (byte[])raw!;
     }
 
     /// <summary>

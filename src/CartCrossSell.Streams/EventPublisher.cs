@@ -47,6 +47,21 @@ public sealed class EventPublisher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Publishes one record and waits for the broker's acknowledgement (a request handler that must answer only
+    /// once the event is stored); returns where it landed. For a cart event the offset is the version of the Redis
+    /// value that will answer it.
+    /// </summary>
+    public async Task<(int Partition, long Offset)> PublishAsync(string topic, string key, byte[] value, DateTimeOffset? timestamp = null,
+        CancellationToken cancellationToken = default)
+    {
+        var message = new Message<byte[], byte[]?> { Key = Encoding.UTF8.GetBytes(key), Value = value };
+        if (timestamp is { } ts) message.Timestamp = new Timestamp(ts);
+        var report = await _producer.ProduceAsync(topic, message, cancellationToken);
+        Interlocked.Increment(ref _sent);
+        return (report.Partition.Value, report.Offset.Value);
+    }
+
     /// <summary>Waits until every queued record is acknowledged; throws if any delivery failed.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default) => Task.Run(() =>
     {

@@ -74,4 +74,5 @@ public static class ContractCodecs
     public static readonly JsonContractCodec<BasketRowDelta> BasketRowDelta = new(ContractsJson.Default.BasketRowDelta);
     public static readonly JsonContractCodec<DeadLetter> DeadLetter = new(ContractsJson.Default.DeadLetter);
     public static readonly JsonContractCodec<MerchandisingRuleRecord> MerchandisingRule = new(ContractsJson.Default.MerchandisingRuleRecord, ContractValidation.Validate);
+    public static readonly JsonContractCodec<CrossSellImpression> CrossSellImpression = new(ContractsJson.Default.CrossSellImpression, ContractValidation.Validate);
 }

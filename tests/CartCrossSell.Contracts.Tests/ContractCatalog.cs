@@ -45,7 +45,10 @@ public static class Contracts
     public static readonly Contract MerchandisingRule = new("merchandising-rule", typeof(MerchandisingRuleRecord), ContractsJson.Default.MerchandisingRuleRecord,
         r => ContractValidation.Validate((MerchandisingRuleRecord)r));
 
-    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate, MerchandisingRule];
+    /// <summary>Posted by the cart-page module (through the web host) to cross-sell-impressions; checked on input like the events.</summary>
+    public static readonly Contract CrossSellImpression = new("cross-sell-impression", typeof(CrossSellImpression), ContractsJson.Default.CrossSellImpression, e => ContractValidation.Validate((CrossSellImpression)e));
+
+    public static readonly IReadOnlyList<Contract> All = [CartEvent, OrderCompleted, ProductUpserted, CartRecommendation, DeadLetter, NeighborRow, AovAggregate, MerchandisingRule, CrossSellImpression];
 
     public static Contract ByName(string name) => All.Single(c => c.Name == name);
 }

@@ -156,6 +156,12 @@ public static class Instances
         ComputedAt = At.AddHours(2),
     };
 
+    public static CrossSellImpression CrossSellImpression() => new()
+    {
+        EventId = "imp-1", CartId = "cart-42", SessionId = "sess-7", VisitorId = "visitor-3", ValueVersion = 1187,
+        Skus = ["20725", "22328", "85099B"], ModelVersion = "basket-aware", Timestamp = At,
+    };
+
     /// <summary>Every contract with the instances to check against its schema.</summary>
     public static IEnumerable<(Contract Contract, string Case, object Value)> All()
     {
@@ -191,6 +197,9 @@ public static class Instances
         {
             Id = "l", Kind = MerchandisingRuleKind.Limits, MaxPrice = new Dictionary<string, decimal> { ["GBP"] = 25m },
         });
+        yield return (Contracts.CrossSellImpression, "three add-ons", CrossSellImpression());
+        yield return (Contracts.CrossSellImpression, "minimal",
+            new CrossSellImpression { EventId = "e", CartId = "c", ValueVersion = 0, Skus = ["s"], ModelVersion = "m", Timestamp = At });
         yield return (Contracts.NeighborRow, "baskets", NeighborRow() with { RowKey = "baskets", Weight = 998, Neighbors = [] });
     }
 }

@@ -49,6 +49,7 @@ public sealed class TypeSchemaAgreementTests
         { "aov-aggregate", "/properties/comparison/properties/incrementalRevenuePerSessionCi", nameof(AovInterval) },
         { "aov-aggregate", "/properties/srm", nameof(AovSampleRatio) },
         { "aov-aggregate", "/properties/naive", nameof(AovNaiveComparison) },
+        { "cross-sell-impression", "", nameof(CrossSellImpression) },
     };
 
     [Theory]

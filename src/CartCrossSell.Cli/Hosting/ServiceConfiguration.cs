@@ -48,6 +48,14 @@ public static class ServiceConfiguration
         options.Experiment = Section<ExperimentOptions>(configuration, ExperimentOptions.SectionName);
     }
 
+    /// <summary>Binds the sections <c>cartxsell serve</c> reads (Kafka, Redis, Web) into <paramref name="options"/>.</summary>
+    public static void BindInto(IConfiguration configuration, Web.WebServiceOptions options)
+    {
+        options.Kafka = Section<KafkaOptions>(configuration, KafkaOptions.SectionName);
+        options.Redis = Section<RedisStoreOptions>(configuration, RedisStoreOptions.SectionName);
+        options.Web = Section<Web.WebOptions>(configuration, Web.WebOptions.SectionName);
+    }
+
     private static T Section<T>(IConfiguration configuration, string name) where T : new()
     {
         try

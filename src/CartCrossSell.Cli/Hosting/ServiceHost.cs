@@ -49,7 +49,8 @@ public static class ServiceHost
         return app;
     }
 
-    private static void Compose(IServiceCollection services, ILoggingBuilder logging, IConfiguration configuration, IReadOnlyList<string>? topologies)
+    /// <summary>The hosts' console logging (<c>run</c> and <c>serve</c>): one line per event, UTC timestamps, framework noise filtered.</summary>
+    public static void ConfigureLogging(ILoggingBuilder logging)
     {
         logging.ClearProviders().SetMinimumLevel(LogLevel.Information).AddSimpleConsole(o =>
         {
@@ -62,9 +63,14 @@ public static class ServiceHost
         logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // An unready instance is normal while it starts or restores; probes ask every few seconds, the log need not say it each time.
         logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+    }
+
+    private static void Compose(IServiceCollection services, ILoggingBuilder logging, IConfiguration configuration, IReadOnlyList<string>? topologies)
+    {
+        ConfigureLogging(logging);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        services.AddSingleton<IValidateOptions<CrossSellServiceOptions>, CrossSellOptionsValidation>();
+        services.AddSingleton<IValidateOptions<CrossSellServiceOptions>>(new Streams.OptionsValidation<CrossSellServiceOptions>(o => o.Validate()));
         services.AddOptions<CrossSellServiceOptions>()
             .Configure(o =>
             {
@@ -124,23 +130,6 @@ internal sealed class CrossSellHostedService(CrossSellService service, IHostAppl
     {
         _stopping = true;
         await service.DisposeAsync();
-    }
-}
-
-/// <summary>The options' own rules, run by <c>ValidateOnStart</c>; the failure message names the key.</summary>
-internal sealed class CrossSellOptionsValidation : IValidateOptions<CrossSellServiceOptions>
-{
-    public ValidateOptionsResult Validate(string? name, CrossSellServiceOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (Streams.OptionsValidationException e)
-        {
-            return ValidateOptionsResult.Fail(e.Message);
-        }
     }
 }
 

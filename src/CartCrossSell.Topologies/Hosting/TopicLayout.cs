@@ -47,6 +47,7 @@ public static class TopicLayout
             Table(Topics.AovAggregates),
             Table(Topics.RankingModels),
             Table(Topics.MerchandisingRules),
+            Events(Topics.CrossSellImpressions),
             // The Streamiz groups: application id {app}-{group}. Streamiz would create the changelogs itself; creating
             // them here gives them the cleanup policy and replication the operator chose.
             Events(BasketLearningTopology.RepartitionTopic(streams)),

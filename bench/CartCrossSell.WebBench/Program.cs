@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using CartCrossSell.Contracts;
+using CartCrossSell.Redis;
+using CartCrossSell.Streams;
+using CartCrossSell.Web;
+using HdrHistogram;
+using StackExchange.Redis;
+
+// The storefront's read two ways in one run, same carts, same 50 concurrent readers, same process:
+//   redis: RecommendationStore.ReadStoredAsync (one GET on a shared multiplexer), what a storefront that reaches Redis does;
+//   http:  GET /v1/carts/{cartId}/add-ons on the web host (Kestrel, loopback), which does that same read.
+// Bounded: a fixed number of reads per reader after a warm-up; everything on loopback.
+var C = CultureInfo.InvariantCulture;
+int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(v => int.Parse(v, C)).FirstOrDefault(fallback);
+var readers = Arg("--readers", 50);
+var perReader = Arg("--reads", 400);
+var carts = Arg("--carts", 1_000);
+var rounds = Arg("--rounds", 2);
+// Aggregate request rates to pace the readers at (0: closed loop, every reader as fast as it can: throughput).
+var rates = (args.SkipWhile(a => a != "--rates").Skip(1).FirstOrDefault() ?? "1000,5000,0").Split(',').Select(v => int.Parse(v, C)).ToArray();
+
+using var kafka = EmbeddedKafkaCluster.Start();
+using var redisServer = LocalRedisServer.Start();
+using var redis = await ConnectionMultiplexer.ConnectAsync(redisServer.Configuration);
+var storeOptions = new RedisStoreOptions { Configuration = redisServer.Configuration };
+var store = new RecommendationStore(redis, storeOptions);
+var at = DateTimeOffset.UtcNow;
+for (var i = 0; i < carts; i++)
+{
+    var cart = $"bench-{i}";
+    await store.WriteAsync(new CartRecommendation
+    {
+        CartId = cart, Version = 1000 + i, ExperimentId = "bench", CartValue = 42.5m, Strategy = "basket-aware", GeneratedAt = at, EventTimestamp = at,
+        AddOns = Enumerable.Range(0, 3).Select(k => new RecommendedAddOn
+        {
+            Sku = $"2232{k}", VariantId = $"2232{k}", Title = "ROUND SNACK BOXES SET OF 4 FRUITS", Price = 2.95m, Score = 0.41,
+            Reason = "often bought with round snack boxes set of4 woodland, plasters in tin circus parade and 1 more in your cart", VariantReason = "only variant",
+            AddToCart = new OneClickAdd { CartId = cart, Sku = $"2232{k}", VariantId = $"2232{k}" },
+        }).ToList(),
+    });
+}
+var valueBytes = (await store.ReadStoredAsync("bench-0"))!.Length;
+
+await using var web = CrossSellWebHost.Build(o =>
+{
+    o.Kafka = kafka.ToOptions();
+    o.Redis = storeOptions;
+    o.Web.Port = 0;
+    o.Web.Shop = false;
+});
+await web.StartAsync();
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = readers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+{
+    BaseAddress = CrossSellWebHost.Address(web),
+};
+
+async Task<LongHistogram> RunAsync(Func<string, Task> read, int reads, int rate = 0)
+{
+    var interval = rate > 0 ? TimeSpan.FromSeconds((double)readers / rate) : TimeSpan.Zero;
+    var histogram = new LongHistogram(1, 60_000_000, 3);
+    var gate = new Lock();
+    await Task.WhenAll(Enumerable.Range(0, readers).Select(r => Task.Run(async () =>
+    {
+        var mine = new LongHistogram(1, 60_000_000, 3);
+        var random = new Random(r);
+        var begin = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency * r / readers);
+        for (var n = 0; n < reads; n++)
+        {
+            if (rate > 0)
+            {
+                var due = begin + (long)(n * interval.TotalSeconds * Stopwatch.Frequency);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            }
+            var started = Stopwatch.GetTimestamp();
+            await read($"bench-{random.Next(carts)}");
+            mine.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+        }
+        lock (gate) histogram.Add(mine);
+    })));
+    return histogram;
+}
+
+Task ReadRedis(string cart) => store.ReadStoredAsync(cart);
+
+async Task ReadHttp(string cart)
+{
+    using var response = await http.GetAsync($"/v1/carts/{cart}/add-ons", HttpCompletionOption.ResponseContentRead);
+    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {cart}: {(int)response.StatusCode}");
+}
+
+await RunAsync(ReadRedis, 200);
+await RunAsync(ReadHttp, 200);
+string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+Console.WriteLine(string.Create(C, $"{readers} concurrent readers x {perReader} reads, {carts} carts, value {valueBytes} bytes, {Environment.ProcessorCount} cores, {rounds} rounds alternating; load average before: {LoadAverage()}"));
+Console.WriteLine("| round | paced at | read | reads/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
+Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+foreach (var rate in rates)
+for (var round = 1; round <= rounds; round++)
+{
+    foreach (var (name, read) in new (string, Func<string, Task>)[] { ("redis GET (direct)", ReadRedis), ("HTTP GET /v1/carts/{id}/add-ons", ReadHttp) })
+    {
+        var clock = Stopwatch.StartNew();
+        var h = await RunAsync(read, perReader, rate);
+        var achieved = h.TotalCount / clock.Elapsed.TotalSeconds;
+        double Ms(double p) => h.GetValueAtPercentile(p) / 1000.0;
+        Console.WriteLine(string.Create(C, $"| {round} | {(rate > 0 ? rate.ToString("0/s", C) : "closed loop")} | {name} | {achieved:0} | {Ms(50):0.000} | {Ms(90):0.000} | {Ms(99):0.000} | {Ms(99.9):0.000} | {h.GetMaxValue() / 1000.0:0.000} |"));
+    }
+}
+Console.WriteLine($"load average after: {LoadAverage()} (the client, Kestrel and redis-server share these cores)");
+await web.StopAsync();

@@ -1,0 +1,101 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.Streams;
+using CartCrossSell.Topologies.Outcomes;
+using Microsoft.Extensions.Logging;
+
+namespace CartCrossSell.Web.Dashboard;
+
+/// <summary><c>aov-aggregates</c> replicated in memory (the latest record per key), for the dashboard.</summary>
+public sealed class ExperimentFeed(WebServiceOptions options, ILoggerFactory loggers)
+    : TableFeed<AovAggregateRecord>(new GlobalTable<AovAggregateRecord>(Topics.AovAggregates, OutcomesTopology.AggregateCodec, options.Kafka, loggers),
+        loggers.CreateLogger<ExperimentFeed>())
+{
+    public IReadOnlyList<AovAggregateRecord> Records => Table.Entries.Select(e => e.Value).ToList();
+}
+
+/// <summary>One experiment as the index lists it.</summary>
+public sealed record ExperimentSummary(string ExperimentId, string Salt, long Sessions, DateTimeOffset ComputedAt);
+
+/// <summary>
+/// The figures of one window, exactly as <c>aov-aggregates</c> published them, plus the cumulative estimate up to the
+/// window's end (hour windows: the exact sums of every window so far, compared with <see cref="AovStatistics.Compare"/>).
+/// </summary>
+public sealed record WindowFigures(
+    string Window, DateTimeOffset Start, DateTimeOffset End,
+    long TreatmentSessions, long HoldoutSessions, long TreatmentOrders, long HoldoutOrders,
+    decimal? TreatmentRevenuePerSession, decimal? HoldoutRevenuePerSession,
+    double? IncrementalRevenuePerSession, double? IncrementalLower, double? IncrementalUpper,
+    double? LiftPercent, double? LiftLower, double? LiftUpper, double? PValue, bool Significant,
+    double SrmPValue, bool SrmMismatch, double ExpectedHoldoutShare, double? ObservedHoldoutShare,
+    double? TreatmentAttachRate, decimal? TreatmentCrossSellRevenuePerSession,
+    long NaiveAcceptedSessions, long NaiveNotAcceptedSessions, decimal? NaiveRevenuePerSessionDifference,
+    long CumulativeSessions, double? CumulativeIncremental, double? CumulativeLower, double? CumulativeUpper);
+
+/// <summary>Everything the dashboard shows, and what its CSV and JSON exports hold.</summary>
+public sealed record ExperimentFigures(
+    string ExperimentId, string Salt, double ConfidenceLevel, DateTimeOffset ComputedAt,
+    WindowFigures? Total, IReadOnlyList<WindowFigures> Hours, IReadOnlyList<WindowFigures> Days, string NaiveLabel)
+{
+    /// <summary>
+    /// The figures of <paramref name="experimentId"/> (the salt of its latest record unless <paramref name="salt"/> is given);
+    /// null when <c>aov-aggregates</c> has nothing for it.
+    /// </summary>
+    public static ExperimentFigures? From(IEnumerable<AovAggregateRecord> records, string experimentId, string? salt, double confidenceLevel)
+    {
+        var mine = records.Where(r => r.ExperimentId == experimentId).ToList();
+        if (mine.Count == 0) return null;
+        salt ??= mine.MaxBy(r => r.ComputedAt)!.Salt;
+        mine = mine.Where(r => r.Salt == salt).ToList();
+        if (mine.Count == 0) return null;
+        var total = mine.Where(r => r.Window == AggregateWindow.Total).MaxBy(r => r.ComputedAt);
+        return new ExperimentFigures(experimentId, salt, confidenceLevel, mine.Max(r => r.ComputedAt),
+            total is null ? null : Figures(total, Sums(total.Treatment), Sums(total.Holdout), confidenceLevel),
+            Series(mine, AggregateWindow.Hour, confidenceLevel), Series(mine, AggregateWindow.Day, confidenceLevel), NaiveAcceptanceComparison.BiasLabel);
+    }
+
+    public static IReadOnlyList<ExperimentSummary> List(IEnumerable<AovAggregateRecord> records) =>
+        records.Where(r => r.Window == AggregateWindow.Total)
+            .GroupBy(r => (r.ExperimentId, r.Salt))
+            .Select(g => g.MaxBy(r => r.ComputedAt)!)
+            .Select(r => new ExperimentSummary(r.ExperimentId, r.Salt, r.Treatment.ExposedSessions + r.Holdout.ExposedSessions, r.ComputedAt))
+            .OrderByDescending(s => s.ComputedAt).ToList();
+
+    /// <summary>The windows of one kind in time order, each with the cumulative estimate over every window up to it.</summary>
+    private static List<WindowFigures> Series(IEnumerable<AovAggregateRecord> records, AggregateWindow kind, double confidenceLevel)
+    {
+        var (treatment, holdout) = (CohortSums.Empty, CohortSums.Empty);
+        var series = new List<WindowFigures>();
+        foreach (var r in records.Where(r => r.Window == kind).OrderBy(r => r.WindowStart))
+        {
+            treatment += Sums(r.Treatment);
+            holdout += Sums(r.Holdout);
+            series.Add(Figures(r, treatment, holdout, confidenceLevel));
+        }
+        return series;
+    }
+
+    private static WindowFigures Figures(AovAggregateRecord r, CohortSums treatmentSoFar, CohortSums holdoutSoFar, double confidenceLevel)
+    {
+        var cumulative = AovStatistics.Compare(treatmentSoFar, holdoutSoFar, confidenceLevel);
+        var c = r.Comparison;
+        return new WindowFigures(
+            r.Window.ToString().ToLowerInvariant(), r.WindowStart, r.WindowEnd,
+            r.Treatment.ExposedSessions, r.Holdout.ExposedSessions, r.Treatment.Orders, r.Holdout.Orders,
+            r.Treatment.RevenuePerSession, r.Holdout.RevenuePerSession,
+            c.IncrementalRevenuePerSession, c.IncrementalRevenuePerSessionCi?.Lower, c.IncrementalRevenuePerSessionCi?.Upper,
+            c.LiftPercent, c.LiftPercentCi?.Lower, c.LiftPercentCi?.Upper, c.PValue, c.Significant,
+            r.Srm.PValue, r.Srm.Mismatch, r.Srm.ExpectedHoldoutShare, r.Srm.ObservedHoldoutShare,
+            r.Treatment.CrossSellAttachRate, r.Treatment.CrossSellRevenuePerSession,
+            r.Naive.AcceptedSessions, r.Naive.NotAcceptedSessions, r.Naive.RevenuePerSessionDifference,
+            treatmentSoFar.ExposedSessions + holdoutSoFar.ExposedSessions,
+            Finite(cumulative.IncrementalRevenuePerSession), Finite(cumulative.IncrementalRevenuePerSessionCi?.Lower), Finite(cumulative.IncrementalRevenuePerSessionCi?.Upper));
+    }
+
+    /// <summary>The exact sums a published cohort carries (the aggregator publishes them so consumers can merge windows).</summary>
+    public static CohortSums Sums(AovCohort c) => new(
+        c.ExposedSessions, c.ConvertedSessions, c.Orders, c.Revenue, c.RevenueSquares, c.CrossSellSessions, c.CrossSellOrders,
+        c.CrossSellLines, c.CrossSellRevenue, c.AcceptedRevenue, c.AcceptedRevenueSquares);
+
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+}

@@ -1,0 +1,37 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace CartCrossSell.Web.Shop;
+
+/// <summary>A product as the demo shop lists it: full price, and the variant a plain "add to cart" takes.</summary>
+public sealed record ShopProduct(string Sku, string Title, decimal Price, string Currency, string VariantId, string Category, long UnitsSold);
+
+/// <summary>The demo shop's catalog: the <c>catalog</c> topic replicated in memory, listed best sellers first.</summary>
+public sealed class ShopCatalog(WebServiceOptions options, ILoggerFactory loggers)
+    : TableFeed<ProductUpserted>(new GlobalTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, options.Kafka, loggers), loggers.CreateLogger<ShopCatalog>())
+{
+    public const int MaxListed = 60;
+
+    public ShopProduct? Find(string sku) => Table.Find(sku) is { } p ? ToShop(p) : null;
+
+    /// <summary>In-stock products whose title or sku contains <paramref name="query"/>, best sellers first.</summary>
+    public IReadOnlyList<ShopProduct> List(string? query, int limit)
+    {
+        var q = query?.Trim();
+        return Table.Entries.Select(e => e.Value)
+            .Where(p => p.InStock && p.Price > 0 && !p.NeedsFitDecision)
+            .Where(p => string.IsNullOrEmpty(q) || p.Title.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Sku.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .Select(ToShop)
+            .OrderByDescending(p => p.UnitsSold).ThenBy(p => p.Sku, StringComparer.Ordinal)
+            .Take(Math.Clamp(limit, 1, MaxListed))
+            .ToList();
+    }
+
+    private static ShopProduct ToShop(ProductUpserted p)
+    {
+        var variant = p.Variants.Where(v => v.InStock).OrderByDescending(v => v.UnitsSold ?? 0).ThenBy(v => v.VariantId, StringComparer.Ordinal).FirstOrDefault();
+        return new ShopProduct(p.Sku, p.Title, p.Price, p.Currency, variant?.VariantId ?? p.Sku, p.CategoryPath.LastOrDefault() ?? "",
+            p.Variants.Sum(v => v.UnitsSold ?? 0));
+    }
+}

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using CartCrossSell.Cli.Hosting;
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.TestInfrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace CartCrossSell.Web.Tests;
+
+/// <summary>
+/// <c>cartxsell serve --embedded</c> in process (embedded Kafka, a real redis-server, the history learned, every
+/// topology, 150 simulated shoppers in the background) and Debian's chromium driven by Playwright.
+/// </summary>
+public sealed class EmbeddedShopFixture : IAsyncLifetime
+{
+    public EmbeddedShop Shop { get; private set; } = null!;
+    public IPlaywright? Playwright { get; private set; }
+    public IBrowser? Browser { get; private set; }
+    public string Base => Shop.Address.ToString().TrimEnd('/');
+    public static string Screenshots => Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (ChromiumFactAttribute.Executable is not { } chromium) return; // every test here is skipped
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Web:Port"] = "0" }).Build();
+        Shop = await EmbeddedShop.StartAsync(new EmbeddedShopOptions { OrdersPath = RepositoryFiles.OnlineRetail, Sessions = 150 },
+            configuration, NullLoggerFactory.Instance, webLogging: null, TextWriter.Null);
+        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
+        Directory.CreateDirectory(Screenshots);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        Playwright?.Dispose();
+        if (Shop is not null) await Shop.DisposeAsync();
+    }
+
+    /// <summary>A visitor id the demo experiment puts in <paramref name="cohort"/> (the same hash the service uses).</summary>
+    public string Visitor(Cohort cohort, string prefix)
+    {
+        var experiment = new EmbeddedShopOptions { OrdersPath = "" }.Experiment.Config;
+        return Enumerable.Range(0, 1000).Select(i => $"{prefix}-{i}").First(v => experiment.Assign(v, "s-" + v) == cohort);
+    }
+}
+
+public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper output) : IClassFixture<EmbeddedShopFixture>
+{
+    private static readonly string[] Basket = ["85099", "85123"]; // JUMBO BAG and the T-light holder: best sellers with learned neighbours
+    private const float Timeout = 20_000;
+
+    private async Task<IPage> OpenShopAsync(string visitor)
+    {
+        var page = await fixture.Browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
+        page.SetDefaultTimeout(Timeout);
+        page.Console += (_, m) => output.WriteLine($"[browser] {m.Text}");
+        await page.GotoAsync($"{fixture.Base}/shop?visitor={visitor}&session=s-{visitor}&cart=cart-{visitor}");
+        foreach (var sku in Basket)
+        {
+            await page.ClickAsync($"#catalog li[data-sku='{sku}'] button");
+            await page.Locator($"#cart-lines li[data-sku='{sku}']").WaitForAsync();
+        }
+        // The widget holds the value answering the whole basket (the offset of the last add is its version).
+        var last = await EventuallyAsync(() => TopicProbe.ReadToEnd(fixture.Shop.Environment.Kafka.ToOptions(), Topics.CartEvents, TimeSpan.FromSeconds(20))
+            .Where(r => r.Message.Key == "cart-" + visitor).Select(r => (long?)r.Offset.Value).Max() is { } o ? (object)o : null, "the basket's cart events");
+        await EventuallyAsync(async () => long.TryParse(await page.Locator("cart-cross-sell").GetAttributeAsync("data-version"), out var v) && v >= (long)last ? true : (bool?)null,
+            "the widget to hold the value answering the basket");
+        return page;
+    }
+
+    private static async Task<string[]> ShownSkusAsync(IPage page) =>
+        (await page.Locator("cart-cross-sell li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.sku)"));
+
+    [ChromiumFact]
+    public async Task A_treatment_shopper_sees_at_most_three_add_ons_adds_one_with_one_click_and_the_list_refreshes_without_it()
+    {
+        var visitor = fixture.Visitor(Cohort.Treatment, "treated");
+        var cart = "cart-" + visitor;
+        var page = await OpenShopAsync(visitor);
+
+        var shown = await ShownSkusAsync(page);
+        output.WriteLine($"shown: {string.Join(", ", shown)}");
+        Assert.InRange(shown.Length, 1, 3);
+        Assert.Empty(shown.Intersect(Basket));
+        var button = page.Locator("cart-cross-sell li").First.Locator("button");
+        Assert.StartsWith("Add ", await button.GetAttributeAsync("aria-label"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(EmbeddedShopFixture.Screenshots, "shop-treatment.png"), FullPage = true });
+
+        // What the widget reported it showed, in position order, reaches cross-sell-impressions.
+        var impression = await EventuallyAsync(() => Read<CrossSellImpression>(Topics.CrossSellImpressions, cart, ContractsJson.Default.CrossSellImpression)
+            .FirstOrDefault(i => i.Skus.SequenceEqual(shown)), "an impression of the shown skus");
+        Assert.Equal("s-" + visitor, impression.SessionId);
+
+        // The value the page rendered says which variant is preselected; one click adds exactly that, from the widget.
+        using var http = new HttpClient();
+        var value = JsonSerializer.Deserialize(await http.GetStringAsync($"{fixture.Base}/v1/carts/{cart}/add-ons"), ContractsJson.Default.CartRecommendation)!;
+        var chosen = value.AddOns.Single(a => a.Sku == shown[0]);
+        await button.ClickAsync();
+        var line = page.Locator($"#cart-lines li[data-sku='{chosen.Sku}']");
+        await line.WaitForAsync();
+        Assert.Equal(EventSources.CrossSellWidget, await line.GetAttributeAsync("data-source"));
+        Assert.Equal(chosen.AddToCart.VariantId, await line.GetAttributeAsync("data-variant"));
+        var added = await EventuallyAsync(() => Read<CartEvent>(Topics.CartEvents, cart, ContractsJson.Default.CartEvent)
+            .FirstOrDefault(e => e.Type == CartEventType.ItemAdded && e.Sku == chosen.Sku), "the one-click itemAdded on cart-events");
+        Assert.Equal((EventSources.CrossSellWidget, chosen.AddToCart.VariantId, chosen.Price), (added.Source, added.VariantId, added.UnitPrice));
+
+        // The list refreshes to the value answering the new cart: the added item is no longer offered.
+        await EventuallyAsync(async () => !(await ShownSkusAsync(page)).Contains(chosen.Sku) ? true : (bool?)null, "the list without the added item");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(EmbeddedShopFixture.Screenshots, "shop-after-add.png"), FullPage = true });
+
+        // By keyboard: focus stayed in the module (its heading), Tab reaches the next "Add", Enter adds it.
+        var next = await ShownSkusAsync(page);
+        output.WriteLine($"after the add: {string.Join(", ", next)}");
+        if (next.Length == 0) return; // nothing left to offer for this cart
+        Assert.Equal("h", await page.EvaluateAsync<string>("() => document.querySelector('cart-cross-sell').shadowRoot.activeElement?.id"));
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        var second = page.Locator($"#cart-lines li[data-sku='{next[0]}']");
+        await second.WaitForAsync();
+        Assert.Equal(EventSources.CrossSellWidget, await second.GetAttributeAsync("data-source"));
+    }
+
+    [ChromiumFact]
+    public async Task A_holdout_shopper_sees_no_module_and_it_takes_no_space()
+    {
+        var visitor = fixture.Visitor(Cohort.Holdout, "held");
+        var page = await OpenShopAsync(visitor);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => document.querySelector('cart-cross-sell')._value.cohort === 'holdout'"));
+        Assert.Equal(0, await page.Locator("cart-cross-sell li").CountAsync());
+        Assert.NotNull(await page.Locator("cart-cross-sell").GetAttributeAsync("data-empty"));
+        var box = await page.EvaluateAsync<double>("() => document.querySelector('cart-cross-sell').getBoundingClientRect().height");
+        Assert.Equal(0, box);
+    }
+
+    [ChromiumFact]
+    public async Task The_dashboard_shows_the_experiment_with_its_interval_after_a_short_simulated_run()
+    {
+        var experiment = new EmbeddedShopOptions { OrdersPath = "" }.Experiment.ExperimentId;
+        using var http = new HttpClient();
+        await EventuallyAsync(async () =>
+        {
+            using var r = await http.GetAsync($"{fixture.Base}/experiments/{experiment}/figures.json");
+            if (!r.IsSuccessStatusCode) return null;
+            using var json = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            return json.RootElement.TryGetProperty("total", out var total) && total.TryGetProperty("incrementalLower", out _) ? true : (bool?)null;
+        }, "aov-aggregates figures with an interval", TimeSpan.FromSeconds(120));
+
+        var page = await fixture.Browser!.NewPageAsync();
+        await page.GotoAsync($"{fixture.Base}/experiments/{experiment}");
+        var estimate = await page.Locator("#estimate").InnerTextAsync();
+        Assert.Matches(@"95% CI \[-?\d+\.\d\d, -?\d+\.\d\d\]", estimate);
+        Assert.Contains("BIASED", await page.Locator("#naive").InnerTextAsync());
+        Assert.Equal(2, await page.Locator("svg.chart").CountAsync());
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(EmbeddedShopFixture.Screenshots, "dashboard.png"), FullPage = true });
+    }
+
+    private List<T> Read<T>(string topic, string key, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        TopicProbe.ReadToEnd(fixture.Shop.Environment.Kafka.ToOptions(), topic, TimeSpan.FromSeconds(20))
+            .Where(r => r.Message.Key == key).Select(r => JsonSerializer.Deserialize(r.Message.Value, type)!).ToList();
+
+    private static Task<T> EventuallyAsync<T>(Func<T?> probe, string what) where T : class =>
+        EventuallyAsync(() => Task.FromResult(probe()), what, TimeSpan.FromSeconds(20));
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            if (await probe() is { } found) return found;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited for {what}");
+            await Task.Delay(250);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text.Json;
+using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
+using CartCrossSell.Topologies.Outcomes;
+using CartCrossSell.Web.Dashboard;
+
+namespace CartCrossSell.Web.Tests;
+
+/// <summary>
+/// The dashboard and its exports from records on <c>aov-aggregates</c> (built by the aggregator's own
+/// <see cref="AovAggregator.Build"/>): the published figures shown as they are, the cumulative estimate merged exactly.
+/// </summary>
+public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFixture>
+{
+    private static readonly DateTimeOffset Hour1 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+
+    private static CohortSums Sessions(params decimal[] revenues) => revenues.Aggregate(CohortSums.Empty, (sum, r) => sum + new CohortSums(
+        1, r > 0 ? 1 : 0, r > 0 ? 1 : 0, r, r * r, r > 20 ? 1 : 0, r > 20 ? 1 : 0, r > 20 ? 1 : 0, r > 20 ? 3m : 0, r > 20 ? r : 0, r > 20 ? r * r : 0));
+
+    private async Task<(AovAggregateRecord First, AovAggregateRecord Second, AovAggregateRecord Total)> PublishAsync(string experiment)
+    {
+        var (t1, h1) = (Sessions(10, 0, 25, 31, 0, 12, 40), Sessions(0, 9, 14, 0, 22, 8));
+        var (t2, h2) = (Sessions(18, 0, 27, 35, 11), Sessions(0, 16, 10, 0, 19, 6, 0));
+        var options = new AovAggregatorOptions();
+        AovAggregateRecord Record(WindowKind kind, DateTimeOffset start, CohortSums t, CohortSums h) => AovAggregateMapping.ToContract(
+            AovAggregator.Build(new AggregateKey(experiment, "pepper", kind, start), t, h, 0.5, Hour1, options, Hour1.AddHours(3)));
+        var first = Record(WindowKind.Hour, Hour1, t1, h1);
+        var second = Record(WindowKind.Hour, Hour1.AddHours(1), t2, h2);
+        var day = Record(WindowKind.Day, Hour1.Date, t1 + t2, h1 + h2);
+        var total = Record(WindowKind.Total, AggregateKey.TotalKeyStart, t1 + t2, h1 + h2);
+        foreach (var r in new[] { first, second, day, total })
+        {
+            var key = AovAggregateRecord.KeyOf(r.ExperimentId, r.Salt, r.Window, r.Window == AggregateWindow.Total ? DateTimeOffset.UnixEpoch : r.WindowStart);
+            web.Publisher.Publish(Topics.AovAggregates, key, JsonSerializer.SerializeToUtf8Bytes(r, ContractsJson.Default.AovAggregateRecord));
+        }
+        await web.Publisher.FlushAsync();
+        return (first, second, total);
+    }
+
+    private async Task<HttpResponseMessage> WhenPublishedAsync(string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var response = await web.Http.GetAsync(path);
+            if (response.StatusCode != HttpStatusCode.NotFound || DateTime.UtcNow > deadline) return response;
+            response.Dispose();
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task The_json_export_holds_the_published_windows_and_a_cumulative_estimate_that_ends_at_the_total()
+    {
+        var (first, second, total) = await PublishAsync("exp-json");
+
+        using var response = await WhenPublishedAsync("/experiments/exp-json/figures.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var figures = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), Api.WebJson.Default.ExperimentFigures)!;
+
+        Assert.Equal(2, figures.Hours.Count);
+        Assert.Equal(first.Comparison.IncrementalRevenuePerSession, figures.Hours[0].IncrementalRevenuePerSession);
+        Assert.Equal(second.Comparison.IncrementalRevenuePerSessionCi!.Lower, figures.Hours[1].IncrementalLower);
+        // The first hour's cumulative estimate is that hour; after the last hour it is the published total, to the last bit of decimal sums.
+        Assert.Equal(first.Comparison.IncrementalRevenuePerSession!.Value, figures.Hours[0].CumulativeIncremental!.Value, 12);
+        Assert.Equal(total.Comparison.IncrementalRevenuePerSession!.Value, figures.Hours[1].CumulativeIncremental!.Value, 12);
+        Assert.Equal(total.Comparison.IncrementalRevenuePerSessionCi!.Upper, figures.Hours[1].CumulativeUpper!.Value, 12);
+        Assert.Equal(total.Treatment.ExposedSessions + total.Holdout.ExposedSessions, figures.Hours[1].CumulativeSessions);
+        Assert.Equal(total.Comparison.PValue, figures.Total!.PValue);
+        Assert.Equal(total.Srm.Mismatch, figures.Total.SrmMismatch);
+        Assert.Equal(total.Treatment.CrossSellAttachRate, figures.Total.TreatmentAttachRate);
+        Assert.Single(figures.Days);
+        Assert.Contains("biased", figures.NaiveLabel, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_csv_export_has_a_row_per_window_with_the_same_numbers()
+    {
+        var (_, second, total) = await PublishAsync("exp-csv");
+
+        using var response = await WhenPublishedAsync("/experiments/exp-csv/figures.csv");
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(string.Join(',', ExperimentDashboard.CsvColumns), lines[0]);
+        Assert.Equal(["total", "day", "hour", "hour"], lines.Skip(1).Select(l => l.Split(',')[0]));
+        var column = Array.IndexOf(ExperimentDashboard.CsvColumns, "incremental_revenue_per_session");
+        Assert.Equal(total.Comparison.IncrementalRevenuePerSession!.Value, double.Parse(lines[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(second.Comparison.IncrementalRevenuePerSession!.Value, double.Parse(lines[4].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task The_page_shows_the_estimate_with_its_interval_the_srm_verdict_the_biased_naive_figure_and_two_charts()
+    {
+        var (_, _, total) = await PublishAsync("exp-page");
+
+        using var response = await WhenPublishedAsync("/experiments/exp-page");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        var ci = total.Comparison.IncrementalRevenuePerSessionCi!;
+        Assert.Contains(FormattableString.Invariant($"95% CI [{ci.Lower:0.00}, {ci.Upper:0.00}]"), html);
+        Assert.Contains("Sample ratio", html);
+        Assert.Contains("Naive accepted vs not (BIASED)", html);
+        Assert.Equal(2, html.Split("<svg").Length - 1);
+        Assert.Contains("<polygon", html); // the band of two hour windows
+        Assert.Contains("<table id=\"days\">", html);
+        Assert.Contains("href=\"exp-page/figures.csv?salt=pepper\"", html);
+    }
+
+    [Fact]
+    public async Task An_unknown_experiment_is_a_404_on_the_page_and_the_exports()
+    {
+        foreach (var path in new[] { "/experiments/nobody", "/experiments/nobody/figures.json", "/experiments/nobody/figures.csv" })
+        {
+            using var response = await web.Http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        }
+    }
+}
