@@ -12,6 +12,7 @@ public static class ProductMapping
         Title = product.Title,
         CategoryPath = product.CategoryPath,
         Price = product.Price,
+        Currency = product.Currency,
         MarginRate = product.MarginRate
             ?? (product.UnitCost is { } cost && product.Price > 0 ? (double)((product.Price - cost) / product.Price) : null),
         InStock = product.InStock,

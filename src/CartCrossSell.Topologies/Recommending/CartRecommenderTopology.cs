@@ -57,10 +57,20 @@ public static class CartRecommenderTopology
         protected override void Process(InputRecord<CartEvent> record)
         {
             var e = record.Value;
+            // The key decides the partition, and the partition decides which task owns the cart: a cart event keyed by
+            // anything but its cart id would be applied by a task that does not own the cart.
+            if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
             var cart = _carts.Get(e.CartId) ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
             var replay = cart.AppliedPartition == record.Coordinates.Partition && record.Coordinates.Offset <= cart.AppliedOffset;
             if (!replay)
             {
+                if (cart.HasApplied(e.EventId)) return; // the same event sent twice: applied once, its value is in Redis
+                if (!PlausibleTime(e.Timestamp, options.MaxEventAge)) return;
+                if (cart.Lines.Count > 0 && !string.Equals(e.Currency, cart.Currency, StringComparison.Ordinal))
+                {
+                    DeadLetter(DeadLetterKinds.CurrencyMismatch, $"cart '{e.CartId}' is in {cart.Currency}, the event is in {e.Currency}");
+                    return;
+                }
                 if (!Apply(cart, e)) return;
                 cart.SessionId = e.SessionId;
                 cart.VisitorId = e.VisitorId ?? cart.VisitorId;
@@ -68,13 +78,15 @@ public static class CartRecommenderTopology
                 cart.UpdatedAt = e.Timestamp;
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
+                cart.Remember(e.EventId, options.DeduplicationWindow);
             }
             else if (cart.AppliedOffset != record.Coordinates.Offset)
             {
                 return; // an older event of this cart replayed after a crash: its value is superseded in Redis already
             }
 
-            var ranked = ranker.Rank(cart.ToBasket(), catalog, evidence, e.Timestamp);
+            // Add-ons are offered only when the catalog prices them in the cart's currency.
+            var ranked = ranker.Rank(cart.ToBasket(), new CurrencyCatalog(catalog, cart.Currency, cart.Lines.Select(l => l.Sku)), evidence, e.Timestamp);
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
             var holdout = experiment?.Assign(cart.VisitorId, cart.SessionId) == Cohort.Holdout;
             var value = new CartRecommendation

@@ -18,6 +18,19 @@ public sealed class CartState
 
     public long AppliedOffset { get; set; } = -1;
 
+    /// <summary>The ids of the most recent events applied, oldest first (at most <c>Recommender:DeduplicationWindow</c>).</summary>
+    public List<string> RecentEventIds { get; set; } = [];
+
+    public bool HasApplied(string eventId) => RecentEventIds.Contains(eventId, StringComparer.Ordinal);
+
+    /// <summary>Remembers an applied event's id, forgetting the oldest beyond <paramref name="window"/>.</summary>
+    public void Remember(string eventId, int window)
+    {
+        if (window == 0) return;
+        RecentEventIds.Add(eventId);
+        if (RecentEventIds.Count > window) RecentEventIds.RemoveRange(0, RecentEventIds.Count - window);
+    }
+
     public decimal Value => Lines.Sum(l => l.UnitPrice * l.Quantity);
 
     public Basket ToBasket() => new(Lines.Select(l => new BasketLine
