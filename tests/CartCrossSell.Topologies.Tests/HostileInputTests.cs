@@ -177,6 +177,29 @@ public sealed class HostileInputTests
         Assert.Equal(12m, sink.Latest("c1").CartValue);
     }
 
+    [Fact]
+    public void A_value_version_counts_the_cart_own_events_whatever_the_offsets()
+    {
+        var sink = new CapturingSink();
+        using var driver = Recommender(sink);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c2", Store.Added("c2", "socks", 1, 12m), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c2", Store.Added("c2", "headband", 1, 14m), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "headband", 1, 14m), ContractCodecs.CartEvent);
+
+        Assert.Equal([0L, 1L], sink.Written.Where(w => w.CartId == "c1").Select(w => w.Version)); // offsets 0 and 3
+        Assert.Equal([0L, 1L], sink.Written.Where(w => w.CartId == "c2").Select(w => w.Version));
+    }
+
+    [Fact]
+    public void A_cart_restored_from_state_without_a_sequence_continues_above_the_offset_its_values_carried()
+    {
+        var cart = new CartState { CartId = "c1", SessionId = "s", AppliedPartition = 2, AppliedOffset = 4711 };
+        Assert.Equal(4712, cart.NextVersion());
+        Assert.Equal(4713, cart.NextVersion());
+        Assert.Equal(0, new CartState { CartId = "c2", SessionId = "s" }.NextVersion());
+    }
+
     private sealed class FailingEvidence(IBasketEvidence inner) : IBasketEvidence
     {
         public bool Failing { get; set; }

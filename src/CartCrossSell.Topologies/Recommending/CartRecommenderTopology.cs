@@ -15,7 +15,7 @@ namespace CartCrossSell.Topologies.Recommending;
 /// The cart recommender on Streamiz: <c>cart-events</c> (keyed by cart id) update the cart in the store <c>carts</c>
 /// (RocksDB, changelogged, cached so a busy cart is logged once per commit); after every event the engine ranks
 /// add-ons for the whole basket against the replicated catalog and learned rows, and the value goes to Redis at once
-/// with the event's offset as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
+/// with the cart's own event sequence as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
 /// offsets never pass a value that is not in Redis. A cart remembers the offset of the last event it applied, so an
 /// event replayed after a crash is not applied twice (its value is written again and Redis refuses it as stale).
 /// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
@@ -76,6 +76,7 @@ public static class CartRecommenderTopology
                 cart.VisitorId = e.VisitorId ?? cart.VisitorId;
                 cart.Currency = e.Currency;
                 cart.UpdatedAt = e.Timestamp;
+                cart.NextVersion();
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
                 cart.Remember(e.EventId, options.DeduplicationWindow);
@@ -92,7 +93,7 @@ public static class CartRecommenderTopology
             var value = new CartRecommendation
             {
                 CartId = e.CartId,
-                Version = record.Coordinates.Offset,
+                Version = cart.Sequence,
                 Cohort = holdout ? Cohorts.Holdout : Cohorts.Treatment,
                 ExperimentId = experiment?.ExperimentId,
                 CartValue = cart.Value,
