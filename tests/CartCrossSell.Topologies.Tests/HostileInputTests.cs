@@ -235,6 +235,19 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void Outputs_never_carry_the_input_headers_which_could_make_each_of_them_too_large()
+    {
+        using var driver = Learner();
+        var headers = new Confluent.Kafka.Headers { { "trace", new byte[300_000] }, { "trace", new byte[300_000] }, { "other", new byte[300_000] } };
+        driver.PipeRaw(Topics.OrderEvents, "o1", ContractCodecs.OrderCompleted.Encode(Order("o1", Store.Now, "socks", "headband")), headers: headers);
+        driver.PipeRaw(Topics.OrderEvents, "o2", Encoding.UTF8.GetBytes("{ bad"), headers: new Confluent.Kafka.Headers { { "trace", new byte[900_000] } });
+
+        Assert.NotEmpty(driver.SentTo(Repartition));
+        Assert.All(driver.SentTo(Repartition), s => Assert.Equal(0, s.HeaderCount));
+        Assert.Equal(0, Assert.Single(driver.SentTo(Topics.DeadLetters)).HeaderCount);
+    }
+
+    [Fact]
     public void An_order_keyed_by_another_id_than_its_order_id_is_dead_lettered_as_key_mismatch()
     {
         using var driver = Learner();

@@ -72,6 +72,7 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
         Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
         _currentKey = record.Key;
         _currentPayload = record.Value;
+        DropHeaders(record.Headers);
         var decoded = InputGate.Admit(record.Value, _codec, _runtime.MaxRecordBytes);
         if (!decoded.Ok)
         {
@@ -95,6 +96,17 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
     }
 
     protected abstract void Process(InputRecord<T> record);
+
+    /// <summary>
+    /// Streamiz gives every output the headers of the input being processed; the service reads none, and a producer's
+    /// headers of most of a megabyte would make every output of the record (a dead letter, ten repartition records)
+    /// larger than the producer accepts. Outputs leave without them.
+    /// </summary>
+    private static void DropHeaders(Confluent.Kafka.Headers? headers)
+    {
+        if (headers is null || headers.Count == 0) return;
+        foreach (var key in headers.Select(h => h.Key).Distinct(StringComparer.Ordinal).ToArray()) headers.Remove(key);
+    }
 
     /// <summary>
     /// Sends a record to a topic; it is produced before the input offset commits. A timestamp Kafka would refuse
