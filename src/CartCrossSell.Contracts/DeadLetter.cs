@@ -18,6 +18,15 @@ public sealed record DeadLetter
     /// <summary>The original value, as UTF-8 text when it is valid UTF-8, otherwise base64.</summary>
     public string? Payload { get; init; }
     public string PayloadEncoding { get; set; } = "utf8";
+    /// <summary>
+    /// True when <see cref="Payload"/> holds only the start of the original value: the whole envelope would have been
+    /// larger than the producer accepts. The source coordinates fetch the original while the topic retains it.
+    /// </summary>
+    public bool? PayloadTruncated { get; init; }
+    /// <summary>Size of the original value in bytes (set when the payload is truncated).</summary>
+    public long? PayloadBytes { get; init; }
+    /// <summary>SHA-256 of the original value, lower-case hex (set when the payload is truncated).</summary>
+    public string? PayloadSha256 { get; init; }
     /// <summary>The consumer group (topology) that rejected it.</summary>
     public required string Processor { get; init; }
     public required DateTimeOffset DeadLetteredAt { get; init; }
@@ -32,4 +41,10 @@ public static class DeadLetterKinds
     public const string CartTooLarge = "cart-too-large";
     /// <summary>The processor threw on this record; the record is kept so the bug can be reproduced.</summary>
     public const string ProcessingError = "processing-error";
+    /// <summary>The event's time is further in the future than the allowed skew, or older than the allowed age.</summary>
+    public const string ImplausibleTime = "implausible-time";
+    /// <summary>The record's Kafka key is not the id the topic is keyed by (cart id, order id).</summary>
+    public const string KeyMismatch = "key-mismatch";
+    /// <summary>A cart line in another currency than the cart's.</summary>
+    public const string CurrencyMismatch = "currency-mismatch";
 }

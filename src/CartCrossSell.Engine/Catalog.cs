@@ -8,11 +8,11 @@ public sealed record CatalogItem
     /// <summary>Root to leaf. The leaf category decides what is a substitute.</summary>
     public required IReadOnlyList<string> CategoryPath { get; init; }
     public required decimal Price { get; init; }
+    /// <summary>ISO 4217 code of <see cref="Price"/>, when the catalog says (the <c>catalog</c> topic always does; order files do not).</summary>
+    public string? Currency { get; init; }
     /// <summary>Margin rate in [0, 1] when known (from unit cost or a shared rate), otherwise null.</summary>
     public double? MarginRate { get; init; }
     public bool InStock { get; init; } = true;
-    /// <summary>The currency of <see cref="Price"/> (ISO 4217), when known.</summary>
-    public string? Currency { get; init; }
     public bool NeedsFitDecision { get; init; }
     public IReadOnlyList<CatalogVariant> Variants { get; init; } = [];
 

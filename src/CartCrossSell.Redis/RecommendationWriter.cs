@@ -49,6 +49,14 @@ public sealed class RecommendationWriter : IAsyncDisposable
     public long Stale => Interlocked.Read(ref _stale);
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>
+    /// True from a failed batch write until the next one succeeds: effects cannot be written now, so the instance is
+    /// not ready (its carts' values are not fresh), though it is live while it retries.
+    /// </summary>
+    public bool IsFailing => Volatile.Read(ref _failing);
+
+    private bool _failing;
+
     /// <summary>Carts whose latest value is not yet confirmed in Redis (waiting or being written).</summary>
     public int Pending
     {
@@ -142,6 +150,7 @@ public sealed class RecommendationWriter : IAsyncDisposable
                     _observer?.Written(batch, System.Diagnostics.Stopwatch.GetElapsedTime(started), _clock.GetUtcNow());
                     Interlocked.Add(ref _written, replaced);
                     Interlocked.Add(ref _stale, batch.Length - replaced);
+                    Volatile.Write(ref _failing, false);
                     Settle(through, failure: null);
                     break;
                 }
@@ -152,6 +161,7 @@ public sealed class RecommendationWriter : IAsyncDisposable
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
                     Interlocked.Increment(ref _failures);
+                    Volatile.Write(ref _failing, true);
                     _observer?.Failed(e);
                     if (attempt >= options.MaxRetries)
                     {

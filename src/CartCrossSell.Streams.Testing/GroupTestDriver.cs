@@ -9,6 +9,9 @@ namespace CartCrossSell.Streams.Testing;
 /// <summary>A record a topology sent while being driven.</summary>
 public sealed record SentRecord(string Topic, string Key, byte[] Value, DateTimeOffset Timestamp)
 {
+    /// <summary>How many headers the record carried.</summary>
+    public int HeaderCount { get; init; }
+
     public string ValueText => System.Text.Encoding.UTF8.GetString(Value);
 }
 
@@ -56,9 +59,9 @@ public sealed class GroupTestDriver : IDisposable
     public void Pipe<T>(string topic, string? key, T value, IValueCodec<T> codec, DateTimeOffset? timestamp = null) =>
         PipeRaw(topic, key, codec.Encode(value), timestamp);
 
-    /// <summary>Pipes raw bytes (or a tombstone), as a misbehaving producer would.</summary>
-    public void PipeRaw(string topic, string? key, byte[]? value, DateTimeOffset? timestamp = null) =>
-        Input(topic).PipeInput(key!, value!, (timestamp ?? DateTimeOffset.UtcNow).UtcDateTime, null!);
+    /// <summary>Pipes raw bytes (or a tombstone), as a misbehaving producer would, with the headers it chose.</summary>
+    public void PipeRaw(string topic, string? key, byte[]? value, DateTimeOffset? timestamp = null, Confluent.Kafka.Headers? headers = null) =>
+        Input(topic).PipeInput(key!, value!, (timestamp ?? DateTimeOffset.UtcNow).UtcDateTime, headers!);
 
     /// <summary>Fires processing-time punctuations due within <paramref name="by"/>.</summary>
     public void AdvanceWallClock(TimeSpan by) => _driver.AdvanceWallClockTime(by);
@@ -73,7 +76,7 @@ public sealed class GroupTestDriver : IDisposable
             throw new ArgumentException($"'{topic}' is not an output of group '{Group.Name}'", nameof(topic));
         if (!_sent.TryGetValue(topic, out var sent)) _sent[topic] = sent = [];
         sent.AddRange(output.ReadKeyValueList().Select(r =>
-            new SentRecord(topic, r.Message.Key, r.Message.Value, r.Message.Timestamp.UtcDateTime)));
+            new SentRecord(topic, r.Message.Key, r.Message.Value, r.Message.Timestamp.UtcDateTime) { HeaderCount = r.Message.Headers?.Count ?? 0 }));
         return sent;
     }
 

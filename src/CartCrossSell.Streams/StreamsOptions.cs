@@ -29,6 +29,23 @@ public sealed class StreamsOptions
     /// <summary>Values larger than this go to dead letters instead of being parsed. Default 64 KiB.</summary>
     public int MaxRecordBytes { get; set; } = 64 * 1024;
 
+    public const int DefaultMaxDeadLetterBytes = 1_000_000;
+    public static readonly TimeSpan DefaultMaxFutureSkew = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The largest record (key, value and framing) the service's producer sends: librdkafka's <c>message.max.bytes</c>,
+    /// default 1,000,000, under a broker's default 1 MiB. A dead letter whose envelope would be larger carries the start
+    /// of the original value with its size and SHA-256. Set it to the smaller of the producer's and the
+    /// <c>dead-letters</c> topic's <c>max.message.bytes</c> when those are changed.
+    /// </summary>
+    public int MaxDeadLetterBytes { get; set; } = DefaultMaxDeadLetterBytes;
+
+    /// <summary>
+    /// An event whose own time is further ahead of the clock than this is dead-lettered as <c>implausible-time</c>
+    /// (a storefront clock or a script that is wrong). Default 1 hour.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; set; } = DefaultMaxFutureSkew;
+
     /// <summary>
     /// How long a stream thread collects records before it processes them (Streamiz's <c>poll.ms</c>; the outcomes
     /// layer's consume timeout). Every record waits up to this long at low rates: measured with <c>make bench-e2e</c>,
@@ -94,5 +111,9 @@ public sealed class StreamsOptions
             throw new OptionsValidationException($"{SectionName}:MaxPrefetchKilobytes must be at least 1024");
         if (MaxRecordBytes < 1024)
             throw new OptionsValidationException($"{SectionName}:MaxRecordBytes must be at least 1024");
+        if (MaxDeadLetterBytes < 16 * 1024)
+            throw new OptionsValidationException($"{SectionName}:MaxDeadLetterBytes must be at least 16384");
+        if (MaxFutureSkew < TimeSpan.Zero)
+            throw new OptionsValidationException($"{SectionName}:MaxFutureSkew must not be negative");
     }
 }

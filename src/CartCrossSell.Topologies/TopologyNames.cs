@@ -14,6 +14,8 @@ public static class TopologyNames
 
     public const string BasketRowsStore = "basket-rows";
     public const string CartsStore = "carts";
+    /// <summary>Order ids the basket splitter has seen, with where (deduplication by order id).</summary>
+    public const string OrderIdsStore = "order-ids";
     /// <summary>Repartition topic name suffix: the full name is <c>{applicationId}-learner-basket-rows-repartition</c>.</summary>
     public const string BasketRowsRepartition = "basket-rows";
 

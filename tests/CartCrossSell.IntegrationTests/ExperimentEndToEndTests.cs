@@ -82,6 +82,8 @@ public sealed class ExperimentEndToEndTests(ITestOutputHelper output) : IDisposa
             Kafka = _kafka.Options,
             Redis = new() { Configuration = _redis.Server.Configuration },
             Experiment = Experiment,
+            // The events are dated by the test's clock in March; the recommender judges event age by the system clock.
+            Recommender = new() { MaxEventAge = DateTimeOffset.UtcNow - T0 + TimeSpan.FromDays(7) },
             Topologies = ["recommender", "outcomes"],
         }, loggers, clock);
         await service.StartAsync();

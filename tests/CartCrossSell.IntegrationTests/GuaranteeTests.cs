@@ -204,10 +204,13 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await AddToCartsAsync(storefront, products, 20, 2, expected);
         await Task.Delay(1500); // events keep arriving while Redis is down
         Assert.True(service.Applications.Single().IsRunning, "the recommender waits for Redis; it does not stop");
+        await Polling.UntilAsync(() => Task.FromResult(!service.IsReady), TimeSpan.FromSeconds(10), "not ready while Redis writes fail");
+        Assert.True(service.IsLive, "live while it retries");
         _redis.Restart();
 
         await WaitForCartsAsync(service.Store!, expected, "every affected cart after the outage");
         Assert.True(service.IsLive);
+        await Polling.UntilAsync(() => Task.FromResult(service.IsReady), TimeSpan.FromSeconds(10), "ready again once Redis writes succeed");
     }
 
     [Fact]

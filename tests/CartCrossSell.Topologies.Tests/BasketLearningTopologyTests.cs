@@ -96,24 +96,6 @@ public sealed class BasketLearningTopologyTests
     }
 
     [Fact]
-    public void An_order_dated_beyond_what_the_decay_can_weigh_is_dead_lettered_and_leaves_every_row_finite()
-    {
-        using var driver = Driver();
-        driver.Pipe(Topics.OrderEvents, "o-far", Order("o-far", DateTimeOffset.MaxValue.AddDays(-1), "socks", "headband"), ContractCodecs.OrderCompleted);
-        driver.Pipe(Topics.OrderEvents, "o-old", Order("o-old", new DateTimeOffset(1, 1, 2, 0, 0, 0, TimeSpan.Zero), "socks", "headband"), ContractCodecs.OrderCompleted);
-        driver.Pipe(Topics.OrderEvents, "o1", Order("o1", Store.Now, "socks", "headband"), ContractCodecs.OrderCompleted);
-        foreach (var sent in driver.SentTo(Repartition)) driver.PipeRaw(Repartition, sent.Key, sent.Value);
-
-        var dead = Assert.Single(driver.DeadLetters);
-        Assert.Equal((DeadLetterKinds.Invalid, 0L), (dead.Kind, dead.SourceOffset));
-        Assert.Contains("decay", dead.Reason);
-        var socks = driver.Store<BasketRowState>(TopologyNames.BasketRowsStore).Get("item:socks")!.Accumulator;
-        Assert.True(double.IsFinite(socks.Weight) && socks.Weight > 0);
-        // Outputs carry the input's broker time, never the order's own (a year-1 timestamp would fail the producer).
-        Assert.All(driver.SentTo(Repartition), s => Assert.True(s.Timestamp.Year >= 2000, $"sent at {s.Timestamp:O}"));
-    }
-
-    [Fact]
     public void A_processor_that_throws_dead_letters_the_record_and_sends_nothing_for_it()
     {
         using var driver = Driver(new ThrowingCatalog("poison"));

@@ -7,7 +7,8 @@ namespace CartCrossSell.Topologies.Tests;
 /// <summary>A small curated store: running gear, bottles, snacks, with what shoppers bought together.</summary>
 internal static class Store
 {
-    public static readonly DateTimeOffset Now = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+    /// <summary>Yesterday at noon (UTC): recent enough for every plausibility check, never ahead of the clock.</summary>
+    public static readonly DateTimeOffset Now = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(-1).AddHours(12);
 
     public static CatalogItem Product(string sku, string leaf, decimal price, bool inStock = true) => new()
     {

@@ -72,6 +72,7 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
         Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
         _currentKey = record.Key;
         _currentPayload = record.Value;
+        DropHeaders(record.Headers);
         if (record.Value is null && AcceptsTombstones)
         {
             Tombstone(record.Key);
@@ -111,6 +112,17 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
     protected virtual void Tombstone(string? key) { }
 
     /// <summary>
+    /// Streamiz gives every output the headers of the input being processed; the service reads none, and a producer's
+    /// headers of most of a megabyte would make every output of the record (a dead letter, ten repartition records)
+    /// larger than the producer accepts. Outputs leave without them.
+    /// </summary>
+    private static void DropHeaders(Confluent.Kafka.Headers? headers)
+    {
+        if (headers is null || headers.Count == 0) return;
+        foreach (var key in headers.Select(h => h.Key).Distinct(StringComparer.Ordinal).ToArray()) headers.Remove(key);
+    }
+
+    /// <summary>
     /// Sends a record to a topic; it is produced before the input offset commits. A timestamp Kafka would refuse
     /// (before 1970) or that time-based retention would misjudge (more than a day ahead) is replaced by the wall
     /// clock: one record's timestamp must not fail the producer, which stops the thread on every replay.
@@ -122,16 +134,59 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
         _context.Forward(key, new Routed(topic, key, value, timestamp));
     }
 
-    /// <summary>Sends the current input record to <c>dead-letters</c> with a kind and reason; processing continues.</summary>
+    /// <summary>
+    /// Sends the current input record to <c>dead-letters</c> with a kind and reason; processing continues. Nothing here
+    /// can stop the partition: the envelope is cut to what the producer accepts (<see cref="DeadLetters.Record"/>), and
+    /// should building it fail all the same, a minimal envelope without the payload (the coordinates fetch it) is sent.
+    /// </summary>
     protected void DeadLetter(string kind, string reason)
     {
         var now = Clock.GetUtcNow();
-        var envelope = DeadLetters.Envelope(kind, reason, Current, _currentKey, _currentPayload, Name, now);
-        Send(Topics.DeadLetters, _currentKey ?? $"{Current.Topic}-{Current.Partition}-{Current.Offset}", ContractCodecs.DeadLetter.Encode(envelope), now);
+        DeadLetterRecord letter;
+        try
+        {
+            letter = DeadLetters.Record(kind, reason, Current, _currentKey, _currentPayload, Name, now, _runtime.MaxDeadLetterBytes);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _runtime.Log.LogError(e, "{Processor}: the dead letter of {Topic}/{Partition}@{Offset} is sent without its payload", Name, Current.Topic, Current.Partition, Current.Offset);
+            letter = DeadLetters.Record(kind, $"{reason} (payload left out: {e.GetType().Name})", Current, null, null, Name, now, _runtime.MaxDeadLetterBytes);
+        }
+        Send(Topics.DeadLetters, letter.Key, letter.Value, now);
         _runtime.Metrics?.DeadLettered(Name, Current.Topic, kind);
         _runtime.Log.LogWarning("{Processor}: dead-lettered {Topic}/{Partition}@{Offset} ({Kind}): {Reason}",
-            Name, Current.Topic, Current.Partition, Current.Offset, kind, reason);
+            Name, Current.Topic, Current.Partition, Current.Offset, kind, letter.Envelope.Reason);
     }
+
+    /// <summary>
+    /// False, and an <c>implausible-time</c> dead letter, when the event's own time is more than
+    /// <c>Streams:MaxFutureSkew</c> ahead of the clock or older than <paramref name="maxAge"/>.
+    /// </summary>
+    protected bool PlausibleTime(DateTimeOffset at, TimeSpan maxAge)
+    {
+        var now = Clock.GetUtcNow();
+        if (at - now > _runtime.MaxFutureSkew)
+        {
+            DeadLetter(DeadLetterKinds.ImplausibleTime, $"timestamp {at:O} is more than {_runtime.MaxFutureSkew} ahead of the clock ({now:O})");
+            return false;
+        }
+        if (now - at > maxAge)
+        {
+            DeadLetter(DeadLetterKinds.ImplausibleTime, $"timestamp {at:O} is older than the {maxAge} allowed (clock {now:O})");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>False, and a <c>key-mismatch</c> dead letter, when the record's key is not the id its topic is keyed by.</summary>
+    protected bool KeyedBy(string? key, string id, string idName)
+    {
+        if (string.Equals(key, id, StringComparison.Ordinal)) return true;
+        DeadLetter(DeadLetterKinds.KeyMismatch, $"the record key {(key is null ? "is missing" : $"'{Shorten(key)}'")} is not the event's {idName} '{id}'");
+        return false;
+    }
+
+    private static string Shorten(string text) => text.Length <= 160 ? text : text[..157] + "...";
 
     public virtual void Close() { }
 }
@@ -166,6 +221,16 @@ internal static class TaskState
 /// <summary>What every processor instance of one topology shares: its name, limits, clock, log and metrics.</summary>
 public sealed record ProcessorRuntime(string Name, int MaxRecordBytes, TimeProvider Clock, ILogger Log, StreamsMetrics? Metrics)
 {
+    /// <summary>The producer's limit on one record: no dead letter is larger (<c>Streams:MaxDeadLetterBytes</c>).</summary>
+    public int MaxDeadLetterBytes { get; init; } = StreamsOptions.DefaultMaxDeadLetterBytes;
+
+    /// <summary>How far ahead of the clock an event's own time may be (<c>Streams:MaxFutureSkew</c>).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = StreamsOptions.DefaultMaxFutureSkew;
+
     public static ProcessorRuntime For(string name, StreamsOptions streams, ILoggerFactory? loggers = null, TimeProvider? clock = null, StreamsMetrics? metrics = null) =>
-        new(name, streams.MaxRecordBytes, clock ?? TimeProvider.System, (loggers ?? NullLoggerFactory.Instance).CreateLogger("CartCrossSell.Processors." + name), metrics);
+        new(name, streams.MaxRecordBytes, clock ?? TimeProvider.System, (loggers ?? NullLoggerFactory.Instance).CreateLogger("CartCrossSell.Processors." + name), metrics)
+        {
+            MaxDeadLetterBytes = streams.MaxDeadLetterBytes,
+            MaxFutureSkew = streams.MaxFutureSkew,
+        };
 }

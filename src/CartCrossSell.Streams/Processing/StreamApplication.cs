@@ -148,7 +148,9 @@ public sealed class StreamApplication : IAsyncDisposable
             // Bad input never reaches here (the processors dead-letter it); what does is a bug or a broker failure:
             // the thread stops, the process exits non-zero and its supervisor restarts it from the last commit.
             InnerExceptionHandler = _ => ExceptionHandlerResponse.FAIL,
-            ProductionExceptionHandler = _ => ProductionExceptionHandlerResponse.FAIL,
+            // A dead letter is sized to what the producer accepts (DeadLetters.Record); should the broker still refuse one
+            // (a topic with a lower max.message.bytes), it is logged and skipped rather than stopping the partition.
+            ProductionExceptionHandler = report => report.Topic == Topics.DeadLetters ? ProductionExceptionHandlerResponse.CONTINUE : ProductionExceptionHandlerResponse.FAIL,
             DeserializationExceptionHandler = (_, _, _) => ExceptionHandlerResponse.FAIL,
         };
         // Streamiz resets the commit interval when the guarantee is set (30 s at-least-once, 100 ms exactly-once): set it after.

@@ -12,10 +12,10 @@ public static class ProductMapping
         Title = product.Title,
         CategoryPath = product.CategoryPath,
         Price = product.Price,
+        Currency = product.Currency,
         MarginRate = product.MarginRate
             ?? (product.UnitCost is { } cost && product.Price > 0 ? (double)((product.Price - cost) / product.Price) : null),
         InStock = product.InStock,
-        Currency = product.Currency,
         NeedsFitDecision = product.NeedsFitDecision,
         Variants = product.Variants.Select(v => new CatalogVariant
         {

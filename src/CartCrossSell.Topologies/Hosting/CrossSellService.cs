@@ -53,6 +53,23 @@ public sealed class CrossSellServiceOptions
         Monitoring.Validate();
         Experiment.Validate();
         if (Learning.HalfLife <= TimeSpan.Zero) throw new OptionsValidationException("Learning:HalfLife must be positive");
+        ValidateDecayWindow(TimeProvider.System.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The learner weighs an order exactly only within the decay clock's window (<see cref="DecayClock.ExactFrom"/> to
+    /// <see cref="DecayClock.ExactUntil"/>); every order it accepts (no older than Learner:MaxOrderAge, no further ahead
+    /// than Streams:MaxFutureSkew), and ten more years of them, must fall inside it.
+    /// </summary>
+    public void ValidateDecayWindow(DateTimeOffset now)
+    {
+        var clock = new DecayClock(Learning.HalfLife, Learning.Landmark);
+        var horizon = now.AddYears(10) + Streams.MaxFutureSkew;
+        if (clock.ExactUntil < horizon || clock.ExactFrom > now - Learner.MaxOrderAge)
+            throw new OptionsValidationException(
+                $"Learning:HalfLife {Learning.HalfLife} with Learning:Landmark {clock.Landmark:O} weighs orders exactly only from {clock.ExactFrom:O} " +
+                $"until {clock.ExactUntil:O}; it must cover {now - Learner.MaxOrderAge:O} (Learner:MaxOrderAge) to {horizon:O}: " +
+                "move Learning:Landmark closer to now (and relearn), lengthen the half-life or shorten Learner:MaxOrderAge");
     }
 }
 
@@ -119,10 +136,12 @@ public sealed class CrossSellService : IAsyncDisposable
     /// <summary>
     /// True once <see cref="StartAsync"/> has created every topology group and every group is running: its replicated
     /// tables loaded and its stores restored. Without the start flag an empty list would read as "all running" before
-    /// the groups exist.
+    /// the groups exist. False while Redis writes are failing (<see cref="RecommendationWriter.IsFailing"/>): the
+    /// instance cannot deliver fresh values then.
     /// </summary>
     public bool IsReady => _started && _applications.All(a => a.IsRunning)
-                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Rules.Table.IsCaughtUp);
+                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Rules.Table.IsCaughtUp)
+                                    && Writer is not { IsFailing: true };
 
     private volatile bool _started;
     private int _disposed;

@@ -52,6 +52,7 @@ public static class TopicLayout
             // them here gives them the cleanup policy and replication the operator chose.
             Events(BasketLearningTopology.RepartitionTopic(streams)),
             Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.BasketRowsStore)),
+            Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.OrderIdsStore)),
             Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.Recommender), TopologyNames.CartsStore)),
             Events(OutcomesTopology.SessionEventsTopic(streams)),
             Events(OutcomesTopology.SessionOutcomesTopic(streams)),

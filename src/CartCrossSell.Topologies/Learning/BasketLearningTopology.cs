@@ -39,7 +39,8 @@ public static class BasketLearningTopology
         var builder = new StreamBuilder();
 
         builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "order-events-source")
-            .Transform(Processors.Supplier(() => new OrderSplitter(splitter, repartition, clock, catalog, learning.SequenceWindow)),
+            .Transform(Processors.Supplier(() => new OrderSplitter(splitter, repartition, clock, catalog, learning.SequenceWindow, learner),
+                    StateStores.KeyValue(TopologyNames.OrderIdsStore, new SeenOrderCodec(), streams, cached: true)),
                 TopologyNames.BasketSplitter)
             .ToRoutedTopics(TopologyNames.BasketSplitter + "-sink");
 
@@ -55,21 +56,36 @@ public static class BasketLearningTopology
         return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.ItemNeighbors]);
     }
 
-    /// <summary>Splits a completed order into row contributions (the engine's <see cref="BasketSplitter"/>).</summary>
-    private sealed class OrderSplitter(ProcessorRuntime runtime, string repartitionTopic, DecayClock clock, ICatalog catalog, int sequenceWindow)
+    /// <summary>
+    /// Splits a completed order into row contributions (the engine's <see cref="BasketSplitter"/>), once per order id:
+    /// <c>order-events</c> is keyed by order id, so the task of a partition owns the ids it remembers.
+    /// </summary>
+    /// <remarks>
+    /// An order may name skus the catalog does not know (yet): it is learned all the same, because the order happened
+    /// and the product may be published later; such a sku is never recommended until the catalog has it (the ranker
+    /// only offers catalog products), and its leaf-category rows are missing until then.
+    /// </remarks>
+    private sealed class OrderSplitter(ProcessorRuntime runtime, string repartitionTopic, DecayClock clock, ICatalog catalog, int sequenceWindow,
+        LearnerOptions options)
         : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
     {
+        private IKeyValueStore<string, SeenOrder> _seen = null!;
+
+        protected override void Init()
+        {
+            _seen = Store<IKeyValueStore<string, SeenOrder>>(TopologyNames.OrderIdsStore);
+            Context.Schedule(options.OrderIdSweepInterval, PunctuationType.PROCESSING_TIME, _ => Forget());
+        }
+
         protected override void Process(InputRecord<OrderCompleted> record)
         {
             var order = record.Value;
+            if (!KeyedBy(record.Key, order.OrderId, "orderId")) return;
+            var seen = _seen.Get(order.OrderId);
+            if (seen is not null && !seen.IsRecord(record.Coordinates)) return; // learned once already: a duplicate of that order
+            if (seen is null && !PlausibleTime(order.Timestamp, options.MaxOrderAge)) return;
             var skus = order.Lines.Select(l => l.Sku).ToArray();
             var weight = clock.WeightAt(order.Timestamp);
-            if (!double.IsFinite(weight))
-            {
-                // Decay weights grow with time: an order dated centuries ahead would make every row it touches infinite.
-                DeadLetter(DeadLetterKinds.Invalid, $"timestamp {order.Timestamp:O} is outside the range the learner's decay can weigh");
-                return;
-            }
             // Computed whole before anything is sent, so a failure half-way sends nothing.
             var deltas = BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow)
                 .Select(contribution => new BasketRowDelta
@@ -82,8 +98,19 @@ public static class BasketLearningTopology
                     Timestamp = order.Timestamp,
                 })
                 .ToArray();
+            _seen.Put(order.OrderId, seen ?? new SeenOrder(record.Coordinates.Partition, record.Coordinates.Offset, Clock.GetUtcNow()));
             foreach (var delta in deltas)
                 Send(repartitionTopic, delta.RowKey, ContractCodecs.BasketRowDelta.Encode(delta), record.Timestamp); // the input's broker time, as Kafka Streams forwards it
+        }
+
+        /// <summary>Forgets order ids seen longer ago than the retention (a duplicate after that is learned again).</summary>
+        private void Forget()
+        {
+            if (!StoresRestored) return;
+            var before = Clock.GetUtcNow() - options.OrderIdRetention;
+            var expired = new List<string>();
+            StateStores.ForEach(_seen, (id, seen) => { if (seen.SeenAt < before) expired.Add(id); });
+            foreach (var id in expired) _seen.Delete(id);
         }
     }
 

@@ -13,8 +13,28 @@ public sealed class LearnerOptions
     /// </summary>
     public TimeSpan RowPublishInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// An order older than this (by its own timestamp, against the clock) is dead-lettered as <c>implausible-time</c>.
+    /// Default 10 years: history older than that weighs nothing under any useful half-life (backfill history with
+    /// <c>--rebase-to-now</c>).
+    /// </summary>
+    public TimeSpan MaxOrderAge { get; set; } = TimeSpan.FromDays(3653);
+
+    /// <summary>
+    /// How long the basket splitter remembers an order id (store <c>order-ids</c>, changelogged): the same order id
+    /// again within this time is a duplicate and is not learned again. Default 30 days. Older ids are forgotten by a
+    /// sweep every <see cref="OrderIdSweepInterval"/>; the store holds about 60 bytes per order of the window.
+    /// </summary>
+    public TimeSpan OrderIdRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the splitter forgets order ids older than <see cref="OrderIdRetention"/>. Default 1 hour.</summary>
+    public TimeSpan OrderIdSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     public void Validate()
     {
+        if (MaxOrderAge <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:MaxOrderAge must be positive");
+        if (OrderIdRetention <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:OrderIdRetention must be positive");
+        if (OrderIdSweepInterval <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:OrderIdSweepInterval must be positive");
         if (RowPublishInterval < TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:RowPublishInterval must not be negative");
     }
 }

@@ -17,7 +17,7 @@ namespace CartCrossSell.Topologies.Recommending;
 /// The cart recommender on Streamiz: <c>cart-events</c> (keyed by cart id) update the cart in the store <c>carts</c>
 /// (RocksDB, changelogged, cached so a busy cart is logged once per commit); after every event the engine ranks
 /// add-ons for the whole basket against the replicated catalog and learned rows, and the value goes to Redis at once
-/// with the event's offset as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
+/// with the cart's own event sequence as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
 /// offsets never pass a value that is not in Redis. A cart remembers the offset of the last event it applied, so an
 /// event replayed after a crash is not applied twice (its value is written again and Redis refuses it as stale).
 /// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
@@ -85,18 +85,30 @@ public static class CartRecommenderTopology
         protected override void Process(InputRecord<CartEvent> record)
         {
             var e = record.Value;
+            // The key decides the partition, and the partition decides which task owns the cart: a cart event keyed by
+            // anything but its cart id would be applied by a task that does not own the cart.
+            if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
             var cart = _carts.Get(e.CartId) ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
             var replay = cart.AppliedPartition == record.Coordinates.Partition && record.Coordinates.Offset <= cart.AppliedOffset;
             if (!replay)
             {
+                if (cart.HasApplied(e.EventId)) return; // the same event sent twice: applied once, its value is in Redis
+                if (!PlausibleTime(e.Timestamp, options.MaxEventAge)) return;
+                if (cart.Lines.Count > 0 && !string.Equals(e.Currency, cart.Currency, StringComparison.Ordinal))
+                {
+                    DeadLetter(DeadLetterKinds.CurrencyMismatch, $"cart '{e.CartId}' is in {cart.Currency}, the event is in {e.Currency}");
+                    return;
+                }
                 if (!Apply(cart, e)) return;
                 cart.SessionId = e.SessionId;
                 cart.VisitorId = e.VisitorId ?? cart.VisitorId;
                 cart.Currency = e.Currency;
                 cart.Country = e.Country ?? cart.Country;
                 cart.UpdatedAt = e.Timestamp;
+                cart.NextVersion();
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
+                cart.Remember(e.EventId, options.DeduplicationWindow);
             }
             else if (cart.AppliedOffset != record.Coordinates.Offset)
             {
@@ -109,7 +121,7 @@ public static class CartRecommenderTopology
             var value = new CartRecommendation
             {
                 CartId = e.CartId,
-                Version = record.Coordinates.Offset,
+                Version = cart.Sequence,
                 Cohort = holdout ? Cohorts.Holdout : Cohorts.Treatment,
                 ExperimentId = experiment?.ExperimentId,
                 CartValue = cart.Value,

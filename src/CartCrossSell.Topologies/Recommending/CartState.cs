@@ -20,6 +20,34 @@ public sealed class CartState
 
     public long AppliedOffset { get; set; } = -1;
 
+    /// <summary>
+    /// The version of the cart's value: one more for every event applied to this cart, kept in the changelogged state,
+    /// so a replay gives the same numbers and the number does not depend on partitions or offsets. -1 before the first
+    /// event. A cart restored from a state written before the sequence existed continues from its applied offset (the
+    /// version its values carried then), so its next value still beats the one in Redis.
+    /// </summary>
+    public long Sequence { get; set; } = -1;
+
+    /// <summary>Counts one more applied event and returns its version.</summary>
+    public long NextVersion()
+    {
+        if (Sequence < 0 && AppliedOffset >= 0) Sequence = AppliedOffset;
+        return ++Sequence;
+    }
+
+    /// <summary>The ids of the most recent events applied, oldest first (at most <c>Recommender:DeduplicationWindow</c>).</summary>
+    public List<string> RecentEventIds { get; set; } = [];
+
+    public bool HasApplied(string eventId) => RecentEventIds.Contains(eventId, StringComparer.Ordinal);
+
+    /// <summary>Remembers an applied event's id, forgetting the oldest beyond <paramref name="window"/>.</summary>
+    public void Remember(string eventId, int window)
+    {
+        if (window == 0) return;
+        RecentEventIds.Add(eventId);
+        if (RecentEventIds.Count > window) RecentEventIds.RemoveRange(0, RecentEventIds.Count - window);
+    }
+
     public decimal Value => Lines.Sum(l => l.UnitPrice * l.Quantity);
 
     public Basket ToBasket() => new(Lines.Select(l => new BasketLine
