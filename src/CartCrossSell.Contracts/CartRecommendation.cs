@@ -9,7 +9,7 @@ public sealed record CartRecommendation
 {
     public int SchemaVersion { get; set; } = 1;
     public required string CartId { get; init; }
-    /// <summary>Monotone per cart: the offset of the cart event this value answers.</summary>
+    /// <summary>Monotone per cart: the offset of the cart event this value answers (or one more than the previous version, for a cart moved to lower offsets).</summary>
     public required long Version { get; init; }
     /// <summary><c>treatment</c> renders the add-ons; <c>holdout</c> renders nothing (the list is empty).</summary>
     public string Cohort { get; set; } = Cohorts.Treatment;

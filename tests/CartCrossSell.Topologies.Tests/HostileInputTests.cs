@@ -178,7 +178,7 @@ public sealed class HostileInputTests
     }
 
     [Fact]
-    public void A_value_version_counts_the_cart_own_events_whatever_the_offsets()
+    public void A_value_version_is_the_event_offset_while_the_cart_stays_in_its_partition()
     {
         var sink = new CapturingSink();
         using var driver = Recommender(sink);
@@ -187,17 +187,18 @@ public sealed class HostileInputTests
         driver.Pipe(Topics.CartEvents, "c2", Store.Added("c2", "headband", 1, 14m), ContractCodecs.CartEvent);
         driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "headband", 1, 14m), ContractCodecs.CartEvent);
 
-        Assert.Equal([0L, 1L], sink.Written.Where(w => w.CartId == "c1").Select(w => w.Version)); // offsets 0 and 3
-        Assert.Equal([0L, 1L], sink.Written.Where(w => w.CartId == "c2").Select(w => w.Version));
+        Assert.Equal([0L, 3L], sink.Written.Where(w => w.CartId == "c1").Select(w => w.Version)); // the events' offsets
+        Assert.Equal([1L, 2L], sink.Written.Where(w => w.CartId == "c2").Select(w => w.Version));
     }
 
     [Fact]
-    public void A_cart_restored_from_state_without_a_sequence_continues_above_the_offset_its_values_carried()
+    public void A_cart_that_moves_to_lower_offsets_or_was_saved_without_a_sequence_keeps_beating_its_values_in_redis()
     {
         var cart = new CartState { CartId = "c1", SessionId = "s", AppliedPartition = 2, AppliedOffset = 4711 };
-        Assert.Equal(4712, cart.NextVersion());
-        Assert.Equal(4713, cart.NextVersion());
-        Assert.Equal(0, new CartState { CartId = "c2", SessionId = "s" }.NextVersion());
+        Assert.Equal(4712, cart.NextVersion(17)); // moved to a partition with lower offsets
+        Assert.Equal(4713, cart.NextVersion(18));
+        Assert.Equal(9000, cart.NextVersion(9000)); // offsets caught up: the offset again
+        Assert.Equal(5, new CartState { CartId = "c2", SessionId = "s" }.NextVersion(5));
     }
 
     private sealed class FailingEvidence(IBasketEvidence inner) : IBasketEvidence

@@ -105,7 +105,7 @@ public static class CartRecommenderTopology
                 cart.Currency = e.Currency;
                 cart.Country = e.Country ?? cart.Country;
                 cart.UpdatedAt = e.Timestamp;
-                cart.NextVersion();
+                cart.NextVersion(record.Coordinates.Offset);
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
                 cart.Remember(e.EventId, options.DeduplicationWindow);

@@ -21,18 +21,22 @@ public sealed class CartState
     public long AppliedOffset { get; set; } = -1;
 
     /// <summary>
-    /// The version of the cart's value: one more for every event applied to this cart, kept in the changelogged state,
-    /// so a replay gives the same numbers and the number does not depend on partitions or offsets. -1 before the first
-    /// event. A cart restored from a state written before the sequence existed continues from its applied offset (the
-    /// version its values carried then), so its next value still beats the one in Redis.
+    /// The version of the cart's last value, kept in the changelogged state (a replay gives the same numbers). -1
+    /// before the first event. See <see cref="NextVersion"/>.
     /// </summary>
     public long Sequence { get; set; } = -1;
 
-    /// <summary>Counts one more applied event and returns its version.</summary>
-    public long NextVersion()
+    /// <summary>
+    /// The version of the value answering the event at <paramref name="offset"/>: the event's offset while the cart stays
+    /// in its partition (so whoever published the event knows which value answers it: the web host's
+    /// <c>valueVersion</c>), and one more than the last version when that is larger, so a cart that moves to a partition
+    /// with lower offsets (more partitions for <c>cart-events</c>) still gets values that beat the ones in Redis. A cart
+    /// restored from a state written before the sequence existed continues from its applied offset.
+    /// </summary>
+    public long NextVersion(long offset)
     {
         if (Sequence < 0 && AppliedOffset >= 0) Sequence = AppliedOffset;
-        return ++Sequence;
+        return Sequence = Math.Max(Sequence + 1, offset);
     }
 
     /// <summary>The ids of the most recent events applied, oldest first (at most <c>Recommender:DeduplicationWindow</c>).</summary>
