@@ -41,10 +41,11 @@ public sealed class StreamsMetrics
     /// Publishes Streamiz's own sensors (process and commit rates and latencies per thread and task, lag, restore)
     /// as <c>cartxsell_streamiz</c> gauges, read from the stream each time Prometheus scrapes.
     /// </summary>
-    internal void Bridge(string group, Streamiz.Kafka.Net.KafkaStream stream)
+    internal void Bridge(string group, Func<Streamiz.Kafka.Net.KafkaStream> current)
     {
         Registry.AddBeforeCollectCallback(() =>
         {
+            var stream = current();
             foreach (var sensor in stream.Metrics())
             foreach (var (name, metric) in sensor.Metrics)
             {

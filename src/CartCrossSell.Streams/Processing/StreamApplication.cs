@@ -23,11 +23,13 @@ public sealed class StreamApplication : IAsyncDisposable
     private readonly KafkaOptions _kafka;
     private readonly StreamsOptions _streams;
     private readonly ILogger _log;
-    private readonly KafkaStream _stream;
+    private readonly ILoggerFactory _loggers;
+    private KafkaStream _stream;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _temporaryState;
     private long _restoredRecords;
     private volatile bool _disposing;
+    private volatile bool _starting;
     private int _disposed;
 
     public StreamApplication(TopologyGroup group, KafkaOptions kafka, StreamsOptions streams, ILoggerFactory loggers, StreamsMetrics? metrics = null)
@@ -39,15 +41,25 @@ public sealed class StreamApplication : IAsyncDisposable
         ApplicationId = ApplicationIdOf(streams, group.Name);
         if (streams.StateDirectory is null)
             _temporaryState = Path.Combine(Path.GetTempPath(), $"cartxsell-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        _stream = new KafkaStream(group.Topology, Config(ApplicationId, kafka, streams, loggers, _temporaryState));
-        _stream.StateChanged += OnStateChanged;
-        _stream.OnRestoreEndEvent += (partition, store, restored) =>
+        _loggers = loggers;
+        _stream = CreateStream();
+        Metrics = metrics;
+        metrics?.Bridge(group.Name, () => _stream);
+    }
+
+    private KafkaStream CreateStream()
+    {
+        var stream = new KafkaStream(_group.Topology, Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState));
+        stream.StateChanged += (old, @new) =>
+        {
+            if (ReferenceEquals(stream, _stream)) OnStateChanged(old, @new); // not a stream given up during the start
+        };
+        stream.OnRestoreEndEvent += (partition, store, restored) =>
         {
             Interlocked.Add(ref _restoredRecords, restored);
             _log.LogInformation("{Group}: restored {Records} records of store {Store} from {Partition}", Name, restored, store, partition);
         };
-        Metrics = metrics;
-        metrics?.Bridge(group.Name, _stream);
+        return stream;
     }
 
     public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
@@ -77,7 +89,44 @@ public sealed class StreamApplication : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         EnsureTopics();
-        await _stream.StartAsync(cancellationToken);
+        _starting = true;
+        try
+        {
+            await StartStreamAsync(cancellationToken);
+        }
+        finally
+        {
+            _starting = false;
+        }
+    }
+
+    private async Task StartStreamAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _stream.StartAsync(cancellationToken);
+                return;
+            }
+            catch (StreamsException e) when (attempt < 3 && e.InnerException is KafkaException { Error.Code: ErrorCode.Local_State })
+            {
+                // Streamiz's global thread seeks right after it assigns the global topics' partitions, and librdkafka can
+                // refuse that seek ("Local: Erroneous state") before the assignment has settled; nothing has processed
+                // yet, so a new KafkaStream over the same topology starts again.
+                _log.LogWarning("{Group}: the global thread could not start ({Reason}); starting again", Name, e.InnerException.Message);
+                var failed = _stream;
+                _stream = CreateStream();
+                try
+                {
+                    await Task.Run(failed.Dispose, cancellationToken);
+                }
+                catch (Exception disposal)
+                {
+                    _log.LogDebug(disposal, "{Group}: disposing the stream that did not start", Name);
+                }
+            }
+        }
     }
 
     /// <summary>Waits until the stream runs (every task restored), or fails if it stops first.</summary>
@@ -108,6 +157,8 @@ public sealed class StreamApplication : IAsyncDisposable
         State = @new;
         Metrics?.State(Name, @new);
         _log.LogInformation("{Group}: {Old} -> {New}", Name, old, @new);
+        // A failure while starting surfaces from StartAsync (and may be retried), not through Completion.
+        if (_starting) return;
         if (@new == KafkaStream.State.ERROR)
             _stopped.TrySetException(new InvalidOperationException($"{Name}: a stream thread died (see the log above); restart the instance"));
         else if (@new == KafkaStream.State.NOT_RUNNING)
