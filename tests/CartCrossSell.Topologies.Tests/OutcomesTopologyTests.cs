@@ -95,18 +95,18 @@ public sealed class OutcomesTopologyTests
     [Fact]
     public void Cart_views_and_session_orders_are_re_keyed_by_session_and_other_events_are_not()
     {
-        using var driver = Driver(new ManualClock(T0));
+        using var driver = Driver(new ManualClock(Store.Now));
 
         driver.Pipe(Topics.CartEvents, "cart-1", Store.Added("cart-1", "socks", 1, 12m), ContractCodecs.CartEvent);
         driver.Pipe(Topics.CartEvents, "cart-1", Store.Added("cart-1", "socks", 1, 12m) with
             { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null, VisitorId = "v1" }, ContractCodecs.CartEvent);
         driver.Pipe(Topics.OrderEvents, "o-1", new OrderCompleted
         {
-            EventId = "e1", OrderId = "o-1", CartId = "cart-1", SessionId = "s-cart-1", VisitorId = "v1", Timestamp = T0,
+            EventId = "e1", OrderId = "o-1", CartId = "cart-1", SessionId = "s-cart-1", VisitorId = "v1", Timestamp = Store.Now,
             Lines = [new OrderLine { Sku = "socks", Quantity = 2, UnitPrice = 6m }, new OrderLine { Sku = "laces", Quantity = 1, UnitPrice = 3m, Source = EventSources.CrossSellWidget }],
         }, ContractCodecs.OrderCompleted);
         driver.Pipe(Topics.OrderEvents, "o-2", new OrderCompleted
-            { EventId = "e2", OrderId = "o-2", Timestamp = T0, Lines = [new OrderLine { Sku = "socks", Quantity = 1, UnitPrice = 6m }] }, ContractCodecs.OrderCompleted);
+            { EventId = "e2", OrderId = "o-2", Timestamp = Store.Now, Lines = [new OrderLine { Sku = "socks", Quantity = 1, UnitPrice = 6m }] }, ContractCodecs.OrderCompleted);
 
         var sent = driver.SentTo(SessionEvents);
         Assert.Equal(2, sent.Count); // the add is not a view; o-2 has no session: outside the experiment
@@ -171,6 +171,20 @@ public sealed class OutcomesTopologyTests
             });
         Assert.Null(driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s2"));
         Assert.NotNull(driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s1"));
+    }
+
+    [Fact]
+    public void A_view_dated_at_the_end_of_time_is_dead_lettered_before_it_can_make_every_later_event_late()
+    {
+        using var driver = Driver(new ManualClock(Store.Now));
+        var view = Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null };
+        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = DateTimeOffset.MaxValue }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = DateTimeOffset.MinValue.AddDays(1) }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", view, ContractCodecs.CartEvent);
+
+        Assert.All(driver.DeadLetters, d => Assert.Equal(DeadLetterKinds.ImplausibleTime, d.Kind));
+        Assert.Equal(2, driver.DeadLetters.Count);
+        Assert.Equal(Store.Now, OutcomesTopology.SessionEventCodec.Decode(Assert.Single(driver.SentTo(SessionEvents)).Value).Value!.Timestamp);
     }
 
     private static SessionOutcome Outcome(string sessionKey, decimal revenue, double share = 0.3, int revision = 0) => new()

@@ -36,6 +36,13 @@ public sealed class ExperimentOptions
     /// </summary>
     public TimeSpan StreamTimeLag { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A cart view or order older than this (or more than <c>Streams:MaxFutureSkew</c> ahead) is dead-lettered as
+    /// <c>implausible-time</c> before it reaches the session windows: one view dated at the end of time would otherwise
+    /// move its partition's stream time there and make every later event late. Default 30 days.
+    /// </summary>
+    public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromDays(30);
+
     public ExperimentConfig Config => new(ExperimentId, Salt, HoldoutShare);
 
     public SessionWindowOptions Windows => new() { InactivityGap = InactivityGap, Grace = Grace };
@@ -54,6 +61,8 @@ public sealed class ExperimentOptions
             throw new OptionsValidationException($"{SectionName}:InactivityGap must be positive, was {InactivityGap}");
         if (Grace < TimeSpan.Zero)
             throw new OptionsValidationException($"{SectionName}:Grace must not be negative, was {Grace}");
+        if (MaxEventAge <= TimeSpan.Zero)
+            throw new OptionsValidationException($"{SectionName}:MaxEventAge must be positive, was {MaxEventAge}");
         if (StreamTimeLag < TimeSpan.Zero)
             throw new OptionsValidationException($"{SectionName}:StreamTimeLag must not be negative, was {StreamTimeLag}");
     }

@@ -60,10 +60,10 @@ public static class OutcomesTopology
         var builder = new StreamBuilder();
 
         builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-cart-events-source")
-            .Transform(Processors.Supplier(() => new CartViewSplitter(cartSplitter, sessionEvents)), TopologyNames.SessionCartSplitter)
+            .Transform(Processors.Supplier(() => new CartViewSplitter(cartSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionCartSplitter)
             .ToRoutedTopics(TopologyNames.SessionCartSplitter + "-sink");
         builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-order-events-source")
-            .Transform(Processors.Supplier(() => new OrderSplitter(orderSplitter, sessionEvents)), TopologyNames.SessionOrderSplitter)
+            .Transform(Processors.Supplier(() => new OrderSplitter(orderSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionOrderSplitter)
             .ToRoutedTopics(TopologyNames.SessionOrderSplitter + "-sink");
 
         builder.AddStateStore(StateStores.KeyValue(TopologyNames.SessionClockStore, new JsonContractCodec<SessionClock>(OutcomesJson.Default.SessionClock), streams));
@@ -95,12 +95,13 @@ public static class OutcomesTopology
     }
 
     /// <summary>Cart views, re-keyed by session: the exposure trigger of both cohorts. Other cart events are not needed here.</summary>
-    private sealed class CartViewSplitter(ProcessorRuntime runtime, string sessionEvents) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
+    private sealed class CartViewSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
         protected override void Process(InputRecord<CartEvent> record)
         {
             var e = record.Value;
             if (e.Type != CartEventType.CartViewed) return;
+            if (!PlausibleTime(e.Timestamp, maxAge)) return;
             var value = new SessionEvent
             {
                 Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, Timestamp = e.Timestamp,
@@ -110,12 +111,13 @@ public static class OutcomesTopology
     }
 
     /// <summary>Completed orders of a session, re-keyed by session; lines from the widget keep their source (accepted cross-sells).</summary>
-    private sealed class OrderSplitter(ProcessorRuntime runtime, string sessionEvents) : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
+    private sealed class OrderSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
     {
         protected override void Process(InputRecord<OrderCompleted> record)
         {
             var o = record.Value;
             if (string.IsNullOrWhiteSpace(o.SessionId)) return; // not a storefront session: outside the experiment
+            if (!PlausibleTime(o.Timestamp, maxAge)) return;
             var value = new SessionEvent
             {
                 Kind = SessionEvent.OrderCompleted, SessionId = o.SessionId, VisitorId = o.VisitorId, CartId = o.CartId, OrderId = o.OrderId,

@@ -53,7 +53,18 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         if (log is not null && record.Coordinates.Offset <= log.LastOffset) return; // applied before a crash: replayed input
 
         var before = sessions.StreamTime;
-        var result = sessions.Process(e.ToExperimentEvent());
+        ProcessResult result;
+        try
+        {
+            result = sessions.Process(e.ToExperimentEvent());
+        }
+        catch
+        {
+            // The windows in memory may be half-changed: they are rebuilt from the store, which the event never reached.
+            _sessions = null;
+            _expiries.Clear();
+            throw;
+        }
         if (result.Disposition == EventDisposition.Accepted)
         {
             log ??= new SessionLog { SessionId = e.SessionId, Events = [] };
