@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -14,34 +13,36 @@ namespace CartCrossSell.Streams;
 public sealed class GlobalTable<T> : IAsyncDisposable where T : class
 {
     private readonly string _topic;
-    private readonly IValueCodec<T> _codec;
     private readonly KafkaOptions _kafka;
     private readonly ILogger _log;
-    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
+    private readonly DecodedEntries<T> _entries;
     private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _applied, _rejected;
 
     public GlobalTable(string topic, IValueCodec<T> codec, KafkaOptions kafka, ILoggerFactory loggers)
     {
         _topic = topic;
-        _codec = codec;
         _kafka = kafka;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.GlobalTable.{topic}");
+        _entries = new DecodedEntries<T>(topic, codec, _log);
     }
 
     /// <summary>Called on the table's thread after a value is stored or deleted (value null), for secondary indexes.</summary>
-    public event Action<string, T?, T?>? Changed;
+    public event Action<string, T?, T?>? Changed
+    {
+        add => _entries.Changed += value;
+        remove => _entries.Changed -= value;
+    }
 
     public string Topic => _topic;
     public int Count => _entries.Count;
-    public long Applied => Interlocked.Read(ref _applied);
+    public long Applied => _entries.Applied;
     /// <summary>Records that did not decode. They are logged and counted; the topology that owns the topic dead-letters them.</summary>
-    public long Rejected => Interlocked.Read(ref _rejected);
+    public long Rejected => _entries.Rejected;
     public bool IsCaughtUp => _caughtUp.Task.IsCompleted;
 
-    public T? Find(string key) => _entries.GetValueOrDefault(key);
+    public T? Find(string key) => _entries.Find(key);
 
-    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries.Entries;
 
     /// <summary>Completes once the table holds everything that was in the topic when it started.</summary>
     public Task WaitUntilCaughtUpAsync(CancellationToken cancellationToken = default) => _caughtUp.Task.WaitAsync(cancellationToken);
@@ -110,25 +111,7 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
 
     private void Apply(ConsumeResult<byte[], byte[]?> r)
     {
-        if (r.Message.Key is null) return;
-        var key = Encoding.UTF8.GetString(r.Message.Key);
-        if (r.Message.Value is null)
-        {
-            if (_entries.TryRemove(key, out var removed)) Changed?.Invoke(key, removed, null);
-            Interlocked.Increment(ref _applied);
-            return;
-        }
-        var decoded = _codec.Decode(r.Message.Value);
-        if (!decoded.Ok)
-        {
-            Interlocked.Increment(ref _rejected);
-            _log.LogWarning("global table {Topic}: {Partition}@{Offset} ignored: {Reason}", _topic, r.Partition.Value, r.Offset.Value, decoded.FailureReason);
-            return;
-        }
-        T? previous = null;
-        _entries.AddOrUpdate(key, decoded.Value!, (_, old) => { previous = old; return decoded.Value!; });
-        Changed?.Invoke(key, previous, decoded.Value);
-        Interlocked.Increment(ref _applied);
+        if (r.Message.Key is not null) _entries.Apply(Encoding.UTF8.GetString(r.Message.Key), r.Message.Value);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
@@ -59,8 +58,7 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
 {
     private readonly IValueCodec<T> _codec;
     private readonly ILogger _log;
-    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
-    private long _applied, _rejected;
+    private readonly DecodedEntries<T> _entries;
 
     public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers)
     {
@@ -68,21 +66,26 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
         Name = topic + "-table";
         _codec = codec;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.ReplicatedTable.{topic}");
+        _entries = new DecodedEntries<T>(topic, codec, _log);
     }
 
     /// <summary>Called on the global thread after a value is stored or deleted (value null), for secondary indexes.</summary>
-    public event Action<string, T?, T?>? Changed;
+    public event Action<string, T?, T?>? Changed
+    {
+        add => _entries.Changed += value;
+        remove => _entries.Changed -= value;
+    }
 
     public string Topic { get; }
     public string Name { get; }
     public int Count => _entries.Count;
-    public long Applied => Interlocked.Read(ref _applied);
+    public long Applied => _entries.Applied;
     /// <summary>Records that did not decode.</summary>
-    public long Rejected => Interlocked.Read(ref _rejected);
+    public long Rejected => _entries.Rejected;
 
-    public T? Find(string key) => _entries.GetValueOrDefault(key);
+    public T? Find(string key) => _entries.Find(key);
 
-    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries.Entries;
 
     public void AddTo(StreamBuilder builder) =>
         builder.AddGlobalStore(
@@ -92,28 +95,7 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
             new StringSerDes(), new ByteArraySerDes(), new InputTimestamps(), Topic + "-table-updater");
 
     /// <summary>Applies one record of the topic: a value replaces the key's entry, a tombstone deletes it. Returns the previous value.</summary>
-    public T? Apply(string? key, byte[]? value)
-    {
-        if (key is null) return null;
-        if (value is null)
-        {
-            if (_entries.TryRemove(key, out var removed)) Changed?.Invoke(key, removed, null);
-            Interlocked.Increment(ref _applied);
-            return removed;
-        }
-        var decoded = _codec.Decode(value);
-        if (!decoded.Ok)
-        {
-            Interlocked.Increment(ref _rejected);
-            _log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", Topic, key, decoded.FailureReason);
-            return _entries.GetValueOrDefault(key);
-        }
-        T? previous = null;
-        _entries.AddOrUpdate(key, decoded.Value!, (_, old) => { previous = old; return decoded.Value!; });
-        Changed?.Invoke(key, previous, decoded.Value);
-        Interlocked.Increment(ref _applied);
-        return previous;
-    }
+    public T? Apply(string? key, byte[]? value) => _entries.Apply(key, value);
 
     // The key-value store of bytes Streamiz sees: writes come from the bootstrap (restore) and go through Apply.
     public bool Persistent => false;
@@ -134,7 +116,7 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
 
     public byte[] Get(Bytes key) => KeyOf(key) is { } k ? Encode(Find(k)) : null!;
     public void Put(Bytes key, byte[] value) => Apply(KeyOf(key), value);
-    public byte[] PutIfAbsent(Bytes key, byte[] value) => KeyOf(key) is { } k && _entries.ContainsKey(k) ? Get(key) : Encode(Apply(KeyOf(key), value));
+    public byte[] PutIfAbsent(Bytes key, byte[] value) => KeyOf(key) is { } k && _entries.Contains(k) ? Get(key) : Encode(Apply(KeyOf(key), value));
 
     public void PutAll(IEnumerable<KeyValuePair<Bytes, byte[]>> entries)
     {
@@ -154,11 +136,11 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
 
     private IEnumerable<KeyValuePair<Bytes, byte[]>> Sorted(Bytes? from, Bytes? to, bool reverse)
     {
-        var keys = _entries.Keys.Select(k => Bytes.Wrap(Encoding.UTF8.GetBytes(k)))
+        var keys = _entries.Entries.Select(e => e.Key).Select(k => Bytes.Wrap(Encoding.UTF8.GetBytes(k)))
             .Where(k => (from is null || k.CompareTo(from) >= 0) && (to is null || k.CompareTo(to) <= 0));
         var ordered = reverse ? keys.OrderDescending() : keys.Order();
         foreach (var key in ordered)
-            if (_entries.TryGetValue(KeyOf(key)!, out var value)) yield return new(key, _codec.Encode(value));
+            if (_entries.Find(KeyOf(key)!) is { } value) yield return new(key, _codec.Encode(value));
     }
 
     private sealed class Supplier(ReplicatedTable<T> table) : IKeyValueBytesStoreSupplier

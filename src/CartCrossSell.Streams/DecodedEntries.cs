@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace CartCrossSell.Streams;
+
+/// <summary>
+/// The latest decoded value per key of a compacted topic: a value replaces the key's entry, a tombstone deletes it, a
+/// value that does not decode is logged and counted and the key keeps its entry. Shared by the topologies' global
+/// stores (<see cref="Processing.ReplicatedTable{T}"/>) and the tools' reader (<see cref="GlobalTable{T}"/>). Reads are
+/// lock-free and safe from any thread; one thread applies.
+/// </summary>
+public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogger log) where T : class
+{
+    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
+    private long _applied, _rejected;
+
+    /// <summary>Raised after a value is stored or deleted (value null), for secondary indexes.</summary>
+    public event Action<string, T?, T?>? Changed;
+
+    public int Count => _entries.Count;
+    public long Applied => Interlocked.Read(ref _applied);
+    /// <summary>Records that did not decode.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    public T? Find(string key) => _entries.GetValueOrDefault(key);
+
+    public bool Contains(string key) => _entries.ContainsKey(key);
+
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+
+    public void Clear() => _entries.Clear();
+
+    /// <summary>Applies one record of the topic and returns the key's previous value.</summary>
+    public T? Apply(string? key, byte[]? value)
+    {
+        if (key is null) return null;
+        if (value is null)
+        {
+            if (_entries.TryRemove(key, out var removed)) Changed?.Invoke(key, removed, null);
+            Interlocked.Increment(ref _applied);
+            return removed;
+        }
+        var decoded = codec.Decode(value);
+        if (!decoded.Ok)
+        {
+            Interlocked.Increment(ref _rejected);
+            log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", topic, key, decoded.FailureReason);
+            return _entries.GetValueOrDefault(key);
+        }
+        T? previous = null;
+        _entries.AddOrUpdate(key, decoded.Value!, (_, old) => { previous = old; return decoded.Value!; });
+        Changed?.Invoke(key, previous, decoded.Value);
+        Interlocked.Increment(ref _applied);
+        return previous;
+    }
+}
