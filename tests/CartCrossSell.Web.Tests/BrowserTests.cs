@@ -97,8 +97,16 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
 
         // The value the page rendered says which variant is preselected; one click adds exactly that, from the widget.
         using var http = new HttpClient();
-        var value = JsonSerializer.Deserialize(await http.GetStringAsync($"{fixture.Base}/v1/carts/{cart}/add-ons"), ContractsJson.Default.CartRecommendation)!;
-        var chosen = value.AddOns.Single(a => a.Sku == shown[0]);
+        // A later value (a view, a re-rank) may replace the list between two reads: take the list and its value together.
+        var (value, current) = await EventuallyAsync<Tuple<CartRecommendation, string[]>>(async () =>
+        {
+            var rendered = await page.Locator("cart-cross-sell").GetAttributeAsync("data-version");
+            var stored = JsonSerializer.Deserialize(await http.GetStringAsync($"{fixture.Base}/v1/carts/{cart}/add-ons"), ContractsJson.Default.CartRecommendation)!;
+            var skus = await ShownSkusAsync(page);
+            return long.TryParse(rendered, out var v) && v == stored.Version && skus.Length > 0 && stored.AddOns.Any(a => a.Sku == skus[0])
+                ? Tuple.Create(stored, skus) : null;
+        }, "the rendered list and the value it shows");
+        var chosen = value.AddOns.Single(a => a.Sku == current[0]);
         await button.ClickAsync();
         var line = page.Locator($"#cart-lines li[data-sku='{chosen.Sku}']");
         await line.WaitForAsync();
