@@ -2,7 +2,8 @@ namespace CartCrossSell.Engine;
 
 /// <summary>
 /// Per-call view of an evidence store with rows numbered by handles, so the ranker aggregates candidates by number.
-/// <see cref="CompactEvidence"/> is read in place; any other <see cref="IBasketEvidence"/> through Find/TryGetWeight.
+/// <see cref="CompactEvidence"/> and <see cref="LiveEvidence"/> are read by number; any other <see cref="IBasketEvidence"/>
+/// through Find/TryGetWeight.
 /// </summary>
 internal abstract class RowReader
 {
@@ -11,6 +12,7 @@ internal abstract class RowReader
 
     [ThreadStatic] private static CompactReader? _pooled;
     [ThreadStatic] private static GenericReader? _pooledGeneric;
+    [ThreadStatic] private static LiveReader? _pooledLive;
 
     /// <summary>Candidate scratch of the ranking call (reused with the reader).</summary>
     public Candidate[] Candidates = new Candidate[64];
@@ -45,6 +47,11 @@ internal abstract class RowReader
             reader = _pooled is { } p && ReferenceEquals(p.Evidence, compact) ? p : new CompactReader(compact);
             _pooled = null;
         }
+        else if ((evidence as LiveEvidence ?? (evidence as ILiveEvidenceView)?.Evidence) is { } live)
+        {
+            reader = _pooledLive is { } l && ReferenceEquals(l.Evidence, live) ? l : new LiveReader(live);
+            _pooledLive = null;
+        }
         else
         {
             reader = _pooledGeneric is { } g && ReferenceEquals(g.Evidence, evidence) ? g : new GenericReader(evidence);
@@ -57,6 +64,7 @@ internal abstract class RowReader
     public void Release()
     {
         if (this is CompactReader compact) _pooled = compact;
+        else if (this is LiveReader live) _pooledLive = live;
         else if (this is GenericReader generic) _pooledGeneric = generic;
     }
 
@@ -178,6 +186,56 @@ internal abstract class RowReader
             var w = evidence.WeightAt(handle);
             return double.IsNaN(w) ? 0 : w;
         }
+
+        public override string Key(int handle) => evidence.KeyAt(handle);
+    }
+
+    /// <summary>
+    /// Reads <see cref="LiveEvidence"/> by its numbers. The rows may change between two reads of one call; each read
+    /// sees a whole row, and a ranking mixes at most rows of a few milliseconds apart, as the generic reader does.
+    /// </summary>
+    private sealed class LiveReader(LiveEvidence evidence) : RowReader
+    {
+        public LiveEvidence Evidence => evidence;
+
+        // The rows whose neighbours were loaded in this call, by handle: the row read by TryRow is the row loaded.
+        private readonly Dictionary<int, NumberedRow> _found = [];
+
+        protected override void ResetCall() => _found.Clear();
+
+        public override bool TryRow(string key, out int handle, out double weight)
+        {
+            handle = evidence.IndexOf(key);
+            if (handle >= 0 && evidence.RowAt(handle) is { Row.Weight: > 0 } row)
+            {
+                _found[handle] = row;
+                weight = row.Row.Weight;
+                return true;
+            }
+            weight = 0;
+            return false;
+        }
+
+        public override int LoadNeighbors(int handle, double rowWeight, bool items)
+        {
+            var row = _found[handle];
+            var numbers = row.Neighbors;
+            Ensure(numbers.Length);
+            var n = 0;
+            for (var i = 0; i < numbers.Length; i++)
+            {
+                var stored = numbers[i];
+                if (stored >= 0 != items) continue;
+                var number = stored >= 0 ? stored : ~stored;
+                Handles[n] = number;
+                Pairs[n] = row.Pairs[i];
+                NeighborWeights[n] = evidence.WeightAt(number);
+                n++;
+            }
+            return n;
+        }
+
+        public override double Weight(int handle) => evidence.WeightAt(handle);
 
         public override string Key(int handle) => evidence.KeyAt(handle);
     }

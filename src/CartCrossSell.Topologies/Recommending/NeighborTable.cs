@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Engine.Ranking;
@@ -12,12 +11,11 @@ namespace CartCrossSell.Topologies.Recommending;
 /// <summary>
 /// The learned rows of the <c>item-neighbors</c> topic, replicated on every instance (a Streamiz global store of the
 /// recommender), seen by the engine as <see cref="IBasketEvidence"/>. Rows are converted once when they arrive, not
-/// on every read.
+/// on every read, into <see cref="LiveEvidence"/>, which numbers rows and neighbours so a ranking reads weights by number.
 /// </summary>
-public sealed class NeighborTable : IBasketEvidence, IBestSellers, IReplicated
+public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSellers, IReplicated
 {
-    private readonly ConcurrentDictionary<string, EvidenceRow> _rows = new(StringComparer.Ordinal);
-    private double _baskets;
+    private readonly LiveEvidence _rows = new();
     private int _changes;
     private (int Changes, long At, int Count, IReadOnlyList<string> Skus) _bestSellers = (-1, 0, 0, []);
 
@@ -33,11 +31,16 @@ public sealed class NeighborTable : IBasketEvidence, IBestSellers, IReplicated
 
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 
-    public double Baskets => Volatile.Read(ref _baskets);
+    public double Baskets => _rows.Baskets;
 
-    public int RowCount => _rows.Count;
+    public int RowCount => _rows.RowCount;
 
-    public EvidenceRow? Find(string rowKey) => _rows.GetValueOrDefault(rowKey);
+    /// <summary>The rows as the engine reads them (the ranker reads this type by number).</summary>
+    public LiveEvidence Evidence => _rows;
+
+    public EvidenceRow? Find(string rowKey) => _rows.Find(rowKey);
+
+    public bool TryGetWeight(string rowKey, out double weight) => _rows.TryGetWeight(rowKey, out weight);
 
     /// <summary>
     /// The item rows by weight. Computed over every row, so kept for up to ten seconds while rows change (best sellers
@@ -49,7 +52,7 @@ public sealed class NeighborTable : IBasketEvidence, IBestSellers, IReplicated
         var changes = Volatile.Read(ref _changes);
         var now = Environment.TickCount64;
         if (cached.Count == count && (cached.Changes == changes || now - cached.At < 10_000)) return cached.Skus;
-        var skus = RankingInputs.BestSellersOf(_rows.Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Value.Weight)), count);
+        var skus = RankingInputs.BestSellersOf(_rows.Rows().Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Weight)), count);
         _bestSellers = (changes, now, count, skus);
         return skus;
     }
@@ -59,14 +62,15 @@ public sealed class NeighborTable : IBasketEvidence, IBestSellers, IReplicated
         Interlocked.Increment(ref _changes);
         if (current is null)
         {
-            _rows.TryRemove(key, out _);
+            if (key == RowKeys.Baskets) _rows.SetBaskets(0);
+            else _rows.Remove(key);
             return;
         }
         if (key == RowKeys.Baskets)
         {
-            Volatile.Write(ref _baskets, current.Weight);
+            _rows.SetBaskets(current.Weight);
             return;
         }
-        _rows[key] = new EvidenceRow(key, current.Weight, current.Neighbors.Select(n => new Neighbor(n.Key, n.PairWeight)).ToArray());
+        _rows.Apply(new EvidenceRow(key, current.Weight, current.Neighbors.Select(n => new Neighbor(n.Key, n.PairWeight)).ToArray()));
     }
 }

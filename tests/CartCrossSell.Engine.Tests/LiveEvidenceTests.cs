@@ -1,0 +1,116 @@
+using CartCrossSell.Engine.Ranking;
+
+namespace CartCrossSell.Engine.Tests;
+
+public class LiveEvidenceTests
+{
+    /// <summary>A shop of 60 items in 6 categories and 400 random orders (fixed seed), learned by the engine.</summary>
+    private static (Store Store, string[] Skus) RandomShop(int seed = 7)
+    {
+        var store = new Store();
+        var skus = Enumerable.Range(0, 60).Select(i => $"s{i}").ToArray();
+        var random = new Random(seed);
+        foreach (var sku in skus) store.Item(sku, $"c{int.Parse(sku[1..]) % 6}", 2 + random.Next(40));
+        for (var o = 0; o < 400; o++)
+        {
+            // Orders lean on neighbourhoods of numbers, so pairs have structure and the rankings are not all ties.
+            var start = random.Next(skus.Length);
+            store.Orders(1, Enumerable.Range(0, 2 + random.Next(5)).Select(_ => skus[(start + random.Next(8)) % skus.Length]).Distinct().ToArray());
+        }
+        return (store, skus);
+    }
+
+    private static LiveEvidence CopyOf(BasketLearner learner)
+    {
+        var live = new LiveEvidence();
+        foreach (var key in learner.RowKeysLearned) live.Apply(learner.Find(key)!);
+        live.SetBaskets(learner.Baskets);
+        return live;
+    }
+
+    [Fact]
+    public void Rankings_read_by_number_are_the_rankings_read_by_key()
+    {
+        var (store, skus) = RandomShop();
+        var live = CopyOf(store.Learner);
+        var ranker = new AddOnRanker(new RecommendationOptions(), store.Learner.Clock);
+        var best = RankingInputs.BestSellersOf(store.Learner.Items());
+        var random = new Random(3);
+        var compared = 0;
+        for (var c = 0; c < 200; c++)
+        {
+            var cart = store.Cart(Enumerable.Range(0, 1 + random.Next(6)).Select(_ => skus[random.Next(skus.Length)]).Distinct().ToArray());
+            var byKey = ranker.Rank(cart, store.Catalog, store.Learner, Store.Now);
+            var byNumber = ranker.Rank(cart, store.Catalog, live, Store.Now);
+            Assert.Equal(byKey.AddOns.Select(a => (a.Sku, Math.Round(a.Score, 9))), byNumber.AddOns.Select(a => (a.Sku, Math.Round(a.Score, 9))));
+            compared += byKey.AddOns.Count;
+
+            // The learned ranker's candidate generation reads the same rows.
+            var x1 = RankingFeatures.Extract(new CandidateGenerator().Generate(cart, new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, best), Store.Now), store.Catalog);
+            var x2 = RankingFeatures.Extract(new CandidateGenerator().Generate(cart, new RankingInputs(live, store.Catalog, store.Learner.Clock, best), Store.Now), store.Catalog);
+            Assert.Equal(x1, x2);
+        }
+        Assert.True(compared > 200, $"only {compared} add-ons compared: the shop does not exercise the ranking");
+    }
+
+    [Fact]
+    public void A_replaced_or_removed_row_is_read_as_it_is_now()
+    {
+        var live = new LiveEvidence();
+        live.Apply(new EvidenceRow(RowKeys.Item("a"), 4, [new Neighbor(RowKeys.Item("b"), 2), new Neighbor(RowKeys.Category("x"), 1)]));
+        Assert.Equal(1, live.RowCount);
+        Assert.False(live.TryGetWeight(RowKeys.Item("b"), out _)); // a neighbour without a row of its own
+
+        live.Apply(new EvidenceRow(RowKeys.Item("b"), 3, [new Neighbor(RowKeys.Item("a"), 2)]));
+        live.Apply(new EvidenceRow(RowKeys.Item("a"), 5, [new Neighbor(RowKeys.Item("b"), 3)]));
+        Assert.Equal(2, live.RowCount);
+        Assert.True(live.TryGetWeight(RowKeys.Item("a"), out var weight));
+        Assert.Equal(5, weight);
+        Assert.Equal([RowKeys.Item("b")], live.Find(RowKeys.Item("a"))!.Neighbors.Select(n => n.Key));
+
+        live.Remove(RowKeys.Item("b"));
+        live.Remove(RowKeys.Item("never-seen"));
+        Assert.Equal(1, live.RowCount);
+        Assert.Null(live.Find(RowKeys.Item("b")));
+        Assert.Equal([RowKeys.Item("a")], live.Rows().Select(r => r.Key));
+    }
+
+    [Fact]
+    public async Task Readers_rank_while_the_writer_replaces_rows_and_see_each_row_whole()
+    {
+        var (store, skus) = RandomShop(seed: 11);
+        var live = CopyOf(store.Learner);
+        var rows = store.Learner.RowKeysLearned.Select(k => store.Learner.Find(k)!).ToArray();
+        var ranker = new AddOnRanker(new RecommendationOptions(), store.Learner.Clock);
+        using var stop = new CancellationTokenSource();
+        var failures = new List<string>();
+
+        // The writer alternates every row between two versions (and new keys, so the numbers and their array grow).
+        var writer = Task.Run(() =>
+        {
+            for (var round = 0; round < 200; round++)
+            {
+                foreach (var row in rows)
+                    live.Apply(round % 2 == 0 ? row with { Weight = row.Weight * 2 } : row);
+                live.Apply(new EvidenceRow(RowKeys.Item($"new-{round}"), 1, [new Neighbor(RowKeys.Item($"new-{round}-n"), 1)]));
+            }
+            stop.Cancel();
+        });
+        var readers = Enumerable.Range(0, 2).Select(r => Task.Run(() =>
+        {
+            var random = new Random(r);
+            while (!stop.IsCancellationRequested)
+            {
+                var sku = skus[random.Next(skus.Length)];
+                var original = store.Learner.Find(RowKeys.Item(sku));
+                var seen = live.Find(RowKeys.Item(sku));
+                if (original is not null && seen is not null && seen.Weight != original.Weight && seen.Weight != original.Weight * 2)
+                    lock (failures) failures.Add($"{sku}: weight {seen.Weight} is neither version");
+                ranker.Rank(store.Cart(sku, skus[random.Next(skus.Length)]), store.Catalog, live, Store.Now);
+            }
+        })).ToArray();
+        await Task.WhenAll([writer, .. readers]).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Empty(failures);
+        Assert.Equal(rows.Length + 200, live.RowCount);
+    }
+}
