@@ -92,6 +92,40 @@ public sealed class CartRecommenderTopologyTests : IDisposable
         Assert.Single(_sink.Written);
     }
 
+    /// <summary>Learned rows whose reads fail once armed: the ranking then throws after the event changed the cart.</summary>
+    private sealed class FailingEvidence(Engine.IBasketEvidence inner) : Engine.IBasketEvidence
+    {
+        public bool Fail { get; set; }
+        public double Baskets => inner.Baskets;
+        public Engine.EvidenceRow? Find(string rowKey) => Fail ? throw new InvalidOperationException("rows unreadable") : inner.Find(rowKey);
+    }
+
+    [Fact]
+    public void A_ranking_that_throws_after_the_event_changed_the_cart_leaves_the_stored_cart_as_it_was()
+    {
+        var evidence = new FailingEvidence(Store.Learned());
+        var sink = new CapturingSink();
+        using var driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), Store.Catalog(), evidence, sink), Streams);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
+        driver.Commit();
+
+        evidence.Fail = true;
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 2, 12m), ContractCodecs.CartEvent);
+
+        Assert.Equal([DeadLetterKinds.ProcessingError, DeadLetterKinds.ProcessingError], driver.DeadLetters.Select(d => d.Kind));
+        // The store keeps its value decoded between commits: neither failed event may have changed it in place.
+        var cart = driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!;
+        Assert.Equal(("socks", 1), (cart.Lines.Single().Sku, cart.Lines.Single().Quantity));
+        Assert.Equal(0L, cart.AppliedOffset);
+
+        evidence.Fail = false;
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "water-bottle", 1, 15m), ContractCodecs.CartEvent);
+        driver.Commit();
+        Assert.Equal(["socks", "water-bottle"], driver.Store<CartState>(TopologyNames.CartsStore).Get("c1")!.Lines.Select(l => l.Sku));
+        Assert.Equal(27m, sink.Latest("c1").CartValue);
+    }
+
     [Fact]
     public void A_cart_above_the_line_cap_is_dead_lettered()
     {

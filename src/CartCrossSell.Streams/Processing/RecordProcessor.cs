@@ -198,23 +198,20 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 /// </summary>
 internal static class TaskState
 {
-    private static readonly Func<object, bool> Running = Resolve();
+    private const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
 
-    public static bool IsRunning<TKey, TValue>(ProcessorContext<TKey, TValue> context) => Running(context);
+    public static bool IsRunning<TKey, TValue>(ProcessorContext<TKey, TValue> context) =>
+        IsRunning(context.GetType().GetField("context", Any)?.GetValue(context) as Streamiz.Kafka.Net.ProcessorContext
+                  ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState"));
 
-    private static Func<object, bool> Resolve()
+    /// <summary>The same, from the context a store is initialised with.</summary>
+    public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context)
     {
-        const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
-        return context =>
-        {
-            var inner = context.GetType().GetField("context", Any)?.GetValue(context)
-                        ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState");
-            var task = inner.GetType().GetProperty("Task", Any)?.GetValue(inner)
-                       ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState");
-            var state = task.GetType().GetProperty("State", Any)?.GetValue(task)
-                        ?? throw new InvalidOperationException("Streamiz task has no State: review TaskState");
-            return state.ToString() == "RUNNING";
-        };
+        var task = context.GetType().GetProperty("Task", Any)?.GetValue(context)
+                   ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState");
+        var state = task.GetType().GetProperty("State", Any)?.GetValue(task)
+                    ?? throw new InvalidOperationException("Streamiz task has no State: review TaskState");
+        return state.ToString() == "RUNNING";
     }
 }
 

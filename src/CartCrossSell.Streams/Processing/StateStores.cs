@@ -36,6 +36,16 @@ public static class StateStores
     }
 
     /// <summary>
+    /// A store whose values stay decoded between commits (<see cref="DecodedStore{TValue}"/>): for state a processor
+    /// reads and rewrites at nearly every record, where decoding and encoding per record cost more than the work.
+    /// Streamiz's own record cache is off below it (this store already writes each changed key once per commit).
+    /// </summary>
+    /// <param name="maxEntries">Unchanged values kept decoded, at most (changed ones are kept until the commit).</param>
+    public static IStoreBuilder<IKeyValueStore<string, TValue>> DecodedKeyValue<TValue>(string name, IValueCodec<TValue> codec, StreamsOptions options, int maxEntries)
+        where TValue : class =>
+        new DecodedStoreBuilder<TValue>(KeyValue(name, codec, options, cached: false), maxEntries);
+
+    /// <summary>
     /// Visits every entry of a store through a range whose iterator is disposed when the visit ends (Streamiz's
     /// <c>All()</c> keeps a RocksDB iterator open until the store closes, and warns about it at every shutdown). The
     /// upper bound sorts after every key of up to <see cref="MaxKeyChars"/> characters.

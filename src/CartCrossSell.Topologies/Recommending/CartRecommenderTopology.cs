@@ -15,7 +15,7 @@ namespace CartCrossSell.Topologies.Recommending;
 
 /// <summary>
 /// The cart recommender on Streamiz: <c>cart-events</c> (keyed by cart id) update the cart in the store <c>carts</c>
-/// (RocksDB, changelogged, cached so a busy cart is logged once per commit); after every event the engine ranks
+/// (RocksDB, changelogged, kept decoded between commits so a busy cart is decoded once and logged once per commit); after every event the engine ranks
 /// add-ons for the whole basket against the replicated catalog and learned rows, and the value goes to Redis at once
 /// with the cart's own event sequence as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
 /// offsets never pass a value that is not in Redis. A cart remembers the offset of the last event it applied, so an
@@ -28,6 +28,9 @@ namespace CartCrossSell.Topologies.Recommending;
 /// </summary>
 public static class CartRecommenderTopology
 {
+    /// <summary>Carts kept decoded per task between their events (the store holds every cart; a busy cart stays decoded).</summary>
+    private const int LiveCarts = 50_000;
+
     /// <summary>The store that carries the Redis writes into the commit.</summary>
     public const string RedisWritesBarrier = "redis-writes";
 
@@ -50,7 +53,7 @@ public static class CartRecommenderTopology
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
         builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source")
             .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranking, catalog, sink, config),
-                    StateStores.KeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, cached: true)),
+                    StateStores.DecodedKeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, LiveCarts)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
         var validatorRuntime = ProcessorRuntime.For(TopologyNames.MerchandisingRuleValidator, streams, loggers, metrics: metrics);
@@ -88,7 +91,8 @@ public static class CartRecommenderTopology
             // The key decides the partition, and the partition decides which task owns the cart: a cart event keyed by
             // anything but its cart id would be applied by a task that does not own the cart.
             if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
-            var cart = _carts.Get(e.CartId) ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
+            // A copy: the store's value must stay as it is if anything below throws.
+            var cart = _carts.Get(e.CartId)?.Copy() ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
             var replay = cart.AppliedPartition == record.Coordinates.Partition && record.Coordinates.Offset <= cart.AppliedOffset;
             if (!replay)
             {

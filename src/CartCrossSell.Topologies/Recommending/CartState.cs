@@ -54,6 +54,22 @@ public sealed class CartState
 
     public decimal Value => Lines.Sum(l => l.UnitPrice * l.Quantity);
 
+    /// <summary>A copy to change: the store hands out the value it holds, which must stay as it is until the event applies.</summary>
+    public CartState Copy() => new()
+    {
+        CartId = CartId,
+        SessionId = SessionId,
+        VisitorId = VisitorId,
+        Currency = Currency,
+        Country = Country,
+        Lines = Lines.Select(l => l.Copy()).ToList(),
+        UpdatedAt = UpdatedAt,
+        AppliedPartition = AppliedPartition,
+        AppliedOffset = AppliedOffset,
+        Sequence = Sequence,
+        RecentEventIds = [.. RecentEventIds],
+    };
+
     public Basket ToBasket() => new(Lines.Select(l => new BasketLine
     {
         Sku = l.Sku,
@@ -74,4 +90,9 @@ public sealed class CartLine
     public decimal UnitPrice { get; set; }
     public DateTimeOffset AddedAt { get; init; }
     public string Source { get; init; } = EventSources.Storefront;
+
+    public CartLine Copy() => new()
+    {
+        Sku = Sku, VariantId = VariantId, Attributes = Attributes, Quantity = Quantity, UnitPrice = UnitPrice, AddedAt = AddedAt, Source = Source,
+    };
 }
