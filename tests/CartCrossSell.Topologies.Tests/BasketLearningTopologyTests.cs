@@ -25,7 +25,7 @@ public sealed class BasketLearningTopologyTests
     private static GroupTestDriver Driver(ICatalog? catalog = null, StreamsOptions? streams = null) =>
         new(BasketLearningTopology.Build(streams ?? Streams, Learning, Learner, catalog ?? Store.Catalog()), streams ?? Streams);
 
-    private static BasketRowDelta Delta(SentRecord sent) => JsonSerializer.Deserialize(sent.Value, ContractsJson.Default.BasketRowDelta)!;
+    private static BasketRowDelta Delta(SentRecord sent) => BasketRowDeltaCodec.Instance.Decode(sent.Value).Value!;
 
     [Fact]
     public void The_splitter_sends_one_contribution_per_touched_row_keyed_by_the_row_with_the_order_coordinates()
@@ -62,9 +62,9 @@ public sealed class BasketLearningTopologyTests
         };
         driver.Pipe(Repartition, delta.RowKey, delta, ContractCodecs.BasketRowDelta);
         driver.AdvanceWallClock(TimeSpan.FromSeconds(1.1));
-        driver.Pipe(Repartition, delta.RowKey, delta, ContractCodecs.BasketRowDelta); // the splitter crashed before committing and sent it again
-        driver.Pipe(Repartition, delta.RowKey, delta with { SourceOffset = 8 }, ContractCodecs.BasketRowDelta);
-        driver.Pipe(Repartition, delta.RowKey, delta with { SourceOffset = 9 }, ContractCodecs.BasketRowDelta);
+        driver.Pipe(Repartition, delta.RowKey, delta, ContractCodecs.BasketRowDelta); // the splitter crashed before committing and sent it again (as JSON, the earlier format: still read)
+        driver.Pipe(Repartition, delta.RowKey, delta with { SourceOffset = 8 }, BasketRowDeltaCodec.Instance);
+        driver.Pipe(Repartition, delta.RowKey, delta with { SourceOffset = 9 }, BasketRowDeltaCodec.Instance);
         driver.AdvanceWallClock(TimeSpan.FromSeconds(1.1));
         driver.AdvanceWallClock(TimeSpan.FromSeconds(1.1)); // nothing changed: nothing published
 
@@ -106,6 +106,22 @@ public sealed class BasketLearningTopologyTests
         Assert.Equal((DeadLetterKinds.ProcessingError, 0L), (dead.Kind, dead.SourceOffset));
         Assert.Contains("poison", dead.Reason);
         Assert.All(driver.SentTo(Repartition), s => Assert.Equal(1L, Delta(s).SourceOffset)); // nothing half-sent for o1
+    }
+
+    [Fact]
+    public void A_contribution_that_cannot_apply_is_refused_before_it_changes_the_row()
+    {
+        // The aggregator's store hands out the row it holds, so a contribution must apply whole or not at all.
+        var row = new BasketRowState(new EvidenceAccumulator(RowKeys.Item("a"), 10), []);
+        row.Apply(0, 0, 1, [new Neighbor(RowKeys.Item("b"), 1)]);
+
+        Assert.ThrowsAny<ArgumentException>(() => row.Apply(0, 1, 1, [new Neighbor(RowKeys.Item("c"), 1), new Neighbor(RowKeys.Item("d"), double.NaN)]));
+        Assert.ThrowsAny<ArgumentException>(() => row.Apply(0, 1, double.PositiveInfinity, [new Neighbor(RowKeys.Item("c"), 1)]));
+
+        Assert.Equal(1, row.Accumulator.Weight);
+        Assert.Equal([RowKeys.Item("b")], row.Accumulator.AllPairs.Select(p => p.Key));
+        Assert.Equal(0L, row.AppliedOrderOffsets[0]);
+        Assert.True(row.Apply(0, 1, 1, [new Neighbor(RowKeys.Item("c"), 1)])); // the offset was not taken by the refused ones
     }
 
     [Theory]
@@ -158,6 +174,30 @@ public sealed class BasketLearningTopologyTests
         Assert.Equal(row.Accumulator.AllPairs.OrderBy(p => p.Key), back.Value.Accumulator.AllPairs.OrderBy(p => p.Key));
         Assert.Equal(row.AppliedOrderOffsets, back.Value.AppliedOrderOffsets);
         Assert.False(codec.Decode("{\"rowKey\":\"item:socks\"}"u8).Ok); // the earlier JSON form is not silently misread
+    }
+
+    [Fact]
+    public void A_row_contribution_survives_its_binary_form_the_json_form_is_still_read_and_garbage_is_refused()
+    {
+        var delta = new BasketRowDelta
+        {
+            RowKey = "item:socks", Weight = 0.75 + 1e-12, Pairs = [new NeighborWeight("item:running-shoes", 0.5), new NeighborWeight("category:shoes", 1e-300)],
+            SourcePartition = 3, SourceOffset = long.MaxValue - 1, Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+        };
+        var codec = BasketRowDeltaCodec.Instance;
+
+        var binary = codec.Encode(delta);
+        foreach (var bytes in new[] { binary, ContractCodecs.BasketRowDelta.Encode(delta) })
+        {
+            var back = codec.Decode(bytes);
+            Assert.True(back.Ok, back.FailureReason);
+            Assert.Equal((delta.RowKey, delta.Weight, delta.SourcePartition, delta.SourceOffset, delta.Timestamp),
+                (back.Value!.RowKey, back.Value.Weight, back.Value.SourcePartition, back.Value.SourceOffset, back.Value.Timestamp));
+            Assert.Equal(delta.Pairs, back.Value.Pairs);
+        }
+        Assert.True(binary.Length < ContractCodecs.BasketRowDelta.Encode(delta).Length);
+        foreach (var garbage in new[] { Array.Empty<byte>(), [9, 1, 2], binary[..^3], [1, 5, (byte)'a'] })
+            Assert.Equal(DeadLetterKinds.Unparseable, codec.Decode(garbage).FailureKind);
     }
 
     /// <summary>A catalog whose lookup of one sku throws, standing in for a bug met on one record.</summary>

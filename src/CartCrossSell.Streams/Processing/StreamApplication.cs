@@ -10,7 +10,15 @@ using StreamizGuarantee = Streamiz.Kafka.Net.ProcessingGuarantee;
 namespace CartCrossSell.Streams.Processing;
 
 /// <summary>What a topology group declares besides its Streamiz topology: the topics it reads and writes.</summary>
-public sealed record TopologyGroup(string Name, Topology Topology, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs);
+public sealed record TopologyGroup(string Name, Topology Topology, IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs)
+{
+    /// <summary>
+    /// The group's own commit interval, when it differs from <c>Streams:CommitInterval</c>: a group whose effects are
+    /// throttled anyway (the learner publishes a row at most once per <c>Learner:RowPublishInterval</c>) gains nothing
+    /// from committing more often than that, and pays for every commit (each changed row is encoded and logged again).
+    /// </summary>
+    public TimeSpan? CommitInterval { get; init; }
+}
 
 /// <summary>
 /// One topology group running on Streamiz: one <see cref="KafkaStream"/> whose application id (and consumer group) is
@@ -49,7 +57,9 @@ public sealed class StreamApplication : IAsyncDisposable
 
     private KafkaStream CreateStream()
     {
-        var stream = new KafkaStream(_group.Topology, Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState));
+        var config = Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState);
+        if (_group.CommitInterval is { } commitInterval) config.CommitIntervalMs = (long)commitInterval.TotalMilliseconds;
+        var stream = new KafkaStream(_group.Topology, config);
         stream.StateChanged += (old, @new) =>
         {
             if (ReferenceEquals(stream, _stream)) OnStateChanged(old, @new); // not a stream given up during the start

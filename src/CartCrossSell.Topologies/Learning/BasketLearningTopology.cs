@@ -17,8 +17,8 @@ namespace CartCrossSell.Topologies.Learning;
 /// (items, leaf categories, order of addition, the basket count) to <c>{app}-learner-basket-rows-repartition</c>,
 /// keyed by row, with the order's source coordinates.</item>
 /// <item><b>basket-aggregator</b> reads that topic, so each task owns a slice of the rows; it keeps the decayed counts
-/// in the store <c>basket-rows</c> (RocksDB, changelogged, cached so a hot row is logged once per commit, not once
-/// per order) and publishes each changed row, at most once per <c>Learner:RowPublishInterval</c>, to the compacted
+/// in the store <c>basket-rows</c> (RocksDB, changelogged, kept decoded between commits so a hot row is encoded and
+/// logged once per commit, not once per order) and publishes each changed row, at most once per <c>Learner:RowPublishInterval</c>, to the compacted
 /// <c>item-neighbors</c> topic.</item>
 /// </list>
 /// At-least-once: after a crash the splitter sends an order's contributions again; each row remembers, per
@@ -26,6 +26,13 @@ namespace CartCrossSell.Topologies.Learning;
 /// </summary>
 public static class BasketLearningTopology
 {
+    /// <summary>
+    /// Rows kept decoded per task between commits (the store holds every row): a row touched by many orders is decoded
+    /// once and encoded once per commit, where encoding a row of hundreds of pairs at every contribution was the
+    /// aggregator's largest cost.
+    /// </summary>
+    private const int LiveRows = 20_000;
+
     public static string RepartitionTopic(StreamsOptions streams) =>
         TopicNames.Repartition(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.BasketRowsRepartition);
 
@@ -48,12 +55,15 @@ public static class BasketLearningTopology
         var publishEvery = learner.RowPublishInterval > TimeSpan.Zero ? learner.RowPublishInterval : streams.CommitInterval;
         builder.Stream(repartition, new StringSerDes(), new ByteArraySerDes(), "basket-rows-source")
             .Transform(Processors.Supplier(() => new RowAggregator(aggregator, learning.MaxNeighbors, publishEvery),
-                    StateStores.KeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors), streams, cached: true)),
+                    StateStores.DecodedKeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors), streams, LiveRows)),
                 TopologyNames.BasketAggregator)
             .ToRoutedTopics(TopologyNames.BasketAggregator + "-sink");
 
         var tables = Replicated.AddTo(builder, catalog);
-        return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.ItemNeighbors]);
+        return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.ItemNeighbors])
+        {
+            CommitInterval = learner.CommitInterval,
+        };
     }
 
     /// <summary>
@@ -100,7 +110,7 @@ public static class BasketLearningTopology
                 .ToArray();
             _seen.Put(order.OrderId, seen ?? new SeenOrder(record.Coordinates.Partition, record.Coordinates.Offset, Clock.GetUtcNow()));
             foreach (var delta in deltas)
-                Send(repartitionTopic, delta.RowKey, ContractCodecs.BasketRowDelta.Encode(delta), record.Timestamp); // the input's broker time, as Kafka Streams forwards it
+                Send(repartitionTopic, delta.RowKey, BasketRowDeltaCodec.Instance.Encode(delta), record.Timestamp); // the input's broker time, as Kafka Streams forwards it
         }
 
         /// <summary>Forgets order ids seen longer ago than the retention (a duplicate after that is learned again).</summary>
@@ -121,13 +131,9 @@ public static class BasketLearningTopology
     /// the repeat costs bandwidth, not correctness.
     /// </summary>
     private sealed class RowAggregator(ProcessorRuntime runtime, int maxNeighbors, TimeSpan publishEvery)
-        : RecordProcessor<BasketRowDelta>(runtime, ContractCodecs.BasketRowDelta)
+        : RecordProcessor<BasketRowDelta>(runtime, BasketRowDeltaCodec.Instance)
     {
-        /// <summary>Rows held decoded: this task is the only writer of its rows, so they stay equal to the store.</summary>
-        private const int LiveRows = 20_000;
-
         private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, BasketRowState> _live = new(StringComparer.Ordinal);
         private IKeyValueStore<string, BasketRowState> _rows = null!;
         private bool _republishAll;
 
@@ -141,24 +147,12 @@ public static class BasketLearningTopology
         protected override void Process(InputRecord<BasketRowDelta> record)
         {
             var delta = record.Value;
-            if (!_live.TryGetValue(delta.RowKey, out var row))
-            {
-                row = _rows.Get(delta.RowKey) ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
-                if (_live.Count >= LiveRows) _live.Clear(); // bounded memory; the store holds everything
-            }
-            bool applied;
-            try
-            {
-                applied = row.Apply(delta.SourcePartition, delta.SourceOffset, delta.Weight, delta.Pairs.Select(p => new Neighbor(p.Key, p.PairWeight)));
-            }
-            catch
-            {
-                _live.Remove(delta.RowKey); // the decoded row may be half-changed: read it from the store again
-                throw;
-            }
-            if (!applied) return; // this order was already counted (replayed by the splitter after a crash)
+            // The store hands out the row it holds: Apply checks the contribution whole before it changes the row, so a
+            // contribution that cannot apply leaves the row as it was.
+            var row = _rows.Get(delta.RowKey) ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
+            if (!row.Apply(delta.SourcePartition, delta.SourceOffset, delta.Weight, delta.Pairs.Select(p => new Neighbor(p.Key, p.PairWeight))))
+                return; // this order was already counted (replayed by the splitter after a crash)
             _rows.Put(delta.RowKey, row);
-            _live[delta.RowKey] = row;
             _changed.Add(delta.RowKey);
         }
 
@@ -174,7 +168,7 @@ public static class BasketLearningTopology
                 return;
             }
             foreach (var key in _changed)
-                if ((_live.GetValueOrDefault(key) ?? _rows.Get(key)) is { } state) PublishRow(key, state, now);
+                if (_rows.Get(key) is { } state) PublishRow(key, state, now);
             _changed.Clear();
         }
 

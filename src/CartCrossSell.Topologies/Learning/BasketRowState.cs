@@ -1,3 +1,4 @@
+using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Streams;
 
@@ -13,12 +14,23 @@ public sealed class BasketRowState(EvidenceAccumulator accumulator, Dictionary<i
     public EvidenceAccumulator Accumulator { get; } = accumulator;
     public Dictionary<int, long> AppliedOrderOffsets { get; } = appliedOrderOffsets;
 
-    /// <summary>Applies one order's contribution unless it was applied already; returns whether it was applied.</summary>
+    /// <summary>
+    /// Applies one order's contribution unless it was applied already; returns whether it was applied. All or nothing:
+    /// the contribution is checked whole before anything changes, so one that throws leaves the row as it was.
+    /// </summary>
     public bool Apply(int sourcePartition, long sourceOffset, double weight, IEnumerable<Neighbor> pairs)
     {
         if (AppliedOrderOffsets.TryGetValue(sourcePartition, out var applied) && sourceOffset <= applied) return false;
+        var checkedPairs = pairs.ToArray();
+        if (!double.IsFinite(weight) || weight < 0) throw new ArgumentOutOfRangeException(nameof(weight), weight, "a contribution's weight must be finite and not negative");
+        foreach (var pair in checkedPairs)
+        {
+            if (pair.Key is null) throw new ArgumentException("a pair without a row key", nameof(pairs));
+            if (!double.IsFinite(pair.PairWeight) || pair.PairWeight < 0)
+                throw new ArgumentOutOfRangeException(nameof(pairs), pair.PairWeight, $"pair '{pair.Key}': weight must be finite and not negative");
+        }
         AppliedOrderOffsets[sourcePartition] = sourceOffset;
-        Accumulator.Apply(weight, pairs);
+        Accumulator.Apply(weight, checkedPairs);
         return true;
     }
 }
@@ -74,6 +86,68 @@ public sealed class BasketRowCodec(int maxNeighbors) : IValueCodec<BasketRowStat
                 writer.Write(partition);
                 writer.Write(offset);
             }
+        }
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>
+/// The learner's repartition record (<see cref="BasketRowDelta"/>, one order's contribution to one row) in binary:
+/// format byte 1, then the row key, weight, pairs, source partition and offset, and the order time in Unix
+/// milliseconds, little-endian, strings UTF-8 with a 7-bit length. Every order line makes two or three of these, and
+/// parsing them as JSON was a seventh of the learner's processing. A JSON record (first byte <c>{</c>, as an earlier
+/// version wrote them) is still read, so an upgrade with records in flight loses none.
+/// </summary>
+public sealed class BasketRowDeltaCodec : IValueCodec<BasketRowDelta>
+{
+    public static readonly BasketRowDeltaCodec Instance = new();
+
+    private const byte Format = 1;
+
+    public Decoded<BasketRowDelta> Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 0 && bytes[0] == (byte)'{') return ContractCodecs.BasketRowDelta.Decode(bytes);
+        if (bytes.Length == 0 || bytes[0] != Format)
+            return Decoded<BasketRowDelta>.Failure(DeadLetterKinds.Unparseable, $"row contribution format {(bytes.Length == 0 ? "missing" : bytes[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}, expected {Format}");
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes[1..].ToArray()), System.Text.Encoding.UTF8);
+            var key = reader.ReadString();
+            var weight = reader.ReadDouble();
+            var count = reader.ReadInt32();
+            if (count < 0 || count > bytes.Length) return Decoded<BasketRowDelta>.Failure(DeadLetterKinds.Unparseable, $"row contribution claims {count} pairs");
+            var pairs = new NeighborWeight[count];
+            for (var i = 0; i < pairs.Length; i++) pairs[i] = new NeighborWeight(reader.ReadString(), reader.ReadDouble());
+            var delta = new BasketRowDelta
+            {
+                RowKey = key, Weight = weight, Pairs = pairs, SourcePartition = reader.ReadInt32(), SourceOffset = reader.ReadInt64(),
+                Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64()),
+            };
+            return Decoded<BasketRowDelta>.Success(delta);
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or FormatException)
+        {
+            return Decoded<BasketRowDelta>.Failure(DeadLetterKinds.Unparseable, "row contribution is truncated or corrupt: " + e.Message);
+        }
+    }
+
+    public byte[] Encode(BasketRowDelta value)
+    {
+        using var buffer = new MemoryStream(64 + 24 * value.Pairs.Count);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Format);
+            writer.Write(value.RowKey);
+            writer.Write(value.Weight);
+            writer.Write(value.Pairs.Count);
+            foreach (var pair in value.Pairs)
+            {
+                writer.Write(pair.Key);
+                writer.Write(pair.PairWeight);
+            }
+            writer.Write(value.SourcePartition);
+            writer.Write(value.SourceOffset);
+            writer.Write(value.Timestamp.ToUnixTimeMilliseconds());
         }
         return buffer.ToArray();
     }
