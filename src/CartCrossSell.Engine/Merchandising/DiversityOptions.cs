@@ -37,8 +37,14 @@ public sealed record DiversityOptions
     public int NearDuplicateMinSharedWords { get; init; } = 2;
 
     /// <summary>The variant words in lower case, whatever the configured set's comparer (titles are compared in lower case).</summary>
+    /// <remarks>
+    /// Computed once per set of words, not at every ranked cart: kept beside the set object itself (not in a field of
+    /// this record, which would take part in its equality and be copied by <c>with</c>).
+    /// </remarks>
     public IReadOnlySet<string> LowerCaseVariantWords() =>
-        new HashSet<string>(VariantWords.Select(w => w.ToLowerInvariant()), StringComparer.Ordinal);
+        LowerCase.GetValue(VariantWords, words => new HashSet<string>(words.Select(w => w.ToLowerInvariant()), StringComparer.Ordinal));
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlySet<string>, IReadOnlySet<string>> LowerCase = new();
 
     public void Validate()
     {
