@@ -54,4 +54,39 @@ public static class Modes
         GC.KeepAlive(shop);
         return process.WorkingSet64 < 1.5 * 1024 * Mb ? 0 : 1;
     }
+
+    /// <summary>
+    /// The same 1,000,000 rows of 100 neighbours as the streaming recommender holds them (<see cref="LiveEvidence"/>,
+    /// behind the replicated <c>item-neighbors</c> table): resident memory before and after they are copied in, and
+    /// 1,000 carts ranked against them.
+    /// </summary>
+    public static int LiveMemory(int items = 1_000_000, int neighbors = 100)
+    {
+        var shop = SyntheticShop.Create(items, neighbors);
+        const double Mb = 1024 * 1024;
+        double Resident()
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            using var process = Process.GetCurrentProcess();
+            process.Refresh();
+            return process.WorkingSet64 / Mb;
+        }
+        var before = Resident();
+        var watch = Stopwatch.StartNew();
+        var live = new LiveEvidence();
+        foreach (var sku in shop.Skus)
+            if (shop.Evidence.Find(RowKeys.Item(sku)) is { } row) live.Apply(row);
+        live.SetBaskets(shop.Evidence.Baskets);
+        var copied = watch.Elapsed;
+        var after = Resident();
+        var ranker = new AddOnRanker(new RecommendationOptions(), shop.Clock);
+        var shown = Enumerable.Range(0, 1000).Sum(i => ranker.Rank(shop.Cart(5, i), shop.Catalog, live, SyntheticShop.Now).AddOns.Count);
+        Console.WriteLine($"{live.RowCount:N0} rows with {shop.Evidence.NeighborCount:N0} neighbours copied into LiveEvidence in {copied.TotalSeconds:0.0} s:");
+        Console.WriteLine($"  resident {F(before)} MB before (catalog and compact rows), {F(after)} MB after: {F(after - before)} MB for the live rows, {F((after - before) * Mb / shop.Evidence.NeighborCount)} bytes per neighbour; 1,000 carts ranked, {shown / 1000.0:0.00} add-ons each");
+        GC.KeepAlive(shop);
+        GC.KeepAlive(live);
+        return 0;
+    }
 }

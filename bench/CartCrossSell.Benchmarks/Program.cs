@@ -1,11 +1,13 @@
 using BenchmarkDotNet.Running;
 using CartCrossSell.Benchmarks;
 
-// `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `latency`: per-call percentiles of
+// `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `memory-live`: the same rows as the
+// streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {
     "memory" => Modes.Memory(),
+    "memory-live" => Modes.LiveMemory(),
     "latency" => Modes.Latency(),
     "learned-latency" => LearnedRankerBench.Latency(),
     _ => Run(args),

@@ -28,45 +28,75 @@ public sealed class LiveEvidence : IBasketEvidence
     /// <summary>Rows held (numbers without a row, such as neighbours never learned as rows, are not counted).</summary>
     public int RowCount => Volatile.Read(ref _rows);
 
-    public EvidenceRow? Find(string rowKey) => IndexOf(rowKey) is var n and >= 0 ? SlotAt(n).Row?.Row : null;
+    /// <summary>The row for a key, built from its numbered form (its neighbour keys are the table's own strings).</summary>
+    public EvidenceRow? Find(string rowKey) => IndexOf(rowKey) is var n and >= 0 && SlotAt(n).Row is { } row ? ToRow(SlotAt(n).Key, row) : null;
 
     public bool TryGetWeight(string rowKey, out double weight)
     {
         var row = IndexOf(rowKey) is var n and >= 0 ? SlotAt(n).Row : null;
-        weight = row?.Row.Weight ?? 0;
+        weight = row?.Weight ?? 0;
         return row is not null;
     }
 
-    /// <summary>Every row held, in no particular order (a snapshot per row, rows may change during the walk).</summary>
-    public IEnumerable<EvidenceRow> Rows()
+    /// <summary>The row for a key with the stamp it was applied with, or false.</summary>
+    public bool TryFind(string rowKey, out EvidenceRow row, out long stamp)
+    {
+        if (IndexOf(rowKey) is var n and >= 0 && SlotAt(n).Row is { } numbered)
+        {
+            row = ToRow(SlotAt(n).Key, numbered);
+            stamp = numbered.Stamp;
+            return true;
+        }
+        row = null!;
+        stamp = 0;
+        return false;
+    }
+
+    /// <summary>The key and weight of every row held, in no particular order (rows may change during the walk).</summary>
+    public IEnumerable<(string Key, double Weight)> RowWeights()
     {
         var slots = _slots;
         var count = Math.Min(Volatile.Read(ref _count), slots.Length);
         for (var i = 0; i < count; i++)
-            if (slots[i]?.Row is { } row) yield return row.Row;
+            if (slots[i]?.Row is { } row) yield return (slots[i].Key, row.Weight);
+    }
+
+    /// <summary>The keys of every row held, in no particular order.</summary>
+    public IEnumerable<string> RowKeys()
+    {
+        var slots = _slots;
+        var count = Math.Min(Volatile.Read(ref _count), slots.Length);
+        for (var i = 0; i < count; i++)
+            if (slots[i]?.Row is not null) yield return slots[i].Key;
     }
 
     /// <summary>Sets the decayed number of baskets learned from.</summary>
     public void SetBaskets(double baskets) => Volatile.Write(ref _baskets, baskets);
 
     /// <summary>Stores (replaces) a row. Single writer: only one thread may call this, <see cref="Remove"/> and <see cref="SetBaskets"/>.</summary>
-    public void Apply(EvidenceRow row)
+    public void Apply(EvidenceRow row) => Apply(row.Key, row.Weight, row.Neighbors, stamp: 0);
+
+    /// <summary>
+    /// Stores (replaces) a row, with a stamp the engine does not read (the table keeps its source's update time
+    /// there). Single writer, see <see cref="Apply(EvidenceRow)"/>. Only numbers and weights are kept (12 bytes per
+    /// neighbour): the keys are the table's own strings, one per distinct key.
+    /// </summary>
+    public void Apply(string key, double weight, IReadOnlyList<Neighbor> neighbors, long stamp)
     {
-        var neighbors = row.Neighbors;
         var numbers = new int[neighbors.Count];
         var pairs = new double[neighbors.Count];
         for (var i = 0; i < numbers.Length; i++)
         {
             var n = Number(neighbors[i].Key);
-            numbers[i] = RowKeys.IsItem(neighbors[i].Key) ? n : ~n;
+            numbers[i] = Engine.RowKeys.IsItem(neighbors[i].Key) ? n : ~n;
             pairs[i] = neighbors[i].PairWeight;
         }
-        var slot = SlotAt(Number(row.Key));
+        var slot = SlotAt(Number(key));
         if (slot.Row is null) Interlocked.Increment(ref _rows);
-        slot.Row = new NumberedRow(row, numbers, pairs);
+        slot.Row = new NumberedRow(weight, numbers, pairs, stamp);
     }
 
-    /// <summary>Deletes a row (its number stays). Single writer, see <see cref="Apply"/>.</summary>
+    /// <summary>Deletes a row (its number stays). Single writer, see <see cref="Apply(EvidenceRow)"/>.</summary>
     public void Remove(string rowKey)
     {
         if (IndexOf(rowKey) is not (var n and >= 0)) return;
@@ -76,13 +106,37 @@ public sealed class LiveEvidence : IBasketEvidence
         Interlocked.Decrement(ref _rows);
     }
 
+    /// <summary>
+    /// Deletes every row (a table that starts its bootstrap again). The numbers stay, so a ranking running meanwhile
+    /// reads rows that are gone, never a number out of range. Single writer.
+    /// </summary>
+    public void Clear()
+    {
+        var slots = _slots;
+        var count = Math.Min(Volatile.Read(ref _count), slots.Length);
+        for (var i = 0; i < count; i++) slots[i].Row = null;
+        Volatile.Write(ref _rows, 0);
+        SetBaskets(0);
+    }
+
+    private EvidenceRow ToRow(string key, NumberedRow row)
+    {
+        var neighbors = new Neighbor[row.Neighbors.Length];
+        for (var i = 0; i < neighbors.Length; i++)
+        {
+            var stored = row.Neighbors[i];
+            neighbors[i] = new Neighbor(KeyAt(stored >= 0 ? stored : ~stored), row.Pairs[i]);
+        }
+        return new EvidenceRow(key, row.Weight, neighbors);
+    }
+
     /// <summary>The number of a key, or -1 when no row or neighbour ever had it.</summary>
     internal int IndexOf(string key) => _numbers.TryGetValue(key, out var n) ? n : -1;
 
     internal string KeyAt(int number) => SlotAt(number).Key;
 
     /// <summary>The weight of the row behind a number; 0 when it has none.</summary>
-    internal double WeightAt(int number) => SlotAt(number).Row?.Row.Weight is > 0 and var weight ? weight : 0;
+    internal double WeightAt(int number) => SlotAt(number).Row?.Weight is > 0 and var weight ? weight : 0;
 
     internal NumberedRow? RowAt(int number) => SlotAt(number).Row;
 
@@ -125,4 +179,4 @@ public interface ILiveEvidenceView
 }
 
 /// <summary>A row with its neighbours by number: an item neighbour as its number, any other as its complement (~number).</summary>
-internal sealed record NumberedRow(EvidenceRow Row, int[] Neighbors, double[] Pairs);
+internal sealed record NumberedRow(double Weight, int[] Neighbors, double[] Pairs, long Stamp);

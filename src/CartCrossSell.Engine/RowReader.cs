@@ -206,10 +206,10 @@ internal abstract class RowReader
         public override bool TryRow(string key, out int handle, out double weight)
         {
             handle = evidence.IndexOf(key);
-            if (handle >= 0 && evidence.RowAt(handle) is { Row.Weight: > 0 } row)
+            if (handle >= 0 && evidence.RowAt(handle) is { Weight: > 0 } row)
             {
                 _found[handle] = row;
-                weight = row.Row.Weight;
+                weight = row.Weight;
                 return true;
             }
             weight = 0;

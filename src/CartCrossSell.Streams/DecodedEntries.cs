@@ -4,14 +4,52 @@ using Microsoft.Extensions.Logging;
 namespace CartCrossSell.Streams;
 
 /// <summary>
+/// Where a table's decoded values live. The default keeps each value as decoded; a table whose values have a more
+/// compact form (the learned rows, see the recommender's <c>NeighborTable</c>) keeps only that, and rebuilds a value
+/// when asked for one. One thread stores; any thread reads.
+/// </summary>
+public interface ITableStorage<T> where T : class
+{
+    int Count { get; }
+    T? Find(string key);
+    bool Contains(string key);
+    IEnumerable<KeyValuePair<string, T>> Entries { get; }
+
+    /// <summary>Stores a value (null deletes the key) and returns the previous one.</summary>
+    T? Store(string key, T? value);
+
+    void Clear();
+}
+
+/// <summary>The decoded values as they are, in a concurrent dictionary.</summary>
+public sealed class DecodedValues<T> : ITableStorage<T> where T : class
+{
+    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
+
+    public int Count => _entries.Count;
+    public T? Find(string key) => _entries.GetValueOrDefault(key);
+    public bool Contains(string key) => _entries.ContainsKey(key);
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+    public void Clear() => _entries.Clear();
+
+    public T? Store(string key, T? value)
+    {
+        if (value is null) return _entries.TryRemove(key, out var removed) ? removed : null;
+        T? previous = null;
+        _entries.AddOrUpdate(key, value, (_, old) => { previous = old; return value; });
+        return previous;
+    }
+}
+
+/// <summary>
 /// The latest decoded value per key of a compacted topic: a value replaces the key's entry, a tombstone deletes it, a
 /// value that does not decode is logged and counted and the key keeps its entry. Shared by the topologies' global
 /// stores (<see cref="Processing.ReplicatedTable{T}"/>) and the tools' reader (<see cref="GlobalTable{T}"/>). Reads are
 /// lock-free and safe from any thread; one thread applies.
 /// </summary>
-public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogger log) where T : class
+public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogger log, ITableStorage<T>? storage = null) where T : class
 {
-    private readonly ConcurrentDictionary<string, T> _entries = new(StringComparer.Ordinal);
+    private readonly ITableStorage<T> _entries = storage ?? new DecodedValues<T>();
     private long _applied, _rejected;
 
     /// <summary>Raised after a value is stored or deleted (value null), for secondary indexes.</summary>
@@ -22,11 +60,11 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
     /// <summary>Records that did not decode.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
-    public T? Find(string key) => _entries.GetValueOrDefault(key);
+    public T? Find(string key) => _entries.Find(key);
 
-    public bool Contains(string key) => _entries.ContainsKey(key);
+    public bool Contains(string key) => _entries.Contains(key);
 
-    public IEnumerable<KeyValuePair<string, T>> Entries => _entries;
+    public IEnumerable<KeyValuePair<string, T>> Entries => _entries.Entries;
 
     public void Clear() => _entries.Clear();
 
@@ -36,7 +74,8 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
         if (key is null) return null;
         if (value is null)
         {
-            if (_entries.TryRemove(key, out var removed)) Changed?.Invoke(key, removed, null);
+            var removed = _entries.Store(key, null);
+            if (removed is not null) Changed?.Invoke(key, removed, null);
             Interlocked.Increment(ref _applied);
             return removed;
         }
@@ -45,10 +84,9 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
         {
             Interlocked.Increment(ref _rejected);
             log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", topic, key, decoded.FailureReason);
-            return _entries.GetValueOrDefault(key);
+            return _entries.Find(key);
         }
-        T? previous = null;
-        _entries.AddOrUpdate(key, decoded.Value!, (_, old) => { previous = old; return decoded.Value!; });
+        var previous = _entries.Store(key, decoded.Value!);
         Changed?.Invoke(key, previous, decoded.Value);
         Interlocked.Increment(ref _applied);
         return previous;

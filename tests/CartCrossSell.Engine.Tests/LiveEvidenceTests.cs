@@ -72,7 +72,7 @@ public class LiveEvidenceTests
         live.Remove(RowKeys.Item("never-seen"));
         Assert.Equal(1, live.RowCount);
         Assert.Null(live.Find(RowKeys.Item("b")));
-        Assert.Equal([RowKeys.Item("a")], live.Rows().Select(r => r.Key));
+        Assert.Equal([RowKeys.Item("a")], live.RowKeys());
     }
 
     [Fact]

@@ -109,4 +109,34 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Null(after.ModelVersion);
         Assert.Equal(before.Strategy, after.Strategy);
     }
+    [Fact]
+    public void Learned_rows_are_kept_once_in_numbered_form_and_read_back_as_published()
+    {
+        var table = new NeighborTable(NullLoggerFactory.Instance);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000);
+        NeighborRow Row(string key, double weight, params (string Key, double Pair)[] neighbors) => new()
+        {
+            RowKey = key, Weight = weight, Neighbors = neighbors.Select(n => new NeighborWeight(n.Key, n.Pair)).ToArray(), UpdatedAt = at,
+        };
+        var socks = Row("item:socks", 5, ("item:running-shoes", 3), ("category:shoes", 2));
+        table.Table.Apply("item:socks", ContractCodecs.NeighborRow.Encode(socks));
+        table.Table.Apply("item:running-shoes", ContractCodecs.NeighborRow.Encode(Row("item:running-shoes", 4, ("item:socks", 3))));
+        table.Table.Apply("baskets", ContractCodecs.NeighborRow.Encode(Row("baskets", 40)));
+        table.Table.Apply("item:broken", "{"u8.ToArray()); // does not decode: ignored
+
+        var back = table.Table.Find("item:socks")!;
+        Assert.Equal((socks.RowKey, socks.Weight, socks.UpdatedAt), (back.RowKey, back.Weight, back.UpdatedAt));
+        Assert.Equal(socks.Neighbors, back.Neighbors);
+        Assert.Equal(40, table.Baskets);
+        Assert.Equal(3, table.Table.Count);
+        Assert.True(table.TryGetWeight("item:running-shoes", out var weight) && weight == 4);
+        Assert.Equal(["item:running-shoes", "item:socks"], table.BestSellers().Select(s => "item:" + s).Order());
+
+        table.Table.Apply("item:running-shoes", null); // tombstone
+        table.Table.Apply("baskets", null);
+        Assert.Null(table.Find("item:running-shoes"));
+        Assert.Equal(0, table.Baskets);
+        Assert.Equal(["item:socks"], table.Table.Entries.Select(e => e.Key));
+        Assert.Equal(1, table.Table.Rejected);
+    }
 }

@@ -60,13 +60,14 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
     private readonly ILogger _log;
     private readonly DecodedEntries<T> _entries;
 
-    public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers)
+    /// <param name="storage">Where the decoded values live (default: as decoded).</param>
+    public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers, ITableStorage<T>? storage = null)
     {
         Topic = topic;
         Name = topic + "-table";
         _codec = codec;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.ReplicatedTable.{topic}");
-        _entries = new DecodedEntries<T>(topic, codec, _log);
+        _entries = new DecodedEntries<T>(topic, codec, _log, storage);
     }
 
     /// <summary>Called on the global thread after a value is stored or deleted (value null), for secondary indexes.</summary>

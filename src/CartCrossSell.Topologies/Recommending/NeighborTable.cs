@@ -10,8 +10,10 @@ namespace CartCrossSell.Topologies.Recommending;
 
 /// <summary>
 /// The learned rows of the <c>item-neighbors</c> topic, replicated on every instance (a Streamiz global store of the
-/// recommender), seen by the engine as <see cref="IBasketEvidence"/>. Rows are converted once when they arrive, not
-/// on every read, into <see cref="LiveEvidence"/>, which numbers rows and neighbours so a ranking reads weights by number.
+/// recommender), seen by the engine as <see cref="IBasketEvidence"/>. A row is converted once when it arrives, into
+/// the only copy kept: <see cref="LiveEvidence"/>, which numbers rows and neighbours (a ranking reads weights by
+/// number) and holds 12 bytes per neighbour plus one string per distinct key. The table's view of a row
+/// (<see cref="ReplicatedTable{T}.Find"/>) is rebuilt from it when asked.
 /// </summary>
 public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSellers, IReplicated
 {
@@ -21,8 +23,8 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public NeighborTable(ILoggerFactory loggers)
     {
-        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers);
-        Table.Changed += OnChanged;
+        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers, new RowStorage(_rows));
+        Table.Changed += (_, _, _) => Interlocked.Increment(ref _changes);
     }
 
     public ReplicatedTable<NeighborRow> Table { get; }
@@ -33,6 +35,7 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public double Baskets => _rows.Baskets;
 
+    /// <summary>Rows held, the basket count included.</summary>
     public int RowCount => _rows.RowCount;
 
     /// <summary>The rows as the engine reads them (the ranker reads this type by number).</summary>
@@ -52,25 +55,45 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
         var changes = Volatile.Read(ref _changes);
         var now = Environment.TickCount64;
         if (cached.Count == count && (cached.Changes == changes || now - cached.At < 10_000)) return cached.Skus;
-        var skus = RankingInputs.BestSellersOf(_rows.Rows().Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Weight)), count);
+        var skus = RankingInputs.BestSellersOf(_rows.RowWeights().Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Weight)), count);
         _bestSellers = (changes, now, count, skus);
         return skus;
     }
 
-    private void OnChanged(string key, NeighborRow? previous, NeighborRow? current)
+    /// <summary>The table's storage: published rows go into the numbered rows, and come back out of them when read.</summary>
+    private sealed class RowStorage(LiveEvidence rows) : ITableStorage<NeighborRow>
     {
-        Interlocked.Increment(ref _changes);
-        if (current is null)
+        public int Count => rows.RowCount;
+
+        public NeighborRow? Find(string key) => rows.TryFind(key, out var row, out var stamp) ? Published(row, stamp) : null;
+
+        public bool Contains(string key) => rows.TryGetWeight(key, out _);
+
+        public IEnumerable<KeyValuePair<string, NeighborRow>> Entries =>
+            rows.RowKeys().Select(key => Find(key) is { } row ? new KeyValuePair<string, NeighborRow>(key, row) : default).Where(e => e.Key is not null);
+
+        public NeighborRow? Store(string key, NeighborRow? value)
         {
-            if (key == RowKeys.Baskets) _rows.SetBaskets(0);
-            else _rows.Remove(key);
-            return;
+            var previous = Find(key);
+            if (value is null)
+            {
+                rows.Remove(key);
+                if (key == RowKeys.Baskets) rows.SetBaskets(0);
+                return previous;
+            }
+            rows.Apply(key, value.Weight, value.Neighbors.Select(n => new Neighbor(n.Key, n.PairWeight)).ToArray(), value.UpdatedAt.ToUnixTimeMilliseconds());
+            if (key == RowKeys.Baskets) rows.SetBaskets(value.Weight);
+            return previous;
         }
-        if (key == RowKeys.Baskets)
+
+        public void Clear() => rows.Clear();
+
+        private static NeighborRow Published(EvidenceRow row, long stamp) => new()
         {
-            _rows.SetBaskets(current.Weight);
-            return;
-        }
-        _rows.Apply(new EvidenceRow(key, current.Weight, current.Neighbors.Select(n => new Neighbor(n.Key, n.PairWeight)).ToArray()));
+            RowKey = row.Key,
+            Weight = row.Weight,
+            Neighbors = row.Neighbors.Select(n => new NeighborWeight(n.Key, n.PairWeight)).ToArray(),
+            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(stamp),
+        };
     }
 }
