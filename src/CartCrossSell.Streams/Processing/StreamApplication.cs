@@ -183,6 +183,11 @@ public sealed class StreamApplication : IAsyncDisposable
             SessionTimeoutMs = (int)streams.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = Math.Max(100, (int)streams.SessionTimeout.TotalMilliseconds / 5),
             MaxPollIntervalMs = Math.Max(300_000, (int)streams.SessionTimeout.TotalMilliseconds),
+            // Streamiz sets the range assignor (eager); its task manager creates and revokes tasks per partition, so the
+            // cooperative-sticky assignor moves only the partitions that change owner (Streams:Rebalancing).
+            PartitionAssignmentStrategy = streams.Rebalancing == Rebalancing.Cooperative
+                ? PartitionAssignmentStrategy.CooperativeSticky
+                : PartitionAssignmentStrategy.Range,
             FetchWaitMaxMs = KafkaOptions.ConsumerFetchWaitMs,
             PollMs = (long)streams.PollTimeout.TotalMilliseconds,
             MaxPollRecords = streams.MaxBatchRecords,
