@@ -25,12 +25,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
 
     public async Task<RunResults> RunAsync(RunResults results, CancellationToken ct)
     {
-        var logs = Path.Combine(options.ResultsDirectory, $"logs-{results.StartedAt:yyyyMMdd-HHmmss}");
-        Directory.CreateDirectory(logs);
-        using var environment = EmbeddedEnvironment.Start();
-        var redisPort = environment.Redis!.Port;
-        var bootstrap = environment.Kafka.BootstrapServers;
-        log.Line($"embedded Kafka (mock cluster) at {bootstrap}, redis-server at 127.0.0.1:{redisPort}; service logs in {logs}");
+        using var bench = BenchEnvironment.Start(options.ResultsDirectory, $"logs-{results.StartedAt:yyyyMMdd-HHmmss}", log);
+        var (logs, redisPort, bootstrap, environment) = (bench.Logs, bench.RedisPort, bench.BootstrapServers, bench.Embedded);
         await using var watcher = await RedisWatcher.StartAsync(redisPort, KeyPrefix);
         var redis = $"127.0.0.1:{redisPort}";
         _cpu.Track("driver (broker, storefront, probe)", Environment.ProcessId);

@@ -65,12 +65,56 @@ root.SetAction(async (parse, ct) =>
     await new LoadBenchmark(options, log).RunAsync(run, ct);
     run.LoadAverageAtEnd = ProgressLog.LoadAverage();
     run.Elapsed = log.Elapsed;
-    var report = MarkdownReport.Render(run);
-    var file = Path.Combine(options.ResultsDirectory, $"e2e-{run.StartedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.md");
+    await WriteReportAsync(options.ResultsDirectory, "e2e", run.StartedAt, MarkdownReport.Render(run), log, ct);
+    return 0;
+});
+var repeats = new Option<int>("--repeats") { Description = "Runs of each protocol and departure", DefaultValueFactory = _ => 3 };
+var protocols = new Option<string[]>("--protocols") { Description = "Streams:Rebalancing values to compare", DefaultValueFactory = _ => ["Eager", "Cooperative"], AllowMultipleArgumentsPerToken = true };
+var departures = new Option<string[]>("--departures") { Description = "stop (SIGTERM) and/or kill (SIGKILL)", DefaultValueFactory = _ => ["stop", "kill"], AllowMultipleArgumentsPerToken = true };
+var failoverRate = new Option<int>("--rate") { Description = "Cart events per second over all partitions", DefaultValueFactory = _ => 200 };
+var sessionTimeout = new Option<int>("--session-timeout-ms") { Description = "Streams:SessionTimeout of both instances", DefaultValueFactory = _ => 10_000 };
+var failover = new Command("failover", "Fail-over pause: two recommender processes in one group, one stopped or killed under steady traffic; the survivor's own partitions' longest gap in Redis writes")
+{
+    results, repeats, protocols, departures, failoverRate, sessionTimeout,
+};
+failover.SetAction(async (parse, ct) =>
+{
+    var repository = RepositoryRoot.Find();
+    var options = new FailoverOptions
+    {
+        CliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"),
+        ResultsDirectory = (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(repository, "bench", "results"))).FullName,
+        Repeats = parse.GetValue(repeats),
+        Protocols = parse.GetValue(protocols) ?? ["Eager", "Cooperative"],
+        Departures = parse.GetValue(departures) ?? ["stop", "kill"],
+        EventsPerSecond = parse.GetValue(failoverRate),
+        SessionTimeout = TimeSpan.FromMilliseconds(parse.GetValue(sessionTimeout)),
+    };
+    if (options.Repeats < 1 || options.EventsPerSecond < 10 || options.SessionTimeout < TimeSpan.FromSeconds(1) || options.Departures.Any(d => d is not ("stop" or "kill"))
+        || options.Protocols.Any(p => !Enum.TryParse<CartCrossSell.Streams.Rebalancing>(p, out _)))
+    {
+        await Console.Error.WriteLineAsync("--repeats >= 1, --rate >= 10, --session-timeout-ms >= 1000, --departures stop|kill, --protocols Eager|Cooperative");
+        return 2;
+    }
+    Directory.CreateDirectory(options.ResultsDirectory);
+    var log = new ProgressLog(Console.Out);
+    var startedAt = DateTimeOffset.UtcNow;
+    var loadAtStart = ProgressLog.LoadAverage();
+    log.Line($"fail-over benchmark on {MachineDescription.Describe()}; load average {loadAtStart}");
+    var runs = await new FailoverBenchmark(options, log).RunAsync(ct);
+    var report = FailoverReport.Render(runs, "make bench-failover" + (args.Length > 1 ? $" ARGS=\"{string.Join(' ', args.Skip(1))}\"" : ""), loadAtStart, ProgressLog.LoadAverage());
+    await WriteReportAsync(options.ResultsDirectory, "failover", startedAt, report, log, ct);
+    return 0;
+});
+root.Subcommands.Add(failover);
+return await root.Parse(args).InvokeAsync();
+
+// Each run leaves its report in the results directory (named by kind and start time) and on the console.
+static async Task WriteReportAsync(string directory, string kind, DateTimeOffset startedAt, string report, ProgressLog log, CancellationToken ct)
+{
+    var file = Path.Combine(directory, $"{kind}-{startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.md");
     await File.WriteAllTextAsync(file, report, ct);
     Console.WriteLine();
     Console.WriteLine(report);
     log.Line($"written to {file}");
-    return 0;
-});
-return await root.Parse(args).InvokeAsync();
+}

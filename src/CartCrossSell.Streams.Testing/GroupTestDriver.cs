@@ -42,8 +42,12 @@ public sealed class GroupTestDriver : IDisposable
         var config = StreamApplication.Config(StreamApplication.ApplicationIdOf(options, group.Name),
             new KafkaOptions { BootstrapServers = "driver:9092" }, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         _driver = new TopologyTestDriver(group.Topology, config);
+        // The driver runs synchronously: everything a piped record sends is in the output's history when Pipe returns,
+        // and reading waits for nothing. A consume timeout would only add a race: Streamiz's SyncConsumer gives up
+        // (returns no record, which ends ReadKeyValueList) when its timeout has passed since it took its lock, so a
+        // thread descheduled for 10 ms on a loaded machine read a short list. Zero switches that check off.
         foreach (var topic in group.Outputs.Append(Topics.DeadLetters).Distinct(StringComparer.Ordinal))
-            _outputs[topic] = _driver.CreateOutputTopic<string, byte[]>(topic, TimeSpan.FromMilliseconds(10), new StringSerDes(), new ByteArraySerDes());
+            _outputs[topic] = _driver.CreateOutputTopic<string, byte[]>(topic, TimeSpan.Zero, new StringSerDes(), new ByteArraySerDes());
     }
 
     public TopologyGroup Group { get; }

@@ -12,6 +12,23 @@ public enum ProcessingGuarantee
     ExactlyOnce,
 }
 
+/// <summary>How a consumer group moves partitions when a member joins or leaves (<c>Streams:Rebalancing</c>).</summary>
+public enum Rebalancing
+{
+    /// <summary>
+    /// Kafka's eager protocol (range assignor): on every rebalance every member revokes all its partitions, closes their
+    /// tasks and opens them again once the group has agreed, so every partition of the group pauses.
+    /// </summary>
+    Eager,
+
+    /// <summary>
+    /// Incremental cooperative rebalancing (cooperative-sticky assignor): only the partitions that change owner are
+    /// revoked and assigned. Meant to let a member keep processing the partitions it keeps, but on Streamiz 1.8.2 its
+    /// commit refused during the rebalance closes every task all the same (measured: no shorter pause, README).
+    /// </summary>
+    Cooperative,
+}
+
 /// <summary>How topologies run. Bound from the <c>Streams</c> configuration section.</summary>
 public sealed class StreamsOptions
 {
@@ -55,6 +72,12 @@ public sealed class StreamsOptions
 
     /// <summary>Session timeout of the consumer groups. Default 10 s, so a dead instance's partitions move quickly.</summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How the groups rebalance (README, guarantees and limits). Every instance of a group must use the same protocol:
+    /// to change it, stop every instance of the group first (a member of the other protocol cannot join).
+    /// </summary>
+    public Rebalancing Rebalancing { get; set; } = Rebalancing.Eager;
 
     /// <summary>
     /// At most this many kilobytes of records are fetched ahead of processing per consumer, so a burst far above the
@@ -115,5 +138,7 @@ public sealed class StreamsOptions
             throw new OptionsValidationException($"{SectionName}:MaxDeadLetterBytes must be at least 16384");
         if (MaxFutureSkew < TimeSpan.Zero)
             throw new OptionsValidationException($"{SectionName}:MaxFutureSkew must not be negative");
+        if (!Enum.IsDefined(Rebalancing))
+            throw new OptionsValidationException($"{SectionName}:Rebalancing must be {nameof(Rebalancing.Eager)} or {nameof(Rebalancing.Cooperative)}");
     }
 }

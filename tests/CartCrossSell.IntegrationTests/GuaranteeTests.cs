@@ -151,16 +151,29 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             }
         }, TimeSpan.FromSeconds(90), what);
 
-    [Fact]
-    public async Task Two_instances_split_the_carts_and_the_survivor_carries_on_from_restored_state()
+    /// <summary>The catalog published; 50 cheap products to add, a storefront, the carts' Redis values and what they should be.</summary>
+    private sealed class CartScenario(EventPublisher publisher, ProductUpserted[] products, RecommendationStore store) : IDisposable
+    {
+        public ProductUpserted[] Products => products;
+        public StorefrontCarts Storefront { get; } = new(publisher);
+        public RecommendationStore Store => store;
+        public Dictionary<string, (decimal Value, DateTimeOffset Last)> Expected { get; } = [];
+        public void Dispose() => publisher.Dispose();
+    }
+
+    private async Task<CartScenario> CartScenarioAsync()
     {
         var (_, catalog) = History();
         await PublishHistoryAsync([], catalog);
-        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(50).ToArray();
-        using var publisher = new EventPublisher(_kafka.Options);
-        var storefront = new StorefrontCarts(publisher);
-        var store = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
-        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+        return new CartScenario(new EventPublisher(_kafka.Options), catalog.Where(p => p.Price is > 1m and < 20m).Take(50).ToArray(),
+            new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration }));
+    }
+
+    [Fact]
+    public async Task Two_instances_split_the_carts_and_the_survivor_carries_on_from_restored_state()
+    {
+        using var carts = await CartScenarioAsync();
+        var (products, storefront, store, expected) = (carts.Products, carts.Storefront, carts.Store, carts.Expected);
 
         await using var survivor = Recommender();
         var leaving = Recommender();
@@ -183,6 +196,39 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         // survivor; the carts' values above prove none was applied twice.
         Assert.InRange(Processed(survivor) + Processed(leaving), 120, 160);
         Assert.True(survivor.Applications.Single().RestoredRecords > restoredBefore, "the moved partitions' carts were restored from the changelog");
+    }
+
+    /// <summary>
+    /// Fail-over by a crash while events flow (the graceful case, with no traffic during the move, is above): one of two
+    /// members is a <c>cartxsell run</c> child SIGKILLed between two waves of events; the group reassigns its partitions
+    /// to the survivor once its session times out, and the survivor replays what the dead member had not committed.
+    /// </summary>
+    [Fact]
+    public async Task One_of_two_instances_killed_while_events_flow_loses_and_double_counts_nothing()
+    {
+        using var carts = await CartScenarioAsync();
+        var (products, storefront, store, expected) = (carts.Products, carts.Storefront, carts.Store, carts.Expected);
+
+        await using var survivor = Recommender();
+        using var killed = ChildProcess.Start(output, typeof(StorefrontCarts).Assembly.Location,
+            ["run", "--topologies", "recommender", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--redis", _redis.Server.Configuration, "--metrics-port", "0"],
+            new Dictionary<string, string>
+            {
+                ["CARTXSELL__Streams__CommitInterval"] = "00:00:00.050",
+                ["CARTXSELL__Streams__SessionTimeout"] = "00:00:03", // the group notices the dead member after this
+                ["CARTXSELL__Recommender__MaxCartLines"] = "6",
+            });
+        await Task.WhenAll(survivor.StartAsync(), killed.WaitForOutputAsync("recommender: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60)));
+        await survivor.Applications.Single().WaitUntilRunningAsync(TimeSpan.FromSeconds(60)); // the group of both has formed
+        long Processed() => survivor.StreamsMetrics.ProcessedCount(TopologyNames.CartRecommender, Topics.CartEvents);
+
+        await AddToCartsAsync(storefront, products, 40, 0, expected);
+        await WaitForCartsAsync(store, expected, "both members answered their carts");
+        Assert.InRange(Processed(), 1, 39); // the carts are split: the child answered the others
+        await AddToCartsAsync(storefront, products, 40, 1, expected);
+        killed.Kill(); // in the middle of the second wave: some of its events processed, some committed, some neither
+        await AddToCartsAsync(storefront, products, 40, 2, expected);
+        await WaitForCartsAsync(store, expected, "every cart, the dead member's included, reflects each of its events once");
     }
 
     [Fact]

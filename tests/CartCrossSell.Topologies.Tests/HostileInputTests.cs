@@ -6,6 +6,7 @@ using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Streams.Testing;
 using CartCrossSell.Topologies.Learning;
+using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
 
 namespace CartCrossSell.Topologies.Tests;
@@ -334,5 +335,29 @@ public sealed class HostileInputTests
         Assert.Equal(sent, driver.SentTo(Repartition).Count);
         Assert.Equal(once, Rows(driver));
         Assert.Empty(driver.DeadLetters);
+    }
+
+    // ---- the outcomes splitters ----
+
+    [Fact]
+    public void A_view_or_a_session_order_keyed_by_another_id_is_dead_lettered_as_key_mismatch_by_the_outcome_splitters()
+    {
+        var experiment = new ExperimentOptions { ExperimentId = "xsell-test", Salt = "pepper" };
+        using var driver = new GroupTestDriver(OutcomesTopology.Build(Streams, experiment), Streams);
+        var sessionEvents = OutcomesTopology.SessionEventsTopic(Streams);
+        var view = Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null };
+        var order = Order("o1", Store.Now, "socks") with { SessionId = "s-c1" };
+
+        driver.Pipe(Topics.CartEvents, "c2", view, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.OrderEvents, "c1", order, ContractCodecs.OrderCompleted);
+        driver.Pipe(Topics.CartEvents, "c2", Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent); // not a view: the recommender's to dead-letter
+        Assert.Empty(driver.SentTo(sessionEvents));
+        Assert.Equal([(DeadLetterKinds.KeyMismatch, 0L), (DeadLetterKinds.KeyMismatch, 0L)], driver.DeadLetters.Select(d => (d.Kind, d.SourceOffset)));
+        Assert.Equal([Topics.CartEvents, Topics.OrderEvents], driver.DeadLetters.Select(d => d.SourceTopic));
+
+        driver.Pipe(Topics.CartEvents, "c1", view, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.OrderEvents, "o1", order, ContractCodecs.OrderCompleted);
+        Assert.Equal(2, driver.SentTo(sessionEvents).Count); // correctly keyed, the same events pass
+        Assert.Equal(2, driver.DeadLetters.Count);
     }
 }

@@ -251,4 +251,38 @@ public sealed class OutcomesTopologyTests
         Assert.Null(logs.Get("s1"));
         Assert.NotNull(logs.Get("s3"));
     }
+
+    [Fact]
+    public void The_same_cart_view_and_the_same_order_published_twice_at_other_offsets_count_once_in_the_aggregates()
+    {
+        var clock = new ManualClock(T0);
+        using var driver = Driver(clock);
+        var loop = new Loop(driver);
+        var view = Store.Added("cart-1", "socks", 1, 12m) with
+            { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null, SessionId = "s1", VisitorId = "v1", Timestamp = T0 };
+        var order = new OrderCompleted
+        {
+            EventId = "e-o1", OrderId = "o1", CartId = "cart-1", SessionId = "s1", VisitorId = "v1", Timestamp = T0.AddMinutes(5),
+            Lines = [new OrderLine { Sku = "socks", Quantity = 2, UnitPrice = 6m }, new OrderLine { Sku = "laces", Quantity = 1, UnitPrice = 3m, Source = EventSources.CrossSellWidget }],
+        };
+        driver.Pipe(Topics.CartEvents, "cart-1", view, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.OrderEvents, "o1", order, ContractCodecs.OrderCompleted);
+        driver.Pipe(Topics.CartEvents, "cart-1", view, ContractCodecs.CartEvent); // a retrying storefront: the next offset
+        driver.Pipe(Topics.OrderEvents, "o1", order with { EventId = "retry" }, ContractCodecs.OrderCompleted);
+        driver.Pipe(Topics.CartEvents, "cart-1", view with { EventId = "second-view", Timestamp = T0.AddMinutes(1) }, ContractCodecs.CartEvent);
+        loop.Run();
+
+        Assert.Equal(5, driver.SentTo(SessionEvents).Count); // the splitters keep no ids: the session's log does
+        var logged = driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s1")!.Events;
+        Assert.Equal([view.EventId, null, "second-view"], logged.Select(e => e.Event.EventId));
+        CloseEverything(driver, clock, loop);
+
+        var total = Latest(driver)[TotalKey];
+        var sums = new[] { AovAggregateMapping.SumsOf(total.Treatment), AovAggregateMapping.SumsOf(total.Holdout) };
+        Assert.Equal(1, sums.Sum(x => x.ExposedSessions));
+        Assert.Equal(1, sums.Sum(x => x.Orders));
+        Assert.Equal(15m, sums.Sum(x => x.Revenue));
+        Assert.Equal(1, sums.Sum(x => x.CrossSellLines));
+        Assert.Empty(driver.DeadLetters);
+    }
 }

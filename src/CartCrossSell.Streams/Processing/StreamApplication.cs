@@ -193,6 +193,11 @@ public sealed class StreamApplication : IAsyncDisposable
             SessionTimeoutMs = (int)streams.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = Math.Max(100, (int)streams.SessionTimeout.TotalMilliseconds / 5),
             MaxPollIntervalMs = Math.Max(300_000, (int)streams.SessionTimeout.TotalMilliseconds),
+            // Streamiz sets the range assignor (eager). Cooperative-sticky revokes only what changes owner, but on Streamiz
+            // 1.8.2 a commit refused during the rebalance still closes every task (README: Scale-out and fail-over).
+            PartitionAssignmentStrategy = streams.Rebalancing == Rebalancing.Cooperative
+                ? PartitionAssignmentStrategy.CooperativeSticky
+                : PartitionAssignmentStrategy.Range,
             FetchWaitMaxMs = KafkaOptions.ConsumerFetchWaitMs,
             PollMs = (long)streams.PollTimeout.TotalMilliseconds,
             MaxPollRecords = streams.MaxBatchRecords,

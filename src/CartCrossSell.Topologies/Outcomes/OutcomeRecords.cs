@@ -16,6 +16,8 @@ public sealed record SessionEvent
     public required string SessionId { get; init; }
     public string? VisitorId { get; init; }
     public string? CartId { get; init; }
+    /// <summary>The cart event's id (views; absent in records written before it was added).</summary>
+    public string? EventId { get; init; }
     public string? OrderId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
     public IReadOnlyList<SessionEventLine>? Lines { get; init; }
@@ -70,6 +72,17 @@ public sealed record SessionLog
 
     [JsonIgnore]
     public DateTimeOffset LastEventTime => Events.Max(e => e.Event.Timestamp);
+
+    /// <summary>
+    /// True when the log holds this event already, published again at another offset: the same order id, or a view with
+    /// the same cart <c>eventId</c>. The log is the session's memory of ids, bounded by the session's life and kept in
+    /// the record the event would be applied to, so a crash cannot keep the id without the event or the other way round.
+    /// </summary>
+    public bool Holds(SessionEvent e) => Events.Any(logged => logged.Event.Kind == e.Kind && e.Kind switch
+    {
+        SessionEvent.OrderCompleted => logged.Event.OrderId == e.OrderId,
+        _ => e.EventId is not null && logged.Event.EventId == e.EventId,
+    });
 
     /// <summary>The highest input offset this log holds: input at or below it was applied before (a replay).</summary>
     [JsonIgnore]

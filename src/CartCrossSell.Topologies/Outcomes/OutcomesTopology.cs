@@ -94,17 +94,23 @@ public static class OutcomesTopology
         return errors;
     }
 
-    /// <summary>Cart views, re-keyed by session: the exposure trigger of both cohorts. Other cart events are not needed here.</summary>
+    /// <summary>
+    /// Cart views, re-keyed by session: the exposure trigger of both cohorts. Other cart events are not needed here (nor
+    /// dead-lettered here: the recommender dead-letters them). A view carries its <c>eventId</c>, so the session's log
+    /// can tell the same view published twice from a second view.
+    /// </summary>
     private sealed class CartViewSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
         protected override void Process(InputRecord<CartEvent> record)
         {
             var e = record.Value;
             if (e.Type != CartEventType.CartViewed) return;
+            // The recommender does not apply a view keyed by another cart, so it exposed nothing: not counted either.
+            if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
             if (!PlausibleTime(e.Timestamp, maxAge)) return;
             var value = new SessionEvent
             {
-                Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, Timestamp = e.Timestamp,
+                Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, EventId = e.EventId, Timestamp = e.Timestamp,
             };
             Send(sessionEvents, e.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
         }
@@ -117,6 +123,7 @@ public static class OutcomesTopology
         {
             var o = record.Value;
             if (string.IsNullOrWhiteSpace(o.SessionId)) return; // not a storefront session: outside the experiment
+            if (!KeyedBy(record.Key, o.OrderId, "orderId")) return; // as the learner: the order is not counted anywhere
             if (!PlausibleTime(o.Timestamp, maxAge)) return;
             var value = new SessionEvent
             {

@@ -51,6 +51,9 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         var e = record.Value;
         var log = _logs.Get(e.SessionId);
         if (log is not null && record.Coordinates.Offset <= log.LastOffset) return; // applied before a crash: replayed input
+        // The same view or order published twice (a retrying storefront): it would count once anyway (orders by id, a
+        // second identical view changes no figure), but kept out it neither grows the log nor sends a revision.
+        if (log is not null && log.Holds(e)) return;
 
         var before = sessions.StreamTime;
         ProcessResult result;
