@@ -227,3 +227,51 @@ public sealed class RankerTrainerTopologyTests(December2010Sample data) : IClass
         Assert.Contains("validation_hr3_random_basket_counts", model.Metrics.Keys);
     }
 }
+
+public sealed class ModelPublicationTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static RankingModel Flat(double generation) => new(new TreeEnsemble([], generation, RankingFeatures.Count), RankingFeatures.Names, -1, 0, 0, T0,
+        new Dictionary<string, double> { [ModelPublication.Generation] = generation });
+
+    private static TrainingOutcome Trained(bool promote) => TrainingOutcome.Trained(1_234, TimeSpan.FromSeconds(42), Flat(0),
+        new TrainingReport(1_234, 100, 90, 9_000, 150, 13_500, T0, [], 0.1, 0.2, 0.1, 0.6, 0, TimeSpan.FromSeconds(40))
+        {
+            Promotion = new ModelPromotion(promote, "measured", promote ? 1.2 : 0.8, 1.0),
+        });
+
+    [Fact]
+    public void A_promoted_model_is_published_under_serving_one_generation_after_the_model_it_replaces_with_what_identifies_its_training()
+    {
+        var inService = Flat(6);
+        var publication = ModelPublication.Decide(Trained(promote: true), inService, inService, T0);
+
+        Assert.Equal((PublicationKind.Promoted, "not-worse", ModelTable.ServingKey), (publication.Kind, publication.Reason, publication.Key));
+        Assert.Equal(7, publication.Model!.Metrics[ModelPublication.Generation]);
+        Assert.Equal(1_234, publication.Model.Metrics["training_orders"]);
+        Assert.Equal(T0.ToUnixTimeMilliseconds(), publication.Model.Metrics["published_at_unix_ms"]);
+        Assert.Equal(publication.Model.ToBytes(), publication.Bytes);
+        // The same training published a moment later is another version: versions are unique per publication.
+        Assert.NotEqual(publication.Model.Version, ModelPublication.Decide(Trained(promote: true), inService, inService, T0.AddSeconds(1)).Model!.Version);
+    }
+
+    [Fact]
+    public void A_worse_a_superseded_or_an_oversized_model_never_goes_to_serving_and_too_few_orders_publish_nothing()
+    {
+        var inService = Flat(6);
+        var worse = ModelPublication.Decide(Trained(promote: false), inService, inService, T0);
+        Assert.Equal((PublicationKind.Refused, "worse", ModelPublication.CandidateKey), (worse.Kind, worse.Reason, worse.Key));
+
+        var superseded = ModelPublication.Decide(Trained(promote: true), inService, Flat(9), T0); // another model was published meanwhile
+        Assert.Equal((PublicationKind.Refused, "superseded", ModelPublication.CandidateKey), (superseded.Kind, superseded.Reason, superseded.Key));
+
+        var large = ModelPublication.Decide(Trained(promote: true), inService, inService, T0, maxBytes: 100);
+        Assert.Equal((PublicationKind.Refused, "too-large"), (large.Kind, large.Reason));
+        Assert.Null(large.Key);
+
+        var none = ModelPublication.Decide(new TrainingOutcome(20, TimeSpan.FromSeconds(1), null, null, "not enough orders", TooFewOrders: true), inService, inService, T0);
+        Assert.Equal((PublicationKind.NoModel, "too-few-orders"), (none.Kind, none.Reason));
+        Assert.Null(none.Key);
+    }
+}
