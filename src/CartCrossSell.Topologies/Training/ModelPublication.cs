@@ -1,4 +1,5 @@
 using System.Globalization;
+using CartCrossSell.Engine.Evaluation;
 using CartCrossSell.Engine.Ranking;
 using CartCrossSell.Topologies.Recommending;
 
@@ -56,7 +57,9 @@ public sealed record ModelPublication(PublicationKind Kind, string Reason, strin
         var model = trained.WithMetrics(metrics);
         var bytes = model.ToBytes();
         var detail = string.Create(CultureInfo.InvariantCulture,
-            $"{model.Version} (generation {generation:0}, {outcome.Orders} orders, {outcome.Elapsed.TotalSeconds:F1} s, {bytes.Length:N0} bytes): {report.Promotion.Reason}");
+            $"{model.Version} (generation {generation:0}, {outcome.Orders} orders, {outcome.Elapsed.TotalSeconds:F1} s, {bytes.Length:N0} bytes, " +
+            $"validation HR@3 {report.ValidationHitRateAt3LastAdded:0.000} last added / {report.ValidationHitRateAt3Random:0.000} random item, " +
+            $"{report.RatioToBestBaseline(HoldoutProtocol.LastAdded):0.00} / {report.RatioToBestBaseline(HoldoutProtocol.RandomItem):0.00} x the best baseline): {report.Promotion.Reason}");
         if (bytes.Length > maxBytes)
             return new ModelPublication(PublicationKind.Refused, "too-large", $"{detail}; larger than the {maxBytes:N0} bytes a record holds", null, null);
         if (!report.Promotion.Promote) return new ModelPublication(PublicationKind.Refused, "worse", detail, model, bytes);
