@@ -38,11 +38,24 @@ public static class TopologyNames
     /// <summary>Full name <c>{applicationId}-outcomes-session-outcomes-repartition</c>, keyed by experiment id.</summary>
     public const string SessionOutcomesRepartition = "session-outcomes";
 
+    /// <summary>order-events → admitted orders under one key → <see cref="RankerOrdersRepartition"/>.</summary>
+    public const string RankerSampleRouter = "ranker-sample-router";
+    /// <summary>admitted orders → the bounded sample (store <see cref="RankerSampleStore"/>) → trained models → ranking-models.</summary>
+    public const string RankerModelTrainer = "ranker-model-trainer";
+    /// <summary>The trainer's most recent orders, keyed by time then order id.</summary>
+    public const string RankerSampleStore = "ranker-sample";
+    /// <summary>Full name <c>{applicationId}-ranker-trainer-orders-repartition</c>, one key.</summary>
+    public const string RankerOrdersRepartition = "orders";
+
     /// <summary>Selectable groups of topologies for <c>cartxsell run --topologies</c>.</summary>
     public const string Learner = "learner";
     public const string Recommender = "recommender";
     public const string Outcomes = "outcomes";
-    public static readonly IReadOnlyList<string> Selectable = [Learner, Recommender, Outcomes];
-    /// <summary>What an instance runs without <c>--topologies</c>: the learner and the recommender; the measurement is opt-in.</summary>
+    public const string RankerTrainer = "ranker-trainer";
+    public static readonly IReadOnlyList<string> Selectable = [Learner, Recommender, Outcomes, RankerTrainer];
+    /// <summary>
+    /// What an instance runs without <c>--topologies</c>: the learner and the recommender; the measurement and the
+    /// in-stream training (a core for tens of seconds per training) are opt-in.
+    /// </summary>
     public static readonly IReadOnlyList<string> Default = [Learner, Recommender];
 }

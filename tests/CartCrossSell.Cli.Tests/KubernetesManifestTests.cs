@@ -32,6 +32,7 @@ public sealed class KubernetesManifestTests
     [
         KafkaOptions.SectionName, StreamsOptions.SectionName, RedisStoreOptions.SectionName, "Learning", LearnerOptions.SectionName,
         RecommenderOptions.SectionName, MonitoringOptions.SectionName, ExperimentOptions.SectionName, TopicLayoutOptions.SectionName,
+        Topologies.Training.RankerTrainerStreamOptions.SectionName,
     ];
 
     public static TheoryData<string> Groups => [.. TopologyNames.Selectable];

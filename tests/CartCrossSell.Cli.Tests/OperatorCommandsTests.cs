@@ -135,7 +135,8 @@ public sealed class OperatorCommandsTests : IDisposable
         var (code, output, _) = await Run("topics", "apply", "-b", kafka.Options.BootstrapServers);
         Assert.Equal(0, code);
         foreach (var topic in new[] { "cart-events", "order-events", "catalog", "item-neighbors", "dead-letters", "aov-aggregates",
-                     "cartxsell-learner-basket-rows-repartition", "cartxsell-learner-basket-rows-changelog", "cartxsell-recommender-carts-changelog" })
+                     "cartxsell-learner-basket-rows-repartition", "cartxsell-learner-basket-rows-changelog", "cartxsell-recommender-carts-changelog",
+                     "cartxsell-ranker-trainer-orders-repartition", "cartxsell-ranker-trainer-ranker-sample-changelog" })
             Assert.Contains(topic, output);
         Assert.Contains("auto-created", output);
     }

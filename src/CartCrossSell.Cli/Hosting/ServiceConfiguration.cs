@@ -46,6 +46,7 @@ public static class ServiceConfiguration
         options.Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName);
         options.Monitoring = Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName);
         options.Experiment = Section<ExperimentOptions>(configuration, ExperimentOptions.SectionName);
+        options.RankerTrainer = Section<Topologies.Training.RankerTrainerStreamOptions>(configuration, Topologies.Training.RankerTrainerStreamOptions.SectionName);
     }
 
     /// <summary>Binds the sections <c>cartxsell serve</c> reads (Kafka, Redis, Web) into <paramref name="options"/>.</summary>

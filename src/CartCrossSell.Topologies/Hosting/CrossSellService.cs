@@ -7,6 +7,7 @@ using CartCrossSell.Topologies.Learning;
 using CartCrossSell.Topologies.Merchandising;
 using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
+using CartCrossSell.Topologies.Training;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -23,6 +24,7 @@ public sealed class CrossSellServiceOptions
     public RecommenderOptions Recommender { get; set; } = new();
     public MonitoringOptions Monitoring { get; set; } = new();
     public ExperimentOptions Experiment { get; set; } = new();
+    public RankerTrainerStreamOptions RankerTrainer { get; set; } = new();
 
     /// <summary>Which topology groups this instance runs (<see cref="TopologyNames.Selectable"/>); default <see cref="TopologyNames.Default"/>.</summary>
     public IReadOnlyList<string> Topologies { get; set; } = TopologyNames.Default;
@@ -52,6 +54,7 @@ public sealed class CrossSellServiceOptions
         Learner.Validate();
         Monitoring.Validate();
         Experiment.Validate();
+        RankerTrainer.Validate();
         if (Learning.HalfLife <= TimeSpan.Zero) throw new OptionsValidationException("Learning:HalfLife must be positive");
         ValidateDecayWindow(TimeProvider.System.GetUtcNow());
     }
@@ -100,7 +103,11 @@ public sealed class CrossSellService : IAsyncDisposable
         Rules = new MerchandisingRulesTable(options.Kafka, loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
+        TrainerMetrics = new RankerTrainerMetrics(Metrics);
     }
+
+    /// <summary>The in-stream trainer's outcomes (counted whether or not this instance runs the trainer).</summary>
+    public RankerTrainerMetrics TrainerMetrics { get; }
 
     private readonly StreamsMetrics _streamsMetrics;
 
@@ -178,6 +185,17 @@ public sealed class CrossSellService : IAsyncDisposable
         if (_options.Topologies.Contains(TopologyNames.Outcomes) && _options.Experiment.Enabled)
         {
             var group = OutcomesTopology.Build(streams, _options.Experiment, loggers: _loggers, metrics: _streamsMetrics, clock: _clock);
+            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
+        }
+        if (_options.Topologies.Contains(TopologyNames.RankerTrainer))
+        {
+            // Each group reads its own copy of a replicated table; the trainer's catalog gives the validation carts the
+            // categories and prices the recommender sees.
+            var catalog = recommender || _options.Topologies.Contains(TopologyNames.Learner) ? new CatalogTable(_loggers) : Catalog;
+            var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models;
+            var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking);
+            var group = RankerTrainerTopology.Build(streams, _options.RankerTrainer, trainer, _options.Learner, catalog, models, _loggers, _streamsMetrics,
+                TrainerMetrics, _clock);
             await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
         }
         _started = true;

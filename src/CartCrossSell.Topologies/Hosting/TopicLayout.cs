@@ -3,6 +3,7 @@ using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Topologies.Learning;
 using CartCrossSell.Topologies.Outcomes;
+using CartCrossSell.Topologies.Training;
 
 namespace CartCrossSell.Topologies.Hosting;
 
@@ -59,6 +60,8 @@ public static class TopicLayout
             Table(TopicNames.Changelog(outcomes, TopologyNames.SessionWindowsStore)),
             Table(TopicNames.Changelog(outcomes, TopologyNames.SessionClockStore)),
             Table(TopicNames.Changelog(outcomes, TopologyNames.AovSessionsStore)),
+            Events(RankerTrainerTopology.RepartitionTopic(streams)),
+            Table(TopicNames.Changelog(StreamApplication.ApplicationIdOf(streams, TopologyNames.RankerTrainer), TopologyNames.RankerSampleStore)),
         ];
     }
 }

@@ -76,24 +76,24 @@ public static class BasketLearningTopology
     /// only offers catalog products), and its leaf-category rows are missing until then.
     /// </remarks>
     private sealed class OrderSplitter(ProcessorRuntime runtime, string repartitionTopic, DecayClock clock, ICatalog catalog, int sequenceWindow,
-        LearnerOptions options)
-        : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
+        LearnerOptions learner)
+        : OrderEventProcessor(runtime, learner)
     {
         private IKeyValueStore<string, SeenOrder> _seen = null!;
 
         protected override void Init()
         {
             _seen = Store<IKeyValueStore<string, SeenOrder>>(TopologyNames.OrderIdsStore);
-            Context.Schedule(options.OrderIdSweepInterval, PunctuationType.PROCESSING_TIME, _ => Forget());
+            Context.Schedule(Learner.OrderIdSweepInterval, PunctuationType.PROCESSING_TIME, _ => Forget());
         }
 
         protected override void Process(InputRecord<OrderCompleted> record)
         {
             var order = record.Value;
-            if (!KeyedBy(record.Key, order.OrderId, "orderId")) return;
+            if (!KeyedByOrderId(record)) return;
             var seen = _seen.Get(order.OrderId);
             if (seen is not null && !seen.IsRecord(record.Coordinates)) return; // learned once already: a duplicate of that order
-            if (seen is null && !PlausibleTime(order.Timestamp, options.MaxOrderAge)) return;
+            if (seen is null && !PlausibleOrderTime(order)) return;
             var skus = order.Lines.Select(l => l.Sku).ToArray();
             var weight = clock.WeightAt(order.Timestamp);
             // Computed whole before anything is sent, so a failure half-way sends nothing.
@@ -117,7 +117,7 @@ public static class BasketLearningTopology
         private void Forget()
         {
             if (!StoresRestored) return;
-            var before = Clock.GetUtcNow() - options.OrderIdRetention;
+            var before = Clock.GetUtcNow() - Learner.OrderIdRetention;
             var expired = new List<string>();
             StateStores.ForEach(_seen, (id, seen) => { if (seen.SeenAt < before) expired.Add(id); });
             foreach (var id in expired) _seen.Delete(id);
