@@ -26,6 +26,8 @@ public sealed record SessionOutcome
     /// <summary>Order lines whose source is the cross-sell widget.</summary>
     public required int CrossSellLines { get; init; }
     public required decimal CrossSellRevenue { get; init; }
+    /// <summary>What the module showed and what was taken from it; <see cref="SessionEngagement.None"/> for outcomes stored before engagement existed.</summary>
+    public SessionEngagement Engagement { get; init; } = SessionEngagement.None;
     /// <summary>0 for the first emission, then 1, 2, ... for each revision by late events.</summary>
     public int Revision { get; init; }
 
