@@ -15,14 +15,16 @@ public sealed record SessionEngagement
 
     public static readonly SessionEngagement None = new();
 
+    // The lists are set, not init, so a stored record missing one reads its default (dotnet/runtime#84484).
+
     /// <summary>Distinct value versions shown (cart id and version): one impression each, however often reported.</summary>
     public int Impressions { get; init; }
 
     /// <summary>Per position (index 0 is position 1): impressions that showed an add-on there.</summary>
-    public IReadOnlyList<int> PositionImpressions { get; init; } = new int[Positions];
+    public IReadOnlyList<int> PositionImpressions { get; set; } = new int[Positions];
 
     /// <summary>Per position: shown add-ons clicked, each showing at most once.</summary>
-    public IReadOnlyList<int> PositionClicks { get; init; } = new int[Positions];
+    public IReadOnlyList<int> PositionClicks { get; set; } = new int[Positions];
 
     /// <summary>Every one-click add from the widget in the session, attributed or not.</summary>
     public int WidgetAdds { get; init; }
@@ -31,7 +33,7 @@ public sealed record SessionEngagement
     public int Clicks { get; init; }
 
     /// <summary>Every sku shown in the session, ordinal order.</summary>
-    public IReadOnlyList<AddOnEngagement> AddOns { get; init; } = [];
+    public IReadOnlyList<AddOnEngagement> AddOns { get; set; } = [];
 
     public bool Equals(SessionEngagement? other) =>
         other is not null && Impressions == other.Impressions && WidgetAdds == other.WidgetAdds && Clicks == other.Clicks
