@@ -63,6 +63,52 @@ public sealed record AovCohort
     public double? RevenuePerSessionStdDev { get; init; }
     public double? CrossSellAttachRate { get; init; }
     public decimal? CrossSellRevenuePerSession { get; init; }
+    /// <summary>What the module showed this cohort and what was taken from it; absent in records written before impressions were joined.</summary>
+    public AovEngagement? Engagement { get; init; }
+}
+
+/// <summary>
+/// Impressions, click-through per position and acceptance per add-on of one cohort (docs/experiments.md, "Engagement"):
+/// exact counts, and the rates derived from them (absent while undefined). Bounded: at most the configured number of
+/// add-ons, the most shown, and one <see cref="OtherAddOns"/> row for the rest.
+/// </summary>
+public sealed record AovEngagement
+{
+    /// <summary>Distinct cart value versions shown in the cohort's exposed sessions.</summary>
+    public required long Impressions { get; init; }
+    public required long ImpressedSessions { get; init; }
+    /// <summary>One-click adds from the widget in those sessions, credited to a showing or not.</summary>
+    public required long WidgetAdds { get; init; }
+    /// <summary>Widget adds credited to a shown position (each showing at most once).</summary>
+    public required long Clicks { get; init; }
+    public double? ImpressedSessionShare { get; init; }
+    /// <summary>Clicks over add-ons shown (all positions).</summary>
+    public double? ClickThrough { get; init; }
+    /// <summary>Positions 1 to 3, in order.</summary>
+    public required IReadOnlyList<AovPosition> Positions { get; init; }
+    /// <summary>The most shown add-ons, most impressions first.</summary>
+    public required IReadOnlyList<AovAddOn> AddOns { get; init; }
+    /// <summary>The sum of every add-on beyond <see cref="AddOns"/> (sku <c>(other)</c>); absent when there are none.</summary>
+    public AovAddOn? OtherAddOns { get; init; }
+    public required int OtherAddOnSkus { get; init; }
+}
+
+public sealed record AovPosition
+{
+    public required int Position { get; init; }
+    public required long Impressions { get; init; }
+    public required long Clicks { get; init; }
+    public double? ClickThrough { get; init; }
+}
+
+public sealed record AovAddOn
+{
+    public required string Sku { get; init; }
+    public required long Impressions { get; init; }
+    public required long Clicks { get; init; }
+    public required long OrderedLines { get; init; }
+    /// <summary>Clicks over impressions of this add-on.</summary>
+    public double? Acceptance { get; init; }
 }
 
 /// <summary>Treatment minus holdout on revenue per exposed session (Welch); null while undefined.</summary>

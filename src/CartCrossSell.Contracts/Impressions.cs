@@ -16,7 +16,7 @@ public sealed record CrossSellImpression
     public required long ValueVersion { get; init; }
     /// <summary>The add-ons shown, in position order: 1 to <see cref="ContractValidation.MaxImpressionSkus"/> skus, each once.</summary>
     public required IReadOnlyList<string> Skus { get; init; }
-    /// <summary>What ranked the list: the value's <see cref="CartRecommendation.Strategy"/> (a model name or version).</summary>
+    /// <summary>What ranked the list: the value's <see cref="CartRecommendation.ModelVersion"/>, or its <see cref="CartRecommendation.Strategy"/> when the heuristic ranked.</summary>
     public required string ModelVersion { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
 }

@@ -37,7 +37,35 @@ public sealed record CohortStats(
     decimal? RevenuePerSession,
     double? RevenuePerSessionStdDev,
     double? CrossSellAttachRate,
-    decimal? CrossSellRevenuePerSession);
+    decimal? CrossSellRevenuePerSession,
+    EngagementStats? Engagement = null);
+
+/// <summary>Click-through of one position: credited clicks over impressions that showed an add-on there (null before any).</summary>
+public sealed record PositionStats(int Position, long Impressions, long Clicks, double? ClickThrough);
+
+/// <summary>One add-on's acceptance: credited clicks over its impressions; <see cref="OrderedLines"/> are widget lines of it that were ordered.</summary>
+public sealed record AddOnStats(string Sku, long Impressions, long Clicks, long OrderedLines, double? Acceptance);
+
+/// <summary>
+/// What the module showed a cohort and what it took (docs/experiments.md, "Engagement"): per position and per add-on,
+/// the add-ons bounded to the top <see cref="AovAggregatorOptions.MaxAddOns"/> by impressions plus <see cref="Other"/>.
+/// </summary>
+public sealed record EngagementStats(
+    EngagementSums Sums,
+    double? ImpressedSessionShare,
+    double? ClickThrough,
+    IReadOnlyList<PositionStats> Positions,
+    IReadOnlyList<AddOnStats> AddOns,
+    AddOnStats? Other,
+    int OtherSkus)
+{
+    // Value equality over the lists too, so an aggregate computed twice from equal sums compares equal (streaming = batch).
+    public bool Equals(EngagementStats? other) =>
+        other is not null && Sums == other.Sums && ImpressedSessionShare == other.ImpressedSessionShare && ClickThrough == other.ClickThrough
+        && Positions.SequenceEqual(other.Positions) && AddOns.SequenceEqual(other.AddOns) && Other == other.Other && OtherSkus == other.OtherSkus;
+
+    public override int GetHashCode() => HashCode.Combine(Sums, AddOns.Count, OtherSkus);
+}
 
 /// <summary>
 /// Treatment versus holdout on revenue per exposed session: the true incremental figure. Every statistic is null

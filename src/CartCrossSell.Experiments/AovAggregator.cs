@@ -7,8 +7,18 @@ public sealed record AovAggregatorOptions
     /// <summary>The sample-ratio check flags a window when its chi-square p-value is below this.</summary>
     public double SrmThreshold { get; init; } = 0.001;
 
+    public const int DefaultMaxAddOns = 20;
+
+    /// <summary>Add-ons published per cohort and window (the most shown); the rest are summed in one "other" row, so the record stays bounded.</summary>
+    public int MaxAddOns { get; init; } = DefaultMaxAddOns;
+
     internal void Validate()
     {
+        if (MaxAddOns is < 0 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxAddOns), MaxAddOns, "MaxAddOns must lie between 0 and 1000.");
+        }
+
         AovStatistics.ValidateConfidence(ConfidenceLevel);
         if (!(SrmThreshold > 0 && SrmThreshold < 1))
         {
@@ -117,6 +127,10 @@ public sealed class AovAggregator
     public (CohortSums Treatment, CohortSums Holdout)? SumsOf(AggregateKey key) =>
         _windows.TryGetValue(key, out var state) ? (state.Treatment, state.Holdout) : null;
 
+    /// <summary>The exact per-add-on sums of one window (every sku shown, not only the published top).</summary>
+    public (AddOnTable Treatment, AddOnTable Holdout)? AddOnsOf(AggregateKey key) =>
+        _windows.TryGetValue(key, out var state) ? (state.TreatmentAddOns, state.HoldoutAddOns) : null;
+
     public IReadOnlyList<AovAggregate> Snapshot(DateTimeOffset computedAt) =>
         _windows.Keys.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
 
@@ -143,7 +157,9 @@ public sealed class AovAggregator
         double holdoutShare,
         DateTimeOffset? firstExposure,
         AovAggregatorOptions options,
-        DateTimeOffset computedAt)
+        DateTimeOffset computedAt,
+        AddOnTable? treatmentAddOns = null,
+        AddOnTable? holdoutAddOns = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var start = key.Window == WindowKind.Total ? firstExposure ?? computedAt : key.WindowStart;
@@ -154,8 +170,8 @@ public sealed class AovAggregator
             key.Window,
             start,
             end,
-            AovStatistics.Describe(treatment),
-            AovStatistics.Describe(holdout),
+            AovStatistics.Describe(treatment, treatmentAddOns, options.MaxAddOns),
+            AovStatistics.Describe(holdout, holdoutAddOns, options.MaxAddOns),
             AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel),
             AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold),
             AovStatistics.Naive(treatment),
@@ -163,7 +179,7 @@ public sealed class AovAggregator
     }
 
     private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
-        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt);
+        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentAddOns, state.HoldoutAddOns);
 
     private void Update(SessionOutcome outcome, bool retract, HashSet<AggregateKey> touched)
     {
@@ -204,6 +220,8 @@ public sealed class AovAggregator
                 state.Treatment = sums;
             }
 
+            (outcome.Cohort == Cohort.Holdout ? state.HoldoutAddOns : state.TreatmentAddOns).Apply(outcome.Engagement, retract);
+
             // Revisions only ever move an exposure earlier (late views join, none leave), so the minimum over
             // everything added equals the minimum over the final outcomes.
             if (!retract && (state.FirstExposure is null || outcome.ExposedAt < state.FirstExposure))
@@ -220,6 +238,8 @@ public sealed class AovAggregator
         public double HoldoutShare { get; } = holdoutShare;
         public CohortSums Treatment { get; set; }
         public CohortSums Holdout { get; set; }
+        public AddOnTable TreatmentAddOns { get; } = new();
+        public AddOnTable HoldoutAddOns { get; } = new();
         public DateTimeOffset? FirstExposure { get; set; }
     }
 

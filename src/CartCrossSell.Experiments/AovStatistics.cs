@@ -8,7 +8,7 @@ namespace CartCrossSell.Experiments;
 /// </summary>
 public static class AovStatistics
 {
-    public static CohortStats Describe(CohortSums sums)
+    public static CohortStats Describe(CohortSums sums, AddOnTable? addOns = null, int maxAddOns = AovAggregatorOptions.DefaultMaxAddOns)
     {
         var n = sums.ExposedSessions;
         return new CohortStats(
@@ -18,8 +18,33 @@ public static class AovStatistics
             RevenuePerSession: n > 0 ? sums.Revenue / n : null,
             RevenuePerSessionStdDev: n >= 2 ? Math.Sqrt(SampleVariance(n, sums.Revenue, sums.RevenueSquares)) : null,
             CrossSellAttachRate: n > 0 ? (double)sums.CrossSellSessions / n : null,
-            CrossSellRevenuePerSession: n > 0 ? sums.CrossSellRevenue / n : null);
+            CrossSellRevenuePerSession: n > 0 ? sums.CrossSellRevenue / n : null,
+            Engagement: Engagement(sums, addOns, maxAddOns));
     }
+
+    /// <summary>Click-through per position and acceptance per add-on (the top <paramref name="maxAddOns"/> by impressions, then one "other" row).</summary>
+    public static EngagementStats Engagement(CohortSums sums, AddOnTable? addOns, int maxAddOns)
+    {
+        var e = sums.Engagement;
+        var positions = Enumerable.Range(1, SessionEngagement.Positions)
+            .Select(p => new PositionStats(p, e.ImpressionsAt(p), e.ClicksAt(p), Ratio(e.ClicksAt(p), e.ImpressionsAt(p)))).ToArray();
+        var shown = positions.Sum(p => p.Impressions);
+        var (top, other, otherSkus) = addOns?.Top(maxAddOns) ?? ([], default, 0);
+        return new EngagementStats(
+            e,
+            ImpressedSessionShare: Ratio(e.ImpressedSessions, sums.ExposedSessions),
+            ClickThrough: Ratio(e.Clicks, shown),
+            positions,
+            top.Select(s => AddOn(s.Sku, s.Sums)).ToArray(),
+            otherSkus > 0 ? AddOn(OtherAddOnsSku, other) : null,
+            otherSkus);
+
+        static AddOnStats AddOn(string sku, AddOnSums s) => new(sku, s.Impressions, s.Clicks, s.OrderedLines, Ratio(s.Clicks, s.Impressions));
+        static double? Ratio(long part, long whole) => whole > 0 ? (double)part / whole : null;
+    }
+
+    /// <summary>The sku of the row that sums every add-on beyond the published top.</summary>
+    public const string OtherAddOnsSku = "(other)";
 
     /// <summary>
     /// Welch's unequal-variance t procedure on revenue per session, treatment minus holdout, with the

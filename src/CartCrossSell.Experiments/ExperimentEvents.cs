@@ -2,11 +2,12 @@ namespace CartCrossSell.Experiments;
 
 /// <summary>
 /// What the measurement needs from the storefront streams, stripped of everything else so this library stays free
-/// of the wire contracts. The topology maps cart-viewed cart events and order-completed events onto these.
+/// of the wire contracts. The topology maps cart views, one-click adds from the widget, completed orders and the
+/// widget's impressions onto these.
 /// </summary>
 public abstract record ExperimentEvent
 {
-    // Only the two events below exist; a private protected constructor keeps it that way.
+    // Only the events below exist; a private protected constructor keeps it that way.
     private protected ExperimentEvent(string sessionId, string? visitorId, DateTimeOffset timestamp)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
@@ -53,4 +54,49 @@ public sealed record ExperimentOrderLine(string Sku, int Quantity, decimal UnitP
     public decimal Revenue => Quantity * UnitPrice;
 
     public bool IsCrossSell => string.Equals(Source, CrossSellWidgetSource, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The cart-page module showed one value of the cart: its skus in position order (position 1 first). One value
+/// version is one impression, however often it is reported (page reloads, redelivery): see <see cref="SessionEngagement"/>.
+/// </summary>
+public sealed record ImpressionShownEvent : ExperimentEvent
+{
+    public ImpressionShownEvent(string sessionId, string? visitorId, DateTimeOffset timestamp, string cartId, long valueVersion,
+        IReadOnlyList<string> skus, string modelVersion)
+        : base(sessionId, visitorId, timestamp)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cartId);
+        ArgumentNullException.ThrowIfNull(skus);
+        if (skus.Count is 0 or > SessionEngagement.Positions)
+            throw new ArgumentException($"An impression shows 1 to {SessionEngagement.Positions} skus, not {skus.Count}.", nameof(skus));
+        CartId = cartId;
+        ValueVersion = valueVersion;
+        Skus = skus;
+        ModelVersion = modelVersion;
+    }
+
+    public string CartId { get; }
+    public long ValueVersion { get; }
+    public IReadOnlyList<string> Skus { get; }
+    public string ModelVersion { get; }
+
+    /// <summary>What makes two reports the same impression: the cart and the version of its value.</summary>
+    public string ImpressionId => $"{CartId}#{ValueVersion}";
+}
+
+/// <summary>A one-click add from the widget (an <c>itemAdded</c> whose source is the widget); its event id makes redelivery harmless.</summary>
+public sealed record WidgetAddEvent : ExperimentEvent
+{
+    public WidgetAddEvent(string sessionId, string? visitorId, DateTimeOffset timestamp, string eventId, string sku)
+        : base(sessionId, visitorId, timestamp)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventId);
+        ArgumentException.ThrowIfNullOrEmpty(sku);
+        EventId = eventId;
+        Sku = sku;
+    }
+
+    public string EventId { get; }
+    public string Sku { get; }
 }

@@ -26,6 +26,10 @@ public sealed record SessionOutcome
     /// <summary>Order lines whose source is the cross-sell widget.</summary>
     public required int CrossSellLines { get; init; }
     public required decimal CrossSellRevenue { get; init; }
+    /// <summary>What the module showed and what was taken from it; <see cref="SessionEngagement.None"/> for outcomes stored before engagement existed.</summary>
+    // set, not init: source-generated JSON passes every init member to the initializer, so a stored outcome without
+    // the member would read null instead of None (dotnet/runtime#84484, docs/contracts.md).
+    public SessionEngagement Engagement { get; set; } = SessionEngagement.None;
     /// <summary>0 for the first emission, then 1, 2, ... for each revision by late events.</summary>
     public int Revision { get; init; }
 

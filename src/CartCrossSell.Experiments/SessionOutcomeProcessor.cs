@@ -29,7 +29,7 @@ public enum EventDisposition
 {
     Accepted,
 
-    /// <summary>An order id the session already holds: redelivery, counted once.</summary>
+    /// <summary>An order id, impression (cart and value version) or widget add event id the session already holds: redelivery, counted once.</summary>
     Duplicate,
 
     /// <summary>Too late: the session it belongs to is final. Counted in <see cref="SessionOutcomeProcessor.DroppedLateEvents"/>.</summary>
@@ -286,6 +286,7 @@ public sealed class SessionOutcomeProcessor
             Orders = window.Orders.Count,
             CrossSellLines = crossSellLines,
             CrossSellRevenue = crossSellRevenue,
+            Engagement = EngagementAttribution.Of(window.Impressions.Values, window.WidgetAdds.Values, window.Orders.Values.SelectMany(o => o.Lines)),
         };
     }
 
@@ -318,6 +319,8 @@ public sealed class SessionOutcomeProcessor
         public long End { get; private set; } = firstTicks;
         public List<View> Views { get; } = [];
         public Dictionary<string, OrderCompletedEvent> Orders { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, ImpressionShownEvent> Impressions { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, WidgetAddEvent> WidgetAdds { get; } = new(StringComparer.Ordinal);
         public List<SessionOutcome> PendingRetractions { get; } = [];
         public SessionOutcome? Emitted { get; set; }
         public bool Dirty { get; set; }
@@ -335,6 +338,21 @@ public sealed class SessionOutcomeProcessor
                     break;
                 case OrderCompletedEvent order:
                     if (!Orders.TryAdd(order.OrderId, order))
+                    {
+                        return false;
+                    }
+
+                    break;
+                // One value version shown is one impression, however often the widget (or a replay) reports it.
+                case ImpressionShownEvent impression:
+                    if (!Impressions.TryAdd(impression.ImpressionId, impression))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case WidgetAddEvent add:
+                    if (!WidgetAdds.TryAdd(add.EventId, add))
                     {
                         return false;
                     }
@@ -359,6 +377,16 @@ public sealed class SessionOutcomeProcessor
             foreach (var (orderId, order) in other.Orders)
             {
                 Orders.TryAdd(orderId, order);
+            }
+
+            foreach (var (impressionId, impression) in other.Impressions)
+            {
+                Impressions.TryAdd(impressionId, impression);
+            }
+
+            foreach (var (eventId, add) in other.WidgetAdds)
+            {
+                WidgetAdds.TryAdd(eventId, add);
             }
 
             PendingRetractions.AddRange(other.PendingRetractions);

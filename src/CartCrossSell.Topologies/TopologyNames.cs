@@ -19,10 +19,12 @@ public static class TopologyNames
     /// <summary>Repartition topic name suffix: the full name is <c>{applicationId}-learner-basket-rows-repartition</c>.</summary>
     public const string BasketRowsRepartition = "basket-rows";
 
-    /// <summary>cart-events → cart views re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
+    /// <summary>cart-events → cart views and one-click adds from the widget, re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
     public const string SessionCartSplitter = "session-cart-splitter";
     /// <summary>order-events → completed orders with a session id, re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
     public const string SessionOrderSplitter = "session-order-splitter";
+    /// <summary>cross-sell-impressions → impressions with a session id, re-keyed by session id → <see cref="SessionEventsRepartition"/>.</summary>
+    public const string SessionImpressionSplitter = "session-impression-splitter";
     /// <summary>session events → session windows (stores <see cref="SessionWindowsStore"/>, <see cref="SessionClockStore"/>) → session outcome upserts.</summary>
     public const string SessionOutcomes = "session-outcomes";
     /// <summary>session outcome upserts → the outcome table (store <see cref="AovSessionsStore"/>) and exact cohort sums per window → aov-aggregates.</summary>

@@ -187,6 +187,50 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public void The_web_host_serves_every_interface_validates_its_options_and_is_probed_and_reached_on_its_port()
+    {
+        var web = Assert.Single(Deploy.Objects, o => o.Kind == "Deployment");
+        var parse = Parse(web);
+        Assert.Equal("serve", parse.CommandResult.Command.Name);
+        Assert.False(parse.GetValue<bool>("--embedded"));
+        AssertConfigFileIsMounted(web, parse);
+        var environment = Environment(web);
+        foreach (var name in environment.Keys.Where(n => n.StartsWith(EnvironmentPrefix, StringComparison.Ordinal)))
+            Assert.Contains(name[EnvironmentPrefix.Length..].Split("__")[0], Sections.Append(Web.WebOptions.SectionName));
+
+        // What serve does with them (ServeCommand): --host and --port over the file and the environment, then validated.
+        var overrides = new Dictionary<string, string>(environment)
+        {
+            [EnvironmentPrefix + "Web__Host"] = parse.GetValue<string?>("--host") ?? environment.GetValueOrDefault(EnvironmentPrefix + "Web__Host", ""),
+            [EnvironmentPrefix + "Web__Port"] = (parse.GetValue<int?>("--port") ?? 8080).ToString(CultureInfo.InvariantCulture),
+        };
+        var options = new Web.WebServiceOptions();
+        ServiceConfiguration.BindInto(Configuration(Deploy.ConfigJson, overrides), options);
+        options.Validate();
+        Assert.Contains(options.Web.Host, new[] { "*", "+", "0.0.0.0" });
+        Assert.False(options.Web.Shop); // the demo shop is not for production
+        Assert.Equal(ServiceConfiguration.Bind(Configuration(Deploy.ConfigJson)).Redis.Configuration.Split(',')[0], options.Redis.Configuration.Split(',')[0]);
+
+        var container = Container(web);
+        Assert.Equal("/health/ready", container.Text("readinessProbe", "httpGet", "path"));
+        Assert.Equal(options.Web.Port, ContainerPort(container, container.Text("readinessProbe", "httpGet", "port")));
+        Assert.Equal("/health/live", container.Text("livenessProbe", "httpGet", "path"));
+        Assert.Equal(options.Web.Port, ContainerPort(container, container.Text("livenessProbe", "httpGet", "port")));
+        var service = Assert.Single(Deploy.Objects, o => o.Kind == "Service" && IsSubset(o.Node.At("spec", "selector"), PodLabels(web)));
+        Assert.NotEqual("None", service.Node.Text("spec", "clusterIP")); // traffic goes to ready pods, not to pod names
+        Assert.Contains(service.Node.Items("spec", "ports"), p => ContainerPort(container, p.Text("targetPort") ?? p.Text("port")) == options.Web.Port);
+        AssertSubset(web.Node.At("spec", "selector", "matchLabels"), PodLabels(web), $"{web.Name}: selector");
+
+        var pod = web.Node.At("spec", "template", "spec")!;
+        Assert.Equal("true", pod.Text("securityContext", "runAsNonRoot"));
+        Assert.True(Number(pod, "securityContext", "runAsUser") > 0, $"{web.Name}: runAsUser must be a non-root UID");
+        Assert.Equal("true", container.Text("securityContext", "readOnlyRootFilesystem"));
+        Assert.Contains(container.Items("volumeMounts"), m => m.Text("mountPath") == "/tmp");
+        Assert.NotNull(container.Text("resources", "limits", "memory"));
+        Assert.Equal("0", web.Node.Text("spec", "strategy", "rollingUpdate", "maxUnavailable"));
+    }
+
+    [Fact]
     public void The_topics_job_applies_the_topics_with_the_mounted_configuration()
     {
         var job = Assert.Single(Deploy.Objects, o => o.Kind == "Job");
@@ -332,7 +376,7 @@ public sealed class KubernetesManifestTests
         /// <summary>Every Kubernetes object, the example Secret included.</summary>
         public IEnumerable<Manifest> Objects => Files.Where(f => f.Key != KustomizationFile).SelectMany(f => f.Value);
 
-        public IEnumerable<Manifest> Workloads => Objects.Where(o => o.Kind is "StatefulSet" or "Job");
+        public IEnumerable<Manifest> Workloads => Objects.Where(o => o.Kind is "StatefulSet" or "Deployment" or "Job");
 
         public YamlMappingNode Kustomization => Assert.Single(Files[KustomizationFile]).Node;
 

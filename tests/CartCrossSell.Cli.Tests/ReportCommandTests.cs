@@ -70,6 +70,61 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
     }
 
+    private static SessionOutcome Engaged(int s, Cohort cohort, params (string Sku, int Impressions, int Clicks)[] skus) => new()
+    {
+        SessionKey = $"e{s}@0", SessionId = $"e{s}", SubjectId = $"v{s}", ExperimentId = "engaged", Salt = "pepper", HoldoutShare = 0.5, Cohort = cohort,
+        ExposedAt = T0, WindowStart = T0, WindowEnd = T0, Revenue = 10m, Orders = 1, CrossSellLines = 0, CrossSellRevenue = 0m,
+        Engagement = skus.Length == 0 ? SessionEngagement.None : new SessionEngagement
+        {
+            Impressions = 1, PositionImpressions = [1, skus.Length > 1 ? 1 : 0, skus.Length > 2 ? 1 : 0],
+            PositionClicks = [skus[0].Clicks, skus.Length > 1 ? skus[1].Clicks : 0, 0], WidgetAdds = skus.Sum(k => k.Clicks), Clicks = skus.Sum(k => k.Clicks),
+            AddOns = skus.OrderBy(k => k.Sku, StringComparer.Ordinal).Select(k => new AddOnEngagement(k.Sku, k.Impressions, k.Clicks, k.Clicks)).ToArray(),
+        },
+    };
+
+    [Fact]
+    public async Task The_report_shows_impressions_click_through_per_position_acceptance_per_add_on_and_a_holdout_that_saw_the_module()
+    {
+        var aggregator = new AovAggregator(new AovAggregatorOptions { MaxAddOns = 1 });
+        for (var s = 0; s < 10; s++) aggregator.Apply(SessionOutcomeChange.Closed(Engaged(s, Cohort.Treatment, ("lantern", 1, s < 4 ? 1 : 0), ("candle", 1, 0))), T0);
+        aggregator.Apply(SessionOutcomeChange.Closed(Engaged(20, Cohort.Holdout)), T0);
+        var clean = aggregator.Snapshot(T0).Single(a => a.Window == WindowKind.Total);
+        aggregator.Apply(SessionOutcomeChange.Closed(Engaged(21, Cohort.Holdout, ("lantern", 1, 0))), T0);
+        var leaked = aggregator.Snapshot(T0).Single(a => a.Window == WindowKind.Hour);
+        var old = Path.Combine(_dir, "engaged.jsonl");
+        await File.WriteAllLinesAsync(old, [JsonSerializer.Serialize(AovAggregateMapping.ToContract(clean), ContractsJson.Default.AovAggregateRecord),
+            JsonSerializer.Serialize(AovAggregateMapping.ToContract(leaked), ContractsJson.Default.AovAggregateRecord)]);
+
+        var (code, output, _) = await Run("report", "--file", old);
+
+        Assert.Equal(0, code);
+        var sections = output.Split("== ");
+        var total = sections.Single(s => s.StartsWith("engaged (salt 'pepper'), total", StringComparison.Ordinal));
+        Assert.Contains("engagement (treatment): 10 impressions in 10 sessions (100.0% of exposed), 4 clicks of 4 widget adds; click-through 20.0% "
+                        + "(position 1: 4/10 40.0%, position 2: 0/10 0.0%, position 3: 0/0 -)", total);
+        Assert.Contains("holdout: no impressions", total);
+        Assert.Contains("acceptance per add-on (treatment, the 1 most shown, then 1 more summed):", total);
+        Assert.Contains("| lantern | 10 | 4 | 40.0% | 4 |", total); // most impressions, then more clicks: lantern before candle
+        Assert.Contains("| (other) | 10 | 0 | 0.0% | 0 |", total);
+        var hour = sections.Single(s => s.StartsWith("engaged (salt 'pepper'), hour", StringComparison.Ordinal));
+        Assert.Contains("HOLDOUT LEAK: 1 impressions in holdout sessions", hour);
+        Assert.DoesNotContain("acceptance per add-on", hour); // per add-on only for the running total
+    }
+
+    [Fact]
+    public async Task A_record_written_before_impressions_were_joined_is_reported_without_engagement()
+    {
+        var old = Path.Combine(_dir, "old.jsonl");
+        var sample = await File.ReadAllTextAsync(Path.Combine(RepositoryFiles.Root, "schemas", "samples", "aov-aggregate.valid.hour-without-comparison.json"));
+        await File.WriteAllTextAsync(old, JsonSerializer.Serialize(JsonDocument.Parse(sample).RootElement) + "\n");
+
+        var (code, output, error) = await Run("report", "--file", old);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("engagement: not in this record (written before impressions were joined)", output);
+    }
+
     [Fact]
     public async Task A_window_whose_split_is_off_is_flagged_and_json_output_keeps_only_the_latest_record_per_window()
     {

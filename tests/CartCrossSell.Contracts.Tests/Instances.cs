@@ -120,6 +120,15 @@ public static class Instances
         AcceptedRevenue = revenue / 5, AcceptedRevenueSquares = revenue * revenue / 40,
         ConversionRate = 1.0 / 3, AovPerOrder = revenue / (sessions / 3 + 1), RevenuePerSession = revenue / sessions, RevenuePerSessionStdDev = 21.5,
         CrossSellAttachRate = 0.1, CrossSellRevenuePerSession = revenue / 20 / sessions,
+        Engagement = new AovEngagement
+        {
+            Impressions = sessions * 2, ImpressedSessions = sessions / 2, WidgetAdds = sessions / 7, Clicks = sessions / 8, ImpressedSessionShare = 0.5,
+            ClickThrough = 0.04,
+            Positions = new[] { 1, 2, 3 }.Select(p => new AovPosition { Position = p, Impressions = sessions * 2 / p, Clicks = sessions / 8 / p, ClickThrough = 0.05 / p }).ToArray(),
+            AddOns = [new AovAddOn { Sku = "22328", Impressions = sessions, Clicks = sessions / 20, OrderedLines = sessions / 25, Acceptance = 0.05 }],
+            OtherAddOns = new AovAddOn { Sku = "(other)", Impressions = sessions / 2, Clicks = 3, OrderedLines = 1, Acceptance = 6.0 / sessions },
+            OtherAddOnSkus = 14,
+        },
     };
 
     public static AovAggregateRecord AovAggregate(bool defined = true) => new()

@@ -44,6 +44,12 @@ public sealed class DemoEndToEndTests(ITestOutputHelper output)
         Assert.Equal(treated.WidgetRevenue, total.Treatment.CrossSellRevenue);
         Assert.Equal(0m, total.Holdout.CrossSellRevenue);
         Assert.NotNull(total.Comparison.IncrementalRevenuePerSessionCi);
+        // What the module showed (the simulator reports it as the widget does) is joined: every one-click add is a click
+        // credited to the showing that offered it; the holdout saw nothing.
+        Assert.True(total.Treatment.Engagement!.Impressions >= total.Treatment.Engagement.ImpressedSessions && total.Treatment.Engagement.ImpressedSessions > 50,
+            $"{total.Treatment.Engagement.Impressions} impressions in {total.Treatment.Engagement.ImpressedSessions} sessions");
+        Assert.Equal((treated.OffersAccepted, treated.OffersAccepted), ((int)total.Treatment.Engagement.WidgetAdds, (int)total.Treatment.Engagement.Clicks));
+        Assert.Equal(0, total.Holdout.Engagement!.Impressions);
 
         // One-click adds carry the widget as their source and the variant the module preselected.
         var example = Assert.IsType<ShopperSession>(outcome.Simulation.Examples.First());
@@ -56,6 +62,7 @@ public sealed class DemoEndToEndTests(ITestOutputHelper output)
         var printed = text.ToString();
         Assert.Contains("incremental revenue per session (treatment - holdout)", printed);
         Assert.Contains("the behaviour model implies", printed);
+        Assert.Contains("engagement (treatment): ", printed);
         Assert.Contains("ADDED", printed);
         var png = await File.ReadAllBytesAsync(chart);
         Assert.True(png.Length > 1000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G');

@@ -35,7 +35,7 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         if (Directory.Exists(_stateDirectory)) Directory.Delete(_stateDirectory, recursive: true);
     }
 
-    /// <summary>Both cohorts, with and without orders and widget lines, over five hours, in arrival (= event time) order.</summary>
+    /// <summary>Both cohorts, with and without orders and widget lines, impressions and clicks in treatment, over five hours, in arrival (= event time) order.</summary>
     private static List<SessionEvent> Sessions(int count)
     {
         var rng = new Random(5);
@@ -45,6 +45,21 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
             var session = $"s{s}";
             var t = T0.AddSeconds(rng.Next(0, 5 * 3600));
             events.Add(new SessionEvent { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, Timestamp = t });
+            // The module shows treatment sessions one list (sometimes reported twice) and some click its first add-on.
+            if (Experiment.Config.Assign($"v{s}", session) == Cohort.Treatment)
+            {
+                var shown = new[] { "sku-b", "sku-c", "sku-d" }.Take(rng.Next(1, 4)).ToArray();
+                var impression = new SessionEvent
+                {
+                    Kind = SessionEvent.ImpressionShown, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, ValueVersion = s,
+                    Skus = shown, ModelVersion = "rk-crash", Timestamp = t.AddSeconds(1),
+                };
+                events.Add(impression);
+                if (rng.Next(4) == 0) events.Add(impression with { Timestamp = t.AddSeconds(2) });
+                if (rng.Next(3) == 0)
+                    events.Add(new SessionEvent
+                        { Kind = SessionEvent.WidgetAdd, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, EventId = $"add-{s}", Sku = "sku-b", Timestamp = t.AddSeconds(3) });
+            }
             for (var o = rng.Next(0, 3); o > 0; o--)
             {
                 t = t.AddSeconds(rng.Next(1, 600));
@@ -91,6 +106,8 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         }
         var (treatment, holdout) = Batch(events);
         Assert.Equal(3_000, treatment.ExposedSessions + holdout.ExposedSessions);
+        Assert.True(treatment.Engagement.Impressions > 1_000 && treatment.Engagement.Clicks > 300, $"{treatment.Engagement}");
+        Assert.Equal(0, holdout.Engagement.Impressions);
 
         await ChildProcess.KillThreeLivesAsync(StartOutcomes, "outcomes", _stateDirectory, 1_000, 3_500, output,
             () => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then");

@@ -5,14 +5,29 @@ using CartCrossSell.Topologies.Outcomes;
 
 namespace CartCrossSell.IntegrationTests;
 
-/// <summary>Experiment events as a storefront publishes them: cart views to <c>cart-events</c>, orders to <c>order-events</c>.</summary>
+/// <summary>
+/// Experiment events as a storefront publishes them: cart views and one-click adds to <c>cart-events</c>, orders to
+/// <c>order-events</c>, the widget's impressions to <c>cross-sell-impressions</c>.
+/// </summary>
 internal static class StorefrontEvents
 {
     public static void Publish(EventPublisher publisher, IEnumerable<SessionEvent> events)
     {
         foreach (var e in events)
         {
-            if (e.Kind == SessionEvent.CartViewed)
+            if (e.Kind == SessionEvent.ImpressionShown)
+                publisher.Publish(Topics.CrossSellImpressions, e.CartId!, JsonSerializer.SerializeToUtf8Bytes(new CrossSellImpression
+                {
+                    EventId = Guid.NewGuid().ToString(), CartId = e.CartId!, SessionId = e.SessionId, VisitorId = e.VisitorId, ValueVersion = e.ValueVersion!.Value,
+                    Skus = e.Skus!, ModelVersion = e.ModelVersion!, Timestamp = e.Timestamp,
+                }, ContractsJson.Default.CrossSellImpression), e.Timestamp);
+            else if (e.Kind == SessionEvent.WidgetAdd)
+                publisher.Publish(Topics.CartEvents, e.CartId!, JsonSerializer.SerializeToUtf8Bytes(new CartEvent
+                {
+                    EventId = e.EventId!, Type = CartEventType.ItemAdded, CartId = e.CartId!, SessionId = e.SessionId, VisitorId = e.VisitorId,
+                    Sku = e.Sku, VariantId = e.Sku, Quantity = 1, UnitPrice = 4.5m, Timestamp = e.Timestamp, Source = EventSources.CrossSellWidget,
+                }, ContractsJson.Default.CartEvent), e.Timestamp);
+            else if (e.Kind == SessionEvent.CartViewed)
                 publisher.Publish(Topics.CartEvents, e.CartId!, JsonSerializer.SerializeToUtf8Bytes(new CartEvent
                 {
                     EventId = Guid.NewGuid().ToString(), Type = CartEventType.CartViewed, CartId = e.CartId!, SessionId = e.SessionId,

@@ -86,6 +86,21 @@ public sealed class OutcomesTopologyTests
         driver.AdvanceWallClock(Streams.CommitInterval);
     }
 
+    /// <summary>Every event through the group as it arrives, then the partition goes quiet and the wall clock closes every session.</summary>
+    private static GroupTestDriver RunToTheEnd(IEnumerable<SessionEvent> events)
+    {
+        var clock = new ManualClock(T0.AddDays(-1));
+        var driver = Driver(clock);
+        var loop = new Loop(driver);
+        foreach (var e in events)
+        {
+            PipeSessionEvent(driver, e);
+            loop.Run();
+        }
+        CloseEverything(driver, clock, loop);
+        return driver;
+    }
+
     private static Dictionary<string, AovAggregateRecord> Latest(GroupTestDriver driver) =>
         driver.SentTo(Topics.AovAggregates).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => OutcomesTopology.AggregateCodec.Decode(g.Last().Value).Value!);
 
@@ -122,16 +137,7 @@ public sealed class OutcomesTopologyTests
     public void The_published_total_equals_the_batch_computation_over_the_same_events_exactly()
     {
         var events = Sessions(300, seed: 7);
-        var clock = new ManualClock(T0.AddDays(-1));
-        using var driver = Driver(clock);
-        var loop = new Loop(driver);
-        foreach (var e in events)
-        {
-            PipeSessionEvent(driver, e);
-            loop.Run();
-        }
-        // The partition goes quiet; the wall clock moves on and closes every session.
-        CloseEverything(driver, clock, loop);
+        using var driver = RunToTheEnd(events);
 
         var latest = Latest(driver);
         var total = latest[TotalKey];
@@ -207,7 +213,10 @@ public sealed class OutcomesTopologyTests
         }
 
         Upsert("s1@0", Outcome("s1@0", 40m));
-        Upsert("s1@0", Outcome("s1@0", 40m)); // sent again after a crash
+        // Sent again after a crash, as written before outcomes carried engagement: the same outcome, counted once.
+        var beforeEngagement = System.Text.Json.Nodes.JsonNode.Parse(OutcomesTopology.UpsertCodec.Encode(new OutcomeUpsert("xsell-test", "s1@0", Outcome("s1@0", 40m))))!;
+        Assert.True(beforeEngagement["outcome"]!.AsObject().Remove("engagement"));
+        driver.PipeRaw(SessionOutcomes, "xsell-test", Encoding.UTF8.GetBytes(beforeEngagement.ToJsonString()));
         Upsert("s2@0", Outcome("s2@0", 10m));
         var sums = TotalTreatment();
         Assert.Equal(2, sums.ExposedSessions);
@@ -283,6 +292,120 @@ public sealed class OutcomesTopologyTests
         Assert.Equal(1, sums.Sum(x => x.Orders));
         Assert.Equal(15m, sums.Sum(x => x.Revenue));
         Assert.Equal(1, sums.Sum(x => x.CrossSellLines));
+        Assert.Empty(driver.DeadLetters);
+    }
+
+    private static SessionEvent Impression(string session, DateTimeOffset at, long version, params string[] skus) =>
+        new() { Kind = SessionEvent.ImpressionShown, SessionId = session, CartId = "cart-" + session, ValueVersion = version, Skus = skus, ModelVersion = "rk-1", Timestamp = at };
+
+    private static SessionEvent WidgetAdd(string session, DateTimeOffset at, string eventId, string sku) =>
+        new() { Kind = SessionEvent.WidgetAdd, SessionId = session, CartId = "cart-" + session, EventId = eventId, Sku = sku, Timestamp = at };
+
+    [Fact]
+    public void Impressions_and_widget_adds_are_re_keyed_by_session_and_a_bad_impression_is_dead_lettered_with_its_coordinates()
+    {
+        using var driver = Driver(new ManualClock(Store.Now));
+        CrossSellImpression Shown(string? session) => new()
+        {
+            EventId = Guid.NewGuid().ToString(), CartId = "cart-1", SessionId = session, ValueVersion = 12, Skus = ["laces", "gels"], ModelVersion = "rk-1", Timestamp = Store.Now,
+        };
+
+        driver.Pipe(Topics.CrossSellImpressions, "cart-1", Shown("s-cart-1"), ContractCodecs.CrossSellImpression);
+        driver.Pipe(Topics.CrossSellImpressions, "cart-1", Shown(null), ContractCodecs.CrossSellImpression); // no session: outside the experiment
+        driver.PipeRaw(Topics.CrossSellImpressions, "cart-1", Encoding.UTF8.GetBytes("""{"cartId":"cart-1","skus":"""));
+        driver.PipeRaw(Topics.CrossSellImpressions, "cart-1", Encoding.UTF8.GetBytes(
+            """{"schemaVersion":1,"eventId":"i9","cartId":"cart-1","sessionId":"s-cart-1","valueVersion":3,"skus":["a","a"],"modelVersion":"m","timestamp":"2026-03-02T09:00:00Z"}"""));
+        driver.Pipe(Topics.CrossSellImpressions, "cart-1", Shown("s-cart-1"), ContractCodecs.CrossSellImpression); // the partition goes on
+        driver.Pipe(Topics.CartEvents, "cart-1", Store.Added("cart-1", "laces", 1, 3m) with { Source = EventSources.CrossSellWidget }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "cart-1", Store.Added("cart-1", "socks", 1, 6m), ContractCodecs.CartEvent); // a storefront add is no click
+
+        var sent = driver.SentTo(SessionEvents).Select(r => (r.Key, Event: OutcomesTopology.SessionEventCodec.Decode(r.Value).Value!)).ToList();
+        Assert.Equal([SessionEvent.ImpressionShown, SessionEvent.ImpressionShown, SessionEvent.WidgetAdd], sent.Select(s => s.Event.Kind));
+        Assert.All(sent, s => Assert.Equal("s-cart-1", s.Key));
+        Assert.Equal(["laces", "gels"], sent[0].Event.Skus!);
+        Assert.Equal(12, sent[0].Event.ValueVersion);
+        Assert.Equal("laces", sent[2].Event.Sku);
+        Assert.Collection(driver.DeadLetters,
+            malformed =>
+            {
+                Assert.Equal(DeadLetterKinds.Unparseable, malformed.Kind);
+                Assert.Equal(Topics.CrossSellImpressions, malformed.SourceTopic);
+                Assert.Equal(2, malformed.SourceOffset);
+            },
+            repeated =>
+            {
+                Assert.Equal(DeadLetterKinds.Invalid, repeated.Kind);
+                Assert.Contains("skus must not repeat", repeated.Reason);
+                Assert.Equal(3, repeated.SourceOffset);
+            });
+    }
+
+    /// <summary>
+    /// Sessions as the widget sees them: treatment sessions are shown one to three value versions (each reported twice,
+    /// as a page reload does) and click some add-ons (some adds redelivered), and order some of them; holdout sessions
+    /// see no module.
+    /// </summary>
+    private static (List<SessionEvent> Events, int Impressions, int Clicks) EngagedSessions(int count, int seed)
+    {
+        var rng = new Random(seed);
+        var events = new List<SessionEvent>();
+        var (impressions, clicks) = (0, 0);
+        string[] catalog = ["a1", "a2", "a3", "a4", "a5", "a6", "a7"];
+        for (var s = 0; s < count; s++)
+        {
+            var session = $"e{s}";
+            var visitor = $"v{s}";
+            var t = T0.AddMinutes(rng.Next(0, 300));
+            events.Add(View(session, visitor, t));
+            if (Experiment.Config.Assign(visitor, session) == Cohort.Holdout) continue;
+            var widgetLines = new List<SessionEventLine>();
+            for (var version = 1; version <= rng.Next(1, 4); version++)
+            {
+                t = t.AddMinutes(1);
+                var shown = catalog.OrderBy(_ => rng.Next()).Take(rng.Next(1, 4)).ToArray();
+                events.Add(Impression(session, t, version, shown));
+                events.Add(Impression(session, t.AddSeconds(5), version, shown)); // reported again: one impression
+                impressions++;
+                if (rng.Next(3) != 0) continue;
+                var clicked = shown[rng.Next(shown.Length)];
+                var add = WidgetAdd(session, t.AddSeconds(20), $"add-{session}-{version}", clicked);
+                events.Add(add);
+                if (rng.Next(2) == 0) events.Add(add); // redelivered: one click
+                clicks++;
+                widgetLines.Add(new SessionEventLine(clicked, 1, 4.5m, EventSources.CrossSellWidget));
+            }
+            if (widgetLines.Count > 0 && rng.Next(2) == 0)
+                events.Add(Order(session, visitor, t.AddMinutes(2), $"o-{session}", [new SessionEventLine("main", 1, 20m, EventSources.Storefront), .. widgetLines]));
+        }
+        // Arrival order: event time plus up to ten minutes of delay (within grace), so nothing is late.
+        return (events.Select(e => (e, Arrives: e.Timestamp.AddSeconds(rng.Next(0, 600)))).OrderBy(x => x.Arrives).Select(x => x.e).ToList(), impressions, clicks);
+    }
+
+    [Fact]
+    public void Impressions_and_clicks_are_counted_once_through_duplicates_and_replayed_upserts_and_the_total_equals_the_batch()
+    {
+        var (events, impressions, clicks) = EngagedSessions(200, seed: 11);
+        using var driver = RunToTheEnd(events);
+        // A crash replays upserts the aggregator applied: every one of them is sent again.
+        foreach (var r in driver.SentTo(SessionOutcomes).ToList()) driver.PipeRaw(SessionOutcomes, r.Key, r.Value, r.Timestamp);
+        driver.AdvanceWallClock(Streams.CommitInterval);
+
+        var total = Latest(driver)[TotalKey];
+        var (treatment, holdout) = Batch(events);
+        Assert.Equal(treatment, AovAggregateMapping.SumsOf(total.Treatment));
+        Assert.Equal(holdout, AovAggregateMapping.SumsOf(total.Holdout));
+        var engagement = total.Treatment.Engagement!;
+        Assert.Equal(impressions, engagement.Impressions); // each version once, though reported twice
+        Assert.Equal(clicks, engagement.Clicks); // each add once, though some were delivered twice
+        Assert.Equal(clicks, engagement.WidgetAdds); // every add was of a shown sku
+        Assert.Equal(clicks, engagement.Positions.Sum(p => p.Clicks));
+        Assert.Equal(engagement.Positions.Sum(p => p.Impressions), engagement.AddOns.Sum(a => a.Impressions) + (engagement.OtherAddOns?.Impressions ?? 0));
+        Assert.True(engagement.Positions[0].Impressions >= engagement.Positions[1].Impressions); // position 2 exists only beside a position 1
+        Assert.True(engagement.AddOns.Sum(a => a.OrderedLines) > 0);
+        // The holdout never sees the module.
+        Assert.True(total.Holdout.ExposedSessions > 20);
+        Assert.Equal(0, total.Holdout.Engagement!.Impressions);
+        Assert.Empty(total.Holdout.Engagement.AddOns);
         Assert.Empty(driver.DeadLetters);
     }
 }

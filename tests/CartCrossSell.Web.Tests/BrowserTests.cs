@@ -155,14 +155,18 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
             using var r = await http.GetAsync($"{fixture.Base}/experiments/{experiment}/figures.json");
             if (!r.IsSuccessStatusCode) return null;
             using var json = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-            return json.RootElement.TryGetProperty("total", out var total) && total.TryGetProperty("incrementalLower", out _) ? true : (bool?)null;
-        }, "aov-aggregates figures with an interval", TimeSpan.FromSeconds(120));
+            return json.RootElement.TryGetProperty("total", out var total) && total.TryGetProperty("incrementalLower", out _)
+                   && total.GetProperty("treatmentImpressions").GetInt64() > 0 ? true : (bool?)null;
+        }, "aov-aggregates figures with an interval and the simulated shoppers' impressions", TimeSpan.FromSeconds(120));
 
         var page = await fixture.Browser!.NewPageAsync();
         await page.GotoAsync($"{fixture.Base}/experiments/{experiment}");
         var estimate = await page.Locator("#estimate").InnerTextAsync();
         Assert.Matches(@"95% CI \[-?\d+\.\d\d, -?\d+\.\d\d\]", estimate);
         Assert.Contains("BIASED", await page.Locator("#naive").InnerTextAsync());
+        // The impressions the simulated cart pages reported went through the outcome topologies into the figures.
+        Assert.Matches(@"\d+ clicks on [1-9]\d* impressions; per position", await page.Locator("#click-through").InnerTextAsync());
+        Assert.DoesNotContain("HOLDOUT SAW", await page.Locator("#click-through").InnerTextAsync());
         Assert.Equal(2, await page.Locator("svg.chart").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(EmbeddedShopFixture.Screenshots, "dashboard.png"), FullPage = true });
     }

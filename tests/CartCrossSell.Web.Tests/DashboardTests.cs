@@ -122,10 +122,72 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
     [Fact]
     public async Task An_unknown_experiment_is_a_404_on_the_page_and_the_exports()
     {
-        foreach (var path in new[] { "/experiments/nobody", "/experiments/nobody/figures.json", "/experiments/nobody/figures.csv" })
+        foreach (var path in new[] { "/experiments/nobody", "/experiments/nobody/figures.json", "/experiments/nobody/figures.csv", "/experiments/nobody/add-ons.csv" })
         {
             using var response = await web.Http.GetAsync(path);
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         }
+    }
+
+    /// <summary>Twelve treatment sessions shown two add-ons (the first clicked in every third session) and two holdout sessions, through the aggregator.</summary>
+    private async Task<AovAggregate> PublishEngagedAsync(string experiment)
+    {
+        var aggregator = new AovAggregator();
+        for (var s = 0; s < 14; s++)
+        {
+            var treatment = s < 12;
+            var clicked = treatment && s % 3 == 0 ? 1 : 0;
+            aggregator.Apply(SessionOutcomeChange.Closed(new SessionOutcome
+            {
+                SessionKey = $"{experiment}-{s}@0", SessionId = $"{experiment}-{s}", SubjectId = $"v{s}", ExperimentId = experiment, Salt = "pepper", HoldoutShare = 0.5,
+                Cohort = treatment ? Cohort.Treatment : Cohort.Holdout, ExposedAt = Hour1.AddMinutes(s), WindowStart = Hour1, WindowEnd = Hour1,
+                Revenue = 10m + s, Orders = 1, CrossSellLines = clicked, CrossSellRevenue = clicked * 4m,
+                Engagement = !treatment ? SessionEngagement.None : new SessionEngagement
+                {
+                    Impressions = 1, PositionImpressions = [1, 1, 0], PositionClicks = [clicked, 0, 0], WidgetAdds = clicked, Clicks = clicked,
+                    AddOns = [new AddOnEngagement("lantern", 1, clicked, clicked), new AddOnEngagement("ribbon", 1, 0, 0)],
+                },
+            }), Hour1.AddHours(1));
+        }
+        foreach (var a in aggregator.Snapshot(Hour1.AddHours(1)))
+        {
+            var r = AovAggregateMapping.ToContract(a);
+            web.Publisher.Publish(Topics.AovAggregates, AovAggregateMapping.KeyOf(new AggregateKey(a.ExperimentId, a.Salt, a.Window, a.Window == WindowKind.Total ? AggregateKey.TotalKeyStart : a.WindowStart)),
+                JsonSerializer.SerializeToUtf8Bytes(r, ContractsJson.Default.AovAggregateRecord));
+        }
+        await web.Publisher.FlushAsync();
+        return aggregator.Snapshot(Hour1.AddHours(1)).Single(a => a.Window == WindowKind.Total);
+    }
+
+    [Fact]
+    public async Task The_exports_and_the_page_show_impressions_click_through_per_position_and_acceptance_per_add_on()
+    {
+        await PublishEngagedAsync("exp-ctr");
+
+        var json = await WhenPublishedAsync("/experiments/exp-ctr/figures.json", text =>
+            JsonSerializer.Deserialize(text, Api.WebJson.Default.ExperimentFigures) is { Total: not null, Hours.Count: 1, Days.Count: 1 });
+        var figures = JsonSerializer.Deserialize(json, Api.WebJson.Default.ExperimentFigures)!;
+        Assert.Equal(12, figures.Total!.TreatmentImpressions);
+        Assert.Equal(0, figures.Total.HoldoutImpressions);
+        Assert.Equal(4, figures.Total.TreatmentClicks);
+        Assert.Equal(4.0 / 12, figures.Total.ClickThroughPosition1);
+        Assert.Equal(0.0, figures.Total.ClickThroughPosition2);
+        Assert.Null(figures.Total.ClickThroughPosition3); // nothing was shown there
+        Assert.Equal(4.0 / 24, figures.Total.ClickThrough);
+        Assert.Equal(["lantern", "ribbon"], figures.AddOns.Select(a => a.Sku));
+        Assert.Equal(4.0 / 12, figures.AddOns[0].Acceptance);
+
+        var csv = (await WhenPublishedAsync("/experiments/exp-ctr/figures.csv", _ => true)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var column = Array.IndexOf(ExperimentDashboard.CsvColumns, "click_through_position_1");
+        Assert.Equal(4.0 / 12, double.Parse(csv[1].Split(',')[column], System.Globalization.CultureInfo.InvariantCulture));
+
+        var addOns = (await WhenPublishedAsync("/experiments/exp-ctr/add-ons.csv", _ => true, mediaType: "text/csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(string.Join(',', ExperimentDashboard.AddOnCsvColumns), addOns[0]);
+        Assert.StartsWith("lantern,12,4,", addOns[1]);
+
+        var html = await WhenPublishedAsync("/experiments/exp-ctr", text => text.Contains("id=\"click-through\"", StringComparison.Ordinal));
+        Assert.Contains("4 clicks on 12 impressions; per position 33.3% · 0.0% · –", html);
+        Assert.Contains("<tr><td>lantern</td><td>12</td><td>4</td><td>33.3%</td><td>4</td></tr>", html);
+        Assert.DoesNotContain("HOLDOUT SAW", html);
     }
 }

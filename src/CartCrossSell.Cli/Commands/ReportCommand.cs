@@ -12,8 +12,9 @@ namespace CartCrossSell.Cli.Commands;
 
 /// <summary>
 /// <c>cartxsell report</c>: the holdout measurement for analysts. Reads <c>aov-aggregates</c> (latest record per key)
-/// or a JSON Lines file of its records, prints per window the cohort table, the comparison, the SRM check and the
-/// biased naive figure beside the true one, and draws revenue per session per cohort with 95 % bands.
+/// or a JSON Lines file of its records, prints per window the cohort table, the comparison, the SRM check, the
+/// biased naive figure beside the true one, and the engagement (impressions, click-through per position; acceptance
+/// per add-on for the running total), and draws revenue per session per cohort with 95 % bands.
 /// </summary>
 public static class ReportCommand
 {
@@ -155,14 +156,39 @@ public static class ReportCommand
                              + $"chi-square {r.Srm.ChiSquare.ToString("0.00", c)}, p = {r.Srm.PValue.ToString("0.0000", c)}: {(r.Srm.Mismatch ? "SRM MISMATCH - do not trust this window" : "ok")}");
             sb.AppendLine(c, $"naive accepted vs not accepted (BIASED, for contrast only): revenue/session difference {Money(r.Naive.RevenuePerSessionDifference)}, "
                              + $"AOV/order difference {Money(r.Naive.AovPerOrderDifference)} ({r.Naive.AcceptedSessions} accepted, {r.Naive.NotAcceptedSessions} not)");
+            RenderEngagement(sb, r);
             sb.AppendLine();
         }
         return sb.ToString();
-
-        static string Pct(double? v) => v is { } x ? (100 * x).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
-        static string Money(decimal? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "-";
-        static string Num(double? v, string f = "0.00") => v is { } x ? x.ToString(f, CultureInfo.InvariantCulture) : "-";
     }
+
+    /// <summary>Impressions and click-through per position (treatment), the holdout's leak check, and acceptance per add-on for the total.</summary>
+    private static void RenderEngagement(StringBuilder sb, AovAggregateRecord r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (r.Treatment.Engagement is not { } e)
+        {
+            sb.AppendLine("engagement: not in this record (written before impressions were joined)");
+            return;
+        }
+        var positions = string.Join(", ", e.Positions.Select(p => $"position {p.Position}: {p.Clicks}/{p.Impressions} {Pct(p.ClickThrough)}"));
+        sb.AppendLine(c, $"engagement (treatment): {e.Impressions} impressions in {e.ImpressedSessions} sessions ({Pct(e.ImpressedSessionShare)} of exposed), "
+                         + $"{e.Clicks} clicks of {e.WidgetAdds} widget adds; click-through {Pct(e.ClickThrough)} ({positions})");
+        var leaked = r.Holdout.Engagement?.Impressions ?? 0;
+        sb.AppendLine(leaked == 0
+            ? "holdout: no impressions (it never sees the module)"
+            : $"HOLDOUT LEAK: {leaked} impressions in holdout sessions - the holdout saw the module, do not trust this window");
+        if (r.Window != AggregateWindow.Total || e.AddOns.Count == 0) return;
+        sb.AppendLine(c, $"acceptance per add-on (treatment, the {e.AddOns.Count} most shown{(e.OtherAddOns is null ? "" : $", then {e.OtherAddOnSkus} more summed")}):");
+        sb.AppendLine("| sku | impressions | clicks | acceptance | ordered lines |");
+        sb.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var a in e.OtherAddOns is null ? e.AddOns : [.. e.AddOns, e.OtherAddOns])
+            sb.AppendLine(c, $"| {a.Sku} | {a.Impressions} | {a.Clicks} | {Pct(a.Acceptance)} | {a.OrderedLines} |");
+    }
+
+    private static string Pct(double? v) => v is { } x ? (100 * x).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
+    private static string Money(decimal? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "-";
+    private static string Num(double? v, string f = "0.00") => v is { } x ? x.ToString(f, CultureInfo.InvariantCulture) : "-";
 }
 
 /// <summary>Revenue per session per cohort over the windows, with 95 % confidence bands (t quantile, per cohort).</summary>

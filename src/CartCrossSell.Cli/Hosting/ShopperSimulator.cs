@@ -136,6 +136,17 @@ public sealed class ShopperSimulator(StorefrontCarts storefront, RecommendationS
                     // a stale or missing value is counted, not hidden.
                     var (value, fresh) = await store.ReadAnsweringAsync(plan.CartId, view.Timestamp, options.ReadTimeout, options.PollInterval, ct);
                     session.Shown(value, fresh);
+                    // The module rendered the list, so it reports the impression, as the widget does for a real page.
+                    if (value is { AddOns.Count: > 0 })
+                    {
+                        storefront.Showed(new CrossSellImpression
+                        {
+                            EventId = eventId + "/shown", CartId = plan.CartId, SessionId = plan.SessionId, VisitorId = plan.VisitorId, ValueVersion = value.Version,
+                            Skus = value.AddOns.Take(ContractValidation.MaxImpressionSkus).Select(a => a.Sku).ToArray(),
+                            ModelVersion = value.ModelVersion ?? value.Strategy, Timestamp = _clock.GetUtcNow(),
+                        });
+                        Interlocked.Increment(ref _events);
+                    }
                     break;
                 case PlaceOrder order:
                     var completed = new OrderCompleted

@@ -47,6 +47,16 @@ public sealed class StorefrontCarts(EventPublisher publisher, TimeProvider? cloc
         return order;
     }
 
+    /// <summary>
+    /// Reports what the cart page's module showed, as the widget does (<c>POST /v1/impressions</c>): the value's skus in
+    /// position order, keyed by cart id on <c>cross-sell-impressions</c>.
+    /// </summary>
+    public CrossSellImpression Showed(CrossSellImpression impression)
+    {
+        publisher.Publish(Topics.CrossSellImpressions, impression.CartId, ContractCodecs.CrossSellImpression.Encode(impression), impression.Timestamp);
+        return impression;
+    }
+
     /// <summary>Publishes a cart event built by the caller (its own ids and timestamp), keyed by cart id.</summary>
     public CartEvent Publish(CartEvent e)
     {

@@ -84,11 +84,38 @@ public static class AovAggregateMapping
         RevenuePerSessionStdDev = Finite(c.RevenuePerSessionStdDev),
         CrossSellAttachRate = Finite(c.CrossSellAttachRate),
         CrossSellRevenuePerSession = c.CrossSellRevenuePerSession,
+        Engagement = c.Engagement is { } e ? ToContract(e) : null,
     };
 
-    /// <summary>The sums of a published cohort, to merge windows or compare with a batch computation.</summary>
+    private static AovEngagement ToContract(EngagementStats e) => new()
+    {
+        Impressions = e.Sums.Impressions,
+        ImpressedSessions = e.Sums.ImpressedSessions,
+        WidgetAdds = e.Sums.WidgetAdds,
+        Clicks = e.Sums.Clicks,
+        ImpressedSessionShare = Finite(e.ImpressedSessionShare),
+        ClickThrough = Finite(e.ClickThrough),
+        Positions = e.Positions.Select(p => new AovPosition
+            { Position = p.Position, Impressions = p.Impressions, Clicks = p.Clicks, ClickThrough = Finite(p.ClickThrough) }).ToArray(),
+        AddOns = e.AddOns.Select(ToContract).ToArray(),
+        OtherAddOns = e.Other is { } other ? ToContract(other) : null,
+        OtherAddOnSkus = e.OtherSkus,
+    };
+
+    private static AovAddOn ToContract(AddOnStats a) => new()
+        { Sku = a.Sku, Impressions = a.Impressions, Clicks = a.Clicks, OrderedLines = a.OrderedLines, Acceptance = Finite(a.Acceptance) };
+
+    /// <summary>The sums of a published cohort, to merge windows or compare with a batch computation (engagement zero in older records).</summary>
     public static CohortSums SumsOf(AovCohort c) => new(c.ExposedSessions, c.ConvertedSessions, c.Orders, c.Revenue, c.RevenueSquares,
-        c.CrossSellSessions, c.CrossSellOrders, c.CrossSellLines, c.CrossSellRevenue, c.AcceptedRevenue, c.AcceptedRevenueSquares);
+        c.CrossSellSessions, c.CrossSellOrders, c.CrossSellLines, c.CrossSellRevenue, c.AcceptedRevenue, c.AcceptedRevenueSquares,
+        c.Engagement is { } e ? EngagementSumsOf(e) : default);
+
+    private static EngagementSums EngagementSumsOf(AovEngagement e)
+    {
+        long At(int position, bool clicks) => e.Positions.FirstOrDefault(p => p.Position == position) is { } p ? clicks ? p.Clicks : p.Impressions : 0;
+        return new EngagementSums(e.Impressions, e.ImpressedSessions, e.WidgetAdds, e.Clicks,
+            At(1, false), At(2, false), At(3, false), At(1, true), At(2, true), At(3, true));
+    }
 
     private static AovInterval? ToContract(ConfidenceInterval? ci) =>
         ci is null || !double.IsFinite(ci.Lower) || !double.IsFinite(ci.Upper) ? null : new AovInterval(ci.Lower, ci.Upper);

@@ -4,23 +4,36 @@ using CartCrossSell.Experiments;
 namespace CartCrossSell.Topologies.Outcomes;
 
 /// <summary>
-/// Internal repartition record (<c>{app}-session-events-repartition</c>, keyed by session id): a cart view or a
-/// completed order of one session, with the coordinates of the event it came from.
+/// Internal repartition record (<c>{app}-session-events-repartition</c>, keyed by session id): a cart view, a
+/// completed order, an impression of the cart-page module or a one-click add from it, of one session.
 /// </summary>
 public sealed record SessionEvent
 {
     public const string CartViewed = "cartViewed";
     public const string OrderCompleted = "orderCompleted";
+    public const string ImpressionShown = "impressionShown";
+    public const string WidgetAdd = "widgetAdd";
 
     public required string Kind { get; init; }
     public required string SessionId { get; init; }
     public string? VisitorId { get; init; }
     public string? CartId { get; init; }
-    /// <summary>The cart event's id (views; absent in records written before it was added).</summary>
+    /// <summary>
+    /// The cart event's id (views and widget adds; absent in view records written before it was added): the same event
+    /// published twice counts once.
+    /// </summary>
     public string? EventId { get; init; }
     public string? OrderId { get; init; }
     public required DateTimeOffset Timestamp { get; init; }
     public IReadOnlyList<SessionEventLine>? Lines { get; init; }
+    /// <summary>Widget add: the sku added.</summary>
+    public string? Sku { get; init; }
+    /// <summary>Impression: the version of the cart's value shown.</summary>
+    public long? ValueVersion { get; init; }
+    /// <summary>Impression: the skus shown, position 1 first.</summary>
+    public IReadOnlyList<string>? Skus { get; init; }
+    /// <summary>Impression: what ranked the list.</summary>
+    public string? ModelVersion { get; init; }
 
     /// <summary>What is wrong with the record, if anything (a producer other than the splitters may write the topic).</summary>
     public static IReadOnlyList<string> Validate(SessionEvent e)
@@ -42,17 +55,32 @@ public sealed record SessionEvent
                             errors.Add($"lines[{i}] needs a positive quantity and a non-negative unit price");
                     }
                 break;
+            case ImpressionShown:
+                if (string.IsNullOrWhiteSpace(e.CartId)) errors.Add("cartId is required for an impressionShown session event");
+                if (e.ValueVersion is null) errors.Add("valueVersion is required for an impressionShown session event");
+                if (e.Skus is not { Count: > 0 and <= SessionEngagement.Positions } || e.Skus.Any(string.IsNullOrWhiteSpace))
+                    errors.Add($"skus (1 to {SessionEngagement.Positions}, none blank) are required for an impressionShown session event");
+                else if (e.Skus.Distinct(StringComparer.Ordinal).Count() != e.Skus.Count) errors.Add("skus must be distinct");
+                break;
+            case WidgetAdd:
+                if (string.IsNullOrWhiteSpace(e.EventId)) errors.Add("eventId is required for a widgetAdd session event");
+                if (string.IsNullOrWhiteSpace(e.Sku)) errors.Add("sku is required for a widgetAdd session event");
+                break;
             default:
-                errors.Add($"kind must be '{CartViewed}' or '{OrderCompleted}', was '{e.Kind}'");
+                errors.Add($"kind must be '{CartViewed}', '{OrderCompleted}', '{ImpressionShown}' or '{WidgetAdd}', was '{e.Kind}'");
                 break;
         }
         return errors;
     }
 
-    public ExperimentEvent ToExperimentEvent() => Kind == CartViewed
-        ? new CartViewedEvent(SessionId, VisitorId, Timestamp)
-        : new OrderCompletedEvent(SessionId, VisitorId, Timestamp, OrderId!,
-            Lines!.Select(l => new ExperimentOrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Source)).ToArray());
+    public ExperimentEvent ToExperimentEvent() => Kind switch
+    {
+        CartViewed => new CartViewedEvent(SessionId, VisitorId, Timestamp),
+        ImpressionShown => new ImpressionShownEvent(SessionId, VisitorId, Timestamp, CartId!, ValueVersion!.Value, Skus!, ModelVersion ?? ""),
+        WidgetAdd => new WidgetAddEvent(SessionId, VisitorId, Timestamp, EventId!, Sku!),
+        _ => new OrderCompletedEvent(SessionId, VisitorId, Timestamp, OrderId!,
+            Lines!.Select(l => new ExperimentOrderLine(l.Sku, l.Quantity, l.UnitPrice, l.Source)).ToArray()),
+    };
 }
 
 public sealed record SessionEventLine(string Sku, int Quantity, decimal UnitPrice, string Source);

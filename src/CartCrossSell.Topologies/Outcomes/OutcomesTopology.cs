@@ -12,10 +12,12 @@ namespace CartCrossSell.Topologies.Outcomes;
 /// The holdout measurement on Streamiz (docs/experiments.md): one topology group, <c>outcomes</c>, of three
 /// sub-topologies joined by two explicit repartitions, as Kafka Streams would build it:
 /// <list type="number">
-/// <item><b>session-cart-splitter</b> and <b>session-order-splitter</b> re-key cart views (<c>cart-events</c>, keyed by
-/// cart) and completed orders with a session id (<c>order-events</c>, keyed by order) by session id into
-/// <c>{app}-outcomes-session-events-repartition</c>, so everything about one session meets in one partition. Orders
-/// without a session id (backfill, offline orders) are not part of the experiment and are skipped.</item>
+/// <item><b>session-cart-splitter</b>, <b>session-order-splitter</b> and <b>session-impression-splitter</b> re-key cart
+/// views and one-click adds from the widget (<c>cart-events</c>, keyed by cart), completed orders with a session id
+/// (<c>order-events</c>, keyed by order) and the module's impressions with a session id (<c>cross-sell-impressions</c>,
+/// keyed by cart) by session id into <c>{app}-outcomes-session-events-repartition</c>, so everything about one session
+/// meets in one partition. Orders and impressions without a session id (backfill, offline orders) are not part of the
+/// experiment and are skipped.</item>
 /// <item><b>session-outcomes</b> keeps session windows (Streamiz 1.8.2 has none) as a processor over the store
 /// <c>session-windows</c> (<see cref="SessionWindowsProcessor"/>) and sends each session's current outcome, as an
 /// upsert keyed by experiment id, to <c>{app}-outcomes-session-outcomes-repartition</c>.</item>
@@ -53,6 +55,7 @@ public static class OutcomesTopology
         var sessionOutcomes = SessionOutcomesTopic(streams);
         var cartSplitter = ProcessorRuntime.For(TopologyNames.SessionCartSplitter, streams, loggers, clock, metrics);
         var orderSplitter = ProcessorRuntime.For(TopologyNames.SessionOrderSplitter, streams, loggers, clock, metrics);
+        var impressionSplitter = ProcessorRuntime.For(TopologyNames.SessionImpressionSplitter, streams, loggers, clock, metrics);
         var sessions = ProcessorRuntime.For(TopologyNames.SessionOutcomes, streams, loggers, clock, metrics);
         var aggregator = ProcessorRuntime.For(TopologyNames.AovAggregator, streams, loggers, clock, metrics);
         // Sessions close and aggregates publish once per commit interval, as the numbers would at each commit.
@@ -60,11 +63,14 @@ public static class OutcomesTopology
         var builder = new StreamBuilder();
 
         builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-cart-events-source")
-            .Transform(Processors.Supplier(() => new CartViewSplitter(cartSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionCartSplitter)
+            .Transform(Processors.Supplier(() => new CartSessionSplitter(cartSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionCartSplitter)
             .ToRoutedTopics(TopologyNames.SessionCartSplitter + "-sink");
         builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-order-events-source")
             .Transform(Processors.Supplier(() => new OrderSplitter(orderSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionOrderSplitter)
             .ToRoutedTopics(TopologyNames.SessionOrderSplitter + "-sink");
+        builder.Stream(Topics.CrossSellImpressions, new StringSerDes(), new ByteArraySerDes(), "outcomes-impressions-source")
+            .Transform(Processors.Supplier(() => new ImpressionSplitter(impressionSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionImpressionSplitter)
+            .ToRoutedTopics(TopologyNames.SessionImpressionSplitter + "-sink");
 
         builder.AddStateStore(StateStores.KeyValue(TopologyNames.SessionClockStore, new JsonContractCodec<SessionClock>(OutcomesJson.Default.SessionClock), streams));
         builder.AddStateStore(CommitCounter.Builder(TopologyNames.SessionCommitsStore));
@@ -81,7 +87,7 @@ public static class OutcomesTopology
             .ToRoutedTopics(TopologyNames.AovAggregator + "-sink");
 
         return new TopologyGroup(TopologyNames.Outcomes, builder.Build(),
-            [Topics.CartEvents, Topics.OrderEvents, sessionEvents, sessionOutcomes], [sessionEvents, sessionOutcomes, Topics.AovAggregates]);
+            [Topics.CartEvents, Topics.OrderEvents, Topics.CrossSellImpressions, sessionEvents, sessionOutcomes], [sessionEvents, sessionOutcomes, Topics.AovAggregates]);
     }
 
     private static IReadOnlyList<string> ValidateUpsert(OutcomeUpsert upsert)
@@ -95,24 +101,53 @@ public static class OutcomesTopology
     }
 
     /// <summary>
-    /// Cart views, re-keyed by session: the exposure trigger of both cohorts. Other cart events are not needed here (nor
-    /// dead-lettered here: the recommender dead-letters them). A view carries its <c>eventId</c>, so the session's log
-    /// can tell the same view published twice from a second view.
+    /// Cart views (the exposure trigger of both cohorts) and one-click adds from the widget (the clicks of the
+    /// engagement figures), re-keyed by session. Other cart events are not needed here (nor dead-lettered here: the
+    /// recommender dead-letters them). Both carry their <c>eventId</c>, so the session's log can tell the same event
+    /// published twice from a second one.
     /// </summary>
-    private sealed class CartViewSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
+    private sealed class CartSessionSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
         protected override void Process(InputRecord<CartEvent> record)
         {
             var e = record.Value;
-            if (e.Type != CartEventType.CartViewed) return;
-            // The recommender does not apply a view keyed by another cart, so it exposed nothing: not counted either.
+            var widgetAdd = e.Type == CartEventType.ItemAdded && e.Source == EventSources.CrossSellWidget;
+            if (e.Type != CartEventType.CartViewed && !widgetAdd) return;
+            // The recommender does not apply an event keyed by another cart, so it exposed or added nothing: not counted either.
             if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
             if (!PlausibleTime(e.Timestamp, maxAge)) return;
+            var value = widgetAdd
+                ? new SessionEvent
+                {
+                    Kind = SessionEvent.WidgetAdd, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, EventId = e.EventId, Sku = e.Sku,
+                    Timestamp = e.Timestamp,
+                }
+                : new SessionEvent
+                {
+                    Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, EventId = e.EventId, Timestamp = e.Timestamp,
+                };
+            Send(sessionEvents, e.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
+        }
+    }
+
+    /// <summary>
+    /// The module's impressions, re-keyed by session so they meet the session's views, adds and orders. The topic can be
+    /// written by anyone: a record that does not decode or breaks the contract is dead-lettered by the base class.
+    /// </summary>
+    private sealed class ImpressionSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge)
+        : RecordProcessor<CrossSellImpression>(runtime, ContractCodecs.CrossSellImpression)
+    {
+        protected override void Process(InputRecord<CrossSellImpression> record)
+        {
+            var i = record.Value;
+            if (string.IsNullOrWhiteSpace(i.SessionId)) return; // no session: it cannot meet an exposure, outside the experiment
+            if (!PlausibleTime(i.Timestamp, maxAge)) return;
             var value = new SessionEvent
             {
-                Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, EventId = e.EventId, Timestamp = e.Timestamp,
+                Kind = SessionEvent.ImpressionShown, SessionId = i.SessionId, VisitorId = i.VisitorId, CartId = i.CartId, ValueVersion = i.ValueVersion,
+                Skus = i.Skus, ModelVersion = i.ModelVersion, Timestamp = i.Timestamp,
             };
-            Send(sessionEvents, e.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
+            Send(sessionEvents, i.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
         }
     }
 

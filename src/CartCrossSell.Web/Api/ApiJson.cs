@@ -21,7 +21,7 @@ public sealed record OneClickAddRequest
     public string? Currency { get; init; }
 }
 
-/// <summary>What the module showed: the value's version, its skus in position order, the model (the value's strategy).</summary>
+/// <summary>What the module showed: the value's version, its skus in position order, the model (the value's modelVersion, else its strategy).</summary>
 public sealed record ImpressionRequest
 {
     public string? CartId { get; init; }

@@ -121,7 +121,8 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
         if (this._seen.has(key)) return;
         this._seen.add(key);
       }
-      const body = { cartId: value.cartId, valueVersion: value.version, skus, modelVersion: value.strategy || 'unknown', sessionId: this.getAttribute('session-id') || undefined, visitorId: this.getAttribute('visitor-id') || undefined };
+      // The session the adds go to (below), so the outcomes join both; the model that ranked, else the heuristic's strategy.
+      const body = { cartId: value.cartId, valueVersion: value.version, skus, modelVersion: value.modelVersion || value.strategy || 'unknown', sessionId: this.getAttribute('session-id') || this._cart, visitorId: this.getAttribute('visitor-id') || undefined };
       fetch(`${this._base}/v1/impressions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), keepalive: true }).catch(() => {});
     }
 

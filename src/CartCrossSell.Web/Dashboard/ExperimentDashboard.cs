@@ -10,8 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CartCrossSell.Web.Dashboard;
 
 /// <summary>
-/// The analyst dashboard (<c>/experiments/{experimentId}</c>) and its exports (<c>figures.csv</c>, <c>figures.json</c>):
-/// the same numbers three ways, all from <c>aov-aggregates</c>.
+/// The analyst dashboard (<c>/experiments/{experimentId}</c>) and its exports (<c>figures.csv</c>, <c>figures.json</c>,
+/// and <c>add-ons.csv</c> for acceptance per add-on): the same numbers three ways, all from <c>aov-aggregates</c>.
 /// </summary>
 public static class ExperimentDashboard
 {
@@ -24,6 +24,7 @@ public static class ExperimentDashboard
         app.MapGet("/experiments/{experimentId}", context => WithFigures(context, f => Results.Content(Html(f), "text/html; charset=utf-8")));
         app.MapGet("/experiments/{experimentId}/figures.json", context => WithFigures(context, f => Results.Json(f, WebJson.Default.ExperimentFigures)));
         app.MapGet("/experiments/{experimentId}/figures.csv", context => WithFigures(context, f => Results.Text(Csv(f), "text/csv; charset=utf-8")));
+        app.MapGet("/experiments/{experimentId}/add-ons.csv", context => WithFigures(context, f => Results.Text(AddOnsCsv(f), "text/csv; charset=utf-8")));
     }
 
     private static ExperimentFeed Feed(HttpContext context) => context.RequestServices.GetRequiredService<ExperimentFeed>();
@@ -49,7 +50,12 @@ public static class ExperimentDashboard
         "lift_percent", "lift_ci_lower", "lift_ci_upper", "p_value", "significant", "srm_p_value", "srm_mismatch", "expected_holdout_share", "observed_holdout_share",
         "treatment_attach_rate", "treatment_cross_sell_revenue_per_session", "naive_accepted_sessions", "naive_not_accepted_sessions",
         "naive_revenue_per_session_difference_BIASED", "cumulative_sessions", "cumulative_incremental", "cumulative_ci_lower", "cumulative_ci_upper",
+        "treatment_impressions", "holdout_impressions", "treatment_clicks", "treatment_widget_adds", "click_through",
+        "click_through_position_1", "click_through_position_2", "click_through_position_3",
     ];
+
+    /// <summary>Columns of the add-on CSV export: acceptance per add-on over the running total, treatment.</summary>
+    public static readonly string[] AddOnCsvColumns = ["sku", "impressions", "clicks", "acceptance", "ordered_lines"];
 
     public static string Csv(ExperimentFigures f)
     {
@@ -64,12 +70,28 @@ public static class ExperimentDashboard
                 w.LiftPercent, w.LiftLower, w.LiftUpper, w.PValue, w.Significant, w.SrmPValue, w.SrmMismatch, w.ExpectedHoldoutShare, w.ObservedHoldoutShare,
                 w.TreatmentAttachRate, w.TreatmentCrossSellRevenuePerSession, w.NaiveAcceptedSessions, w.NaiveNotAcceptedSessions,
                 w.NaiveRevenuePerSessionDifference, w.CumulativeSessions, w.CumulativeIncremental, w.CumulativeLower, w.CumulativeUpper,
+                w.TreatmentImpressions, w.HoldoutImpressions, w.TreatmentClicks, w.TreatmentWidgetAdds, w.ClickThrough,
+                w.ClickThroughPosition1, w.ClickThroughPosition2, w.ClickThroughPosition3,
             ];
             sb.AppendLine(string.Join(',', cells.Select(Cell)));
         }
         return sb.ToString();
+    }
 
-        static string Cell(object? v) => v switch
+    /// <summary>One row per published add-on, most shown first, then the "(other)" row when the record summed the rest.</summary>
+    public static string AddOnsCsv(ExperimentFigures f)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(',', AddOnCsvColumns));
+        foreach (var a in f.OtherAddOns is null ? f.AddOns : [.. f.AddOns, f.OtherAddOns])
+            sb.AppendLine(string.Join(',', new object?[] { Quoted(a.Sku), a.Impressions, a.Clicks, a.Acceptance, a.OrderedLines }.Select(Cell)));
+        return sb.ToString();
+
+        // A sku is free text: quoted whenever it could break the row.
+        static string Quoted(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    }
+
+    private static string Cell(object? v) => v switch
         {
             null => "",
             bool b => b ? "true" : "false",
@@ -77,7 +99,6 @@ public static class ExperimentDashboard
             IFormattable x => x.ToString(null, C),
             _ => v.ToString()!,
         };
-    }
 
     private static IEnumerable<WindowFigures> Rows(ExperimentFigures f) => (f.Total is null ? [] : new[] { f.Total }).Concat(f.Days).Concat(f.Hours);
 
@@ -103,7 +124,8 @@ public static class ExperimentDashboard
                 <div class="card" id="lift"><h2>Lift</h2><p class="big">{N(t.LiftPercent, "0.0")}%</p><p>{level}% CI [{N(t.LiftLower, "0.0")}%, {N(t.LiftUpper, "0.0")}%]</p></div>
                 <div class="card" id="p-value"><h2>p-value</h2><p class="big">{N(t.PValue, "0.0000")}</p><p>{(t.Significant ? "significant" : "not significant")} at {100 - f.ConfidenceLevel * 100:0}%</p></div>
                 <div class="card {(t.SrmMismatch ? "bad" : "ok")}" id="srm"><h2>Sample ratio</h2><p class="big">{(t.SrmMismatch ? "MISMATCH" : "ok")}</p><p>holdout {t.HoldoutSessions} of {t.HoldoutSessions + t.TreatmentSessions} sessions (expected {t.ExpectedHoldoutShare:0.###}, observed {N(t.ObservedHoldoutShare, "0.###")}), p = {t.SrmPValue:0.0000}{(t.SrmMismatch ? ": do not trust these figures" : "")}</p></div>
-                <div class="card" id="attach"><h2>Attach rate</h2><p class="big">{P(t.TreatmentAttachRate)}</p><p>treatment sessions that added an add-on with one click; cross-sell revenue {N(D(t.TreatmentCrossSellRevenuePerSession))} per session</p></div>
+                <div class="card" id="attach"><h2>Attach rate</h2><p class="big">{P(t.TreatmentAttachRate)}</p><p>treatment sessions that ordered an add-on added with one click; cross-sell revenue {N(D(t.TreatmentCrossSellRevenuePerSession))} per session</p></div>
+                <div class="card" id="click-through"><h2>Click-through</h2><p class="big">{P(t.ClickThrough)}</p><p>{t.TreatmentClicks} clicks on {t.TreatmentImpressions} impressions; per position {P(t.ClickThroughPosition1)} · {P(t.ClickThroughPosition2)} · {P(t.ClickThroughPosition3)}{(t.HoldoutImpressions > 0 ? $"; HOLDOUT SAW {t.HoldoutImpressions} IMPRESSIONS: the holdout leaks" : "")}</p></div>
                 <div class="card biased" id="naive"><h2>Naive accepted vs not (BIASED)</h2><p class="big">{N(D(t.NaiveRevenuePerSessionDifference))}</p><p>{t.NaiveAcceptedSessions} accepted, {t.NaiveNotAcceptedSessions} not. {E(f.NaiveLabel)}</p></div>
                 </section>
                 """);
@@ -114,14 +136,26 @@ public static class ExperimentDashboard
         sb.Append(SvgChart.Band($"Cumulative estimate up to each {per} ({level}% band)",
             series.Select(w => new BandPoint(w.End, w.CumulativeIncremental, w.CumulativeLower, w.CumulativeUpper)).ToList(), "treatment - holdout"));
         sb.Append("</section><h2>Per day</h2><table id=\"days\"><thead><tr><th>day (UTC)</th><th>treatment sessions</th><th>holdout sessions</th><th>orders T / H</th>"
-                  + "<th>revenue/session T</th><th>revenue/session H</th><th>incremental</th><th>" + level + "% CI</th><th>lift</th><th>p</th><th>SRM</th><th>attach</th><th>cumulative</th></tr></thead><tbody>");
+                  + "<th>revenue/session T</th><th>revenue/session H</th><th>incremental</th><th>" + level + "% CI</th><th>lift</th><th>p</th><th>SRM</th><th>attach</th><th>click-through</th><th>cumulative</th></tr></thead><tbody>");
         foreach (var d in f.Days)
             sb.Append(C, $"<tr><td>{d.Start.UtcDateTime:yyyy-MM-dd}</td><td>{d.TreatmentSessions}</td><td>{d.HoldoutSessions}</td><td>{d.TreatmentOrders} / {d.HoldoutOrders}</td>"
                          + $"<td>{N(D(d.TreatmentRevenuePerSession))}</td><td>{N(D(d.HoldoutRevenuePerSession))}</td><td>{N(d.IncrementalRevenuePerSession)}</td>"
                          + $"<td>[{N(d.IncrementalLower)}, {N(d.IncrementalUpper)}]</td><td>{N(d.LiftPercent, "0.0")}%</td><td>{N(d.PValue, "0.000")}</td>"
-                         + $"<td>{(d.SrmMismatch ? "MISMATCH" : "ok")}</td><td>{P(d.TreatmentAttachRate)}</td><td>{N(d.CumulativeIncremental)} [{N(d.CumulativeLower)}, {N(d.CumulativeUpper)}]</td></tr>");
-        sb.Append("</tbody></table><p class=\"note\">Click-through per position needs the impressions joined into the outcomes (not built yet); impressions are recorded on <code>cross-sell-impressions</code>.</p></body></html>");
+                         + $"<td>{(d.SrmMismatch ? "MISMATCH" : "ok")}</td><td>{P(d.TreatmentAttachRate)}</td><td>{P(d.ClickThrough)}</td><td>{N(d.CumulativeIncremental)} [{N(d.CumulativeLower)}, {N(d.CumulativeUpper)}]</td></tr>");
+        sb.Append("</tbody></table>");
+        AppendAddOns(sb, f);
+        sb.Append("</body></html>");
         return sb.ToString();
+    }
+
+    /// <summary>Acceptance per add-on over the running total (treatment), as published: the most shown, then the rest summed.</summary>
+    private static void AppendAddOns(StringBuilder sb, ExperimentFigures f)
+    {
+        sb.Append(C, $"<h2>Acceptance per add-on</h2><table id=\"add-ons\"><thead><tr><th>sku</th><th>impressions</th><th>clicks</th><th>acceptance</th><th>ordered lines</th></tr></thead><tbody>");
+        foreach (var a in f.OtherAddOns is null ? f.AddOns : [.. f.AddOns, f.OtherAddOns])
+            sb.Append(C, $"<tr><td>{E(a.Sku)}</td><td>{a.Impressions}</td><td>{a.Clicks}</td><td>{P(a.Acceptance)}</td><td>{a.OrderedLines}</td></tr>");
+        if (f.AddOns.Count == 0) sb.Append("<tr><td colspan=\"5\">no impressions joined yet (the widget reports them to <code>/v1/impressions</code>)</td></tr>");
+        sb.Append(C, $"</tbody></table><p class=\"note\">Export: <a href=\"{E(Uri.EscapeDataString(f.ExperimentId))}/add-ons.csv?salt={E(Uri.EscapeDataString(f.Salt))}\">add-ons CSV</a>. An impression is one cart value version shown; a click is a one-click add credited to the position that showed it (docs/experiments.md).</p>");
     }
 
     private const string Style = """

@@ -30,12 +30,18 @@ public sealed record WindowFigures(
     double SrmPValue, bool SrmMismatch, double ExpectedHoldoutShare, double? ObservedHoldoutShare,
     double? TreatmentAttachRate, decimal? TreatmentCrossSellRevenuePerSession,
     long NaiveAcceptedSessions, long NaiveNotAcceptedSessions, decimal? NaiveRevenuePerSessionDifference,
-    long CumulativeSessions, double? CumulativeIncremental, double? CumulativeLower, double? CumulativeUpper);
+    long CumulativeSessions, double? CumulativeIncremental, double? CumulativeLower, double? CumulativeUpper,
+    long TreatmentImpressions, long HoldoutImpressions, long TreatmentClicks, long TreatmentWidgetAdds, double? ClickThrough,
+    double? ClickThroughPosition1, double? ClickThroughPosition2, double? ClickThroughPosition3);
 
-/// <summary>Everything the dashboard shows, and what its CSV and JSON exports hold.</summary>
+/// <summary>
+/// Everything the dashboard shows, and what its CSV and JSON exports hold. <see cref="AddOns"/> is the running total's
+/// acceptance per add-on in treatment (the most shown, as published) and <see cref="OtherAddOns"/> the rest summed.
+/// </summary>
 public sealed record ExperimentFigures(
     string ExperimentId, string Salt, double ConfidenceLevel, DateTimeOffset ComputedAt,
-    WindowFigures? Total, IReadOnlyList<WindowFigures> Hours, IReadOnlyList<WindowFigures> Days, string NaiveLabel)
+    WindowFigures? Total, IReadOnlyList<WindowFigures> Hours, IReadOnlyList<WindowFigures> Days, string NaiveLabel,
+    IReadOnlyList<AovAddOn> AddOns, AovAddOn? OtherAddOns)
 {
     /// <summary>
     /// The figures of <paramref name="experimentId"/> (the salt of its latest record unless <paramref name="salt"/> is given);
@@ -51,7 +57,8 @@ public sealed record ExperimentFigures(
         var total = mine.Where(r => r.Window == AggregateWindow.Total).MaxBy(r => r.ComputedAt);
         return new ExperimentFigures(experimentId, salt, confidenceLevel, mine.Max(r => r.ComputedAt),
             total is null ? null : Figures(total, Sums(total.Treatment), Sums(total.Holdout), confidenceLevel),
-            Series(mine, AggregateWindow.Hour, confidenceLevel), Series(mine, AggregateWindow.Day, confidenceLevel), NaiveAcceptanceComparison.BiasLabel);
+            Series(mine, AggregateWindow.Hour, confidenceLevel), Series(mine, AggregateWindow.Day, confidenceLevel), NaiveAcceptanceComparison.BiasLabel,
+            total?.Treatment.Engagement?.AddOns ?? [], total?.Treatment.Engagement?.OtherAddOns);
     }
 
     public static IReadOnlyList<ExperimentSummary> List(IEnumerable<AovAggregateRecord> records) =>
@@ -89,13 +96,16 @@ public sealed record ExperimentFigures(
             r.Treatment.CrossSellAttachRate, r.Treatment.CrossSellRevenuePerSession,
             r.Naive.AcceptedSessions, r.Naive.NotAcceptedSessions, r.Naive.RevenuePerSessionDifference,
             treatmentSoFar.ExposedSessions + holdoutSoFar.ExposedSessions,
-            Finite(cumulative.IncrementalRevenuePerSession), Finite(cumulative.IncrementalRevenuePerSessionCi?.Lower), Finite(cumulative.IncrementalRevenuePerSessionCi?.Upper));
+            Finite(cumulative.IncrementalRevenuePerSession), Finite(cumulative.IncrementalRevenuePerSessionCi?.Lower), Finite(cumulative.IncrementalRevenuePerSessionCi?.Upper),
+            r.Treatment.Engagement?.Impressions ?? 0, r.Holdout.Engagement?.Impressions ?? 0, r.Treatment.Engagement?.Clicks ?? 0,
+            r.Treatment.Engagement?.WidgetAdds ?? 0, r.Treatment.Engagement?.ClickThrough,
+            ClickThroughAt(r.Treatment, 1), ClickThroughAt(r.Treatment, 2), ClickThroughAt(r.Treatment, 3));
     }
 
+    private static double? ClickThroughAt(AovCohort c, int position) => c.Engagement?.Positions.FirstOrDefault(p => p.Position == position)?.ClickThrough;
+
     /// <summary>The exact sums a published cohort carries (the aggregator publishes them so consumers can merge windows).</summary>
-    public static CohortSums Sums(AovCohort c) => new(
-        c.ExposedSessions, c.ConvertedSessions, c.Orders, c.Revenue, c.RevenueSquares, c.CrossSellSessions, c.CrossSellOrders,
-        c.CrossSellLines, c.CrossSellRevenue, c.AcceptedRevenue, c.AcceptedRevenueSquares);
+    public static CohortSums Sums(AovCohort c) => AovAggregateMapping.SumsOf(c);
 
     private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
 }

@@ -1,0 +1,112 @@
+namespace CartCrossSell.Experiments;
+
+/// <summary>One add-on in one session: how often it was shown, clicked (one-click add from a showing) and ordered from the widget.</summary>
+public sealed record AddOnEngagement(string Sku, int Impressions, int Clicks, int OrderedLines);
+
+/// <summary>
+/// What the cart-page module showed one session and what the shopper took from it (definitions: docs/experiments.md,
+/// "Engagement"). Derived from the session's impressions, widget adds and orders each time the outcome is built, so
+/// it is a function of the sets the window holds: arrival order, duplicates and replays do not change it.
+/// </summary>
+public sealed record SessionEngagement
+{
+    /// <summary>Positions the module has (the wire contract's maximum of skus per impression).</summary>
+    public const int Positions = 3;
+
+    public static readonly SessionEngagement None = new();
+
+    // The lists are set, not init, so a stored record missing one reads its default (dotnet/runtime#84484).
+
+    /// <summary>Distinct value versions shown (cart id and version): one impression each, however often reported.</summary>
+    public int Impressions { get; init; }
+
+    /// <summary>Per position (index 0 is position 1): impressions that showed an add-on there.</summary>
+    public IReadOnlyList<int> PositionImpressions { get; set; } = new int[Positions];
+
+    /// <summary>Per position: shown add-ons clicked, each showing at most once.</summary>
+    public IReadOnlyList<int> PositionClicks { get; set; } = new int[Positions];
+
+    /// <summary>Every one-click add from the widget in the session, attributed or not.</summary>
+    public int WidgetAdds { get; init; }
+
+    /// <summary>Widget adds credited to a showing (the sum of <see cref="PositionClicks"/>); the rest matched no impression or repeated a credited one.</summary>
+    public int Clicks { get; init; }
+
+    /// <summary>Every sku shown in the session, ordinal order.</summary>
+    public IReadOnlyList<AddOnEngagement> AddOns { get; set; } = [];
+
+    public bool Equals(SessionEngagement? other) =>
+        other is not null && Impressions == other.Impressions && WidgetAdds == other.WidgetAdds && Clicks == other.Clicks
+        && PositionImpressions.SequenceEqual(other.PositionImpressions) && PositionClicks.SequenceEqual(other.PositionClicks)
+        && AddOns.SequenceEqual(other.AddOns);
+
+    public override int GetHashCode() => HashCode.Combine(Impressions, WidgetAdds, Clicks, AddOns.Count);
+}
+
+/// <summary>
+/// Attribution of one session's widget adds to what the module showed it. Rules: a widget add of sku s is credited to
+/// the latest impression at or before it that showed s (else the earliest after it: the add can reach Kafka before
+/// the widget's impression report), at the position s had there; a showing is credited at most once; an add of a sku
+/// no impression showed is counted in <see cref="SessionEngagement.WidgetAdds"/> only. Ordered lines count for a sku
+/// when the order line's source is the widget and the session was shown the sku.
+/// </summary>
+public static class EngagementAttribution
+{
+    public static SessionEngagement Of(IEnumerable<ImpressionShownEvent> impressions, IEnumerable<WidgetAddEvent> adds, IEnumerable<ExperimentOrderLine> orderLines)
+    {
+        var shown = impressions.OrderBy(i => i.Timestamp).ThenBy(i => i.CartId, StringComparer.Ordinal).ThenBy(i => i.ValueVersion).ToList();
+        var clicks = adds.OrderBy(a => a.Timestamp).ThenBy(a => a.EventId, StringComparer.Ordinal).ToList();
+        if (shown.Count == 0 && clicks.Count == 0) return SessionEngagement.None;
+
+        var positionImpressions = new int[SessionEngagement.Positions];
+        var positionClicks = new int[SessionEngagement.Positions];
+        // Per sku: impressions, clicks, ordered lines.
+        var skus = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
+        int[] Counts(string sku) => skus.TryGetValue(sku, out var c) ? c : skus[sku] = new int[3];
+        foreach (var impression in shown)
+            for (var p = 0; p < impression.Skus.Count; p++)
+            {
+                positionImpressions[p]++;
+                Counts(impression.Skus[p])[0]++;
+            }
+
+        var credited = new HashSet<(int Impression, int Position)>();
+        foreach (var add in clicks)
+        {
+            if (Showing(shown, add) is not { } showing || !credited.Add(showing)) continue;
+            positionClicks[showing.Position]++;
+            Counts(add.Sku)[1]++;
+        }
+
+        foreach (var line in orderLines)
+            if (line.IsCrossSell && skus.TryGetValue(line.Sku, out var ordered))
+                ordered[2]++;
+
+        return new SessionEngagement
+        {
+            Impressions = shown.Count, PositionImpressions = positionImpressions, PositionClicks = positionClicks,
+            WidgetAdds = clicks.Count, Clicks = credited.Count, AddOns = skus.Select(s => new AddOnEngagement(s.Key, s.Value[0], s.Value[1], s.Value[2])).ToArray(),
+        };
+    }
+
+    /// <summary>The showing an add is credited to: the latest impression at or before it that showed the sku, else the earliest after.</summary>
+    private static (int Impression, int Position)? Showing(List<ImpressionShownEvent> shown, WidgetAddEvent add)
+    {
+        (int, int)? after = null;
+        for (var i = shown.Count - 1; i >= 0; i--)
+        {
+            var position = IndexOf(shown[i].Skus, add.Sku);
+            if (position < 0) continue;
+            if (shown[i].Timestamp <= add.Timestamp) return (i, position);
+            after = (i, position);
+        }
+        return after;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> skus, string sku)
+    {
+        for (var i = 0; i < skus.Count; i++)
+            if (string.Equals(skus[i], sku, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+}
