@@ -35,8 +35,8 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public double Baskets => _rows.Baskets;
 
-    /// <summary>Rows held, the basket count included.</summary>
-    public int RowCount => _rows.RowCount;
+    /// <summary>Learned rows held (items, categories, order of addition); the basket count is not a row of its own here.</summary>
+    public int RowCount => _rows.TryGetWeight(RowKeys.Baskets, out _) ? _rows.RowCount - 1 : _rows.RowCount;
 
     /// <summary>The rows as the engine reads them (the ranker reads this type by number).</summary>
     public LiveEvidence Evidence => _rows;
