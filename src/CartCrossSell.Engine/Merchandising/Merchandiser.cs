@@ -178,7 +178,23 @@ public sealed class Merchandiser
         private readonly List<TitleFamily> _families = [];
         private IReadOnlySet<string>? _variantWords;
 
-        private TitleFamily FamilyOf(CatalogItem item) => TitleFamily.Of(item.Title, _variantWords ??= options.LowerCaseVariantWords());
+        /// <summary>
+        /// A product's title family, computed once per catalog item (and set of variant words), not at every cart: the
+        /// streaming recommender checks the families of its whole shortlist at every event. A changed product is a new
+        /// catalog item, so its family is computed again; the table lets go of items the catalog no longer holds.
+        /// </summary>
+        private TitleFamily FamilyOf(CatalogItem item)
+        {
+            var words = _variantWords ??= options.LowerCaseVariantWords();
+            if (Families.TryGetValue(item, out var known) && ReferenceEquals(known.VariantWords, words)) return known.Family;
+            var family = TitleFamily.Of(item.Title, words);
+            Families.AddOrUpdate(item, new KnownFamily(words, family));
+            return family;
+        }
+
+        private sealed record KnownFamily(IReadOnlySet<string> VariantWords, TitleFamily Family);
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CatalogItem, KnownFamily> Families = new();
 
         public bool TryKeep(ShortlistItem c, List<(string, string)> actions)
         {
