@@ -208,26 +208,44 @@ public sealed class BasketLearner : IBasketEvidence, Ranking.IBestSellers
     /// <summary>Keeps the strongest <see cref="LearningOptions.MaxNeighbors"/> pairs, ties by key (as EvidenceAccumulator).</summary>
     private void Prune(RowState row)
     {
-        var entries = row.Pairs.ToArray();
-        Array.Sort(entries, Stronger);
+        var (ids, weights) = StrongestFirst(row, Options.MaxNeighbors);
         row.Pairs.Clear();
-        for (var i = 0; i < Options.MaxNeighbors; i++) row.Pairs.Add(entries[i].Key, entries[i].Value);
-    }
-
-    private int Stronger(KeyValuePair<int, double> a, KeyValuePair<int, double> b)
-    {
-        var c = b.Value.CompareTo(a.Value);
-        return c != 0 ? c : string.CompareOrdinal(_keys[a.Key], _keys[b.Key]);
+        for (var i = 0; i < ids.Length; i++) row.Pairs.Add(ids[i], weights[i]);
     }
 
     private EvidenceRow ToRow(int id, RowState row)
     {
-        var entries = row.Pairs.ToArray();
-        Array.Sort(entries, Stronger);
-        var n = Math.Min(entries.Length, Options.MaxNeighbors);
-        var neighbors = new Neighbor[n];
-        for (var i = 0; i < n; i++) neighbors[i] = new Neighbor(_keys[entries[i].Key], entries[i].Value);
+        var (ids, weights) = StrongestFirst(row, Options.MaxNeighbors);
+        var neighbors = new Neighbor[ids.Length];
+        for (var i = 0; i < ids.Length; i++) neighbors[i] = new Neighbor(_keys[ids[i]], weights[i]);
         return new EvidenceRow(_keys[id], row.Weight, neighbors);
+    }
+
+    /// <summary>
+    /// The <paramref name="take"/> strongest pairs of a row, strongest first, equal weights by key (ordinal). Sorted as
+    /// numbers (weights negated, so ascending is strongest first), then only runs of equal weights are ordered by
+    /// key: a sort with a comparer that reads the keys was a quarter of the time to draw training tasks.
+    /// </summary>
+    private (int[] Ids, double[] Weights) StrongestFirst(RowState row, int take)
+    {
+        var entries = row.Pairs.ToArray();
+        var negated = new double[entries.Length];
+        var ids = new int[entries.Length];
+        for (var i = 0; i < entries.Length; i++) (negated[i], ids[i]) = (-entries[i].Value, entries[i].Key);
+        Array.Sort(negated, ids);
+        var n = Math.Min(take, entries.Length);
+        // A run of equal weights that starts before the cut is ordered by key, all of it: which of its pairs are kept
+        // must not depend on the order the sort left them in.
+        for (var start = 0; start < n;)
+        {
+            var end = start + 1;
+            while (end < entries.Length && negated[end] == negated[start]) end++;
+            if (end - start > 1) Array.Sort(ids, start, end - start, Comparer<int>.Create((a, b) => string.CompareOrdinal(_keys[a], _keys[b])));
+            start = end;
+        }
+        var weights = new double[n];
+        for (var i = 0; i < n; i++) weights[i] = -negated[i];
+        return (ids[..n], weights);
     }
 
     private RowState Row(int id)

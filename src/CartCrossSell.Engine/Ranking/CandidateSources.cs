@@ -78,6 +78,25 @@ public sealed class RankingInputs
     /// <summary>The most bought items, best first (at least as many as the popular source takes).</summary>
     public IReadOnlyList<string> BestSellers { get; }
 
+    /// <summary>
+    /// The <paramref name="take"/> items of a leaf category with the most learned weight, strongest first (equal weights
+    /// by sku). Kept for the life of these inputs, whose evidence and catalog must not change meanwhile (one cart in the
+    /// stream; one fold's frozen counts in training, where ranking every task's candidates sorted each complementary
+    /// category again and was a sixth of the time to draw the tasks).
+    /// </summary>
+    public IReadOnlyList<(string Sku, double Weight)> CategoryLeaders(string leaf, int take)
+    {
+        if (Catalog is null) return [];
+        var leaders = _leaders ??= new(StringComparer.Ordinal);
+        return leaders.GetOrAdd(leaf, l => Catalog.InCategory(l)
+            .Select(i => (i.Sku, Weight: Evidence.TryGetWeight(RowKeys.Item(i.Sku), out var w) ? w : 0))
+            .Where(i => i.Weight > 0)
+            .OrderByDescending(i => i.Weight).ThenBy(i => i.Sku, StringComparer.Ordinal)
+            .ToArray()) is var all && all.Length > take ? new ArraySegment<(string Sku, double Weight)>(all, 0, take) : all;
+    }
+
+    private System.Collections.Concurrent.ConcurrentDictionary<string, (string Sku, double Weight)[]>? _leaders;
+
     /// <summary>The best sellers of a learner (or any list of learned items with their weights).</summary>
     public static IReadOnlyList<string> BestSellersOf(IEnumerable<(string Sku, double Weight)> items, int count = 100) =>
         items.OrderByDescending(i => i.Weight).ThenBy(i => i.Sku, StringComparer.Ordinal).Take(count).Select(i => i.Sku).ToArray();
@@ -244,7 +263,7 @@ public sealed class CandidateGenerator
                 AddSequence(reader, acc, RowKeys.Previous(item.Sku), wa, item.Recency, ci == 0, next: false);
             }
 
-            if (inputs.Catalog is { } catalog) AddCategorySource(cart, inputs, catalog, nowWeight, reader, acc);
+            if (inputs.Catalog is not null) AddCategorySource(cart, inputs, nowWeight, reader, acc);
 
             var popularTake = Math.Max(_options.PopularDepth, 0) + cart.Count;
             for (var i = 0; i < inputs.BestSellers.Count && i < popularTake; i++)
@@ -343,7 +362,7 @@ public sealed class CandidateGenerator
     }
 
     /// <summary>Popular items of the leaf categories most often bought with the cart's leaf categories.</summary>
-    private void AddCategorySource(List<CartItemEvidence> cart, RankingInputs inputs, ICatalog catalog, double nowWeight,
+    private void AddCategorySource(List<CartItemEvidence> cart, RankingInputs inputs, double nowWeight,
         RowReader reader, Accumulators acc)
     {
         if (_options.ComplementCategories == 0 || _options.CategoryDepth == 0) return;
@@ -373,12 +392,7 @@ public sealed class CandidateGenerator
                      .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => kv.Key, StringComparer.Ordinal)
                      .Take(_options.ComplementCategories))
         {
-            var leaders = catalog.InCategory(leaf)
-                .Select(i => (i.Sku, Weight: evidence.TryGetWeight(RowKeys.Item(i.Sku), out var w) ? w : 0))
-                .Where(i => i.Weight > 0)
-                .OrderByDescending(i => i.Weight).ThenBy(i => i.Sku, StringComparer.Ordinal)
-                .Take(_options.ItemsPerCategory);
-            foreach (var (sku, weight) in leaders)
+            foreach (var (sku, weight) in inputs.CategoryLeaders(leaf, _options.ItemsPerCategory))
             {
                 var handle = Handle(reader, RowKeys.Item(sku), out _);
                 if (handle < 0) continue;
