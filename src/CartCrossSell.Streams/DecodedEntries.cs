@@ -15,7 +15,11 @@ public interface ITableStorage<T> where T : class
     bool Contains(string key);
     IEnumerable<KeyValuePair<string, T>> Entries { get; }
 
-    /// <summary>Stores a value (null deletes the key) and returns the previous one.</summary>
+    /// <summary>
+    /// Stores a value (null deletes the key) and returns the previous one. A storage that keeps values in another form
+    /// may return null when it replaces a value (rebuilding the old one only to pass it on would double the work of every
+    /// update); it returns the deleted value on a delete.
+    /// </summary>
     T? Store(string key, T? value);
 
     void Clear();
@@ -52,7 +56,10 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
     private readonly ITableStorage<T> _entries = storage ?? new DecodedValues<T>();
     private long _applied, _rejected;
 
-    /// <summary>Raised after a value is stored or deleted (value null), for secondary indexes.</summary>
+    /// <summary>
+    /// Raised after a value is stored or deleted (value null), for secondary indexes: key, previous value (null when the
+    /// key is new, or when the storage does not rebuild replaced values, see <see cref="ITableStorage{T}.Store"/>), current value.
+    /// </summary>
     public event Action<string, T?, T?>? Changed;
 
     public int Count => _entries.Count;

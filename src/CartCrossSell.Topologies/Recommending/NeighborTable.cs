@@ -72,18 +72,19 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
         public IEnumerable<KeyValuePair<string, NeighborRow>> Entries =>
             rows.RowKeys().Select(key => Find(key) is { } row ? new KeyValuePair<string, NeighborRow>(key, row) : default).Where(e => e.Key is not null);
 
+        /// <summary>Stores a published row; the replaced one is not rebuilt (nothing reads it), a deleted one is.</summary>
         public NeighborRow? Store(string key, NeighborRow? value)
         {
-            var previous = Find(key);
             if (value is null)
             {
+                var removed = Find(key);
                 rows.Remove(key);
                 if (key == RowKeys.Baskets) rows.SetBaskets(0);
-                return previous;
+                return removed;
             }
             rows.Apply(key, value.Weight, value.Neighbors.Select(n => new Neighbor(n.Key, n.PairWeight)).ToArray(), value.UpdatedAt.ToUnixTimeMilliseconds());
             if (key == RowKeys.Baskets) rows.SetBaskets(value.Weight);
-            return previous;
+            return null;
         }
 
         public void Clear() => rows.Clear();
