@@ -196,7 +196,7 @@ public static class ContractValidation
         {
             _ = new System.Text.RegularExpressions.Regex(pattern, TitlePatternOptions);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException) // linear-time matching refuses lookarounds, backreferences, atomic groups
         {
             errors.Add($"titlePattern is not a regular expression the engine can run: {e.Message}");
         }

@@ -40,7 +40,17 @@ public sealed class JsonContractCodec<T>(JsonTypeInfo<T> typeInfo, Func<T, IRead
         if (value is null) return Decoded<T>.Failure(DeadLetterKinds.Unparseable, "value is JSON null");
         if (validate is not null)
         {
-            var errors = validate(value);
+            IReadOnlyList<string> errors;
+            try
+            {
+                errors = validate(value);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A rule that throws instead of reporting must not make one record undecodable forever (every reader of
+                // the topic would stop on it): the record is invalid.
+                return Decoded<T>.Failure(DeadLetterKinds.Invalid, $"validation failed: {e.GetType().Name}: {e.Message}");
+            }
             if (errors.Count > 0) return Decoded<T>.Failure(DeadLetterKinds.Invalid, string.Join("; ", errors));
         }
         return Decoded<T>.Success(value);
