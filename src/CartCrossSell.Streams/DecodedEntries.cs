@@ -75,27 +75,43 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
 
     public void Clear() => _entries.Clear();
 
-    /// <summary>Applies one record of the topic and returns the key's previous value.</summary>
+    /// <summary>
+    /// Applies one record of the topic and returns the key's previous value. A record the storage or a change handler
+    /// cannot take (a value that decodes but that they refuse) is logged and counted like one that does not decode: the
+    /// topic is read in full at every start, so one such record must not stop the reader each time.
+    /// </summary>
     public T? Apply(string? key, byte[]? value)
     {
         if (key is null) return null;
-        if (value is null)
+        T? current = null;
+        if (value is not null)
         {
-            var removed = _entries.Store(key, null);
-            if (removed is not null) Changed?.Invoke(key, removed, null);
-            Interlocked.Increment(ref _applied);
-            return removed;
+            var decoded = codec.Decode(value);
+            if (!decoded.Ok)
+            {
+                Reject(key, decoded.FailureReason!);
+                return _entries.Find(key);
+            }
+            current = decoded.Value!;
         }
-        var decoded = codec.Decode(value);
-        if (!decoded.Ok)
+        T? previous;
+        try
         {
-            Interlocked.Increment(ref _rejected);
-            log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", topic, key, decoded.FailureReason);
-            return _entries.Find(key);
+            previous = _entries.Store(key, current);
+            if (current is not null || previous is not null) Changed?.Invoke(key, previous, current);
         }
-        var previous = _entries.Store(key, decoded.Value!);
-        Changed?.Invoke(key, previous, decoded.Value);
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Reject(key, $"{e.GetType().Name}: {e.Message}");
+            return null;
+        }
         Interlocked.Increment(ref _applied);
         return previous;
+    }
+
+    private void Reject(string key, string reason)
+    {
+        Interlocked.Increment(ref _rejected);
+        log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", topic, key, reason);
     }
 }

@@ -16,7 +16,9 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
     private readonly KafkaOptions _kafka;
     private readonly ILogger _log;
     private readonly DecodedEntries<T> _entries;
-    private readonly TaskCompletionSource _caughtUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile TaskCompletionSource _caughtUp = NewSignal();
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public GlobalTable(string topic, IValueCodec<T> codec, KafkaOptions kafka, ILoggerFactory loggers)
     {
@@ -38,7 +40,8 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
     public long Applied => _entries.Applied;
     /// <summary>Records that did not decode. They are logged and counted; the topology that owns the topic dead-letters them.</summary>
     public long Rejected => _entries.Rejected;
-    public bool IsCaughtUp => _caughtUp.Task.IsCompleted;
+    /// <summary>True once the table holds what was in the topic at the start (not when the read failed before that).</summary>
+    public bool IsCaughtUp => _caughtUp.Task.IsCompletedSuccessfully;
 
     public T? Find(string key) => _entries.Find(key);
 
@@ -50,7 +53,30 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
     public Task RunAsync(CancellationToken cancellationToken = default) =>
         Task.Factory.StartNew(() => Run(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    /// <summary>
+    /// Reads the topic until cancelled. A read that fails before it caught up fails the wait for it (a caller waiting
+    /// on start-up sees the error instead of waiting forever); running it again (the web host retries) starts a new wait.
+    /// </summary>
     private void Run(CancellationToken ct)
+    {
+        var caughtUp = _caughtUp;
+        if (caughtUp.Task.IsCompleted && !caughtUp.Task.IsCompletedSuccessfully) _caughtUp = caughtUp = NewSignal();
+        try
+        {
+            Read(caughtUp, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            caughtUp.TrySetException(e);
+            throw;
+        }
+        finally
+        {
+            caughtUp.TrySetCanceled(CancellationToken.None);
+        }
+    }
+
+    private void Read(TaskCompletionSource caughtUp, CancellationToken ct)
     {
         var config = new ConsumerConfig
         {
@@ -72,7 +98,7 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
             if (wm.High.Value > wm.Low.Value) ends[p] = wm.High.Value;
         }
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(_topic, p, Offset.Beginning)));
-        if (ends.Count == 0) _caughtUp.TrySetResult();
+        if (ends.Count == 0) caughtUp.TrySetResult();
         _log.LogInformation("global table {Topic}: loading {Partitions} partitions", _topic, partitions);
 
         try
@@ -97,14 +123,13 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
                     if (ends.Count == 0)
                     {
                         _log.LogInformation("global table {Topic}: caught up with {Count} entries", _topic, _entries.Count);
-                        _caughtUp.TrySetResult();
+                        caughtUp.TrySetResult();
                     }
                 }
             }
         }
         finally
         {
-            _caughtUp.TrySetCanceled(CancellationToken.None);
             consumer.Close();
         }
     }

@@ -140,4 +140,19 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Equal(["item:socks"], table.Table.Entries.Select(e => e.Key));
         Assert.Equal(1, table.Table.Rejected);
     }
+    [Fact]
+    public void A_learned_row_the_table_cannot_take_is_counted_and_skipped_and_reading_goes_on()
+    {
+        var table = new NeighborTable(NullLoggerFactory.Instance);
+        // Decodes (the row contract has no validator) but names a neighbour without a key: the storage refuses it.
+        table.Table.Apply("item:bad", """{"rowKey":"item:bad","weight":1,"neighbors":[{"key":null,"pairWeight":1}],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());
+        table.Table.Apply("item:socks", ContractCodecs.NeighborRow.Encode(new NeighborRow
+        {
+            RowKey = "item:socks", Weight = 2, Neighbors = [new NeighborWeight("item:shoes", 1)], UpdatedAt = DateTimeOffset.UnixEpoch,
+        }));
+
+        Assert.Equal(1, table.Table.Rejected);
+        Assert.Null(table.Find("item:bad"));
+        Assert.Equal(2, table.Find("item:socks")!.Weight);
+    }
 }
