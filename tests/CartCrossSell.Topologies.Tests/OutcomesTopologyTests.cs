@@ -201,6 +201,26 @@ public sealed class OutcomesTopologyTests
     };
 
     [Fact]
+    public void An_outcome_with_engagement_the_aggregator_cannot_sum_is_dead_lettered_before_it_is_stored()
+    {
+        using var driver = Driver(new ManualClock(T0));
+        foreach (var (name, change) in new (string, Action<System.Text.Json.Nodes.JsonObject>)[]
+                 {
+                     ("null", e => e.ReplaceWith<object?>(null)),
+                     ("short positions", e => e["positionImpressions"] = new System.Text.Json.Nodes.JsonArray(1)),
+                     ("no add-ons", e => e["addOns"] = null),
+                 })
+        {
+            var upsert = System.Text.Json.Nodes.JsonNode.Parse(OutcomesTopology.UpsertCodec.Encode(new OutcomeUpsert("xsell-test", "s-" + name, Outcome("s-" + name, 40m))))!;
+            change(upsert["outcome"]!["engagement"]!.AsObject());
+            driver.PipeRaw(SessionOutcomes, "xsell-test", Encoding.UTF8.GetBytes(upsert.ToJsonString()));
+        }
+        // Stored, such an outcome failed the sums at every restart; refused, the partition flows on.
+        Assert.Equal(3, driver.DeadLetters.Count(d => d.Kind == DeadLetterKinds.Invalid && d.Reason.Contains("engagement")));
+        Assert.Null(driver.Store<SessionOutcome>(TopologyNames.AovSessionsStore).Get("xsell-test/s-null"));
+    }
+
+    [Fact]
     public void Upserts_count_each_session_once_whatever_is_sent_again_and_a_revision_or_retraction_replaces_it()
     {
         using var driver = Driver(new ManualClock(T0));

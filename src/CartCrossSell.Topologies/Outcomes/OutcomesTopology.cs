@@ -97,6 +97,14 @@ public static class OutcomesTopology
         if (string.IsNullOrWhiteSpace(upsert.SessionKey)) errors.Add("sessionKey is required");
         if (upsert.Outcome is { } o && (o.SessionKey != upsert.SessionKey || o.ExperimentId != upsert.ExperimentId))
             errors.Add("the outcome's sessionKey and experimentId must be the record's");
+        // The aggregator keeps the outcome and sums it at every restart: engagement it cannot sum would fail it each time.
+        if (upsert.Outcome is { } outcome)
+        {
+            if (outcome.Engagement is not { } e) errors.Add("the outcome's engagement is required");
+            else if (e.PositionImpressions is not { Count: SessionEngagement.Positions } || e.PositionClicks is not { Count: SessionEngagement.Positions }
+                     || e.AddOns is null || e.AddOns.Any(a => a is null || string.IsNullOrEmpty(a.Sku)))
+                errors.Add($"the outcome's engagement needs {SessionEngagement.Positions} position impressions and clicks and a list of add-ons with skus");
+        }
         return errors;
     }
 
