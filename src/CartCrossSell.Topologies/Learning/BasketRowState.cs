@@ -29,8 +29,8 @@ public sealed class BasketRowState(EvidenceAccumulator accumulator, Dictionary<i
             if (!double.IsFinite(pair.PairWeight) || pair.PairWeight < 0)
                 throw new ArgumentOutOfRangeException(nameof(pairs), pair.PairWeight, $"pair '{pair.Key}': weight must be finite and not negative");
         }
-        AppliedOrderOffsets[sourcePartition] = sourceOffset;
         Accumulator.Apply(weight, checkedPairs);
+        AppliedOrderOffsets[sourcePartition] = sourceOffset; // last: the offset is taken only by a contribution that applied
         return true;
     }
 }

@@ -28,8 +28,12 @@ namespace CartCrossSell.Topologies.Recommending;
 /// </summary>
 public static class CartRecommenderTopology
 {
-    /// <summary>Carts kept decoded per task between their events (the store holds every cart; a busy cart stays decoded).</summary>
-    private const int LiveCarts = 50_000;
+    /// <summary>
+    /// Carts kept decoded per task between their events (the store holds every cart; a busy cart stays decoded). A cart
+    /// with its remembered event ids is a few kilobytes decoded, so this bounds the cache near Streamiz's own record
+    /// cache it replaced (16 MB per task by default), not at hundreds of megabytes.
+    /// </summary>
+    private const int LiveCarts = 5_000;
 
     /// <summary>The store that carries the Redis writes into the commit.</summary>
     public const string RedisWritesBarrier = "redis-writes";

@@ -19,7 +19,10 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 {
     private readonly LiveEvidence _rows = new();
     private int _changes;
-    private (int Changes, long At, int Count, IReadOnlyList<string> Skus) _bestSellers = (-1, 0, 0, []);
+    /// <summary>The last best-seller list, replaced whole (stream threads read and refresh it concurrently).</summary>
+    private volatile BestSellerList _bestSellers = new(-1, 0, 0, []);
+
+    private sealed record BestSellerList(int Changes, long At, int Count, IReadOnlyList<string> Skus);
 
     public NeighborTable(ILoggerFactory loggers)
     {
@@ -56,7 +59,7 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
         var now = Environment.TickCount64;
         if (cached.Count == count && (cached.Changes == changes || now - cached.At < 10_000)) return cached.Skus;
         var skus = RankingInputs.BestSellersOf(_rows.RowWeights().Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Weight)), count);
-        _bestSellers = (changes, now, count, skus);
+        _bestSellers = new BestSellerList(changes, now, count, skus);
         return skus;
     }
 
