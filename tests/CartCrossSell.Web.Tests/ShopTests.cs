@@ -97,4 +97,20 @@ public sealed class ShopTests(ShopFixture shop) : IClassFixture<ShopFixture>
         Assert.Equal(HttpStatusCode.BadRequest, noSession.StatusCode);
         Assert.Contains("sessionId is required", await noSession.Content.ReadAsStringAsync());
     }
+    [Fact]
+    public async Task A_checkout_whose_order_is_refused_leaves_the_cart_as_it_was()
+    {
+        await CatalogAsync();
+        // Two adds of one sku merge into a line above the contract's quantity limit: the order is refused.
+        for (var i = 0; i < 2; i++)
+        {
+            using var add = await Web.PostJsonAsync("/shop/api/carts/cart-big/items", """{"sku":"85099","quantity":6000,"sessionId":"s-big"}""");
+            Assert.Equal(HttpStatusCode.Accepted, add.StatusCode);
+        }
+        using var checkout = await Web.PostJsonAsync("/shop/api/carts/cart-big/checkout", """{"sessionId":"s-big"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, checkout.StatusCode);
+        var cart = JsonSerializer.Deserialize(await Web.Http.GetStringAsync("/shop/api/carts/cart-big"), Api.WebJson.Default.ShopCartView)!;
+        Assert.Equal(12_000, Assert.Single(cart.Lines).Quantity);
+    }
 }
