@@ -42,17 +42,16 @@ for (var i = 0; i < carts; i++)
 }
 var valueBytes = (await store.ReadStoredAsync("bench-0"))!.Length;
 
-await using var web = CrossSellWebHost.Build(o =>
-{
-    o.Kafka = kafka.ToOptions();
-    o.Redis = storeOptions;
-    o.Web.Port = 0;
-    o.Web.Shop = false;
-});
-await web.StartAsync();
+// Where the host runs: in its own process (`cartxsell serve`, as deployed: its own thread pool and GC, only the CPU is
+// shared with the readers), or inside this process (the readers' tasks and Kestrel's share one thread pool).
+var hostMode = args.SkipWhile(a => a != "--host").Skip(1).FirstOrDefault() ?? "process";
+if (hostMode is not ("process" or "in-process")) throw new ArgumentException($"--host takes process or in-process, not '{hostMode}'");
+await using var host = hostMode == "process"
+    ? await WebHostUnderTest.StartProcessAsync(Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"), kafka.BootstrapServers, redisServer.Configuration)
+    : await WebHostUnderTest.StartInProcessAsync(kafka.ToOptions(), storeOptions);
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = readers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
 {
-    BaseAddress = CrossSellWebHost.Address(web),
+    BaseAddress = host.Address,
 };
 
 async Task<LongHistogram> RunAsync(Func<string, Task> read, int reads, int rate = 0)
@@ -93,7 +92,7 @@ async Task ReadHttp(string cart)
 await RunAsync(ReadRedis, 200);
 await RunAsync(ReadHttp, 200);
 string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-Console.WriteLine(string.Create(C, $"{readers} concurrent readers x {perReader} reads, {carts} carts, value {valueBytes} bytes, {Environment.ProcessorCount} cores, {rounds} rounds alternating; load average before: {LoadAverage()}"));
+Console.WriteLine(string.Create(C, $"{readers} concurrent readers x {perReader} reads, {carts} carts, value {valueBytes} bytes, {Environment.ProcessorCount} cores, {rounds} rounds alternating, web host {(hostMode == "process" ? "in its own process (cartxsell serve)" : "in the readers' process")}; load average before: {LoadAverage()}"));
 Console.WriteLine("| round | paced at | read | reads/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
 Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
 foreach (var rate in rates)
@@ -109,4 +108,3 @@ for (var round = 1; round <= rounds; round++)
     }
 }
 Console.WriteLine($"load average after: {LoadAverage()} (the client, Kestrel and redis-server share these cores)");
-await web.StopAsync();

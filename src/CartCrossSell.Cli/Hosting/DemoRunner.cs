@@ -6,6 +6,7 @@ using CartCrossSell.OrderHistory;
 using CartCrossSell.Redis;
 using CartCrossSell.Simulation;
 using CartCrossSell.Streams;
+using CartCrossSell.Topologies;
 using CartCrossSell.Topologies.Hosting;
 using CartCrossSell.Topologies.Outcomes;
 using Microsoft.Extensions.Logging;
@@ -226,13 +227,19 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
             .Select(o => new DemoCart($"demo-{o.OrderId}", o, o.Lines.Take(o.Lines.Count - 1).ToArray(), o.Lines[^1]))
             .ToArray();
 
-    /// <summary>Waits until the learner has published rows and nothing new arrived for two seconds.</summary>
+    /// <summary>
+    /// Waits until the learner has learned every order on the topic: its group has committed all of
+    /// <c>order-events</c> and its repartition topic, and the neighbour table has read what that produced (nothing new
+    /// for half a second). Without a learner in this process: until rows arrived and nothing new came for two seconds.
+    /// </summary>
     public static async Task WaitForLearningAsync(CrossSellService service, CancellationToken ct)
     {
+        var learner = service.Applications.FirstOrDefault(a => a.Name == TopologyNames.Learner);
+        var quiet = learner is null ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(500);
         var stableSince = Stopwatch.StartNew();
         long lastApplied = -1;
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        while (deadline.Elapsed < TimeSpan.FromSeconds(180))
         {
             var applied = service.Neighbors.Table.Applied;
             if (applied != lastApplied)
@@ -240,11 +247,19 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
                 lastApplied = applied;
                 stableSince.Restart();
             }
-            var learnerIdle = service.Applications.All(a => a.IsRunning);
-            if (applied > 0 && learnerIdle && stableSince.Elapsed > TimeSpan.FromSeconds(2)) return;
+            if (applied > 0 && stableSince.Elapsed > quiet && service.Applications.All(a => a.IsRunning)
+                && (learner is null || learner.HasConsumedEverything(TimeSpan.FromSeconds(10))))
+            {
+                // The table may still be reading what the last commit flushed: one more quiet period after the lag reached zero.
+                var settled = service.Neighbors.Table.Applied;
+                await Task.Delay(quiet, ct);
+                if (service.Neighbors.Table.Applied == settled) return;
+                continue;
+            }
             await Task.Delay(200, ct);
         }
-        throw new TimeoutException("the learner did not publish item-neighbors within 90 s");
+        var lag = learner is null ? "" : ": " + string.Join(", ", learner.Lagging(TimeSpan.FromSeconds(10)).Select(l => $"{l.Partition} committed {l.Committed} of {l.End}"));
+        throw new TimeoutException($"the learner did not learn every order within 180 s{lag}");
     }
 
     /// <summary>Waits until Redis holds the cart's value for an event at or after <paramref name="eventTime"/>.</summary>

@@ -152,6 +152,43 @@ public sealed class StreamApplication : IAsyncDisposable
     }
 
     /// <summary>
+    /// Whether the group has committed every record its sources hold now (its input topics and its own repartition
+    /// topics): a lag of zero. Under at-least-once a commit follows the flush of what the records produced, so what
+    /// the group wrote for them is in its output topics. What the demo and tests wait for before reading results;
+    /// "nothing new for a while" is not the same on a machine busy enough to stall a stream thread for seconds.
+    /// </summary>
+    public bool HasConsumedEverything(TimeSpan timeout) => Lagging(timeout).Count == 0;
+
+    /// <summary>The source partitions whose committed offset is behind their end, with both (committed -1: none yet).</summary>
+    public IReadOnlyList<(TopicPartition Partition, long Committed, long End)> Lagging(TimeSpan timeout)
+    {
+        var adminConfig = new AdminClientConfig();
+        _kafka.Apply(adminConfig);
+        using var admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
+        // The sub-topologies' sources: input and repartition topics (named without the application id in the
+        // description), not the global stores' topics, which a global consumer reads without committing.
+        var sources = _group.Topology.Describe().SubTopologies.SelectMany(t => t.Nodes).OfType<ISourceNodeDescription>()
+            .SelectMany(n => n.Topics).ToHashSet(StringComparer.Ordinal);
+        var partitions = admin.GetMetadata(timeout).Topics
+            .Where(t => sources.Contains(t.Topic) || (t.Topic.StartsWith(ApplicationId + "-", StringComparison.Ordinal) && sources.Contains(t.Topic[(ApplicationId.Length + 1)..])))
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
+            .ToList();
+        // The group's id, but never subscribed: it reads the group's committed offsets without joining the group.
+        var config = new ConsumerConfig { GroupId = ApplicationId, EnableAutoCommit = false, EnableAutoOffsetStore = false };
+        _kafka.Apply(config);
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).SetLogHandler((_, _) => { }).Build();
+        var committed = consumer.Committed(partitions, timeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+        var lagging = new List<(TopicPartition, long, long)>();
+        foreach (var partition in partitions)
+        {
+            var end = consumer.QueryWatermarkOffsets(partition, timeout);
+            var at = committed.GetValueOrDefault(partition, -1);
+            if (end.High.Value > end.Low.Value && at < end.High.Value) lagging.Add((partition, at, end.High.Value));
+        }
+        return lagging;
+    }
+
+    /// <summary>
     /// Every topic the group reads or writes must exist before the group starts: a send to a missing topic is only
     /// reported when the producer closes. The embedded cluster creates topics on first use, a real cluster needs
     /// <c>cartxsell topics apply</c>; changelogs are created by Streamiz.
