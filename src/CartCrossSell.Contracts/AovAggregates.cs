@@ -68,9 +68,9 @@ public sealed record AovCohort
 }
 
 /// <summary>
-/// Impressions, click-through per position and acceptance per add-on of one cohort (docs/experiments.md, "Engagement"):
-/// exact counts, and the rates derived from them (absent while undefined). Bounded: at most the configured number of
-/// add-ons, the most shown, and one <see cref="OtherAddOns"/> row for the rest.
+/// Impressions, click-through per position, acceptance per add-on and click-through per model version of one cohort
+/// (docs/experiments.md, "Engagement"): exact counts, and the rates derived from them (absent while undefined).
+/// Bounded: at most the configured number of add-ons (and of model versions), the most shown, and one "other" row for the rest.
 /// </summary>
 public sealed record AovEngagement
 {
@@ -91,6 +91,28 @@ public sealed record AovEngagement
     /// <summary>The sum of every add-on beyond <see cref="AddOns"/> (sku <c>(other)</c>); absent when there are none.</summary>
     public AovAddOn? OtherAddOns { get; init; }
     public required int OtherAddOnSkus { get; init; }
+    /// <summary>
+    /// The model versions with the most impressions, most first; empty in records written before the split. Set, not
+    /// init, so a record without it reads empty rather than null (dotnet/runtime#84484).
+    /// </summary>
+    public IReadOnlyList<AovModel> Models { get; set; } = [];
+    /// <summary>The sum of every model version beyond <see cref="Models"/> (version <c>(other)</c>); absent when there are none.</summary>
+    public AovModel? OtherModels { get; init; }
+    public int OtherModelVersions { get; init; }
+}
+
+/// <summary>One model version (or the heuristic's strategy): what it ranked and the clicks credited to what it showed.</summary>
+public sealed record AovModel
+{
+    public required string ModelVersion { get; init; }
+    /// <summary>Impressions (cart value versions) this version ranked.</summary>
+    public required long Impressions { get; init; }
+    /// <summary>Add-ons those impressions showed (their position impressions).</summary>
+    public required long AddOnsShown { get; init; }
+    /// <summary>Clicks credited to those showings.</summary>
+    public required long Clicks { get; init; }
+    /// <summary>Clicks over add-ons shown, as the cohort's click-through.</summary>
+    public double? ClickThrough { get; init; }
 }
 
 public sealed record AovPosition

@@ -47,8 +47,15 @@ public sealed record PositionStats(int Position, long Impressions, long Clicks, 
 public sealed record AddOnStats(string Sku, long Impressions, long Clicks, long OrderedLines, double? Acceptance);
 
 /// <summary>
-/// What the module showed a cohort and what it took (docs/experiments.md, "Engagement"): per position and per add-on,
-/// the add-ons bounded to the top <see cref="AovAggregatorOptions.MaxAddOns"/> by impressions plus <see cref="Other"/>.
+/// One model version's click-through: credited clicks over the add-ons its impressions showed (the overall
+/// click-through's definition, restricted to what the version ranked), so versions compare on one footing.
+/// </summary>
+public sealed record ModelStats(string ModelVersion, long Impressions, long AddOnsShown, long Clicks, double? ClickThrough);
+
+/// <summary>
+/// What the module showed a cohort and what it took (docs/experiments.md, "Engagement"): per position, per add-on and
+/// per model version; the add-ons bounded to the top <see cref="AovAggregatorOptions.MaxAddOns"/> by impressions plus
+/// <see cref="Other"/>, the model versions to the top <see cref="AovAggregatorOptions.MaxModelVersions"/> plus <see cref="OtherModels"/>.
 /// </summary>
 public sealed record EngagementStats(
     EngagementSums Sums,
@@ -57,14 +64,18 @@ public sealed record EngagementStats(
     IReadOnlyList<PositionStats> Positions,
     IReadOnlyList<AddOnStats> AddOns,
     AddOnStats? Other,
-    int OtherSkus)
+    int OtherSkus,
+    IReadOnlyList<ModelStats> Models,
+    ModelStats? OtherModels,
+    int OtherModelVersions)
 {
     // Value equality over the lists too, so an aggregate computed twice from equal sums compares equal (streaming = batch).
     public bool Equals(EngagementStats? other) =>
         other is not null && Sums == other.Sums && ImpressedSessionShare == other.ImpressedSessionShare && ClickThrough == other.ClickThrough
-        && Positions.SequenceEqual(other.Positions) && AddOns.SequenceEqual(other.AddOns) && Other == other.Other && OtherSkus == other.OtherSkus;
+        && Positions.SequenceEqual(other.Positions) && AddOns.SequenceEqual(other.AddOns) && Other == other.Other && OtherSkus == other.OtherSkus
+        && Models.SequenceEqual(other.Models) && OtherModels == other.OtherModels && OtherModelVersions == other.OtherModelVersions;
 
-    public override int GetHashCode() => HashCode.Combine(Sums, AddOns.Count, OtherSkus);
+    public override int GetHashCode() => HashCode.Combine(Sums, AddOns.Count, OtherSkus, Models.Count, OtherModelVersions);
 }
 
 /// <summary>

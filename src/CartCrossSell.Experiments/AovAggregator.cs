@@ -12,11 +12,24 @@ public sealed record AovAggregatorOptions
     /// <summary>Add-ons published per cohort and window (the most shown); the rest are summed in one "other" row, so the record stays bounded.</summary>
     public int MaxAddOns { get; init; } = DefaultMaxAddOns;
 
+    public const int DefaultMaxModelVersions = 10;
+
+    /// <summary>
+    /// Model versions published per cohort and window (the most impressions); the rest are summed in one "other" row.
+    /// The trainer promotes versions for as long as the experiment runs, so the running total would otherwise grow.
+    /// </summary>
+    public int MaxModelVersions { get; init; } = DefaultMaxModelVersions;
+
     internal void Validate()
     {
         if (MaxAddOns is < 0 or > 1000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxAddOns), MaxAddOns, "MaxAddOns must lie between 0 and 1000.");
+        }
+
+        if (MaxModelVersions is < 0 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxModelVersions), MaxModelVersions, "MaxModelVersions must lie between 0 and 1000.");
         }
 
         AovStatistics.ValidateConfidence(ConfidenceLevel);
@@ -129,7 +142,11 @@ public sealed class AovAggregator
 
     /// <summary>The exact per-add-on sums of one window (every sku shown, not only the published top).</summary>
     public (AddOnTable Treatment, AddOnTable Holdout)? AddOnsOf(AggregateKey key) =>
-        _windows.TryGetValue(key, out var state) ? (state.TreatmentAddOns, state.HoldoutAddOns) : null;
+        _windows.TryGetValue(key, out var state) ? (state.TreatmentTables.AddOns, state.HoldoutTables.AddOns) : null;
+
+    /// <summary>The exact per-model-version sums of one window (every version, not only the published top).</summary>
+    public (ModelTable Treatment, ModelTable Holdout)? ModelsOf(AggregateKey key) =>
+        _windows.TryGetValue(key, out var state) ? (state.TreatmentTables.Models, state.HoldoutTables.Models) : null;
 
     public IReadOnlyList<AovAggregate> Snapshot(DateTimeOffset computedAt) =>
         _windows.Keys.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
@@ -158,8 +175,8 @@ public sealed class AovAggregator
         DateTimeOffset? firstExposure,
         AovAggregatorOptions options,
         DateTimeOffset computedAt,
-        AddOnTable? treatmentAddOns = null,
-        AddOnTable? holdoutAddOns = null)
+        EngagementTables? treatmentTables = null,
+        EngagementTables? holdoutTables = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var start = key.Window == WindowKind.Total ? firstExposure ?? computedAt : key.WindowStart;
@@ -170,8 +187,8 @@ public sealed class AovAggregator
             key.Window,
             start,
             end,
-            AovStatistics.Describe(treatment, treatmentAddOns, options.MaxAddOns),
-            AovStatistics.Describe(holdout, holdoutAddOns, options.MaxAddOns),
+            AovStatistics.Describe(treatment, treatmentTables, options),
+            AovStatistics.Describe(holdout, holdoutTables, options),
             AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel),
             AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold),
             AovStatistics.Naive(treatment),
@@ -179,7 +196,7 @@ public sealed class AovAggregator
     }
 
     private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
-        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentAddOns, state.HoldoutAddOns);
+        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables);
 
     private void Update(SessionOutcome outcome, bool retract, HashSet<AggregateKey> touched)
     {
@@ -220,7 +237,7 @@ public sealed class AovAggregator
                 state.Treatment = sums;
             }
 
-            (outcome.Cohort == Cohort.Holdout ? state.HoldoutAddOns : state.TreatmentAddOns).Apply(outcome.Engagement, retract);
+            (outcome.Cohort == Cohort.Holdout ? state.HoldoutTables : state.TreatmentTables).Apply(outcome.Engagement, retract);
 
             // Revisions only ever move an exposure earlier (late views join, none leave), so the minimum over
             // everything added equals the minimum over the final outcomes.
@@ -238,8 +255,8 @@ public sealed class AovAggregator
         public double HoldoutShare { get; } = holdoutShare;
         public CohortSums Treatment { get; set; }
         public CohortSums Holdout { get; set; }
-        public AddOnTable TreatmentAddOns { get; } = new();
-        public AddOnTable HoldoutAddOns { get; } = new();
+        public EngagementTables TreatmentTables { get; } = new();
+        public EngagementTables HoldoutTables { get; } = new();
         public DateTimeOffset? FirstExposure { get; set; }
     }
 

@@ -8,7 +8,7 @@ namespace CartCrossSell.Experiments;
 /// </summary>
 public static class AovStatistics
 {
-    public static CohortStats Describe(CohortSums sums, AddOnTable? addOns = null, int maxAddOns = AovAggregatorOptions.DefaultMaxAddOns)
+    public static CohortStats Describe(CohortSums sums, EngagementTables? tables = null, AovAggregatorOptions? options = null)
     {
         var n = sums.ExposedSessions;
         return new CohortStats(
@@ -19,32 +19,44 @@ public static class AovStatistics
             RevenuePerSessionStdDev: n >= 2 ? Math.Sqrt(SampleVariance(n, sums.Revenue, sums.RevenueSquares)) : null,
             CrossSellAttachRate: n > 0 ? (double)sums.CrossSellSessions / n : null,
             CrossSellRevenuePerSession: n > 0 ? sums.CrossSellRevenue / n : null,
-            Engagement: Engagement(sums, addOns, maxAddOns));
+            Engagement: Engagement(sums, tables, options ?? new AovAggregatorOptions()));
     }
 
-    /// <summary>Click-through per position and acceptance per add-on (the top <paramref name="maxAddOns"/> by impressions, then one "other" row).</summary>
-    public static EngagementStats Engagement(CohortSums sums, AddOnTable? addOns, int maxAddOns)
+    /// <summary>
+    /// Click-through per position, acceptance per add-on and click-through per model version (each table bounded to its
+    /// option's top by impressions, then one "other" row).
+    /// </summary>
+    public static EngagementStats Engagement(CohortSums sums, EngagementTables? tables, AovAggregatorOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var e = sums.Engagement;
         var positions = Enumerable.Range(1, SessionEngagement.Positions)
             .Select(p => new PositionStats(p, e.ImpressionsAt(p), e.ClicksAt(p), Ratio(e.ClicksAt(p), e.ImpressionsAt(p)))).ToArray();
         var shown = positions.Sum(p => p.Impressions);
-        var (top, other, otherSkus) = addOns?.Top(maxAddOns) ?? ([], default, 0);
+        var (addOns, otherAddOns, otherSkus) = tables?.AddOns.Top(options.MaxAddOns) ?? ([], default, 0);
+        var (models, otherModels, otherVersions) = tables?.Models.Top(options.MaxModelVersions) ?? ([], default, 0);
         return new EngagementStats(
             e,
             ImpressedSessionShare: Ratio(e.ImpressedSessions, sums.ExposedSessions),
             ClickThrough: Ratio(e.Clicks, shown),
             positions,
-            top.Select(s => AddOn(s.Sku, s.Sums)).ToArray(),
-            otherSkus > 0 ? AddOn(OtherAddOnsSku, other) : null,
-            otherSkus);
+            addOns.Select(s => AddOn(s.Key, s.Sums)).ToArray(),
+            otherSkus > 0 ? AddOn(OtherAddOnsSku, otherAddOns) : null,
+            otherSkus,
+            models.Select(m => Model(m.Key, m.Sums)).ToArray(),
+            otherVersions > 0 ? Model(OtherModelsVersion, otherModels) : null,
+            otherVersions);
 
         static AddOnStats AddOn(string sku, AddOnSums s) => new(sku, s.Impressions, s.Clicks, s.OrderedLines, Ratio(s.Clicks, s.Impressions));
+        static ModelStats Model(string version, ModelSums s) => new(version, s.Impressions, s.AddOnsShown, s.Clicks, Ratio(s.Clicks, s.AddOnsShown));
         static double? Ratio(long part, long whole) => whole > 0 ? (double)part / whole : null;
     }
 
     /// <summary>The sku of the row that sums every add-on beyond the published top.</summary>
     public const string OtherAddOnsSku = "(other)";
+
+    /// <summary>The version of the row that sums every model version beyond the published top.</summary>
+    public const string OtherModelsVersion = "(other)";
 
     /// <summary>
     /// Welch's unequal-variance t procedure on revenue per session, treatment minus holdout, with the

@@ -4,6 +4,17 @@ namespace CartCrossSell.Experiments;
 public sealed record AddOnEngagement(string Sku, int Impressions, int Clicks, int OrderedLines);
 
 /// <summary>
+/// One model version in one session: the impressions it ranked, the add-ons those impressions showed (their position
+/// impressions) and the clicks credited to those showings. No ordered lines: an order line names a sku, not a showing,
+/// and two versions may have shown the same sku to one session.
+/// </summary>
+public sealed record ModelEngagement(string ModelVersion, int Impressions, int AddOnsShown, int Clicks)
+{
+    /// <summary>The version of an impression that carried none (session events written before impressions had one).</summary>
+    public const string Unknown = "(unknown)";
+}
+
+/// <summary>
 /// What the cart-page module showed one session and what the shopper took from it (definitions: docs/experiments.md,
 /// "Engagement"). Derived from the session's impressions, widget adds and orders each time the outcome is built, so
 /// it is a function of the sets the window holds: arrival order, duplicates and replays do not change it.
@@ -35,10 +46,13 @@ public sealed record SessionEngagement
     /// <summary>Every sku shown in the session, ordinal order.</summary>
     public IReadOnlyList<AddOnEngagement> AddOns { get; set; } = [];
 
+    /// <summary>Every model version that ranked an impression of the session, ordinal order; empty in outcomes written before the split.</summary>
+    public IReadOnlyList<ModelEngagement> Models { get; set; } = [];
+
     public bool Equals(SessionEngagement? other) =>
         other is not null && Impressions == other.Impressions && WidgetAdds == other.WidgetAdds && Clicks == other.Clicks
         && PositionImpressions.SequenceEqual(other.PositionImpressions) && PositionClicks.SequenceEqual(other.PositionClicks)
-        && AddOns.SequenceEqual(other.AddOns);
+        && AddOns.SequenceEqual(other.AddOns) && Models.SequenceEqual(other.Models);
 
     public override int GetHashCode() => HashCode.Combine(Impressions, WidgetAdds, Clicks, AddOns.Count);
 }
@@ -48,7 +62,8 @@ public sealed record SessionEngagement
 /// the latest impression at or before it that showed s (else the earliest after it: the add can reach Kafka before
 /// the widget's impression report), at the position s had there; a showing is credited at most once; an add of a sku
 /// no impression showed is counted in <see cref="SessionEngagement.WidgetAdds"/> only. Ordered lines count for a sku
-/// when the order line's source is the widget and the session was shown the sku.
+/// when the order line's source is the widget and the session was shown the sku. Per model version: the impressions it
+/// ranked, their showings, and the clicks credited to those showings (so the versions' clicks sum to the session's).
 /// </summary>
 public static class EngagementAttribution
 {
@@ -63,12 +78,20 @@ public static class EngagementAttribution
         // Per sku: impressions, clicks, ordered lines.
         var skus = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
         int[] Counts(string sku) => skus.TryGetValue(sku, out var c) ? c : skus[sku] = new int[3];
+        // Per model version: impressions, add-ons shown, clicks.
+        var models = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
+        int[] ModelCounts(ImpressionShownEvent i) => models.TryGetValue(VersionOf(i), out var c) ? c : models[VersionOf(i)] = new int[3];
         foreach (var impression in shown)
+        {
+            var model = ModelCounts(impression);
+            model[0]++;
+            model[1] += impression.Skus.Count;
             for (var p = 0; p < impression.Skus.Count; p++)
             {
                 positionImpressions[p]++;
                 Counts(impression.Skus[p])[0]++;
             }
+        }
 
         var credited = new HashSet<(int Impression, int Position)>();
         foreach (var add in clicks)
@@ -76,6 +99,7 @@ public static class EngagementAttribution
             if (Showing(shown, add) is not { } showing || !credited.Add(showing)) continue;
             positionClicks[showing.Position]++;
             Counts(add.Sku)[1]++;
+            ModelCounts(shown[showing.Impression])[2]++;
         }
 
         foreach (var line in orderLines)
@@ -86,8 +110,13 @@ public static class EngagementAttribution
         {
             Impressions = shown.Count, PositionImpressions = positionImpressions, PositionClicks = positionClicks,
             WidgetAdds = clicks.Count, Clicks = credited.Count, AddOns = skus.Select(s => new AddOnEngagement(s.Key, s.Value[0], s.Value[1], s.Value[2])).ToArray(),
+            Models = models.Select(m => new ModelEngagement(m.Key, m.Value[0], m.Value[1], m.Value[2])).ToArray(),
         };
     }
+
+    // A blank version is a session event written before impressions carried one: its own row, not a hole in the split.
+    private static string VersionOf(ImpressionShownEvent impression) =>
+        string.IsNullOrWhiteSpace(impression.ModelVersion) ? ModelEngagement.Unknown : impression.ModelVersion;
 
     /// <summary>The showing an add is credited to: the latest impression at or before it that showed the sku, else the earliest after.</summary>
     private static (int Impression, int Position)? Showing(List<ImpressionShownEvent> shown, WidgetAddEvent add)

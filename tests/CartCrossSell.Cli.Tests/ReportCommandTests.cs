@@ -79,13 +79,15 @@ public sealed class ReportCommandTests : IDisposable
             Impressions = 1, PositionImpressions = [1, skus.Length > 1 ? 1 : 0, skus.Length > 2 ? 1 : 0],
             PositionClicks = [skus[0].Clicks, skus.Length > 1 ? skus[1].Clicks : 0, 0], WidgetAdds = skus.Sum(k => k.Clicks), Clicks = skus.Sum(k => k.Clicks),
             AddOns = skus.OrderBy(k => k.Sku, StringComparer.Ordinal).Select(k => new AddOnEngagement(k.Sku, k.Impressions, k.Clicks, k.Clicks)).ToArray(),
+            // Sessions 0 to 2 were ranked by rk-2, the rest by rk-1 (the trainer promoted it).
+            Models = [new ModelEngagement(s < 3 ? "rk-2" : "rk-1", 1, skus.Length, skus.Sum(k => k.Clicks))],
         },
     };
 
     [Fact]
     public async Task The_report_shows_impressions_click_through_per_position_acceptance_per_add_on_and_a_holdout_that_saw_the_module()
     {
-        var aggregator = new AovAggregator(new AovAggregatorOptions { MaxAddOns = 1 });
+        var aggregator = new AovAggregator(new AovAggregatorOptions { MaxAddOns = 1, MaxModelVersions = 1 });
         for (var s = 0; s < 10; s++) aggregator.Apply(SessionOutcomeChange.Closed(Engaged(s, Cohort.Treatment, ("lantern", 1, s < 4 ? 1 : 0), ("candle", 1, 0))), T0);
         aggregator.Apply(SessionOutcomeChange.Closed(Engaged(20, Cohort.Holdout)), T0);
         var clean = aggregator.Snapshot(T0).Single(a => a.Window == WindowKind.Total);
@@ -106,9 +108,13 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains("acceptance per add-on (treatment, the 1 most shown, then 1 more summed):", total);
         Assert.Contains("| lantern | 10 | 4 | 40.0% | 4 |", total); // most impressions, then more clicks: lantern before candle
         Assert.Contains("| (other) | 10 | 0 | 0.0% | 0 |", total);
+        Assert.Contains("click-through per model version (treatment, the 1 with the most impressions, then 1 more summed):\n"
+                        + "| model version | impressions | add-ons shown | clicks | click-through |\n|---|---:|---:|---:|---:|\n"
+                        + "| rk-1 | 7 | 14 | 1 | 7.1% |\n| (other) | 3 | 6 | 3 | 50.0% |", total.ReplaceLineEndings("\n"));
         var hour = sections.Single(s => s.StartsWith("engaged (salt 'pepper'), hour", StringComparison.Ordinal));
         Assert.Contains("HOLDOUT LEAK: 1 impressions in holdout sessions", hour);
         Assert.DoesNotContain("acceptance per add-on", hour); // per add-on only for the running total
+        Assert.DoesNotContain("per model version", hour); // per model version likewise
     }
 
     [Fact]
@@ -123,6 +129,22 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal("", error);
         Assert.Contains("engagement: not in this record (written before impressions were joined)", output);
+    }
+
+    [Fact]
+    public async Task A_record_written_before_the_model_split_is_reported_without_a_model_table()
+    {
+        var old = Path.Combine(_dir, "before-split.jsonl");
+        var sample = await File.ReadAllTextAsync(Path.Combine(RepositoryFiles.Root, "schemas", "samples", "aov-aggregate.valid.total.json"));
+        Assert.DoesNotContain("models", sample, StringComparison.OrdinalIgnoreCase);
+        await File.WriteAllTextAsync(old, JsonSerializer.Serialize(JsonDocument.Parse(sample).RootElement) + "\n");
+
+        var (code, output, error) = await Run("report", "--file", old);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("engagement (treatment):", output);
+        Assert.DoesNotContain("per model version", output);
     }
 
     [Fact]

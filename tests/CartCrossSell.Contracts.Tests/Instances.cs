@@ -128,6 +128,9 @@ public static class Instances
             AddOns = [new AovAddOn { Sku = "22328", Impressions = sessions, Clicks = sessions / 20, OrderedLines = sessions / 25, Acceptance = 0.05 }],
             OtherAddOns = new AovAddOn { Sku = "(other)", Impressions = sessions / 2, Clicks = 3, OrderedLines = 1, Acceptance = 6.0 / sessions },
             OtherAddOnSkus = 14,
+            Models = [new AovModel { ModelVersion = "rk-20260302", Impressions = sessions, AddOnsShown = sessions * 2, Clicks = sessions / 10, ClickThrough = 0.05 }],
+            OtherModels = new AovModel { ModelVersion = "(other)", Impressions = sessions, AddOnsShown = sessions, Clicks = 0 },
+            OtherModelVersions = 2,
         },
     };
 

@@ -53,6 +53,8 @@ public sealed class TypeSchemaAgreementTests
         { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/positions/items", nameof(AovPosition) },
         { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/addOns/items", nameof(AovAddOn) },
         { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/otherAddOns", nameof(AovAddOn) },
+        { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/models/items", nameof(AovModel) },
+        { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/otherModels", nameof(AovModel) },
         { "cross-sell-impression", "", nameof(CrossSellImpression) },
     };
 
@@ -112,6 +114,20 @@ public sealed class TypeSchemaAgreementTests
         Assert.Equal("2024-03-01T10:15:30.123+00:00", json["timestamp"]!.GetValue<string>());
         Assert.Equal(JsonValueKind.Number, json["lines"]![0]!["unitPrice"]!.GetValueKind());
         Assert.Equal(2.55m, json["lines"]![0]!["unitPrice"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public void An_aggregate_written_before_the_model_split_reads_with_no_model_versions_and_stays_valid()
+    {
+        var json = File.ReadAllText(Path.Combine(RepositoryFiles.Schemas, "samples", "aov-aggregate.valid.total.json"));
+        Assert.DoesNotContain("models", json, StringComparison.OrdinalIgnoreCase);
+
+        var engagement = ((AovAggregateRecord)Contracts.AovAggregate.Parse(json)!).Treatment.Engagement!;
+
+        Assert.Empty(engagement.Models); // empty, not null: readers iterate it without a check
+        Assert.Null(engagement.OtherModels);
+        Assert.Equal(0, engagement.OtherModelVersions);
+        Assert.Empty(Contracts.AovAggregate.SchemaErrors(json));
     }
 
     private static JsonNode Resolve(JsonNode root, string pointer)

@@ -1,9 +1,9 @@
 namespace CartCrossSell.Experiments.Tests;
 
 /// <summary>
-/// Impressions, click-through per position and acceptance per add-on: the attribution of one session's widget adds to
-/// what it was shown, the session windows that hold them (duplicates once, successive versions each), and the
-/// aggregator's difference arithmetic and bounded add-on list.
+/// Impressions, click-through per position, acceptance per add-on and click-through per model version: the attribution
+/// of one session's widget adds to what it was shown, the session windows that hold them (duplicates once, successive
+/// versions each), and the aggregator's difference arithmetic and bounded add-on and model lists.
 /// </summary>
 public sealed class EngagementTests
 {
@@ -12,8 +12,10 @@ public sealed class EngagementTests
 
     private static DateTimeOffset At(double minutes) => T0.AddMinutes(minutes);
 
-    private static ImpressionShownEvent Shown(double minutes, long version, params string[] skus) =>
-        new("s1", "visitor-1", At(minutes), "cart-1", version, skus, "rk-1");
+    private static ImpressionShownEvent Shown(double minutes, long version, params string[] skus) => Ranked("rk-1", minutes, version, skus);
+
+    private static ImpressionShownEvent Ranked(string model, double minutes, long version, params string[] skus) =>
+        new("s1", "visitor-1", At(minutes), "cart-1", version, skus, model);
 
     private static WidgetAddEvent Add(double minutes, string eventId, string sku) => new("s1", "visitor-1", At(minutes), eventId, sku);
 
@@ -50,6 +52,39 @@ public sealed class EngagementTests
 
         Assert.Equal([0, 1, 0], engagement.PositionClicks);
         Assert.Equal(1, engagement.Clicks);
+    }
+
+    [Fact]
+    public void Each_model_version_counts_the_impressions_it_ranked_and_the_clicks_credited_to_its_showings()
+    {
+        var engagement = EngagementAttribution.Of(
+            [Ranked("rk-2", 0, 10, "a", "b", "c"), Ranked("heuristic", 5, 11, "b", "d"), Ranked("rk-2", 9, 12, "e"), Ranked("", 12, 13, "f")],
+            [
+                Add(2, "e1", "a"), // rk-2's version 10
+                Add(6, "e2", "b"), // b was shown by both: the latest showing is the heuristic's version 11
+                Add(7, "e3", "b"), // that showing again: no second click for anyone
+                Add(8, "e4", "c"), // only rk-2 showed c
+                Add(13, "e5", "zz"), // never shown: no model is credited
+            ],
+            [WidgetLine("b")]);
+
+        // Ordinal order; a version an old session event lacked is its own row.
+        Assert.Equal(
+            [new ModelEngagement(ModelEngagement.Unknown, 1, 1, 0), new ModelEngagement("heuristic", 1, 2, 1), new ModelEngagement("rk-2", 2, 4, 2)],
+            engagement.Models);
+        Assert.Equal(engagement.Impressions, engagement.Models.Sum(m => m.Impressions));
+        Assert.Equal(engagement.PositionImpressions.Sum(), engagement.Models.Sum(m => m.AddOnsShown));
+        Assert.Equal(engagement.Clicks, engagement.Models.Sum(m => m.Clicks));
+        // The same sets in another order: the same split.
+        Assert.Equal(engagement, EngagementAttribution.Of(
+            [Ranked("", 12, 13, "f"), Ranked("rk-2", 9, 12, "e"), Ranked("heuristic", 5, 11, "b", "d"), Ranked("rk-2", 0, 10, "a", "b", "c")],
+            [Add(13, "e5", "zz"), Add(8, "e4", "c"), Add(7, "e3", "b"), Add(6, "e2", "b"), Add(2, "e1", "a")],
+            [WidgetLine("b")]));
+        Assert.NotEqual(engagement, new SessionEngagement
+        {
+            Impressions = engagement.Impressions, PositionImpressions = engagement.PositionImpressions, PositionClicks = engagement.PositionClicks,
+            WidgetAdds = engagement.WidgetAdds, Clicks = engagement.Clicks, AddOns = engagement.AddOns,
+        });
     }
 
     [Fact]
@@ -106,6 +141,14 @@ public sealed class EngagementTests
 
     private static readonly AggregateKey Total = new("e", "s", WindowKind.Total, AggregateKey.TotalKeyStart);
 
+    /// <summary>One session's engagement split by model version: (version, impressions, add-ons shown, clicks).</summary>
+    private static SessionEngagement Split(params (string Version, int Impressions, int Shown, int Clicks)[] models) => new()
+    {
+        Impressions = models.Sum(m => m.Impressions), PositionImpressions = [models.Sum(m => m.Shown), 0, 0],
+        PositionClicks = [models.Sum(m => m.Clicks), 0, 0], WidgetAdds = models.Sum(m => m.Clicks), Clicks = models.Sum(m => m.Clicks),
+        Models = models.Select(m => new ModelEngagement(m.Version, m.Impressions, m.Shown, m.Clicks)).ToArray(),
+    };
+
     [Fact]
     public void A_revision_moves_the_engagement_sums_and_the_add_on_table_by_the_difference_and_a_retraction_takes_it_all_back()
     {
@@ -158,5 +201,48 @@ public sealed class EngagementTests
         Assert.Equal(3, (one + two).Engagement.ClicksAt(1));
         Assert.True((one - two).IsInconsistent);
         Assert.Equal(default, CohortSums.Of(Outcome("k3", Cohort.Holdout, SessionEngagement.None)).Engagement);
+    }
+
+    [Fact]
+    public void A_revision_moves_the_model_table_by_the_difference_and_a_retraction_takes_it_all_back()
+    {
+        var aggregator = new AovAggregator();
+        var first = Outcome("k1", Cohort.Treatment, Split(("rk-1", 2, 4, 1), ("heuristic", 1, 3, 0)));
+        var revised = Outcome("k1", Cohort.Treatment, Split(("rk-1", 3, 6, 2)));
+        var other = Outcome("k2", Cohort.Treatment, Split(("rk-1", 1, 2, 1), ("rk-2", 1, 1, 0)));
+        aggregator.Apply(SessionOutcomeChange.Closed(first), T0);
+        aggregator.Apply(SessionOutcomeChange.Closed(other), T0);
+        var aggregate = Assert.Single(aggregator.Apply(SessionOutcomeChange.Revised(first, revised), T0), a => a.Window == WindowKind.Total);
+
+        var models = aggregator.ModelsOf(Total)!.Value.Treatment;
+        Assert.Equal(new ModelSums(4, 8, 3), models["rk-1"]); // 3 + 1 impressions: the first revision's 2 subtracted
+        Assert.Equal(new ModelSums(1, 1, 0), models["rk-2"]);
+        Assert.Equal(default, models["heuristic"]);
+        Assert.Equal(2, models.Count); // the heuristic went back to zero and is forgotten
+        Assert.Equal(new ModelStats("rk-1", 4, 8, 3, 3.0 / 8), aggregate.Treatment.Engagement!.Models[0]);
+        Assert.Equal(0, aggregator.ModelsOf(Total)!.Value.Holdout.Count);
+
+        aggregator.Apply(SessionOutcomeChange.Retracted(revised), T0);
+        aggregator.Apply(SessionOutcomeChange.Retracted(other), T0);
+        Assert.Equal(0, aggregator.ModelsOf(Total)!.Value.Treatment.Count);
+        // Taking away what was never added is a topology bug, not a figure.
+        Assert.Throws<InvalidOperationException>(() => new ModelTable().Apply(Split(("rk-1", 1, 1, 0)), retract: true));
+    }
+
+    [Fact]
+    public void The_published_model_versions_are_those_with_the_most_impressions_and_one_other_row_sums_the_rest_exactly()
+    {
+        var aggregator = new AovAggregator(new AovAggregatorOptions { MaxModelVersions = 2 });
+        aggregator.Apply(SessionOutcomeChange.Closed(Outcome("k1", Cohort.Treatment,
+            Split(("rk-1", 5, 10, 1), ("rk-2", 7, 14, 2), ("rk-3", 2, 6, 0), ("heuristic", 5, 5, 3), ("rk-0", 1, 3, 1)))), T0);
+
+        var published = aggregator.Snapshot(T0).Single(a => a.Window == WindowKind.Total).Treatment.Engagement!;
+
+        Assert.Equal(["rk-2", "heuristic"], published.Models.Select(m => m.ModelVersion)); // 5 impressions each: more clicks first
+        Assert.Equal(2.0 / 14, published.Models[0].ClickThrough);
+        Assert.Equal(new ModelStats(AovStatistics.OtherModelsVersion, 8, 19, 2, 2.0 / 19), published.OtherModels);
+        Assert.Equal(3, published.OtherModelVersions);
+        Assert.Empty(published.AddOns); // the add-on list is its own table with its own limit
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AovAggregator(new AovAggregatorOptions { MaxModelVersions = -1 }));
     }
 }

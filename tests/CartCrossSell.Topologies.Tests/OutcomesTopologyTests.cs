@@ -221,6 +221,51 @@ public sealed class OutcomesTopologyTests
     }
 
     [Fact]
+    public void An_outcome_whose_model_versions_the_aggregator_cannot_sum_is_dead_lettered_and_one_written_before_the_split_is_counted()
+    {
+        using var driver = Driver(new ManualClock(T0));
+        SessionOutcome? Stored(string session) => driver.Store<SessionOutcome>(TopologyNames.AovSessionsStore).Get("xsell-test/" + session);
+        static System.Text.Json.Nodes.JsonObject Model(string version, int impressions, int shown, int clicks) =>
+            new() { ["modelVersion"] = version, ["impressions"] = impressions, ["addOnsShown"] = shown, ["clicks"] = clicks };
+        void Pipe(string session, Action<System.Text.Json.Nodes.JsonObject> change)
+        {
+            var engaged = Outcome(session, 40m) with
+            {
+                Engagement = new SessionEngagement
+                {
+                    Impressions = 1, PositionImpressions = [1, 0, 0], PositionClicks = [1, 0, 0], WidgetAdds = 1, Clicks = 1,
+                    AddOns = [new AddOnEngagement("lantern", 1, 1, 0)], Models = [new ModelEngagement("rk-7", 1, 1, 1)],
+                },
+            };
+            var upsert = System.Text.Json.Nodes.JsonNode.Parse(OutcomesTopology.UpsertCodec.Encode(new OutcomeUpsert("xsell-test", session, engaged)))!;
+            change(upsert["outcome"]!["engagement"]!.AsObject());
+            driver.PipeRaw(SessionOutcomes, "xsell-test", Encoding.UTF8.GetBytes(upsert.ToJsonString()));
+        }
+
+        foreach (var (name, models) in new (string, Func<System.Text.Json.Nodes.JsonNode?>)[]
+                 {
+                     ("null", () => null),
+                     ("negative", () => new System.Text.Json.Nodes.JsonArray(Model("rk-7", -1, 1, 0))),
+                     ("more clicks than shown", () => new System.Text.Json.Nodes.JsonArray(Model("rk-7", 1, 1, 2))),
+                     ("twice", () => new System.Text.Json.Nodes.JsonArray(Model("rk-7", 1, 1, 0), Model("rk-7", 1, 1, 0))),
+                     ("blank version", () => new System.Text.Json.Nodes.JsonArray(Model("", 1, 1, 0))),
+                 })
+            Pipe("s-" + name, e => e["models"] = models());
+        // Stored, a negative count would fail the model table at every restart; refused, the partition flows on.
+        Assert.Equal(5, driver.DeadLetters.Count(d => d.Kind == DeadLetterKinds.Invalid && d.Reason.Contains("model versions")));
+        Assert.Null(Stored("s-negative"));
+
+        Pipe("s-old@0", e => Assert.True(e.Remove("models"))); // as written before the split
+        Assert.Empty(Stored("s-old@0")!.Engagement.Models);
+        Pipe("s-new@0", _ => { });
+        driver.AdvanceWallClock(Streams.CommitInterval);
+        Assert.Equal(5, driver.DeadLetters.Count);
+        var engagement = Latest(driver)[TotalKey].Treatment.Engagement!;
+        Assert.Equal(2, engagement.Impressions);
+        Assert.Equal(new AovModel { ModelVersion = "rk-7", Impressions = 1, AddOnsShown = 1, Clicks = 1, ClickThrough = 1.0 }, Assert.Single(engagement.Models));
+    }
+
+    [Fact]
     public void Upserts_count_each_session_once_whatever_is_sent_again_and_a_revision_or_retraction_replaces_it()
     {
         using var driver = Driver(new ManualClock(T0));
@@ -316,7 +361,10 @@ public sealed class OutcomesTopologyTests
     }
 
     private static SessionEvent Impression(string session, DateTimeOffset at, long version, params string[] skus) =>
-        new() { Kind = SessionEvent.ImpressionShown, SessionId = session, CartId = "cart-" + session, ValueVersion = version, Skus = skus, ModelVersion = "rk-1", Timestamp = at };
+        new() { Kind = SessionEvent.ImpressionShown, SessionId = session, CartId = "cart-" + session, ValueVersion = version, Skus = skus, ModelVersion = ModelOf(version), Timestamp = at };
+
+    // Two versions take turns, as when the trainer promotes one mid-session.
+    private static string ModelOf(long valueVersion) => valueVersion % 2 == 0 ? "rk-2" : "rk-1";
 
     private static SessionEvent WidgetAdd(string session, DateTimeOffset at, string eventId, string sku) =>
         new() { Kind = SessionEvent.WidgetAdd, SessionId = session, CartId = "cart-" + session, EventId = eventId, Sku = sku, Timestamp = at };
@@ -422,10 +470,17 @@ public sealed class OutcomesTopologyTests
         Assert.Equal(engagement.Positions.Sum(p => p.Impressions), engagement.AddOns.Sum(a => a.Impressions) + (engagement.OtherAddOns?.Impressions ?? 0));
         Assert.True(engagement.Positions[0].Impressions >= engagement.Positions[1].Impressions); // position 2 exists only beside a position 1
         Assert.True(engagement.AddOns.Sum(a => a.OrderedLines) > 0);
+        // Split by the version that ranked each impression, the parts add up to the whole.
+        Assert.Equal(["rk-1", "rk-2"], engagement.Models.Select(m => m.ModelVersion).Order(StringComparer.Ordinal));
+        Assert.Equal(impressions, engagement.Models.Sum(m => m.Impressions));
+        Assert.Equal(clicks, engagement.Models.Sum(m => m.Clicks));
+        Assert.Equal(engagement.Positions.Sum(p => p.Impressions), engagement.Models.Sum(m => m.AddOnsShown));
+        Assert.All(engagement.Models, m => Assert.Equal((double)m.Clicks / m.AddOnsShown, m.ClickThrough));
         // The holdout never sees the module.
         Assert.True(total.Holdout.ExposedSessions > 20);
         Assert.Equal(0, total.Holdout.Engagement!.Impressions);
         Assert.Empty(total.Holdout.Engagement.AddOns);
+        Assert.Empty(total.Holdout.Engagement.Models);
         Assert.Empty(driver.DeadLetters);
     }
 }

@@ -129,7 +129,10 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         }
     }
 
-    /// <summary>Twelve treatment sessions shown two add-ons (the first clicked in every third session) and two holdout sessions, through the aggregator.</summary>
+    /// <summary>
+    /// Twelve treatment sessions shown two add-ons (the first clicked in every third session) and two holdout sessions,
+    /// through the aggregator. Sessions 0, 3 and 6 were ranked by model version rk-2 (all clicked), the rest by rk-1.
+    /// </summary>
     private async Task<AovAggregate> PublishEngagedAsync(string experiment)
     {
         var aggregator = new AovAggregator();
@@ -137,6 +140,7 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         {
             var treatment = s < 12;
             var clicked = treatment && s % 3 == 0 ? 1 : 0;
+            var model = s is 0 or 3 or 6 ? "rk-2" : "rk-1";
             aggregator.Apply(SessionOutcomeChange.Closed(new SessionOutcome
             {
                 SessionKey = $"{experiment}-{s}@0", SessionId = $"{experiment}-{s}", SubjectId = $"v{s}", ExperimentId = experiment, Salt = "pepper", HoldoutShare = 0.5,
@@ -146,6 +150,7 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
                 {
                     Impressions = 1, PositionImpressions = [1, 1, 0], PositionClicks = [clicked, 0, 0], WidgetAdds = clicked, Clicks = clicked,
                     AddOns = [new AddOnEngagement("lantern", 1, clicked, clicked), new AddOnEngagement("ribbon", 1, 0, 0)],
+                    Models = [new ModelEngagement(model, 1, 2, clicked)],
                 },
             }), Hour1.AddHours(1));
         }
@@ -160,7 +165,7 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
     }
 
     [Fact]
-    public async Task The_exports_and_the_page_show_impressions_click_through_per_position_and_acceptance_per_add_on()
+    public async Task The_exports_and_the_page_show_impressions_click_through_per_position_and_per_model_version_and_acceptance_per_add_on()
     {
         await PublishEngagedAsync("exp-ctr");
 
@@ -176,6 +181,11 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         Assert.Equal(4.0 / 24, figures.Total.ClickThrough);
         Assert.Equal(["lantern", "ribbon"], figures.AddOns.Select(a => a.Sku));
         Assert.Equal(4.0 / 12, figures.AddOns[0].Acceptance);
+        Assert.Equal(["rk-1", "rk-2"], figures.Models.Select(m => m.ModelVersion)); // most impressions first: 9 against 3
+        Assert.Equal((9, 18, 1), (figures.Models[0].Impressions, figures.Models[0].AddOnsShown, figures.Models[0].Clicks));
+        Assert.Equal(1.0 / 18, figures.Models[0].ClickThrough);
+        Assert.Equal(0.5, figures.Models[1].ClickThrough);
+        Assert.Null(figures.OtherModels);
 
         var csv = (await WhenPublishedAsync("/experiments/exp-ctr/figures.csv", _ => true)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var column = Array.IndexOf(ExperimentDashboard.CsvColumns, "click_through_position_1");
@@ -184,10 +194,17 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         var addOns = (await WhenPublishedAsync("/experiments/exp-ctr/add-ons.csv", _ => true, mediaType: "text/csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(string.Join(',', ExperimentDashboard.AddOnCsvColumns), addOns[0]);
         Assert.StartsWith("lantern,12,4,", addOns[1]);
+        var models = (await WhenPublishedAsync("/experiments/exp-ctr/models.csv", _ => true, mediaType: "text/csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal([string.Join(',', ExperimentDashboard.ModelCsvColumns), "rk-1,9,18,1," + (1.0 / 18).ToString("R", System.Globalization.CultureInfo.InvariantCulture), "rk-2,3,6,3,0.5"], models);
 
         var html = await WhenPublishedAsync("/experiments/exp-ctr", text => text.Contains("id=\"click-through\"", StringComparison.Ordinal));
         Assert.Contains("4 clicks on 12 impressions; per position 33.3% · 0.0% · –", html);
         Assert.Contains("<tr><td>lantern</td><td>12</td><td>4</td><td>33.3%</td><td>4</td></tr>", html);
         Assert.DoesNotContain("HOLDOUT SAW", html);
+        Assert.Contains("<tr><td>rk-2</td><td>3</td><td>6</td><td>3</td><td>50.0%</td></tr>", html);
+        Assert.Contains("exp-ctr/models.csv?salt=pepper", html);
+        // Beside the per-position click-through: the model table follows the summary cards, before the charts.
+        var table = html.IndexOf("<h2>Click-through per model version</h2><table id=\"models\">", StringComparison.Ordinal);
+        Assert.InRange(table, html.IndexOf("id=\"click-through\"", StringComparison.Ordinal), html.IndexOf("aria-label=\"charts\"", StringComparison.Ordinal));
     }
 }

@@ -178,13 +178,28 @@ public static class ReportCommand
         sb.AppendLine(leaked == 0
             ? "holdout: no impressions (it never sees the module)"
             : $"HOLDOUT LEAK: {leaked} impressions in holdout sessions - the holdout saw the module, do not trust this window");
-        if (r.Window != AggregateWindow.Total || e.AddOns.Count == 0) return;
-        sb.AppendLine(c, $"acceptance per add-on (treatment, the {e.AddOns.Count} most shown{(e.OtherAddOns is null ? "" : $", then {e.OtherAddOnSkus} more summed")}):");
-        sb.AppendLine("| sku | impressions | clicks | acceptance | ordered lines |");
-        sb.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var a in e.OtherAddOns is null ? e.AddOns : [.. e.AddOns, e.OtherAddOns])
-            sb.AppendLine(c, $"| {a.Sku} | {a.Impressions} | {a.Clicks} | {Pct(a.Acceptance)} | {a.OrderedLines} |");
+        if (r.Window != AggregateWindow.Total) return;
+        if (e.AddOns.Count > 0)
+            Table(sb, $"acceptance per add-on (treatment, the {e.AddOns.Count} most shown{(e.OtherAddOns is null ? "" : $", then {e.OtherAddOnSkus} more summed")}):",
+                ["sku", "impressions", "clicks", "acceptance", "ordered lines"],
+                (e.OtherAddOns is null ? e.AddOns : [.. e.AddOns, e.OtherAddOns]).Select(a => new[] { a.Sku, Count(a.Impressions), Count(a.Clicks), Pct(a.Acceptance), Count(a.OrderedLines) }));
+        // Records written before the split have no models: nothing to print, not a table of zeros.
+        if (e.Models is { Count: > 0 } models)
+            Table(sb, $"click-through per model version (treatment, the {models.Count} with the most impressions{(e.OtherModels is null ? "" : $", then {e.OtherModelVersions} more summed")}):",
+                ["model version", "impressions", "add-ons shown", "clicks", "click-through"],
+                (e.OtherModels is null ? models : [.. models, e.OtherModels]).Select(m => new[] { m.ModelVersion, Count(m.Impressions), Count(m.AddOnsShown), Count(m.Clicks), Pct(m.ClickThrough) }));
     }
+
+    /// <summary>A heading and a markdown table whose first column is text and the others numbers.</summary>
+    private static void Table(StringBuilder sb, string heading, string[] columns, IEnumerable<string[]> rows)
+    {
+        sb.AppendLine(heading);
+        sb.AppendLine("| " + string.Join(" | ", columns) + " |");
+        sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", columns.Length - 1)));
+        foreach (var row in rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+    }
+
+    private static string Count(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     private static string Pct(double? v) => v is { } x ? (100 * x).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
     private static string Money(decimal? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "-";

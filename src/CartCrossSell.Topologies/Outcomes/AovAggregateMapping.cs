@@ -100,10 +100,16 @@ public static class AovAggregateMapping
         AddOns = e.AddOns.Select(ToContract).ToArray(),
         OtherAddOns = e.Other is { } other ? ToContract(other) : null,
         OtherAddOnSkus = e.OtherSkus,
+        Models = e.Models.Select(ToContract).ToArray(),
+        OtherModels = e.OtherModels is { } otherModels ? ToContract(otherModels) : null,
+        OtherModelVersions = e.OtherModelVersions,
     };
 
     private static AovAddOn ToContract(AddOnStats a) => new()
         { Sku = a.Sku, Impressions = a.Impressions, Clicks = a.Clicks, OrderedLines = a.OrderedLines, Acceptance = Finite(a.Acceptance) };
+
+    private static AovModel ToContract(ModelStats m) => new()
+        { ModelVersion = m.ModelVersion, Impressions = m.Impressions, AddOnsShown = m.AddOnsShown, Clicks = m.Clicks, ClickThrough = Finite(m.ClickThrough) };
 
     /// <summary>The sums of a published cohort, to merge windows or compare with a batch computation (engagement zero in older records).</summary>
     public static CohortSums SumsOf(AovCohort c) => new(c.ExposedSessions, c.ConvertedSessions, c.Orders, c.Revenue, c.RevenueSquares,

@@ -101,12 +101,23 @@ public static class OutcomesTopology
         if (upsert.Outcome is { } outcome)
         {
             if (outcome.Engagement is not { } e) errors.Add("the outcome's engagement is required");
-            else if (e.PositionImpressions is not { Count: SessionEngagement.Positions } || e.PositionClicks is not { Count: SessionEngagement.Positions }
-                     || e.AddOns is null || e.AddOns.Any(a => a is null || string.IsNullOrEmpty(a.Sku)))
-                errors.Add($"the outcome's engagement needs {SessionEngagement.Positions} position impressions and clicks and a list of add-ons with skus");
+            else
+            {
+                if (e.PositionImpressions is not { Count: SessionEngagement.Positions } || e.PositionClicks is not { Count: SessionEngagement.Positions }
+                    || e.AddOns is null || e.AddOns.Any(a => a is null || string.IsNullOrEmpty(a.Sku)))
+                    errors.Add($"the outcome's engagement needs {SessionEngagement.Positions} position impressions and clicks and a list of add-ons with skus");
+                if (!SummableModels(e.Models))
+                    errors.Add("the outcome's engagement needs a list of model versions, each once, with counts not below zero and no more clicks than add-ons shown");
+            }
         }
         return errors;
     }
+
+    // A negative count would take the model table below zero when added, so the aggregator would fail on the stored outcome.
+    private static bool SummableModels(IReadOnlyList<ModelEngagement>? models) =>
+        models is not null
+        && models.All(m => m is not null && !string.IsNullOrEmpty(m.ModelVersion) && m.Impressions >= 0 && m.AddOnsShown >= 0 && m.Clicks >= 0 && m.Clicks <= m.AddOnsShown)
+        && models.Select(m => m.ModelVersion).Distinct(StringComparer.Ordinal).Count() == models.Count;
 
     /// <summary>
     /// Cart views (the exposure trigger of both cohorts) and one-click adds from the widget (the clicks of the

@@ -11,7 +11,8 @@ namespace CartCrossSell.Web.Dashboard;
 
 /// <summary>
 /// The analyst dashboard (<c>/experiments/{experimentId}</c>) and its exports (<c>figures.csv</c>, <c>figures.json</c>,
-/// and <c>add-ons.csv</c> for acceptance per add-on): the same numbers three ways, all from <c>aov-aggregates</c>.
+/// <c>add-ons.csv</c> for acceptance per add-on, <c>models.csv</c> for click-through per model version): the same numbers
+/// three ways, all from <c>aov-aggregates</c>.
 /// </summary>
 public static class ExperimentDashboard
 {
@@ -25,6 +26,7 @@ public static class ExperimentDashboard
         app.MapGet("/experiments/{experimentId}/figures.json", context => WithFigures(context, f => Results.Json(f, WebJson.Default.ExperimentFigures)));
         app.MapGet("/experiments/{experimentId}/figures.csv", context => WithFigures(context, f => Results.Text(Csv(f), "text/csv; charset=utf-8")));
         app.MapGet("/experiments/{experimentId}/add-ons.csv", context => WithFigures(context, f => Results.Text(AddOnsCsv(f), "text/csv; charset=utf-8")));
+        app.MapGet("/experiments/{experimentId}/models.csv", context => WithFigures(context, f => Results.Text(ModelsCsv(f), "text/csv; charset=utf-8")));
     }
 
     private static ExperimentFeed Feed(HttpContext context) => context.RequestServices.GetRequiredService<ExperimentFeed>();
@@ -57,6 +59,9 @@ public static class ExperimentDashboard
     /// <summary>Columns of the add-on CSV export: acceptance per add-on over the running total, treatment.</summary>
     public static readonly string[] AddOnCsvColumns = ["sku", "impressions", "clicks", "acceptance", "ordered_lines"];
 
+    /// <summary>Columns of the model CSV export: click-through per model version over the running total, treatment.</summary>
+    public static readonly string[] ModelCsvColumns = ["model_version", "impressions", "add_ons_shown", "clicks", "click_through"];
+
     public static string Csv(ExperimentFigures f)
     {
         var sb = new StringBuilder();
@@ -79,17 +84,26 @@ public static class ExperimentDashboard
     }
 
     /// <summary>One row per published add-on, most shown first, then the "(other)" row when the record summed the rest.</summary>
-    public static string AddOnsCsv(ExperimentFigures f)
+    public static string AddOnsCsv(ExperimentFigures f) =>
+        RowsCsv(AddOnCsvColumns, WithOther(f.AddOns, f.OtherAddOns).Select(a => new object?[] { Quoted(a.Sku), a.Impressions, a.Clicks, a.Acceptance, a.OrderedLines }));
+
+    /// <summary>One row per published model version, most impressions first, then the "(other)" row when the record summed the rest.</summary>
+    public static string ModelsCsv(ExperimentFigures f) =>
+        RowsCsv(ModelCsvColumns, WithOther(f.Models, f.OtherModels).Select(m => new object?[] { Quoted(m.ModelVersion), m.Impressions, m.AddOnsShown, m.Clicks, m.ClickThrough }));
+
+    private static string RowsCsv(string[] columns, IEnumerable<object?[]> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(string.Join(',', AddOnCsvColumns));
-        foreach (var a in f.OtherAddOns is null ? f.AddOns : [.. f.AddOns, f.OtherAddOns])
-            sb.AppendLine(string.Join(',', new object?[] { Quoted(a.Sku), a.Impressions, a.Clicks, a.Acceptance, a.OrderedLines }.Select(Cell)));
+        sb.AppendLine(string.Join(',', columns));
+        foreach (var row in rows) sb.AppendLine(string.Join(',', row.Select(Cell)));
         return sb.ToString();
-
-        // A sku is free text: quoted whenever it could break the row.
-        static string Quoted(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
     }
+
+    // A sku or a model version is free text: quoted whenever it could break the row.
+    private static string Quoted(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+
+    /// <summary>The published top rows, then the "(other)" row when the record summed the rest.</summary>
+    private static IReadOnlyList<T> WithOther<T>(IReadOnlyList<T> top, T? other) where T : class => other is null ? top : [.. top, other];
 
     private static string Cell(object? v) => v switch
         {
@@ -129,6 +143,7 @@ public static class ExperimentDashboard
                 <div class="card biased" id="naive"><h2>Naive accepted vs not (BIASED)</h2><p class="big">{N(D(t.NaiveRevenuePerSessionDifference))}</p><p>{t.NaiveAcceptedSessions} accepted, {t.NaiveNotAcceptedSessions} not. {E(f.NaiveLabel)}</p></div>
                 </section>
                 """);
+            AppendModels(sb, f);
         }
         sb.Append("<section aria-label=\"charts\">");
         sb.Append(SvgChart.Band($"Incremental revenue per session, per {per} ({level}% band)",
@@ -149,14 +164,39 @@ public static class ExperimentDashboard
     }
 
     /// <summary>Acceptance per add-on over the running total (treatment), as published: the most shown, then the rest summed.</summary>
-    private static void AppendAddOns(StringBuilder sb, ExperimentFigures f)
+    private static void AppendAddOns(StringBuilder sb, ExperimentFigures f) =>
+        AppendTable(sb, f, "Acceptance per add-on", "add-ons", ["sku", "impressions", "clicks", "acceptance", "ordered lines"],
+            WithOther(f.AddOns, f.OtherAddOns).Select(a => new[] { E(a.Sku), Count(a.Impressions), Count(a.Clicks), P(a.Acceptance), Count(a.OrderedLines) }),
+            "no impressions joined yet (the widget reports them to <code>/v1/impressions</code>)",
+            "add-ons CSV", "An impression is one cart value version shown; a click is a one-click add credited to the position that showed it (docs/experiments.md).");
+
+    /// <summary>
+    /// Click-through per model version over the running total (treatment), beside the per-position figures: the versions
+    /// with the most impressions, then the rest summed. The version is what ranked the impression (a trained version, or
+    /// the heuristic's strategy), so a promotion, or the model against the heuristic, reads off one table.
+    /// </summary>
+    private static void AppendModels(StringBuilder sb, ExperimentFigures f) =>
+        AppendTable(sb, f, "Click-through per model version", "models", ["model version", "impressions", "add-ons shown", "clicks", "click-through"],
+            WithOther(f.Models, f.OtherModels).Select(m => new[] { E(m.ModelVersion), Count(m.Impressions), Count(m.AddOnsShown), Count(m.Clicks), P(m.ClickThrough) }),
+            "no impressions with a model version joined yet",
+            "models CSV", "A version's click-through is the clicks credited to the add-ons its impressions showed, over those add-ons: the overall click-through, restricted to what it ranked (docs/experiments.md).");
+
+    /// <summary>One table of published rows (cells already HTML-encoded), its empty-state line, its CSV export link and a note.</summary>
+    private static void AppendTable(StringBuilder sb, ExperimentFigures f, string title, string id, string[] headers, IEnumerable<string[]> rows,
+        string empty, string export, string note)
     {
-        sb.Append(C, $"<h2>Acceptance per add-on</h2><table id=\"add-ons\"><thead><tr><th>sku</th><th>impressions</th><th>clicks</th><th>acceptance</th><th>ordered lines</th></tr></thead><tbody>");
-        foreach (var a in f.OtherAddOns is null ? f.AddOns : [.. f.AddOns, f.OtherAddOns])
-            sb.Append(C, $"<tr><td>{E(a.Sku)}</td><td>{a.Impressions}</td><td>{a.Clicks}</td><td>{P(a.Acceptance)}</td><td>{a.OrderedLines}</td></tr>");
-        if (f.AddOns.Count == 0) sb.Append("<tr><td colspan=\"5\">no impressions joined yet (the widget reports them to <code>/v1/impressions</code>)</td></tr>");
-        sb.Append(C, $"</tbody></table><p class=\"note\">Export: <a href=\"{E(Uri.EscapeDataString(f.ExperimentId))}/add-ons.csv?salt={E(Uri.EscapeDataString(f.Salt))}\">add-ons CSV</a>. An impression is one cart value version shown; a click is a one-click add credited to the position that showed it (docs/experiments.md).</p>");
+        sb.Append(C, $"<h2>{title}</h2><table id=\"{id}\"><thead><tr>{string.Concat(headers.Select(h => $"<th>{h}</th>"))}</tr></thead><tbody>");
+        var any = false;
+        foreach (var row in rows)
+        {
+            sb.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{c}</td>"))).Append("</tr>");
+            any = true;
+        }
+        if (!any) sb.Append(C, $"<tr><td colspan=\"{headers.Length}\">{empty}</td></tr>");
+        sb.Append(C, $"</tbody></table><p class=\"note\">Export: <a href=\"{E(Uri.EscapeDataString(f.ExperimentId))}/{id}.csv?salt={E(Uri.EscapeDataString(f.Salt))}\">{export}</a>. {note}</p>");
     }
+
+    private static string Count(long n) => n.ToString(C);
 
     private const string Style = """
         body{font:15px/1.45 system-ui,sans-serif;margin:24px;color:#1d2330;max-width:1100px}h1 small{font-size:13px;color:#667;font-weight:normal}

@@ -36,12 +36,13 @@ public sealed record WindowFigures(
 
 /// <summary>
 /// Everything the dashboard shows, and what its CSV and JSON exports hold. <see cref="AddOns"/> is the running total's
-/// acceptance per add-on in treatment (the most shown, as published) and <see cref="OtherAddOns"/> the rest summed.
+/// acceptance per add-on in treatment (the most shown, as published) and <see cref="OtherAddOns"/> the rest summed;
+/// <see cref="Models"/> and <see cref="OtherModels"/> the same for click-through per model version.
 /// </summary>
 public sealed record ExperimentFigures(
     string ExperimentId, string Salt, double ConfidenceLevel, DateTimeOffset ComputedAt,
     WindowFigures? Total, IReadOnlyList<WindowFigures> Hours, IReadOnlyList<WindowFigures> Days, string NaiveLabel,
-    IReadOnlyList<AovAddOn> AddOns, AovAddOn? OtherAddOns)
+    IReadOnlyList<AovAddOn> AddOns, AovAddOn? OtherAddOns, IReadOnlyList<AovModel> Models, AovModel? OtherModels)
 {
     /// <summary>
     /// The figures of <paramref name="experimentId"/> (the salt of its latest record unless <paramref name="salt"/> is given);
@@ -58,7 +59,8 @@ public sealed record ExperimentFigures(
         return new ExperimentFigures(experimentId, salt, confidenceLevel, mine.Max(r => r.ComputedAt),
             total is null ? null : Figures(total, Sums(total.Treatment), Sums(total.Holdout), confidenceLevel),
             Series(mine, AggregateWindow.Hour, confidenceLevel), Series(mine, AggregateWindow.Day, confidenceLevel), NaiveAcceptanceComparison.BiasLabel,
-            total?.Treatment.Engagement?.AddOns ?? [], total?.Treatment.Engagement?.OtherAddOns);
+            total?.Treatment.Engagement?.AddOns ?? [], total?.Treatment.Engagement?.OtherAddOns,
+            total?.Treatment.Engagement?.Models ?? [], total?.Treatment.Engagement?.OtherModels);
     }
 
     public static IReadOnlyList<ExperimentSummary> List(IEnumerable<AovAggregateRecord> records) =>
