@@ -254,12 +254,19 @@ public sealed class OutcomesTopologyTests
         // Stored, a negative count would fail the model table at every restart; refused, the partition flows on.
         Assert.Equal(5, driver.DeadLetters.Count(d => d.Kind == DeadLetterKinds.Invalid && d.Reason.Contains("model versions")));
         Assert.Null(Stored("s-negative"));
+        // The same for the add-on table.
+        static System.Text.Json.Nodes.JsonObject AddOn(string sku, int impressions) =>
+            new() { ["sku"] = sku, ["impressions"] = impressions, ["clicks"] = 0, ["orderedLines"] = 0 };
+        Pipe("s-addon-negative", e => e["addOns"] = new System.Text.Json.Nodes.JsonArray(AddOn("lantern", -1)));
+        Pipe("s-addon-twice", e => e["addOns"] = new System.Text.Json.Nodes.JsonArray(AddOn("lantern", 1), AddOn("lantern", 1)));
+        Assert.Equal(2, driver.DeadLetters.Count(d => d.Kind == DeadLetterKinds.Invalid && d.Reason.Contains("each sku once")));
+        Assert.Null(Stored("s-addon-negative"));
 
         Pipe("s-old@0", e => Assert.True(e.Remove("models"))); // as written before the split
         Assert.Empty(Stored("s-old@0")!.Engagement.Models);
         Pipe("s-new@0", _ => { });
         driver.AdvanceWallClock(Streams.CommitInterval);
-        Assert.Equal(5, driver.DeadLetters.Count);
+        Assert.Equal(7, driver.DeadLetters.Count);
         var engagement = Latest(driver)[TotalKey].Treatment.Engagement!;
         Assert.Equal(2, engagement.Impressions);
         Assert.Equal(new AovModel { ModelVersion = "rk-7", Impressions = 1, AddOnsShown = 1, Clicks = 1, ClickThrough = 1.0 }, Assert.Single(engagement.Models));

@@ -104,14 +104,20 @@ public static class OutcomesTopology
             else
             {
                 if (e.PositionImpressions is not { Count: SessionEngagement.Positions } || e.PositionClicks is not { Count: SessionEngagement.Positions }
-                    || e.AddOns is null || e.AddOns.Any(a => a is null || string.IsNullOrEmpty(a.Sku)))
-                    errors.Add($"the outcome's engagement needs {SessionEngagement.Positions} position impressions and clicks and a list of add-ons with skus");
+                    || !SummableAddOns(e.AddOns))
+                    errors.Add($"the outcome's engagement needs {SessionEngagement.Positions} position impressions and clicks and a list of add-ons, each sku once, with counts not below zero");
                 if (!SummableModels(e.Models))
                     errors.Add("the outcome's engagement needs a list of model versions, each once, with counts not below zero and no more clicks than add-ons shown");
             }
         }
         return errors;
     }
+
+    // Likewise for the add-on table: a negative count, or a sku twice, would fail its sums.
+    private static bool SummableAddOns(IReadOnlyList<AddOnEngagement>? addOns) =>
+        addOns is not null
+        && addOns.All(a => a is not null && !string.IsNullOrEmpty(a.Sku) && a.Impressions >= 0 && a.Clicks >= 0 && a.OrderedLines >= 0)
+        && addOns.Select(a => a.Sku).Distinct(StringComparer.Ordinal).Count() == addOns.Count;
 
     // A negative count would take the model table below zero when added, so the aggregator would fail on the stored outcome.
     private static bool SummableModels(IReadOnlyList<ModelEngagement>? models) =>
