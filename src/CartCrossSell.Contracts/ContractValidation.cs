@@ -21,7 +21,7 @@ public static class ContractValidation
         Id(e.SessionId, "sessionId", errors);
         if (e.VisitorId is not null) Id(e.VisitorId, "visitorId", errors);
         Currency(e.Currency, errors);
-        if (e.Country is { } country && (country.Length != 2 || !country.All(char.IsAsciiLetterUpper)))
+        if (e.Country is { } country && !IsCountryCode(country))
             errors.Add($"country must be a two-letter ISO 3166-1 code, was '{country}'");
         if (string.IsNullOrWhiteSpace(e.Source)) errors.Add("source must not be empty");
         switch (e.Type)
@@ -153,7 +153,7 @@ public static class ContractValidation
                 if (r.Markets is not { Count: > 0 }) errors.Add("markets needs at least one currency or country code");
                 else
                     for (var i = 0; i < r.Markets.Count; i++)
-                        if (r.Markets[i] is not { Length: 2 or 3 } m || !m.All(char.IsAsciiLetterUpper))
+                        if (!IsCountryCode(r.Markets[i]) && !IsCurrencyCode(r.Markets[i]))
                             errors.Add($"markets[{i}] must be a country code (two upper-case letters, ISO 3166-1) or a currency code (three, ISO 4217), was '{r.Markets[i]}'");
                 break;
             case MerchandisingRuleKind.Limits:
@@ -161,7 +161,7 @@ public static class ContractValidation
                 else
                     foreach (var (currency, max) in r.MaxPrice)
                     {
-                        if (currency is not { Length: 3 } || !currency.All(char.IsAsciiLetterUpper))
+                        if (!IsCurrencyCode(currency))
                             errors.Add($"maxPrice: '{currency}' is not a three-letter ISO 4217 code");
                         if (max <= 0 || max > MaxUnitPrice) errors.Add($"maxPrice.{currency} must be above 0 and at most {MaxUnitPrice}, was {max}");
                     }
@@ -255,7 +255,13 @@ public static class ContractValidation
 
     private static void Currency(string? value, List<string> errors)
     {
-        if (value is null || value.Length != 3 || !value.All(char.IsAsciiLetterUpper))
+        if (!IsCurrencyCode(value))
             errors.Add($"currency must be a three-letter ISO 4217 code, was '{value}'");
     }
+
+    /// <summary>Three upper-case ASCII letters: the shape of an ISO 4217 code, as every topic carries it.</summary>
+    public static bool IsCurrencyCode(string? value) => value is { Length: 3 } && value.All(char.IsAsciiLetterUpper);
+
+    /// <summary>Two upper-case ASCII letters: the shape of an ISO 3166-1 alpha-2 code.</summary>
+    public static bool IsCountryCode(string? value) => value is { Length: 2 } && value.All(char.IsAsciiLetterUpper);
 }

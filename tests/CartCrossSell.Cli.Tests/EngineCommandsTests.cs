@@ -106,6 +106,35 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Recommend_batch_reads_the_carts_currency_in_any_case_and_refuses_one_that_is_not_a_code()
+    {
+        var carts = File("carts.jsonl", """{"cartId":"runner","items":[{"sku":"shoes","quantity":1},{"sku":"socks","quantity":2},{"sku":"bottle","quantity":1}]}""");
+        // The catalog's prices are in GBP (the contract's default); gels are sold in the GBP market only.
+        var rules = File("markets.yaml", "- id: gels-in-pounds", "  kind: markets", "  skus: [gels]", "  markets: [GBP]");
+        var outPath = Path.Combine(_dir, "market.jsonl");
+        string[] Skus()
+        {
+            using var runner = JsonDocument.Parse(System.IO.File.ReadAllLines(outPath)[0]);
+            return runner.RootElement.GetProperty("skus").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        }
+
+        var (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--catalog", RunningCatalog(), "--carts", carts, "--out", outPath,
+            "--rules", rules, "--currency", "gbp");
+        Assert.True(code == 0, error);
+        Assert.Contains("gels", Skus()); // "gbp" is GBP: the catalog's prices and the market rule both match
+
+        (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--catalog", RunningCatalog(), "--carts", carts, "--out", outPath,
+            "--rules", rules);
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("gels", Skus()); // no market known: the rule keeps gels out
+        Assert.NotEmpty(Skus());
+
+        (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath, "--currency", "euro");
+        Assert.Equal(2, code);
+        Assert.Contains("--currency must be a three-letter ISO 4217 code, was 'euro'", error);
+    }
+
+    [Fact]
     public async Task Offline_commands_refuse_a_bad_rules_file_naming_file_line_and_rule_and_write_nothing()
     {
         var rules = File("bad.yaml", "- id: weak", "  kind: boost", "  skus: [gels]", "  factor: 0.5");

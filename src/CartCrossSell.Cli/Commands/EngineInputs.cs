@@ -143,6 +143,24 @@ internal static class EngineInputs
         new Option<string?>("--currency") { Description = "The carts' currency (ISO 4217), which limits and currency markets rules read; default unknown" },
         new Option<string?>("--country") { Description = "The carts' country (ISO 3166-1 alpha-2), which country markets rules read; default unknown" });
 
+    /// <summary>
+    /// The carts' market from <c>--currency</c> and <c>--country</c>, upper-cased (the catalog and rules carry codes in
+    /// upper case, so a lower-case "gbp" would match nothing and empty every list); false, naming the option, when a
+    /// value is not a code's shape.
+    /// </summary>
+    public static bool TryMarket(System.CommandLine.ParseResult parseResult, Option<string?> currency, Option<string?> country, TextWriter error,
+        out string? cartCurrency, out string? cartCountry)
+    {
+        cartCurrency = parseResult.GetValue(currency)?.ToUpperInvariant();
+        cartCountry = parseResult.GetValue(country)?.ToUpperInvariant();
+        if (cartCurrency is not null && !Contracts.ContractValidation.IsCurrencyCode(cartCurrency))
+            error.WriteLine($"--currency must be a three-letter ISO 4217 code, was '{parseResult.GetValue(currency)}'");
+        else if (cartCountry is not null && !Contracts.ContractValidation.IsCountryCode(cartCountry))
+            error.WriteLine($"--country must be a two-letter ISO 3166-1 code, was '{parseResult.GetValue(country)}'");
+        else return true;
+        return false;
+    }
+
     /// <summary>Reads a rules file; false (every problem on <paramref name="error"/>) when any rule has one.</summary>
     public static bool TryLoadRules(string? path, TextWriter error, out Engine.Merchandising.MerchandisingRuleSet? rules)
     {

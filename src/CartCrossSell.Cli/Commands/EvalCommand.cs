@@ -61,6 +61,7 @@ public static class EvalCommand
             }
             if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
             if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
+            if (!EngineInputs.TryMarket(parseResult, currency, country, error, out var cartCurrency, out var cartCountry)) return 2;
             var modelSpec = parseResult.GetValue(model)!;
             RankingModel? ranking = null;
             if (modelSpec is not ("train" or "none") && !EngineInputs.TryLoadModel(modelSpec, error, servable: true, out ranking)) return 2;
@@ -149,8 +150,8 @@ public static class EvalCommand
                         Model = ranking,
                         LearnedVariants = learnedVariants,
                         Merchandising = merchandising,
-                        CartCurrency = parseResult.GetValue(currency),
-                        CartCountry = parseResult.GetValue(country),
+                        CartCurrency = cartCurrency,
+                        CartCountry = cartCountry,
                     });
             }
             catch (ArgumentException ex)
@@ -162,7 +163,7 @@ public static class EvalCommand
             output.WriteLine($"Orders file: {ordersPath} ({read.Format}, {read.Orders.Count} orders, {read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
             output.WriteLine($"Engine: similarity {Similarity.Name(recommendation.Similarity)}, recency decay {F(recommendation.RecencyDecay)}, recency floor {F(recommendation.RecencyFloor)}, shrinkage {F(recommendation.Shrinkage)}, min support {F(recommendation.MinSupport)}, half-life {F(learning.HalfLife.TotalDays)} days, {learning.MaxNeighbors} neighbours per row; targets {target.ToString().ToLowerInvariant()}, test fraction {F(parseResult.GetValue(testFraction))}, seed {parseResult.GetValue(seed)}.");
             if (merchandising is not null)
-                output.WriteLine($"Merchandising: {merchandising.Count} rules from {parseResult.GetValue(rules)} (rows \"+ rules\"); carts' currency {parseResult.GetValue(currency) ?? "unknown"}, country {parseResult.GetValue(country) ?? "unknown"}.");
+                output.WriteLine($"Merchandising: {merchandising.Count} rules from {parseResult.GetValue(rules)} (rows \"+ rules\"); carts' currency {cartCurrency ?? "unknown"}, country {cartCountry ?? "unknown"}.");
             output.WriteLine();
             output.Write(EvaluationTable.Markdown(report));
             if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,

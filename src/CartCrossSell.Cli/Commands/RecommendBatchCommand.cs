@@ -53,6 +53,7 @@ public static class RecommendBatchCommand
 
             if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
             if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
+            if (!EngineInputs.TryMarket(parseResult, currency, country, error, out var cartCurrency, out var cartCountry)) return 2;
             RankingModel? ranking = null;
             if (parseResult.GetValue(model) is { } modelPath && !EngineInputs.TryLoadModel(modelPath, error, servable: true, out ranking)) return 2;
             var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error, format);
@@ -113,7 +114,7 @@ public static class RecommendBatchCommand
                         Quantity = i.Quantity,
                         UnitPrice = engineCatalog.Find(i.Sku)?.Price ?? 0m,
                         AddedAt = at,
-                    })) { Currency = parseResult.GetValue(currency), Country = parseResult.GetValue(country) };
+                    })) { Currency = cartCurrency, Country = cartCountry };
                     var list = learned is not null ? learned.Rank(basket, inputs, at, merchandising) : ranker.Rank(basket, engineCatalog, evidence, at, merchandising);
                     if (list.AddOns.Count > 0) withAddOns++;
                     writer.WriteLine(Line(cart.CartId, list, cat is null));
