@@ -108,6 +108,9 @@ public sealed class StreamApplication : IAsyncDisposable
         {
             _starting = false;
         }
+        // A thread that died while the start was still under way changed the state while failures were left to
+        // StartAsync; it did not throw, so the state it left must still stop the application (else: never ready, never exits).
+        Settle(State);
     }
 
     private async Task StartStreamAsync(CancellationToken cancellationToken)
@@ -206,6 +209,11 @@ public sealed class StreamApplication : IAsyncDisposable
         _log.LogInformation("{Group}: {Old} -> {New}", Name, old, @new);
         // A failure while starting surfaces from StartAsync (and may be retried), not through Completion.
         if (_starting) return;
+        Settle(@new);
+    }
+
+    private void Settle(KafkaStream.State @new)
+    {
         if (@new == KafkaStream.State.ERROR)
             _stopped.TrySetException(new InvalidOperationException($"{Name}: a stream thread died (see the log above); restart the instance"));
         else if (@new == KafkaStream.State.NOT_RUNNING)
