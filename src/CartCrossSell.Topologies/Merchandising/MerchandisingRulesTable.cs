@@ -51,22 +51,33 @@ public sealed class MerchandisingRulesTable : IMerchandisingRules
 
     private void OnChanged(string key, MerchandisingRuleRecord? previous, MerchandisingRuleRecord? current)
     {
-        try
+        if (current is null)
         {
-            if (current is null) _rules.TryRemove(key, out _);
-            else if (current.Id != key)
+            _rules.TryRemove(key, out _);
+        }
+        else
+        {
+            if (current.Id != key)
             {
-                _log.LogWarning("merchandising rule under key {Key} names id {Id}: ignored", key, current.Id);
+                _log.LogWarning("merchandising rule under key {Key} names id {Id}: ignored, the key's previous rule stays", key, current.Id);
                 return;
             }
-            else _rules[key] = current.ToEngineRule();
-            Volatile.Write(ref _current, new MerchandisingRuleSet(_rules.Values));
+            MerchandisingRule rule;
+            try
+            {
+                rule = current.ToEngineRule();
+                rule.EnsureApplicable(); // what the rule set checks of every rule: refused here, it cannot fail the set below
+            }
+            catch (ArgumentException e)
+            {
+                // The contract's validation refuses what the engine cannot apply; should one slip through, the key's
+                // previous rule stays (as for every refused record) and the table keeps reading.
+                _log.LogWarning(e, "merchandising rule {Key}: ignored, the key's previous rule stays", key);
+                return;
+            }
+            _rules[key] = rule;
         }
-        catch (ArgumentException e)
-        {
-            // The contract's validation refuses what the engine cannot apply; should one slip through, the table keeps reading.
-            _rules.TryRemove(key, out _);
-            _log.LogWarning(e, "merchandising rule {Key}: ignored", key);
-        }
+        // Rebuilt from the dictionary only after it changed completely: the set a cart reads is never half of a change.
+        Volatile.Write(ref _current, new MerchandisingRuleSet(_rules.Values));
     }
 }
