@@ -42,9 +42,10 @@ for (var i = 0; i < carts; i++)
 }
 var valueBytes = (await store.ReadStoredAsync("bench-0"))!.Length;
 
-// Where the host runs: in its own process (`cartxsell serve`, as deployed: its own thread pool and GC, only the CPU is
-// shared with the readers), or inside this process (the readers' tasks and Kestrel's share one thread pool).
-var hostMode = args.SkipWhile(a => a != "--host").Skip(1).FirstOrDefault() ?? "process";
+// Where the host runs: inside this process (the default, as every figure before: readers and Kestrel share one thread
+// pool), or in its own (`--host process`: `cartxsell serve` as deployed, its own thread pool and GC; the two cores,
+// redis-server and the loopback are still shared with the readers).
+var hostMode = args.SkipWhile(a => a != "--host").Skip(1).FirstOrDefault() ?? "in-process";
 if (hostMode is not ("process" or "in-process")) throw new ArgumentException($"--host takes process or in-process, not '{hostMode}'");
 await using var host = hostMode == "process"
     ? await WebHostUnderTest.StartProcessAsync(Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"), kafka.BootstrapServers, redisServer.Configuration)
