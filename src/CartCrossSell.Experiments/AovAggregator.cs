@@ -99,21 +99,29 @@ public sealed class AovAggregator
     {
         ArgumentNullException.ThrowIfNull(changes);
         var touched = new HashSet<AggregateKey>();
-        foreach (var change in changes)
-        {
-            ArgumentNullException.ThrowIfNull(change);
-            if (change.Previous is { } previous)
-            {
-                Update(previous, retract: true, touched);
-            }
+        foreach (var change in changes) Accumulate(change, touched);
+        return touched.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
+    }
 
-            if (change.Current is { } current)
-            {
-                Update(current, retract: false, touched);
-            }
+    /// <summary>
+    /// Applies one change and computes nothing: for a caller that publishes the touched windows later (the topology's
+    /// punctuation, the derivation of the sums from a restored store), where an aggregate built per change, with its
+    /// statistics and sorted tables, would be thrown away.
+    /// </summary>
+    public void Accumulate(SessionOutcomeChange change) => Accumulate(change, touched: null);
+
+    private void Accumulate(SessionOutcomeChange change, HashSet<AggregateKey>? touched)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Previous is { } previous)
+        {
+            Update(previous, retract: true, touched);
         }
 
-        return touched.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
+        if (change.Current is { } current)
+        {
+            Update(current, retract: false, touched);
+        }
     }
 
     /// <summary>
@@ -198,7 +206,7 @@ public sealed class AovAggregator
     private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
         Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables);
 
-    private void Update(SessionOutcome outcome, bool retract, HashSet<AggregateKey> touched)
+    private void Update(SessionOutcome outcome, bool retract, HashSet<AggregateKey>? touched)
     {
         var contribution = CohortSums.Of(outcome);
         foreach (var key in AggregateKey.For(outcome))
@@ -246,7 +254,7 @@ public sealed class AovAggregator
                 state.FirstExposure = outcome.ExposedAt;
             }
 
-            touched.Add(key);
+            touched?.Add(key);
         }
     }
 

@@ -106,6 +106,25 @@ public sealed class AovAggregatorTests
     }
 
     [Fact]
+    public void Accumulating_changes_without_building_aggregates_gives_the_aggregates_applying_them_gives()
+    {
+        var outcomes = SessionSimulator.Generate(new SimulationSettings { Sessions = 500 }, 11);
+        var applied = new AovAggregator();
+        var accumulated = new AovAggregator();
+        foreach (var outcome in outcomes)
+        {
+            applied.Apply(SessionOutcomeChange.Closed(outcome), Now);
+            accumulated.Accumulate(SessionOutcomeChange.Closed(outcome));
+        }
+        var revised = outcomes[0] with { Revenue = outcomes[0].Revenue + 12.5m, Revision = outcomes[0].Revision + 1 };
+        applied.Apply(SessionOutcomeChange.Revised(outcomes[0], revised), Now);
+        accumulated.Accumulate(SessionOutcomeChange.Revised(outcomes[0], revised));
+
+        Assert.Equal(applied.Snapshot(Now), accumulated.Snapshot(Now));
+        Assert.True(accumulated.WindowCount > 3);
+    }
+
+    [Fact]
     public void Retracting_what_was_never_added_is_refused()
     {
         var aggregator = new AovAggregator();

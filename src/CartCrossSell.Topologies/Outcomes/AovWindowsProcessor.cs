@@ -35,10 +35,9 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
     {
         if (_sums is not null) return _sums;
         var sums = new AovAggregator(options);
-        var now = Clock.GetUtcNow();
         StateStores.ForEach(_outcomes, (_, outcome) =>
         {
-            sums.Apply(SessionOutcomeChange.Closed(outcome), now);
+            sums.Accumulate(SessionOutcomeChange.Closed(outcome));
             _touched.UnionWith(AggregateKey.For(outcome));
         });
         return _sums = sums;
@@ -66,7 +65,7 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
         // The table first: if it cannot be written, the sums have not moved either.
         if (current is null) _outcomes.Delete(key);
         else _outcomes.Put(key, current);
-        sums.Apply(change, Clock.GetUtcNow());
+        sums.Accumulate(change);
         if (previous is not null) _touched.UnionWith(AggregateKey.For(previous));
         if (current is not null) _touched.UnionWith(AggregateKey.For(current));
     }
