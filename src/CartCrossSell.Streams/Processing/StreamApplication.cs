@@ -1,3 +1,4 @@
+using System.Reflection;
 using CartCrossSell.Contracts;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -128,18 +129,34 @@ public sealed class StreamApplication : IAsyncDisposable
                 // refuse that seek ("Local: Erroneous state") before the assignment has settled; nothing has processed
                 // yet, so a new KafkaStream over the same topology starts again.
                 _log.LogWarning("{Group}: the global thread could not start ({Reason}); starting again", Name, e.InnerException.Message);
-                var failed = _stream;
-                _stream = CreateStream();
                 try
                 {
-                    await Task.Run(failed.Dispose, cancellationToken);
+                    await Task.Run(_stream.Dispose, cancellationToken);
                 }
                 catch (Exception disposal)
                 {
                     _log.LogDebug(disposal, "{Group}: disposing the stream that did not start", Name);
                 }
+                ForgetGlobalStores(_group.Topology);
+                _stream = CreateStream();
             }
         }
+    }
+
+    /// <summary>
+    /// Streamiz 1.8.2 builds a topology's global stores into the topology itself: every <see cref="KafkaStream"/> it is
+    /// given adds them to the internal builder's <c>GlobalStateStores</c>, so a second stream over the same topology
+    /// throws "An item with the same key has already been added". The stores belong to the stream that was disposed;
+    /// forgetting them lets the next stream build its own. Internal API of the pinned version: a version without it
+    /// fails here, naming the cause, rather than at an unrelated key.
+    /// </summary>
+    internal static void ForgetGlobalStores(Topology topology)
+    {
+        const BindingFlags Internal = BindingFlags.NonPublic | BindingFlags.Instance;
+        var builder = typeof(Topology).GetProperty("Builder", Internal)?.GetValue(topology);
+        if (builder?.GetType().GetProperty("GlobalStateStores", Internal)?.GetValue(builder) is not System.Collections.IDictionary stores)
+            throw new InvalidOperationException("this Streamiz version keeps global stores elsewhere: a stream cannot be created again over the same topology");
+        stores.Clear();
     }
 
     /// <summary>Waits until the stream runs (every task restored), or fails if it stops first.</summary>
