@@ -41,16 +41,24 @@ public sealed class ReplicatedTableTests : IDisposable
         _driver.Pipe(Topics.Catalog, "socks", Socks(14m), ContractCodecs.ProductUpserted);
         Assert.Equal(14m, _catalog.Find("socks")!.Price);
         Assert.Equal(["socks"], _catalog.InCategory(_catalog.Find("socks")!.LeafCategory).Select(i => i.Sku));
+        var leaf = _catalog.Find("socks")!.LeafCategory;
+
+        _driver.Pipe(Topics.Catalog, "socks", Socks(14m) with { CategoryPath = ["sport", "hosiery"] }, ContractCodecs.ProductUpserted); // moved
+        var movedTo = _catalog.Find("socks")!.LeafCategory;
+        Assert.NotEqual(leaf, movedTo);
+        Assert.Empty(_catalog.InCategory(leaf));
+        Assert.Equal(["socks"], _catalog.InCategory(movedTo).Select(i => i.Sku));
 
         _driver.PipeRaw(Topics.Catalog, "socks", null); // tombstone: the product is gone
         Assert.Null(_catalog.Find("socks"));
-        Assert.Empty(_catalog.InCategory("socks"));
+        Assert.Empty(_catalog.InCategory(leaf));
+        Assert.Empty(_catalog.InCategory(movedTo));
         _driver.Pipe(Topics.CartEvents, "c3", Store.Added("c3", "socks", 1, 12m), ContractCodecs.CartEvent);
         Assert.Equal(2, _driver.DeadLetters.Count);
 
         _driver.PipeRaw(Topics.Catalog, "broken", Encoding.UTF8.GetBytes("{not json")); // counted, never stops the table
         Assert.Equal(1, _catalog.Table.Rejected);
-        Assert.Equal(3, _catalog.Table.Applied);
+        Assert.Equal(4, _catalog.Table.Applied);
     }
 }
 

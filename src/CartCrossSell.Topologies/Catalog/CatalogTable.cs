@@ -38,11 +38,18 @@ public sealed class CatalogTable : ICatalog, IReplicated
 
     private void OnChanged(string sku, ProductUpserted? previous, ProductUpserted? current)
     {
-        if (_items.TryRemove(sku, out var old) && _byCategory.TryGetValue(old.LeafCategory, out var oldSet))
-            oldSet.TryRemove(sku, out _);
-        if (current is null) return;
-        var item = current.ToCatalogItem();
-        _items[sku] = item;
-        _byCategory.GetOrAdd(item.LeafCategory, _ => new(StringComparer.Ordinal))[sku] = item;
+        // Replaced in place, never removed first: a stream thread reading the item meanwhile sees the old or the new
+        // product, not a moment without one (an add-on dropped as unknown, a cart line without its category).
+        CatalogItem? old;
+        if (current is null) _items.TryRemove(sku, out old);
+        else
+        {
+            var item = current.ToCatalogItem();
+            old = _items.GetValueOrDefault(sku);
+            _items[sku] = item;
+            _byCategory.GetOrAdd(item.LeafCategory, _ => new(StringComparer.Ordinal))[sku] = item;
+            if (old is not null && old.LeafCategory == item.LeafCategory) return;
+        }
+        if (old is not null && _byCategory.TryGetValue(old.LeafCategory, out var oldSet)) oldSet.TryRemove(sku, out _);
     }
 }
