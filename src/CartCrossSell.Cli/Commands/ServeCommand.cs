@@ -51,7 +51,7 @@ public static class ServeCommand
                 {
                     await web.StartAsync(ct);
                 }
-                catch (IOException e)
+                catch (IOException e) when (IsBindFailure(e))
                 {
                     return await CannotListenAsync(parse.InvocationConfiguration.Error, e);
                 }
@@ -73,7 +73,7 @@ public static class ServeCommand
             {
                 shop = await EmbeddedShop.StartAsync(options, configuration, loggers, ServiceHost.ConfigureLogging, output, ct);
             }
-            catch (IOException e)
+            catch (IOException e) when (IsBindFailure(e))
             {
                 return await CannotListenAsync(parse.InvocationConfiguration.Error, e);
             }
@@ -93,6 +93,17 @@ public static class ServeCommand
     }
 
     /// <summary>The port is taken, say: the operator's to fix, in one line (exit 2).</summary>
+    /// <summary>
+    /// Kestrel's "failed to bind" (its cause a socket error: address in use, an address this machine does not have).
+    /// Any other I/O error of the start (the orders file, redis-server) is not a listening problem and propagates.
+    /// </summary>
+    private static bool IsBindFailure(IOException e)
+    {
+        for (Exception? cause = e.InnerException; cause is not null; cause = cause.InnerException)
+            if (cause is System.Net.Sockets.SocketException) return true;
+        return false;
+    }
+
     private static async Task<int> CannotListenAsync(TextWriter error, IOException e)
     {
         await error.WriteLineAsync($"cannot listen: {e.Message} (Web:Host, Web:Port, --host, --port)");
