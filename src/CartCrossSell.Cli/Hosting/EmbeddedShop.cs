@@ -117,6 +117,12 @@ public sealed class EmbeddedShop : IAsyncDisposable
         {
             return null;
         }
+        catch (Exception e)
+        {
+            // Nobody awaits the background simulation but the disposal: say why it stopped, or the dashboard just stays empty.
+            await output.WriteLineAsync($"the background simulation stopped: {e.GetType().Name}: {e.Message}");
+            return null;
+        }
     }
 
     public async ValueTask DisposeAsync()
