@@ -32,7 +32,7 @@ public static class RulesCommand
             var check = OrderHistory.RuleFiles.Read(path);
             if (check.Problems.Count > 0) return await Refuse(error, check.Problems);
             using var publisher = new EventPublisher(Kafka(parse, config, bootstrap));
-            var report = await RulesJob.ApplyAsync(publisher, path, ct);
+            var report = await RulesJob.ApplyAsync(publisher, check, ct);
             if (report.Problems.Count > 0) return await Refuse(error, report.Problems);
             foreach (var rule in report.Published) await output.WriteLineAsync($"{rule.Id,-32} {Kind(rule.Kind),-8} applied");
             await output.WriteLineAsync($"rules apply: {report.Published.Count} rules written to {Topics.MerchandisingRules}");

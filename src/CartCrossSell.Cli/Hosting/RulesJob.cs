@@ -14,10 +14,12 @@ public sealed record RulesApplyReport(IReadOnlyList<MerchandisingRuleRecord> Pub
 /// </summary>
 public static class RulesJob
 {
-    /// <summary>Reads and validates the whole file; publishes every rule only when no rule has a problem.</summary>
-    public static async Task<RulesApplyReport> ApplyAsync(EventPublisher publisher, string path, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Publishes every rule of a file read with <see cref="RuleFiles.Read"/> only when no rule has a problem: the
+    /// caller validates before it connects, and what was validated is what is published (the file is read once).
+    /// </summary>
+    public static async Task<RulesApplyReport> ApplyAsync(EventPublisher publisher, ReadResult<MerchandisingRuleRecord> read, CancellationToken cancellationToken = default)
     {
-        var read = RuleFiles.Read(path);
         if (read.Problems.Count > 0) return new RulesApplyReport([], read.Problems);
         foreach (var rule in read.Items)
             publisher.Publish(Topics.MerchandisingRules, rule.Id, ContractCodecs.MerchandisingRule.Encode(rule), DateTimeOffset.UtcNow);
