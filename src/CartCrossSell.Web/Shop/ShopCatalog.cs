@@ -13,19 +13,38 @@ public sealed class ShopCatalog(WebServiceOptions options, ILoggerFactory logger
 {
     public const int MaxListed = 60;
 
+    private sealed record Listed(long Applied, ShopProduct[] Products);
+
+    private Listed _listing = new(-1, []);
+
     public ShopProduct? Find(string sku) => Table.Find(sku) is { } p ? ToShop(p) : null;
 
     /// <summary>In-stock products whose title or sku contains <paramref name="query"/>, best sellers first.</summary>
     public IReadOnlyList<ShopProduct> List(string? query, int limit)
     {
         var q = query?.Trim();
-        return Table.Entries.Select(e => e.Value)
-            .Where(p => p.InStock && p.Price > 0 && !p.NeedsFitDecision)
+        return Listing()
             .Where(p => string.IsNullOrEmpty(q) || p.Title.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Sku.Contains(q, StringComparison.OrdinalIgnoreCase))
-            .Select(ToShop)
-            .OrderByDescending(p => p.UnitsSold).ThenBy(p => p.Sku, StringComparer.Ordinal)
             .Take(Math.Clamp(limit, 1, MaxListed))
             .ToList();
+    }
+
+    /// <summary>
+    /// Every listable product, best sellers first, projected and sorted once per change of the table rather than on
+    /// every request (a page load of a large catalog sorted it whole); replaced whole, so readers never see it half built.
+    /// </summary>
+    private ShopProduct[] Listing()
+    {
+        var cached = Volatile.Read(ref _listing);
+        var applied = Table.Applied; // read before the entries: a change during the projection makes the next call project again
+        if (cached.Applied == applied) return cached.Products;
+        var listed = Table.Entries.Select(e => e.Value)
+            .Where(p => p.InStock && p.Price > 0 && !p.NeedsFitDecision)
+            .Select(ToShop)
+            .OrderByDescending(p => p.UnitsSold).ThenBy(p => p.Sku, StringComparer.Ordinal)
+            .ToArray();
+        Volatile.Write(ref _listing, new Listed(applied, listed));
+        return listed;
     }
 
     private static ShopProduct ToShop(ProductUpserted p)
