@@ -48,10 +48,16 @@ public static class VariantSelector
     {
         if (item.NeedsFitDecision) return new VariantChoice(null, "needs a fit or specification decision");
         if (item.Variants.Count == 0) return new VariantChoice(item.Sku, "single product without variants");
+        // Most products have one variant in stock: decided without building any list (this runs for every qualified
+        // candidate of every cart event).
+        CatalogVariant? onlyInStock = null;
+        var inStock = 0;
+        for (var i = 0; i < item.Variants.Count; i++)
+            if (item.Variants[i].InStock && inStock++ == 0) onlyInStock = item.Variants[i];
+        if (inStock == 0) return new VariantChoice(null, "no variant in stock");
+        if (inStock == 1)
+            return new VariantChoice(onlyInStock!.VariantId, item.Variants.Count == 1 ? "only variant" : "only variant in stock");
         var remaining = item.Variants.Where(v => v.InStock).ToList();
-        if (remaining.Count == 0) return new VariantChoice(null, "no variant in stock");
-        if (remaining.Count == 1)
-            return new VariantChoice(remaining[0].VariantId, item.Variants.Count == 1 ? "only variant" : "only variant in stock");
 
         var reasons = new List<string>();
         var bestSellerFor = new List<string>();

@@ -81,14 +81,15 @@ public sealed class Merchandiser
 
         var diversity = new ListDiversity(_diversity);
         foreach (var pin in pins) diversity.Keep(pin.Candidate);
-        var varied = BestFirst(ranked).Where(c => diversity.TryKeep(c, actions)).ToList();
+        var varied = new List<ShortlistItem>(ranked.Count);
+        foreach (var c in BestFirst(ranked))
+            if (diversity.TryKeep(c, actions)) varied.Add(c);
 
         var final = new List<MerchandisedItem>(maxAddOns);
         final.AddRange(pins);
         foreach (var c in cut(varied, maxAddOns - pins.Count)) final.Add(new MerchandisedItem(c, null));
 
-        if (final.Select(a => a.Candidate.Sku).SequenceEqual(baseline.Select(b => b.Sku), StringComparer.Ordinal))
-            return new MerchandisedList(final, []);
+        if (SameSkus(final, baseline)) return new MerchandisedList(final, []);
         var shown = new HashSet<string>(final.Select(a => a.Candidate.Sku).Concat(baseline.Select(b => b.Sku)), StringComparer.Ordinal);
         var applied = actions.Where(a => shown.Contains(a.Sku)).Select(a => a.RuleId).Distinct(StringComparer.Ordinal).ToArray();
         return new MerchandisedList(final, applied);
@@ -107,9 +108,29 @@ public sealed class Merchandiser
         return "picked for your cart";
     }
 
-    private static List<ShortlistItem> BestFirst(IEnumerable<ShortlistItem> items) =>
-        // Stable: equal scores keep the ranker's order.
-        items.Select((c, i) => (c, i)).OrderByDescending(t => t.c.Score).ThenBy(t => t.i).Select(t => t.c).ToList();
+    /// <summary>Highest score first; stable: equal scores keep the ranker's order. Runs twice per cart event, so no LINQ.</summary>
+    private static List<ShortlistItem> BestFirst(IReadOnlyList<ShortlistItem> items)
+    {
+        var order = new int[items.Count];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) =>
+        {
+            var byScore = items[b].Score.CompareTo(items[a].Score);
+            return byScore != 0 ? byScore : a.CompareTo(b);
+        });
+        var result = new List<ShortlistItem>(order.Length);
+        foreach (var i in order) result.Add(items[i]);
+        return result;
+    }
+
+    /// <summary>Whether the merchandised list shows exactly the ranker's own list, in its order.</summary>
+    private static bool SameSkus(List<MerchandisedItem> final, IReadOnlyList<ShortlistItem> baseline)
+    {
+        if (final.Count != baseline.Count) return false;
+        for (var i = 0; i < final.Count; i++)
+            if (!string.Equals(final[i].Candidate.Sku, baseline[i].Sku, StringComparison.Ordinal)) return false;
+        return true;
+    }
 
     private bool IsTriggered(MerchandisingRule pin)
     {
