@@ -55,12 +55,7 @@ public static class ModelsCommand
 
     private static async Task SendAsync(ParseResult parse, Option<FileInfo?> config, Option<string?> bootstrap, byte[]? model, CancellationToken ct)
     {
-        var options = ServiceConfiguration.Bind(ServiceConfiguration.Load(parse.GetValue(config), new Dictionary<string, string?>
-        {
-            ["Kafka:BootstrapServers"] = parse.GetValue(bootstrap),
-        }));
-        options.Kafka.Validate();
-        using var publisher = new EventPublisher(options.Kafka);
+        using var publisher = new EventPublisher(CommonOptions.KafkaOnly(parse, config, bootstrap).Options.Kafka);
         publisher.Publish(Topics.RankingModels, ModelTable.ServingKey, model);
         await publisher.FlushAsync(ct);
     }

@@ -80,16 +80,8 @@ public static class RulesCommand
         return command;
     }
 
-    private static KafkaOptions Kafka(ParseResult parse, Option<FileInfo?> config, Option<string?> bootstrap)
-    {
-        var configuration = ServiceConfiguration.Load(parse.GetValue(config), new Dictionary<string, string?>
-        {
-            ["Kafka:BootstrapServers"] = parse.GetValue(bootstrap),
-        });
-        var options = ServiceConfiguration.Bind(configuration);
-        options.Kafka.Validate();
-        return options.Kafka;
-    }
+    private static KafkaOptions Kafka(ParseResult parse, Option<FileInfo?> config, Option<string?> bootstrap) =>
+        CommonOptions.KafkaOnly(parse, config, bootstrap).Options.Kafka;
 
     private static async Task<int> Refuse(TextWriter error, IReadOnlyList<OrderHistory.ReadProblem> problems)
     {

@@ -18,12 +18,7 @@ public static class TopicsCommand
         apply.Add(bootstrap);
         apply.SetAction(async (parse, ct) =>
         {
-            var configuration = ServiceConfiguration.Load(parse.GetValue(config), new Dictionary<string, string?>
-            {
-                ["Kafka:BootstrapServers"] = parse.GetValue(bootstrap),
-            });
-            var options = ServiceConfiguration.Bind(configuration);
-            options.Kafka.Validate();
+            var (configuration, options) = CommonOptions.KafkaOnly(parse, config, bootstrap);
             var layout = configuration.GetSection(TopicLayoutOptions.SectionName).Get<TopicLayoutOptions>() ?? new TopicLayoutOptions();
             using var admin = new TopicAdmin(options.Kafka);
             var results = await admin.ApplyAsync(TopicLayout.All(layout, options.Streams), TimeSpan.FromSeconds(10), ct);

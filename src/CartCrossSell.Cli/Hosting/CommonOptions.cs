@@ -19,4 +19,20 @@ public static class CommonOptions
     {
         Description = "Redis configuration string, e.g. localhost:6379 (overrides Redis:Configuration)",
     };
+
+    /// <summary>
+    /// The configuration of a command that only talks to Kafka: <c>--config</c>, environment, then <c>-b</c>, bound
+    /// and with its Kafka section validated (a bad key throws the validation error naming it).
+    /// </summary>
+    public static (Microsoft.Extensions.Configuration.IConfiguration Configuration, Topologies.Hosting.CrossSellServiceOptions Options) KafkaOnly(
+        ParseResult parse, Option<FileInfo?> config, Option<string?> bootstrap)
+    {
+        var configuration = ServiceConfiguration.Load(parse.GetValue(config), new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = parse.GetValue(bootstrap),
+        });
+        var options = ServiceConfiguration.Bind(configuration);
+        options.Kafka.Validate();
+        return (configuration, options);
+    }
 }
