@@ -118,6 +118,9 @@ public sealed record TrainingReport(
     /// <summary>Whether the new model may replace the one in service, judged on the same validation carts.</summary>
     public ModelPromotion Promotion { get; init; } = ModelPromotion.NoModelInService;
 
+    /// <summary>Candidate recall on the validation carts, per protocol (per source and in union).</summary>
+    public IReadOnlyList<CandidateRecall> ValidationRecall { get; init; } = [];
+
     /// <summary>Each task mix tried: validation HR@3 per protocol (no threshold) and its ratio to the best baselines.</summary>
     public IReadOnlyList<(TaskMix Mix, double LastAdded, double Random, double Ratio)> TaskMixes { get; init; } = [];
 
@@ -220,6 +223,10 @@ public static class RankerTrainer
         {
             ValidationBaselines = baselines,
             TaskMixes = tried,
+            ValidationRecall = new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem }
+                .Select(p => OfflineEvaluation.Recall(p, data.ValidationCases.Select((c, i) => (c, i)).Where(t => t.c.Protocol == p)
+                    .Select(t => (data.ValidationSets[t.i], t.c.Hidden)).ToList()))
+                .ToArray(),
             Promotion = promotion,
         };
         if (options.InService is not null) Report($"promotion over {options.InService.Version}: {(promotion.Promote ? "yes" : "no")} ({promotion.Reason})");

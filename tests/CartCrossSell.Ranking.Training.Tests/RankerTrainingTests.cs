@@ -142,6 +142,19 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void Validation_recall_is_reported_per_protocol_and_bounds_every_source()
+    {
+        Assert.Equal([HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem], data.Report.ValidationRecall.Select(r => r.Protocol));
+        Assert.All(data.Report.ValidationRecall, r =>
+        {
+            Assert.InRange(r.Union, 0.05, 1);
+            Assert.All(r.BySource.Values, s => Assert.InRange(s, 0, r.Union));
+            Assert.Equal(data.Report.ValidationCases / 2, r.Baskets);
+        });
+        Assert.Equal(data.Report.CandidateRecall, data.Report.ValidationRecall.Average(r => r.Union), 9);
+    }
+
+    [Fact]
     public void Too_few_orders_is_a_clear_refusal_not_a_model()
     {
         var orders = new[] { new EvalOrder("o1", T0, [new EvalLine("a"), new EvalLine("b")]) };

@@ -138,6 +138,9 @@ public static class TrainRankerCommand
             foreach (var (protocol, baselines) in report.ValidationBaselines)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Validation baselines ({EvaluationTable.ProtocolName(protocol)}): {string.Join(", ", baselines.Select(b => $"{b.Key} {b.Value:0.000}"))}; learned / best = {report.RatioToBestBaseline(protocol):0.00}."));
+            foreach (var recall in report.ValidationRecall)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Validation candidate recall ({EvaluationTable.ProtocolName(recall.Protocol)}): {recall.Union:P1} of {recall.MeanCandidates:0} candidates ({string.Join(", ", recall.BySource.Select(s => $"{s.Key} {s.Value:P1}"))})."));
             foreach (var mix in report.TaskMixes)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol."));
