@@ -142,6 +142,68 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void The_mix_walk_starts_at_one_to_one_and_steps_towards_the_weaker_protocol_while_validation_improves()
+    {
+        var tried = data.Report.TaskMixes;
+        Assert.Equal(TaskMix.Both, tried[0].Mix);
+        Assert.True(tried.Count >= 2, "from 1:1 the walk always tries one step");
+        double Best(HoldoutProtocol p) => data.Report.ValidationBaselines[p].Values.Max();
+        var lastAddedWeaker = tried[0].LastAdded / Best(HoldoutProtocol.LastAdded) < tried[0].Random / Best(HoldoutProtocol.RandomItem);
+        var shares = tried.Select(t => RankerTrainer.LastAddedShare(t.Mix)).ToList();
+        for (var i = 1; i < shares.Count; i++)
+            Assert.True(lastAddedWeaker ? shares[i] > shares[i - 1] : shares[i] < shares[i - 1], string.Join(", ", tried.Select(t => t.Mix)));
+        // Every step but the last improved on the one before; the kept model is the best tried.
+        for (var i = 1; i < tried.Count - 1; i++) Assert.True(tried[i].Ratio > tried[i - 1].Ratio);
+        var kept = tried.MaxBy(t => t.Ratio);
+        Assert.Contains($"task mix {RankerTrainer.MixName(kept.Mix)} ", data.Model.Description);
+    }
+
+    [Fact]
+    public void A_mix_fitted_alone_scores_as_the_same_mix_fitted_after_another()
+    {
+        var second = data.Report.TaskMixes[1];
+        var (_, alone) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 60, TaskMixes = [second.Mix] });
+        var only = Assert.Single(alone.TaskMixes);
+        Assert.Equal(second.LastAdded, only.LastAdded);
+        Assert.Equal(second.Random, only.Random);
+    }
+
+    [Fact]
+    public void Mixes_of_two_thirds_keep_every_task_of_one_protocol_and_every_second_of_the_other()
+    {
+        var orders = Enumerable.Range(0, 300)
+            .Select(i => new EvalOrder($"o{i:D4}", T0.AddHours(i), [new EvalLine("x"), new EvalLine($"y{i % 7}"), new EvalLine($"z{i % 5}")]))
+            .ToList();
+        var fit = RankingTrainingData.Build(orders, null, new LearningOptions(), new CandidateGenerator()).Fit;
+        int Groups(TaskMix mix, HoldoutProtocol protocol) =>
+            RankerTrainer.MixRows(fit, mix).Select(r => fit.Group[r]).Distinct().Count(g => fit.GroupProtocol[g] == protocol);
+        var last = Groups(TaskMix.Both, HoldoutProtocol.LastAdded);
+        var random = Groups(TaskMix.Both, HoldoutProtocol.RandomItem);
+        Assert.True(last > 100 && random > 100);
+        Assert.Equal((last, 0), (Groups(TaskMix.LastAdded, HoldoutProtocol.LastAdded), Groups(TaskMix.LastAdded, HoldoutProtocol.RandomItem)));
+        Assert.Equal((0, random), (Groups(TaskMix.RandomItem, HoldoutProtocol.LastAdded), Groups(TaskMix.RandomItem, HoldoutProtocol.RandomItem)));
+        Assert.Equal((last, (random + 1) / 2),
+            (Groups(TaskMix.MostlyLastAdded, HoldoutProtocol.LastAdded), Groups(TaskMix.MostlyLastAdded, HoldoutProtocol.RandomItem)));
+        Assert.Equal(((last + 1) / 2, random),
+            (Groups(TaskMix.MostlyRandom, HoldoutProtocol.LastAdded), Groups(TaskMix.MostlyRandom, HoldoutProtocol.RandomItem)));
+        Assert.Equal([TaskMix.RandomItem, TaskMix.MostlyRandom, TaskMix.Both, TaskMix.MostlyLastAdded, TaskMix.LastAdded],
+            RankerTrainer.WalkOrder([TaskMix.LastAdded, TaskMix.Both, TaskMix.MostlyRandom, TaskMix.RandomItem, TaskMix.MostlyLastAdded, TaskMix.Both]));
+    }
+
+    [Fact]
+    public void Validation_recall_is_reported_per_protocol_and_bounds_every_source()
+    {
+        Assert.Equal([HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem], data.Report.ValidationRecall.Select(r => r.Protocol));
+        Assert.All(data.Report.ValidationRecall, r =>
+        {
+            Assert.InRange(r.Union, 0.05, 1);
+            Assert.All(r.BySource.Values, s => Assert.InRange(s, 0, r.Union));
+            Assert.Equal(data.Report.ValidationCases / 2, r.Baskets);
+        });
+        Assert.Equal(data.Report.CandidateRecall, data.Report.ValidationRecall.Average(r => r.Union), 9);
+    }
+
+    [Fact]
     public void Too_few_orders_is_a_clear_refusal_not_a_model()
     {
         var orders = new[] { new EvalOrder("o1", T0, [new EvalLine("a"), new EvalLine("b")]) };

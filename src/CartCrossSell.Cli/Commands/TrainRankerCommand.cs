@@ -28,7 +28,7 @@ public static class TrainRankerCommand
         var maxTasks = new Option<int?>("--max-tasks") { Description = "At most this many training tasks" };
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the 30 hardest; default 60)" };
-        var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, both or last-added tasks (default: a model for each, the best on validation kept)" };
+        var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, mostly-random, both, mostly-last-added or last-added tasks (default: from both, towards the weaker protocol while validation improves)" };
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
@@ -74,7 +74,7 @@ public static class TrainRankerCommand
                 var found = Enum.GetValues<TaskMix>().Where(m => RankerTrainer.MixName(m) == mixText).ToList();
                 if (found.Count == 0)
                 {
-                    error.WriteLine($"unknown --task-mix '{mixText}': use random-item, both or last-added");
+                    error.WriteLine($"unknown --task-mix '{mixText}': use random-item, mostly-random, both, mostly-last-added or last-added");
                     return 2;
                 }
                 mixes = found;
@@ -138,6 +138,9 @@ public static class TrainRankerCommand
             foreach (var (protocol, baselines) in report.ValidationBaselines)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Validation baselines ({EvaluationTable.ProtocolName(protocol)}): {string.Join(", ", baselines.Select(b => $"{b.Key} {b.Value:0.000}"))}; learned / best = {report.RatioToBestBaseline(protocol):0.00}."));
+            foreach (var recall in report.ValidationRecall)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Validation candidate recall ({EvaluationTable.ProtocolName(recall.Protocol)}): {recall.Union:P1} of {recall.MeanCandidates:0} candidates ({string.Join(", ", recall.BySource.Select(s => $"{s.Key} {s.Value:P1}"))})."));
             foreach (var mix in report.TaskMixes)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol."));

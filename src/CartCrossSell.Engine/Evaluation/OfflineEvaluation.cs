@@ -179,13 +179,18 @@ public static class OfflineEvaluation
         RankingInputs inputs, EvaluationOptions options)
     {
         var generator = new LearnedAddOnRanker(options.Model!, options.Recommendation with { AllowUnknownItems = true }).Candidates;
-        var sources = new[] { CandidateSource.Basket, CandidateSource.LastItems, CandidateSource.Sequence, CandidateSource.Category, CandidateSource.Popular };
+        return Recall(protocol, cases.Select(c => (generator.Generate(c.Basket, inputs, c.At), c.Hidden)).ToList());
+    }
+
+    /// <summary>Share of hidden items among the candidates of their cart, per source and in union.</summary>
+    public static CandidateRecall Recall(HoldoutProtocol protocol, IReadOnlyList<(CandidateSet Set, string Hidden)> cases)
+    {
+        var sources = Enum.GetValues<CandidateSource>().Where(s => s != CandidateSource.None).ToArray();
         var bySource = sources.ToDictionary(s => s, _ => 0);
         int union = 0;
         long candidates = 0;
-        foreach (var (basket, hidden, at) in cases)
+        foreach (var (set, hidden) in cases)
         {
-            var set = generator.Generate(basket, inputs, at);
             candidates += set.Candidates.Count;
             if (set.Find(hidden) is not { } c) continue;
             union++;
