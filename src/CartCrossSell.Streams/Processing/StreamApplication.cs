@@ -139,6 +139,7 @@ public sealed class StreamApplication : IAsyncDisposable
                 }
                 ForgetGlobalStores(_group.Topology);
                 _stream = CreateStream();
+                State = KafkaStream.State.CREATED; // not the disposed stream's NOT_RUNNING, which the end of the start would take for a stop
             }
         }
     }
@@ -179,7 +180,7 @@ public sealed class StreamApplication : IAsyncDisposable
     /// </summary>
     public bool HasConsumedEverything(TimeSpan timeout) => Lagging(timeout).Count == 0;
 
-    /// <summary>The source partitions whose committed offset is behind their end, with both (committed -1: none yet).</summary>
+    /// <summary>The source partitions whose committed offset is behind their end, with both (committed below 0: nothing committed yet).</summary>
     public IReadOnlyList<(TopicPartition Partition, long Committed, long End)> Lagging(TimeSpan timeout)
     {
         var adminConfig = new AdminClientConfig();
