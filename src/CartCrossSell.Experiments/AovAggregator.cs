@@ -106,11 +106,9 @@ public sealed class AovAggregator
     /// <summary>
     /// Applies one change and computes nothing: for a caller that publishes the touched windows later (the topology's
     /// punctuation, the derivation of the sums from a restored store), where an aggregate built per change, with its
-    /// statistics and sorted tables, would be thrown away.
+    /// statistics and sorted tables, would be thrown away. The windows it touched are added to <paramref name="touched"/>.
     /// </summary>
-    public void Accumulate(SessionOutcomeChange change) => Accumulate(change, touched: null);
-
-    private void Accumulate(SessionOutcomeChange change, HashSet<AggregateKey>? touched)
+    public void Accumulate(SessionOutcomeChange change, ISet<AggregateKey>? touched = null)
     {
         ArgumentNullException.ThrowIfNull(change);
         if (change.Previous is { } previous)
@@ -125,13 +123,18 @@ public sealed class AovAggregator
     }
 
     /// <summary>
-    /// Why <paramref name="outcome"/> cannot be added, or null: one experiment id and salt means one configured split,
-    /// and a session carrying another holdout share would make the sample-ratio check lie. Checked before anything
+    /// Why <paramref name="outcome"/> cannot be added, or null: its counts must be ones a session can have, and one
+    /// experiment id and salt means one configured split (a session carrying another holdout share would make the
+    /// sample-ratio check lie). Checked before anything
     /// changes, so a rejected outcome leaves every window as it was.
     /// </summary>
     public string? Conflict(SessionOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        // Counts no session can have (more clicks than widget adds or than showings, a count below zero) would take a
+        // window's sums where Update refuses them, after some windows moved; refused here, before anything is stored.
+        if (CohortSums.Of(outcome).IsInconsistent)
+            return $"session {outcome.SessionKey} carries counts no session can have (below zero, or more clicks than showings or widget adds)";
         foreach (var key in AggregateKey.For(outcome))
             if (_windows.TryGetValue(key, out var state) && state.HoldoutShare != outcome.HoldoutShare)
                 return $"session {outcome.SessionKey} carries holdout share {outcome.HoldoutShare} but {key.ExperimentId} runs at {state.HoldoutShare}";
@@ -206,7 +209,7 @@ public sealed class AovAggregator
     private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
         Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables);
 
-    private void Update(SessionOutcome outcome, bool retract, HashSet<AggregateKey>? touched)
+    private void Update(SessionOutcome outcome, bool retract, ISet<AggregateKey>? touched)
     {
         var contribution = CohortSums.Of(outcome);
         foreach (var key in AggregateKey.For(outcome))

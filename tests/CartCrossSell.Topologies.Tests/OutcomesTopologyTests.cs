@@ -261,12 +261,16 @@ public sealed class OutcomesTopologyTests
         Pipe("s-addon-twice", e => e["addOns"] = new System.Text.Json.Nodes.JsonArray(AddOn("lantern", 1), AddOn("lantern", 1)));
         Assert.Equal(2, driver.DeadLetters.Count(d => d.Kind == DeadLetterKinds.Invalid && d.Reason.Contains("each sku once")));
         Assert.Null(Stored("s-addon-negative"));
+        // A click without a widget add passes the shape checks; the aggregator could not sum it, so it is refused before the store.
+        Pipe("s-click-without-add", e => e["widgetAdds"] = 0);
+        Assert.Contains(driver.DeadLetters, d => d.Reason.Contains("counts no session can have"));
+        Assert.Null(Stored("s-click-without-add"));
 
         Pipe("s-old@0", e => Assert.True(e.Remove("models"))); // as written before the split
         Assert.Empty(Stored("s-old@0")!.Engagement.Models);
         Pipe("s-new@0", _ => { });
         driver.AdvanceWallClock(Streams.CommitInterval);
-        Assert.Equal(7, driver.DeadLetters.Count);
+        Assert.Equal(8, driver.DeadLetters.Count);
         var engagement = Latest(driver)[TotalKey].Treatment.Engagement!;
         Assert.Equal(2, engagement.Impressions);
         Assert.Equal(new AovModel { ModelVersion = "rk-7", Impressions = 1, AddOnsShown = 1, Clicks = 1, ClickThrough = 1.0 }, Assert.Single(engagement.Models));

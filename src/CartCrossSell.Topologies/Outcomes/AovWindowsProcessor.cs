@@ -35,11 +35,7 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
     {
         if (_sums is not null) return _sums;
         var sums = new AovAggregator(options);
-        StateStores.ForEach(_outcomes, (_, outcome) =>
-        {
-            sums.Accumulate(SessionOutcomeChange.Closed(outcome));
-            _touched.UnionWith(AggregateKey.For(outcome));
-        });
+        StateStores.ForEach(_outcomes, (_, outcome) => sums.Accumulate(SessionOutcomeChange.Closed(outcome), _touched));
         return _sums = sums;
     }
 
@@ -65,9 +61,20 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
         // The table first: if it cannot be written, the sums have not moved either.
         if (current is null) _outcomes.Delete(key);
         else _outcomes.Put(key, current);
-        sums.Accumulate(change);
-        if (previous is not null) _touched.UnionWith(AggregateKey.For(previous));
-        if (current is not null) _touched.UnionWith(AggregateKey.For(current));
+        try
+        {
+            sums.Accumulate(change, _touched);
+        }
+        catch
+        {
+            // Conflict refuses what the sums cannot take, so this is a defect; still, the record leaves state as it
+            // was: the table gets its previous outcome back and the sums, perhaps moved in some windows, are derived
+            // again from the table at the next use.
+            if (previous is null) _outcomes.Delete(key);
+            else _outcomes.Put(key, previous);
+            _sums = null;
+            throw;
+        }
     }
 
     private void Publish()
