@@ -39,6 +39,24 @@ public sealed class ShopCartsTests : IDisposable
     }
 
     [Fact]
+    public void A_checkout_takes_the_cart_once_and_a_failed_one_puts_its_lines_back_beside_what_came_meanwhile()
+    {
+        var carts = Carts();
+        carts.Record(Event("c", CartEventType.ItemAdded, "bag", "bag-red", 2));
+        carts.Record(Event("c", CartEventType.ItemAdded, "box", "box-a", 1));
+
+        var taken = carts.Take("c");
+        Assert.Equal(["bag", "box"], taken.Select(l => l.Sku));
+        Assert.Empty(carts.Take("c")); // a second checkout (a double click) finds nothing to publish
+        Assert.Equal(0, carts.Count);
+
+        carts.Record(Event("c", CartEventType.ItemAdded, "bag", "bag-red", 1)); // a one-click add while the order was out
+        carts.Restore("c", taken);                                               // the order was refused
+        Assert.Equal([("bag", 3), ("box", 1)], carts.View("c").Lines.Select(l => (l.Sku, l.Quantity)));
+        Assert.Equal(1, carts.Count);
+    }
+
+    [Fact]
     public void Past_its_bound_the_least_recently_changed_carts_are_forgotten()
     {
         var carts = Carts(maxCarts: 20);

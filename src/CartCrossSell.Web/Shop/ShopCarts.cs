@@ -23,12 +23,16 @@ public sealed class ShopCarts
     {
         public List<ShopCartLine> Lines { get; } = [];
         public long Touched;
+        /// <summary>Set under the cart's lock as it leaves the dictionary (checkout, eviction): a writer that finds it set starts a new cart.</summary>
+        public bool Removed;
     }
 
     private readonly ConcurrentDictionary<string, Held> _carts = new(StringComparer.Ordinal);
     private readonly ShopCatalog _catalog;
     private readonly int _maxCarts;
     private long _clock;
+    private int _count; // ConcurrentDictionary.Count takes every bucket lock: not on every event
+    private int _forgetting;
 
     public ShopCarts(CartEventGateway gateway, ShopCatalog catalog, int maxCarts = MaxCarts)
     {
@@ -38,7 +42,7 @@ public sealed class ShopCarts
         gateway.CartEventPublished += (e, _) => Record(e);
     }
 
-    public int Count => _carts.Count;
+    public int Count => Volatile.Read(ref _count);
 
     public ShopCartView View(string cartId)
     {
@@ -46,8 +50,21 @@ public sealed class ShopCarts
         return new ShopCartView(cartId, lines, lines.Sum(l => l.UnitPrice * l.Quantity), "GBP");
     }
 
-    /// <summary>Empties the cart and returns what it held (checkout).</summary>
-    public IReadOnlyList<ShopCartLine> Take(string cartId) => _carts.TryRemove(cartId, out var held) ? Snapshot(held) : [];
+    /// <summary>Empties the cart and returns what it held (checkout): atomically, so two checkouts of one cart cannot both take its lines.</summary>
+    public IReadOnlyList<ShopCartLine> Take(string cartId) =>
+        _carts.TryGetValue(cartId, out var held) && Remove(cartId, held) is { } lines ? lines : [];
+
+    /// <summary>Puts lines taken by a checkout back (its order was not published), merged into whatever the cart got meanwhile.</summary>
+    public void Restore(string cartId, IReadOnlyList<ShopCartLine> lines) => Change(cartId, held =>
+    {
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            var at = held.Lines.FindIndex(l => l.Sku == line.Sku && l.VariantId == line.VariantId);
+            if (at >= 0) held.Lines[at] = held.Lines[at] with { Quantity = held.Lines[at].Quantity + line.Quantity };
+            else held.Lines.Insert(Math.Min(i, held.Lines.Count), line);
+        }
+    });
 
     private static ShopCartLine[] Snapshot(Held held)
     {
@@ -58,10 +75,8 @@ public sealed class ShopCarts
     public void Record(CartEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var held = _carts.GetOrAdd(e.CartId, _ => new Held());
-        lock (held)
+        Change(e.CartId, held =>
         {
-            held.Touched = Interlocked.Increment(ref _clock);
             var lines = held.Lines;
             switch (e.Type)
             {
@@ -77,14 +92,57 @@ public sealed class ShopCarts
                     lines.Clear();
                     break;
             }
-        }
-        if (_carts.Count > _maxCarts) Forget(_maxCarts / 10);
+        });
     }
 
-    /// <summary>Forgets the <paramref name="count"/> least recently changed carts (a scan, once per tenth of the bound).</summary>
+    /// <summary>Changes a cart under its lock, starting it if new (or if it left the dictionary meanwhile); then keeps the bound.</summary>
+    private void Change(string cartId, Action<Held> change)
+    {
+        while (true)
+        {
+            if (!_carts.TryGetValue(cartId, out var held))
+            {
+                var fresh = new Held();
+                held = _carts.GetOrAdd(cartId, fresh);
+                if (ReferenceEquals(held, fresh)) Interlocked.Increment(ref _count);
+            }
+            lock (held)
+            {
+                if (held.Removed) continue;
+                held.Touched = Interlocked.Increment(ref _clock);
+                change(held);
+            }
+            break;
+        }
+        if (Count > _maxCarts && Interlocked.CompareExchange(ref _forgetting, 1, 0) == 0)
+        {
+            try
+            {
+                Forget(_maxCarts / 10);
+            }
+            finally
+            {
+                Volatile.Write(ref _forgetting, 0);
+            }
+        }
+    }
+
+    /// <summary>Takes a cart out of the dictionary under its lock, so no change lands in it afterwards; its lines, or null if it had gone.</summary>
+    private ShopCartLine[]? Remove(string cartId, Held held)
+    {
+        lock (held)
+        {
+            if (held.Removed || !_carts.TryRemove(new KeyValuePair<string, Held>(cartId, held))) return null;
+            held.Removed = true;
+            Interlocked.Decrement(ref _count);
+            return [.. held.Lines];
+        }
+    }
+
+    /// <summary>Forgets the <paramref name="count"/> least recently changed carts (one thread at a time, once per tenth of the bound).</summary>
     private void Forget(int count)
     {
-        foreach (var stale in _carts.OrderBy(c => Volatile.Read(ref c.Value.Touched)).Take(count).Select(c => c.Key).ToArray())
-            _carts.TryRemove(stale, out _);
+        foreach (var (cartId, held) in _carts.OrderBy(c => Volatile.Read(ref c.Value.Touched)).Take(count).ToArray())
+            Remove(cartId, held);
     }
 }

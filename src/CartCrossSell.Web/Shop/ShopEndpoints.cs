@@ -91,7 +91,9 @@ public static class ShopEndpoints
         var (visit, refusal) = await RequestReading.ReadAsync(context.Request, WebJson.Default.ShopVisitRequest, context.RequestAborted);
         if (refusal is not null) return refusal;
         var carts = context.RequestServices.GetRequiredService<ShopCarts>();
-        var lines = carts.View(cartId).Lines;
+        // Taken atomically before the publish, so a double click cannot publish the cart twice; put back if the order
+        // is refused (the gateway validates it) or the broker does not answer, so the cart is as it was.
+        var lines = carts.Take(cartId);
         if (lines.Count == 0) return RequestReading.BadRequest($"cart '{cartId}' is empty: nothing to check out");
         var order = new OrderCompleted
         {
@@ -99,11 +101,21 @@ public static class ShopEndpoints
             SessionId = visit!.SessionId, VisitorId = visit.VisitorId, Timestamp = TimeProvider.System.GetUtcNow(),
             Lines = lines.Select(l => new OrderLine { Sku = l.Sku, VariantId = l.VariantId, Quantity = l.Quantity, UnitPrice = l.UnitPrice, Source = l.Source }).ToList(),
         };
-        // The cart is emptied only once its order is published: a refused order (the gateway validates it) or a broker
-        // that does not answer leaves the cart as it was.
-        var published = await context.RequestServices.GetRequiredService<CartEventGateway>().PublishAsync(order, context.RequestAborted);
-        if (!published.Published) return RequestReading.BadRequest(published.Problems);
-        carts.Take(cartId);
+        Publication published;
+        try
+        {
+            published = await context.RequestServices.GetRequiredService<CartEventGateway>().PublishAsync(order, context.RequestAborted);
+        }
+        catch
+        {
+            carts.Restore(cartId, lines);
+            throw;
+        }
+        if (!published.Published)
+        {
+            carts.Restore(cartId, lines);
+            return RequestReading.BadRequest(published.Problems);
+        }
         return Results.Json(new ShopOrderPlaced(order.OrderId, lines.Sum(l => l.UnitPrice * l.Quantity), lines), WebJson.Default.ShopOrderPlaced, statusCode: StatusCodes.Status201Created);
     }
 
