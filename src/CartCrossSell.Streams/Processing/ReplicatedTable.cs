@@ -109,8 +109,8 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
         // The bootstrap: Streamiz reads the topic from the beginning through this callback before the group processes.
         context.Register(root, (key, value, _) => Put(key, value));
         IsOpen = true;
-        // Init runs before the bootstrap (Streamiz restores after registering): the count is what an earlier stream left.
-        _log.LogInformation("table {Topic}: opened with {Count} entries; the bootstrap reads the topic from the beginning next", Topic, _entries.Count);
+        // Init runs before the bootstrap (Streamiz restores after registering), with the entries just cleared.
+        _log.LogInformation("table {Topic}: opened; the bootstrap reads the topic from the beginning next", Topic);
     }
 
     public void Flush() { }
