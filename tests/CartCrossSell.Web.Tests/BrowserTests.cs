@@ -138,7 +138,8 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
         var visitor = fixture.Visitor(Cohort.Holdout, "held");
         var page = await OpenShopAsync(visitor);
 
-        Assert.True(await page.EvaluateAsync<bool>("() => document.querySelector('cart-cross-sell')._value.cohort === 'holdout'"));
+        // The widget holds the cart's value once the recommender wrote it and the widget fetched it: waited for, not assumed.
+        await page.WaitForFunctionAsync("() => document.querySelector('cart-cross-sell')._value?.cohort === 'holdout'");
         Assert.Equal(0, await page.Locator("cart-cross-sell li").CountAsync());
         Assert.NotNull(await page.Locator("cart-cross-sell").GetAttributeAsync("data-empty"));
         var box = await page.EvaluateAsync<double>("() => document.querySelector('cart-cross-sell').getBoundingClientRect().height");
