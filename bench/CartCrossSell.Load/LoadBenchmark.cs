@@ -63,6 +63,11 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             $"learner: {results.Learner.Lines:N0} lines in {results.Learner.Duration.TotalSeconds:0.0} s = {results.Learner.LinesPerSecond:N0} lines/s (splitter alone {results.Learner.SplitterLinesPerSecond:N0} lines/s)"));
         log.Line($"learner, CPU: {results.Learner.Cpu}");
         log.Line($"learner, its own view: splitter {results.Learner.Splitter.Describe(freshness: false)}; aggregator {results.Learner.Aggregator.Describe(freshness: false)}");
+        if (options.LearnerOnly)
+        {
+            results.Memory.Add(new MemoryRow("learner", learner.Memory(), $"after the backlog ({results.OrderBacklog.Lines:N0} lines learned)"));
+            return results;
+        }
         // Changed rows go out at most once per Learner:RowPublishInterval (1 s): give the last ones time to leave.
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
 
@@ -179,7 +184,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 }
                 if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
                 {
-                    log.Line($"learner: {splitter:N0}/{backlog.Orders:N0} orders split, {aggregator:N0} row contributions aggregated, aggregator lag {m.Lag(TopologyNames.BasketAggregator):N0}");
+                    log.Line($"learner: {splitter:N0}/{backlog.Orders:N0} orders split, {aggregator:N0} row bundles aggregated, aggregator lag {m.Lag(TopologyNames.BasketAggregator):N0}");
                     lastReport = now;
                 }
                 // Done when every order was split and the aggregator has been quiet with nothing left for three seconds.

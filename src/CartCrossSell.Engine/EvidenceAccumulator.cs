@@ -43,22 +43,35 @@ public sealed class EvidenceAccumulator
     /// <summary>The row with its strongest neighbours first, at most <see cref="MaxNeighbors"/> of them.</summary>
     public EvidenceRow ToRow()
     {
-        var top = _pairs
-            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
-            .Take(MaxNeighbors)
-            .Select(p => new Neighbor(p.Key, p.Value))
-            .ToArray();
-        return new EvidenceRow(Key, Weight, top);
+        var all = Strongest();
+        return new EvidenceRow(Key, Weight, all.Length > MaxNeighbors ? all[..MaxNeighbors] : all);
     }
 
+    /// <summary>Drops every neighbour below the strongest <see cref="MaxNeighbors"/>.</summary>
     private void Prune()
     {
-        var keep = _pairs
-            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
-            .Take(MaxNeighbors)
-            .Select(p => p.Key)
-            .ToHashSet(StringComparer.Ordinal);
-        foreach (var key in _pairs.Keys.ToArray())
-            if (!keep.Contains(key)) _pairs.Remove(key);
+        var all = Strongest();
+        for (var i = MaxNeighbors; i < all.Length; i++) _pairs.Remove(all[i].Key);
+    }
+
+    /// <summary>Every neighbour held, strongest first, ties by key (ordinal): the order a row is published and pruned in.</summary>
+    /// <remarks>An array sort, not LINQ: publishing and pruning rows was a fifth of the streaming learner's time.</remarks>
+    private Neighbor[] Strongest()
+    {
+        var all = new Neighbor[_pairs.Count];
+        var i = 0;
+        foreach (var (key, value) in _pairs) all[i++] = new Neighbor(key, value);
+        all.AsSpan().Sort(new StrongestFirst());
+        return all;
+    }
+
+    /// <summary>A struct comparer, so the sort is specialised and inlined rather than calling a delegate per comparison.</summary>
+    private readonly struct StrongestFirst : IComparer<Neighbor>
+    {
+        public int Compare(Neighbor a, Neighbor b)
+        {
+            var byWeight = b.PairWeight.CompareTo(a.PairWeight);
+            return byWeight != 0 ? byWeight : string.CompareOrdinal(a.Key, b.Key);
+        }
     }
 }

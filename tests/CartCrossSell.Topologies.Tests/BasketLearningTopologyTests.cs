@@ -25,30 +25,37 @@ public sealed class BasketLearningTopologyTests
     private static GroupTestDriver Driver(ICatalog? catalog = null, StreamsOptions? streams = null) =>
         new(BasketLearningTopology.Build(streams ?? Streams, Learning, Learner, catalog ?? Store.Catalog()), streams ?? Streams);
 
-    private static BasketRowDelta Delta(SentRecord sent) => BasketRowDeltaCodec.Instance.Decode(sent.Value).Value!;
+    private static BasketRowBundle Bundle(SentRecord sent) => BasketRowBundleCodec.Instance.Decode(sent.Value).Value!;
+
+    /// <summary>Every row contribution sent, with the coordinates of its order.</summary>
+    private static IEnumerable<(BasketRowBundle Bundle, RowContribution Row)> Rows(IEnumerable<SentRecord> sent) =>
+        sent.Select(Bundle).SelectMany(b => b.Rows.Select(r => (b, r)));
 
     [Fact]
-    public void The_splitter_sends_one_contribution_per_touched_row_keyed_by_the_row_with_the_order_coordinates()
+    public void The_splitter_sends_each_order_s_contribution_to_every_touched_row_with_the_order_coordinates()
     {
         using var driver = Driver();
         driver.Pipe(Topics.OrderEvents, "o0", Order("o0", Store.Now, "socks"), ContractCodecs.OrderCompleted);
         driver.Pipe(Topics.OrderEvents, "o1", Order("o1", Store.Now, "running-shoes", "socks", "energy-gels"), ContractCodecs.OrderCompleted);
 
         Assert.Equal(Repartition, BasketLearningTopology.RepartitionTopic(Streams));
-        var sent = driver.SentTo(Repartition).Where(s => Delta(s).SourceOffset == 1).ToArray();
+        // The test driver's topics have one partition: one bundle per order, keyed by its first row.
+        var sent = Assert.Single(driver.SentTo(Repartition), s => Bundle(s).SourceOffset == 1);
+        Assert.Equal("baskets", sent.Key);
+        var rows = Bundle(sent).Rows;
         Assert.Equal(
             new[]
             {
                 "baskets", "category:nutrition", "category:shoes", "category:socks", "item:energy-gels", "item:running-shoes", "item:socks",
                 "next:running-shoes", "next:socks", "prev:energy-gels", "prev:socks",
             },
-            sent.Select(s => s.Key).Order());
-        var shoes = Delta(sent.Single(s => s.Key == "item:running-shoes"));
+            rows.Select(r => r.RowKey).Order());
+        var shoes = rows.Single(r => r.RowKey == "item:running-shoes");
         Assert.Equal(["item:energy-gels", "item:socks"], shoes.Pairs.Select(p => p.Key).Order());
-        Assert.Equal((0, 1L), (shoes.SourcePartition, shoes.SourceOffset));
+        Assert.Equal(0, Bundle(sent).SourcePartition);
         // Order of addition: socks were added right after the shoes, the gels right after the socks.
-        Assert.Equal(["item:socks", "item:energy-gels"], Delta(sent.Single(s => s.Key == "next:running-shoes")).Pairs.Select(p => p.Key));
-        Assert.Equal(["item:socks", "item:running-shoes"], Delta(sent.Single(s => s.Key == "prev:energy-gels")).Pairs.Select(p => p.Key));
+        Assert.Equal(["item:socks", "item:energy-gels"], rows.Single(r => r.RowKey == "next:running-shoes").Pairs.Select(p => p.Key));
+        Assert.Equal(["item:socks", "item:running-shoes"], rows.Single(r => r.RowKey == "prev:energy-gels").Pairs.Select(p => p.Key));
     }
 
     [Fact]
@@ -64,15 +71,89 @@ public sealed class BasketLearningTopologyTests
         driver.AdvanceWallClock(TimeSpan.FromSeconds(1.1));
         driver.Pipe(Repartition, delta.RowKey, delta, ContractCodecs.BasketRowDelta); // the splitter crashed before committing and sent it again (as JSON, the earlier format: still read)
         driver.Pipe(Repartition, delta.RowKey, delta with { SourceOffset = 8 }, BasketRowDeltaCodec.Instance);
-        driver.Pipe(Repartition, delta.RowKey, delta with { SourceOffset = 9 }, BasketRowDeltaCodec.Instance);
+        var bundle = new BasketRowBundle(0, 9, Store.Now,
+            [new RowContribution("item:socks", 1, [new Neighbor("item:running-shoes", 1)]), new RowContribution("item:running-shoes", 1, [new Neighbor("item:socks", 1)])]);
+        driver.Pipe(Repartition, bundle.RoutingKey, bundle, BasketRowBundleCodec.Instance);
+        driver.Pipe(Repartition, bundle.RoutingKey, bundle, BasketRowBundleCodec.Instance); // replayed whole
         driver.AdvanceWallClock(TimeSpan.FromSeconds(1.1));
         driver.AdvanceWallClock(TimeSpan.FromSeconds(1.1)); // nothing changed: nothing published
 
         var row = driver.Store<BasketRowState>(TopologyNames.BasketRowsStore).Get("item:socks")!.Accumulator.ToRow();
         Assert.Equal(3, row.Weight);
         Assert.Equal(3, Assert.Single(row.Neighbors).PairWeight);
+        Assert.Equal(1, driver.Store<BasketRowState>(TopologyNames.BasketRowsStore).Get("item:running-shoes")!.Accumulator.Weight);
         var published = driver.SentTo(Topics.ItemNeighbors).Select(s => JsonSerializer.Deserialize(s.Value, ContractsJson.Default.NeighborRow)!).ToArray();
-        Assert.Equal([1.0, 3.0], published.Select(p => p.Weight)); // two changes in one period: one publication
+        Assert.Equal([1.0, 3.0], published.Where(p => p.RowKey == "item:socks").Select(p => p.Weight)); // three changes in one period: one publication
+    }
+
+    [Fact]
+    public void A_bundle_with_one_row_that_cannot_apply_changes_no_row_and_is_dead_lettered()
+    {
+        using var driver = Driver();
+        var good = new BasketRowBundle(0, 1, Store.Now, [new RowContribution("item:socks", 1, [new Neighbor("item:hat", 1)])]);
+        driver.Pipe(Repartition, good.RoutingKey, good, BasketRowBundleCodec.Instance);
+        var bad = new BasketRowBundle(0, 2, Store.Now,
+            [new RowContribution("item:socks", 1, [new Neighbor("item:hat", 1)]), new RowContribution("item:hat", 1, [new Neighbor("item:socks", double.NaN)])]);
+        driver.Pipe(Repartition, bad.RoutingKey, bad, BasketRowBundleCodec.Instance);
+
+        var dead = Assert.Single(driver.DeadLetters);
+        Assert.Equal((DeadLetterKinds.ProcessingError, Repartition, 1L), (dead.Kind, dead.SourceTopic, dead.SourceOffset));
+        var rows = driver.Store<BasketRowState>(TopologyNames.BasketRowsStore);
+        Assert.Equal(1, rows.Get("item:socks")!.Accumulator.Weight); // the first row of the refused bundle was not applied
+        Assert.Equal(1L, rows.Get("item:socks")!.AppliedOrderOffsets[0]);
+        Assert.Null(rows.Get("item:hat"));
+    }
+
+    [Fact]
+    public void Bundles_hold_each_row_once_with_every_row_owned_by_the_partition_its_routing_key_goes_to()
+    {
+        var items = Enumerable.Range(0, 300).Select(i => $"sku-{i}").ToArray(); // 89,700 item pairs: a partition's share is more than one bundle holds
+        var contributions = BasketSplitter.Split(items, sku => "cat-" + sku[^1], 0.5).ToArray();
+
+        var bundles = BasketRowBundle.ByPartition(contributions, row => KeyPartitioning.PartitionOf(row, 4), 2, 41, Store.Now);
+
+        Assert.Equal(contributions.Select(c => c.RowKey).Order(), bundles.SelectMany(b => b.Rows).Select(r => r.RowKey).Order());
+        Assert.All(bundles, b => Assert.All(b.Rows, r => Assert.Equal(KeyPartitioning.PartitionOf(b.RoutingKey, 4), KeyPartitioning.PartitionOf(r.RowKey, 4))));
+        Assert.All(bundles, b => Assert.True(b.Rows.Sum(r => r.Pairs.Count) <= BasketRowBundle.MaxPairs || b.Rows.Count == 1));
+        Assert.True(bundles.Count > 4); // some partition's share was cut
+        Assert.All(bundles, b => Assert.Equal((2, 41L), (b.SourcePartition, b.SourceOffset)));
+        Assert.Equal(4, bundles.Select(b => KeyPartitioning.PartitionOf(b.RoutingKey, 4)).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_row_bundle_survives_its_binary_form_one_row_records_of_earlier_versions_are_read_and_garbage_is_refused()
+    {
+        var bundle = new BasketRowBundle(3, long.MaxValue - 1, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+        [
+            new RowContribution("item:socks", 0.75 + 1e-12, [new Neighbor("item:running-shoes", 0.5), new Neighbor("category:shoes", 1e-300)]),
+            new RowContribution("item:running-shoes", 0.75, [new Neighbor("item:socks", 0.5)]),
+            new RowContribution("baskets", 0.75, []),
+        ]);
+        var codec = BasketRowBundleCodec.Instance;
+
+        var back = codec.Decode(codec.Encode(bundle));
+
+        Assert.True(back.Ok, back.FailureReason);
+        Assert.Equal((bundle.SourcePartition, bundle.SourceOffset, bundle.Timestamp), (back.Value!.SourcePartition, back.Value.SourceOffset, back.Value.Timestamp));
+        Assert.Equal(bundle.Rows.Select(r => (r.RowKey, r.Weight)), back.Value.Rows.Select(r => (r.RowKey, r.Weight)));
+        Assert.Equal(bundle.Rows.SelectMany(r => r.Pairs), back.Value.Rows.SelectMany(r => r.Pairs));
+
+        var single = new BasketRowDelta
+        {
+            RowKey = "item:socks", Weight = 0.5, Pairs = [new NeighborWeight("item:hat", 0.5)], SourcePartition = 1, SourceOffset = 12, Timestamp = Store.Now,
+        };
+        foreach (var earlier in new[] { BasketRowDeltaCodec.Instance.Encode(single), ContractCodecs.BasketRowDelta.Encode(single) })
+        {
+            var read = codec.Decode(earlier);
+            Assert.True(read.Ok, read.FailureReason);
+            Assert.Equal((1, 12L, "item:socks", 0.5), (read.Value!.SourcePartition, read.Value.SourceOffset, read.Value.Rows.Single().RowKey, read.Value.Rows.Single().Weight));
+            Assert.Equal([new Neighbor("item:hat", 0.5)], read.Value.Rows.Single().Pairs);
+        }
+        var encoded = codec.Encode(bundle);
+        var badIndex = codec.Encode(bundle with { Rows = [new RowContribution("x", 1, [])] });
+        badIndex[^10] = 7; // the row names string 7 of 1
+        foreach (var garbage in new[] { Array.Empty<byte>(), [9, 1, 2], encoded[..^3], [2, 0, 0], badIndex })
+            Assert.Equal(DeadLetterKinds.Unparseable, codec.Decode(garbage).FailureKind);
     }
 
     [Fact]
@@ -92,7 +173,7 @@ public sealed class BasketLearningTopologyTests
         Assert.Equal(TopologyNames.BasketSplitter, dead[0].Processor);
         Assert.Equal("{not json", dead[0].Payload);
         Assert.Contains("quantity", dead[2].Reason);
-        Assert.Contains(driver.SentTo(Repartition), s => s.Key == "item:running-shoes" && Delta(s).SourceOffset == 3);
+        Assert.Contains(Rows(driver.SentTo(Repartition)), s => s.Row.RowKey == "item:running-shoes" && s.Bundle.SourceOffset == 3);
     }
 
     [Fact]
@@ -105,7 +186,7 @@ public sealed class BasketLearningTopologyTests
         var dead = Assert.Single(driver.DeadLetters);
         Assert.Equal((DeadLetterKinds.ProcessingError, 0L), (dead.Kind, dead.SourceOffset));
         Assert.Contains("poison", dead.Reason);
-        Assert.All(driver.SentTo(Repartition), s => Assert.Equal(1L, Delta(s).SourceOffset)); // nothing half-sent for o1
+        Assert.All(driver.SentTo(Repartition), s => Assert.Equal(1L, Bundle(s).SourceOffset)); // nothing half-sent for o1
     }
 
     [Fact]

@@ -62,6 +62,18 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     private bool _restored;
 
+    /// <summary>
+    /// The partition count of a topic this processor sends to, as the task's producer knows it (its metadata, refreshed
+    /// every few minutes): for a processor that must know, before it sends, which partition owns a key
+    /// (<see cref="KeyPartitioning"/>). Ask once per task, in <see cref="Init()"/> or at the first record: the question
+    /// builds a client configuration.
+    /// </summary>
+    protected int PartitionsOf(string topic)
+    {
+        var partitions = TaskState.PartitionsFor(_context, topic);
+        return partitions > 0 ? partitions : throw new InvalidOperationException($"{Name}: topic '{topic}' has no partitions the producer knows of");
+    }
+
     protected TStore Store<TStore>(string name) where TStore : class =>
         _context.GetStateStore(name) as TStore
         ?? throw new InvalidOperationException($"{Name}: store '{name}' is not connected to this processor or is not a {typeof(TStore).Name}");
@@ -200,9 +212,22 @@ internal static class TaskState
 {
     private const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
 
-    public static bool IsRunning<TKey, TValue>(ProcessorContext<TKey, TValue> context) =>
-        IsRunning(context.GetType().GetField("context", Any)?.GetValue(context) as Streamiz.Kafka.Net.ProcessorContext
-                  ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState"));
+    public static bool IsRunning<TKey, TValue>(ProcessorContext<TKey, TValue> context) => IsRunning(Inner(context));
+
+    /// <summary>A topic's partition count from the task's record collector (its producer's metadata); -1 if unknown.</summary>
+    public static int PartitionsFor<TKey, TValue>(ProcessorContext<TKey, TValue> context, string topic)
+    {
+        var inner = Inner(context);
+        var collector = inner.GetType().GetProperty("RecordCollector", Any)?.GetValue(inner)
+                        ?? throw new InvalidOperationException("Streamiz ProcessorContext has no RecordCollector: review TaskState");
+        var partitionsFor = collector.GetType().GetMethod("PartitionsFor", Any, [typeof(string)])
+                            ?? throw new InvalidOperationException("Streamiz record collector has no PartitionsFor(topic): review TaskState");
+        return (int)partitionsFor.Invoke(collector, [topic])!;
+    }
+
+    private static Streamiz.Kafka.Net.ProcessorContext Inner<TKey, TValue>(ProcessorContext<TKey, TValue> context) =>
+        context.GetType().GetField("context", Any)?.GetValue(context) as Streamiz.Kafka.Net.ProcessorContext
+        ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState");
 
     /// <summary>The same, from the context a store is initialised with.</summary>
     public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context)

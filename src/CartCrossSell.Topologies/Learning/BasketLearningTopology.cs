@@ -15,7 +15,8 @@ namespace CartCrossSell.Topologies.Learning;
 /// <list type="number">
 /// <item><b>basket-splitter</b> reads <c>order-events</c> and sends each order's contribution to every row it touches
 /// (items, leaf categories, order of addition, the basket count) to <c>{app}-learner-basket-rows-repartition</c>,
-/// keyed by row, with the order's source coordinates.</item>
+/// with the order's source coordinates: the rows partitioned by row key, those of one partition in one record
+/// (<see cref="BasketRowBundle"/>).</item>
 /// <item><b>basket-aggregator</b> reads that topic, so each task owns a slice of the rows; it keeps the decayed counts
 /// in the store <c>basket-rows</c> (RocksDB, changelogged, kept decoded between commits so a hot row is encoded and
 /// logged once per commit, not once per order) and publishes each changed row, at most once per <c>Learner:RowPublishInterval</c>, to the compacted
@@ -80,10 +81,15 @@ public static class BasketLearningTopology
         : OrderEventProcessor(runtime, learner)
     {
         private IKeyValueStore<string, SeenOrder> _seen = null!;
+        private int _partitions;
 
         protected override void Init()
         {
             _seen = Store<IKeyValueStore<string, SeenOrder>>(TopologyNames.OrderIdsStore);
+            // Asked once per task: bundles are grouped by the partition that owns each row. The repartition topic is
+            // created before the group starts and never changes its partition count while the learner runs (as with
+            // Kafka Streams, changing it needs an application reset).
+            _partitions = PartitionsOf(repartitionTopic);
             Context.Schedule(Learner.OrderIdSweepInterval, PunctuationType.PROCESSING_TIME, _ => Forget());
         }
 
@@ -97,20 +103,15 @@ public static class BasketLearningTopology
             var skus = order.Lines.Select(l => l.Sku).ToArray();
             var weight = clock.WeightAt(order.Timestamp);
             // Computed whole before anything is sent, so a failure half-way sends nothing.
-            var deltas = BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow)
-                .Select(contribution => new BasketRowDelta
-                {
-                    RowKey = contribution.RowKey,
-                    Weight = contribution.Weight,
-                    Pairs = contribution.Pairs.Select(p => new NeighborWeight(p.Key, p.PairWeight)).ToArray(),
-                    SourcePartition = record.Coordinates.Partition,
-                    SourceOffset = record.Coordinates.Offset,
-                    Timestamp = order.Timestamp,
-                })
-                .ToArray();
+            var contributions = BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow).ToArray();
+            var bundles = contributions.Length == 0
+                ? []
+                : BasketRowBundle.ByPartition(contributions, row => KeyPartitioning.PartitionOf(row, _partitions),
+                    record.Coordinates.Partition, record.Coordinates.Offset, order.Timestamp);
+            var encoded = bundles.Select(b => (b.RoutingKey, Value: BasketRowBundleCodec.Instance.Encode(b))).ToArray();
             _seen.Put(order.OrderId, seen ?? new SeenOrder(record.Coordinates.Partition, record.Coordinates.Offset, Clock.GetUtcNow()));
-            foreach (var delta in deltas)
-                Send(repartitionTopic, delta.RowKey, BasketRowDeltaCodec.Instance.Encode(delta), record.Timestamp); // the input's broker time, as Kafka Streams forwards it
+            foreach (var (key, value) in encoded)
+                Send(repartitionTopic, key, value, record.Timestamp); // the input's broker time, as Kafka Streams forwards it
         }
 
         /// <summary>Forgets order ids seen longer ago than the retention (a duplicate after that is learned again).</summary>
@@ -131,7 +132,7 @@ public static class BasketLearningTopology
     /// the repeat costs bandwidth, not correctness.
     /// </summary>
     private sealed class RowAggregator(ProcessorRuntime runtime, int maxNeighbors, TimeSpan publishEvery)
-        : RecordProcessor<BasketRowDelta>(runtime, BasketRowDeltaCodec.Instance)
+        : RecordProcessor<BasketRowBundle>(runtime, BasketRowBundleCodec.Instance)
     {
         private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
         private IKeyValueStore<string, BasketRowState> _rows = null!;
@@ -144,16 +145,20 @@ public static class BasketLearningTopology
             Context.Schedule(publishEvery, PunctuationType.PROCESSING_TIME, _ => Publish());
         }
 
-        protected override void Process(InputRecord<BasketRowDelta> record)
+        protected override void Process(InputRecord<BasketRowBundle> record)
         {
-            var delta = record.Value;
-            // The store hands out the row it holds: Apply checks the contribution whole before it changes the row, so a
-            // contribution that cannot apply leaves the row as it was.
-            var row = _rows.Get(delta.RowKey) ?? new BasketRowState(new EvidenceAccumulator(delta.RowKey, maxNeighbors), []);
-            if (!row.Apply(delta.SourcePartition, delta.SourceOffset, delta.Weight, delta.Pairs.Select(p => new Neighbor(p.Key, p.PairWeight))))
-                return; // this order was already counted (replayed by the splitter after a crash)
-            _rows.Put(delta.RowKey, row);
-            _changed.Add(delta.RowKey);
+            var bundle = record.Value;
+            // Every row is checked before any changes, so a bundle that cannot apply leaves every row as it was.
+            foreach (var contribution in bundle.Rows) BasketRowState.Check(contribution.Weight, contribution.Pairs);
+            foreach (var contribution in bundle.Rows)
+            {
+                // The store hands out the row it holds. A row that has this order already (replayed by the splitter
+                // after a crash) skips it, so a bundle that was half applied before a crash completes on replay.
+                var row = _rows.Get(contribution.RowKey) ?? new BasketRowState(new EvidenceAccumulator(contribution.RowKey, maxNeighbors), []);
+                if (!row.Apply(bundle.SourcePartition, bundle.SourceOffset, contribution.Weight, contribution.Pairs)) continue;
+                _rows.Put(contribution.RowKey, row);
+                _changed.Add(contribution.RowKey);
+            }
         }
 
         private void Publish()

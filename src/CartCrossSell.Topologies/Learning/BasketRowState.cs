@@ -18,20 +18,28 @@ public sealed class BasketRowState(EvidenceAccumulator accumulator, Dictionary<i
     /// Applies one order's contribution unless it was applied already; returns whether it was applied. All or nothing:
     /// the contribution is checked whole before anything changes, so one that throws leaves the row as it was.
     /// </summary>
-    public bool Apply(int sourcePartition, long sourceOffset, double weight, IEnumerable<Neighbor> pairs)
+    public bool Apply(int sourcePartition, long sourceOffset, double weight, IReadOnlyList<Neighbor> pairs)
     {
         if (AppliedOrderOffsets.TryGetValue(sourcePartition, out var applied) && sourceOffset <= applied) return false;
-        var checkedPairs = pairs.ToArray();
+        Check(weight, pairs);
+        Accumulator.Apply(weight, pairs);
+        AppliedOrderOffsets[sourcePartition] = sourceOffset; // last: the offset is taken only by a contribution that applied
+        return true;
+    }
+
+    /// <summary>
+    /// Throws unless a contribution can be applied (a finite, non-negative weight; pairs with keys and such weights):
+    /// the aggregator checks every row of a bundle before it changes any.
+    /// </summary>
+    public static void Check(double weight, IReadOnlyList<Neighbor> pairs)
+    {
         if (!double.IsFinite(weight) || weight < 0) throw new ArgumentOutOfRangeException(nameof(weight), weight, "a contribution's weight must be finite and not negative");
-        foreach (var pair in checkedPairs)
+        foreach (var pair in pairs)
         {
             if (pair.Key is null) throw new ArgumentException("a pair without a row key", nameof(pairs));
             if (!double.IsFinite(pair.PairWeight) || pair.PairWeight < 0)
                 throw new ArgumentOutOfRangeException(nameof(pairs), pair.PairWeight, $"pair '{pair.Key}': weight must be finite and not negative");
         }
-        Accumulator.Apply(weight, checkedPairs);
-        AppliedOrderOffsets[sourcePartition] = sourceOffset; // last: the offset is taken only by a contribution that applied
-        return true;
     }
 }
 
