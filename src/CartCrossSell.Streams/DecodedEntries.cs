@@ -94,16 +94,29 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
             }
             current = decoded.Value!;
         }
+        var existed = _entries.Contains(key);
         T? previous;
         try
         {
             previous = _entries.Store(key, current);
-            if (current is not null || previous is not null) Changed?.Invoke(key, previous, current);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             Reject(key, $"{e.GetType().Name}: {e.Message}");
             return null;
+        }
+        try
+        {
+            if (current is not null || previous is not null) Changed?.Invoke(key, previous, current);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A refused record changes nothing: the storage goes back to what the handlers' indexes still hold. A storage
+            // that does not rebuild replaced values cannot go back; its handlers never refuse (the learned rows only count).
+            if (previous is not null) _entries.Store(key, previous);
+            else if (!existed) _entries.Store(key, null);
+            Reject(key, $"{e.GetType().Name}: {e.Message}");
+            return previous;
         }
         Interlocked.Increment(ref _applied);
         return previous;

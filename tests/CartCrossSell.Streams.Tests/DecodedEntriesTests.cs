@@ -1,0 +1,46 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CartCrossSell.Streams.Tests;
+
+public sealed class DecodedEntriesTests
+{
+    private sealed class Text(string value)
+    {
+        public string Value { get; } = value;
+    }
+
+    private sealed class TextCodec : IValueCodec<Text>
+    {
+        public Decoded<Text> Decode(ReadOnlySpan<byte> bytes) => Decoded<Text>.Success(new Text(Encoding.UTF8.GetString(bytes)));
+        public byte[] Encode(Text value) => Encoding.UTF8.GetBytes(value.Value);
+    }
+
+    /// <summary>
+    /// A secondary index (the catalog by category, the rules in force) is kept by the change handlers: a record one of
+    /// them refuses must leave the table where the index is, or the two answer differently from then on.
+    /// </summary>
+    [Fact]
+    public void A_record_a_change_handler_refuses_leaves_the_table_as_it_was()
+    {
+        var entries = new DecodedEntries<Text>("topic", new TextCodec(), NullLogger.Instance);
+        var index = new Dictionary<string, string>();
+        entries.Changed += (key, _, current) =>
+        {
+            if (current?.Value.StartsWith("bad", StringComparison.Ordinal) == true) throw new FormatException("refused by the index");
+            if (current is null) index.Remove(key);
+            else index[key] = current.Value;
+        };
+
+        entries.Apply("a", "first"u8.ToArray());
+        entries.Apply("a", "bad replacement"u8.ToArray());
+        entries.Apply("b", "bad newcomer"u8.ToArray());
+        entries.Apply("c", "kept"u8.ToArray());
+
+        Assert.Equal("first", entries.Find("a")!.Value);
+        Assert.Null(entries.Find("b"));
+        Assert.False(entries.Contains("b"));
+        Assert.Equal(index.OrderBy(p => p.Key), entries.Entries.Select(e => KeyValuePair.Create(e.Key, e.Value.Value)).OrderBy(p => p.Key));
+        Assert.Equal((2L, 2L), (entries.Applied, entries.Rejected));
+    }
+}
