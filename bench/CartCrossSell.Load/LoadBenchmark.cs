@@ -63,7 +63,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             $"learner: {results.Learner.Lines:N0} lines in {results.Learner.Duration.TotalSeconds:0.0} s = {results.Learner.LinesPerSecond:N0} lines/s (splitter alone {results.Learner.SplitterLinesPerSecond:N0} lines/s)"));
         log.Line($"learner, CPU: {results.Learner.Cpu}");
         log.Line($"learner, its own view: splitter {results.Learner.Splitter.Describe(freshness: false)}; aggregator {results.Learner.Aggregator.Describe(freshness: false)}");
-        if (options.LearnerOnly)
+        if (options.StopAfter == "learner")
         {
             results.Memory.Add(new MemoryRow("learner", learner.Memory(), $"after the backlog ({results.OrderBacklog.Lines:N0} lines learned)"));
             return results;
@@ -82,6 +82,12 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 $"recommender drain: {results.Drain.Events:N0} events in {results.Drain.Duration.TotalSeconds:0.00} s = {results.Drain.EventsPerSecond:N0} events/s; {results.Drain.DeadLettered} dead-lettered; load average {ProgressLog.LoadAverage()}"));
             log.Line($"recommender drain, the recommender's view: {results.Drain.Service.Describe(freshness: false)}");
             log.Line($"recommender drain, CPU: {results.Drain.Cpu}");
+            if (options.StopAfter == "drain")
+            {
+                results.Memory.Add(new MemoryRow("recommender", recommender.Memory(), "after the drain"));
+                results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"after the drain ({results.OrderBacklog.Lines:N0} lines learned)"));
+                return results;
+            }
 
             // 4. Outcomes: started now and left running, because the mock cluster keeps only the newest 5 MiB of each
             // partition: a consumer that starts at the end of the run finds the first cart events gone. It catches up

@@ -27,8 +27,11 @@ public sealed record LoadOptions
     /// <summary>Order lines in the learner backlog: the file's orders are repeated with fresh order ids until reached.</summary>
     public int LearnerLines { get; init; } = 120_000;
 
-    /// <summary>Stop after the learner's backlog (<c>--only learner</c>): the learner's figures without the minutes of the rest.</summary>
-    public bool LearnerOnly { get; init; }
+    /// <summary>
+    /// Stop after one phase (<c>--only learner</c>: the learner's backlog; <c>--only drain</c>: the recommender's drain
+    /// too): one figure in a minute instead of the whole run. Null runs everything.
+    /// </summary>
+    public string? StopAfter { get; init; }
 
     /// <summary>Duration of each fixed-rate (open-loop) freshness phase.</summary>
     public TimeSpan PhaseDuration { get; init; } = TimeSpan.FromSeconds(20);

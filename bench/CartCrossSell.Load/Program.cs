@@ -8,8 +8,8 @@ var results = new Option<DirectoryInfo>("--results") { Description = "Directory 
 var backlog = new Option<int>("--backlog") { Description = "Cart events pre-produced for the sustained-rate drain", DefaultValueFactory = _ => 60_000 };
 var activeCarts = new Option<int>("--active-carts") { Description = "Carts in progress at once (their events interleave)", DefaultValueFactory = _ => 5_000 };
 var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
-var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog (its figures only)" };
-only.AcceptOnlyFromAmong("learner");
+var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog; drain: stop after the recommender's drain" };
+only.AcceptOnlyFromAmong("learner", "drain");
 var duration = new Option<int>("--duration") { Description = "Seconds of each fixed-rate freshness phase", DefaultValueFactory = _ => 20 };
 var shares = new Option<double[]>("--shares") { Description = "Shares of the measured sustained rate for the phases", DefaultValueFactory = _ => [0.1, 0.5, 0.9], AllowMultipleArgumentsPerToken = true };
 var rates = new Option<int[]>("--rates") { Description = "Fixed phase rates in events/s instead of --shares", AllowMultipleArgumentsPerToken = true };
@@ -33,7 +33,7 @@ root.SetAction(async (parse, ct) =>
         BacklogEvents = parse.GetValue(backlog),
         ActiveCarts = parse.GetValue(activeCarts),
         LearnerLines = parse.GetValue(learnerLines),
-        LearnerOnly = parse.GetValue(only) == "learner",
+        StopAfter = parse.GetValue(only),
         PhaseDuration = TimeSpan.FromSeconds(parse.GetValue(duration)),
         LoadShares = parse.GetValue(shares) ?? [0.1, 0.5, 0.9],
         FixedRates = parse.GetValue(rates) ?? [],

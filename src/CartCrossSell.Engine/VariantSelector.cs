@@ -57,52 +57,83 @@ public static class VariantSelector
         if (inStock == 0) return new VariantChoice(null, "no variant in stock");
         if (inStock == 1)
             return new VariantChoice(onlyInStock!.VariantId, item.Variants.Count == 1 ? "only variant" : "only variant in stock");
-        var remaining = item.Variants.Where(v => v.InStock).ToList();
+        var offer = Offers.GetValue(item, Offer.Of);
+        var remaining = new List<OfferedVariant>(offer.InStock);
 
-        var reasons = new List<string>();
-        var bestSellerFor = new List<string>();
-        var dimensions = remaining
-            .SelectMany(v => v.Attributes.Keys)
-            .Select(NormalizeName)
-            .Distinct(StringComparer.Ordinal)
-            .Where(d => remaining.Select(v => ValueOf(v, d)).Distinct(StringComparer.OrdinalIgnoreCase).Count() > 1)
-            .OrderBy(d => SizeMapping.IsSizeAttribute(d) ? 0 : 1).ThenBy(d => d, StringComparer.Ordinal)
-            .ToList();
-
-        foreach (var dimension in dimensions)
+        List<string>? reasons = null, bestSellerFor = null;
+        var values = new List<string>();
+        foreach (var dimension in offer.Dimensions)
         {
-            var values = remaining.Select(v => ValueOf(v, dimension)).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            values.Clear();
+            foreach (var v in remaining)
+                if (v.Values.TryGetValue(dimension, out var value) && !values.Exists(x => string.Equals(x, value, StringComparison.OrdinalIgnoreCase)))
+                    values.Add(value);
             if (values.Count <= 1) continue;
             var chosen = Infer(dimension, values, cart);
             if (chosen is { } c)
             {
-                remaining = remaining.Where(v => string.Equals(ValueOf(v, dimension), c.Value, StringComparison.OrdinalIgnoreCase)).ToList();
-                reasons.Add(c.Reason);
+                remaining.RemoveAll(v => !string.Equals(v.Values.GetValueOrDefault(dimension), c.Value, StringComparison.OrdinalIgnoreCase));
+                (reasons ??= []).Add(c.Reason);
                 continue;
             }
-            if (options.BestSellerAttributes.Contains(dimension) && remaining.Any(v => v.UnitsSold is > 0))
+            if (options.BestSellerAttributes.Contains(dimension) && remaining.Exists(v => v.Variant.UnitsSold is > 0))
             {
-                bestSellerFor.Add(dimension);
+                (bestSellerFor ??= []).Add(dimension);
                 continue;
             }
             return new VariantChoice(null, $"{dimension} cannot be inferred from the cart");
         }
 
-        if (remaining.Count == 1) return new VariantChoice(remaining[0].VariantId, string.Join("; ", reasons));
-        if (remaining.Count == 0 || remaining.All(v => v.UnitsSold is null or 0) && bestSellerFor.Count == 0)
+        if (remaining.Count == 1) return new VariantChoice(remaining[0].Variant.VariantId, reasons is null ? "" : string.Join("; ", reasons));
+        if (remaining.Count == 0 || remaining.TrueForAll(v => v.Variant.UnitsSold is null or 0) && bestSellerFor is null)
             return new VariantChoice(null, "several variants and none can be inferred from the cart");
-        var best = remaining.OrderByDescending(v => v.UnitsSold ?? 0).ThenBy(v => v.VariantId, StringComparer.Ordinal).First();
-        var what = bestSellerFor.Count > 0 ? string.Join(" and ", bestSellerFor) : "variant";
-        reasons.Add($"best-selling {what}");
+        var best = remaining[0].Variant;
+        foreach (var v in remaining)
+        {
+            var (sold, bestSold) = (v.Variant.UnitsSold ?? 0, best.UnitsSold ?? 0);
+            if (sold > bestSold || (sold == bestSold && string.CompareOrdinal(v.Variant.VariantId, best.VariantId) < 0)) best = v.Variant;
+        }
+        var what = bestSellerFor is not null ? string.Join(" and ", bestSellerFor) : "variant";
+        (reasons ??= []).Add($"best-selling {what}");
         return new VariantChoice(best.VariantId, string.Join("; ", reasons));
     }
 
-    private static string? ValueOf(CatalogVariant variant, string dimension)
+    /// <summary>
+    /// What an item's variants offer whatever the cart: those in stock, each with its attributes under normalised
+    /// names, and the dimensions on which they differ (sizes first, then by name). Kept per catalog item (items are
+    /// immutable; a catalog update brings a new one): this ran for every qualified candidate of every cart event, and
+    /// rebuilding it was a twentieth of the recommender's time.
+    /// </summary>
+    private sealed class Offer
     {
-        foreach (var (name, value) in variant.Attributes)
-            if (NormalizeName(name) == dimension) return value;
-        return null;
+        public required OfferedVariant[] InStock { get; init; }
+        public required string[] Dimensions { get; init; }
+
+        public static Offer Of(CatalogItem item)
+        {
+            var inStock = item.Variants.Where(v => v.InStock).Select(OfferedVariant.Of).ToArray();
+            var dimensions = inStock
+                .SelectMany(v => v.Values.Keys)
+                .Distinct(StringComparer.Ordinal)
+                .Where(d => inStock.Select(v => v.Values.GetValueOrDefault(d)).Distinct(StringComparer.OrdinalIgnoreCase).Count() > 1)
+                .OrderBy(d => SizeMapping.IsSizeAttribute(d) ? 0 : 1).ThenBy(d => d, StringComparer.Ordinal)
+                .ToArray();
+            return new Offer { InStock = inStock, Dimensions = dimensions };
+        }
     }
+
+    /// <summary>A variant with its attributes by normalised name (the first attribute of each name, as listed).</summary>
+    private sealed record OfferedVariant(CatalogVariant Variant, Dictionary<string, string> Values)
+    {
+        public static OfferedVariant Of(CatalogVariant variant)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, value) in variant.Attributes) values.TryAdd(NormalizeName(name), value);
+            return new OfferedVariant(variant, values);
+        }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CatalogItem, Offer> Offers = new();
 
     private static (string Value, string Reason)? Infer(string dimension, IReadOnlyList<string> values, IReadOnlyList<CartAttribute> cart)
     {

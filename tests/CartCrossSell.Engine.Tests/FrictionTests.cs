@@ -71,6 +71,18 @@ public class FrictionTests
     }
 
     [Fact]
+    public void The_same_catalog_item_takes_each_cart_s_own_colour()
+    {
+        // What an item's variants offer is kept per catalog item; which one is chosen must still follow each cart.
+        var store = Shop(Store.Variant("purse-blue", "color", "blue", sold: 1), Store.Variant("purse-red", "color", "red", sold: 90));
+        Assert.Equal("purse-blue", Candidate(store, store.Cart(store.Line("bag", "bag-blue")))!.VariantId);
+        Assert.Equal("purse-red", Candidate(store, store.Cart(store.Line("bag", "bag-red")))!.VariantId);
+        Assert.Equal("purse-blue", Candidate(store, store.Cart(store.Line("bag", "bag-blue")))!.VariantId);
+        var undecided = Candidate(store, store.Cart("shoes"), new RecommendationOptions { BestSellerAttributes = new HashSet<string>() });
+        Assert.Null(undecided); // no colour in the cart and no best-seller rule: excluded, whatever was chosen before
+    }
+
+    [Fact]
     public void Falls_back_to_the_only_variant_in_stock()
     {
         var store = Shop(Store.Variant("v-s", "size", "S", inStock: false), Store.Variant("v-m", "size", "M"));

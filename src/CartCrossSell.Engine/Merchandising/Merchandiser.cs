@@ -225,24 +225,27 @@ public sealed class Merchandiser
                 actions.Add((LeafCategoryDiversity, c.Sku));
                 return false;
             }
+            TitleFamily? family = null;
             if (options.NearDuplicates && c.Item is { } item)
             {
-                var family = FamilyOf(item);
-                if (_families.Exists(f => f.IsNearDuplicateOf(family, options)))
-                {
-                    actions.Add((NearDuplicateDiversity, c.Sku));
-                    return false;
-                }
+                family = FamilyOf(item);
+                foreach (var kept in _families)
+                    if (kept.IsNearDuplicateOf(family, options))
+                    {
+                        actions.Add((NearDuplicateDiversity, c.Sku));
+                        return false;
+                    }
             }
-            Keep(c);
+            Keep(c, family);
             return true;
         }
 
-        public void Keep(ShortlistItem c)
+        /// <param name="family">The item's title family when the caller has it already.</param>
+        public void Keep(ShortlistItem c, TitleFamily? family = null)
         {
             if (c.Item is not { } item) return;
             if (!string.IsNullOrEmpty(item.LeafCategory)) _perLeaf[item.LeafCategory] = _perLeaf.GetValueOrDefault(item.LeafCategory) + 1;
-            if (options.NearDuplicates) _families.Add(FamilyOf(item));
+            if (options.NearDuplicates) _families.Add(family ?? FamilyOf(item));
         }
     }
 }
