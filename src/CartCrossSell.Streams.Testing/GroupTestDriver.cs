@@ -37,7 +37,8 @@ public sealed class GroupTestDriver : IDisposable
         var options = new StreamsOptions
         {
             ApplicationId = streams.ApplicationId, StateStore = streams.StateStore, StateDirectory = _stateDirectory,
-            CommitInterval = streams.CommitInterval, MaxRecordBytes = streams.MaxRecordBytes,
+            // The group's own commit interval, as StreamApplication gives it (the learner commits every second).
+            CommitInterval = group.CommitInterval ?? streams.CommitInterval, MaxRecordBytes = streams.MaxRecordBytes,
         };
         var config = StreamApplication.Config(StreamApplication.ApplicationIdOf(options, group.Name),
             new KafkaOptions { BootstrapServers = "driver:9092" }, options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);

@@ -53,7 +53,7 @@ public static class BasketLearningTopology
             .ToRoutedTopics(TopologyNames.BasketSplitter + "-sink");
 
         // The publication period doubles as the throttle: a row changed many times within it is published once.
-        var publishEvery = learner.RowPublishInterval > TimeSpan.Zero ? learner.RowPublishInterval : streams.CommitInterval;
+        var publishEvery = learner.RowPublishInterval > TimeSpan.Zero ? learner.RowPublishInterval : learner.CommitInterval;
         builder.Stream(repartition, new StringSerDes(), new ByteArraySerDes(), "basket-rows-source")
             .Transform(Processors.Supplier(() => new RowAggregator(aggregator, learning.MaxNeighbors, publishEvery),
                     StateStores.DecodedKeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors), streams, LiveRows)),

@@ -9,7 +9,8 @@ public sealed class LearnerOptions
 
     /// <summary>
     /// A changed row is published to <c>item-neighbors</c> at most once per this interval, so a hot item is not
-    /// republished on every order. Default 1 s. Changes in between are merged into the next publication.
+    /// republished on every order. Default 1 s; zero publishes at the learner's <see cref="CommitInterval"/>. Changes in
+    /// between are merged into the next publication.
     /// </summary>
     public TimeSpan RowPublishInterval { get; set; } = TimeSpan.FromSeconds(1);
 
