@@ -49,6 +49,47 @@ public sealed class LearnedRankerBench
         throw new FileNotFoundException("data/online-retail-dec2010.csv not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>
+    /// Times each stage of a call separately (candidates, features, trees with calibration and order, rules) over the
+    /// same carts and prints each stage's median and p99 in microseconds: where the time of <see cref="Latency"/> goes.
+    /// </summary>
+    public static int Stages(int calls = 20_000)
+    {
+        var bench = new LearnedRankerBench();
+        var ranker = bench.Ranker;
+        Console.WriteLine($"model {ranker.Model.Version}: {ranker.Model.Cascade}");
+        var stages = new[] { "candidates", "features", "trees", "rules" };
+        var ticks = stages.Select(_ => new long[calls]).ToArray();
+        var warmup = Stopwatch.StartNew();
+        for (var i = 0; warmup.Elapsed < TimeSpan.FromSeconds(3) || i < 2 * calls; i++)
+        {
+            var basket = bench.Carts[i % bench.Carts.Length];
+            var t0 = Stopwatch.GetTimestamp();
+            var set = ranker.Candidates.Generate(basket, bench.Inputs, bench.Now);
+            var t1 = Stopwatch.GetTimestamp();
+            var features = RankingFeatures.Extract(set, bench.Inputs.Catalog);
+            var t2 = Stopwatch.GetTimestamp();
+            var scored = ranker.Score(set, features);
+            var t3 = Stopwatch.GetTimestamp();
+            ranker.Select(basket, bench.Inputs, set, scored, ranker.Model.ShowThreshold, null, bench.Now);
+            var t4 = Stopwatch.GetTimestamp();
+            if (i < calls) continue;
+            var at = i - calls;
+            if (at >= calls) break;
+            ticks[0][at] = t1 - t0;
+            ticks[1][at] = t2 - t1;
+            ticks[2][at] = t3 - t2;
+            ticks[3][at] = t4 - t3;
+        }
+        for (var s = 0; s < stages.Length; s++)
+        {
+            Array.Sort(ticks[s]);
+            double Us(double q) => ticks[s][(int)Math.Min(calls - 1, q * calls)] * 1e6 / Stopwatch.Frequency;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{stages[s],-10} p50 {Us(0.5),7:0.0} µs, p99 {Us(0.99),7:0.0} µs"));
+        }
+        return 0;
+    }
+
     /// <summary>Times single calls after a warm-up and prints the median, p99 and p99.9 in microseconds.</summary>
     public static int Latency(int calls = 50_000)
     {

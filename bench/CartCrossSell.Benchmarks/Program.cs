@@ -3,13 +3,15 @@ using CartCrossSell.Benchmarks;
 
 // `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `memory-live`: the same rows as the
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
-// the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
+// the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
+// timed stage by stage; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {
     "memory" => Modes.Memory(),
     "memory-live" => Modes.LiveMemory(),
     "latency" => Modes.Latency(),
     "learned-latency" => LearnedRankerBench.Latency(),
+    "learned-stages" => LearnedRankerBench.Stages(),
     _ => Run(args),
 };
 

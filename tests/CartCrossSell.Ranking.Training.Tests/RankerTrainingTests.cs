@@ -108,6 +108,52 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void The_chosen_cascade_reproduces_the_validation_HR3_it_claims_and_full_scoring_the_figures_it_was_held_to()
+    {
+        var cascade = data.Report.Cascade!;
+        var model = RankingModel.FromBytes(data.Model.ToBytes());
+        Assert.Equal(cascade.Chosen, model.Cascade);
+        Assert.False(model.Cascade.IsFull, "the December extract's validation slice allows a cascade");
+        var chosen = cascade.Trials.Single(t => t.Accepted);
+        Assert.Equal(chosen.Cascade, model.Cascade);
+        Assert.True(chosen.ChangedLists <= new RankerTrainerOptions().CascadeMaxChangedLists);
+        // Every pair tried before it was cheaper and rejected.
+        Assert.All(cascade.Trials.TakeWhile(t => !t.Accepted), t => Assert.True(t.NodeShare <= chosen.NodeShare));
+
+        // The same validation carts again (the draw is seeded), scored by the loaded model through its cascade and
+        // by the same trees with full scoring.
+        var options = new RankerTrainerOptions { Trees = 60 };
+        var split = RankingTrainingData.Build(data.Orders, null, options.Learning, new CandidateGenerator(options.Candidates), options.Tasks);
+        var serving = options.Recommendation with { AllowUnknownItems = true };
+        double HitRate(RankingModel m, HoldoutProtocol protocol)
+        {
+            var ranker = new LearnedAddOnRanker(m, serving, options.Candidates);
+            var cases = split.ValidationCases.Select((c, i) => (c, split.ValidationSets[i],
+                    ranker.Score(split.ValidationSets[i], split.Validation.Rows(split.Validation.GroupStart[i], split.ValidationSets[i].Candidates.Count))))
+                .Where(t => t.c.Protocol == protocol);
+            return ShowThreshold.Curve(ranker, cases, split.ValidationInputs, [m.ShowThreshold])[0].HitRateAt3;
+        }
+        Assert.Equal(model.Metrics["validation_hr3_last_added"], HitRate(model, HoldoutProtocol.LastAdded));
+        Assert.Equal(model.Metrics["validation_hr3_random"], HitRate(model, HoldoutProtocol.RandomItem));
+        Assert.Equal(chosen.HitRateAt3LastAdded, model.Metrics["validation_hr3_last_added"]);
+        Assert.Equal(chosen.HitRateAt3Random, model.Metrics["validation_hr3_random"]);
+        var full = model.WithCascade(ScoringCascade.Full);
+        Assert.Equal(model.Metrics["validation_hr3_last_added_full_scoring"], HitRate(full, HoldoutProtocol.LastAdded));
+        Assert.Equal(model.Metrics["validation_hr3_random_full_scoring"], HitRate(full, HoldoutProtocol.RandomItem));
+        Assert.True(model.Metrics["validation_hr3_last_added"] >= model.Metrics["validation_hr3_last_added_full_scoring"]);
+        Assert.True(model.Metrics["validation_hr3_random"] >= model.Metrics["validation_hr3_random_full_scoring"]);
+    }
+
+    [Fact]
+    public void Without_a_cascade_the_trainer_keeps_full_scoring()
+    {
+        var (model, report) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 5, CascadeMaxChangedLists = -1 });
+        Assert.True(model.Cascade.IsFull);
+        Assert.Null(report.Cascade);
+        Assert.Equal(1, BitConverter.ToInt32(model.ToBytes(), 4));
+    }
+
+    [Fact]
     public void The_show_threshold_keeps_the_promised_share_of_validation_hits()
     {
         var curve = data.Report.ThresholdCurve;

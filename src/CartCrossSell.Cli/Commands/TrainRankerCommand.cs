@@ -32,10 +32,11 @@ public static class TrainRankerCommand
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
+        var cascadeChanged = new Option<double?>("--cascade-max-changed") { Description = "Share of validation lists the scoring cascade may change against full scoring (default 0.01; negative: no cascade, every candidate scored by every tree)" };
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix, inService, chart,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix, inService, chart, cascadeChanged,
         };
         command.SetAction(parseResult =>
         {
@@ -107,6 +108,7 @@ public static class TrainRankerCommand
                     },
                     TaskMixes = mixes,
                     InService = current,
+                    CascadeMaxChangedLists = parseResult.GetValue(cascadeChanged) ?? defaults.CascadeMaxChangedLists,
                     Learning = defaults.Learning with { SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow },
                     Recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy },
                 };
@@ -144,6 +146,14 @@ public static class TrainRankerCommand
             foreach (var mix in report.TaskMixes)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol."));
+            if (report.Cascade is { } cascade)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Scoring cascade: {model.Cascade} (validation HR@3 with full scoring {cascade.FullHitRateAt3LastAdded:0.000} / {cascade.FullHitRateAt3Random:0.000}); tried, cheapest first:"));
+                foreach (var t in cascade.Trials)
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  first {t.Cascade.FirstTrees} trees, keep {t.Cascade.Keep}: {t.NodeShare:P0} of the tree walks, {t.ChangedLists:P1} of the lists changed, HR@3 {t.HitRateAt3LastAdded:0.000} / {t.HitRateAt3Random:0.000}{(t.Accepted ? ", chosen" : "")}"));
+            }
             stdout.WriteLine($"Model written to {outPath} ({bytes.Length} bytes).");
             if (parseResult.GetValue(chart) is { } chartPath)
             {

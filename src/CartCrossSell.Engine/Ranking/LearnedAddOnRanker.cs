@@ -47,14 +47,49 @@ public sealed class LearnedAddOnRanker
     public RecommendationOptions Options { get; }
     public CandidateGenerator Candidates => _generator;
 
-    /// <summary>Every candidate of the cart scored, most probable first (ties by sku); no rule applied.</summary>
-    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog) =>
-        Score(set, RankingFeatures.Extract(set, catalog));
+    /// <summary>
+    /// The cart's candidates scored, most probable first (ties by sku); no rule applied. Every candidate under full
+    /// scoring; under the model's <see cref="RankingModel.Cascade"/> only the kept ones (at least <see cref="Depth"/>).
+    /// </summary>
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog)
+    {
+        var n = set.Candidates.Count * RankingFeatures.Count;
+        // The feature rows are scratch of this call only: a buffer per thread instead of a new array per cart.
+        var buffer = _features;
+        _features = null;
+        if (buffer is null || buffer.Length < n) buffer = new float[Math.Max(n, 256 * RankingFeatures.Count)];
+        try
+        {
+            RankingFeatures.Extract(set, catalog, buffer);
+            return Score(set, buffer.AsSpan(0, n));
+        }
+        finally
+        {
+            _features = buffer;
+        }
+    }
+
+    [ThreadStatic] private static float[]? _features;
+
+    /// <summary>How many candidates a cascade keeps at least: the rules and the final order look at no more.</summary>
+    public int Depth => Math.Max(Options.RerankDepth, Options.MaxAddOns);
 
     /// <summary>Scores already computed (the trainer's validation rows) through the model, most probable first.</summary>
     public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ReadOnlySpan<float> features)
     {
         var n = set.Candidates.Count;
+        var cascade = Model.Cascade;
+        if (!cascade.IsFull && Math.Max(cascade.Keep, Depth) < n)
+        {
+            var keep = Math.Max(cascade.Keep, Depth);
+            var kept = keep <= 256 ? stackalloc int[keep] : new int[keep];
+            var keptScores = keep <= 256 ? stackalloc double[keep] : new double[keep];
+            var m = Model.Ensemble.ScoreCascade(features, n, cascade.FirstTrees, keep, kept, keptScores);
+            var shortlist = new ScoredCandidate[m];
+            for (var i = 0; i < m; i++)
+                shortlist[i] = new ScoredCandidate(set.Candidates[kept[i]], keptScores[i], Model.Probability(keptScores[i]));
+            return MostProbableFirst(shortlist);
+        }
         var scores = n <= 512 ? stackalloc double[n] : new double[n];
         Model.Ensemble.ScoreMany(features[..(n * RankingFeatures.Count)], scores);
         var result = new ScoredCandidate[n];
@@ -62,14 +97,22 @@ public sealed class LearnedAddOnRanker
         return MostProbableFirst(result);
     }
 
-    private static ScoredCandidate[] MostProbableFirst(ScoredCandidate[] scored)
+    /// <summary>Most probable first, equal scores by sku: the one order of scored candidates (the trainer sorts with it too).</summary>
+    public static ScoredCandidate[] MostProbableFirst(ScoredCandidate[] scored)
     {
-        Array.Sort(scored, (a, b) =>
+        Array.Sort(scored, ByScore.Instance);
+        return scored;
+    }
+
+    private sealed class ByScore : IComparer<ScoredCandidate>
+    {
+        public static readonly ByScore Instance = new();
+
+        public int Compare(ScoredCandidate a, ScoredCandidate b)
         {
             var byScore = b.Score.CompareTo(a.Score);
             return byScore != 0 ? byScore : string.CompareOrdinal(a.Candidate.Sku, b.Candidate.Sku);
-        });
-        return scored;
+        }
     }
 
     /// <summary>The cart-page add-ons for the whole basket, with the merchandising <paramref name="rules"/> active at <paramref name="now"/>.</summary>

@@ -35,8 +35,16 @@ public static class RankingFeatures
     public static float[] Extract(CandidateSet set, ICatalog? catalog)
     {
         var features = new float[set.Candidates.Count * Count];
-        for (var i = 0; i < set.Candidates.Count; i++) Write(set, set.Candidates[i], catalog, features.AsSpan(i * Count, Count));
+        Extract(set, catalog, features);
         return features;
+    }
+
+    /// <summary>As <see cref="Extract(CandidateSet, ICatalog?)"/> into the first Candidates.Count × Count floats of <paramref name="features"/>.</summary>
+    public static void Extract(CandidateSet set, ICatalog? catalog, Span<float> features)
+    {
+        var count = Count;
+        if (features.Length < set.Candidates.Count * count) throw new ArgumentException($"room for {set.Candidates.Count} rows needed", nameof(features));
+        for (var i = 0; i < set.Candidates.Count; i++) Write(set, set.Candidates[i], catalog, features.Slice(i * count, count));
     }
 
     public static void Write(CandidateSet set, CandidateEvidence c, ICatalog? catalog, Span<float> x)

@@ -12,10 +12,14 @@ namespace CartCrossSell.Engine.Ranking;
 public sealed class RankingModel
 {
     private const uint Magic = 0x4D525843; // "CXRM"
+    // Format 1: no cascade (every candidate scored by every tree). Format 2 appends the cascade; a model without one is
+    // still written as format 1, so its bytes and version do not change and older readers still load it.
     private const int FormatVersion = 1;
+    private const int CascadeFormatVersion = 2;
 
     public RankingModel(TreeEnsemble ensemble, IReadOnlyList<string> featureNames, double plattA, double plattB, double showThreshold,
-        DateTimeOffset trainedAt, IReadOnlyDictionary<string, double>? metrics = null, string? description = null)
+        DateTimeOffset trainedAt, IReadOnlyDictionary<string, double>? metrics = null, string? description = null,
+        ScoringCascade cascade = default)
     {
         if (featureNames.Count != ensemble.FeatureCount) throw new ArgumentException("one feature name per ensemble feature", nameof(featureNames));
         if (!double.IsFinite(plattA) || !double.IsFinite(plattB)) throw new ArgumentException("calibration must be finite");
@@ -28,6 +32,8 @@ public sealed class RankingModel
         TrainedAt = trainedAt;
         Metrics = metrics is null ? new Dictionary<string, double>() : new Dictionary<string, double>(metrics);
         Description = description ?? "";
+        cascade.Validate(ensemble.TreeCount);
+        Cascade = cascade;
         Version = ComputeVersion();
     }
 
@@ -48,6 +54,9 @@ public sealed class RankingModel
 
     public string Description { get; }
 
+    /// <summary>How the ranker scores a cart's candidates: every one with every tree (the default), or a cascade chosen by the trainer.</summary>
+    public ScoringCascade Cascade { get; }
+
     /// <summary>"rk-" and the first 12 hex digits of the SHA-256 of the serialised model.</summary>
     public string Version { get; }
 
@@ -63,10 +72,13 @@ public sealed class RankingModel
     }
 
     public RankingModel WithShowThreshold(double threshold) =>
-        new(Ensemble, FeatureNames, PlattA, PlattB, threshold, TrainedAt, Metrics, Description);
+        new(Ensemble, FeatureNames, PlattA, PlattB, threshold, TrainedAt, Metrics, Description, Cascade);
 
     public RankingModel WithMetrics(IReadOnlyDictionary<string, double> metrics) =>
-        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, metrics, Description);
+        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, metrics, Description, Cascade);
+
+    public RankingModel WithCascade(ScoringCascade cascade) =>
+        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, Metrics, Description, cascade);
 
     public byte[] ToBytes()
     {
@@ -79,7 +91,7 @@ public sealed class RankingModel
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
-        w.Write(FormatVersion);
+        w.Write(Cascade.IsFull ? FormatVersion : CascadeFormatVersion);
         w.Write(TrainedAt.UtcTicks);
         w.Write(Description);
         w.Write(PlattA);
@@ -108,6 +120,9 @@ public sealed class RankingModel
             }
             foreach (var v in tree.LeafValue) w.Write(v);
         }
+        if (Cascade.IsFull) return;
+        w.Write(Cascade.FirstTrees);
+        w.Write(Cascade.Keep);
     }
 
     /// <summary>Reads a model written by <see cref="ToBytes"/>; a malformed or foreign payload throws <see cref="InvalidDataException"/>.</summary>
@@ -118,7 +133,8 @@ public sealed class RankingModel
             using var r = new BinaryReader(new MemoryStream(bytes.ToArray()), Encoding.UTF8);
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("not a CartCrossSell ranking model");
             var format = r.ReadInt32();
-            if (format != FormatVersion) throw new InvalidDataException($"ranking model format {format} is not supported (expected {FormatVersion})");
+            if (format is not (FormatVersion or CascadeFormatVersion))
+                throw new InvalidDataException($"ranking model format {format} is not supported (expected {FormatVersion} or {CascadeFormatVersion})");
             var trainedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
             var description = r.ReadString();
             var a = r.ReadDouble();
@@ -150,8 +166,10 @@ public sealed class RankingModel
                 for (var i = 0; i < leaves.Length; i++) leaves[i] = r.ReadDouble();
                 trees[t] = new TreeEnsemble.Tree(feature, threshold2, left, right, leaves, weight);
             }
+            var cascade = format == CascadeFormatVersion ? new ScoringCascade(r.ReadInt32(), r.ReadInt32()) : default;
+            if (format == CascadeFormatVersion && cascade.IsFull) throw new InvalidDataException("a format 2 model must hold a cascade");
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes after the ranking model");
-            return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description);
+            return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description, cascade);
         }
         catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)
         {
@@ -169,4 +187,27 @@ public sealed class RankingModel
         var hash = SHA256.HashData(buffer.ToArray());
         return "rk-" + Convert.ToHexStringLower(hash.AsSpan(0, 6));
     }
+}
+
+/// <summary>
+/// Cascade scoring: every candidate of a cart is scored with the first <see cref="FirstTrees"/> trees, the
+/// <see cref="Keep"/> best by that partial score are scored with the remaining trees, and only they are ranked (a
+/// ranker that reranks deeper keeps as many as its depth). A GBDT score is a sum over trees, so the kept candidates'
+/// scores are exactly the full model's; what the cascade may change is which candidates are kept. The trainer chooses
+/// both numbers on its validation slice. The default, (0, 0), is full scoring: every candidate, every tree.
+/// </summary>
+public readonly record struct ScoringCascade(int FirstTrees, int Keep)
+{
+    public static readonly ScoringCascade Full = default;
+
+    public bool IsFull => FirstTrees == 0 && Keep == 0;
+
+    internal void Validate(int trees)
+    {
+        if (IsFull) return;
+        if (FirstTrees < 1 || FirstTrees > trees) throw new ArgumentOutOfRangeException(nameof(FirstTrees), FirstTrees, $"must be between 1 and the {trees} trees");
+        if (Keep < 1) throw new ArgumentOutOfRangeException(nameof(Keep), Keep, "must keep at least one candidate");
+    }
+
+    public override string ToString() => IsFull ? "full scoring" : $"first {FirstTrees} trees, then the best {Keep}";
 }
