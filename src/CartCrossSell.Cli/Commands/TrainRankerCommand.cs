@@ -29,7 +29,7 @@ public static class TrainRankerCommand
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the hardest; default 60)" };
         var hardNegatives = new Option<int?>("--hard-negatives") { Description = "Negatives per training task ranked highest by any source (default 30)" };
-        var validationBaskets = new Option<int?>("--validation-baskets") { Description = "At most this many validation baskets, each under both protocols (default 1000)" };
+        var validationBaskets = new Option<int?>("--validation-baskets") { Description = "At most this many validation baskets, each under both protocols (default 3000)" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the trees (default 1); the tasks and validation carts do not change with it" };
         var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, mostly-random, both, mostly-last-added or last-added tasks (default: from both, towards the weaker protocol while validation improves)" };
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
