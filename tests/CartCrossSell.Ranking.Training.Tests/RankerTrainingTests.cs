@@ -40,6 +40,19 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void Validation_judges_every_basket_of_a_slice_of_more_than_a_thousand()
+    {
+        // 1,200 validation baskets of three items: all of them, under both protocols (the old budget took 1,000).
+        var orders = Enumerable.Range(0, 1600)
+            .Select(i => new EvalOrder($"o{i:D4}", T0.AddMinutes(i), [new EvalLine("x"), new EvalLine($"y{i % 7}"), new EvalLine($"z{i % 5}")]))
+            .ToList();
+        var data = RankingTrainingData.Build(orders, null, new LearningOptions(), new CandidateGenerator(),
+            new RankingTrainingOptions { ValidationFraction = 0.75, MaxFitTasks = 50 });
+        Assert.Equal(2 * 1200, data.ValidationCases.Count);
+        Assert.Equal(1200, data.ValidationCases.Select(c => c.OrderId).Distinct().Count());
+    }
+
+    [Fact]
     public void Validation_reads_only_orders_before_the_validation_slice()
     {
         var orders = Enumerable.Range(0, 200)

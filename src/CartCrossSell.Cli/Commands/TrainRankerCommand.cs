@@ -27,7 +27,10 @@ public static class TrainRankerCommand
         var learningRate = new Option<double?>("--learning-rate") { Description = "Shrinkage of each tree" };
         var maxTasks = new Option<int?>("--max-tasks") { Description = "At most this many training tasks" };
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
-        var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the 30 hardest; default 60)" };
+        var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the hardest; default 60)" };
+        var hardNegatives = new Option<int?>("--hard-negatives") { Description = "Negatives per training task ranked highest by any source (default 30)" };
+        var validationBaskets = new Option<int?>("--validation-baskets") { Description = "At most this many validation baskets, each under both protocols (default 3000)" };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the trees (default 1); the tasks and validation carts do not change with it" };
         var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, mostly-random, both, mostly-last-added or last-added tasks (default: from both, towards the weaker protocol while validation improves)" };
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
@@ -36,7 +39,8 @@ public static class TrainRankerCommand
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, taskMix, inService, chart, cascadeChanged,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, hardNegatives,
+            validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
         };
         command.SetAction(parseResult =>
         {
@@ -100,11 +104,14 @@ public static class TrainRankerCommand
                     Trees = parseResult.GetValue(trees) ?? defaults.Trees,
                     Leaves = parseResult.GetValue(leaves) ?? defaults.Leaves,
                     LearningRate = parseResult.GetValue(learningRate) ?? defaults.LearningRate,
+                    Seed = parseResult.GetValue(seed) ?? defaults.Seed,
                     Candidates = candidates,
                     Tasks = defaults.Tasks with
                     {
                         MaxFitTasks = parseResult.GetValue(maxTasks) ?? defaults.Tasks.MaxFitTasks,
                         RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
+                        HardNegatives = parseResult.GetValue(hardNegatives) ?? defaults.Tasks.HardNegatives,
+                        MaxValidationBaskets = parseResult.GetValue(validationBaskets) ?? defaults.Tasks.MaxValidationBaskets,
                     },
                     TaskMixes = mixes,
                     InService = current,
