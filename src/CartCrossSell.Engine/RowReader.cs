@@ -145,6 +145,8 @@ internal abstract class RowReader
 
     public abstract string Key(int handle);
 
+    /// <summary>The sku of an item row's handle (a new string unless the store keeps them).</summary>
+    public virtual string Sku(int handle) => RowKeys.SkuOf(Key(handle));
 
     private sealed class CompactReader(CompactEvidence evidence) : RowReader
     {
@@ -188,6 +190,8 @@ internal abstract class RowReader
         }
 
         public override string Key(int handle) => evidence.KeyAt(handle);
+
+        public override string Sku(int handle) => evidence.SkuAt(handle);
     }
 
     /// <summary>
