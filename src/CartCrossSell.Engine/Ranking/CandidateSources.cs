@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace CartCrossSell.Engine.Ranking;
 
 /// <summary>Where a candidate add-on came from; a candidate may come from several sources.</summary>
@@ -458,7 +460,8 @@ public sealed class CandidateGenerator
     /// flags and ranks as <see cref="Mark"/> (highest score first, equal scores by row key) without sorting everything a
     /// source scores (~770 neighbours for a ten-item cart). Per source: a selection moves its top (depth entries) to the
     /// front, only the top is sorted, and once the union is known, a union member below a source's top gets its rank by
-    /// counting the entries before it (binary search among the few such members) instead of by a sort of all.
+    /// counting the entries below the top that come before it (a vectorised count of higher scores, row keys compared
+    /// only among equal scores) instead of by a sort of all.
     /// Scores are finite (as they are: weights and counts are positive), so the order is total: no two rows share a key.
     /// </summary>
     private void MarkSources(Accumulators acc)
@@ -508,38 +511,11 @@ public sealed class CandidateGenerator
             if (depth == 0 || n <= depth) continue;
             var k = keys[s];
             var o = order[s];
-            var uk = acc.BelowKeys;
-            var uo = acc.BelowOrder;
-            var u = 0;
             for (var j = depth; j < n; j++)
             {
-                if (items[o[j]].Sources == CandidateSource.None) continue;
-                uk[u] = k[j];
-                uo[u] = o[j];
-                u++;
-            }
-            if (u == 0) continue;
-            acc.SortByKey(uk, uo, 0, u);
-            // before[p]: entries below the top, not in the union, with exactly p of those members ahead of them.
-            var before = acc.Before;
-            Array.Clear(before, 0, u + 1);
-            for (var j = depth; j < n; j++)
-            {
-                if (items[o[j]].Sources != CandidateSource.None) continue;
-                int lo = 0, hi = u;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >>> 1;
-                    if (acc.Less(uk[mid], uo[mid], k[j], o[j])) lo = mid + 1;
-                    else hi = mid;
-                }
-                before[lo]++;
-            }
-            var ahead = depth;
-            for (var m = 0; m < u; m++)
-            {
-                ahead += before[m];
-                SetSourceRank(ref items[uo[m]], s, ahead + m + 1);
+                var slot = o[j];
+                if (items[slot].Sources == CandidateSource.None) continue;
+                SetSourceRank(ref items[slot], s, depth + 1 + acc.CountAhead(k, o, depth, n, k[j], slot));
             }
         }
     }
@@ -580,9 +556,6 @@ public sealed class CandidateGenerator
         public readonly int[][] SourceOrder = NewArrays<int>(Sources, 512);
         public readonly int[] Counts = new int[Sources];
         public readonly int[] Depths = new int[Sources];
-        public double[] BelowKeys = new double[512];
-        public int[] BelowOrder = new int[512];
-        public int[] Before = new int[513];
 
         private static T[][] NewArrays<T>(int count, int length)
         {
@@ -631,6 +604,40 @@ public sealed class CandidateGenerator
             }
         }
 
+        /// <summary>
+        /// How many of the entries [start, end) come before (<paramref name="key"/>, <paramref name="slot"/>), which is
+        /// one of them: the lower negated scores counted side by side, equal ones by row key.
+        /// </summary>
+        public int CountAhead(double[] keys, int[] order, int start, int end, double key, int slot)
+        {
+            var span = keys.AsSpan(start, end - start);
+            long less = 0, equal = 0;
+            var i = 0;
+            if (Vector.IsHardwareAccelerated && span.Length >= Vector<double>.Count)
+            {
+                var k = new Vector<double>(key);
+                var lessCounts = Vector<long>.Zero;
+                var equalCounts = Vector<long>.Zero;
+                for (; i <= span.Length - Vector<double>.Count; i += Vector<double>.Count)
+                {
+                    var v = new Vector<double>(span[i..]);
+                    lessCounts -= Vector.LessThan(v, k);
+                    equalCounts -= Vector.Equals(v, k);
+                }
+                less = Vector.Sum(lessCounts);
+                equal = Vector.Sum(equalCounts);
+            }
+            for (; i < span.Length; i++)
+            {
+                if (span[i] < key) less++;
+                else if (span[i] == key) equal++;
+            }
+            if (equal > 1)
+                for (var j = start; j < end; j++)
+                    if (keys[j] == key && order[j] != slot && Compare(order[j], slot) < 0) less++;
+            return (int)less;
+        }
+
         private static void Swap(double[] keys, int[] order, int a, int b)
         {
             (keys[a], keys[b]) = (keys[b], keys[a]);
@@ -657,9 +664,6 @@ public sealed class CandidateGenerator
                     SourceKeys[s] = new double[Items.Length];
                     SourceOrder[s] = new int[Items.Length];
                 }
-                BelowKeys = new double[Items.Length];
-                BelowOrder = new int[Items.Length];
-                Before = new int[Items.Length + 1];
             }
             Items[Count] = new Acc { Handle = handle, Weight = weight, BestCartItem = -1, SecondCartItem = -1 };
             return Count++;
