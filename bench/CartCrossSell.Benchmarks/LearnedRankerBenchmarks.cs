@@ -90,6 +90,35 @@ public sealed class LearnedRankerBench
         return 0;
     }
 
+    /// <summary>
+    /// Candidate generation as served (each source's top by selection) against its reference (every scored candidate
+    /// ranked by full sorts, <see cref="CandidateGenerator.ExhaustiveRanks"/>), the two alternating call by call on the
+    /// same carts so that both see the same machine; prints each one's median and p99 in microseconds.
+    /// </summary>
+    public static int CandidatesAb(int calls = 20_000)
+    {
+        var bench = new LearnedRankerBench();
+        var generators = new[] { bench.Ranker.Candidates, new CandidateGenerator(bench.Ranker.Candidates.Options) { ExhaustiveRanks = true } };
+        var ticks = new[] { new long[calls], new long[calls] };
+        for (var i = 0; i < 2 * calls; i++)
+            foreach (var g in generators) g.Generate(bench.Carts[i % bench.Carts.Length], bench.Inputs, bench.Now);
+        for (var i = 0; i < calls; i++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var which = (i + k) % 2;
+                var t0 = Stopwatch.GetTimestamp();
+                generators[which].Generate(bench.Carts[i % bench.Carts.Length], bench.Inputs, bench.Now);
+                ticks[which][i] = Stopwatch.GetTimestamp() - t0;
+            }
+        }
+        foreach (var t in ticks) Array.Sort(t);
+        double Us(int which, double q) => ticks[which][(int)Math.Min(calls - 1, q * calls)] * 1e6 / Stopwatch.Frequency;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"candidates, selection: p50 {Us(0, 0.5):0.0} µs, p99 {Us(0, 0.99):0.0} µs; full sorts (reference): p50 {Us(1, 0.5):0.0} µs, p99 {Us(1, 0.99):0.0} µs"));
+        return 0;
+    }
+
     /// <summary>Times single calls after a warm-up and prints the median, p99 and p99.9 in microseconds.</summary>
     public static int Latency(int calls = 50_000)
     {

@@ -4,7 +4,8 @@ using CartCrossSell.Benchmarks;
 // `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `memory-live`: the same rows as the
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
-// timed stage by stage; anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
+// timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
+// anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {
     "memory" => Modes.Memory(),
@@ -12,6 +13,7 @@ return args.FirstOrDefault() switch
     "latency" => Modes.Latency(),
     "learned-latency" => LearnedRankerBench.Latency(),
     "learned-stages" => LearnedRankerBench.Stages(),
+    "candidates-ab" => LearnedRankerBench.CandidatesAb(),
     _ => Run(args),
 };
 

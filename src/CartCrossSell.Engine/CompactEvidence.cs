@@ -72,6 +72,19 @@ public sealed class CompactEvidence : IBasketEvidence
 
     internal int IndexOf(string rowKey) => _index.TryGetValue(rowKey, out var id) ? id : -1;
     internal string KeyAt(int id) => _keys[id];
+
+    /// <summary>
+    /// The sku of an item row key, made once per key and kept (the ranker names its ~120 candidates by sku at every
+    /// call; 8 bytes per key for the references, the strings only for the keys ever named). Threads racing on one key
+    /// may each make the string; either is kept, both are equal.
+    /// </summary>
+    internal string SkuAt(int id)
+    {
+        var skus = _skus ?? Interlocked.CompareExchange(ref _skus, new string?[_keyCount], null) ?? _skus;
+        return skus[id] ??= RowKeys.SkuOf(_keys[id]);
+    }
+
+    private string?[]? _skus;
     internal bool IsItemAt(int id) => _kinds[id] == 1;
 
     /// <summary>Neighbour ids are stored as the row number for item keys and its complement (negative) otherwise.</summary>

@@ -26,12 +26,16 @@ internal abstract class RowReader
     /// <summary>The weights of the rows of the loaded neighbours (0 when a neighbour has no row).</summary>
     public double[] NeighborWeights = new double[256];
 
-    // Candidate slots of this call: a small open-addressing table (stays in the CPU cache), cleared by generation.
-    private int[] _slotKeys = new int[4096];
-    private int[] _slotValues = new int[4096];
-    private int[] _slotStamps = new int[4096];
+    // Candidate slots of this call: a small open-addressing table (stays in the CPU cache), cleared by generation. Key,
+    // slot and stamp of an entry side by side, so a probe reads one cache line instead of one in each of three arrays.
+    private SlotEntry[] _slots = new SlotEntry[4096];
     private int _slotCount;
     private int _generation;
+
+    private struct SlotEntry
+    {
+        public int Stamp, Key, Value;
+    }
 
     /// <summary>
     /// A reader for one ranking call. Readers are reused per thread and per evidence store (with their scratch
@@ -78,49 +82,49 @@ internal abstract class RowReader
         ResetCall();
         _slotCount = 0;
         if (++_generation != int.MaxValue) return;
-        Array.Clear(_slotStamps);
+        Array.Clear(_slots);
         _generation = 1;
     }
 
     /// <summary>The candidate slot of a handle in this call, or -1.</summary>
     public int SlotOf(int handle)
     {
-        var mask = _slotKeys.Length - 1;
+        var slots = _slots;
+        var mask = slots.Length - 1;
         for (var i = (int)((uint)(handle * -1640531535) >> 12) & mask; ; i = (i + 1) & mask)
         {
-            if (_slotStamps[i] != _generation) return -1;
-            if (_slotKeys[i] == handle) return _slotValues[i];
+            ref var e = ref slots[i];
+            if (e.Stamp != _generation) return -1;
+            if (e.Key == handle) return e.Value;
         }
     }
 
     public void SetSlot(int handle, int slot)
     {
-        if (2 * (_slotCount + 1) > _slotKeys.Length) Grow();
-        var mask = _slotKeys.Length - 1;
+        if (2 * (_slotCount + 1) > _slots.Length) Grow();
+        var slots = _slots;
+        var mask = slots.Length - 1;
         for (var i = (int)((uint)(handle * -1640531535) >> 12) & mask; ; i = (i + 1) & mask)
         {
-            if (_slotStamps[i] == _generation && _slotKeys[i] != handle) continue;
-            if (_slotStamps[i] != _generation) _slotCount++;
-            _slotStamps[i] = _generation;
-            _slotKeys[i] = handle;
-            _slotValues[i] = slot;
+            ref var e = ref slots[i];
+            if (e.Stamp == _generation && e.Key != handle) continue;
+            if (e.Stamp != _generation) _slotCount++;
+            e.Stamp = _generation;
+            e.Key = handle;
+            e.Value = slot;
             return;
         }
     }
 
     private void Grow()
     {
-        var keys = _slotKeys;
-        var values = _slotValues;
-        var stamps = _slotStamps;
+        var old = _slots;
         var generation = _generation;
-        _slotKeys = new int[keys.Length * 2];
-        _slotValues = new int[keys.Length * 2];
-        _slotStamps = new int[keys.Length * 2];
+        _slots = new SlotEntry[old.Length * 2];
         _generation = 1;
         _slotCount = 0;
-        for (var i = 0; i < keys.Length; i++)
-            if (stamps[i] == generation) SetSlot(keys[i], values[i]);
+        foreach (var e in old)
+            if (e.Stamp == generation) SetSlot(e.Key, e.Value);
     }
 
     protected void Ensure(int count)
@@ -145,6 +149,8 @@ internal abstract class RowReader
 
     public abstract string Key(int handle);
 
+    /// <summary>The sku of an item row's handle (a new string unless the store keeps them).</summary>
+    public virtual string Sku(int handle) => RowKeys.SkuOf(Key(handle));
 
     private sealed class CompactReader(CompactEvidence evidence) : RowReader
     {
@@ -188,6 +194,8 @@ internal abstract class RowReader
         }
 
         public override string Key(int handle) => evidence.KeyAt(handle);
+
+        public override string Sku(int handle) => evidence.SkuAt(handle);
     }
 
     /// <summary>

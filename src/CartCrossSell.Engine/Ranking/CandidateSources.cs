@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace CartCrossSell.Engine.Ranking;
 
 /// <summary>Where a candidate add-on came from; a candidate may come from several sources.</summary>
@@ -198,6 +200,12 @@ public sealed class CandidateGenerator
 
     public CandidateOptions Options => _options;
 
+    /// <summary>
+    /// Ranks every candidate each source scores by full sorts, as before 2026-11-30: the straightforward reference the
+    /// exactness tests compare the selection of <see cref="MarkSources"/> against. Slower; same candidates, same values.
+    /// </summary>
+    internal bool ExhaustiveRanks { get; init; }
+
     /// <summary>Per-thread scratch of one call: accumulators by slot, reused so a call allocates little.</summary>
     [ThreadStatic] private static Accumulators? _scratch;
 
@@ -274,18 +282,26 @@ public sealed class CandidateGenerator
                 if (slot >= 0 && acc.Items[slot].BestSellerRank == 0) acc.Items[slot].BestSellerRank = i + 1;
             }
 
-            Mark(acc, static (in Acc c) => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, static (ref Acc c, int r) => c.RankBasket = r, reader);
-            Mark(acc, static (in Acc c) => c.LastCos + 0.5 * c.SecondLastCos, _options.LastItemsDepth, CandidateSource.LastItems, static (ref Acc c, int r) => c.RankLastItems = r, reader);
-            Mark(acc, static (in Acc c) => c.NextSum + c.PreviousSum, _options.SequenceDepth, CandidateSource.Sequence, static (ref Acc c, int r) => c.RankSequence = r, reader);
-            Mark(acc, static (in Acc c) => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, static (ref Acc c, int r) => c.RankCategory = r, reader);
-            Mark(acc, static (in Acc c) => c.BestSellerRank > 0 ? 1.0 / c.BestSellerRank : 0, _options.PopularDepth, CandidateSource.Popular, static (ref Acc c, int r) => { }, reader);
+            acc.Reader = reader;
+            if (ExhaustiveRanks)
+            {
+                Mark(acc, static (in Acc c) => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, static (ref Acc c, int r) => c.RankBasket = r, reader);
+                Mark(acc, static (in Acc c) => c.LastCos + 0.5 * c.SecondLastCos, _options.LastItemsDepth, CandidateSource.LastItems, static (ref Acc c, int r) => c.RankLastItems = r, reader);
+                Mark(acc, static (in Acc c) => c.NextSum + c.PreviousSum, _options.SequenceDepth, CandidateSource.Sequence, static (ref Acc c, int r) => c.RankSequence = r, reader);
+                Mark(acc, static (in Acc c) => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, static (ref Acc c, int r) => c.RankCategory = r, reader);
+                Mark(acc, static (in Acc c) => c.BestSellerRank > 0 ? 1.0 / c.BestSellerRank : 0, _options.PopularDepth, CandidateSource.Popular, static (ref Acc c, int r) => { }, reader);
+            }
+            else MarkSources(acc);
 
-            var union = new List<CandidateEvidence>();
+            var members = 0;
+            for (var i = 0; i < acc.Count; i++)
+                if (acc.Items[i].Sources != CandidateSource.None) members++;
+            var union = new List<CandidateEvidence>(members);
             for (var i = 0; i < acc.Count; i++)
             {
                 ref var c = ref acc.Items[i];
                 if (c.Sources == CandidateSource.None) continue;
-                union.Add(c.ToEvidence(RowKeys.SkuOf(reader.Key(c.Handle))));
+                union.Add(c.ToEvidence(reader.Sku(c.Handle)));
             }
             union.Sort(SkuOrder.Instance);
             return new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value);
@@ -293,6 +309,7 @@ public sealed class CandidateGenerator
         finally
         {
             reader.Release();
+            acc.Reader = null;
             _scratch = acc;
         }
     }
@@ -438,13 +455,194 @@ public sealed class CandidateGenerator
         }
     }
 
+    /// <summary>
+    /// Marks each source's top and ranks the union's members in every source that scores them; the same candidates,
+    /// flags and ranks as <see cref="Mark"/> (highest score first, equal scores by row key) without sorting everything a
+    /// source scores (~770 neighbours for a ten-item cart). Per source: a selection moves its top (depth entries) to the
+    /// front, only the top is sorted, and once the union is known, a union member below a source's top gets its rank by
+    /// counting the entries below the top that come before it (a vectorised count of higher scores, row keys compared
+    /// only among equal scores) instead of by a sort of all.
+    /// Scores are finite (as they are: weights and counts are positive), so the order is total: no two rows share a key.
+    /// </summary>
+    private void MarkSources(Accumulators acc)
+    {
+        var depths = acc.Depths;
+        depths[0] = _options.BasketDepth;
+        depths[1] = _options.LastItemsDepth;
+        depths[2] = _options.SequenceDepth;
+        depths[3] = _options.CategoryDepth;
+        depths[4] = _options.PopularDepth;
+        var counts = acc.Counts;
+        Array.Clear(counts);
+        var keys = acc.SourceKeys;
+        var order = acc.SourceOrder;
+        var items = acc.Items;
+        // One pass computes every source's score (the same expressions as the reference's).
+        for (var i = 0; i < acc.Count; i++)
+        {
+            ref var c = ref items[i];
+            double v;
+            if ((v = c.CosWeighted) > 0) Put(keys[0], order[0], ref counts[0], v, i);
+            if ((v = c.LastCos + 0.5 * c.SecondLastCos) > 0) Put(keys[1], order[1], ref counts[1], v, i);
+            if ((v = c.NextSum + c.PreviousSum) > 0) Put(keys[2], order[2], ref counts[2], v, i);
+            if ((v = c.CategoryScore) > 0) Put(keys[3], order[3], ref counts[3], v, i);
+            if (c.BestSellerRank > 0) Put(keys[4], order[4], ref counts[4], 1.0 / c.BestSellerRank, i);
+        }
+        for (var s = 0; s < Sources; s++)
+        {
+            var depth = depths[s];
+            if (depth == 0) continue;
+            var top = Math.Min(depth, counts[s]);
+            if (counts[s] > depth) acc.SelectSmallest(keys[s], order[s], counts[s], depth);
+            acc.SortByKey(keys[s], order[s], 0, top);
+            var source = (CandidateSource)(1 << s);
+            for (var r = 0; r < top; r++)
+            {
+                ref var c = ref items[order[s][r]];
+                SetSourceRank(ref c, s, r + 1);
+                c.Sources |= source;
+            }
+        }
+        // Ranks below a source's top, for the union's members only (the popular source keeps no rank).
+        for (var s = 0; s < Sources - 1; s++)
+        {
+            var depth = depths[s];
+            var n = counts[s];
+            if (depth == 0 || n <= depth) continue;
+            var k = keys[s];
+            var o = order[s];
+            for (var j = depth; j < n; j++)
+            {
+                var slot = o[j];
+                if (items[slot].Sources == CandidateSource.None) continue;
+                SetSourceRank(ref items[slot], s, depth + 1 + acc.CountAhead(k, o, depth, n, k[j], slot));
+            }
+        }
+    }
+
+    private const int Sources = 5;
+
+    private static void Put(double[] keys, int[] order, ref int n, double score, int slot)
+    {
+        keys[n] = -score;
+        order[n] = slot;
+        n++;
+    }
+
+    private static void SetSourceRank(ref Acc c, int source, int rank)
+    {
+        switch (source)
+        {
+            case 0: c.RankBasket = rank; break;
+            case 1: c.RankLastItems = rank; break;
+            case 2: c.RankSequence = rank; break;
+            case 3: c.RankCategory = rank; break;
+        }
+    }
+
     /// <summary>Accumulators of one call, by slot; grown as needed and reused by the next call on the thread.</summary>
-    private sealed class Accumulators
+    private sealed class Accumulators : IComparer<int>
     {
         public Acc[] Items = new Acc[512];
         public double[] Keys = new double[512];
         public int[] Order = new int[512];
         public int Count;
+
+        /// <summary>The reader of the current call: row keys break ties.</summary>
+        public RowReader? Reader;
+
+        // Per source (basket, last items, sequence, category, popular): negated scores and slots, as many as Items.
+        public readonly double[][] SourceKeys = NewArrays<double>(Sources, 512);
+        public readonly int[][] SourceOrder = NewArrays<int>(Sources, 512);
+        public readonly int[] Counts = new int[Sources];
+        public readonly int[] Depths = new int[Sources];
+
+        private static T[][] NewArrays<T>(int count, int length)
+        {
+            var arrays = new T[count][];
+            for (var i = 0; i < count; i++) arrays[i] = new T[length];
+            return arrays;
+        }
+
+        /// <summary>Candidate slots by row key (the tie order of equal scores).</summary>
+        public int Compare(int x, int y) => string.CompareOrdinal(Reader!.Key(Items[x].Handle), Reader.Key(Items[y].Handle));
+
+        /// <summary>Whether (negated score, slot) <paramref name="ka"/> comes before <paramref name="kb"/>: higher score first, then row key.</summary>
+        public bool Less(double ka, int a, double kb, int b) => ka < kb || (ka == kb && Compare(a, b) < 0);
+
+        /// <summary>Sorts by negated score, equal scores by row key.</summary>
+        public void SortByKey(double[] keys, int[] order, int start, int length)
+        {
+            Array.Sort(keys, order, start, length);
+            for (int i = start, end, stop = start + length; i < stop; i = end)
+            {
+                for (end = i + 1; end < stop && keys[end] == keys[i]; end++) { }
+                if (end - i > 1) Array.Sort(order, i, end - i, this);
+            }
+        }
+
+        /// <summary>Moves the <paramref name="m"/> first entries in (negated score, row key) order to the front, in any order.</summary>
+        public void SelectSmallest(double[] keys, int[] order, int n, int m)
+        {
+            int lo = 0, hi = n - 1, target = m - 1;
+            while (lo < hi)
+            {
+                // Median of three as the pivot, moved to hi.
+                var mid = (lo + hi) >>> 1;
+                if (Less(keys[mid], order[mid], keys[lo], order[lo])) Swap(keys, order, mid, lo);
+                if (Less(keys[hi], order[hi], keys[lo], order[lo])) Swap(keys, order, hi, lo);
+                if (Less(keys[mid], order[mid], keys[hi], order[hi])) Swap(keys, order, mid, hi);
+                double pk = keys[hi];
+                var po = order[hi];
+                var store = lo;
+                for (var i = lo; i < hi; i++)
+                    if (Less(keys[i], order[i], pk, po)) Swap(keys, order, i, store++);
+                Swap(keys, order, store, hi);
+                if (store == target) return;
+                if (store < target) lo = store + 1;
+                else hi = store - 1;
+            }
+        }
+
+        /// <summary>
+        /// How many of the entries [start, end) come before (<paramref name="key"/>, <paramref name="slot"/>), which is
+        /// one of them: the lower negated scores counted side by side, equal ones by row key.
+        /// </summary>
+        public int CountAhead(double[] keys, int[] order, int start, int end, double key, int slot)
+        {
+            var span = keys.AsSpan(start, end - start);
+            long less = 0, equal = 0;
+            var i = 0;
+            if (Vector.IsHardwareAccelerated && span.Length >= Vector<double>.Count)
+            {
+                var k = new Vector<double>(key);
+                var lessCounts = Vector<long>.Zero;
+                var equalCounts = Vector<long>.Zero;
+                for (; i <= span.Length - Vector<double>.Count; i += Vector<double>.Count)
+                {
+                    var v = new Vector<double>(span[i..]);
+                    lessCounts -= Vector.LessThan(v, k);
+                    equalCounts -= Vector.Equals(v, k);
+                }
+                less = Vector.Sum(lessCounts);
+                equal = Vector.Sum(equalCounts);
+            }
+            for (; i < span.Length; i++)
+            {
+                if (span[i] < key) less++;
+                else if (span[i] == key) equal++;
+            }
+            if (equal > 1)
+                for (var j = start; j < end; j++)
+                    if (keys[j] == key && order[j] != slot && Compare(order[j], slot) < 0) less++;
+            return (int)less;
+        }
+
+        private static void Swap(double[] keys, int[] order, int a, int b)
+        {
+            (keys[a], keys[b]) = (keys[b], keys[a]);
+            (order[a], order[b]) = (order[b], order[a]);
+        }
         private (int Handle, double Weight)[] _cartRows = new (int, double)[64];
 
         /// <summary>Scratch for the cart items' row handles and weights of this call.</summary>
@@ -461,6 +659,11 @@ public sealed class CandidateGenerator
                 Array.Resize(ref Items, Items.Length * 2);
                 Keys = new double[Items.Length];
                 Order = new int[Items.Length];
+                for (var s = 0; s < Sources; s++)
+                {
+                    SourceKeys[s] = new double[Items.Length];
+                    SourceOrder[s] = new int[Items.Length];
+                }
             }
             Items[Count] = new Acc { Handle = handle, Weight = weight, BestCartItem = -1, SecondCartItem = -1 };
             return Count++;

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Reflection;
+using CartCrossSell.Engine.Ranking;
+
+namespace CartCrossSell.Engine.Tests.Ranking;
+
+/// <summary>
+/// The candidate generator marks each source's top by selection and ranks only the union's members; these tests hold
+/// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every scored candidate ranked by full sorts):
+/// the same candidates in the same order with every value bit for bit, on real orders and on a seeded shop whose
+/// integer counts make many equal scores (ties go by row key).
+/// </summary>
+public class CandidateExactnessTests
+{
+    private static readonly CandidateOptions Shallow = new()
+    {
+        BasketDepth = 7, LastItemsDepth = 4, SequenceDepth = 3, CategoryDepth = 2, PopularDepth = 3,
+        ComplementCategories = 3, ItemsPerCategory = 4,
+    };
+
+    public static TheoryData<string> Depths => ["default", "shallow"];
+
+    [Theory]
+    [MemberData(nameof(Depths))]
+    public void December_extract_candidates_equal_the_reference(string depths)
+    {
+        var (orders, catalog) = December();
+        var learner = new BasketLearner();
+        var at = new DateTimeOffset(2010, 12, 1, 8, 0, 0, TimeSpan.Zero);
+        foreach (var o in orders) learner.AddOrder(o, at = at.AddMinutes(3), sku => catalog.Find(sku)?.LeafCategory);
+        var carts = orders.Where(o => o.Length >= 2).Take(150).Select(o => o.Take(10).ToArray());
+        var stats = Compare(learner, catalog, carts, at, depths == "shallow" ? Shallow : new CandidateOptions());
+        Assert.True(stats.BelowTop > 0, "some union members must be ranked below a source's top");
+        Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
+    }
+
+    [Theory]
+    [MemberData(nameof(Depths))]
+    public void Seeded_shop_with_many_equal_scores_candidates_equal_the_reference(string depths)
+    {
+        var random = new Random(20261130);
+        var store = new Store();
+        var skus = Enumerable.Range(0, 240).Select(i => $"s{i:000}").ToArray();
+        foreach (var (sku, i) in skus.Select((s, i) => (s, i))) store.Item(sku, $"c{i % 12}", 5 + i % 17);
+        // Orders at one time with few distinct counts: equal weights, so equal scores, are common.
+        for (var o = 0; o < 900; o++)
+        {
+            var size = random.Next(2, 7);
+            var order = new List<string>();
+            while (order.Count < size)
+            {
+                var sku = skus[(int)(skus.Length * Math.Pow(random.NextDouble(), 2))];
+                if (!order.Contains(sku)) order.Add(sku);
+            }
+            store.Orders(1, [.. order]);
+        }
+        var carts = Enumerable.Range(0, 150).Select(_ => Enumerable.Range(0, random.Next(1, 11))
+            .Select(_ => skus[random.Next(skus.Length)]).Distinct().ToArray());
+        var stats = Compare(store.Learner, store.Catalog, carts, Store.Now, depths == "shallow" ? Shallow : new CandidateOptions());
+        Assert.True(stats.BelowTop > 0, "some union members must be ranked below a source's top");
+        Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
+    }
+
+    private sealed record Stats(int BelowTop, int Ties);
+
+    /// <summary>Both generators on every cart, over the learner itself and its compact store; asserts equality.</summary>
+    private static Stats Compare(BasketLearner learner, ICatalog catalog, IEnumerable<string[]> carts, DateTimeOffset now, CandidateOptions options)
+    {
+        var fast = new CandidateGenerator(options);
+        var reference = new CandidateGenerator(options) { ExhaustiveRanks = true };
+        var belowTop = 0;
+        var ties = 0;
+        var compact = learner.Compact();
+        foreach (IBasketEvidence evidence in new IBasketEvidence[] { learner, compact })
+        {
+            var inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+            foreach (var skus in carts)
+            {
+                var basket = new Basket(skus.Select(s => new BasketLine { Sku = s, UnitPrice = 1m }));
+                var expected = reference.Generate(basket, inputs, now);
+                var actual = fast.Generate(basket, inputs, now);
+                Assert.Equal(expected.Candidates.Select(Describe), actual.Candidates.Select(Describe));
+                belowTop += actual.Candidates.Count(c =>
+                    c.RankBasket > options.BasketDepth || c.RankLastItems > options.LastItemsDepth
+                    || c.RankSequence > options.SequenceDepth || c.RankCategory > options.CategoryDepth);
+                ties += actual.Candidates.Where(c => c.CosWeighted > 0).GroupBy(c => c.CosWeighted).Count(g => g.Count() > 1)
+                        + actual.Candidates.Where(c => c.SequenceScore > 0).GroupBy(c => c.SequenceScore).Count(g => g.Count() > 1);
+            }
+        }
+        return new Stats(belowTop, ties);
+    }
+
+    /// <summary>Every value of a candidate, doubles to the bit.</summary>
+    private static string Describe(CandidateEvidence c) => c.Sku + " " + string.Join(" ",
+        typeof(CandidateEvidence).GetFields(BindingFlags.Public | BindingFlags.Instance).OrderBy(f => f.Name).Select(f => f.GetValue(c) switch
+        {
+            double d => $"{f.Name}={BitConverter.DoubleToInt64Bits(d):x}",
+            var v => $"{f.Name}={Convert.ToString(v, CultureInfo.InvariantCulture)}",
+        }));
+
+    /// <summary>The orders of data/online-retail-dec2010.csv (distinct stock codes in file order) and a catalog whose leaf category is a code's first two characters.</summary>
+    private static (string[][] Orders, InMemoryCatalog Catalog) December()
+    {
+        string? path = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && path is null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "data", "online-retail-dec2010.csv"))) path = Path.Combine(dir.FullName, "data", "online-retail-dec2010.csv");
+        Assert.NotNull(path);
+        var orders = new List<List<string>>();
+        string? invoice = null;
+        foreach (var line in File.ReadLines(path).Skip(1))
+        {
+            var fields = line.Split(',', 3);
+            if (fields.Length < 3 || fields[0].StartsWith('C')) continue;
+            if (fields[0] != invoice) orders.Add([]);
+            invoice = fields[0];
+            if (!orders[^1].Contains(fields[1])) orders[^1].Add(fields[1]);
+        }
+        var catalog = new InMemoryCatalog(orders.SelectMany(o => o).Distinct().Select(sku => new CatalogItem
+        {
+            Sku = sku, Title = sku, CategoryPath = ["shop", sku[..Math.Min(2, sku.Length)]], Price = 1m,
+        }));
+        return ([.. orders.Select(o => o.ToArray())], catalog);
+    }
+}
