@@ -66,7 +66,7 @@ public static class VariantSelector
         {
             values.Clear();
             foreach (var v in remaining)
-                if (v.Values.TryGetValue(dimension, out var value) && !values.Exists(x => string.Equals(x, value, StringComparison.OrdinalIgnoreCase)))
+                if (v.Values.TryGetValue(dimension, out var value) && value is not null && !values.Exists(x => string.Equals(x, value, StringComparison.OrdinalIgnoreCase)))
                     values.Add(value);
             if (values.Count <= 1) continue;
             var chosen = Infer(dimension, values, cart);

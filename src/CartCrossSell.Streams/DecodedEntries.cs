@@ -111,10 +111,19 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A refused record changes nothing: the storage goes back to what the handlers' indexes still hold. A storage
-            // that does not rebuild replaced values cannot go back; its handlers never refuse (the learned rows only count).
-            if (previous is not null) _entries.Store(key, previous);
-            else if (!existed) _entries.Store(key, null);
+            // A refused record changes nothing: the storage goes back to what the handlers' indexes still hold (readers
+            // on other threads may have seen the refused value meanwhile). A storage that does not rebuild replaced values
+            // cannot go back; its handlers never refuse (the learned rows only count). Each table has one handler, so no
+            // other index went ahead.
+            try
+            {
+                if (previous is not null) _entries.Store(key, previous);
+                else if (!existed) _entries.Store(key, null);
+            }
+            catch (Exception rollback) when (rollback is not OutOfMemoryException)
+            {
+                log.LogWarning(rollback, "table {Topic}: key '{Key}' could not be put back after a refused record", topic, key);
+            }
             Reject(key, $"{e.GetType().Name}: {e.Message}");
             return previous;
         }

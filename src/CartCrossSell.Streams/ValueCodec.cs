@@ -70,7 +70,15 @@ public static class InputGate
         if (value is null) return Decoded<T>.Failure(DeadLetterKinds.Invalid, "value is missing (a tombstone is not an event)");
         if (value.Length > maxRecordBytes)
             return Decoded<T>.Failure(DeadLetterKinds.Oversized, $"value is {value.Length} bytes, more than the {maxRecordBytes} allowed");
-        return codec.Decode(value);
+        try
+        {
+            return codec.Decode(value);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Codecs do not throw by contract; one that does anyway must not stop the partition on every restart.
+            return Decoded<T>.Failure(DeadLetterKinds.Unparseable, $"{e.GetType().Name}: {e.Message}");
+        }
     }
 }
 

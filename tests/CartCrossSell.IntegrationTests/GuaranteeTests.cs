@@ -193,8 +193,9 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await AddToCartsAsync(storefront, products, 40, 2, expected);
         await WaitForCartsAsync(store, expected, "every cart, including the ones moved over, reflects all its events");
         // At-least-once: events the leaving instance processed after its last commit are processed again by the
-        // survivor; the carts' values above prove none was applied twice.
-        Assert.InRange(Processed(survivor) + Processed(leaving), 120, 160);
+        // survivor, and a thread fenced by a rebalance on a loaded machine (seen in CI: 180) processes its uncommitted
+        // events again too; the carts' values above prove none was applied twice. At most twice each.
+        Assert.InRange(Processed(survivor) + Processed(leaving), 120, 240);
         Assert.True(survivor.Applications.Single().RestoredRecords > restoredBefore, "the moved partitions' carts were restored from the changelog");
     }
 

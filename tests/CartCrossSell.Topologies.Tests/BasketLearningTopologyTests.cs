@@ -109,15 +109,33 @@ public sealed class BasketLearningTopologyTests
     {
         var items = Enumerable.Range(0, 300).Select(i => $"sku-{i}").ToArray(); // 89,700 item pairs: a partition's share is more than one bundle holds
         var contributions = BasketSplitter.Split(items, sku => "cat-" + sku[^1], 0.5).ToArray();
+        var maxBytes = new StreamsOptions().MaxRecordBytes;
 
-        var bundles = BasketRowBundle.ByPartition(contributions, row => KeyPartitioning.PartitionOf(row, 4), 2, 41, Store.Now);
+        var bundles = BasketRowBundle.ByPartition(contributions, row => KeyPartitioning.PartitionOf(row, 4), maxBytes, 2, 41, Store.Now);
 
         Assert.Equal(contributions.Select(c => c.RowKey).Order(), bundles.SelectMany(b => b.Rows).Select(r => r.RowKey).Order());
         Assert.All(bundles, b => Assert.All(b.Rows, r => Assert.Equal(KeyPartitioning.PartitionOf(b.RoutingKey, 4), KeyPartitioning.PartitionOf(r.RowKey, 4))));
-        Assert.All(bundles, b => Assert.True(b.Rows.Sum(r => r.Pairs.Count) <= BasketRowBundle.MaxPairs || b.Rows.Count == 1));
+        Assert.All(bundles, b => Assert.True(BasketRowBundleCodec.Instance.Encode(b).Length <= maxBytes));
         Assert.True(bundles.Count > 4); // some partition's share was cut
         Assert.All(bundles, b => Assert.Equal((2, 41L), (b.SourcePartition, b.SourceOffset)));
         Assert.Equal(4, bundles.Select(b => KeyPartitioning.PartitionOf(b.RoutingKey, 4)).Distinct().Count());
+    }
+
+    [Fact]
+    public void An_order_of_hundreds_of_items_reaches_every_row_without_a_record_the_aggregator_refuses()
+    {
+        using var driver = Driver();
+        var skus = Enumerable.Range(0, 250).Select(i => $"sku-{i:000}").ToArray(); // one partition here: 62,250 pairs for it
+
+        driver.Pipe(Topics.OrderEvents, "big", Order("big", Store.Now, skus), ContractCodecs.OrderCompleted);
+
+        Assert.True(driver.SentTo(Repartition).Count > 1);
+        Assert.All(driver.SentTo(Repartition), s => Assert.True(s.Value.Length <= Streams.MaxRecordBytes));
+        foreach (var sent in driver.SentTo(Repartition)) driver.PipeRaw(Repartition, sent.Key, sent.Value); // the driver does not loop the repartition back
+        Assert.Empty(driver.DeadLetters);
+        var rows = driver.Store<BasketRowState>(TopologyNames.BasketRowsStore);
+        var orderWeight = rows.Get(RowKeys.Baskets)!.Accumulator.Weight;
+        Assert.All(skus, sku => Assert.Equal(orderWeight, rows.Get(RowKeys.Item(sku))!.Accumulator.Weight)); // every item's row learned the order once
     }
 
     [Fact]

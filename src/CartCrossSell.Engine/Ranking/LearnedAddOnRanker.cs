@@ -51,7 +51,9 @@ public sealed class LearnedAddOnRanker
     /// The cart's candidates scored, most probable first (ties by sku); no rule applied. Every candidate under full
     /// scoring; under the model's <see cref="RankingModel.Cascade"/> only the kept ones (at least <see cref="Depth"/>).
     /// </summary>
-    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog)
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog) => Score(set, catalog, fully: false);
+
+    private IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog, bool fully)
     {
         var n = set.Candidates.Count * RankingFeatures.Count;
         // The feature rows are scratch of this call only: a buffer per thread instead of a new array per cart.
@@ -61,7 +63,7 @@ public sealed class LearnedAddOnRanker
         try
         {
             RankingFeatures.Extract(set, catalog, buffer);
-            return Score(set, buffer.AsSpan(0, n));
+            return Score(set, buffer.AsSpan(0, n), fully);
         }
         finally
         {
@@ -71,15 +73,21 @@ public sealed class LearnedAddOnRanker
 
     [ThreadStatic] private static float[]? _features;
 
-    /// <summary>How many candidates a cascade keeps at least: the rules and the final order look at no more.</summary>
+    /// <summary>
+    /// How many candidates a cascade keeps at least: the rules qualify the most probable ones until this many pass.
+    /// When fewer of the kept ones pass (out of stock, a substitute, no one-click variant), <see cref="Rank(Basket, RankingInputs, DateTimeOffset, double, MerchandisingRuleSet?)"/>
+    /// scores every candidate fully and selects again, so a cascade never shows fewer add-ons than full scoring would.
+    /// </summary>
     public int Depth => Math.Max(Options.RerankDepth, Options.MaxAddOns);
 
     /// <summary>Scores already computed (the trainer's validation rows) through the model, most probable first.</summary>
-    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ReadOnlySpan<float> features)
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ReadOnlySpan<float> features) => Score(set, features, fully: false);
+
+    private IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ReadOnlySpan<float> features, bool fully)
     {
         var n = set.Candidates.Count;
         var cascade = Model.Cascade;
-        if (!cascade.IsFull && Math.Max(cascade.Keep, Depth) < n)
+        if (!fully && !cascade.IsFull && Math.Max(cascade.Keep, Depth) < n)
         {
             var keep = Math.Max(cascade.Keep, Depth);
             var kept = keep <= 256 ? stackalloc int[keep] : new int[keep];
@@ -124,12 +132,22 @@ public sealed class LearnedAddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(Learned) with { ModelVersion = Model.Version };
         var set = _generator.Generate(basket, inputs, now);
-        return Select(basket, inputs, set, Score(set, inputs.Catalog), showThreshold, rules, now);
+        var scored = Score(set, inputs.Catalog);
+        var list = Select(basket, inputs, set, scored, showThreshold, rules, now, out var shortOfDepth);
+        // The cascade kept too few that pass the rules: what full scoring would have reached further down.
+        return shortOfDepth && scored.Count < set.Candidates.Count
+            ? Select(basket, inputs, set, Score(set, inputs.Catalog, fully: true), showThreshold, rules, now, out _)
+            : list;
     }
 
     /// <summary>The cart rules, the merchandising stage, the final order and the show threshold over already scored candidates.</summary>
     public AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored, double showThreshold,
-        MerchandisingRuleSet? merchandising = null, DateTimeOffset now = default)
+        MerchandisingRuleSet? merchandising = null, DateTimeOffset now = default) =>
+        Select(basket, inputs, set, scored, showThreshold, merchandising, now, out _);
+
+    /// <param name="shortOfDepth">True when fewer than <see cref="Depth"/> of <paramref name="scored"/> passed the rules.</param>
+    private AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored, double showThreshold,
+        MerchandisingRuleSet? merchandising, DateTimeOffset now, out bool shortOfDepth)
     {
         var catalog = inputs.Catalog;
         var o = Options;
@@ -156,6 +174,7 @@ public sealed class LearnedAddOnRanker
             if (!rules!.TryQualify(item, s.Probability, 0, out var q)) continue;
             qualified.Add((s, s.Probability * q.Factor, item, q.VariantId, q.VariantReason));
         }
+        shortOfDepth = qualified.Count < depth;
         var shortlist = qualified.Select((q, i) => new ShortlistItem(q.Scored.Candidate.Sku, q.Item, q.Final, i)).ToList();
         // Pinned items outside the shortlist: index -1, -2, ... into this list.
         var pinned = new List<(CatalogItem Item, QualifiedAddOn Qualified)>();

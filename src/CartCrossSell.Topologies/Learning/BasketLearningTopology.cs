@@ -82,6 +82,8 @@ public static class BasketLearningTopology
     {
         private IKeyValueStore<string, SeenOrder> _seen = null!;
         private int _partitions;
+        // The aggregator refuses a record above this (its input gate): no bundle is larger.
+        private readonly int _maxRecordBytes = runtime.MaxRecordBytes;
 
         protected override void Init()
         {
@@ -106,7 +108,7 @@ public static class BasketLearningTopology
             var contributions = BasketSplitter.Split(skus, sku => catalog.Find(sku)?.LeafCategory, weight, sequenceWindow).ToArray();
             var bundles = contributions.Length == 0
                 ? []
-                : BasketRowBundle.ByPartition(contributions, row => KeyPartitioning.PartitionOf(row, _partitions),
+                : BasketRowBundle.ByPartition(contributions, row => KeyPartitioning.PartitionOf(row, _partitions), _maxRecordBytes,
                     record.Coordinates.Partition, record.Coordinates.Offset, order.Timestamp);
             var encoded = bundles.Select(b => (b.RoutingKey, Value: BasketRowBundleCodec.Instance.Encode(b))).ToArray();
             _seen.Put(order.OrderId, seen ?? new SeenOrder(record.Coordinates.Partition, record.Coordinates.Offset, Clock.GetUtcNow()));

@@ -22,28 +22,25 @@ namespace CartCrossSell.Topologies.Learning;
 public sealed record BasketRowBundle(int SourcePartition, long SourceOffset, DateTimeOffset Timestamp, IReadOnlyList<RowContribution> Rows)
 {
     /// <summary>
-    /// Pairs per bundle at most: an order of several hundred distinct items has a quarter of a million pairs, and one
-    /// record must stay well inside a broker's default 1 MB limit (a pair takes about ten bytes here).
-    /// </summary>
-    public const int MaxPairs = 16_384;
-
-    /// <summary>
     /// The order's contributions grouped by the partition that owns each row, in the order the splitter made them,
-    /// each group cut into bundles of at most <see cref="MaxPairs"/> pairs. Pure: the caller says how rows map to
-    /// partitions.
+    /// each group cut into bundles whose encoding stays within <paramref name="maxBytes"/> (the aggregator refuses a
+    /// record above <c>Streams:MaxRecordBytes</c>, 64 KiB by default: an order of a few hundred items has tens of
+    /// thousands of pairs). A single row larger than that is a bundle of its own, as it was a record of its own before
+    /// bundles. Pure: the caller says how rows map to partitions.
     /// </summary>
     public static IReadOnlyList<BasketRowBundle> ByPartition(IReadOnlyList<RowContribution> contributions, Func<string, int> partitionOf,
-        int sourcePartition, long sourceOffset, DateTimeOffset timestamp)
+        int maxBytes, int sourcePartition, long sourceOffset, DateTimeOffset timestamp)
     {
-        var groups = new SortedDictionary<int, List<(List<RowContribution> Rows, int Pairs)>>();
+        var groups = new SortedDictionary<int, List<(List<RowContribution> Rows, int Bytes)>>();
         foreach (var row in contributions)
         {
             var partition = partitionOf(row.RowKey);
-            if (!groups.TryGetValue(partition, out var bundles)) groups[partition] = bundles = [([], 0)];
-            var (rows, pairs) = bundles[^1];
-            if (rows.Count > 0 && pairs + row.Pairs.Count > MaxPairs) bundles.Add((rows, pairs) = ([], 0));
+            var size = BasketRowBundleCodec.MaxBytesOf(row);
+            if (!groups.TryGetValue(partition, out var bundles)) groups[partition] = bundles = [([], BasketRowBundleCodec.HeaderBytes)];
+            var (rows, bytes) = bundles[^1];
+            if (rows.Count > 0 && bytes + size > maxBytes) bundles.Add((rows, bytes) = ([], BasketRowBundleCodec.HeaderBytes));
             rows.Add(row);
-            bundles[^1] = (rows, pairs + row.Pairs.Count);
+            bundles[^1] = (rows, bytes + size);
         }
         return groups.Values.SelectMany(b => b).Select(b => new BasketRowBundle(sourcePartition, sourceOffset, timestamp, b.Rows)).ToArray();
     }
@@ -62,6 +59,20 @@ public sealed record BasketRowBundle(int SourcePartition, long SourceOffset, Dat
 public sealed class BasketRowBundleCodec : IValueCodec<BasketRowBundle>
 {
     public static readonly BasketRowBundleCodec Instance = new();
+
+    /// <summary>Format byte, source partition, offset, time, and the two counts at their largest.</summary>
+    internal const int HeaderBytes = 1 + 4 + 8 + 8 + 5 + 5;
+
+    /// <summary>
+    /// The most one row can add to an encoded bundle: every key as if it were new to the string table (length and
+    /// bytes) plus its index, and the weights. The string table only makes the real size smaller.
+    /// </summary>
+    internal static int MaxBytesOf(RowContribution row)
+    {
+        var bytes = 5 + 5 + Encoding.UTF8.GetByteCount(row.RowKey) + 8 + 5;
+        foreach (var pair in row.Pairs) bytes += 5 + 5 + Encoding.UTF8.GetByteCount(pair.Key) + 8;
+        return bytes;
+    }
 
     private const byte Format = 2;
 
@@ -89,7 +100,7 @@ public sealed class BasketRowBundleCodec : IValueCodec<BasketRowBundle>
             if (rows.Length == 0) return Decoded<BasketRowBundle>.Failure(DeadLetterKinds.Unparseable, "row bundle has no rows");
             return Decoded<BasketRowBundle>.Success(new BasketRowBundle(sourcePartition, sourceOffset, timestamp, rows));
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or FormatException or InvalidDataException)
+        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException or FormatException or InvalidDataException)
         {
             return Decoded<BasketRowBundle>.Failure(DeadLetterKinds.Unparseable, "row bundle is truncated or corrupt: " + e.Message);
         }

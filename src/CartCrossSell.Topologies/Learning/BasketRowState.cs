@@ -68,7 +68,7 @@ public sealed class BasketRowCodec(int maxNeighbors) : IValueCodec<BasketRowStat
             for (var n = reader.ReadInt32(); n > 0; n--) offsets[reader.ReadInt32()] = reader.ReadInt64();
             return Decoded<BasketRowState>.Success(new BasketRowState(EvidenceAccumulator.FromRow(new EvidenceRow(key, weight, pairs), maxNeighbors), offsets));
         }
-        catch (EndOfStreamException e)
+        catch (IOException e)
         {
             return Decoded<BasketRowState>.Failure("unparseable", "row state is truncated: " + e.Message);
         }
@@ -133,7 +133,7 @@ public sealed class BasketRowDeltaCodec : IValueCodec<BasketRowDelta>
             };
             return Decoded<BasketRowDelta>.Success(delta);
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or FormatException)
+        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException or FormatException)
         {
             return Decoded<BasketRowDelta>.Failure(DeadLetterKinds.Unparseable, "row contribution is truncated or corrupt: " + e.Message);
         }
