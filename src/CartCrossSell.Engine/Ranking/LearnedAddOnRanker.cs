@@ -51,24 +51,31 @@ public sealed class LearnedAddOnRanker
     /// The cart's candidates scored, most probable first (ties by sku); no rule applied. Every candidate under full
     /// scoring; under the model's <see cref="RankingModel.Cascade"/> only the kept ones (at least <see cref="Depth"/>).
     /// </summary>
-    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog) => Score(set, catalog, fully: false);
-
-    private IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog, bool fully)
+    public IReadOnlyList<ScoredCandidate> Score(CandidateSet set, ICatalog? catalog)
     {
-        var n = set.Candidates.Count * RankingFeatures.Count;
-        // The feature rows are scratch of this call only: a buffer per thread instead of a new array per cart.
-        var buffer = _features;
-        _features = null;
-        if (buffer is null || buffer.Length < n) buffer = new float[Math.Max(n, 256 * RankingFeatures.Count)];
+        var features = RentFeatures(set, catalog);
         try
         {
-            RankingFeatures.Extract(set, catalog, buffer);
-            return Score(set, buffer.AsSpan(0, n), fully);
+            return Score(set, features.AsSpan(0, set.Candidates.Count * RankingFeatures.Count), fully: false);
         }
         finally
         {
-            _features = buffer;
+            _features = features;
         }
+    }
+
+    /// <summary>
+    /// The candidates' feature rows, in a buffer per thread (scratch of one call: a new array per cart was a third of
+    /// the call's allocation); the caller hands it back to <see cref="_features"/> when done.
+    /// </summary>
+    private static float[] RentFeatures(CandidateSet set, ICatalog? catalog)
+    {
+        var n = set.Candidates.Count * RankingFeatures.Count;
+        var buffer = _features;
+        _features = null;
+        if (buffer is null || buffer.Length < n) buffer = new float[Math.Max(n, 256 * RankingFeatures.Count)];
+        RankingFeatures.Extract(set, catalog, buffer);
+        return buffer;
     }
 
     [ThreadStatic] private static float[]? _features;
@@ -132,12 +139,22 @@ public sealed class LearnedAddOnRanker
     {
         if (basket.IsEmpty) return AddOnList.Empty(Learned) with { ModelVersion = Model.Version };
         var set = _generator.Generate(basket, inputs, now);
-        var scored = Score(set, inputs.Catalog);
-        var list = Select(basket, inputs, set, scored, showThreshold, rules, now, out var shortOfDepth);
-        // The cascade kept too few that pass the rules: what full scoring would have reached further down.
-        return shortOfDepth && scored.Count < set.Candidates.Count
-            ? Select(basket, inputs, set, Score(set, inputs.Catalog, fully: true), showThreshold, rules, now, out _)
-            : list;
+        var features = RentFeatures(set, inputs.Catalog);
+        try
+        {
+            var rows = features.AsSpan(0, set.Candidates.Count * RankingFeatures.Count);
+            var scored = Score(set, rows, fully: false);
+            var list = Select(basket, inputs, set, scored, showThreshold, rules, now, out var shortOfDepth);
+            // The cascade kept too few that pass the rules: what full scoring would have reached further down (the
+            // same feature rows, every tree).
+            return shortOfDepth && scored.Count < set.Candidates.Count
+                ? Select(basket, inputs, set, Score(set, rows, fully: true), showThreshold, rules, now, out _)
+                : list;
+        }
+        finally
+        {
+            _features = features;
+        }
     }
 
     /// <summary>The cart rules, the merchandising stage, the final order and the show threshold over already scored candidates.</summary>
