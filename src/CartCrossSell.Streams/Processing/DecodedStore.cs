@@ -25,11 +25,11 @@ namespace CartCrossSell.Streams.Processing;
 /// punctuates while it restores, and a value read then would hide what the restore writes below).
 /// </para>
 /// </remarks>
-public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, int maxCleanEntries) : IKeyValueStore<string, TValue>
+public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, DecodedCache<TValue> clean) : IKeyValueStore<string, TValue>
     where TValue : class
 {
     private readonly Dictionary<string, TValue> _dirty = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TValue> _clean = new(StringComparer.Ordinal);
+    private readonly DecodedCache<TValue> _clean = clean;
     private ProcessorContext? _context;
     private bool _running;
 
@@ -50,13 +50,9 @@ public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, i
 
     public TValue Get(string key)
     {
-        if (_dirty.TryGetValue(key, out var value) || _clean.TryGetValue(key, out value)) return value;
+        if (_dirty.TryGetValue(key, out var value) || _clean.TryGet(key, out value)) return value;
         value = inner.Get(key);
-        if (value is not null && Running())
-        {
-            if (_clean.Count >= maxCleanEntries) _clean.Clear(); // bounded; the store below holds everything
-            _clean[key] = value;
-        }
+        if (value is not null && Running()) _clean.Add(key, value); // bounded; the store below holds everything
         return value!;
     }
 
@@ -140,7 +136,7 @@ public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, i
         foreach (var (key, value) in _dirty)
         {
             inner.Put(key, value);
-            if (_clean.Count < maxCleanEntries) _clean[key] = value;
+            _clean.Add(key, value);
         }
         _dirty.Clear();
     }
@@ -149,7 +145,7 @@ public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, i
 }
 
 /// <summary>Builds a <see cref="DecodedStore{TValue}"/> over what another builder builds; the changelog is that builder's.</summary>
-internal sealed class DecodedStoreBuilder<TValue>(IStoreBuilder<IKeyValueStore<string, TValue>> inner, int maxCleanEntries)
+internal sealed class DecodedStoreBuilder<TValue>(IStoreBuilder<IKeyValueStore<string, TValue>> inner, long maxCleanWeight, Func<TValue, long> weigh)
     : IStoreBuilder<IKeyValueStore<string, TValue>> where TValue : class
 {
     public bool IsWindowStore => inner.IsWindowStore;
@@ -159,12 +155,12 @@ internal sealed class DecodedStoreBuilder<TValue>(IStoreBuilder<IKeyValueStore<s
     public string Name => inner.Name;
     public CacheSize CacheSize => inner.CacheSize;
 
-    public IKeyValueStore<string, TValue> Build(IStreamConfig config) => new DecodedStore<TValue>(inner.Build(config), maxCleanEntries);
+    public IKeyValueStore<string, TValue> Build(IStreamConfig config) => new DecodedStore<TValue>(inner.Build(config), new DecodedCache<TValue>(maxCleanWeight, weigh));
     IStateStore IStoreBuilder.Build(IStreamConfig config) => Build(config);
 
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingEnabled(CacheSize? cacheSize = null) => new DecodedStoreBuilder<TValue>(inner.WithCachingEnabled(cacheSize), maxCleanEntries);
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingDisabled() => new DecodedStoreBuilder<TValue>(inner.WithCachingDisabled(), maxCleanEntries);
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingEnabled(IDictionary<string, string> config) => new DecodedStoreBuilder<TValue>(inner.WithLoggingEnabled(config), maxCleanEntries);
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingDisabled() => new DecodedStoreBuilder<TValue>(inner.WithLoggingDisabled(), maxCleanEntries);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingEnabled(CacheSize? cacheSize = null) => new DecodedStoreBuilder<TValue>(inner.WithCachingEnabled(cacheSize), maxCleanWeight, weigh);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingDisabled() => new DecodedStoreBuilder<TValue>(inner.WithCachingDisabled(), maxCleanWeight, weigh);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingEnabled(IDictionary<string, string> config) => new DecodedStoreBuilder<TValue>(inner.WithLoggingEnabled(config), maxCleanWeight, weigh);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingDisabled() => new DecodedStoreBuilder<TValue>(inner.WithLoggingDisabled(), maxCleanWeight, weigh);
     public void CacheExplicitlySet() => inner.CacheExplicitlySet();
 }

@@ -27,13 +27,6 @@ namespace CartCrossSell.Topologies.Learning;
 /// </summary>
 public static class BasketLearningTopology
 {
-    /// <summary>
-    /// Rows kept decoded per task between commits (the store holds every row): a row touched by many orders is decoded
-    /// once and encoded once per commit, where encoding a row of hundreds of pairs at every contribution was the
-    /// aggregator's largest cost.
-    /// </summary>
-    private const int LiveRows = 20_000;
-
     public static string RepartitionTopic(StreamsOptions streams) =>
         TopicNames.Repartition(StreamApplication.ApplicationIdOf(streams, TopologyNames.Learner), TopologyNames.BasketRowsRepartition);
 
@@ -55,8 +48,9 @@ public static class BasketLearningTopology
         // The publication period doubles as the throttle: a row changed many times within it is published once.
         var publishEvery = learner.RowPublishInterval > TimeSpan.Zero ? learner.RowPublishInterval : learner.CommitInterval;
         builder.Stream(repartition, new StringSerDes(), new ByteArraySerDes(), "basket-rows-source")
-            .Transform(Processors.Supplier(() => new RowAggregator(aggregator, learning.MaxNeighbors, publishEvery),
-                    StateStores.DecodedKeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors), streams, LiveRows)),
+            .Transform(Processors.Supplier(() => new RowAggregator(aggregator, learning.MaxNeighbors, publishEvery, learner.RepublishRowsPerInterval),
+                    StateStores.DecodedKeyValue(TopologyNames.BasketRowsStore, new BasketRowCodec(learning.MaxNeighbors), streams,
+                        learner.CachedRowPairs, row => 1 + row.Accumulator.NeighborCount)),
                 TopologyNames.BasketAggregator)
             .ToRoutedTopics(TopologyNames.BasketAggregator + "-sink");
 
@@ -131,19 +125,22 @@ public static class BasketLearningTopology
     /// Adds contributions to the rows this task owns and publishes the changed rows every publication period. After a
     /// (re)start every stored row is published once: a change applied before a crash but not yet published (its
     /// record then counts as applied and is skipped on replay) is not lost. <c>item-neighbors</c> is compacted, so
-    /// the repeat costs bandwidth, not correctness.
+    /// the repeat costs bandwidth, not correctness. That walk goes <c>Learner:RepublishRowsPerInterval</c> rows per
+    /// period, so the thread keeps processing (and polling: a walk longer than <c>max.poll.interval.ms</c> would cost
+    /// the group its member) in a store of millions of rows.
     /// </summary>
-    private sealed class RowAggregator(ProcessorRuntime runtime, int maxNeighbors, TimeSpan publishEvery)
+    private sealed class RowAggregator(ProcessorRuntime runtime, int maxNeighbors, TimeSpan publishEvery, int republishPerPeriod)
         : RecordProcessor<BasketRowBundle>(runtime, BasketRowBundleCodec.Instance)
     {
         private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
         private IKeyValueStore<string, BasketRowState> _rows = null!;
-        private bool _republishAll;
+        private bool _republishing;
+        private string? _republishedUpTo; // the last key the walk published; null: from the first
 
         protected override void Init()
         {
             _rows = Store<IKeyValueStore<string, BasketRowState>>(TopologyNames.BasketRowsStore);
-            _republishAll = true;
+            (_republishing, _republishedUpTo) = (true, null);
             Context.Schedule(publishEvery, PunctuationType.PROCESSING_TIME, _ => Publish());
         }
 
@@ -167,16 +164,12 @@ public static class BasketLearningTopology
         {
             if (!StoresRestored) return; // a republication now would miss what is still being restored
             var now = Clock.GetUtcNow();
-            if (_republishAll)
-            {
-                _republishAll = false;
-                StateStores.ForEach(_rows, (key, row) => PublishRow(key, row, now));
-                _changed.Clear();
-                return;
-            }
             foreach (var key in _changed)
                 if (_rows.Get(key) is { } state) PublishRow(key, state, now);
             _changed.Clear();
+            if (!_republishing) return;
+            _republishedUpTo = StateStores.ForEachAfter(_rows, _republishedUpTo, republishPerPeriod, (key, row) => PublishRow(key, row, now));
+            _republishing = _republishedUpTo is not null;
         }
 
         private void PublishRow(string key, BasketRowState state, DateTimeOffset now)

@@ -39,12 +39,32 @@ public sealed class LearnerOptions
     /// <summary>How often the splitter forgets order ids older than <see cref="OrderIdRetention"/>. Default 1 hour.</summary>
     public TimeSpan OrderIdSweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// What the rows kept decoded between commits may hold together, in pairs, per task (the <c>basket-rows</c> store
+    /// holds every row in RocksDB). A row touched by many orders is then decoded once, and encoded once per commit,
+    /// where encoding a row of hundreds of pairs at every contribution was the aggregator's largest cost. Default
+    /// 250,000: a decoded pair takes about 90 bytes, so some 22 MB per task; the rows a commit interval changes are
+    /// held on top until the commit. Bounded by pairs, not rows: 20,000 rows per task of a 200,000-sku store with
+    /// 100 neighbours each held 1.1-1.4 GB (<c>make bench-rows</c>, docs/benchmarks.md).
+    /// </summary>
+    public long CachedRowPairs { get; set; } = 250_000;
+
+    /// <summary>
+    /// After a start, each task publishes every row it holds once (a change applied before a crash but not yet
+    /// published is not lost), this many rows per publication period, so the stream thread keeps processing and
+    /// polling meanwhile. Default 2,000: 1,000,000 rows on four tasks take about two minutes, and the walk costs the
+    /// thread about a fifth of each period (<c>make bench-rows</c>).
+    /// </summary>
+    public int RepublishRowsPerInterval { get; set; } = 2_000;
+
     public void Validate()
     {
         if (MaxOrderAge <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:MaxOrderAge must be positive");
         if (OrderIdRetention <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:OrderIdRetention must be positive");
         if (OrderIdSweepInterval <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:OrderIdSweepInterval must be positive");
         if (CommitInterval <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:CommitInterval must be positive");
+        if (RepublishRowsPerInterval < 1) throw new OptionsValidationException($"{SectionName}:RepublishRowsPerInterval must be positive");
+        if (CachedRowPairs < 1) throw new OptionsValidationException($"{SectionName}:CachedRowPairs must be positive");
         if (RowPublishInterval < TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:RowPublishInterval must not be negative");
     }
 }
