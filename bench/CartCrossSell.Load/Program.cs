@@ -110,6 +110,41 @@ failover.SetAction(async (parse, ct) =>
     return 0;
 });
 root.Subcommands.Add(failover);
+var skus = new Option<int>("--skus") { Description = "Item rows the learner ends up holding", DefaultValueFactory = _ => 1_000_000 };
+var neighbors = new Option<int>("--neighbors") { Description = "Neighbours of each row", DefaultValueFactory = _ => 100 };
+var noRestart = new Option<bool>("--no-restart") { Description = "Skip the restart on the same state (restore from the checkpoint, republish every row)" };
+var rowsCommand = new Command("rows", "Learner rows held in RocksDB: the aggregator fed --skus rows of --neighbors neighbours, its resident memory sampled as they grow, then a restart on the same state")
+{
+    results, skus, neighbors, noRestart,
+};
+rowsCommand.SetAction(async (parse, ct) =>
+{
+    var repository = RepositoryRoot.Find();
+    var options = new RowStoreOptions
+    {
+        CliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"),
+        ResultsDirectory = (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(repository, "bench", "results"))).FullName,
+        Skus = parse.GetValue(skus),
+        Neighbors = parse.GetValue(neighbors),
+        Restart = !parse.GetValue(noRestart),
+    };
+    if (options.Skus < 1_000 || options.Neighbors is < 1 or > 1_000 || options.Neighbors >= options.Skus)
+    {
+        await Console.Error.WriteLineAsync("--skus >= 1000, --neighbors between 1 and 1000 and below --skus");
+        return 2;
+    }
+    Directory.CreateDirectory(options.ResultsDirectory);
+    var log = new ProgressLog(Console.Out);
+    var startedAt = DateTimeOffset.UtcNow;
+    var loadAtStart = ProgressLog.LoadAverage();
+    var machine = MachineDescription.Describe();
+    log.Line($"learner rows benchmark on {machine}; load average {loadAtStart}");
+    var result = await new RowStoreBenchmark(options, log).RunAsync(ct);
+    var report = RowStoreBenchmark.Render(result, "make bench-rows" + (args.Length > 1 ? $" ARGS=\"{string.Join(' ', args.Skip(1))}\"" : ""), loadAtStart, ProgressLog.LoadAverage(), machine);
+    await WriteReportAsync(options.ResultsDirectory, "rows", startedAt, report, log, ct);
+    return 0;
+});
+root.Subcommands.Add(rowsCommand);
 return await root.Parse(args).InvokeAsync();
 
 // Each run leaves its report in the results directory (named by kind and start time) and on the console.
