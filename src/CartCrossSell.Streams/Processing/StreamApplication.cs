@@ -284,7 +284,7 @@ public sealed class StreamApplication : IAsyncDisposable
         };
         // Streamiz resets the commit interval when the guarantee is set (30 s at-least-once, 100 ms exactly-once): set it after.
         config.CommitIntervalMs = (long)streams.CommitInterval.TotalMilliseconds;
-        foreach (var (key, value) in kafka.Client) config[key] = value;
+        foreach (var (key, value) in kafka.Client) StreamizClientSettings.Apply(config, key, value);
         return config;
     }
 
