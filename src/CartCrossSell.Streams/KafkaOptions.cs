@@ -30,19 +30,9 @@ public sealed class KafkaOptions
             if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], out var port) || port is <= 0 or > 65535)
                 throw new OptionsValidationException($"{SectionName}:BootstrapServers entry '{endpoint}' is not host:port");
         }
-        foreach (var (key, value) in Client)
-        {
+        foreach (var key in Client.Keys)
             if (LayerOwnedKeys.Contains(key))
                 throw new OptionsValidationException($"{SectionName}:Client:{key} is set by the processing layer and cannot be configured");
-            try
-            {
-                Processing.StreamizClientSettings.Convert(key, value);
-            }
-            catch (FormatException e)
-            {
-                throw new OptionsValidationException($"{SectionName}:Client:{key}: {e.Message}");
-            }
-        }
     }
 
     /// <summary>

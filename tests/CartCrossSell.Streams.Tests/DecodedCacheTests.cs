@@ -25,7 +25,7 @@ public sealed class DecodedCacheTests
     /// <summary>The learner's memory bound: whatever is added, read or removed, the held weight stays within the budget and is what the held values weighed when added.</summary>
     [Property(MaxTest = 300)]
     public Property The_held_weight_never_exceeds_the_budget() =>
-        Prop.ForAll(Gen.Choose(1, 2_000).ToArbitrary(), Step().ListOf().ToArbitrary(),
+        Prop.ForAll(Gen.Choose(2, 2_000).ToArbitrary(), Step().ListOf().ToArbitrary(),
             (budget, steps) =>
             {
                 var cache = Cache(budget);
@@ -42,10 +42,12 @@ public sealed class DecodedCacheTests
                             break;
                         case 2:
                             // A hit is the value last added under the key, never another one.
-                            if (cache.TryGet(name, out var found) && !ReferenceEquals(found, held[name])) return false;
+                            if (cache.TryGet(name, out var found) && (!held.TryGetValue(name, out var last) || !ReferenceEquals(found, last))) return false;
                             break;
                         default:
                             cache.Remove(name);
+                            held.Remove(name);
+                            if (cache.TryGet(name, out _)) return false; // removed means gone
                             break;
                     }
                     if (cache.Weight > budget || cache.Weight < 0) return false;
@@ -82,6 +84,10 @@ public sealed class DecodedCacheTests
         cache.Add("item:a", row);
         Assert.Equal(300, cache.Weight);
     }
+
+    [Fact]
+    public void A_budget_below_two_generations_of_one_is_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => Cache(1));
 
     [Fact]
     public void A_row_heavier_than_half_the_budget_is_read_from_the_store_each_time()

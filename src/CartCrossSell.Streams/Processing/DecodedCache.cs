@@ -11,13 +11,23 @@ namespace CartCrossSell.Streams.Processing;
 /// Why a weight, not a count: a learned row of a large shop holds hundreds of neighbours (some 90 bytes each decoded),
 /// a cart a few lines; 20,000 rows per task held 1.1-1.4 GB in the learner of a 200,000-sku store.
 /// </remarks>
-public sealed class DecodedCache<TValue>(long maxWeight, Func<TValue, long> weigh) where TValue : class
+public sealed class DecodedCache<TValue> where TValue : class
 {
-    private readonly long _generationWeight = Math.Max(1, maxWeight / 2);
+    private readonly long _generationWeight;
+    private readonly Func<TValue, long> _weigh;
     private Dictionary<string, (TValue Value, long Weight)> _newer = new(StringComparer.Ordinal);
     private Dictionary<string, (TValue Value, long Weight)> _older = new(StringComparer.Ordinal);
     private long _newerWeight;
     private long _olderWeight;
+
+    /// <param name="maxWeight">The budget, at least 2 (two generations of at least one each).</param>
+    /// <param name="weigh">A value's weight, at least one.</param>
+    public DecodedCache(long maxWeight, Func<TValue, long> weigh)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxWeight, 2);
+        _generationWeight = maxWeight / 2;
+        _weigh = weigh;
+    }
 
     /// <summary>What the held values weigh together (as weighed when they were added); never above the budget.</summary>
     public long Weight => _newerWeight + _olderWeight;
@@ -46,7 +56,7 @@ public sealed class DecodedCache<TValue>(long maxWeight, Func<TValue, long> weig
     public void Add(string key, TValue value)
     {
         Remove(key);
-        var weight = Math.Max(1, weigh(value));
+        var weight = Math.Max(1, _weigh(value));
         if (weight <= _generationWeight) Keep(key, value, weight);
     }
 

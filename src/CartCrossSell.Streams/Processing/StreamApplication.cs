@@ -3,6 +3,7 @@ using CartCrossSell.Contracts;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Kafka;
 using Streamiz.Kafka.Net.Errors;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.Stream;
@@ -60,7 +61,7 @@ public sealed class StreamApplication : IAsyncDisposable
     {
         var config = Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState);
         if (_group.CommitInterval is { } commitInterval) config.CommitIntervalMs = (long)commitInterval.TotalMilliseconds;
-        var stream = new KafkaStream(_group.Topology, config);
+        var stream = new KafkaStream(_group.Topology, config, Clients(config, _kafka));
         stream.StateChanged += (old, @new) =>
         {
             if (ReferenceEquals(stream, _stream)) OnStateChanged(old, @new); // not a stream given up during the start
@@ -72,6 +73,10 @@ public sealed class StreamApplication : IAsyncDisposable
         };
         return stream;
     }
+
+    /// <summary>Streamiz's own clients, each given the <c>Kafka:Client</c> settings (<see cref="ClientSettingsSupplier"/>).</summary>
+    internal static IKafkaSupplier Clients(StreamConfig config, KafkaOptions kafka) =>
+        new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka.Client);
 
     public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
 
@@ -284,7 +289,6 @@ public sealed class StreamApplication : IAsyncDisposable
         };
         // Streamiz resets the commit interval when the guarantee is set (30 s at-least-once, 100 ms exactly-once): set it after.
         config.CommitIntervalMs = (long)streams.CommitInterval.TotalMilliseconds;
-        foreach (var (key, value) in kafka.Client) StreamizClientSettings.Apply(config, key, value);
         return config;
     }
 
