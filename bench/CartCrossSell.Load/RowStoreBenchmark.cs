@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
@@ -141,9 +142,14 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
         }
         producer.Flush(ct);
         // Done when every bundle was aggregated.
-        while ((await learner.ScrapeAsync(ct)).Processed(TopologyNames.BasketAggregator) < sent)
+        long aggregated;
+        var waiting = Stopwatch.StartNew();
+        while ((aggregated = (await learner.ScrapeAsync(ct)).Processed(TopologyNames.BasketAggregator)) < sent)
         {
             if (learner.HasExited) throw new InvalidOperationException($"the learner exited; see {learner.LogPath}");
+            // A bundle the mock dropped before the aggregator read it would never come: say so rather than wait forever.
+            if (waiting.Elapsed > TimeSpan.FromMinutes(5))
+                throw new TimeoutException($"{sent - aggregated:N0} of {sent:N0} bundles were never aggregated (dropped by the mock's 5 MiB per partition?); see {learner.LogPath}");
             await Task.Delay(200, ct);
         }
         var duration = clock.Elapsed;
@@ -158,20 +164,31 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
         var samples = new List<RowStoreSample>();
         TimeSpan? running = null, republished = null, probeAggregated = null;
         using var producer = Producer(bootstrap);
+        using var watermarks = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-rows-watermarks" })
+            .SetLogHandler((_, _) => { }).Build();
+        // Every record the restarted learner publishes moves a high watermark of item-neighbors (the mock keeps only the
+        // newest 5 MiB of a partition, but its offsets count every record): the walk is over once they moved by every row.
+        long Published() => Enumerable.Range(0, Partitions)
+            .Sum(p => watermarks.QueryWatermarkOffsets(new TopicPartition(Topics.ItemNeighbors, new Partition(p)), TimeSpan.FromSeconds(5)).High.Value);
+        var before = Published();
         var probeSentAt = TimeSpan.Zero;
-        var quietSince = TimeSpan.Zero;
-        double lastPublished = -1;
         while (clock.Elapsed < TimeSpan.FromMinutes(30))
         {
             var metrics = await learner.ScrapeAsync(ct);
             var sample = await SampleAsync(learner, clock, rows, state, ct, metrics);
             samples.Add(sample);
-            if (samples.Count % 10 == 1) log.Line("restart: " + Describe(sample));
+            var published = Published() - before;
+            if (samples.Count % 10 == 1) log.Line($"restart: {published:N0} rows published again; " + Describe(sample));
             if (running is null && metrics.Sum("cartxsell_topology_state", ("topology", TopologyNames.Learner)) == 2)
             {
                 running = clock.Elapsed;
-                log.Line($"restart: running after {running.Value.TotalSeconds:0.0} s; sending one bundle of new rows while the stored rows are republished");
-                // Does the thread still process while it republishes? One bundle of new rows, timed until it is aggregated.
+                log.Line($"restart: running after {running.Value.TotalSeconds:0.0} s");
+            }
+            if (running is not null && probeAggregated is null && published >= rows / 10)
+            {
+                // Does the thread still process while it republishes? A tenth into the walk, one bundle of a new row,
+                // timed to 50 ms until the aggregator counts it.
+                log.Line($"restart: {published:N0} rows published again; sending a bundle of a new row");
                 var probe = new RowContribution(RowKeys.Item("probe"), 1.0, [new Neighbor(RowKeys.Item(Sku(0)), 1.0)]);
                 producer.Produce(new TopicPartition(RepartitionTopic, new Partition(KeyPartitioning.PartitionOf(probe.RowKey, Partitions))), new Message<string, byte[]>
                 {
@@ -179,29 +196,17 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
                 });
                 producer.Flush(ct);
                 probeSentAt = clock.Elapsed;
-            }
-            if (running is not null && probeAggregated is null && metrics.Processed(TopologyNames.BasketAggregator) > 0)
-            {
+                while ((await learner.ScrapeAsync(ct)).Processed(TopologyNames.BasketAggregator) == 0 && clock.Elapsed - probeSentAt < TimeSpan.FromMinutes(5))
+                    await Task.Delay(50, ct);
                 probeAggregated = clock.Elapsed - probeSentAt;
-                log.Line($"restart: the new rows were aggregated {probeAggregated.Value.TotalSeconds:0.0} s after they were sent");
+                log.Line($"restart: the new row was aggregated {probeAggregated.Value.TotalSeconds:0.00} s after it was sent, while {Published() - before:N0} rows had been published again");
             }
-            // The republication is over once the process's CPU has been idle for a few seconds after it started running.
-            var cpu = CpuSeconds(learner.Pid);
-            if (running is not null)
+            if (running is not null && published >= rows + 1) // every stored row, and the new row once
             {
-                if (lastPublished >= 0 && cpu - lastPublished < 0.2 * SampleEvery.TotalSeconds)
-                {
-                    if (quietSince == TimeSpan.Zero) quietSince = clock.Elapsed;
-                    if (clock.Elapsed - quietSince > TimeSpan.FromSeconds(5) && probeAggregated is not null)
-                    {
-                        republished = quietSince;
-                        log.Line($"restart: republication over after {republished.Value.TotalSeconds:0.0} s");
-                        break;
-                    }
-                }
-                else quietSince = TimeSpan.Zero;
+                republished = clock.Elapsed;
+                log.Line($"restart: {published:N0} rows published again after {republished.Value.TotalSeconds:0.0} s");
+                break;
             }
-            lastPublished = cpu;
             await Task.Delay(SampleEvery, ct);
         }
         return (samples, running, republished, probeAggregated);
@@ -247,21 +252,6 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
         }
     }
 
-    // utime + stime of /proc/{pid}/stat, in seconds (clock ticks of 1/100 s).
-    private static double CpuSeconds(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
-
     public static string Describe(RowStoreSample s) => string.Create(CultureInfo.InvariantCulture,
         $"{s.RowsSent:N0} rows sent, {s.BundlesAggregated:N0} bundles aggregated; {s.Memory}; state on disk {s.StateDirectoryMegabytes:N0} MB; load {ProgressLog.LoadAverage()}");
 
@@ -274,7 +264,7 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
         text.AppendLine();
         text.AppendLine(c, $"{r.Options.Skus:N0} item rows of {r.Options.Neighbors} neighbours sent to the aggregator in {r.FillDuration.TotalSeconds:0.0} s ({r.Options.Skus / r.FillDuration.TotalSeconds:N0} rows/s).");
         text.AppendLine();
-        text.AppendLine("| Phase | Rows | Resident MB | Peak resident MB | State on disk MB |");
+        text.AppendLine("| Phase | Rows sent | Resident MB | Peak resident MB | State on disk MB |");
         text.AppendLine("|---|---:|---:|---:|---:|");
         var step = Math.Max(1, r.Options.Skus / 10);
         long next = step;
@@ -292,7 +282,7 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
             text.AppendLine(c, $"| restart, largest resident ({peak?.At.TotalSeconds:0} s) | {peak?.RowsSent:N0} | {peak?.Memory?.ResidentMegabytes:0} | {peak?.Memory?.PeakResidentMegabytes:0} | {peak?.StateDirectoryMegabytes:N0} |");
             text.AppendLine(c, $"| restart, end ({last.At.TotalSeconds:0} s) | {last.RowsSent:N0} | {last.Memory?.ResidentMegabytes:0} | {last.Memory?.PeakResidentMegabytes:0} | {last.StateDirectoryMegabytes:N0} |");
             text.AppendLine();
-            text.AppendLine(c, $"Restart: running (stores restored from the checkpoint) after {Seconds(r.RestartRunning)}; every row republished (CPU idle again) after {Seconds(r.Republished)}; a bundle of new rows sent when it was running was aggregated after {Seconds(r.ProbeAggregated)}.");
+            text.AppendLine(c, $"Restart: running (stores restored from the checkpoint) after {Seconds(r.RestartRunning)}; every row published again (item-neighbors' high watermarks moved by every row) after {Seconds(r.Republished)}; a bundle of a new row sent a tenth into that walk was aggregated after {Seconds(r.ProbeAggregated)}.");
         }
         return text.ToString();
     }
