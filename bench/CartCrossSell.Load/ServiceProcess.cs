@@ -89,23 +89,29 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"{Group} exited with code {_process.ExitCode}; see {LogPath}");
-            try
-            {
-                using var response = await _http.GetAsync("health/ready", ct);
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // a slow answer on a busy machine: ask again
-            }
+            if (await IsReadyAsync(ct)) return;
             await Task.Delay(100, ct);
         }
         throw new TimeoutException($"{Group} was not ready within {timeout.TotalSeconds:0} s; see {LogPath}");
+    }
+
+    /// <summary>One ask of <c>/health/ready</c>: true on 200; false while not listening, not ready or slow to answer.</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken ct)
+    {
+        if (_process.HasExited) throw new InvalidOperationException($"{Group} exited with code {_process.ExitCode}; see {LogPath}");
+        try
+        {
+            using var response = await _http.GetAsync("health/ready", ct);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening yet
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false; // a slow answer on a busy machine: ask again
+        }
     }
 
     public async Task<MetricsSnapshot> ScrapeAsync(CancellationToken ct)
