@@ -18,8 +18,9 @@ public sealed record RestartFill(int Carts, long Events, TimeSpan Took, ProcessM
 
 /// <summary>What one restart measured, each time from the start of the new process.</summary>
 /// <param name="Mode"><c>stop</c> (SIGTERM, same state directory), <c>kill</c> (SIGKILL, same state directory) or <c>wiped</c> (SIGTERM, state directory deleted).</param>
-/// <param name="Running">Until <c>cartxsell_topology_state</c> said RUNNING for the recommender group (stores restored).</param>
-/// <param name="Ready">Until <c>/health/ready</c> answered 200.</param>
+/// <param name="Running">Until <c>cartxsell_topology_state</c> said RUNNING for the recommender group: Streamiz's state, which
+/// it reaches once the partitions are assigned, before the tasks have restored their stores.</param>
+/// <param name="Ready">Until <c>/health/ready</c> answered 200: every task running, its stores restored.</param>
 /// <param name="FirstCart">Until the value of a new item add on one of the first carts filled was in Redis.</param>
 /// <param name="LastCart">The same for one of the last carts filled.</param>
 /// <param name="RestoredCartRecords">Changelog records restored into the <c>carts</c> store (the service's log).</param>

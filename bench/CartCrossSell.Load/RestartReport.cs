@@ -18,7 +18,8 @@ public static class RestartReport
                            $"state directory {MiB(fill.StateBytes)}; carts changelog {fill.ChangelogWritten:N0} records written, {fill.ChangelogRetained:N0} still held by the mock cluster. " +
                            $"`Streams:SessionTimeout` {sessionTimeout.TotalSeconds:0} s.");
         text.AppendLine();
-        text.AppendLine("Times from the new process's start. *stop*: SIGTERM, restart on the same state directory; *kill*: SIGKILL, same directory; " +
+        text.AppendLine("Times from the new process's start. *RUNNING*: `cartxsell_topology_state` 2, Streamiz's RUNNING, which comes once the " +
+                        "partitions are assigned, before the tasks have restored their stores; */health/ready*: every task running, stores restored. *stop*: SIGTERM, restart on the same state directory; *kill*: SIGKILL, same directory; " +
                         "*wiped*: SIGTERM, directory deleted (the changelog replayed, as far as the mock kept it). *Complete*: the new value's cart value " +
                         "is the cart's earlier lines plus the new one (first cart / last cart filled). *Group join* and *restoration* come from the " +
                         "service's log: the stream thread's start to its partitions' assignment, and Streamiz's \"Restoration took\" after it.");

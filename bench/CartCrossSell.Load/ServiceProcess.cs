@@ -65,9 +65,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the topology group <paramref name="topology"/> runs (group joined, partitions assigned, stores restored):
-    /// <c>cartxsell_topology_state</c> 2 (Streamiz RUNNING). <c>/health/ready</c> alone is not enough: it answers 200 in the moment
-    /// between the catalog catching up and the topologies being created (no runner yet, so "all running").
+    /// Waits until the topology group <paramref name="topology"/> runs: <c>/health/ready</c> (every task's stores restored)
+    /// and <c>cartxsell_topology_state</c> 2 (Streamiz RUNNING: group joined, partitions assigned; Streamiz says so
+    /// before the tasks have restored their stores, hence both).
     /// </summary>
     public async Task WaitUntilRunningAsync(string topology, TimeSpan timeout, CancellationToken ct)
     {
