@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: demo serve test build bench bench-e2e bench-failover bench-rows bench-web bench-engine clean compose-config k8s-validate
+.PHONY: demo serve test build bench bench-e2e bench-failover bench-restart bench-rows bench-web bench-engine clean compose-config k8s-validate
 
 demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
 	@scripts/ensure-redis.sh
@@ -38,6 +38,10 @@ bench-failover: ## Fail-over pause: two recommender processes, one stopped or ki
 bench-rows: ## Learner rows in RocksDB: 1,000,000 skus x 100 neighbours fed to the aggregator, resident memory sampled, then a restart; ARGS="--help" lists options.
 	@scripts/ensure-redis.sh
 	$(DOTNET) run -c Release --project bench/CartCrossSell.Load -- rows $(ARGS)
+
+bench-restart: ## Restart of a recommender holding 100,000 carts: stopped or killed and back on its local RocksDB state, or on none; time to ready and to the next values; ARGS="--help" lists options.
+	@scripts/ensure-redis.sh
+	$(DOTNET) run -c Release --project bench/CartCrossSell.Load -- restart $(ARGS)
 
 bench-web: ## The web host's extra hop: GET /v1/carts/{id}/add-ons beside the direct Redis GET, 50 readers, in one run.
 	@scripts/ensure-redis.sh

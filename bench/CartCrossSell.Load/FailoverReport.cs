@@ -15,7 +15,7 @@ public static class FailoverReport
         text.AppendLine("| Rebalancing | Departure | Runs | Survivor's own partitions, longest gap (median) | Moved partitions written again after (median) | Steady longest gap (median) |");
         text.AppendLine("|---|---|---:|---:|---:|---:|");
         foreach (var group in runs.GroupBy(r => (r.Rebalancing, r.Departure)))
-            text.AppendLine(c, $"| {group.Key.Rebalancing} | {group.Key.Departure} | {group.Count()} | {Ms(Median(group.Select(r => r.SurvivorPause)))} | {Ms(Median(group.Select(r => r.Takeover)))} | {Ms(Median(group.Select(r => r.SteadyGap)))} |");
+            text.AppendLine(c, $"| {group.Key.Rebalancing} | {group.Key.Departure} | {group.Count()} | {Ms(Medians.Of(group.Select(r => r.SurvivorPause)))} | {Ms(Medians.Of(group.Select(r => r.Takeover)))} | {Ms(Medians.Of(group.Select(r => r.SteadyGap)))} |");
         text.AppendLine();
         text.AppendLine("| Run | Rebalancing | Departure | Own / moved partitions | Survivor's longest gap | Moved written after | Steady gap |");
         text.AppendLine("|---:|---|---|---|---:|---:|---:|");
@@ -23,12 +23,6 @@ public static class FailoverReport
         foreach (var r in runs)
             text.AppendLine(c, $"| {++n} | {r.Rebalancing} | {r.Departure} | {r.OwnPartitions} / {r.MovedPartitions} | {Ms(r.SurvivorPause)} | {Ms(r.Takeover)} | {Ms(r.SteadyGap)} |");
         return text.ToString();
-    }
-
-    private static TimeSpan Median(IEnumerable<TimeSpan> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("N0", CultureInfo.InvariantCulture) + " ms";

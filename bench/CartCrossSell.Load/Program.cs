@@ -3,6 +3,7 @@ using System.Globalization;
 using CartCrossSell.Load;
 
 // make bench-e2e: the end-to-end load benchmark. Targets are reported, never asserted.
+var cliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll");
 var orders = new Option<FileInfo>("--orders") { Description = "Online Retail orders file (default: data/online-retail-dec2010.csv of this repository)" };
 var results = new Option<DirectoryInfo>("--results") { Description = "Directory of the results files (default: bench/results)" };
 var backlog = new Option<int>("--backlog") { Description = "Cart events pre-produced for the sustained-rate drain", DefaultValueFactory = _ => 60_000 };
@@ -28,8 +29,8 @@ root.SetAction(async (parse, ct) =>
     var options = new LoadOptions
     {
         OrdersPath = (parse.GetValue(orders) ?? new FileInfo(Path.Combine(repository, "data", "online-retail-dec2010.csv"))).FullName,
-        ResultsDirectory = (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(repository, "bench", "results"))).FullName,
-        CliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"),
+        ResultsDirectory = ResultsDirectory(parse),
+        CliPath = cliPath,
         BacklogEvents = parse.GetValue(backlog),
         ActiveCarts = parse.GetValue(activeCarts),
         LearnerLines = parse.GetValue(learnerLines),
@@ -82,11 +83,10 @@ var failover = new Command("failover", "Fail-over pause: two recommender process
 };
 failover.SetAction(async (parse, ct) =>
 {
-    var repository = RepositoryRoot.Find();
     var options = new FailoverOptions
     {
-        CliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"),
-        ResultsDirectory = (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(repository, "bench", "results"))).FullName,
+        CliPath = cliPath,
+        ResultsDirectory = ResultsDirectory(parse),
         Repeats = parse.GetValue(repeats),
         Protocols = parse.GetValue(protocols) ?? ["Eager", "Cooperative"],
         Departures = parse.GetValue(departures) ?? ["stop", "kill"],
@@ -99,17 +99,43 @@ failover.SetAction(async (parse, ct) =>
         await Console.Error.WriteLineAsync("--repeats >= 1, --rate >= 10, --session-timeout-ms >= 1000, --departures stop|kill, --protocols Eager|Cooperative");
         return 2;
     }
-    Directory.CreateDirectory(options.ResultsDirectory);
-    var log = new ProgressLog(Console.Out);
-    var startedAt = DateTimeOffset.UtcNow;
-    var loadAtStart = ProgressLog.LoadAverage();
-    log.Line($"fail-over benchmark on {MachineDescription.Describe()}; load average {loadAtStart}");
-    var runs = await new FailoverBenchmark(options, log).RunAsync(ct);
-    var report = FailoverReport.Render(runs, "make bench-failover" + (args.Length > 1 ? $" ARGS=\"{string.Join(' ', args.Skip(1))}\"" : ""), loadAtStart, ProgressLog.LoadAverage());
-    await WriteReportAsync(options.ResultsDirectory, "failover", startedAt, report, log, ct);
-    return 0;
+    return await RunReportedAsync("failover", "fail-over benchmark", options.ResultsDirectory, async (log, run) =>
+    {
+        var runs = await new FailoverBenchmark(options, log).RunAsync(ct);
+        return FailoverReport.Render(runs, run.CommandLine, run.LoadAtStart, ProgressLog.LoadAverage());
+    }, ct);
 });
 root.Subcommands.Add(failover);
+var restartCarts = new Option<int>("--carts") { Description = "Carts filled into the recommender before the restarts", DefaultValueFactory = _ => 100_000 };
+var restartRepeats = new Option<int>("--repeats") { Description = "Runs of each restart (stop, kill, wiped)", DefaultValueFactory = _ => 2 };
+var restartSessionTimeout = new Option<int>("--session-timeout-ms") { Description = "Streams:SessionTimeout of the recommender", DefaultValueFactory = _ => 10_000 };
+var restart = new Command("restart", "Restart of a recommender holding many carts: SIGTERM or SIGKILL and back on its local RocksDB state, or on none (the changelog replayed); time to RUNNING, ready and the next values")
+{
+    results, restartCarts, restartRepeats, restartSessionTimeout,
+};
+restart.SetAction(async (parse, ct) =>
+{
+    var options = new RestartOptions
+    {
+        CliPath = cliPath,
+        ResultsDirectory = ResultsDirectory(parse),
+        Carts = parse.GetValue(restartCarts),
+        Repeats = parse.GetValue(restartRepeats),
+        SessionTimeout = TimeSpan.FromMilliseconds(parse.GetValue(restartSessionTimeout)),
+    };
+    if (options.Repeats < 1 || options.Carts < 100 || options.Carts > 1_000_000 || options.Carts < 4 * options.Repeats || options.SessionTimeout < TimeSpan.FromSeconds(1))
+    {
+        await Console.Error.WriteLineAsync("--repeats >= 1, --carts between 100 and 1,000,000, --session-timeout-ms >= 1000");
+        return 2;
+    }
+    return await RunReportedAsync("restart", "restart benchmark", options.ResultsDirectory, async (log, run) =>
+    {
+        var benchmark = new RestartBenchmark(options, log);
+        var runs = await benchmark.RunAsync(ct);
+        return RestartReport.Render(benchmark.Fill!, runs, options.SessionTimeout, run.Machine, run.CommandLine, run.LoadAtStart, ProgressLog.LoadAverage());
+    }, ct);
+});
+root.Subcommands.Add(restart);
 var skus = new Option<int>("--skus") { Description = "Item rows the learner ends up holding", DefaultValueFactory = _ => 1_000_000 };
 var neighbors = new Option<int>("--neighbors") { Description = "Neighbours of each row", DefaultValueFactory = _ => 100 };
 var noRestart = new Option<bool>("--no-restart") { Description = "Skip the restart on the same state (restore from the checkpoint, republish every row)" };
@@ -119,11 +145,10 @@ var rowsCommand = new Command("rows", "Learner rows held in RocksDB: the aggrega
 };
 rowsCommand.SetAction(async (parse, ct) =>
 {
-    var repository = RepositoryRoot.Find();
     var options = new RowStoreOptions
     {
-        CliPath = Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"),
-        ResultsDirectory = (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(repository, "bench", "results"))).FullName,
+        CliPath = cliPath,
+        ResultsDirectory = ResultsDirectory(parse),
         Skus = parse.GetValue(skus),
         Neighbors = parse.GetValue(neighbors),
         Restart = !parse.GetValue(noRestart),
@@ -133,19 +158,30 @@ rowsCommand.SetAction(async (parse, ct) =>
         await Console.Error.WriteLineAsync("--skus >= 1000, --neighbors between 1 and 1000 and below --skus");
         return 2;
     }
-    Directory.CreateDirectory(options.ResultsDirectory);
-    var log = new ProgressLog(Console.Out);
-    var startedAt = DateTimeOffset.UtcNow;
-    var loadAtStart = ProgressLog.LoadAverage();
-    var machine = MachineDescription.Describe();
-    log.Line($"learner rows benchmark on {machine}; load average {loadAtStart}");
-    var result = await new RowStoreBenchmark(options, log).RunAsync(ct);
-    var report = RowStoreBenchmark.Render(result, "make bench-rows" + (args.Length > 1 ? $" ARGS=\"{string.Join(' ', args.Skip(1))}\"" : ""), loadAtStart, ProgressLog.LoadAverage(), machine);
-    await WriteReportAsync(options.ResultsDirectory, "rows", startedAt, report, log, ct);
-    return 0;
+    return await RunReportedAsync("rows", "learner rows benchmark", options.ResultsDirectory, async (log, run) =>
+    {
+        var result = await new RowStoreBenchmark(options, log).RunAsync(ct);
+        return RowStoreBenchmark.Render(result, run.CommandLine, run.LoadAtStart, ProgressLog.LoadAverage(), run.Machine);
+    }, ct);
 });
 root.Subcommands.Add(rowsCommand);
 return await root.Parse(args).InvokeAsync();
+
+// A subcommand's run: its progress log, the machine and load average first, its report left in the results directory.
+async Task<int> RunReportedAsync(string kind, string title, string directory, Func<ProgressLog, ReportedRun, Task<string>> run, CancellationToken ct)
+{
+    Directory.CreateDirectory(directory);
+    var log = new ProgressLog(Console.Out);
+    var started = new ReportedRun(DateTimeOffset.UtcNow, MachineDescription.Describe(), ProgressLog.LoadAverage(),
+        $"make bench-{kind}" + (args.Length > 1 ? $" ARGS=\"{string.Join(' ', args.Skip(1))}\"" : ""));
+    log.Line($"{title} on {started.Machine}; load average {started.LoadAtStart}");
+    var report = await run(log, started);
+    await WriteReportAsync(directory, kind, started.At, report, log, ct);
+    return 0;
+}
+
+string ResultsDirectory(ParseResult parse) =>
+    (parse.GetValue(results) ?? new DirectoryInfo(Path.Combine(RepositoryRoot.Find(), "bench", "results"))).FullName;
 
 // Each run leaves its report in the results directory (named by kind and start time) and on the console.
 static async Task WriteReportAsync(string directory, string kind, DateTimeOffset startedAt, string report, ProgressLog log, CancellationToken ct)
@@ -156,3 +192,6 @@ static async Task WriteReportAsync(string directory, string kind, DateTimeOffset
     Console.WriteLine(report);
     log.Line($"written to {file}");
 }
+
+/// <summary>When and where a subcommand started, and how it was called.</summary>
+internal sealed record ReportedRun(DateTimeOffset At, string Machine, string LoadAtStart, string CommandLine);

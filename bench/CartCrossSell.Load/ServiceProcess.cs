@@ -65,9 +65,9 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the topology group <paramref name="topology"/> runs (group joined, partitions assigned, stores restored):
-    /// <c>cartxsell_topology_state</c> 2 (Streamiz RUNNING). <c>/health/ready</c> alone is not enough: it answers 200 in the moment
-    /// between the catalog catching up and the topologies being created (no runner yet, so "all running").
+    /// Waits until the topology group <paramref name="topology"/> runs: <c>/health/ready</c> (every task's stores restored)
+    /// and <c>cartxsell_topology_state</c> 2 (Streamiz RUNNING: group joined, partitions assigned; Streamiz says so
+    /// before the tasks have restored their stores, hence both).
     /// </summary>
     public async Task WaitUntilRunningAsync(string topology, TimeSpan timeout, CancellationToken ct)
     {
@@ -89,23 +89,29 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"{Group} exited with code {_process.ExitCode}; see {LogPath}");
-            try
-            {
-                using var response = await _http.GetAsync("health/ready", ct);
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-                // a slow answer on a busy machine: ask again
-            }
+            if (await IsReadyAsync(ct)) return;
             await Task.Delay(100, ct);
         }
         throw new TimeoutException($"{Group} was not ready within {timeout.TotalSeconds:0} s; see {LogPath}");
+    }
+
+    /// <summary>One ask of <c>/health/ready</c>: true on 200; false while not listening, not ready or slow to answer.</summary>
+    public async Task<bool> IsReadyAsync(CancellationToken ct)
+    {
+        if (_process.HasExited) throw new InvalidOperationException($"{Group} exited with code {_process.ExitCode}; see {LogPath}");
+        try
+        {
+            using var response = await _http.GetAsync("health/ready", ct);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // not listening yet
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false; // a slow answer on a busy machine: ask again
+        }
     }
 
     public async Task<MetricsSnapshot> ScrapeAsync(CancellationToken ct)

@@ -230,10 +230,32 @@ internal static class TaskState
         ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState");
 
     /// <summary>The same, from the context a store is initialised with.</summary>
-    public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context)
+    public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context) =>
+        IsRunningTask(context.GetType().GetProperty("Task", Any)?.GetValue(context)
+                      ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState"));
+
+    /// <summary>
+    /// Whether every active task of every stream thread of <paramref name="stream"/> runs: its stores restored. Streamiz
+    /// 1.8.2 says RUNNING for the whole stream as soon as the partitions are assigned; the tasks, created then, go from
+    /// CREATED through RESTORING to RUNNING only after that.
+    /// </summary>
+    public static bool AllActiveTasksRunning(Streamiz.Kafka.Net.KafkaStream stream)
     {
-        var task = context.GetType().GetProperty("Task", Any)?.GetValue(context)
-                   ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState");
+        var threads = typeof(Streamiz.Kafka.Net.KafkaStream).GetField("threads", Any)?.GetValue(stream) as System.Collections.IEnumerable
+                      ?? throw new InvalidOperationException("Streamiz KafkaStream has no threads: review TaskState");
+        foreach (var thread in threads)
+        {
+            if (thread is null) continue;
+            var tasks = thread.GetType().GetProperty("ActiveTasks", Any)?.GetValue(thread) as System.Collections.IEnumerable
+                        ?? throw new InvalidOperationException("Streamiz stream thread has no ActiveTasks: review TaskState");
+            foreach (var task in tasks)
+                if (task is not null && !IsRunningTask(task)) return false;
+        }
+        return true;
+    }
+
+    private static bool IsRunningTask(object task)
+    {
         var state = task.GetType().GetProperty("State", Any)?.GetValue(task)
                     ?? throw new InvalidOperationException("Streamiz task has no State: review TaskState");
         return state.ToString() == "RUNNING";
