@@ -75,7 +75,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         await WaitUntilReadyAsync(timeout, ct);
         while (deadline.Elapsed < timeout)
         {
-            // Streamiz groups report KafkaStream states: 2 is RUNNING (every task restored).
+            // Streamiz groups report KafkaStream states: 2 is RUNNING (partitions assigned; the tasks may still restore: /health/ready waits for that).
             var state = (await ScrapeAsync(ct)).Sum("cartxsell_topology_state", ("topology", topology));
             if (state == 2) return;
             await Task.Delay(100, ct);

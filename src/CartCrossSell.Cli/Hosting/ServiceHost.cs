@@ -139,7 +139,7 @@ internal sealed class LivenessCheck(CrossSellService service) : IHealthCheck
         Task.FromResult(service.IsLive ? HealthCheckResult.Healthy("live") : HealthCheckResult.Unhealthy("a topology failed"));
 }
 
-/// <summary>Ready once every selected topology group runs (Streamiz's state listener says RUNNING: restores done) and the tables caught up.</summary>
+/// <summary>Ready once every selected topology group runs (Streamiz says RUNNING and every active task has restored its stores: StreamApplication.IsRunning) and the tables caught up.</summary>
 internal sealed class ReadinessCheck(CrossSellService service) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

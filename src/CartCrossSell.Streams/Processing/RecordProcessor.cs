@@ -1,3 +1,4 @@
+using System.Reflection;
 using CartCrossSell.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -58,9 +59,17 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
     /// True once this task's stores hold their restored state. <see cref="Process(InputRecord{T})"/> only ever runs
     /// then; punctuations also run while a task restores, so a punctuation that reads a whole store checks this first.
     /// </summary>
-    protected bool StoresRestored => _restored || (_restored = TaskState.IsRunning(_context));
+    protected bool StoresRestored => _restored || (TaskState.IsRunning(_context) && Restored());
 
     private bool _restored;
+
+    private bool Restored()
+    {
+        _restored = true;
+        if (!TaskState.CheckpointAsTheLogGrows(_context))
+            _runtime.Log.LogWarning("{Processor}: Streamiz's task has no offsetLastSnapshotOffset: its checkpoint is written only at a close (review TaskState.CheckpointAsTheLogGrows)", Name);
+        return true;
+    }
 
     /// <summary>
     /// The partition count of a topic this processor sends to, as the task's producer knows it (its metadata, refreshed
@@ -80,7 +89,7 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     public Record<string, Routed> Process(Record<string, byte[]> record)
     {
-        _restored = true; // Streamiz processes records of running tasks only
+        if (!_restored) Restored(); // Streamiz processes records of running tasks only
         Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
         _currentKey = record.Key;
         _currentPayload = record.Value;
@@ -228,6 +237,25 @@ internal static class TaskState
     private static Streamiz.Kafka.Net.ProcessorContext Inner<TKey, TValue>(ProcessorContext<TKey, TValue> context) =>
         context.GetType().GetField("context", Any)?.GetValue(context) as Streamiz.Kafka.Net.ProcessorContext
         ?? throw new InvalidOperationException("Streamiz ProcessorContext no longer wraps an internal context: review TaskState");
+
+    /// <summary>
+    /// Lets a running task write its RocksDB checkpoint at a commit once 10,000 changelog records have passed since the
+    /// last one, as Kafka Streams does. Streamiz 1.8.2 counts from the last checkpoint this task wrote and writes none
+    /// at a commit until it has written one (at a close or a revocation): a task that runs from its start until a
+    /// SIGKILL never checkpoints, and its restart replays every changelog record since the previous clean stop. An
+    /// empty last snapshot makes the next commit write one. Idempotent; false when Streamiz no longer has the field (the
+    /// caller logs it and goes on: checkpoints only shorten restores).
+    /// </summary>
+    public static bool CheckpointAsTheLogGrows<TKey, TValue>(ProcessorContext<TKey, TValue> context)
+    {
+        var task = Inner(context).GetType().GetProperty("Task", Any)?.GetValue(Inner(context));
+        FieldInfo? snapshot = null;
+        for (var type = task?.GetType(); type is not null && snapshot is null; type = type.BaseType)
+            snapshot = type.GetField("offsetLastSnapshotOffset", Any | System.Reflection.BindingFlags.DeclaredOnly);
+        if (task is null || snapshot is null || snapshot.FieldType != typeof(Dictionary<Confluent.Kafka.TopicPartition, long>)) return false;
+        if (snapshot.GetValue(task) is null) snapshot.SetValue(task, new Dictionary<Confluent.Kafka.TopicPartition, long>());
+        return true;
+    }
 
     /// <summary>The same, from the context a store is initialised with.</summary>
     public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context) =>
