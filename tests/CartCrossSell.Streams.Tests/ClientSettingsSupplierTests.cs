@@ -73,4 +73,23 @@ public sealed class ClientSettingsSupplierTests
             StreamApplication.Clients(config, wrong).GetRestoreConsumer(config.ToRestoreConsumerConfig("restore")).Dispose());
         Assert.Contains("fetch.wait.max.ms", error.Message);
     }
+
+    /// <summary>
+    /// Streamiz 1.8.2 never disposes its global thread's admin client (named by the stream's client id, where the
+    /// clients it disposes end in "-streamiz-admin"): it went on reconnecting after its stream was gone.
+    /// </summary>
+    [Fact]
+    public void The_admin_client_Streamiz_leaves_behind_is_disposed_with_the_stream_and_only_that_one()
+    {
+        var config = StreamApplication.Config("app-recommender", new KafkaOptions { BootstrapServers = "127.0.0.1:9" }, new StreamsOptions(),
+            NullLoggerFactory.Instance, "/tmp/unused");
+        var clients = StreamApplication.Clients(config, new KafkaOptions { BootstrapServers = "127.0.0.1:9" });
+        var global = clients.GetAdmin(config.ToAdminConfig("app-recommender-5f0c")); // disposed by the supplier, or the test fails
+        using var thread = clients.GetAdmin(config.ToAdminConfig("app-recommender-5f0c-streamiz-admin"));
+
+        clients.DisposeLeftOverClients();
+
+        Assert.Throws<ObjectDisposedException>(() => global.GetMetadata(TimeSpan.FromMilliseconds(1)));
+        Assert.Throws<KafkaException>(() => thread.GetMetadata(TimeSpan.FromMilliseconds(1))); // alive: it only finds no broker
+    }
 }

@@ -10,14 +10,26 @@ namespace CartCrossSell.Streams.Processing;
 /// configuration Streamiz made for it.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Why not through <c>StreamConfig</c>: it sets the keys it knows through typed properties and threw at start when
 /// given librdkafka's strings (<c>security.protocol = SASL_SSL</c>, <c>fetch.wait.max.ms = 5</c>: a stream group
 /// could take no security or timeout setting), and it keeps a key it does not know (<c>sasl.mechanisms</c>,
 /// <c>client.rack</c>) in a table of its own that reaches no client. librdkafka itself parses and checks each value
 /// when the client is built, as it does for the service's other clients (<see cref="KafkaOptions.Apply"/>).
+/// </para>
 /// </remarks>
+/// <para>
+/// It also keeps the one client Streamiz 1.8.2 never disposes: the admin client of the global stream thread (its
+/// <c>GlobalStateManager</c> holds it and closes only the consumer), which went on reconnecting and logging "brokers
+/// are down" after its stream was disposed. <see cref="DisposeLeftOverClients"/> disposes it with the stream.
+/// </para>
 public sealed class ClientSettingsSupplier(IKafkaSupplier inner, IReadOnlyDictionary<string, string> settings) : IKafkaSupplier
 {
+    // Streamiz names the admin clients it disposes itself (the stream threads', the internal topic manager's) with this suffix.
+    private const string DisposedByStreamiz = "-streamiz-admin";
+    private readonly List<IAdminClient> _leftOver = [];
+    private readonly Lock _gate = new();
+
     public StreamMetricsRegistry MetricsRegistry
     {
         get => inner.MetricsRegistry;
@@ -31,7 +43,36 @@ public sealed class ClientSettingsSupplier(IKafkaSupplier inner, IReadOnlyDictio
 
     public IConsumer<byte[], byte[]> GetRestoreConsumer(ConsumerConfig config) => inner.GetRestoreConsumer(With(config));
 
-    public IAdminClient GetAdmin(AdminClientConfig config) => inner.GetAdmin(With(config));
+    public IAdminClient GetAdmin(AdminClientConfig config)
+    {
+        var leftOver = config.ClientId is { } id && !id.EndsWith(DisposedByStreamiz, StringComparison.Ordinal);
+        var admin = inner.GetAdmin(With(config));
+        if (leftOver)
+            lock (_gate) _leftOver.Add(admin);
+        return admin;
+    }
+
+    /// <summary>Disposes the clients Streamiz keeps past its stream's disposal; call it once the stream is disposed.</summary>
+    public void DisposeLeftOverClients()
+    {
+        IAdminClient[] clients;
+        lock (_gate)
+        {
+            clients = [.. _leftOver];
+            _leftOver.Clear();
+        }
+        foreach (var client in clients)
+        {
+            try
+            {
+                client.Dispose();
+            }
+            catch (ObjectDisposedException)
+            {
+                // disposed already (Confluent's Dispose is not idempotent): a later Streamiz that closes it itself
+            }
+        }
+    }
 
     public IConsumer<byte[], byte[]> GetGlobalConsumer(ConsumerConfig config) => inner.GetGlobalConsumer(With(config));
 

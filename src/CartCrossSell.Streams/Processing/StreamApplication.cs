@@ -35,6 +35,7 @@ public sealed class StreamApplication : IAsyncDisposable
     private readonly ILogger _log;
     private readonly ILoggerFactory _loggers;
     private KafkaStream _stream;
+    private ClientSettingsSupplier _clients = null!; // the clients of _stream
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _temporaryState;
     private long _restoredRecords;
@@ -61,7 +62,8 @@ public sealed class StreamApplication : IAsyncDisposable
     {
         var config = Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState);
         if (_group.CommitInterval is { } commitInterval) config.CommitIntervalMs = (long)commitInterval.TotalMilliseconds;
-        var stream = new KafkaStream(_group.Topology, config, Clients(config, _kafka));
+        _clients = Clients(config, _kafka);
+        var stream = new KafkaStream(_group.Topology, config, _clients);
         stream.StateChanged += (old, @new) =>
         {
             if (ReferenceEquals(stream, _stream)) OnStateChanged(old, @new); // not a stream given up during the start
@@ -75,7 +77,7 @@ public sealed class StreamApplication : IAsyncDisposable
     }
 
     /// <summary>Streamiz's own clients, each given the <c>Kafka:Client</c> settings (<see cref="ClientSettingsSupplier"/>).</summary>
-    internal static IKafkaSupplier Clients(StreamConfig config, KafkaOptions kafka) =>
+    internal static ClientSettingsSupplier Clients(StreamConfig config, KafkaOptions kafka) =>
         new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka.Client);
 
     public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
@@ -140,6 +142,7 @@ public sealed class StreamApplication : IAsyncDisposable
                 try
                 {
                     await Task.Run(_stream.Dispose, cancellationToken);
+                    _clients.DisposeLeftOverClients();
                 }
                 catch (Exception disposal)
                 {
@@ -301,6 +304,7 @@ public sealed class StreamApplication : IAsyncDisposable
         _disposing = true;
         // Dispose closes the tasks cleanly: commits, flushes stores and writes the RocksDB checkpoints.
         await Task.Run(_stream.Dispose);
+        _clients.DisposeLeftOverClients();
         _stopped.TrySetResult();
         if (_temporaryState is not null && Directory.Exists(_temporaryState))
         {
