@@ -17,12 +17,12 @@ namespace CartCrossSell.Streams.Processing;
 /// <c>client.rack</c>) in a table of its own that reaches no client. librdkafka itself parses and checks each value
 /// when the client is built, as it does for the service's other clients (<see cref="KafkaOptions.Apply"/>).
 /// </para>
-/// </remarks>
 /// <para>
 /// It also keeps the one client Streamiz 1.8.2 never disposes: the admin client of the global stream thread (its
 /// <c>GlobalStateManager</c> holds it and closes only the consumer), which went on reconnecting and logging "brokers
 /// are down" after its stream was disposed. <see cref="DisposeLeftOverClients"/> disposes it with the stream.
 /// </para>
+/// </remarks>
 public sealed class ClientSettingsSupplier(IKafkaSupplier inner, IReadOnlyDictionary<string, string> settings) : IKafkaSupplier
 {
     // Streamiz names the admin clients it disposes itself (the stream threads', the internal topic manager's) with this suffix.
