@@ -47,6 +47,12 @@ public sealed class KafkaOptions
     {
         config.BootstrapServers = BootstrapServers;
         if (config is ConsumerConfig consumer) consumer.FetchWaitMaxMs = ConsumerFetchWaitMs;
+        return ApplyClientSettings(config);
+    }
+
+    /// <summary>The <see cref="Client"/> settings, as given, set last on a client's configuration (they win over the layer's defaults).</summary>
+    internal T ApplyClientSettings<T>(T config) where T : ClientConfig
+    {
         foreach (var (key, value) in Client) config.Set(key, value);
         return config;
     }

@@ -42,7 +42,7 @@ public sealed class ClientSettingsSupplierTests
     {
         var config = StreamApplication.Config("app-recommender", Kafka, new StreamsOptions(), NullLoggerFactory.Instance, "/tmp/unused");
         var recorder = new Recorder();
-        var supplier = new ClientSettingsSupplier(recorder, Kafka.Client);
+        var supplier = new ClientSettingsSupplier(recorder, Kafka);
 
         supplier.GetConsumer(config.ToConsumerConfig("thread-0"), null!);
         supplier.GetRestoreConsumer(config.ToRestoreConsumerConfig("restore"));

@@ -23,7 +23,7 @@ namespace CartCrossSell.Streams.Processing;
 /// are down" after its stream was disposed. <see cref="DisposeLeftOverClients"/> disposes it with the stream.
 /// </para>
 /// </remarks>
-public sealed class ClientSettingsSupplier(IKafkaSupplier inner, IReadOnlyDictionary<string, string> settings) : IKafkaSupplier
+public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions kafka) : IKafkaSupplier
 {
     // Streamiz names the admin clients it disposes itself (the stream threads', the internal topic manager's) with this suffix.
     private const string DisposedByStreamiz = "-streamiz-admin";
@@ -76,9 +76,5 @@ public sealed class ClientSettingsSupplier(IKafkaSupplier inner, IReadOnlyDictio
 
     public IConsumer<byte[], byte[]> GetGlobalConsumer(ConsumerConfig config) => inner.GetGlobalConsumer(With(config));
 
-    private T With<T>(T config) where T : ClientConfig
-    {
-        foreach (var (key, value) in settings) config.Set(key, value);
-        return config;
-    }
+    private T With<T>(T config) where T : ClientConfig => kafka.ApplyClientSettings(config);
 }

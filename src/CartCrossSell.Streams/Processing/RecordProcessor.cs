@@ -248,19 +248,29 @@ internal static class TaskState
     /// </summary>
     public static bool CheckpointAsTheLogGrows<TKey, TValue>(ProcessorContext<TKey, TValue> context)
     {
-        var task = Inner(context).GetType().GetProperty("Task", Any)?.GetValue(Inner(context));
+        object task;
+        try
+        {
+            task = TaskOf(Inner(context));
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // a Streamiz whose context no longer reaches its task: said by the caller, never a stopped record
+        }
         FieldInfo? snapshot = null;
-        for (var type = task?.GetType(); type is not null && snapshot is null; type = type.BaseType)
-            snapshot = type.GetField("offsetLastSnapshotOffset", Any | System.Reflection.BindingFlags.DeclaredOnly);
-        if (task is null || snapshot is null || snapshot.FieldType != typeof(Dictionary<Confluent.Kafka.TopicPartition, long>)) return false;
+        for (var type = task.GetType(); type is not null && snapshot is null; type = type.BaseType)
+            snapshot = type.GetField("offsetLastSnapshotOffset", Any | BindingFlags.DeclaredOnly);
+        if (snapshot is null || snapshot.FieldType != typeof(Dictionary<Confluent.Kafka.TopicPartition, long>)) return false;
         if (snapshot.GetValue(task) is null) snapshot.SetValue(task, new Dictionary<Confluent.Kafka.TopicPartition, long>());
         return true;
     }
 
     /// <summary>The same, from the context a store is initialised with.</summary>
-    public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context) =>
-        IsRunningTask(context.GetType().GetProperty("Task", Any)?.GetValue(context)
-                      ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState"));
+    public static bool IsRunning(Streamiz.Kafka.Net.ProcessorContext context) => IsRunningTask(TaskOf(context));
+
+    private static object TaskOf(Streamiz.Kafka.Net.ProcessorContext context) =>
+        context.GetType().GetProperty("Task", Any)?.GetValue(context)
+        ?? throw new InvalidOperationException("Streamiz ProcessorContext has no Task: review TaskState");
 
     /// <summary>
     /// Whether every active task of every stream thread of <paramref name="stream"/> runs: its stores restored. Streamiz

@@ -52,12 +52,8 @@ public static class StateStores
     /// <c>All()</c> keeps a RocksDB iterator open until the store closes, and warns about it at every shutdown). The
     /// upper bound sorts after every key of up to <see cref="MaxKeyChars"/> characters.
     /// </summary>
-    public static void ForEach<TValue>(IKeyValueStore<string, TValue> store, Action<string, TValue> visit)
-    {
-        using var all = store.Range(string.Empty, AfterEveryKey);
-        while (all.MoveNext())
-            if (all.Current is { } entry) visit(entry.Key, entry.Value);
-    }
+    public static void ForEach<TValue>(IKeyValueStore<string, TValue> store, Action<string, TValue> visit) =>
+        ForEachAfter(store, after: null, int.MaxValue, visit);
 
     /// <summary>
     /// Visits at most <paramref name="max"/> entries in key order, starting after <paramref name="after"/> (null: from

@@ -78,7 +78,7 @@ public sealed class StreamApplication : IAsyncDisposable
 
     /// <summary>Streamiz's own clients, each given the <c>Kafka:Client</c> settings (<see cref="ClientSettingsSupplier"/>).</summary>
     internal static ClientSettingsSupplier Clients(StreamConfig config, KafkaOptions kafka) =>
-        new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka.Client);
+        new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka);
 
     public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
 
