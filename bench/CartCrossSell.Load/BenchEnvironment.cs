@@ -1,4 +1,5 @@
 using CartCrossSell.Cli.Hosting;
+using Confluent.Kafka;
 
 namespace CartCrossSell.Load;
 
@@ -29,4 +30,43 @@ public sealed class BenchEnvironment : IDisposable
     }
 
     public void Dispose() => _environment.Dispose();
+}
+
+/// <summary>The few Kafka and disk helpers the benchmarks share.</summary>
+public static class BenchTools
+{
+    /// <summary>The driver's producer: idempotent, quiet (the service logs are what matter), a short linger.</summary>
+    public static IProducer<string, byte[]> Producer(string bootstrap, int lingerMs = 5) =>
+        new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = lingerMs, EnableIdempotence = true })
+            .SetLogHandler((_, _) => { }).Build();
+
+    /// <summary>A client that only asks for watermarks (it joins no group).</summary>
+    public static IConsumer<byte[], byte[]> WatermarkReader(string bootstrap) =>
+        new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-watermarks" }).SetLogHandler((_, _) => { }).Build();
+
+    /// <summary>Records ever written to a topic (its partitions' high watermarks) and those the broker still holds (the mock keeps the newest 5 MiB of a partition).</summary>
+    public static (long Written, long Retained) Watermarks(IConsumer<byte[], byte[]> reader, string topic, int partitions)
+    {
+        long written = 0, retained = 0;
+        for (var p = 0; p < partitions; p++)
+        {
+            var w = reader.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            written += w.High.Value;
+            retained += w.High.Value - w.Low.Value;
+        }
+        return (written, retained);
+    }
+
+    /// <summary>Size of a folder's files; 0 when it is gone. RocksDB may delete a file while it is listed: that file counts as gone.</summary>
+    public static long DirectoryBytes(string path)
+    {
+        try
+        {
+            return Directory.Exists(path) ? new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Exists ? f.Length : 0) : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
 }

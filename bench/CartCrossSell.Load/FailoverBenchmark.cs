@@ -37,8 +37,7 @@ public sealed class FailoverBenchmark(FailoverOptions options, ProgressLog log)
         var writes = new WriteLog();
         await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal("__keyevent@0__:set"), (_, key) => writes.Add(key!));
 
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 2, EnableIdempotence = true })
-            .SetLogHandler((_, _) => { }).Build();
+        using var producer = BenchTools.Producer(bootstrap, lingerMs: 2);
         var products = Enumerable.Range(0, 20).Select(i => new ProductUpserted
         {
             Sku = $"fo-{i}", Title = $"Failover product {i}", CategoryPath = ["bench", $"leaf{i % 5}"], Price = 4m + i, MarginRate = 0.3,

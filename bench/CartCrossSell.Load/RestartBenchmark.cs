@@ -92,8 +92,7 @@ public sealed partial class RestartBenchmark(RestartOptions options, ProgressLog
         };
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"{redis},abortConnect=false,syncTimeout=5000,asyncTimeout=5000");
         var db = connection.GetDatabase();
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, EnableIdempotence = true })
-            .SetLogHandler((_, _) => { }).Build();
+        using var producer = BenchTools.Producer(bootstrap);
         foreach (var p in _products)
             await producer.ProduceAsync(Topics.Catalog, new Message<string, byte[]> { Key = p.Sku, Value = JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted) }, ct);
 
@@ -352,21 +351,11 @@ public sealed partial class RestartBenchmark(RestartOptions options, ProgressLog
     /// <summary>Records written to and retained in the carts changelog, from its partitions' watermarks.</summary>
     private static (long Written, long Retained) ChangelogWatermarks(string bootstrap)
     {
-        var topic = $"{ApplicationId}-{TopologyNames.Recommender}-{TopologyNames.CartsStore}-changelog"; // {Streams:ApplicationId}-{group}-{store}-changelog
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "restart-bench-watermarks" })
-            .SetLogHandler((_, _) => { }).Build();
-        long written = 0, retained = 0;
-        for (var p = 0; p < Partitions; p++)
-        {
-            var w = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
-            written += w.High.Value;
-            retained += w.High.Value - w.Low.Value;
-        }
-        return (written, retained);
+        using var reader = BenchTools.WatermarkReader(bootstrap);
+        return BenchTools.Watermarks(reader, $"{ApplicationId}-{TopologyNames.Recommender}-{TopologyNames.CartsStore}-changelog", Partitions); // {Streams:ApplicationId}-{group}-{store}-changelog
     }
 
-    private static long DirectoryBytes(string path) =>
-        Directory.Exists(path) ? new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+    private static long DirectoryBytes(string path) => BenchTools.DirectoryBytes(path);
 
     private static CartRecommendation? Read(RedisValue raw) =>
         raw.IsNull ? null : JsonSerializer.Deserialize((byte[])raw!, ContractsJson.Default.CartRecommendation);

@@ -102,7 +102,7 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
     private async Task<(List<RowStoreSample> Samples, TimeSpan Duration)> FillAsync(ServiceProcess learner, string bootstrap, string state, CancellationToken ct)
     {
         var topic = RepartitionTopic;
-        using var producer = Producer(bootstrap);
+        using var producer = BenchTools.Producer(bootstrap);
         var samples = new List<RowStoreSample>();
         var clock = Stopwatch.StartNew();
         var lastSample = -SampleEvery;
@@ -163,13 +163,11 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
         var clock = Stopwatch.StartNew();
         var samples = new List<RowStoreSample>();
         TimeSpan? running = null, republished = null, probeAggregated = null;
-        using var producer = Producer(bootstrap);
-        using var watermarks = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-rows-watermarks" })
-            .SetLogHandler((_, _) => { }).Build();
+        using var producer = BenchTools.Producer(bootstrap);
+        using var watermarks = BenchTools.WatermarkReader(bootstrap);
         // Every record the restarted learner publishes moves a high watermark of item-neighbors (the mock keeps only the
         // newest 5 MiB of a partition, but its offsets count every record): the walk is over once they moved by every row.
-        long Published() => Enumerable.Range(0, Partitions)
-            .Sum(p => watermarks.QueryWatermarkOffsets(new TopicPartition(Topics.ItemNeighbors, new Partition(p)), TimeSpan.FromSeconds(5)).High.Value);
+        long Published() => BenchTools.Watermarks(watermarks, Topics.ItemNeighbors, Partitions).Written;
         var before = Published();
         var probeSentAt = TimeSpan.Zero;
         while (clock.Elapsed < TimeSpan.FromMinutes(30))
@@ -214,14 +212,10 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
 
     private static readonly string RepartitionTopic = BasketLearningTopology.RepartitionTopic(new StreamsOptions());
 
-    private static IProducer<string, byte[]> Producer(string bootstrap) =>
-        new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, EnableIdempotence = true })
-            .SetLogHandler((_, _) => { }).Build();
-
     private static async Task<RowStoreSample> SampleAsync(ServiceProcess learner, Stopwatch clock, long rowsSent, string state, CancellationToken ct, MetricsSnapshot? metrics = null)
     {
         metrics ??= await learner.ScrapeAsync(ct);
-        return new RowStoreSample(clock.Elapsed, rowsSent, metrics.Processed(TopologyNames.BasketAggregator), learner.Memory(), DirectoryMegabytes(state));
+        return new RowStoreSample(clock.Elapsed, rowsSent, metrics.Processed(TopologyNames.BasketAggregator), learner.Memory(), BenchTools.DirectoryBytes(state) / (1024 * 1024));
     }
 
     private static string Sku(int i) => "s" + i.ToString("D7", CultureInfo.InvariantCulture);
@@ -238,18 +232,6 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
             if (other != sku && other >= 0 && other < options.Skus) chosen.Add(other);
         }
         return chosen.Select(o => new Neighbor(RowKeys.Item(Sku(o)), 1.0 + random.Next(20))).ToArray();
-    }
-
-    private static long DirectoryMegabytes(string path)
-    {
-        try
-        {
-            return new DirectoryInfo(path).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) / (1024 * 1024);
-        }
-        catch (IOException)
-        {
-            return 0; // RocksDB compacting: a file went away while listed
-        }
     }
 
     public static string Describe(RowStoreSample s) => string.Create(CultureInfo.InvariantCulture,
