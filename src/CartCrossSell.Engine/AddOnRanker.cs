@@ -129,7 +129,7 @@ public sealed class AddOnRanker
 
         private readonly List<string> _appliedRules = [];
 
-        public IReadOnlyList<string> AppliedRules => _appliedRules.Distinct(StringComparer.Ordinal).ToArray();
+        public IReadOnlyList<string> AppliedRules => _appliedRules.Count == 0 ? [] : _appliedRules.Distinct(StringComparer.Ordinal).ToArray();
 
         private readonly RecommendationOptions _o = ranker._options;
         private readonly RowReader _reader = RowReader.For(evidence);
@@ -147,7 +147,7 @@ public sealed class AddOnRanker
             for (var i = basket.Lines.Count - 1; i >= 0 && Math.Max(weight, floor) > 0; i--)
             {
                 var sku = basket.Lines[i].Sku;
-                if (items.Exists(c => c.Sku == sku)) continue;
+                if (IndexOf(items, sku) >= 0) continue;
                 items.Add(new CartItem(sku, Math.Max(weight, floor), TitleOf(sku)));
                 weight *= decay;
             }
@@ -194,41 +194,64 @@ public sealed class AddOnRanker
             foreach (var item in CartItems(_o.RecencyDecay, _o.RecencyFloor))
             {
                 var leaf = catalog.Find(item.Sku)?.LeafCategory;
-                if (string.IsNullOrEmpty(leaf) || cartCategories.Exists(c => c.Sku == leaf)) continue;
+                if (string.IsNullOrEmpty(leaf) || IndexOf(cartCategories, leaf) >= 0) continue;
                 cartCategories.Add(new CartItem(leaf, item.Recency, leaf));
             }
-            // Complementary categories, scored like items, never a cart category unless it is multi-buy.
-            var categoryScores = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+            // Complementary categories, scored like items, never a cart category unless it is multi-buy. They are
+            // aggregated by row handle in the call's slot table (category handles are never item candidates'), and a
+            // category's name is cut from its row key only for the few chosen: a cart's category rows hold thousands of
+            // category pairs, and a name per pair was most of what a fallback call allocated.
+            var categories = new List<Candidate>();
             for (var ci = 0; ci < cartCategories.Count; ci++)
             {
                 if (!_reader.TryRow(RowKeys.Category(cartCategories[ci].Sku), out var rowHandle, out var wx)) continue;
                 var count = _reader.LoadNeighbors(rowHandle, wx, items: false);
                 for (var i = 0; i < count; i++)
                 {
-                    var key = _reader.Key(_reader.Handles[i]);
-                    if (!RowKeys.IsCategory(key)) continue;
-                    var leaf = RowKeys.CategoryOf(key);
-                    if (IsSubstituteCategory(leaf)) continue;
-                    var wy = _reader.NeighborWeights[i];
+                    var h = _reader.Handles[i];
+                    var slot = _reader.SlotOf(h);
+                    if (slot == Refused) continue;
+                    if (slot < 0)
+                    {
+                        var key = _reader.Key(h);
+                        if (!RowKeys.IsCategory(key) || _rules.IsInCartCategory(key.AsSpan(RowKeys.CategoryPrefix.Length)))
+                        {
+                            _reader.SetSlot(h, Refused);
+                            continue;
+                        }
+                        slot = categories.Count;
+                        _reader.SetSlot(h, slot);
+                        categories.Add(new Candidate { Handle = h, Weight = _reader.NeighborWeights[i], Best = -1, Second = -1 });
+                    }
                     var pairCount = _reader.Pairs[i] / _nowWeight;
-                    var sim = Similarity.Score(_o.Similarity, _reader.Pairs[i], wx, wy, _baskets, pairCount, _o.Shrinkage);
+                    var sim = Similarity.Score(_o.Similarity, _reader.Pairs[i], wx, _reader.NeighborWeights[i], _baskets, pairCount, _o.Shrinkage);
                     if (sim <= 0) continue;
-                    if (!categoryScores.TryGetValue(leaf, out var c)) c = new Candidate { Weight = wy, Best = -1, Second = -1 };
+                    var c = categories[slot];
                     c.Add(ci, cartCategories[ci].Recency * sim);
                     if (pairCount > c.Support) c.Support = pairCount;
-                    categoryScores[leaf] = c;
+                    categories[slot] = c;
                 }
             }
-            var chosen = categoryScores
-                .Where(kv => kv.Value.Support >= _o.MinSupport)
-                .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-                .Take(_o.FallbackCategories);
+            // The FallbackCategories best supported (ties by name: row keys share their prefix, so they order alike).
+            var chosen = new List<int>(_o.FallbackCategories + 1);
+            for (var i = 0; i < categories.Count && _o.FallbackCategories > 0; i++)
+            {
+                var c = categories[i];
+                if (c.Score <= 0 || c.Support < _o.MinSupport) continue;
+                var at = chosen.Count;
+                while (at > 0 && ComesBefore(c, categories[chosen[at - 1]])) at--;
+                if (at >= _o.FallbackCategories) continue;
+                chosen.Insert(at, i);
+                if (chosen.Count > _o.FallbackCategories) chosen.RemoveAt(chosen.Count - 1);
+            }
 
             var candidates = new List<Candidate>();
             var skus = new List<string>();
             var reasons = new List<string>();
-            foreach (var (leaf, category) in chosen)
+            foreach (var index in chosen)
             {
+                var category = categories[index];
+                var leaf = RowKeys.CategoryOf(_reader.Key(category.Handle));
                 var reason = $"popular in {leaf}, a category often bought with {cartCategories[category.Best].Sku}";
                 foreach (var item in catalog.InCategory(leaf))
                 {
@@ -244,6 +267,19 @@ public sealed class AddOnRanker
                 }
             }
             return Select([.. candidates], candidates.Count, c => skus[c.Handle], c => skus[c.Handle], c => reasons[c.Handle]);
+
+            bool ComesBefore(Candidate a, Candidate b) =>
+                a.Score > b.Score || (a.Score == b.Score && string.CompareOrdinal(_reader.Key(a.Handle), _reader.Key(b.Handle)) < 0);
+        }
+
+        /// <summary>The slot of a row this call has refused as a candidate (a cart category, or a row of another kind).</summary>
+        private const int Refused = int.MinValue;
+
+        private static int IndexOf(List<CartItem> items, string sku)
+        {
+            for (var i = 0; i < items.Count; i++)
+                if (string.Equals(items[i].Sku, sku, StringComparison.Ordinal)) return i;
+            return -1;
         }
 
         /// <summary>
@@ -387,8 +423,6 @@ public sealed class AddOnRanker
             accepted = new Accepted(index, sku, candidate.Score * q.Factor, item, q.VariantId, q.VariantReason);
             return true;
         }
-
-        private bool IsSubstituteCategory(string leaf) => _rules.IsInCartCategory(leaf);
 
         private string TitleOf(string sku) => catalog.Find(sku)?.Title ?? sku;
 

@@ -17,7 +17,7 @@ public sealed class CartRules
     private readonly RecommendationOptions _o;
     private readonly Func<CatalogItem, bool> _isSubstitute;
     private readonly double _cartValue;
-    private HashSet<string>? _cartLeaves;
+    private string[]? _cartLeaves;
     private IReadOnlyList<CartAttribute>? _cartAttributes;
 
     /// <param name="isSubstitute">
@@ -34,14 +34,27 @@ public sealed class CartRules
     }
 
     /// <summary>Whether <paramref name="leaf"/> is the leaf category of a cart item and not a multi-buy category.</summary>
-    public bool IsInCartCategory(string leaf)
+    public bool IsInCartCategory(string leaf) => IsInCartCategory(leaf.AsSpan());
+
+    /// <summary>
+    /// The same for a name not cut out as a string (a category row's key past its prefix): a cart has a handful of
+    /// leaf categories, so a linear search of them, with no set built per cart and no string per category asked.
+    /// </summary>
+    public bool IsInCartCategory(ReadOnlySpan<char> leaf)
     {
-        if (string.IsNullOrEmpty(leaf) || _o.MultiBuyCategories.Contains(leaf)) return false;
-        _cartLeaves ??= _basket.Lines
-            .Select(l => _catalog.Find(l.Sku)?.LeafCategory)
-            .Where(c => !string.IsNullOrEmpty(c))
-            .ToHashSet(StringComparer.Ordinal)!;
-        return _cartLeaves.Contains(leaf);
+        if (leaf.IsEmpty) return false;
+        foreach (var cartLeaf in CartLeaves())
+            if (leaf.SequenceEqual(cartLeaf)) return !_o.MultiBuyCategories.Contains(cartLeaf);
+        return false;
+    }
+
+    private string[] CartLeaves()
+    {
+        if (_cartLeaves is { } known) return known;
+        var leaves = new List<string>(_basket.Lines.Count);
+        foreach (var line in _basket.Lines)
+            if (_catalog.Find(line.Sku)?.LeafCategory is { Length: > 0 } leaf && !leaves.Contains(leaf)) leaves.Add(leaf);
+        return _cartLeaves = [.. leaves];
     }
 
     /// <summary>

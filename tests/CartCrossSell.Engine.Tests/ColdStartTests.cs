@@ -40,6 +40,35 @@ public class ColdStartTests
     }
 
     [Fact]
+    public void A_multi_buy_cart_category_stays_complementary()
+    {
+        // Without the override the bottles are the cart's own category (substitutes); as a multi-buy category they are
+        // offered like any other complementary category, from the compact store and from the learner alike.
+        var store = Shop();
+        var multiBuy = new RecommendationOptions { MultiBuyCategories = new HashSet<string>(StringComparer.Ordinal) { "bottles" } };
+        foreach (var compact in new[] { false, true })
+        {
+            var result = store.Recommend(store.Cart("new-shoe", "new-bottle"), multiBuy, compact);
+            Assert.Equal(AddOnRanker.CategoryFallback, result.Strategy);
+            Assert.Equal(["bottle-a", "socks-popular"], result.AddOns.Take(2).Select(a => a.Sku));
+        }
+    }
+
+    [Theory]
+    [InlineData("running-shoes", true)]
+    [InlineData("bottles", false)]
+    [InlineData("socks", false)]
+    [InlineData("", false)]
+    public void A_category_is_the_carts_own_by_name_or_by_a_slice_of_a_row_key(string leaf, bool expected)
+    {
+        var store = Shop();
+        var rules = new CartRules(store.Cart("new-shoe", "new-bottle"), store.Catalog,
+            new RecommendationOptions { MultiBuyCategories = new HashSet<string>(StringComparer.Ordinal) { "bottles" } });
+        Assert.Equal(expected, rules.IsInCartCategory(leaf));
+        Assert.Equal(expected, rules.IsInCartCategory(RowKeys.Category(leaf).AsSpan(RowKeys.CategoryPrefix.Length)));
+    }
+
+    [Fact]
     public void Item_evidence_comes_first_when_there_is_enough_of_it()
     {
         var store = Shop();

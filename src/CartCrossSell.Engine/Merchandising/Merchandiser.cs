@@ -67,7 +67,7 @@ public sealed class Merchandiser
         {
             if (rule.Kind != RuleKind.Pin || pins.Count == maxAddOns || !IsTriggered(rule)) continue;
             var sku = rule.PinSku!;
-            if (pins.Exists(p => p.Candidate.Sku == sku) || qualifyPin(sku) is not { } pinned || !Admits(pinned, actions)) continue;
+            if (IsPinned(pins, sku) || qualifyPin(sku) is not { } pinned || !Admits(pinned, actions)) continue;
             pins.Add(new MerchandisedItem(pinned, rule));
             actions.Add((rule.Id, sku));
         }
@@ -75,7 +75,7 @@ public sealed class Merchandiser
         var ranked = new List<ShortlistItem>(shortlist.Count);
         foreach (var candidate in shortlist)
         {
-            if (pins.Exists(p => p.Candidate.Sku == candidate.Sku) || !Admits(candidate, actions)) continue;
+            if (IsPinned(pins, candidate.Sku) || !Admits(candidate, actions)) continue;
             ranked.Add(candidate with { Score = candidate.Score * Factor(candidate, actions) });
         }
 
@@ -121,6 +121,14 @@ public sealed class Merchandiser
         var result = new List<ShortlistItem>(order.Length);
         foreach (var i in order) result.Add(items[i]);
         return result;
+    }
+
+    /// <summary>Whether a pin already shows <paramref name="sku"/> (a loop: a lambda here was an allocation per candidate).</summary>
+    private static bool IsPinned(List<MerchandisedItem> pins, string sku)
+    {
+        foreach (var pin in pins)
+            if (string.Equals(pin.Candidate.Sku, sku, StringComparison.Ordinal)) return true;
+        return false;
     }
 
     /// <summary>Whether the merchandised list shows exactly the ranker's own list, in its order.</summary>
@@ -195,7 +203,9 @@ public sealed class Merchandiser
     /// <summary>What a list already holds: add-ons per leaf category and the title families.</summary>
     private sealed class ListDiversity(DiversityOptions options)
     {
-        private readonly Dictionary<string, int> _perLeaf = new(StringComparer.Ordinal);
+        // Leaf categories of the kept add-ons with their counts: a handful per list, so a list searched linearly (a
+        // dictionary per cart event cost more to build than it saved).
+        private readonly List<(string Leaf, int Count)> _perLeaf = [];
         private readonly List<TitleFamily> _families = [];
         private IReadOnlySet<string>? _variantWords;
 
@@ -217,10 +227,19 @@ public sealed class Merchandiser
 
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CatalogItem, KnownFamily> Families = new();
 
+        private int IndexOfLeaf(string leaf)
+        {
+            for (var i = 0; i < _perLeaf.Count; i++)
+                if (string.Equals(_perLeaf[i].Leaf, leaf, StringComparison.Ordinal)) return i;
+            return -1;
+        }
+
+        private int KeptIn(string leaf) => IndexOfLeaf(leaf) is var at and >= 0 ? _perLeaf[at].Count : 0;
+
         public bool TryKeep(ShortlistItem c, List<(string, string)> actions)
         {
             var leaf = c.Item?.LeafCategory;
-            if (options.MaxPerLeafCategory > 0 && !string.IsNullOrEmpty(leaf) && _perLeaf.GetValueOrDefault(leaf) >= options.MaxPerLeafCategory)
+            if (options.MaxPerLeafCategory > 0 && !string.IsNullOrEmpty(leaf) && KeptIn(leaf) >= options.MaxPerLeafCategory)
             {
                 actions.Add((LeafCategoryDiversity, c.Sku));
                 return false;
@@ -244,7 +263,12 @@ public sealed class Merchandiser
         public void Keep(ShortlistItem c, TitleFamily? family = null)
         {
             if (c.Item is not { } item) return;
-            if (!string.IsNullOrEmpty(item.LeafCategory)) _perLeaf[item.LeafCategory] = _perLeaf.GetValueOrDefault(item.LeafCategory) + 1;
+            if (!string.IsNullOrEmpty(item.LeafCategory))
+            {
+                var at = IndexOfLeaf(item.LeafCategory);
+                if (at < 0) _perLeaf.Add((item.LeafCategory, 1));
+                else _perLeaf[at] = (item.LeafCategory, _perLeaf[at].Count + 1);
+            }
             if (options.NearDuplicates) _families.Add(family ?? FamilyOf(item));
         }
     }
