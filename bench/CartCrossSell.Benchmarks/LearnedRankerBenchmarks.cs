@@ -39,7 +39,7 @@ public sealed class LearnedRankerBench
 
     public int Rank(int i) => Ranker.Rank(Carts[i % Carts.Length], Inputs, Now).AddOns.Count;
 
-    private static string DataFile()
+    internal static string DataFile()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

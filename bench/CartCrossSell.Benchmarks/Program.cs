@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using CartCrossSell.Benchmarks;
 
+// `cart-latency`: the streaming recommender's heuristic ranking call (cart rules, diversity) on real carts of 1-20 lines;
 // `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `memory-live`: the same rows as the
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
@@ -11,6 +12,7 @@ return args.FirstOrDefault() switch
     "memory" => Modes.Memory(),
     "memory-live" => Modes.LiveMemory(),
     "latency" => Modes.Latency(),
+    "cart-latency" => CartRankingBench.Latency(),
     "learned-latency" => LearnedRankerBench.Latency(),
     "learned-stages" => LearnedRankerBench.Stages(),
     "candidates-ab" => LearnedRankerBench.CandidatesAb(),
