@@ -42,14 +42,15 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         using var storefrontPublisher = new EventPublisher(environment.Kafka.ToOptions(), options.ProducerLingerMs);
         var traffic = new CartTraffic(baskets, options.ActiveCarts, new StorefrontCarts(storefrontPublisher), options.Seed,
             results.StartedAt.ToString("HHmmss", CultureInfo.InvariantCulture));
-        for (var i = 0; i < options.BacklogEvents; i++)
+        var queued = options.WarmupEvents + options.BacklogEvents;
+        for (var i = 0; i < queued; i++)
         {
             traffic.PublishNext();
-            if ((i + 1) % 20_000 == 0) log.Line($"cart backlog: {i + 1:N0}/{options.BacklogEvents:N0} events queued");
+            if ((i + 1) % 20_000 == 0) log.Line($"cart backlog: {i + 1:N0}/{queued:N0} events queued");
         }
         await storefrontPublisher.FlushAsync(ct);
         var backlogCarts = traffic.LastEventAt.ToDictionary(StringComparer.Ordinal);
-        log.Line($"cart backlog: {options.BacklogEvents:N0} events over {backlogCarts.Count:N0} carts from {baskets.Count:N0} real baskets; load average {ProgressLog.LoadAverage()}");
+        log.Line($"cart backlog: {options.WarmupEvents:N0} warm-up and {options.BacklogEvents:N0} timed events over {backlogCarts.Count:N0} carts from {baskets.Count:N0} real baskets; load average {ProgressLog.LoadAverage()}");
 
         var multiBuy = OnlineRetailCatalog.MultiBuyCategories.Order(StringComparer.Ordinal)
             .Select((c, i) => ($"CARTXSELL__Recommender__Ranking__MultiBuyCategories__{i}", c))
@@ -77,7 +78,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         ServiceProcess? outcomes = null;
         try
         {
-            results.Drain = await MeasureDrainAsync(recommender, watcher, backlogCarts, options.BacklogEvents, ct);
+            results.Drain = await MeasureDrainAsync(recommender, watcher, backlogCarts, options.WarmupEvents, options.BacklogEvents, ct);
             log.Line(string.Create(CultureInfo.InvariantCulture,
                 $"recommender drain: {results.Drain.Events:N0} events in {results.Drain.Duration.TotalSeconds:0.00} s = {results.Drain.EventsPerSecond:N0} events/s; {results.Drain.DeadLettered} dead-lettered; load average {ProgressLog.LoadAverage()}"));
             log.Line($"recommender drain, the recommender's view: {results.Drain.Service.Describe(freshness: false)}");
@@ -209,11 +210,12 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     }
 
     private async Task<DrainResult> MeasureDrainAsync(ServiceProcess recommender, RedisWatcher watcher,
-        IReadOnlyDictionary<string, DateTimeOffset> lastEventAt, long events, CancellationToken ct)
+        IReadOnlyDictionary<string, DateTimeOffset> lastEventAt, long warmup, long events, CancellationToken ct)
     {
-        log.Line($"recommender: started (pid {recommender.Pid}); it replicates the catalog and item-neighbors, joins its group, then drains {events:N0} events");
+        log.Line($"recommender: started (pid {recommender.Pid}); it replicates the catalog and item-neighbors, joins its group, then drains {warmup:N0} warm-up events and {events:N0} timed ones");
+        var total = warmup + events;
         var overall = Stopwatch.StartNew();
-        long start = 0, lastReport = 0;
+        long start = 0, lastReport = 0, processedAtStart = 0;
         var atStart = MetricsSnapshot.Empty;
         var cpuAtStart = _cpu.Sample();
         var writesBefore = watcher.Writes;
@@ -225,18 +227,20 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             if (m.Samples.Count > 0)
             {
                 var processed = m.Processed(TopologyNames.CartRecommender);
-                if (processed == 0)
+                // The timed part starts at the last scrape before the warm-up was through (or before the first event).
+                if (processed <= warmup)
                 {
                     start = now;
                     atStart = m;
                     cpuAtStart = cpuNow;
+                    processedAtStart = processed;
                 }
                 if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
                 {
-                    log.Line($"recommender: {processed:N0}/{events:N0} events processed, {watcher.Writes - writesBefore:N0} values written to Redis");
+                    log.Line($"recommender: {processed:N0}/{total:N0} events processed, {watcher.Writes - writesBefore:N0} values written to Redis");
                     lastReport = now;
                 }
-                if (processed >= events)
+                if (processed >= total)
                 {
                     // Every cart's value must answer its last event; the drain ends at the last write that did it.
                     var behind = await watcher.CountBehindAsync(lastEventAt, ct);
@@ -244,7 +248,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                     {
                         var end = watcher.LastWriteTimestamp;
                         var timings = ServiceTimings.Between(atStart, await recommender.ScrapeAsync(ct), TopologyNames.CartRecommender);
-                        return new DrainResult(events, lastEventAt.Count, Stopwatch.GetElapsedTime(start, end), m.DeadLettered(), watcher.Writes - writesBefore, timings,
+                        return new DrainResult(total - processedAtStart, processedAtStart, lastEventAt.Count, Stopwatch.GetElapsedTime(start, end), m.DeadLettered(), watcher.Writes - writesBefore, timings,
                             CpuAccounting.Describe(cpuAtStart, _cpu.Sample()));
                     }
                 }

@@ -16,8 +16,17 @@ public sealed class MetricsSnapshot(IReadOnlyList<MetricSample> samples)
     public IReadOnlyList<MetricSample> Samples => samples;
 
     /// <summary>Sum of a metric over the series whose labels include every given pair.</summary>
-    public double Sum(string name, params (string Label, string Value)[] match) =>
-        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) && v == m.Value)).Sum(s => s.Value);
+    public double Sum(string name, params (string Label, string Value)[] match) => Matching(name, match).Sum();
+
+    /// <summary>The mean of the matching samples (NaN when none): a gauge reported per thread, averaged over them.</summary>
+    public double Mean(string name, params (string Label, string Value)[] match)
+    {
+        var values = Matching(name, match).ToArray();
+        return values.Length == 0 ? double.NaN : values.Average();
+    }
+
+    private IEnumerable<double> Matching(string name, (string Label, string Value)[] match) =>
+        samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) && v == m.Value)).Select(s => s.Value);
 
     public long Processed(string topology) => (long)Sum("cartxsell_records_processed_total", ("topology", topology));
     public long Lag(string topology) => (long)Sum("cartxsell_consumer_lag_records", ("topology", topology));

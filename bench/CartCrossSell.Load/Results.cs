@@ -1,7 +1,8 @@
 namespace CartCrossSell.Load;
 
 /// <summary>The recommender draining a pre-produced backlog of cart events.</summary>
-public sealed record DrainResult(long Events, int Carts, TimeSpan Duration, long DeadLettered, long ValuesWritten, ServiceTimings Service, string Cpu)
+/// <param name="Warmup">Events processed before the timed part (<see cref="Events"/> excludes them).</param>
+public sealed record DrainResult(long Events, long Warmup, int Carts, TimeSpan Duration, long DeadLettered, long ValuesWritten, ServiceTimings Service, string Cpu)
 {
     public double EventsPerSecond => Events / Math.Max(Duration.TotalSeconds, 1e-9);
 }

@@ -4,8 +4,9 @@ namespace CartCrossSell.Load;
 
 /// <summary>
 /// The recommender's own view of an interval, from the difference of two <c>/metrics</c> scrapes: mean in-memory
-/// processing time per record, mean commit time (outputs, Redis effects, changelog, offsets) and commits, mean
-/// pipelined Redis write, and its freshness histogram (event timestamp → write acknowledged), whose quantiles are
+/// processing time per record, the commits of the process's stream threads (Streamiz's own sensors, bridged as
+/// <c>cartxsell_streamiz</c>: the count, and Streamiz's windowed mean commit latency, in whole milliseconds, at the end of
+/// the interval; every topology of a process shares its group's commits), mean pipelined Redis write, and its freshness histogram (event timestamp → write acknowledged), whose quantiles are
 /// only known to the bucket (powers of two from 1 ms). It says where the time goes.
 /// </summary>
 public sealed record ServiceTimings(
@@ -19,17 +20,20 @@ public sealed record ServiceTimings(
              (long)(after.Sum(name + "_count", match) - before.Sum(name + "_count", match)));
         static double Mean((double Sum, long Count) d) => d.Count > 0 ? d.Sum / d.Count * 1000 : double.NaN;
         var processing = Diff("cartxsell_record_processing_seconds", ("topology", topology));
-        var commit = Diff("cartxsell_commit_seconds", ("topology", topology));
+        // Streamiz commits per stream thread, not per topology; its latency sensor is a windowed mean, not a sum.
+        (string, string)[] commitSensor = [("metric_group", "stream-thread-metrics"), ("metric", "commit-total")];
+        var commits = (long)(after.Sum("cartxsell_streamiz", commitSensor) - before.Sum("cartxsell_streamiz", commitSensor));
+        var commitMs = commits > 0 ? after.Mean("cartxsell_streamiz", ("metric_group", "stream-thread-metrics"), ("metric", "commit-latency-avg")) : double.NaN;
         var write = Diff("cartxsell_redis_write_seconds");
         var buckets = Buckets(after).Select(b => (b.Le, Count: b.Count - Buckets(before).Where(x => x.Le == b.Le).Sum(x => x.Count))).OrderBy(b => b.Le).ToArray();
-        return new ServiceTimings(Mean(processing), processing.Count, Mean(commit), commit.Count, Mean(write), write.Count,
+        return new ServiceTimings(Mean(processing), processing.Count, commitMs, commits, Mean(write), write.Count,
             Quantile(buckets, 0.50), Quantile(buckets, 0.99));
     }
 
     /// <param name="freshness">False for a backlog, whose events are older than the histogram's last bucket.</param>
     public string Describe(bool freshness = true)
     {
-        var text = string.Create(CultureInfo.InvariantCulture, $"processing {MeanProcessingMs:0.000} ms/record over {Records:N0} records, {Commits:N0} commits of {MeanCommitMs:0.0} ms on average");
+        var text = string.Create(CultureInfo.InvariantCulture, $"processing {MeanProcessingMs:0.000} ms/record over {Records:N0} records, {Commits:N0} commits of the group (Streamiz's windowed mean at the end: {MeanCommitMs:0.0} ms, counted in whole milliseconds)");
         if (RedisWrites > 0) text += string.Create(CultureInfo.InvariantCulture, $", {RedisWrites:N0} Redis batch writes of {MeanRedisWriteMs:0.0} ms on average");
         if (freshness) text += $"; the service's own freshness histogram (event → write acknowledged): p50 ≤ {Bound(FreshnessP50UpperMs)}, p99 ≤ {Bound(FreshnessP99UpperMs)}";
         return text;
