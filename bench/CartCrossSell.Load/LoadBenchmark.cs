@@ -234,6 +234,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                     atStart = m;
                     cpuAtStart = cpuNow;
                     processedAtStart = processed;
+                    writesBefore = watcher.Writes;
                 }
                 if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
                 {

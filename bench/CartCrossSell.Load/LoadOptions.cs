@@ -23,7 +23,7 @@ public sealed record LoadOptions
     /// first seconds of real work tiering its code up (the JIT took about a third of the recommender's CPU during an
     /// untimed drain), so the sustained rate is measured on warm code. 0 times from the first event.
     /// </summary>
-    public int WarmupEvents { get; init; } = 20_000;
+    public int WarmupEvents { get; init; } = 30_000;
 
     /// <summary>Carts in progress at once: events of this many carts are interleaved, as concurrent shoppers' are.</summary>
     public int ActiveCarts { get; init; } = 5_000;

@@ -8,7 +8,7 @@ var orders = new Option<FileInfo>("--orders") { Description = "Online Retail ord
 var results = new Option<DirectoryInfo>("--results") { Description = "Directory of the results files (default: bench/results)" };
 var backlog = new Option<int>("--backlog") { Description = "Cart events pre-produced for the sustained-rate drain", DefaultValueFactory = _ => 60_000 };
 var activeCarts = new Option<int>("--active-carts") { Description = "Carts in progress at once (their events interleave)", DefaultValueFactory = _ => 5_000 };
-var warmup = new Option<int>("--warmup") { Description = "Cart events processed before the drain is timed (queued ahead of the backlog; 0 times from the first event)", DefaultValueFactory = _ => 20_000 };
+var warmup = new Option<int>("--warmup") { Description = "Cart events processed before the drain is timed (queued ahead of the backlog; 0 times from the first event)", DefaultValueFactory = _ => 30_000 };
 var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
 var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog; drain: stop after the recommender's drain" };
 only.AcceptOnlyFromAmong("learner", "drain");
