@@ -73,7 +73,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
 
         // 3. Recommender drain.
-        var recommender = ServiceProcess.Start(options.CliPath, TopologyNames.Recommender, bootstrap, redis, logs, multiBuy);
+        var recommender = ServiceProcess.Start(options.CliPath, TopologyNames.Recommender, bootstrap, redis, logs,
+            new Dictionary<string, string>(multiBuy) { ["CARTXSELL__Streams__CommitInterval"] = options.CommitInterval.ToString("c", CultureInfo.InvariantCulture) });
         _cpu.Track("recommender", recommender.Pid);
         ServiceProcess? outcomes = null;
         try
@@ -106,7 +107,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             for (var i = 0; i < rates.Length; i++)
             {
                 var (rate, share) = rates[i];
-                var phase = await RunPhaseAsync($"{share:P0} of sustained", share, rate, StreamsDefaults.CommitInterval, recommender, 0, watcher,
+                var phase = await RunPhaseAsync($"{share:P0} of sustained", share, rate, options.CommitInterval, recommender, 0, watcher,
                     storefrontPublisher, traffic, i == readersPhase ? readerKeys : null, results, redisPort, ct);
                 results.Freshness.Add(phase);
             }
@@ -121,7 +122,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 else log.Line(string.Create(CultureInfo.InvariantCulture,
                     $"redis-benchmark GET: {results.RedisBenchmark.RequestsPerSecond:N0} req/s, p50 {results.RedisBenchmark.P50Milliseconds:0.000} ms, p99 {results.RedisBenchmark.P99Milliseconds:0.000} ms"));
             }
-            results.Memory.Add(new MemoryRow("recommender", recommender.Memory(), "after the drain and the fixed-rate phases, commit interval 100 ms"));
+            results.Memory.Add(new MemoryRow("recommender", recommender.Memory(), $"after the drain and the fixed-rate phases, commit interval {options.CommitInterval.TotalMilliseconds:0} ms"));
             await recommender.DisposeAsync();
 
             // 7. Optional: the first phase's rate with a shorter commit interval (a fresh instance; it restores the carts first).

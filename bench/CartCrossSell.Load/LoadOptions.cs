@@ -25,6 +25,12 @@ public sealed record LoadOptions
     /// </summary>
     public int WarmupEvents { get; init; } = 30_000;
 
+    /// <summary>
+    /// The recommender's commit interval for the drain and the phases (<c>Streams:CommitInterval</c>); the layer's
+    /// default unless <c>--commit-ms</c> says otherwise. The report names it in every row.
+    /// </summary>
+    public TimeSpan CommitInterval { get; init; } = StreamsDefaults.CommitInterval;
+
     /// <summary>Carts in progress at once: events of this many carts are interleaved, as concurrent shoppers' are.</summary>
     public int ActiveCarts { get; init; } = 5_000;
 

@@ -9,6 +9,7 @@ var results = new Option<DirectoryInfo>("--results") { Description = "Directory 
 var backlog = new Option<int>("--backlog") { Description = "Cart events pre-produced for the sustained-rate drain", DefaultValueFactory = _ => 60_000 };
 var activeCarts = new Option<int>("--active-carts") { Description = "Carts in progress at once (their events interleave)", DefaultValueFactory = _ => 5_000 };
 var warmup = new Option<int>("--warmup") { Description = "Cart events processed before the drain is timed (queued ahead of the backlog; 0 times from the first event)", DefaultValueFactory = _ => 30_000 };
+var commitMs = new Option<int?>("--commit-ms") { Description = "The recommender's commit interval for the drain and the phases (default: the layer's, Streams:CommitInterval)" };
 var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
 var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog; drain: stop after the recommender's drain" };
 only.AcceptOnlyFromAmong("learner", "drain");
@@ -22,7 +23,7 @@ var shortCommit = new Option<int>("--short-commit-ms") { Description = "Commit i
 var benchRequests = new Option<int>("--redis-benchmark-requests") { Description = "Requests of the redis-benchmark row", DefaultValueFactory = _ => 200_000 };
 var root = new RootCommand("End-to-end load benchmark: embedded Kafka (mock cluster), a local redis-server, each topology group as its own process")
 {
-    orders, results, backlog, warmup, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
+    orders, results, backlog, warmup, commitMs, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -34,6 +35,7 @@ root.SetAction(async (parse, ct) =>
         CliPath = cliPath,
         BacklogEvents = parse.GetValue(backlog),
         WarmupEvents = parse.GetValue(warmup),
+        CommitInterval = parse.GetValue(commitMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : StreamsDefaults.CommitInterval,
         ActiveCarts = parse.GetValue(activeCarts),
         LearnerLines = parse.GetValue(learnerLines),
         StopAfter = parse.GetValue(only),
@@ -46,6 +48,11 @@ root.SetAction(async (parse, ct) =>
         ShortCommitMs = parse.GetValue(shortCommit),
         RedisBenchmarkRequests = parse.GetValue(benchRequests),
     };
+    if (options.CommitInterval <= TimeSpan.Zero)
+    {
+        await Console.Error.WriteLineAsync("--commit-ms must be positive");
+        return 2;
+    }
     if (options.BacklogEvents < 1_000 || options.WarmupEvents < 0 || options.BacklogEvents + options.WarmupEvents > 100_000)
     {
         // librdkafka's mock cluster keeps only the newest 5 MiB of each partition: a larger backlog loses its start.
