@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using CartCrossSell.Benchmarks;
 
-// `cart-latency`: the streaming recommender's heuristic ranking call (cart rules, diversity) on real carts of 1-20 lines;
+// `cart-latency`: the streaming recommender's heuristic ranking call (cart rules, diversity, live rows) on real carts, after every add;
 // `memory`: resident memory of a 1,000,000-sku catalog with 100 neighbours each; `memory-live`: the same rows as the
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls

@@ -250,7 +250,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                     {
                         var end = watcher.LastWriteTimestamp;
                         var timings = ServiceTimings.Between(atStart, await recommender.ScrapeAsync(ct), TopologyNames.CartRecommender);
-                        return new DrainResult(total - processedAtStart, processedAtStart, lastEventAt.Count, Stopwatch.GetElapsedTime(start, end), m.DeadLettered(), watcher.Writes - writesBefore, timings,
+                        return new DrainResult(total - processedAtStart, processedAtStart, lastEventAt.Count, Stopwatch.GetElapsedTime(start, end), m.DeadLettered() - atStart.DeadLettered(), watcher.Writes - writesBefore, timings,
                             CpuAccounting.Describe(cpuAtStart, _cpu.Sample()));
                     }
                 }

@@ -27,8 +27,9 @@ public static class MarkdownReport
             sb.AppendLine(c, $"| 1 | Sustained cart events/s through the cart recommender into Redis (drain of {d.Events:N0} pre-produced events over {d.Carts:N0} carts until every cart's value answers its last event, timed after {d.Warmup:N0} warm-up events of the same backlog) | ≥ {SustainedTarget:N0}/s | **{d.EventsPerSecond:N0}/s** ({d.Duration.TotalSeconds:0.00} s) | {Met(d.EventsPerSecond >= SustainedTarget)} |");
         foreach (var f in r.Freshness)
         {
-            // The targets name 50% and 90% at the default commit interval; other rows show where the time goes.
-            var targetRow = f.CommitInterval == o.CommitInterval && (Math.Abs(f.Share - 0.5) < 0.01 || Math.Abs(f.Share - 0.9) < 0.01);
+            // The targets name 50% and 90% of what the shipped service does, so at the default commit interval; other rows
+            // (another --commit-ms, the short-commit instance) show where the time goes.
+            var targetRow = f.CommitInterval == StreamsDefaults.CommitInterval && (Math.Abs(f.Share - 0.5) < 0.01 || Math.Abs(f.Share - 0.9) < 0.01);
             var extra = targetRow ? "" : " (extra row)";
             sb.AppendLine(c, $"| 2 | Freshness, event timestamp → value readable (GET after the keyspace notification), at {f.Share:P0} of sustained = {f.TargetRate:N0} events/s for {f.Producer.Duration.TotalSeconds:0} s, commit interval {f.CommitInterval.TotalMilliseconds:0} ms{extra} | p99 < {FreshnessP99TargetMs:0} ms | p50 {Ms(f.Latency.Milliseconds(50))}, **p99 {Ms(f.Latency.Milliseconds(99))}**, p99.9 {Ms(f.Latency.Milliseconds(99.9))} ({f.Latency.Count:N0} values) | {Met(f.Latency.Milliseconds(99) < FreshnessP99TargetMs)} |");
         }

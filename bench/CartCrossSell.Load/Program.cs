@@ -53,7 +53,7 @@ root.SetAction(async (parse, ct) =>
         await Console.Error.WriteLineAsync("--commit-ms must be positive");
         return 2;
     }
-    if (options.BacklogEvents < 1_000 || options.WarmupEvents < 0 || options.BacklogEvents + options.WarmupEvents > 100_000)
+    if (options.BacklogEvents < 1_000 || options.WarmupEvents < 0 || (long)options.BacklogEvents + options.WarmupEvents > 100_000)
     {
         // librdkafka's mock cluster keeps only the newest 5 MiB of each partition: a larger backlog loses its start.
         await Console.Error.WriteLineAsync("--backlog must be at least 1,000, --warmup at least 0, and both together at most 100,000 (the mock cluster keeps 5 MiB per partition)");

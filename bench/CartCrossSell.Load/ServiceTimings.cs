@@ -6,7 +6,8 @@ namespace CartCrossSell.Load;
 /// The recommender's own view of an interval, from the difference of two <c>/metrics</c> scrapes: mean in-memory
 /// processing time per record, the commits of the process's stream threads (Streamiz's own sensors, bridged as
 /// <c>cartxsell_streamiz</c>: the count, and Streamiz's windowed mean commit latency, in whole milliseconds, at the end of
-/// the interval; every topology of a process shares its group's commits), mean pipelined Redis write, and its freshness histogram (event timestamp → write acknowledged), whose quantiles are
+/// the interval; they are the whole process's: this benchmark runs one group per process, and every topology of a group
+/// shares its commits), mean pipelined Redis write, and its freshness histogram (event timestamp → write acknowledged), whose quantiles are
 /// only known to the bucket (powers of two from 1 ms). It says where the time goes.
 /// </summary>
 public sealed record ServiceTimings(

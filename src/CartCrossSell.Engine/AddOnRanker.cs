@@ -232,7 +232,8 @@ public sealed class AddOnRanker
                     categories[slot] = c;
                 }
             }
-            // The FallbackCategories best supported (ties by name: row keys share their prefix, so they order alike).
+            // The FallbackCategories best scored among those with enough support (ties by name: row keys share their
+            // prefix, so they order alike).
             var chosen = new List<int>(_o.FallbackCategories + 1);
             for (var i = 0; i < categories.Count && _o.FallbackCategories > 0; i++)
             {
