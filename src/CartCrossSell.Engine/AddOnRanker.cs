@@ -72,9 +72,10 @@ public sealed class AddOnRanker
         var context = new RankContext(this, basket, catalog, evidence, now, merchandiser);
         try
         {
-            var found = context.RankItems(context.CartItems(_options.RecencyDecay, _options.RecencyFloor));
+            var cart = context.CartItems(_options.RecencyDecay, _options.RecencyFloor);
+            var found = context.RankItems(cart);
             if (found.Count > 0 || !_options.CategoryFallback) return new AddOnList(found, BasketAware) { AppliedRules = context.AppliedRules };
-            var fallback = context.RankCategories();
+            var fallback = context.RankCategories(cart);
             return fallback.Count > 0
                 ? new AddOnList(fallback, CategoryFallback) { AppliedRules = context.AppliedRules }
                 : AddOnList.Empty(BasketAware) with { AppliedRules = context.AppliedRules };
@@ -187,11 +188,14 @@ public sealed class AddOnRanker
             return Select(candidates, candidateCount, c => _reader.Key(c.Handle), c => RowKeys.SkuOf(_reader.Key(c.Handle)), c => ItemReason(cart, c));
         }
 
-        /// <summary>Rule 7: popular items of the leaf categories most complementary to the cart's categories.</summary>
-        public List<AddOn> RankCategories()
+        /// <summary>
+        /// Rule 7: popular items of the leaf categories most complementary to the cart's categories; <paramref name="cart"/>
+        /// is the cart's items as <see cref="RankItems"/> weighed them.
+        /// </summary>
+        public List<AddOn> RankCategories(List<CartItem> cart)
         {
             var cartCategories = new List<CartItem>();
-            foreach (var item in CartItems(_o.RecencyDecay, _o.RecencyFloor))
+            foreach (var item in cart)
             {
                 var leaf = catalog.Find(item.Sku)?.LeafCategory;
                 if (string.IsNullOrEmpty(leaf) || IndexOf(cartCategories, leaf) >= 0) continue;
