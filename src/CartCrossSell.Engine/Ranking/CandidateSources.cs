@@ -201,8 +201,9 @@ public sealed class CandidateGenerator
     public CandidateOptions Options => _options;
 
     /// <summary>
-    /// Ranks every candidate each source scores by full sorts, as before 2026-11-30: the straightforward reference the
-    /// exactness tests compare the selection of <see cref="MarkSources"/> against. Slower; same candidates, same values.
+    /// Ranks every candidate each source scores by full sorts and aggregates complementary categories by name, as before
+    /// 2026-11-30: the straightforward reference the exactness tests compare the selection of <see cref="MarkSources"/>
+    /// and <see cref="AddCategorySource"/> against. Slower; same candidates, same values.
     /// </summary>
     internal bool ExhaustiveRanks { get; init; }
 
@@ -271,7 +272,11 @@ public sealed class CandidateGenerator
                 AddSequence(reader, acc, RowKeys.Previous(item.Sku), wa, item.Recency, ci == 0, next: false);
             }
 
-            if (inputs.Catalog is not null) AddCategorySource(cart, inputs, nowWeight, reader, acc);
+            if (inputs.Catalog is not null)
+            {
+                if (ExhaustiveRanks) AddCategorySourceByName(cart, inputs, nowWeight, reader, acc);
+                else AddCategorySource(cart, inputs, nowWeight, reader, acc);
+            }
 
             var popularTake = Math.Max(_options.PopularDepth, 0) + cart.Count;
             for (var i = 0; i < inputs.BestSellers.Count && i < popularTake; i++)
@@ -378,8 +383,107 @@ public sealed class CandidateGenerator
         return items;
     }
 
-    /// <summary>Popular items of the leaf categories most often bought with the cart's leaf categories.</summary>
+    /// <summary>
+    /// Popular items of the leaf categories most often bought with the cart's leaf categories: the same categories,
+    /// scores and candidates as <see cref="AddCategorySourceByName"/> (the same sums in the same order), aggregated by
+    /// row handle in the call's slot table instead of by name. A cart's category rows hold hundreds of category pairs;
+    /// cutting a name out of each pair's key, looking its weight up by that name and sorting the lot was a seventh of a
+    /// streaming recommender's learned ranking. A name is cut only for the categories chosen.
+    /// </summary>
     private void AddCategorySource(List<CartItemEvidence> cart, RankingInputs inputs, double nowWeight,
+        RowReader reader, Accumulators acc)
+    {
+        if (_options.ComplementCategories == 0 || _options.CategoryDepth == 0) return;
+        // The cart's leaf categories in cart order (most recent first), each once, with its first item's recency.
+        var leaves = acc.CartLeaves;
+        leaves.Clear();
+        foreach (var item in cart)
+            if (!string.IsNullOrEmpty(item.LeafCategory) && IndexOfLeaf(leaves, item.LeafCategory) < 0)
+                leaves.Add((item.LeafCategory, item.Recency));
+        if (leaves.Count == 0) return;
+        var categories = acc.Categories;
+        categories.Clear();
+        foreach (var (leaf, recency) in leaves)
+        {
+            if (!reader.TryRow(RowKeys.Category(leaf), out var rowHandle, out var rowWeight) || !(rowWeight > 0)) continue;
+            var n = reader.LoadNeighbors(rowHandle, rowWeight, items: false);
+            for (var i = 0; i < n; i++)
+            {
+                var h = reader.Handles[i];
+                var slot = reader.SlotOf(h);
+                if (slot == RefusedCategory) continue;
+                if (slot == -1)
+                {
+                    // First sight of this row in the call: a category that is not the cart's own and has a weight, or refused.
+                    var key = reader.Key(h);
+                    if (!RowKeys.IsCategory(key) || IndexOfLeaf(leaves, key.AsSpan(RowKeys.CategoryPrefix.Length)) >= 0 || !(reader.NeighborWeights[i] > 0))
+                    {
+                        reader.SetSlot(h, RefusedCategory);
+                        continue;
+                    }
+                    slot = FirstCategorySlot - categories.Count;
+                    reader.SetSlot(h, slot);
+                    categories.Add(new CategoryScore(h, 0, reader.NeighborWeights[i]));
+                }
+                var pair = reader.Pairs[i];
+                var pairCount = pair / nowWeight;
+                var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
+                var cos = pair / Math.Sqrt(rowWeight * reader.NeighborWeights[i]) * shrink;
+                ref var c = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(categories)[FirstCategorySlot - slot];
+                c.Score += recency * cos;
+            }
+        }
+        // The best ComplementCategories by score, equal scores by name (their row keys share the prefix, so they order
+        // alike): an insertion into a short list.
+        var chosen = acc.ChosenCategories;
+        chosen.Clear();
+        for (var i = 0; i < categories.Count; i++)
+        {
+            var at = chosen.Count;
+            while (at > 0 && ComesBefore(categories[i], categories[chosen[at - 1]])) at--;
+            if (at >= _options.ComplementCategories) continue;
+            chosen.Insert(at, i);
+            if (chosen.Count > _options.ComplementCategories) chosen.RemoveAt(chosen.Count - 1);
+        }
+        foreach (var index in chosen)
+        {
+            var category = categories[index];
+            foreach (var (sku, weight) in inputs.CategoryLeaders(RowKeys.CategoryOf(reader.Key(category.Handle)), _options.ItemsPerCategory))
+            {
+                var handle = Handle(reader, RowKeys.Item(sku), out _);
+                if (handle < 0) continue;
+                var slot = Slot(reader, acc, handle, weight);
+                if (slot < 0) continue;
+                ref var c = ref acc.Items[slot];
+                c.CategoryScore = Math.Max(c.CategoryScore, category.Score * Math.Min(1, weight / category.Weight));
+            }
+        }
+
+        bool ComesBefore(CategoryScore a, CategoryScore b) =>
+            a.Score > b.Score || (a.Score == b.Score && string.CompareOrdinal(reader.Key(a.Handle), reader.Key(b.Handle)) < 0);
+    }
+
+    /// <summary>A complementary category's row handle, summed score and weight during one call.</summary>
+    private record struct CategoryScore(int Handle, double Score, double Weight);
+
+    /// <summary>Slot-table value of a row the category source refused (not a category, a cart category, no weight).</summary>
+    private const int RefusedCategory = int.MinValue;
+
+    /// <summary>Slot-table value of the first complementary category; the next ones count down (items' slots count up from 0).</summary>
+    private const int FirstCategorySlot = -3;
+
+    private static int IndexOfLeaf(List<(string Leaf, double Recency)> leaves, ReadOnlySpan<char> leaf)
+    {
+        for (var i = 0; i < leaves.Count; i++)
+            if (leaf.SequenceEqual(leaves[i].Leaf)) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// The category source by name, as it was before 2026-11-30 (dictionaries of names, a LINQ sort): the reference
+    /// <see cref="ExhaustiveRanks"/> runs and the exactness tests compare <see cref="AddCategorySource"/> against.
+    /// </summary>
+    private void AddCategorySourceByName(List<CartItemEvidence> cart, RankingInputs inputs, double nowWeight,
         RowReader reader, Accumulators acc)
     {
         if (_options.ComplementCategories == 0 || _options.CategoryDepth == 0) return;
@@ -651,6 +755,11 @@ public sealed class CandidateGenerator
             if (_cartRows.Length < count) _cartRows = new (int, double)[Math.Max(count, 2 * _cartRows.Length)];
             return _cartRows;
         }
+
+        /// <summary>Scratch of the category source: the cart's leaves, the complementary categories, the chosen ones.</summary>
+        public readonly List<(string Leaf, double Recency)> CartLeaves = [];
+        public readonly List<CategoryScore> Categories = [];
+        public readonly List<int> ChosenCategories = [];
 
         public int Add(int handle, double weight)
         {

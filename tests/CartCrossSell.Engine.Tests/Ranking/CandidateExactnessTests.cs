@@ -6,9 +6,10 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 
 /// <summary>
 /// The candidate generator marks each source's top by selection and ranks only the union's members; these tests hold
-/// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every scored candidate ranked by full sorts):
-/// the same candidates in the same order with every value bit for bit, on real orders and on a seeded shop whose
-/// integer counts make many equal scores (ties go by row key).
+/// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every scored candidate ranked by full sorts,
+/// complementary categories aggregated by name): the same candidates in the same order with every value bit for bit, on
+/// real orders and on a seeded shop whose integer counts make many equal scores (ties go by row key), over the learner,
+/// its compact store and the streaming recommender's live rows.
 /// </summary>
 public class CandidateExactnessTests
 {
@@ -71,7 +72,12 @@ public class CandidateExactnessTests
         var belowTop = 0;
         var ties = 0;
         var compact = learner.Compact();
-        foreach (IBasketEvidence evidence in new IBasketEvidence[] { learner, compact })
+        // The streaming recommender's rows (the replicated item-neighbors table), read by number like the compact store.
+        var live = new LiveEvidence();
+        foreach (var key in learner.RowKeysLearned) live.Apply(learner.Find(key)!);
+        live.SetBaskets(learner.Baskets);
+        var categorySources = 0;
+        foreach (IBasketEvidence evidence in new IBasketEvidence[] { learner, compact, live })
         {
             var inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
             foreach (var skus in carts)
@@ -80,6 +86,7 @@ public class CandidateExactnessTests
                 var expected = reference.Generate(basket, inputs, now);
                 var actual = fast.Generate(basket, inputs, now);
                 Assert.Equal(expected.Candidates.Select(Describe), actual.Candidates.Select(Describe));
+                categorySources += actual.Candidates.Count(c => c.CategoryScore > 0);
                 belowTop += actual.Candidates.Count(c =>
                     c.RankBasket > options.BasketDepth || c.RankLastItems > options.LastItemsDepth
                     || c.RankSequence > options.SequenceDepth || c.RankCategory > options.CategoryDepth);
@@ -87,6 +94,7 @@ public class CandidateExactnessTests
                         + actual.Candidates.Where(c => c.SequenceScore > 0).GroupBy(c => c.SequenceScore).Count(g => g.Count() > 1);
             }
         }
+        Assert.True(categorySources > 0, "the category source must offer candidates");
         return new Stats(belowTop, ties);
     }
 
