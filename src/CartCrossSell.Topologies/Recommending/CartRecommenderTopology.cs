@@ -75,8 +75,10 @@ public static class CartRecommenderTopology
     private sealed class AddOnRanking(AddOnRanker heuristic, ModelTable? models, IMerchandisingRules rules, ICatalog catalog, IBasketEvidence evidence,
         DecayClock clock)
     {
+        private readonly LearnedRankingInputs _inputs = new(evidence, catalog, clock);
+
         public AddOnList Rank(Basket basket, DateTimeOffset now) => models?.Serving is { } learned
-            ? learned.Rank(basket, new RankingInputs(evidence, catalog, clock, (evidence as IBestSellers)?.BestSellers() ?? []), now, rules.Current)
+            ? learned.Rank(basket, _inputs.Current(), now, rules.Current)
             : heuristic.Rank(basket, catalog, evidence, now, rules.Current);
     }
 

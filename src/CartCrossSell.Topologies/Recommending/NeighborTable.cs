@@ -15,7 +15,7 @@ namespace CartCrossSell.Topologies.Recommending;
 /// number) and holds 12 bytes per neighbour plus one string per distinct key. The table's view of a row
 /// (<see cref="ReplicatedTable{T}.Find"/>) is rebuilt from it when asked.
 /// </summary>
-public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSellers, IReplicated
+public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSellers, IReplicated, IChangeCount
 {
     private readonly LiveEvidence _rows = new();
     private int _changes;
@@ -35,6 +35,9 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
     public string Topic => Table.Topic;
 
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
+
+    /// <summary>How many row changes this table has applied; counted after each is stored.</summary>
+    public int Changes => Volatile.Read(ref _changes);
 
     public double Baskets => _rows.Baskets;
 
