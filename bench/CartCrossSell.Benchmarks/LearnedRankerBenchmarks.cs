@@ -16,9 +16,11 @@ namespace CartCrossSell.Benchmarks;
 /// </summary>
 public sealed class LearnedRankerBench
 {
-    public LearnedRankerBench()
+    /// <param name="ordersPath">The orders to train on and cut carts from; the December 2010 extract in data/ by default.</param>
+    public LearnedRankerBench(string? ordersPath = null)
     {
-        var orders = OrderFiles.Read(DataFile()).Orders
+        OrdersPath = ordersPath ?? DataFile();
+        var orders = OrderFiles.Read(OrdersPath).Orders
             .Select(o => new EvalOrder(o.OrderId, o.Timestamp, o.Lines.Select(l => new EvalLine(l.Sku, l.Quantity, l.UnitPrice)).ToList()))
             .OrderBy(o => o.Timestamp).ToList();
         var (model, _) = RankerTrainer.Train(orders, null);
@@ -32,6 +34,7 @@ public sealed class LearnedRankerBench
             .Take(1024).ToArray();
     }
 
+    public string OrdersPath { get; }
     public RankingInputs Inputs { get; }
     public LearnedAddOnRanker Ranker { get; }
     public DateTimeOffset Now { get; }
@@ -53,9 +56,9 @@ public sealed class LearnedRankerBench
     /// Times each stage of a call separately (candidates, features, trees with calibration and order, rules) over the
     /// same carts and prints each stage's median and p99 in microseconds: where the time of <see cref="Latency"/> goes.
     /// </summary>
-    public static int Stages(int calls = 20_000)
+    public static int Stages(string? ordersPath = null, int calls = 20_000)
     {
-        var bench = new LearnedRankerBench();
+        var bench = new LearnedRankerBench(ordersPath);
         var ranker = bench.Ranker;
         Console.WriteLine($"model {ranker.Model.Version}: {ranker.Model.Cascade}");
         var stages = new[] { "candidates", "features", "trees", "rules" };
@@ -95,9 +98,9 @@ public sealed class LearnedRankerBench
     /// ranked by full sorts, <see cref="CandidateGenerator.ExhaustiveRanks"/>), the two alternating call by call on the
     /// same carts so that both see the same machine; prints each one's median and p99 in microseconds.
     /// </summary>
-    public static int CandidatesAb(int calls = 20_000)
+    public static int CandidatesAb(string? ordersPath = null, int calls = 20_000)
     {
-        var bench = new LearnedRankerBench();
+        var bench = new LearnedRankerBench(ordersPath);
         var generators = new[] { bench.Ranker.Candidates, new CandidateGenerator(bench.Ranker.Candidates.Options) { ExhaustiveRanks = true } };
         var ticks = new[] { new long[calls], new long[calls] };
         for (var i = 0; i < 2 * calls; i++)
@@ -120,9 +123,10 @@ public sealed class LearnedRankerBench
     }
 
     /// <summary>Times single calls after a warm-up and prints the median, p99 and p99.9 in microseconds.</summary>
-    public static int Latency(int calls = 50_000)
+    public static int Latency(string? ordersPath = null, int calls = 50_000)
     {
-        var bench = new LearnedRankerBench();
+        var bench = new LearnedRankerBench(ordersPath);
+        Console.WriteLine($"model {bench.Ranker.Model.Version} trained on {bench.OrdersPath}: {bench.Ranker.Model.Cascade}");
         var shown = 0;
         var warmup = Stopwatch.StartNew();
         var n = 0;

@@ -6,6 +6,7 @@ using CartCrossSell.Benchmarks;
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
+// the three learned modes take an orders file as their second argument (default: the December extract in data/);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {
@@ -13,9 +14,9 @@ return args.FirstOrDefault() switch
     "memory-live" => Modes.LiveMemory(),
     "latency" => Modes.Latency(),
     "cart-latency" => CartRankingBench.Latency(),
-    "learned-latency" => LearnedRankerBench.Latency(),
-    "learned-stages" => LearnedRankerBench.Stages(),
-    "candidates-ab" => LearnedRankerBench.CandidatesAb(),
+    "learned-latency" => LearnedRankerBench.Latency(args.ElementAtOrDefault(1)),
+    "learned-stages" => LearnedRankerBench.Stages(args.ElementAtOrDefault(1)),
+    "candidates-ab" => LearnedRankerBench.CandidatesAb(args.ElementAtOrDefault(1)),
     _ => Run(args),
 };
 

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using CartCrossSell.Cli.Hosting;
+using CartCrossSell.Contracts;
+using CartCrossSell.Engine.Ranking;
+using CartCrossSell.Topologies.Recommending;
 using CartCrossSell.OrderHistory;
 using CartCrossSell.Streams;
 using CartCrossSell.Topologies;
@@ -72,7 +75,16 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         // Changed rows go out at most once per Learner:RowPublishInterval (1 s): give the last ones time to leave.
         await Task.Delay(TimeSpan.FromSeconds(3), ct);
 
-        // 3. Recommender drain.
+        // 3. Recommender drain. A model given with --model goes into service first: the recommender's global store
+        // restores it before the first cart event, so every event of the drain and the phases is ranked with it.
+        if (options.ModelPath is { } modelPath)
+        {
+            var model = RankingModel.FromBytes(await File.ReadAllBytesAsync(modelPath, ct));
+            storefrontPublisher.Publish(Topics.RankingModels, ModelTable.ServingKey, model.ToBytes());
+            await storefrontPublisher.FlushAsync(ct);
+            results.ModelVersion = model.Version;
+            log.Line($"model {model.Version} ({model.Cascade}) put in service on {Topics.RankingModels}");
+        }
         var recommender = ServiceProcess.Start(options.CliPath, TopologyNames.Recommender, bootstrap, redis, logs,
             new Dictionary<string, string>(multiBuy) { ["CARTXSELL__Streams__CommitInterval"] = options.CommitInterval.ToString("c", CultureInfo.InvariantCulture) });
         _cpu.Track("recommender", recommender.Pid);
@@ -84,6 +96,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 $"recommender drain: {results.Drain.Events:N0} events in {results.Drain.Duration.TotalSeconds:0.00} s = {results.Drain.EventsPerSecond:N0} events/s; {results.Drain.DeadLettered} dead-lettered; load average {ProgressLog.LoadAverage()}"));
             log.Line($"recommender drain, the recommender's view: {results.Drain.Service.Describe(freshness: false)}");
             log.Line($"recommender drain, CPU: {results.Drain.Cpu}");
+            results.DrainRankedBy = await watcher.CountRankedByAsync(backlogCarts.Keys, ct);
+            log.Line($"recommender drain, what ranked the carts' values: {MarkdownReport.RankedBy(results.DrainRankedBy)}");
             if (options.StopAfter == "drain")
             {
                 results.Memory.Add(new MemoryRow("recommender", recommender.Memory(), "after the drain"));

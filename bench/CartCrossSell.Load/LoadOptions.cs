@@ -31,6 +31,12 @@ public sealed record LoadOptions
     /// </summary>
     public TimeSpan CommitInterval { get; init; } = StreamsDefaults.CommitInterval;
 
+    /// <summary>
+    /// A <c>train-ranker</c> model put in service (on <c>ranking-models</c>) before the recommender starts, so the drain
+    /// and the phases rank with the learned ranker as a store that trained one does; null ranks with the heuristic.
+    /// </summary>
+    public string? ModelPath { get; init; }
+
     /// <summary>Carts in progress at once: events of this many carts are interleaved, as concurrent shoppers' are.</summary>
     public int ActiveCarts { get; init; } = 5_000;
 

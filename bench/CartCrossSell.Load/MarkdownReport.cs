@@ -24,7 +24,7 @@ public static class MarkdownReport
         sb.AppendLine("| # | What | Target | Measured | Met? |");
         sb.AppendLine("|---|---|---|---|---|");
         if (r.Drain is { } d)
-            sb.AppendLine(c, $"| 1 | Sustained cart events/s through the cart recommender into Redis (drain of {d.Events:N0} pre-produced events over {d.Carts:N0} carts until every cart's value answers its last event, timed after {d.Warmup:N0} warm-up events of the same backlog) | ≥ {SustainedTarget:N0}/s | **{d.EventsPerSecond:N0}/s** ({d.Duration.TotalSeconds:0.00} s) | {Met(d.EventsPerSecond >= SustainedTarget)} |");
+            sb.AppendLine(c, $"| 1 | Sustained cart events/s through the cart recommender into Redis, ranked by {Ranker(r)} (drain of {d.Events:N0} pre-produced events over {d.Carts:N0} carts until every cart's value answers its last event, timed after {d.Warmup:N0} warm-up events of the same backlog) | ≥ {SustainedTarget:N0}/s | **{d.EventsPerSecond:N0}/s** ({d.Duration.TotalSeconds:0.00} s) | {Met(d.EventsPerSecond >= SustainedTarget)} |");
         foreach (var f in r.Freshness)
         {
             // The targets name 50% and 90% of what the shipped service does, so at the default commit interval; other rows
@@ -50,7 +50,7 @@ public static class MarkdownReport
         sb.AppendLine("Details:");
         sb.AppendLine();
         if (r.Drain is { } dd)
-            sb.AppendLine(c, $"- Drain: {dd.ValuesWritten:N0} Redis writes for {dd.Events:N0} events (the writer keeps the latest value per cart per commit), {dd.DeadLettered} dead-lettered. Timed from the last metrics scrape (every 100 ms) before the warm-up was through ({dd.Warmup:N0} events processed then; with `--warmup 0`, before the first event) to the last keyspace notification, after a GET of every cart confirmed its value answers its last event; group join and table catch-up are before the start. The recommender's view: {dd.Service.Describe(freshness: false)}. CPU: {dd.Cpu}.");
+            sb.AppendLine(c, $"- Drain: {dd.ValuesWritten:N0} Redis writes for {dd.Events:N0} events (the writer keeps the latest value per cart per commit), {dd.DeadLettered} dead-lettered. Timed from the last metrics scrape (every 100 ms) before the warm-up was through ({dd.Warmup:N0} events processed then; with `--warmup 0`, before the first event) to the last keyspace notification, after a GET of every cart confirmed its value answers its last event; group join and table catch-up are before the start. The recommender's view: {dd.Service.Describe(freshness: false)}. CPU: {dd.Cpu}. What ranked the drained carts' values at the end: {RankedBy(r.DrainRankedBy)}.");
         foreach (var f in r.Freshness)
             sb.AppendLine(c, $"- Phase {f.Label}: {f.Producer.Events:N0} events published at {f.Producer.EventsPerSecond:N0}/s (producer at most {f.Producer.MaxBehindSchedule.TotalMilliseconds:0} ms behind its schedule), {f.ServiceProcessed:N0} processed by the recommender, {f.Notified:N0} write notifications, {f.Latency.Count:N0} distinct values measured; max {Ms(f.Latency.MaxMilliseconds)}. {(f.BehindAtEnd > 0 ? $"The recommender was {f.BehindAtEnd:N0} events behind when the producer stopped and caught up {f.CatchUp.TotalSeconds:0.0} s later (its values count in the figures)." : "The recommender kept up.")} The recommender's view: {f.Service.Describe()}. CPU (producer start to catch-up): {f.Cpu}.");
         if (r.Reads is { } rr)
@@ -67,6 +67,14 @@ public static class MarkdownReport
     }
 
     private static string Met(bool met) => met ? "yes" : "**no**";
+
+    /// <summary>What the recommender ranked with: the learned model put in service with --model, or the heuristic.</summary>
+    private static string Ranker(RunResults r) => r.ModelVersion is { } v ? $"the learned ranker (model {v})" : "the heuristic (no model in service)";
+
+    /// <summary>Counts of what ranked the values (a model version or a heuristic strategy), most first.</summary>
+    public static string RankedBy(IReadOnlyDictionary<string, int>? counts) => counts is null || counts.Count == 0
+        ? "not read"
+        : string.Join(", ", counts.OrderByDescending(kv => kv.Value).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:N0}")));
 
     private static string Ms(double value, int decimals = 1) =>
         double.IsNaN(value) ? "n/a" : value.ToString(decimals == 3 ? "0.000" : "0.0", CultureInfo.InvariantCulture) + " ms";

@@ -10,6 +10,7 @@ var backlog = new Option<int>("--backlog") { Description = "Cart events pre-prod
 var activeCarts = new Option<int>("--active-carts") { Description = "Carts in progress at once (their events interleave)", DefaultValueFactory = _ => 5_000 };
 var warmup = new Option<int>("--warmup") { Description = "Cart events processed before the drain is timed (queued ahead of the backlog; 0 times from the first event)", DefaultValueFactory = _ => 30_000 };
 var commitMs = new Option<int?>("--commit-ms") { Description = "The recommender's commit interval for the drain and the phases (default: the layer's, Streams:CommitInterval)" };
+var model = new Option<FileInfo?>("--model") { Description = "A train-ranker model put in service before the recommender starts (the drain and the phases rank with it); default: the heuristic" };
 var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
 var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog; drain: stop after the recommender's drain" };
 only.AcceptOnlyFromAmong("learner", "drain");
@@ -23,7 +24,7 @@ var shortCommit = new Option<int>("--short-commit-ms") { Description = "Commit i
 var benchRequests = new Option<int>("--redis-benchmark-requests") { Description = "Requests of the redis-benchmark row", DefaultValueFactory = _ => 200_000 };
 var root = new RootCommand("End-to-end load benchmark: embedded Kafka (mock cluster), a local redis-server, each topology group as its own process")
 {
-    orders, results, backlog, warmup, commitMs, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
+    orders, results, backlog, warmup, commitMs, model, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -36,6 +37,7 @@ root.SetAction(async (parse, ct) =>
         BacklogEvents = parse.GetValue(backlog),
         WarmupEvents = parse.GetValue(warmup),
         CommitInterval = parse.GetValue(commitMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : StreamsDefaults.CommitInterval,
+        ModelPath = parse.GetValue(model)?.FullName,
         ActiveCarts = parse.GetValue(activeCarts),
         LearnerLines = parse.GetValue(learnerLines),
         StopAfter = parse.GetValue(only),
@@ -57,6 +59,11 @@ root.SetAction(async (parse, ct) =>
     {
         // librdkafka's mock cluster keeps only the newest 5 MiB of each partition: a larger backlog loses its start.
         await Console.Error.WriteLineAsync("--backlog must be at least 1,000, --warmup at least 0, and both together at most 100,000 (the mock cluster keeps 5 MiB per partition)");
+        return 2;
+    }
+    if (options.ModelPath is not null && ModelError(options.ModelPath) is { } modelError)
+    {
+        await Console.Error.WriteLineAsync($"{options.ModelPath}: {modelError}");
         return 2;
     }
     if (!File.Exists(options.OrdersPath))
@@ -202,5 +209,22 @@ static async Task WriteReportAsync(string directory, string kind, DateTimeOffset
     log.Line($"written to {file}");
 }
 
+// Why a --model file cannot be put in service, as `cartxsell models publish` would refuse it; null when it can.
+static string? ModelError(string path)
+{
+    if (!File.Exists(path)) return "file not found";
+    try
+    {
+        var model = CartCrossSell.Engine.Ranking.RankingModel.FromBytes(File.ReadAllBytes(path));
+        if (!model.MatchesFeatures) return "the model reads other features than this version of the engine writes";
+        return model.ToBytes().Length > CartCrossSell.Topologies.Recommending.ModelTable.MaxModelBytes ? "the model is larger than a Kafka record of the ranking-models topic holds" : null;
+    }
+    catch (InvalidDataException e)
+    {
+        return e.Message;
+    }
+}
+
 /// <summary>When and where a subcommand started, and how it was called.</summary>
 internal sealed record ReportedRun(DateTimeOffset At, string Machine, string LoadAtStart, string CommandLine);
+

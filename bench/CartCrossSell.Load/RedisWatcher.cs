@@ -82,6 +82,28 @@ public sealed class RedisWatcher : IAsyncDisposable
         return behind;
     }
 
+    /// <summary>
+    /// What ranked the carts' values: counts by the model version a value names, or by its strategy when none ranked it
+    /// with a model (the heuristic's values name no model); missing values count as "(no value)".
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> CountRankedByAsync(IEnumerable<string> cartIds, CancellationToken ct)
+    {
+        var db = Database;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var chunk in cartIds.Chunk(500))
+        {
+            ct.ThrowIfCancellationRequested();
+            var values = await db.StringGetAsync(chunk.Select(c => (RedisKey)(_keyPrefix + c)).ToArray());
+            foreach (var raw in values)
+            {
+                var value = raw.IsNull ? null : JsonSerializer.Deserialize((byte[])raw!, ContractsJson.Default.CartRecommendation);
+                var by = value is null ? "(no value)" : value.ModelVersion ?? value.Strategy;
+                counts[by] = counts.GetValueOrDefault(by) + 1;
+            }
+        }
+        return counts;
+    }
+
     /// <summary>Redis INFO memory: the server's resident set size in bytes.</summary>
     /// <summary>The redis-server's process id (INFO server), for CPU accounting.</summary>
     public async Task<int> ServerProcessIdAsync()

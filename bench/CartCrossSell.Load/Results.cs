@@ -42,6 +42,12 @@ public sealed record RunResults
     public double MeanBasketLines { get; set; }
     public LearnerResult? Learner { get; set; }
     public DrainResult? Drain { get; set; }
+
+    /// <summary>The learned model in service during the drain and the phases (<c>--model</c>); null: the heuristic ranked.</summary>
+    public string? ModelVersion { get; set; }
+
+    /// <summary>What ranked the drained carts' values at the end of the drain: model version or strategy, with counts.</summary>
+    public IReadOnlyDictionary<string, int>? DrainRankedBy { get; set; }
     public List<FreshnessResult> Freshness { get; } = [];
     public ReadReport? Reads { get; set; }
     public RedisBenchmarkResult? RedisBenchmark { get; set; }
