@@ -63,6 +63,22 @@ public sealed class LearnedRankingInputsTests : IDisposable
     }
 
     [Fact]
+    public void A_table_started_again_renews_the_inputs_even_when_its_topic_replays_nothing()
+    {
+        Product("a", "bags");
+        Row("a", 3);
+        var inputs = new LearnedRankingInputs(_rows, _catalog, Clock);
+        var first = inputs.Current();
+        Assert.Equal(["a"], Leaders(inputs));
+        // A second start of the tables (a new stream over empty topics) clears the rows and replays none.
+        using (new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), _catalog, _rows, new CapturingSink()), Streams))
+        {
+            Assert.NotSame(first, inputs.Current());
+            Assert.Empty(Leaders(inputs));
+        }
+    }
+
+    [Fact]
     public void Tables_that_count_no_changes_get_new_inputs_every_time()
     {
         var inputs = new LearnedRankingInputs(_rows, new InMemoryCatalog([]), Clock);

@@ -82,9 +82,10 @@ public sealed class RankingInputs
 
     /// <summary>
     /// The <paramref name="take"/> items of a leaf category with the most learned weight, strongest first (equal weights
-    /// by sku). Kept for the life of these inputs, whose evidence and catalog must not change meanwhile (one cart in the
-    /// stream; one fold's frozen counts in training, where ranking every task's candidates sorted each complementary
-    /// category again and was a sixth of the time to draw the tasks).
+    /// by sku). Kept for the life of these inputs, whose evidence and catalog must not change meanwhile (in the stream,
+    /// while the replicated tables count no change: the recommender's LearnedRankingInputs; one fold's frozen counts in
+    /// training, where ranking every task's candidates sorted each complementary category again and was a sixth of the
+    /// time to draw the tasks).
     /// </summary>
     public IReadOnlyList<(string Sku, double Weight)> CategoryLeaders(string leaf, int take)
     {

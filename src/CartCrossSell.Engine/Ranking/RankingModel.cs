@@ -171,7 +171,7 @@ public sealed class RankingModel
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes after the ranking model");
             return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description, cascade);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException)
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException or OverflowException)
         {
             throw new InvalidDataException($"malformed ranking model: {ex.Message}", ex);
         }

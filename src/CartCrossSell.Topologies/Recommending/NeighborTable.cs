@@ -26,7 +26,9 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public NeighborTable(ILoggerFactory loggers)
     {
-        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers, new RowStorage(_rows));
+        // A clear (the table's start) is a change too: what was computed from the rows before it may no longer hold.
+        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers,
+            new RowStorage(_rows, () => Interlocked.Increment(ref _changes)));
         Table.Changed += (_, _, _) => Interlocked.Increment(ref _changes);
     }
 
@@ -67,7 +69,7 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
     }
 
     /// <summary>The table's storage: published rows go into the numbered rows, and come back out of them when read.</summary>
-    private sealed class RowStorage(LiveEvidence rows) : ITableStorage<NeighborRow>
+    private sealed class RowStorage(LiveEvidence rows, Action cleared) : ITableStorage<NeighborRow>
     {
         public int Count => rows.RowCount;
 
@@ -93,7 +95,11 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
             return null;
         }
 
-        public void Clear() => rows.Clear();
+        public void Clear()
+        {
+            rows.Clear();
+            cleared();
+        }
 
         private static NeighborRow Published(EvidenceRow row, long stamp) => new()
         {

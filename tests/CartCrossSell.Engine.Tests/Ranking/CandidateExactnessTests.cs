@@ -76,9 +76,9 @@ public class CandidateExactnessTests
         var live = new LiveEvidence();
         foreach (var key in learner.RowKeysLearned) live.Apply(learner.Find(key)!);
         live.SetBaskets(learner.Baskets);
-        var categorySources = 0;
         foreach (IBasketEvidence evidence in new IBasketEvidence[] { learner, compact, live })
         {
+            var categorySources = 0;
             var inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
             foreach (var skus in carts)
             {
@@ -93,8 +93,8 @@ public class CandidateExactnessTests
                 ties += actual.Candidates.Where(c => c.CosWeighted > 0).GroupBy(c => c.CosWeighted).Count(g => g.Count() > 1)
                         + actual.Candidates.Where(c => c.SequenceScore > 0).GroupBy(c => c.SequenceScore).Count(g => g.Count() > 1);
             }
+            Assert.True(categorySources > 0, $"the category source must offer candidates over {evidence.GetType().Name}");
         }
-        Assert.True(categorySources > 0, "the category source must offer candidates");
         return new Stats(belowTop, ties);
     }
 
