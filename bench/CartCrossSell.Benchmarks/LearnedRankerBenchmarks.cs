@@ -10,9 +10,10 @@ using CartCrossSell.Ranking.Training;
 namespace CartCrossSell.Benchmarks;
 
 /// <summary>
-/// The learned ranker on real data: a model trained on the December 2010 Online Retail extract (data/), evidence of
-/// its orders, and ten-item carts cut from its invoices. One call = candidates from every source, 33 features per
-/// candidate, the trees, calibration and the cart rules.
+/// The learned ranker on real data: a model trained on an Online Retail orders file (the December 2010 extract in data/
+/// unless a mode is given another), evidence of its orders, and ten-item carts cut from its invoices. One call =
+/// candidates from every source, 33 features per candidate, the trees, calibration and the cart rules; no catalog, so
+/// neither the category source nor the catalog rules (the streaming recommender's call has both: bench-e2e --model).
 /// </summary>
 public sealed class LearnedRankerBench
 {
@@ -20,6 +21,7 @@ public sealed class LearnedRankerBench
     public LearnedRankerBench(string? ordersPath = null)
     {
         OrdersPath = ordersPath ?? DataFile();
+        if (!File.Exists(OrdersPath)) throw new FileNotFoundException($"{OrdersPath}: orders file not found", OrdersPath);
         var orders = OrderFiles.Read(OrdersPath).Orders
             .Select(o => new EvalOrder(o.OrderId, o.Timestamp, o.Lines.Select(l => new EvalLine(l.Sku, l.Quantity, l.UnitPrice)).ToList()))
             .OrderBy(o => o.Timestamp).ToList();
@@ -60,7 +62,7 @@ public sealed class LearnedRankerBench
     {
         var bench = new LearnedRankerBench(ordersPath);
         var ranker = bench.Ranker;
-        Console.WriteLine($"model {ranker.Model.Version}: {ranker.Model.Cascade}");
+        Console.WriteLine($"model {ranker.Model.Version} trained on {bench.OrdersPath}: {ranker.Model.Cascade}");
         var stages = new[] { "candidates", "features", "trees", "rules" };
         var ticks = stages.Select(_ => new long[calls]).ToArray();
         var warmup = Stopwatch.StartNew();
@@ -101,6 +103,7 @@ public sealed class LearnedRankerBench
     public static int CandidatesAb(string? ordersPath = null, int calls = 20_000)
     {
         var bench = new LearnedRankerBench(ordersPath);
+        Console.WriteLine($"carts of {bench.OrdersPath}");
         var generators = new[] { bench.Ranker.Candidates, new CandidateGenerator(bench.Ranker.Candidates.Options) { ExhaustiveRanks = true } };
         var ticks = new[] { new long[calls], new long[calls] };
         for (var i = 0; i < 2 * calls; i++)

@@ -61,7 +61,7 @@ public static class MarkdownReport
             sb.AppendLine(c, $"- Learner: timed from the last scrape before the splitter's first order to the aggregator's last change (quiet for 3 s, lag 0). Splitter: {ll.Splitter.Describe(freshness: false)}. Aggregator: {ll.RowUpdates:N0} row contributions, {ll.Aggregator.Describe(freshness: false)}. CPU: {ll.Cpu}.");
         if (r.OrderBacklog is { } ob)
             sb.AppendLine(c, $"- Learner backlog: the real file's orders rebased to now, {ob.Copies} copies with fresh order ids; derived catalog of {ob.Products:N0} products.");
-        sb.AppendLine(c, $"- Options: backlog {o.BacklogEvents:N0} cart events after {o.WarmupEvents:N0} warm-up events, recommender commit interval {o.CommitInterval.TotalMilliseconds:0} ms, {o.ActiveCarts:N0} carts in progress at once, carts built from {r.Baskets:N0} real baskets of 2-{o.MaxCartProducts} products ({r.MeanBasketLines:0.0} lines on average; a view after every third add and at the end), phases of {o.PhaseDuration.TotalSeconds:0} s, producer linger {o.ProducerLingerMs} ms, seed {o.Seed}.");
+        sb.AppendLine(c, $"- Options: backlog {o.BacklogEvents:N0} cart events after {o.WarmupEvents:N0} warm-up events, recommender commit interval {o.CommitInterval.TotalMilliseconds:0} ms, {o.ActiveCarts:N0} carts in progress at once, carts built from {r.Baskets:N0} real baskets of 2-{o.MaxCartProducts} products ({r.MeanBasketLines:0.0} lines on average; a view after every third add and at the end), phases of {o.PhaseDuration.TotalSeconds:0} s, producer linger {o.ProducerLingerMs} ms, seed {o.Seed}; service processes run {o.CliPath}.");
         foreach (var n in r.Notes) sb.AppendLine(c, $"- {n}");
         return sb.ToString();
     }
@@ -69,7 +69,9 @@ public static class MarkdownReport
     private static string Met(bool met) => met ? "yes" : "**no**";
 
     /// <summary>What the recommender ranked with: the learned model put in service with --model, or the heuristic.</summary>
-    private static string Ranker(RunResults r) => r.ModelVersion is { } v ? $"the learned ranker (model {v})" : "the heuristic (no model in service)";
+    private static string Ranker(RunResults r) => r.ModelVersion is { } v
+        ? $"the learned ranker (model {v} put in service; {r.DrainRankedBy?.GetValueOrDefault(v) ?? 0:N0} of {r.DrainRankedBy?.Values.Sum() ?? 0:N0} drained carts' values name it)"
+        : "the heuristic (no model in service)";
 
     /// <summary>Counts of what ranked the values (a model version or a heuristic strategy), most first.</summary>
     public static string RankedBy(IReadOnlyDictionary<string, int>? counts) => counts is null || counts.Count == 0

@@ -10,6 +10,7 @@ var backlog = new Option<int>("--backlog") { Description = "Cart events pre-prod
 var activeCarts = new Option<int>("--active-carts") { Description = "Carts in progress at once (their events interleave)", DefaultValueFactory = _ => 5_000 };
 var warmup = new Option<int>("--warmup") { Description = "Cart events processed before the drain is timed (queued ahead of the backlog; 0 times from the first event)", DefaultValueFactory = _ => 30_000 };
 var commitMs = new Option<int?>("--commit-ms") { Description = "The recommender's commit interval for the drain and the phases (default: the layer's, Streams:CommitInterval)" };
+var cli = new Option<FileInfo?>("--cli") { Description = "The cartxsell.dll the service processes run (default: the build next to this program), e.g. a ReadyToRun publish or an older build" };
 var model = new Option<FileInfo?>("--model") { Description = "A train-ranker model put in service before the recommender starts (the drain and the phases rank with it); default: the heuristic" };
 var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
 var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog; drain: stop after the recommender's drain" };
@@ -24,7 +25,7 @@ var shortCommit = new Option<int>("--short-commit-ms") { Description = "Commit i
 var benchRequests = new Option<int>("--redis-benchmark-requests") { Description = "Requests of the redis-benchmark row", DefaultValueFactory = _ => 200_000 };
 var root = new RootCommand("End-to-end load benchmark: embedded Kafka (mock cluster), a local redis-server, each topology group as its own process")
 {
-    orders, results, backlog, warmup, commitMs, model, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
+    orders, results, backlog, warmup, commitMs, model, cli, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -33,7 +34,7 @@ root.SetAction(async (parse, ct) =>
     {
         OrdersPath = (parse.GetValue(orders) ?? new FileInfo(Path.Combine(repository, "data", "online-retail-dec2010.csv"))).FullName,
         ResultsDirectory = ResultsDirectory(parse),
-        CliPath = cliPath,
+        CliPath = parse.GetValue(cli)?.FullName ?? cliPath,
         BacklogEvents = parse.GetValue(backlog),
         WarmupEvents = parse.GetValue(warmup),
         CommitInterval = parse.GetValue(commitMs) is { } ms ? TimeSpan.FromMilliseconds(ms) : StreamsDefaults.CommitInterval,
@@ -61,6 +62,11 @@ root.SetAction(async (parse, ct) =>
         await Console.Error.WriteLineAsync("--backlog must be at least 1,000, --warmup at least 0, and both together at most 100,000 (the mock cluster keeps 5 MiB per partition)");
         return 2;
     }
+    if (!File.Exists(options.CliPath))
+    {
+        await Console.Error.WriteLineAsync($"{options.CliPath}: file not found (--cli)");
+        return 2;
+    }
     if (options.ModelPath is not null && ModelError(options.ModelPath) is { } modelError)
     {
         await Console.Error.WriteLineAsync($"{options.ModelPath}: {modelError}");
@@ -78,7 +84,7 @@ root.SetAction(async (parse, ct) =>
         StartedAt = DateTimeOffset.UtcNow,
         Machine = MachineDescription.Describe(),
         LoadAverageAtStart = ProgressLog.LoadAverage(),
-        CommandLine = "make bench-e2e" + (args.Length > 0 ? $" ARGS=\"{string.Join(' ', args)}\"" : ""),
+        CommandLine = ServiceEnvironment() + "make bench-e2e" + (args.Length > 0 ? $" ARGS=\"{string.Join(' ', args)}\"" : ""),
         Options = options,
     };
     log.Line($"end-to-end load benchmark on {run.Machine}; load average {run.LoadAverageAtStart}");
@@ -208,6 +214,12 @@ static async Task WriteReportAsync(string directory, string kind, DateTimeOffset
     Console.WriteLine(report);
     log.Line($"written to {file}");
 }
+
+// The service's configuration given through the environment (CARTXSELL__Section__Key=value, inherited by every service
+// process the benchmark starts), as the shell prefix of the command line the report names; empty without any.
+static string ServiceEnvironment() => string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+    .Where(k => k.StartsWith("CARTXSELL__", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+    .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)} "));
 
 // Why a --model file cannot be put in service, as `cartxsell models publish` would refuse it; null when it can.
 static string? ModelError(string path)
