@@ -54,7 +54,7 @@ public sealed class DecodedValues<T> : ITableStorage<T> where T : class
 public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogger log, ITableStorage<T>? storage = null) where T : class
 {
     private readonly ITableStorage<T> _entries = storage ?? new DecodedValues<T>();
-    private long _applied, _rejected;
+    private long _applied, _rejected, _changes;
 
     /// <summary>
     /// Raised after a value is stored or deleted (value null), for secondary indexes: key, previous value (null when the
@@ -67,13 +67,24 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
     /// <summary>Records that did not decode.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
+    /// <summary>
+    /// How often the entries may have changed: every record that reached the storage (refused ones too: they may have
+    /// been seen) and every clear, each counted after its change and the handlers' are visible. What a reader computed
+    /// from the table while this count stayed the same is still what the table holds.
+    /// </summary>
+    public long Changes => Interlocked.Read(ref _changes);
+
     public T? Find(string key) => _entries.Find(key);
 
     public bool Contains(string key) => _entries.Contains(key);
 
     public IEnumerable<KeyValuePair<string, T>> Entries => _entries.Entries;
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        _entries.Clear();
+        Interlocked.Increment(ref _changes);
+    }
 
     /// <summary>
     /// Applies one record of the topic and returns the key's previous value. A record the storage or a change handler
@@ -94,6 +105,18 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
             }
             current = decoded.Value!;
         }
+        try
+        {
+            return Store(key, current);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _changes);
+        }
+    }
+
+    private T? Store(string key, T? current)
+    {
         var existed = _entries.Contains(key);
         T? previous;
         try

@@ -6,5 +6,5 @@ namespace CartCrossSell.Topologies;
 /// </summary>
 public interface IChangeCount
 {
-    int Changes { get; }
+    long Changes { get; }
 }

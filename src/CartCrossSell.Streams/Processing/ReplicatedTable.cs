@@ -84,6 +84,9 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
     /// <summary>Records that did not decode.</summary>
     public long Rejected => _entries.Rejected;
 
+    /// <summary>How often the table may have changed (records stored, clears), counted after each is visible.</summary>
+    public long Changes => _entries.Changes;
+
     public T? Find(string key) => _entries.Find(key);
 
     public IEnumerable<KeyValuePair<string, T>> Entries => _entries.Entries;

@@ -14,8 +14,6 @@ namespace CartCrossSell.Topologies.Catalog;
 /// </summary>
 public sealed class CatalogTable : ICatalog, IReplicated, IChangeCount
 {
-    private int _changes;
-
     private readonly ConcurrentDictionary<string, CatalogItem> _items = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, CatalogItem>> _byCategory = new(StringComparer.Ordinal);
 
@@ -33,28 +31,15 @@ public sealed class CatalogTable : ICatalog, IReplicated, IChangeCount
 
     public int Count => _items.Count;
 
+    /// <summary>The table's change count: each product change is counted after this table's index shows it.</summary>
+    public long Changes => Table.Changes;
+
     public CatalogItem? Find(string sku) => _items.GetValueOrDefault(sku);
 
     public IReadOnlyCollection<CatalogItem> InCategory(string leafCategory) =>
         _byCategory.TryGetValue(leafCategory, out var items) ? items.Values.ToArray() : [];
 
-    /// <summary>How many product changes this table has applied; counted after each is applied.</summary>
-    public int Changes => Volatile.Read(ref _changes);
-
     private void OnChanged(string sku, ProductUpserted? previous, ProductUpserted? current)
-    {
-        try
-        {
-            Apply(sku, current);
-        }
-        finally
-        {
-            // After the change: a reader that sees the new count sees the new product (a cache keyed by the count is never stale).
-            Interlocked.Increment(ref _changes);
-        }
-    }
-
-    private void Apply(string sku, ProductUpserted? current)
     {
         // Replaced in place, never removed first: a stream thread reading the item meanwhile sees the old or the new
         // product, not a moment without one (an add-on dropped as unknown, a cart line without its category).

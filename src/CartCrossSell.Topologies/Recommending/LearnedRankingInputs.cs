@@ -14,7 +14,7 @@ public sealed class LearnedRankingInputs(IBasketEvidence evidence, ICatalog cata
 {
     private volatile Kept? _kept;
 
-    private sealed record Kept(RankingInputs Inputs, int Rows, int Products, IReadOnlyList<string> BestSellers);
+    private sealed record Kept(RankingInputs Inputs, long Rows, long Products, IReadOnlyList<string> BestSellers);
 
     /// <summary>The inputs to rank the next cart event with.</summary>
     public RankingInputs Current()

@@ -18,18 +18,14 @@ namespace CartCrossSell.Topologies.Recommending;
 public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSellers, IReplicated, IChangeCount
 {
     private readonly LiveEvidence _rows = new();
-    private int _changes;
     /// <summary>The last best-seller list, replaced whole (stream threads read and refresh it concurrently).</summary>
     private volatile BestSellerList _bestSellers = new(-1, 0, 0, []);
 
-    private sealed record BestSellerList(int Changes, long At, int Count, IReadOnlyList<string> Skus);
+    private sealed record BestSellerList(long Changes, long At, int Count, IReadOnlyList<string> Skus);
 
     public NeighborTable(ILoggerFactory loggers)
     {
-        // A clear (the table's start) is a change too: what was computed from the rows before it may no longer hold.
-        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers,
-            new RowStorage(_rows, () => Interlocked.Increment(ref _changes)));
-        Table.Changed += (_, _, _) => Interlocked.Increment(ref _changes);
+        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers, new RowStorage(_rows));
     }
 
     public ReplicatedTable<NeighborRow> Table { get; }
@@ -38,8 +34,8 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 
-    /// <summary>How many row changes this table has applied; counted after each is stored.</summary>
-    public int Changes => Volatile.Read(ref _changes);
+    /// <summary>The table's change count (rows stored, clears), each counted after it is visible.</summary>
+    public long Changes => Table.Changes;
 
     public double Baskets => _rows.Baskets;
 
@@ -60,7 +56,7 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
     public IReadOnlyList<string> BestSellers(int count = 100)
     {
         var cached = _bestSellers;
-        var changes = Volatile.Read(ref _changes);
+        var changes = Changes;
         var now = Environment.TickCount64;
         if (cached.Count == count && (cached.Changes == changes || now - cached.At < 10_000)) return cached.Skus;
         var skus = RankingInputs.BestSellersOf(_rows.RowWeights().Where(r => RowKeys.IsItem(r.Key)).Select(r => (RowKeys.SkuOf(r.Key), r.Weight)), count);
@@ -69,7 +65,7 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
     }
 
     /// <summary>The table's storage: published rows go into the numbered rows, and come back out of them when read.</summary>
-    private sealed class RowStorage(LiveEvidence rows, Action cleared) : ITableStorage<NeighborRow>
+    private sealed class RowStorage(LiveEvidence rows) : ITableStorage<NeighborRow>
     {
         public int Count => rows.RowCount;
 
@@ -95,11 +91,7 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
             return null;
         }
 
-        public void Clear()
-        {
-            rows.Clear();
-            cleared();
-        }
+        public void Clear() => rows.Clear();
 
         private static NeighborRow Published(EvidenceRow row, long stamp) => new()
         {
