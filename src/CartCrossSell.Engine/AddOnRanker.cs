@@ -240,15 +240,7 @@ public sealed class AddOnRanker
             // prefix, so they order alike).
             var chosen = new List<int>(_o.FallbackCategories + 1);
             for (var i = 0; i < categories.Count && _o.FallbackCategories > 0; i++)
-            {
-                var c = categories[i];
-                if (c.Score <= 0 || c.Support < _o.MinSupport) continue;
-                var at = chosen.Count;
-                while (at > 0 && ComesBefore(c, categories[chosen[at - 1]])) at--;
-                if (at >= _o.FallbackCategories) continue;
-                chosen.Insert(at, i);
-                if (chosen.Count > _o.FallbackCategories) chosen.RemoveAt(chosen.Count - 1);
-            }
+                if (categories[i].Score > 0 && categories[i].Support >= _o.MinSupport) BestFirst.Offer(chosen, _o.FallbackCategories, i, ComesBefore);
 
             var candidates = new List<Candidate>();
             var skus = new List<string>();
@@ -273,8 +265,8 @@ public sealed class AddOnRanker
             }
             return Select([.. candidates], candidates.Count, c => skus[c.Handle], c => skus[c.Handle], c => reasons[c.Handle]);
 
-            bool ComesBefore(Candidate a, Candidate b) =>
-                a.Score > b.Score || (a.Score == b.Score && string.CompareOrdinal(_reader.Key(a.Handle), _reader.Key(b.Handle)) < 0);
+            bool ComesBefore(int a, int b) => categories[a].Score > categories[b].Score
+                || (categories[a].Score == categories[b].Score && string.CompareOrdinal(_reader.Key(categories[a].Handle), _reader.Key(categories[b].Handle)) < 0);
         }
 
         /// <summary>The slot of a row this call has refused as a candidate (a cart category, or a row of another kind).</summary>

@@ -434,18 +434,10 @@ public sealed class CandidateGenerator
                 c.Score += recency * cos;
             }
         }
-        // The best ComplementCategories by score, equal scores by name (their row keys share the prefix, so they order
-        // alike): an insertion into a short list.
+        // The best ComplementCategories by score, equal scores by name (their row keys share the prefix, so they order alike).
         var chosen = acc.ChosenCategories;
         chosen.Clear();
-        for (var i = 0; i < categories.Count; i++)
-        {
-            var at = chosen.Count;
-            while (at > 0 && ComesBefore(categories[i], categories[chosen[at - 1]])) at--;
-            if (at >= _options.ComplementCategories) continue;
-            chosen.Insert(at, i);
-            if (chosen.Count > _options.ComplementCategories) chosen.RemoveAt(chosen.Count - 1);
-        }
+        for (var i = 0; i < categories.Count; i++) BestFirst.Offer(chosen, _options.ComplementCategories, i, ComesBefore);
         foreach (var index in chosen)
         {
             var category = categories[index];
@@ -460,8 +452,8 @@ public sealed class CandidateGenerator
             }
         }
 
-        bool ComesBefore(CategoryScore a, CategoryScore b) =>
-            a.Score > b.Score || (a.Score == b.Score && string.CompareOrdinal(reader.Key(a.Handle), reader.Key(b.Handle)) < 0);
+        bool ComesBefore(int a, int b) => categories[a].Score > categories[b].Score
+            || (categories[a].Score == categories[b].Score && string.CompareOrdinal(reader.Key(categories[a].Handle), reader.Key(categories[b].Handle)) < 0);
     }
 
     /// <summary>A complementary category's row handle, summed score and weight during one call.</summary>
