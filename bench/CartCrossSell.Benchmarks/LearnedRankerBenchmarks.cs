@@ -6,35 +6,63 @@ using CartCrossSell.Engine.Evaluation;
 using CartCrossSell.Engine.Ranking;
 using CartCrossSell.OrderHistory;
 using CartCrossSell.Ranking.Training;
+using CartCrossSell.Topologies.Catalog;
 
 namespace CartCrossSell.Benchmarks;
 
 /// <summary>
 /// The learned ranker on real data: a model trained on an Online Retail orders file (the December 2010 extract in data/
 /// unless a mode is given another), evidence of its orders, and ten-item carts cut from its invoices. One call =
-/// candidates from every source, 33 features per candidate, the trees, calibration and the cart rules; no catalog, so
-/// neither the category source nor the catalog rules (the streaming recommender's call has both: bench-e2e --model).
+/// candidates from every source, 33 features per candidate, the trees, calibration and the cart rules. Without a
+/// catalog (the default) neither the category source nor the catalog rules run; with one (<c>--catalog</c>: the
+/// derived catalog of the same orders, 2,002 products for the December extract) the call is the streaming
+/// recommender's: category rows learned, the model trained with the catalog, the rows held as its replicated
+/// <c>item-neighbors</c> table holds them (<see cref="LiveEvidence"/>), the Online Retail multi-buy categories, every
+/// catalog rule (substitutes, price cap and band, variants, stock, diversity).
 /// </summary>
 public sealed class LearnedRankerBench
 {
     /// <param name="ordersPath">The orders to train on and cut carts from; the December 2010 extract in data/ by default.</param>
-    public LearnedRankerBench(string? ordersPath = null)
+    /// <param name="withCatalog">Rank as the streaming recommender does, with the derived catalog (see the class).</param>
+    public LearnedRankerBench(string? ordersPath = null, bool withCatalog = false)
     {
         OrdersPath = ordersPath ?? DataFile();
         if (!File.Exists(OrdersPath)) throw new FileNotFoundException($"{OrdersPath}: orders file not found", OrdersPath);
-        var orders = OrderFiles.Read(OrdersPath).Orders
+        var read = OrderFiles.Read(OrdersPath).Orders;
+        var orders = read
             .Select(o => new EvalOrder(o.OrderId, o.Timestamp, o.Lines.Select(l => new EvalLine(l.Sku, l.Quantity, l.UnitPrice)).ToList()))
             .OrderBy(o => o.Timestamp).ToList();
-        var (model, _) = RankerTrainer.Train(orders, null);
+        var catalog = withCatalog ? new InMemoryCatalog(OnlineRetailCatalog.Derive(read).Select(p => p.ToCatalogItem())) : null;
+        var (model, _) = RankerTrainer.Train(orders, catalog);
         var learner = new BasketLearner();
-        foreach (var o in orders) learner.AddOrder(OfflineEvaluation.DistinctSkus(o), o.Timestamp);
-        Inputs = new RankingInputs(learner.Compact(), null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
-        Ranker = new LearnedAddOnRanker(model, new RecommendationOptions { AllowUnknownItems = true });
+        foreach (var o in orders)
+            learner.AddOrder(OfflineEvaluation.DistinctSkus(o), o.Timestamp, catalog is null ? null : sku => catalog.Find(sku)?.LeafCategory);
+        IBasketEvidence evidence = learner.Compact();
+        if (catalog is not null)
+        {
+            var live = new LiveEvidence();
+            foreach (var key in learner.RowKeysLearned)
+                if (learner.Find(key) is { } row) live.Apply(row);
+            live.SetBaskets(learner.Baskets);
+            evidence = live;
+        }
+        Catalog = catalog;
+        Inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+        Ranker = new LearnedAddOnRanker(model, catalog is null
+            ? new RecommendationOptions { AllowUnknownItems = true }
+            : new RecommendationOptions { MultiBuyCategories = OnlineRetailCatalog.MultiBuyCategories });
         Now = orders[^1].Timestamp;
         Carts = orders.Where(o => o.Lines.Count >= 10)
             .Select(o => new Basket(o.Lines.Take(10).Select(l => new BasketLine { Sku = l.Sku, Quantity = l.Quantity, UnitPrice = l.UnitPrice })))
             .Take(1024).ToArray();
     }
+
+    /// <summary>The catalog the calls rank with, or null (the default: no catalog).</summary>
+    public InMemoryCatalog? Catalog { get; }
+
+    /// <summary>What the bench ranks with, for the printed header.</summary>
+    public string Describe() => $"model {Ranker.Model.Version} trained on {OrdersPath}: {Ranker.Model.Cascade}; " +
+        (Catalog is null ? "no catalog" : $"derived catalog of {Catalog.Count:N0} products, rows as the stream holds them");
 
     public string OrdersPath { get; }
     public RankingInputs Inputs { get; }
@@ -58,11 +86,11 @@ public sealed class LearnedRankerBench
     /// Times each stage of a call separately (candidates, features, trees with calibration and order, rules) over the
     /// same carts and prints each stage's median and p99 in microseconds: where the time of <see cref="Latency"/> goes.
     /// </summary>
-    public static int Stages(string? ordersPath = null, int calls = 20_000)
+    public static int Stages(string? ordersPath = null, bool withCatalog = false, int calls = 20_000)
     {
-        var bench = new LearnedRankerBench(ordersPath);
+        var bench = new LearnedRankerBench(ordersPath, withCatalog);
         var ranker = bench.Ranker;
-        Console.WriteLine($"model {ranker.Model.Version} trained on {bench.OrdersPath}: {ranker.Model.Cascade}");
+        Console.WriteLine(bench.Describe());
         var stages = new[] { "candidates", "features", "trees", "rules" };
         var ticks = stages.Select(_ => new long[calls]).ToArray();
         var warmup = Stopwatch.StartNew();
@@ -100,10 +128,10 @@ public sealed class LearnedRankerBench
     /// ranked by full sorts, <see cref="CandidateGenerator.ExhaustiveRanks"/>), the two alternating call by call on the
     /// same carts so that both see the same machine; prints each one's median and p99 in microseconds.
     /// </summary>
-    public static int CandidatesAb(string? ordersPath = null, int calls = 20_000)
+    public static int CandidatesAb(string? ordersPath = null, bool withCatalog = false, int calls = 20_000)
     {
-        var bench = new LearnedRankerBench(ordersPath);
-        Console.WriteLine($"carts of {bench.OrdersPath}");
+        var bench = new LearnedRankerBench(ordersPath, withCatalog);
+        Console.WriteLine(bench.Describe());
         var generators = new[] { bench.Ranker.Candidates, new CandidateGenerator(bench.Ranker.Candidates.Options) { ExhaustiveRanks = true } };
         var ticks = new[] { new long[calls], new long[calls] };
         for (var i = 0; i < 2 * calls; i++)
@@ -126,26 +154,28 @@ public sealed class LearnedRankerBench
     }
 
     /// <summary>Times single calls after a warm-up and prints the median, p99 and p99.9 in microseconds.</summary>
-    public static int Latency(string? ordersPath = null, int calls = 50_000)
+    public static int Latency(string? ordersPath = null, bool withCatalog = false, int calls = 50_000)
     {
-        var bench = new LearnedRankerBench(ordersPath);
-        Console.WriteLine($"model {bench.Ranker.Model.Version} trained on {bench.OrdersPath}: {bench.Ranker.Model.Cascade}");
+        var bench = new LearnedRankerBench(ordersPath, withCatalog);
+        Console.WriteLine(bench.Describe());
         var shown = 0;
         var warmup = Stopwatch.StartNew();
         var n = 0;
         while (warmup.Elapsed < TimeSpan.FromSeconds(3)) shown += bench.Rank(n++);
         shown = 0;
         var ticks = new long[calls];
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < calls; i++)
         {
             var start = Stopwatch.GetTimestamp();
             shown += bench.Rank(i);
             ticks[i] = Stopwatch.GetTimestamp() - start;
         }
+        var perCall = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)calls;
         Array.Sort(ticks);
         double Us(double q) => ticks[(int)Math.Min(ticks.Length - 1, q * ticks.Length)] * 1e6 / Stopwatch.Frequency;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"learned ranker, ten-item carts ({bench.Carts.Length} distinct), {calls} calls: p50 {Us(0.5):0.0} µs, p99 {Us(0.99):0.0} µs, p99.9 {Us(0.999):0.0} µs, {(double)shown / calls:0.00} add-ons per call"));
+            $"learned ranker, ten-item carts ({bench.Carts.Length} distinct), {calls} calls: p50 {Us(0.5):0.0} µs, p99 {Us(0.99):0.0} µs, p99.9 {Us(0.999):0.0} µs, {(double)shown / calls:0.00} add-ons per call, {perCall / 1024:0.0} KB allocated per call"));
         return 0;
     }
 }

@@ -6,7 +6,8 @@ using CartCrossSell.Benchmarks;
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
-// the three learned modes take an orders file as their second argument (default: the December extract in data/);
+// the three learned modes take an orders file as their second argument (default: the December extract in data/) and
+// `--catalog` (rank as the streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {
@@ -14,11 +15,14 @@ return args.FirstOrDefault() switch
     "memory-live" => Modes.LiveMemory(),
     "latency" => Modes.Latency(),
     "cart-latency" => CartRankingBench.Latency(),
-    "learned-latency" => LearnedRankerBench.Latency(args.ElementAtOrDefault(1)),
-    "learned-stages" => LearnedRankerBench.Stages(args.ElementAtOrDefault(1)),
-    "candidates-ab" => LearnedRankerBench.CandidatesAb(args.ElementAtOrDefault(1)),
+    "learned-latency" => LearnedRankerBench.Latency(LearnedOrders(args), args.Contains("--catalog")),
+    "learned-stages" => LearnedRankerBench.Stages(LearnedOrders(args), args.Contains("--catalog")),
+    "candidates-ab" => LearnedRankerBench.CandidatesAb(LearnedOrders(args), args.Contains("--catalog")),
     _ => Run(args),
 };
+
+// The learned modes' orders file: the argument after the mode that is not a flag (null: the December extract).
+static string? LearnedOrders(string[] args) => args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
 
 static int Run(string[] args)
 {
