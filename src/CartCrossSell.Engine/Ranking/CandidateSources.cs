@@ -138,6 +138,11 @@ public sealed class CandidateEvidence
 
     /// <summary>Whether any cart item was bought with it or added next to it: real evidence about this cart.</summary>
     public bool HasItemEvidence => Matches > 0 || NextSum > 0 || PreviousSum > 0;
+
+    // Its pair weights with the cart items that have a leaf category, as the generator read them from those items'
+    // rows: entries [PairStart, PairStart + PairCount) of the arrays of the set that holds it (PairsOf).
+    internal CandidateSet? PairsOf;
+    internal int PairStart, PairCount;
 }
 
 internal sealed class SkuOrder : IComparer<CandidateEvidence>
@@ -146,8 +151,51 @@ internal sealed class SkuOrder : IComparer<CandidateEvidence>
     public int Compare(CandidateEvidence? x, CandidateEvidence? y) => string.CompareOrdinal(x!.Sku, y!.Sku);
 }
 
-/// <summary>One distinct cart item as the sources see it: most recent first, with its recency weight and row.</summary>
-public sealed record CartItemEvidence(string Sku, double Recency, EvidenceRow? Row, string? LeafCategory);
+/// <summary>One distinct cart item as the sources see it: most recent first, with its recency weight and leaf category.</summary>
+public sealed class CartItemEvidence
+{
+    private readonly IBasketEvidence? _evidence;
+    private EvidenceRow? _row;
+    private bool _rowRead;
+
+    internal CartItemEvidence(string sku, double recency, string? leafCategory, int index, IBasketEvidence? evidence)
+    {
+        Sku = sku;
+        Recency = recency;
+        LeafCategory = leafCategory;
+        Index = index;
+        _evidence = string.IsNullOrEmpty(leafCategory) ? null : evidence;
+    }
+
+    public string Sku { get; }
+    public double Recency { get; }
+    public string? LeafCategory { get; }
+
+    /// <summary>Its position in the set's <see cref="CandidateSet.Cart"/> (0: the most recent).</summary>
+    public int Index { get; }
+
+    /// <summary>
+    /// Its learned row, for an item with a leaf category (only same-category evidence reads it; null otherwise), read on
+    /// first use: the candidates' pair weights with it are in the set already (<see cref="CandidateSet.TryPairWeight"/>),
+    /// so the row is read only for a sku outside the candidates. Reading it for every cart item of every event (a
+    /// decoded row of a hundred neighbours each) was a tenth of a learned ranking with a catalog.
+    /// </summary>
+    public EvidenceRow? Row
+    {
+        get
+        {
+            if (!_rowRead)
+            {
+                _row = _evidence?.Find(RowKeys.Item(Sku));
+                _rowRead = true;
+            }
+            return _row;
+        }
+    }
+
+    /// <summary>The weight of its row as the generator read it (0: no row, or no leaf category).</summary>
+    internal double RowWeight;
+}
 
 /// <summary>The candidates of one cart: the union of every source's top, with what each source knows of them.</summary>
 public sealed class CandidateSet
@@ -176,12 +224,43 @@ public sealed class CandidateSet
 
     public double CartValue { get; }
 
-    /// <summary>Whether <paramref name="sku"/> is one of the candidates (candidate recall).</summary>
+    /// <summary>Whether <paramref name="sku"/> is one of the candidates (candidate recall). The candidates are in sku order.</summary>
     public CandidateEvidence? Find(string sku)
     {
-        foreach (var c in Candidates)
-            if (c.Sku == sku) return c;
+        int lo = 0, hi = Candidates.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var order = string.CompareOrdinal(Candidates[mid].Sku, sku);
+            if (order == 0) return Candidates[mid];
+            if (order < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
         return null;
+    }
+
+    // The pair weights the generator recorded (see CandidateEvidence.PairsOf): cart index and weight per entry.
+    internal int[] PairCarts = [];
+    internal double[] PairWeights = [];
+
+    /// <summary>
+    /// The weight of the pair (cart item <paramref name="a"/>, candidate <paramref name="c"/>) in <paramref name="a"/>'s
+    /// row (0 when <paramref name="c"/> is not among its item neighbours) and that row's weight, as the generator read
+    /// them; false when it did not record them (<paramref name="a"/> has no leaf category or no row, or either is not
+    /// this set's): read <see cref="CartItemEvidence.Row"/> then. The same numbers a scan of the row gives, without one.
+    /// </summary>
+    public bool TryPairWeight(CartItemEvidence a, CandidateEvidence c, out double pair, out double rowWeight)
+    {
+        pair = 0;
+        rowWeight = a.RowWeight;
+        if (!ReferenceEquals(c.PairsOf, this) || !(rowWeight > 0) || a.Index >= Cart.Count || !ReferenceEquals(Cart[a.Index], a)) return false;
+        for (var i = c.PairStart; i < c.PairStart + c.PairCount; i++)
+        {
+            if (PairCarts[i] != a.Index) continue;
+            pair = PairWeights[i];
+            break;
+        }
+        return true;
     }
 }
 
@@ -223,6 +302,7 @@ public sealed class CandidateGenerator
         try
         {
             acc.Count = 0;
+            acc.PairCount = 0;
             // Cart items are never candidates: their handles take a slot that refuses every contribution. Their rows are
             // looked up once, here, and read below.
             var rows = acc.CartRows(cart.Count);
@@ -238,6 +318,9 @@ public sealed class CandidateGenerator
                 var item = cart[ci];
                 var (rowHandle, wa) = rows[ci];
                 if (rowHandle < 0) continue;
+                // Same-category evidence (features, learned substitutes) reads the pair weights of items with a leaf.
+                var recordPairs = item.LeafCategory is { Length: > 0 } && wa > 0;
+                if (recordPairs) item.RowWeight = wa;
                 var n = reader.LoadNeighbors(rowHandle, wa, items: true);
                 for (var i = 0; i < n; i++)
                 {
@@ -262,6 +345,7 @@ public sealed class CandidateGenerator
                     if (lift > c.LiftMax) c.LiftMax = lift;
                     c.Matches++;
                     c.AddContribution(ci, item.Recency * cos);
+                    if (recordPairs) acc.AddPair(slot, ci, pair);
                     if (ci == 0)
                     {
                         c.LastCos = cos;
@@ -300,17 +384,35 @@ public sealed class CandidateGenerator
             else MarkSources(acc);
 
             var members = 0;
+            var pairs = 0;
             for (var i = 0; i < acc.Count; i++)
-                if (acc.Items[i].Sources != CandidateSource.None) members++;
+            {
+                if (acc.Items[i].Sources == CandidateSource.None) continue;
+                members++;
+                for (var e = acc.Items[i].PairHead; e >= 0; e = acc.PairNext[e]) pairs++;
+            }
             var union = new List<CandidateEvidence>(members);
+            var pairCarts = pairs == 0 ? [] : new int[pairs];
+            var pairWeights = pairs == 0 ? [] : new double[pairs];
+            var at = 0;
             for (var i = 0; i < acc.Count; i++)
             {
                 ref var c = ref acc.Items[i];
                 if (c.Sources == CandidateSource.None) continue;
-                union.Add(c.ToEvidence(reader.Sku(c.Handle)));
+                var member = c.ToEvidence(reader.Sku(c.Handle));
+                member.PairStart = at;
+                for (var e = c.PairHead; e >= 0; e = acc.PairNext[e], at++)
+                {
+                    pairCarts[at] = acc.PairCart[e];
+                    pairWeights[at] = acc.PairWeight[e];
+                }
+                member.PairCount = at - member.PairStart;
+                union.Add(member);
             }
             union.Sort(SkuOrder.Instance);
-            return new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value);
+            var set = new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value) { PairCarts = pairCarts, PairWeights = pairWeights };
+            foreach (var c in union) c.PairsOf = set;
+            return set;
         }
         finally
         {
@@ -321,6 +423,7 @@ public sealed class CandidateGenerator
     }
 
     private const int CartSlot = -2;
+
 
     /// <summary>The slot of a candidate handle, made on first sight; negative for a cart item.</summary>
     private static int Slot(RowReader reader, Accumulators acc, int handle, double weight)
@@ -365,7 +468,7 @@ public sealed class CandidateGenerator
         }
     }
 
-    /// <summary>Distinct cart skus, most recent first, each with its recency weight and its item row.</summary>
+    /// <summary>Distinct cart skus, most recent first, each with its recency weight and leaf category.</summary>
     private List<CartItemEvidence> CartItems(Basket basket, RankingInputs inputs)
     {
         var items = new List<CartItemEvidence>(basket.Lines.Count);
@@ -375,10 +478,8 @@ public sealed class CandidateGenerator
         {
             var sku = basket.Lines[i].Sku;
             if (!seen.Add(sku)) continue;
-            // The row is read only with a catalog: only same-category evidence (features, learned substitutes) needs it.
             var leaf = inputs.Catalog?.Find(sku)?.LeafCategory;
-            items.Add(new CartItemEvidence(sku, Math.Max(weight, _options.RecencyFloor),
-                string.IsNullOrEmpty(leaf) ? null : inputs.Evidence.Find(RowKeys.Item(sku)), leaf));
+            items.Add(new CartItemEvidence(sku, Math.Max(weight, _options.RecencyFloor), leaf, items.Count, inputs.Evidence));
             weight *= _options.RecencyDecay;
         }
         return items;
@@ -754,6 +855,28 @@ public sealed class CandidateGenerator
         public readonly List<CategoryScore> Categories = [];
         public readonly List<int> ChosenCategories = [];
 
+        // Recorded pair weights (cart index, weight), one linked list per slot from Acc.PairHead: a cart item's row names
+        // each neighbour once, so a slot holds at most one entry per cart item.
+        public int[] PairNext = new int[1024];
+        public int[] PairCart = new int[1024];
+        public double[] PairWeight = new double[1024];
+        public int PairCount;
+
+        public void AddPair(int slot, int cartIndex, double pair)
+        {
+            if (PairCount == PairNext.Length)
+            {
+                Array.Resize(ref PairNext, 2 * PairCount);
+                Array.Resize(ref PairCart, 2 * PairCount);
+                Array.Resize(ref PairWeight, 2 * PairCount);
+            }
+            ref var c = ref Items[slot];
+            PairNext[PairCount] = c.PairHead;
+            PairCart[PairCount] = cartIndex;
+            PairWeight[PairCount] = pair;
+            c.PairHead = PairCount++;
+        }
+
         public int Add(int handle, double weight)
         {
             if (Count == Items.Length)
@@ -767,7 +890,7 @@ public sealed class CandidateGenerator
                     SourceOrder[s] = new int[Items.Length];
                 }
             }
-            Items[Count] = new Acc { Handle = handle, Weight = weight, BestCartItem = -1, SecondCartItem = -1 };
+            Items[Count] = new Acc { Handle = handle, Weight = weight, BestCartItem = -1, SecondCartItem = -1, PairHead = -1 };
             return Count++;
         }
     }
@@ -786,6 +909,8 @@ internal struct Acc
     public int RankBasket, RankLastItems, RankSequence, RankCategory;
     public int BestCartItem, SecondCartItem;
     public double BestContribution, SecondContribution;
+    /// <summary>First of its recorded pair weights (Accumulators.PairNext), -1 none.</summary>
+    public int PairHead;
 
     public void AddContribution(int cartIndex, double contribution) =>
         TopTwo.Add(ref BestCartItem, ref BestContribution, ref SecondCartItem, ref SecondContribution, cartIndex, contribution);

@@ -24,12 +24,18 @@ public sealed class LearnedSubstitutes(CandidateSet set, IBasketEvidence evidenc
     /// <summary>Whether the orders say the two are bought together (enough baskets, at least chance level).</summary>
     public bool BoughtTogether(CartItemEvidence a, string sku)
     {
-        if (a.Row is not { Weight: > 0 } row || !evidence.TryGetWeight(RowKeys.Item(sku), out var wc) || wc <= 0 || set.Baskets <= 0)
-            return false;
-        var pair = RankingFeatures.PairWeight(row, sku);
-        if (pair <= 0) return false;
+        double pair, rowWeight, wc;
+        if (set.Find(sku) is { } c && set.TryPairWeight(a, c, out pair, out rowWeight))
+            wc = c.Weight; // the candidate's row weight, read when the generator met it
+        else
+        {
+            if (a.Row is not { Weight: > 0 } row || !evidence.TryGetWeight(RowKeys.Item(sku), out wc)) return false;
+            pair = RankingFeatures.PairWeight(row, sku);
+            rowWeight = row.Weight;
+        }
+        if (wc <= 0 || set.Baskets <= 0 || pair <= 0) return false;
         var baskets = pair / set.NowWeight;
-        var lift = pair * set.Baskets / (row.Weight * wc);
+        var lift = pair * set.Baskets / (rowWeight * wc);
         return baskets >= options.ComplementMinBaskets && lift >= options.ComplementMinLift;
     }
 }

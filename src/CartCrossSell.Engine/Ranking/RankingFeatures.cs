@@ -108,9 +108,14 @@ public static class RankingFeatures
     /// </summary>
     public static double PairLift(CandidateSet set, CartItemEvidence a, CandidateEvidence c)
     {
-        if (a.Row is not { Weight: > 0 } row || c.Weight <= 0 || set.Baskets <= 0) return 0;
-        var pair = PairWeight(row, c.Sku);
-        return pair * set.Baskets / (row.Weight * c.Weight);
+        if (!set.TryPairWeight(a, c, out var pair, out var rowWeight))
+        {
+            if (a.Row is not { Weight: > 0 } row) return 0;
+            pair = PairWeight(row, c.Sku);
+            rowWeight = row.Weight;
+        }
+        if (c.Weight <= 0 || set.Baskets <= 0) return 0;
+        return pair * set.Baskets / (rowWeight * c.Weight);
     }
 
     /// <summary>The pair weight of <paramref name="sku"/> in an item row (0 when it is not a neighbour).</summary>

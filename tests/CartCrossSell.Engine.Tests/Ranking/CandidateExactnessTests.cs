@@ -9,7 +9,9 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 /// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every scored candidate ranked by full sorts,
 /// complementary categories aggregated by name): the same candidates in the same order with every value bit for bit, on
 /// real orders and on a seeded shop whose integer counts make many equal scores (ties go by row key), over the learner,
-/// its compact store and the streaming recommender's live rows.
+/// its compact store and the streaming recommender's live rows. The pair weights the generator records for
+/// same-category evidence (features, learned substitutes) are held to a scan of the cart item's row, as they were read
+/// before.
 /// </summary>
 public class CandidateExactnessTests
 {
@@ -71,6 +73,7 @@ public class CandidateExactnessTests
         var reference = new CandidateGenerator(options) { ExhaustiveRanks = true };
         var belowTop = 0;
         var ties = 0;
+        var pairsRecorded = 0;
         var compact = learner.Compact();
         // The streaming recommender's rows (the replicated item-neighbors table), read by number like the compact store.
         var live = new LiveEvidence();
@@ -87,6 +90,7 @@ public class CandidateExactnessTests
                 var actual = fast.Generate(basket, inputs, now);
                 Assert.Equal(expected.Candidates.Select(Describe), actual.Candidates.Select(Describe));
                 categorySources += actual.Candidates.Count(c => c.CategoryScore > 0);
+                pairsRecorded += AssertPairWeightsAreTheRows(actual, evidence, catalog);
                 belowTop += actual.Candidates.Count(c =>
                     c.RankBasket > options.BasketDepth || c.RankLastItems > options.LastItemsDepth
                     || c.RankSequence > options.SequenceDepth || c.RankCategory > options.CategoryDepth);
@@ -95,7 +99,55 @@ public class CandidateExactnessTests
             }
             Assert.True(categorySources > 0, $"the category source must offer candidates over {evidence.GetType().Name}");
         }
+        Assert.True(pairsRecorded > 0, "some same-category pairs must be bought together");
         return new Stats(belowTop, ties);
+    }
+
+    /// <summary>
+    /// Every (cart item with a leaf, candidate) pair weight the set recorded is the one a scan of the cart item's row
+    /// finds, bit for bit, and so are the lift feature and the learned substitutes' verdict built on it (against the
+    /// row-scanning code they replaced), for the candidates and for catalog items outside them. Returns the pairs with a
+    /// weight.
+    /// </summary>
+    private static int AssertPairWeightsAreTheRows(CandidateSet set, IBasketEvidence evidence, ICatalog catalog)
+    {
+        var options = new RecommendationOptions();
+        var substitutes = new LearnedSubstitutes(set, evidence, options);
+        var bought = 0;
+        foreach (var a in set.Cart)
+        {
+            var row = string.IsNullOrEmpty(a.LeafCategory) ? null : evidence.Find(RowKeys.Item(a.Sku));
+            foreach (var c in set.Candidates)
+            {
+                var expected = row is { Weight: > 0 } ? RankingFeatures.PairWeight(row, c.Sku) : 0;
+                if (set.TryPairWeight(a, c, out var pair, out var rowWeight))
+                {
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(pair));
+                    Assert.Equal(row!.Weight, rowWeight);
+                    if (pair > 0) bought++;
+                }
+                else Assert.True(row is not { Weight: > 0 }, $"{a.Sku} has a row, so its pair with {c.Sku} must be recorded");
+                var lift = row is not { Weight: > 0 } || c.Weight <= 0 || set.Baskets <= 0 ? 0 : expected * set.Baskets / (row.Weight * c.Weight);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(lift), BitConverter.DoubleToInt64Bits(RankingFeatures.PairLift(set, a, c)));
+            }
+            if (row is null) continue;
+            // The substitutes' evidence for the candidates of the item's leaf and for a few skus of the leaf outside them.
+            var skus = set.Candidates.Select(c => c.Sku)
+                .Concat(catalog.InCategory(a.LeafCategory!).Select(i => i.Sku).Where(s => set.Find(s) is null).Take(5));
+            foreach (var sku in skus)
+                Assert.Equal(BoughtTogetherByRowScan(set, evidence, options, row, sku), substitutes.BoughtTogether(a, sku));
+        }
+        return bought;
+    }
+
+    /// <summary>LearnedSubstitutes.BoughtTogether as it was: the pair weight found by scanning the cart item's row.</summary>
+    private static bool BoughtTogetherByRowScan(CandidateSet set, IBasketEvidence evidence, RecommendationOptions options, EvidenceRow row, string sku)
+    {
+        if (row.Weight <= 0 || !evidence.TryGetWeight(RowKeys.Item(sku), out var wc) || wc <= 0 || set.Baskets <= 0) return false;
+        var pair = RankingFeatures.PairWeight(row, sku);
+        if (pair <= 0) return false;
+        var lift = pair * set.Baskets / (row.Weight * wc);
+        return pair / set.NowWeight >= options.ComplementMinBaskets && lift >= options.ComplementMinLift;
     }
 
     /// <summary>Every value of a candidate, doubles to the bit.</summary>
