@@ -47,7 +47,8 @@ public sealed record RankerTrainerOptions
     /// <summary>
     /// The task mixes a model may be fitted on; the one whose model is best on validation against the best baseline of
     /// its weaker protocol is kept. The trainer starts from the mix nearest 1:1 and walks towards the weaker protocol's
-    /// tasks while that improves (<see cref="RankerTrainer.WalkOrder"/>). Default all five.
+    /// tasks while that improves (<see cref="RankerTrainer.WalkOrder"/>). Default all five. When the orders' lines are
+    /// in a fixed sort order (<see cref="LineOrder"/>) only <see cref="TaskMix.RandomItem"/> is fitted, if listed.
     /// </summary>
     public IReadOnlyList<TaskMix> TaskMixes { get; init; } =
         [TaskMix.RandomItem, TaskMix.MostlyRandom, TaskMix.Both, TaskMix.MostlyLastAdded, TaskMix.LastAdded];
@@ -140,6 +141,9 @@ public sealed record TrainingReport(
     /// <summary>The scoring cascade chosen on validation and the pairs tried; null when none was looked for.</summary>
     public CascadeReport? Cascade { get; init; }
 
+    /// <summary>How the orders' lines are ordered: a fixed sort order restricts the tasks to random-item ones.</summary>
+    public LineOrder LineOrder { get; init; } = new(0, 0);
+
     /// <summary>Each task mix tried: validation HR@3 per protocol (no threshold) and its ratio to the best baselines.</summary>
     public IReadOnlyList<(TaskMix Mix, double LastAdded, double Random, double Ratio)> TaskMixes { get; init; } = [];
 
@@ -216,7 +220,16 @@ public static class RankerTrainer
             than is null || c.Ratio > than.Ratio + 1e-9 || (Math.Abs(c.Ratio - than.Ratio) <= 1e-9 && c.Sum > than.Sum);
 
         // From the mix nearest 1:1, one step at a time towards more tasks of the weaker protocol, while that improves.
-        var order = WalkOrder(options.TaskMixes);
+        // Lines in a fixed sort order carry no order of addition: random-item tasks only (LineOrder says why).
+        var lineOrder = LineOrder.Measure(orders);
+        var mixes = options.TaskMixes;
+        if (lineOrder.IsSortOrder && mixes.Contains(TaskMix.RandomItem) && mixes.Count > 1)
+        {
+            Report(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"the lines are in a fixed sort order ({lineOrder.Consistency:P1} of {lineOrder.Occurrences} neighbouring pairs listed one way), not in the order of addition: random-item tasks only"));
+            mixes = [TaskMix.RandomItem];
+        }
+        var order = WalkOrder(mixes);
         var at = order.Count / 2;
         for (var start = at; best is null && start < order.Count; start++) { at = start; best = FitMix(order[start]); }
         for (var start = order.Count / 2 - 1; best is null && start >= 0; start--) { at = start; best = FitMix(order[start]); }
@@ -267,6 +280,7 @@ public static class RankerTrainer
             ["validation_candidate_recall"] = recall,
             ["validation_cases"] = data.ValidationCases.Count,
             ["fit_tasks"] = data.FitTasks,
+            ["line_order_consistency"] = lineOrder.Consistency,
         };
         if (cascade is not null)
         {
@@ -285,6 +299,7 @@ public static class RankerTrainer
         {
             ValidationBaselines = baselines,
             TaskMixes = tried,
+            LineOrder = lineOrder,
             Cascade = cascade,
             ValidationRecall = new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem }
                 .Select(p => OfflineEvaluation.Recall(p, data.ValidationCases.Select((c, i) => (c, i)).Where(t => t.c.Protocol == p)
