@@ -229,20 +229,26 @@ public static class RankerTrainer
                 $"the lines are in a fixed sort order ({lineOrder.Consistency:P1} of {lineOrder.Occurrences} neighbouring pairs listed one way), not in the order of addition: random-item tasks only"));
             mixes = [TaskMix.RandomItem];
         }
-        var order = WalkOrder(mixes);
-        var at = order.Count / 2;
-        for (var start = at; best is null && start < order.Count; start++) { at = start; best = FitMix(order[start]); }
-        for (var start = order.Count / 2 - 1; best is null && start >= 0; start--) { at = start; best = FitMix(order[start]); }
-        if (best is not null)
+        Candidate? Walk(IEnumerable<TaskMix> walked)
         {
-            var step = best.LastAddedWeaker ? 1 : -1;
+            var order = WalkOrder(walked);
+            Candidate? found = null;
+            var at = order.Count / 2;
+            for (var start = at; found is null && start < order.Count; start++) { at = start; found = FitMix(order[start]); }
+            for (var start = order.Count / 2 - 1; found is null && start >= 0; start--) { at = start; found = FitMix(order[start]); }
+            if (found is null) return null;
+            var step = found.LastAddedWeaker ? 1 : -1;
             for (var i = at + step; i >= 0 && i < order.Count; i += step)
             {
                 if (FitMix(order[i]) is not { } next) continue;
-                if (!Better(next, best)) break;
-                best = next;
+                if (!Better(next, found)) break;
+                found = next;
             }
+            return found;
         }
+        best = Walk(mixes);
+        // Random-item tasks alone reached no hidden item: the mixes asked for, as without a sort order.
+        if (best is null && !ReferenceEquals(mixes, options.TaskMixes)) best = Walk(options.TaskMixes);
         if (best is null) throw new InvalidOperationException("not enough orders to train a ranker: no task mix holds a hidden item among the candidates");
 
         var maxDifference = ExportDifference(ml, best.Transformer, data.Validation, best.ValidationScores);

@@ -48,9 +48,20 @@ public class LineOrderTests(December2010 data) : IClassFixture<December2010>
     }
 
     [Fact]
-    public void A_mix_asked_for_explicitly_is_fitted_on_a_sort_order_too()
+    public void Mixes_asked_for_without_random_item_tasks_are_fitted_on_a_sort_order_too()
     {
-        var (_, report) = RankerTrainer.Train(Sorted(), null, new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = [TaskMix.LastAdded] });
-        Assert.Equal(TaskMix.LastAdded, Assert.Single(report.TaskMixes).Mix);
+        var asked = new[] { TaskMix.LastAdded, TaskMix.MostlyLastAdded };
+        var (_, report) = RankerTrainer.Train(Sorted(), null, new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = asked });
+        Assert.True(report.LineOrder.IsSortOrder);
+        Assert.NotEmpty(report.TaskMixes);
+        Assert.All(report.TaskMixes, t => Assert.Contains(t.Mix, asked));
+    }
+
+    [Fact]
+    public void Among_mixes_asked_for_a_sort_order_keeps_the_random_item_one()
+    {
+        var (_, report) = RankerTrainer.Train(Sorted(), null,
+            new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = [TaskMix.LastAdded, TaskMix.RandomItem] });
+        Assert.Equal(TaskMix.RandomItem, Assert.Single(report.TaskMixes).Mix);
     }
 }

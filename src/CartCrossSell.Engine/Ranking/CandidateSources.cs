@@ -172,13 +172,15 @@ public sealed class CartItemEvidence
     public string? LeafCategory { get; }
 
     /// <summary>Its position in the set's <see cref="CandidateSet.Cart"/> (0: the most recent).</summary>
-    public int Index { get; }
+    internal int Index { get; }
 
     /// <summary>
     /// Its learned row, for an item with a leaf category (only same-category evidence reads it; null otherwise), read on
     /// first use: the candidates' pair weights with it are in the set already (<see cref="CandidateSet.TryPairWeight"/>),
     /// so the row is read only for a sku outside the candidates. Reading it for every cart item of every event (a
-    /// decoded row of a hundred neighbours each) was a tenth of a learned ranking with a catalog.
+    /// decoded row of a hundred neighbours each) and scanning it per candidate was 7-9 % of the CPU of a learned
+    /// ranking with a catalog.
+    /// A set belongs to one call on one thread: the row is read without a lock.
     /// </summary>
     public EvidenceRow? Row
     {
@@ -213,7 +215,7 @@ public sealed class CandidateSet
     /// <summary>Distinct cart items, most recent first.</summary>
     public IReadOnlyList<CartItemEvidence> Cart { get; }
 
-    /// <summary>The union of the sources' tops, in no particular order.</summary>
+    /// <summary>The union of the sources' tops, in ordinal sku order (<see cref="Find"/> searches it).</summary>
     public IReadOnlyList<CandidateEvidence> Candidates { get; }
 
     /// <summary>The decayed basket count of the evidence.</summary>
@@ -249,7 +251,7 @@ public sealed class CandidateSet
     /// them; false when it did not record them (<paramref name="a"/> has no leaf category or no row, or either is not
     /// this set's): read <see cref="CartItemEvidence.Row"/> then. The same numbers a scan of the row gives, without one.
     /// </summary>
-    public bool TryPairWeight(CartItemEvidence a, CandidateEvidence c, out double pair, out double rowWeight)
+    internal bool TryPairWeight(CartItemEvidence a, CandidateEvidence c, out double pair, out double rowWeight)
     {
         pair = 0;
         rowWeight = a.RowWeight;
@@ -260,6 +262,24 @@ public sealed class CandidateSet
             pair = PairWeights[i];
             break;
         }
+        return true;
+    }
+
+    /// <summary>
+    /// The weight of the pair (<paramref name="a"/>, <paramref name="sku"/>) in <paramref name="a"/>'s row and that
+    /// row's weight: as recorded when <paramref name="candidate"/> (the sku's candidate, or null) is this set's, else
+    /// from a scan of the row; false when <paramref name="a"/> has no row with a weight.
+    /// </summary>
+    internal bool TryPairWithRow(CartItemEvidence a, CandidateEvidence? candidate, string sku, out double pair, out double rowWeight)
+    {
+        if (candidate is not null && TryPairWeight(a, candidate, out pair, out rowWeight)) return true;
+        if (a.Row is not { Weight: > 0 } row)
+        {
+            pair = rowWeight = 0;
+            return false;
+        }
+        pair = RankingFeatures.PairWeight(row, sku);
+        rowWeight = row.Weight;
         return true;
     }
 }
@@ -302,7 +322,7 @@ public sealed class CandidateGenerator
         try
         {
             acc.Count = 0;
-            acc.PairCount = 0;
+            acc.PairEntries = 0;
             // Cart items are never candidates: their handles take a slot that refuses every contribution. Their rows are
             // looked up once, here, and read below.
             var rows = acc.CartRows(cart.Count);
@@ -423,7 +443,6 @@ public sealed class CandidateGenerator
     }
 
     private const int CartSlot = -2;
-
 
     /// <summary>The slot of a candidate handle, made on first sight; negative for a cart item.</summary>
     private static int Slot(RowReader reader, Accumulators acc, int handle, double weight)
@@ -860,21 +879,21 @@ public sealed class CandidateGenerator
         public int[] PairNext = new int[1024];
         public int[] PairCart = new int[1024];
         public double[] PairWeight = new double[1024];
-        public int PairCount;
+        public int PairEntries;
 
         public void AddPair(int slot, int cartIndex, double pair)
         {
-            if (PairCount == PairNext.Length)
+            if (PairEntries == PairNext.Length)
             {
-                Array.Resize(ref PairNext, 2 * PairCount);
-                Array.Resize(ref PairCart, 2 * PairCount);
-                Array.Resize(ref PairWeight, 2 * PairCount);
+                Array.Resize(ref PairNext, 2 * PairEntries);
+                Array.Resize(ref PairCart, 2 * PairEntries);
+                Array.Resize(ref PairWeight, 2 * PairEntries);
             }
             ref var c = ref Items[slot];
-            PairNext[PairCount] = c.PairHead;
-            PairCart[PairCount] = cartIndex;
-            PairWeight[PairCount] = pair;
-            c.PairHead = PairCount++;
+            PairNext[PairEntries] = c.PairHead;
+            PairCart[PairEntries] = cartIndex;
+            PairWeight[PairEntries] = pair;
+            c.PairHead = PairEntries++;
         }
 
         public int Add(int handle, double weight)

@@ -24,15 +24,12 @@ public sealed class LearnedSubstitutes(CandidateSet set, IBasketEvidence evidenc
     /// <summary>Whether the orders say the two are bought together (enough baskets, at least chance level).</summary>
     public bool BoughtTogether(CartItemEvidence a, string sku)
     {
-        double pair, rowWeight, wc;
-        if (set.Find(sku) is { } c && set.TryPairWeight(a, c, out pair, out rowWeight))
-            wc = c.Weight; // the candidate's row weight, read when the generator met it
-        else
-        {
-            if (a.Row is not { Weight: > 0 } row || !evidence.TryGetWeight(RowKeys.Item(sku), out wc)) return false;
-            pair = RankingFeatures.PairWeight(row, sku);
-            rowWeight = row.Weight;
-        }
+        var candidate = set.Find(sku);
+        if (!set.TryPairWithRow(a, candidate, sku, out var pair, out var rowWeight)) return false;
+        // The candidate's row weight as the generator read it; another sku's from the evidence.
+        double wc;
+        if (candidate is not null) wc = candidate.Weight;
+        else if (!evidence.TryGetWeight(RowKeys.Item(sku), out wc)) return false;
         if (wc <= 0 || set.Baskets <= 0 || pair <= 0) return false;
         var baskets = pair / set.NowWeight;
         var lift = pair * set.Baskets / (rowWeight * wc);

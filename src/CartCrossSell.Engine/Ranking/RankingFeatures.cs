@@ -108,13 +108,7 @@ public static class RankingFeatures
     /// </summary>
     public static double PairLift(CandidateSet set, CartItemEvidence a, CandidateEvidence c)
     {
-        if (!set.TryPairWeight(a, c, out var pair, out var rowWeight))
-        {
-            if (a.Row is not { Weight: > 0 } row) return 0;
-            pair = PairWeight(row, c.Sku);
-            rowWeight = row.Weight;
-        }
-        if (c.Weight <= 0 || set.Baskets <= 0) return 0;
+        if (!set.TryPairWithRow(a, c, c.Sku, out var pair, out var rowWeight) || c.Weight <= 0 || set.Baskets <= 0) return 0;
         return pair * set.Baskets / (rowWeight * c.Weight);
     }
 

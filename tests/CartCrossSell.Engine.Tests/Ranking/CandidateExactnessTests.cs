@@ -74,6 +74,7 @@ public class CandidateExactnessTests
         var belowTop = 0;
         var ties = 0;
         var pairsRecorded = 0;
+        var boughtOutside = 0;
         var compact = learner.Compact();
         // The streaming recommender's rows (the replicated item-neighbors table), read by number like the compact store.
         var live = new LiveEvidence();
@@ -90,7 +91,12 @@ public class CandidateExactnessTests
                 var actual = fast.Generate(basket, inputs, now);
                 Assert.Equal(expected.Candidates.Select(Describe), actual.Candidates.Select(Describe));
                 categorySources += actual.Candidates.Count(c => c.CategoryScore > 0);
-                pairsRecorded += AssertPairWeightsAreTheRows(actual, evidence, catalog);
+                var (bought, outside) = AssertPairWeightsAreTheRows(actual, evidence, catalog);
+                pairsRecorded += bought;
+                boughtOutside += outside;
+                // Find searches the candidates by sku: each finds itself, a cart item (never a candidate) nothing.
+                foreach (var c in actual.Candidates) Assert.Same(c, actual.Find(c.Sku));
+                foreach (var sku in skus) Assert.Null(actual.Find(sku));
                 belowTop += actual.Candidates.Count(c =>
                     c.RankBasket > options.BasketDepth || c.RankLastItems > options.LastItemsDepth
                     || c.RankSequence > options.SequenceDepth || c.RankCategory > options.CategoryDepth);
@@ -100,20 +106,23 @@ public class CandidateExactnessTests
             Assert.True(categorySources > 0, $"the category source must offer candidates over {evidence.GetType().Name}");
         }
         Assert.True(pairsRecorded > 0, "some same-category pairs must be bought together");
+        Assert.True(boughtOutside > 0, "some skus outside the candidates must be bought together with a cart item (the row read on demand)");
         return new Stats(belowTop, ties);
     }
 
     /// <summary>
     /// Every (cart item with a leaf, candidate) pair weight the set recorded is the one a scan of the cart item's row
     /// finds, bit for bit, and so are the lift feature and the learned substitutes' verdict built on it (against the
-    /// row-scanning code they replaced), for the candidates and for catalog items outside them. Returns the pairs with a
-    /// weight.
+    /// row-scanning code they replaced), for the candidates and for items outside them (the cart item's own neighbours
+    /// of its leaf that are not candidates, and other items of the leaf). Returns the recorded pairs with a weight and
+    /// the skus outside the candidates found bought together.
     /// </summary>
-    private static int AssertPairWeightsAreTheRows(CandidateSet set, IBasketEvidence evidence, ICatalog catalog)
+    private static (int Bought, int BoughtOutside) AssertPairWeightsAreTheRows(CandidateSet set, IBasketEvidence evidence, ICatalog catalog)
     {
         var options = new RecommendationOptions();
         var substitutes = new LearnedSubstitutes(set, evidence, options);
         var bought = 0;
+        var boughtOutside = 0;
         foreach (var a in set.Cart)
         {
             var row = string.IsNullOrEmpty(a.LeafCategory) ? null : evidence.Find(RowKeys.Item(a.Sku));
@@ -131,13 +140,18 @@ public class CandidateExactnessTests
                 Assert.Equal(BitConverter.DoubleToInt64Bits(lift), BitConverter.DoubleToInt64Bits(RankingFeatures.PairLift(set, a, c)));
             }
             if (row is null) continue;
-            // The substitutes' evidence for the candidates of the item's leaf and for a few skus of the leaf outside them.
-            var skus = set.Candidates.Select(c => c.Sku)
-                .Concat(catalog.InCategory(a.LeafCategory!).Select(i => i.Sku).Where(s => set.Find(s) is null).Take(5));
-            foreach (var sku in skus)
-                Assert.Equal(BoughtTogetherByRowScan(set, evidence, options, row, sku), substitutes.BoughtTogether(a, sku));
+            // The substitutes' evidence for the candidates and for skus of the leaf outside them.
+            var outside = row.Neighbors.Where(n => RowKeys.IsItem(n.Key)).Select(n => RowKeys.SkuOf(n.Key))
+                .Concat(catalog.InCategory(a.LeafCategory!).Select(i => i.Sku).Take(5))
+                .Where(s => set.Find(s) is null && s != a.Sku && catalog.Find(s)?.LeafCategory == a.LeafCategory).Distinct().ToList();
+            foreach (var sku in set.Candidates.Select(c => c.Sku).Concat(outside))
+            {
+                var together = substitutes.BoughtTogether(a, sku);
+                Assert.Equal(BoughtTogetherByRowScan(set, evidence, options, row, sku), together);
+                if (together && outside.Contains(sku)) boughtOutside++;
+            }
         }
-        return bought;
+        return (bought, boughtOutside);
     }
 
     /// <summary>LearnedSubstitutes.BoughtTogether as it was: the pair weight found by scanning the cart item's row.</summary>
