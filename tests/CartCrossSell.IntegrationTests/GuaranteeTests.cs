@@ -184,9 +184,11 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await AddToCartsAsync(storefront, products, 40, 1, expected);
         await WaitForCartsAsync(store, expected, "both instances answered their carts");
         Assert.True(Processed(leaving) > 0 && Processed(survivor) > 0, $"carts split: {Processed(survivor)} and {Processed(leaving)} events");
-        // At-least-once: a commit refused during the start-up rebalance makes the new owner process a few events again;
-        // the carts' values above prove none was applied twice.
-        Assert.InRange(Processed(survivor) + Processed(leaving), 80, 120);
+        // At-least-once: a commit refused during the start-up rebalance makes the new owner process a few events again,
+        // and each time a thread is fenced on a loaded machine it processes its uncommitted events again (seen in a CI
+        // run: 174, after three fences); the carts' values above prove none was applied twice. Every event at least
+        // once; a bound of three times each catches a replay that does not stop.
+        Assert.InRange(Processed(survivor) + Processed(leaving), 80, 240);
         var restoredBefore = survivor.Applications.Single().RestoredRecords;
 
         await leaving.DisposeAsync();
@@ -194,8 +196,8 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await WaitForCartsAsync(store, expected, "every cart, including the ones moved over, reflects all its events");
         // At-least-once: events the leaving instance processed after its last commit are processed again by the
         // survivor, and a thread fenced by a rebalance on a loaded machine (seen in CI: 180) processes its uncommitted
-        // events again too; the carts' values above prove none was applied twice. At most twice each.
-        Assert.InRange(Processed(survivor) + Processed(leaving), 120, 240);
+        // events again too; the carts' values above prove none was applied twice. At most three times each, as above.
+        Assert.InRange(Processed(survivor) + Processed(leaving), 120, 360);
         Assert.True(survivor.Applications.Single().RestoredRecords > restoredBefore, "the moved partitions' carts were restored from the changelog");
     }
 
