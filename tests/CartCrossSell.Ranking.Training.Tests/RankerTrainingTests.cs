@@ -53,6 +53,22 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void Fit_tasks_read_at_most_the_snapshots_allowed_however_many_orders()
+    {
+        // 4,000 orders: the fit range is 2,720 of them (after the validation slice and the warm-up), every one a task; a
+        // snapshot every 10 orders would be 272.
+        var orders = Enumerable.Range(0, 4000)
+            .Select(i => new EvalOrder($"o{i:D4}", T0.AddMinutes(i), [new EvalLine("x"), new EvalLine($"y{i % 7}"), new EvalLine($"z{i % 5}")]))
+            .ToList();
+        RankingTrainingData Build(int maxSnapshots) => RankingTrainingData.Build(orders, null, new LearningOptions(), new CandidateGenerator(),
+            new RankingTrainingOptions { SnapshotEvery = 10, MaxSnapshots = maxSnapshots, MaxFitTasks = 4000, MaxValidationBaskets = 10 });
+        Assert.Equal(272, Build(1000).FitSnapshots);
+        var bounded = Build(40);
+        Assert.InRange(bounded.FitSnapshots, 39, 40);
+        Assert.Equal(2 * 2720, bounded.FitTasks);
+    }
+
+    [Fact]
     public void Validation_reads_only_orders_before_the_validation_slice()
     {
         var orders = Enumerable.Range(0, 200)
