@@ -4,17 +4,31 @@ using CartCrossSell.Engine.Ranking;
 namespace CartCrossSell.Ranking.Training;
 
 /// <summary>One (first trees, kept candidates) pair tried on the validation slice, against full scoring.</summary>
-public sealed record CascadeTrial(ScoringCascade Cascade, double NodeShare, double ChangedLists, double HitRateAt3LastAdded, double HitRateAt3Random, bool Accepted);
+/// <remarks>
+/// <see cref="NodeShare"/> counts, as serving does, the carts the ranker scores again in full because too few of the
+/// kept candidates pass the rules (<see cref="FallbackShare"/> of the validation carts). Pairs are tried in the order
+/// of their planned share, without those carts, until the planned share reaches the served share of the cheapest pair
+/// that qualified; that one is chosen (<see cref="Accepted"/>).
+/// </remarks>
+public sealed record CascadeTrial(ScoringCascade Cascade, double NodeShare, double ChangedLists, double HitRateAt3LastAdded, double HitRateAt3Random, bool Accepted)
+{
+    /// <summary>Share of the validation carts scored again in full (kept candidates short of the rerank depth after the rules).</summary>
+    public double FallbackShare { get; init; }
+
+    /// <summary>Whether it met the conditions (fewer lists changed than allowed, no lower HR@3, cheaper than full scoring); the cheapest that did is <see cref="Accepted"/>.</summary>
+    public bool Qualified { get; init; }
+}
 
 /// <summary>What the cascade choice measured: full scoring's validation HR@3 and the pairs tried, cheapest first.</summary>
 public sealed record CascadeReport(ScoringCascade Chosen, double FullHitRateAt3LastAdded, double FullHitRateAt3Random, IReadOnlyList<CascadeTrial> Trials);
 
 /// <summary>
 /// Chooses the model's <see cref="ScoringCascade"/> on the validation slice: among a grid of (first trees K, kept
-/// candidates M), the cheapest (fewest tree visits over the validation carts: every candidate × K + the kept × the
-/// rest) whose shown lists, at the model's show threshold and under the serving rules, differ from full scoring's on
-/// at most <see cref="RankerTrainerOptions.CascadeMaxChangedLists"/> of the carts and whose HR@3 is not lower on
-/// either protocol. None passes: full scoring. Everything is read from the validation slice, never a test slice.
+/// candidates M), the cheapest as served (fewest tree visits over the validation carts: every candidate × K + the kept
+/// × the rest, and every candidate × every tree again for a cart whose kept candidates pass the rules fewer than the
+/// ranker's depth) whose shown lists, at the model's show threshold and under the serving rules, differ from full
+/// scoring's on at most <see cref="RankerTrainerOptions.CascadeMaxChangedLists"/> of the carts and whose HR@3 is not
+/// lower on either protocol. None passes: full scoring. Everything is read from the validation slice, never a test slice.
 /// </summary>
 public static class CascadeChooser
 {
@@ -71,26 +85,46 @@ public static class CascadeChooser
             }
 
         var trials = new List<CascadeTrial>();
-        var chosen = ScoringCascade.Full;
-        foreach (var (k, kIndex, keep, share) in pairs.OrderBy(p => p.Share).ThenBy(p => p.K))
+        var chosen = -1;
+        foreach (var (k, kIndex, keep, plannedShare) in pairs.OrderBy(p => p.Share).ThenBy(p => p.K))
         {
+            // Served cost is the planned cost plus the carts scored again, never less: once a pair qualifies, only
+            // pairs planned cheaper than its served cost can beat it.
+            if (chosen >= 0 && plannedShare >= trials[chosen].NodeShare) break;
             var shown = new string[cases.Count][];
             var changed = 0;
+            // A cart whose kept candidates pass the rules fewer than the rerank depth is scored again in full, as
+            // the ranker serves it: its list is full scoring's, and its cost is both.
+            var fallbackWalks = 0.0;
+            var fallbacks = 0;
             for (var i = 0; i < cases.Count; i++)
             {
                 var list = Kept(sets[i], validation.GroupStart[i], partial[kIndex], scores, keep, model);
-                shown[i] = list is null ? reference[i] : Shown(ranker, data, i, list, threshold);
+                if (list is null) shown[i] = reference[i];
+                else
+                {
+                    shown[i] = [.. ranker.Select(cases[i].Basket, data.ValidationInputs, sets[i], list, scored[i], threshold, out var fellBack).AddOns.Select(a => a.Sku)];
+                    if (fellBack)
+                    {
+                        fallbacks++;
+                        fallbackWalks += (double)sets[i].Candidates.Count * trees;
+                    }
+                }
                 if (!shown[i].AsSpan().SequenceEqual(reference[i])) changed++;
             }
             var (last, random) = HitRates(data, shown);
             var changedShare = cases.Count == 0 ? 0 : (double)changed / cases.Count;
-            var accepted = changedShare <= maxChangedLists && last >= fullLast && random >= fullRandom;
-            trials.Add(new CascadeTrial(new ScoringCascade(k, keep), share, changedShare, last, random, accepted));
-            if (!accepted) continue;
-            chosen = new ScoringCascade(k, keep);
-            break;
+            var share = plannedShare + fallbackWalks / full;
+            var qualified = share < 1 && changedShare <= maxChangedLists && last >= fullLast && random >= fullRandom;
+            trials.Add(new CascadeTrial(new ScoringCascade(k, keep), share, changedShare, last, random, Accepted: false)
+            {
+                FallbackShare = cases.Count == 0 ? 0 : (double)fallbacks / cases.Count,
+                Qualified = qualified,
+            });
+            if (qualified && (chosen < 0 || share < trials[chosen].NodeShare)) chosen = trials.Count - 1;
         }
-        return new CascadeReport(chosen, fullLast, fullRandom, trials);
+        if (chosen >= 0) trials[chosen] = trials[chosen] with { Accepted = true };
+        return new CascadeReport(chosen >= 0 ? trials[chosen].Cascade : ScoringCascade.Full, fullLast, fullRandom, trials);
     }
 
     /// <summary>
@@ -115,7 +149,8 @@ public static class CascadeChooser
     private static string[] Shown(LearnedAddOnRanker ranker, RankingTrainingData data, int i, IReadOnlyList<ScoredCandidate> scored, double threshold) =>
         ranker.Select(data.ValidationCases[i].Basket, data.ValidationInputs, data.ValidationSets[i], scored, threshold).AddOns.Select(a => a.Sku).ToArray();
 
-    private static (double LastAdded, double Random) HitRates(RankingTrainingData data, string[][] shown)
+    /// <summary>HR@3 per protocol of the lists shown for each validation cart.</summary>
+    internal static (double LastAdded, double Random) HitRates(RankingTrainingData data, string[][] shown)
     {
         int last = 0, lastHits = 0, random = 0, randomHits = 0;
         for (var i = 0; i < shown.Length; i++)

@@ -271,13 +271,11 @@ public static class RankerTrainer
             Report(trial is null
                 ? $"scoring cascade: none of {cascade.Trials.Count} tried keeps the validation lists, full scoring"
                 : string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"scoring cascade: {cascade.Chosen} ({trial.NodeShare:P0} of the tree walks, {trial.ChangedLists:P1} of the validation lists changed, {cascade.Trials.Count} tried)"));
+                    $"scoring cascade: {cascade.Chosen} ({trial.NodeShare:P0} of the tree walks, {trial.FallbackShare:P1} of the carts scored again in full, {trial.ChangedLists:P1} of the validation lists changed, {cascade.Trials.Count} tried)"));
         }
         var finalRanker = new LearnedAddOnRanker(final, recommendation, options.Candidates);
-        // The figures the model claims are measured as it serves: through its own cascade.
-        var finalScored = final.Cascade.IsFull ? best.Scored : Scored(finalRanker, data);
-        var lastAddedFinal = HitRate(finalRanker, data, finalScored, HoldoutProtocol.LastAdded, threshold);
-        var randomFinal = HitRate(finalRanker, data, finalScored, HoldoutProtocol.RandomItem, threshold);
+        // The figures the model claims are measured as it serves: through its own cascade and its fall-back.
+        var (lastAddedFinal, randomFinal) = ServedHitRates(finalRanker, data, threshold);
         var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;
         var metrics = new Dictionary<string, double>
         {
@@ -326,10 +324,7 @@ public static class RankerTrainer
         if (options.InService is not { } current) return ModelPromotion.NoModelInService with { Candidate = candidate };
         if (!current.MatchesFeatures)
             return new ModelPromotion(true, $"{current.Version} reads other features than this engine writes", candidate, 0);
-        var ranker = new LearnedAddOnRanker(current, recommendation, options.Candidates);
-        var scored = Scored(ranker, data);
-        var currentLast = HitRate(ranker, data, scored, HoldoutProtocol.LastAdded, current.ShowThreshold);
-        var currentRandom = HitRate(ranker, data, scored, HoldoutProtocol.RandomItem, current.ShowThreshold);
+        var (currentLast, currentRandom) = ServedHitRates(new LearnedAddOnRanker(current, recommendation, options.Candidates), data, current.ShowThreshold);
         var inService = Math.Min(Ratio(currentLast, baselines, HoldoutProtocol.LastAdded), Ratio(currentRandom, baselines, HoldoutProtocol.RandomItem));
         var promote = candidate >= inService;
         return new ModelPromotion(promote, string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -390,6 +385,19 @@ public static class RankerTrainer
             result[i] = ranker.Score(set, data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count));
         }
         return result;
+    }
+
+    /// <summary>Validation HR@3 (last added, random) of the lists the ranker shows as it serves: its cascade and fall-back included.</summary>
+    private static (double LastAdded, double Random) ServedHitRates(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold)
+    {
+        var shown = new string[data.ValidationCases.Count][];
+        for (var i = 0; i < shown.Length; i++)
+        {
+            var set = data.ValidationSets[i];
+            shown[i] = [.. ranker.Rank(data.ValidationCases[i].Basket, data.ValidationInputs, set,
+                data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count), threshold).AddOns.Select(a => a.Sku)];
+        }
+        return CascadeChooser.HitRates(data, shown);
     }
 
     private static double HitRate(LearnedAddOnRanker ranker, RankingTrainingData data, IReadOnlyList<IReadOnlyList<ScoredCandidate>> scored,

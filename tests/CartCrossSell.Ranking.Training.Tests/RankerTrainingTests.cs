@@ -146,8 +146,11 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         var chosen = cascade.Trials.Single(t => t.Accepted);
         Assert.Equal(chosen.Cascade, model.Cascade);
         Assert.True(chosen.ChangedLists <= new RankerTrainerOptions().CascadeMaxChangedLists);
-        // Every pair tried before it was cheaper and rejected.
-        Assert.All(cascade.Trials.TakeWhile(t => !t.Accepted), t => Assert.True(t.NodeShare <= chosen.NodeShare));
+        // Every other pair tried failed the conditions or costs at least as much as served; without a catalog nothing
+        // is scored again, so each pair costs what was planned.
+        Assert.True(chosen.Qualified);
+        Assert.All(cascade.Trials.Where(t => !t.Accepted), t => Assert.True(!t.Qualified || t.NodeShare >= chosen.NodeShare));
+        Assert.All(cascade.Trials, t => Assert.Equal(0, t.FallbackShare));
 
         // The same validation carts again (the draw is seeded), scored by the loaded model through its cascade and
         // by the same trees with full scoring.
@@ -171,6 +174,38 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         Assert.Equal(model.Metrics["validation_hr3_random_full_scoring"], HitRate(full, HoldoutProtocol.RandomItem));
         Assert.True(model.Metrics["validation_hr3_last_added"] >= model.Metrics["validation_hr3_last_added_full_scoring"]);
         Assert.True(model.Metrics["validation_hr3_random"] >= model.Metrics["validation_hr3_random_full_scoring"]);
+    }
+
+    [Fact]
+    public void With_rules_that_refuse_many_candidates_the_validation_figures_are_those_served_fall_backs_included()
+    {
+        // A catalog in which every third item is out of stock: kept candidates often pass the rules fewer than the
+        // ranker's depth, and the ranker then scores the cart again in full. The chooser counts those carts, and the
+        // figures the model claims are what it serves.
+        var catalog = new InMemoryCatalog(data.Orders.SelectMany(o => o.Lines).Select(l => l.Sku).Distinct().Select(sku => new CatalogItem
+        {
+            Sku = sku, Title = sku, CategoryPath = ["shop", sku[..Math.Min(2, sku.Length)]], Price = 1m,
+            InStock = OfflineEvaluation.StableHash(sku, 3) % 3 != 0,
+        }));
+        var options = new RankerTrainerOptions { Trees = 60, TaskMixes = [TaskMix.Both] };
+        var (model, report) = RankerTrainer.Train(data.Orders, catalog, options);
+        Assert.Contains(report.Cascade!.Trials, t => t.FallbackShare > 0);
+        if (report.Cascade.Trials.SingleOrDefault(t => t.Accepted) is { } chosen)
+            Assert.True(chosen.NodeShare < 1);
+
+        var split = RankingTrainingData.Build(data.Orders, catalog, options.Learning, new CandidateGenerator(options.Candidates), options.Tasks);
+        var ranker = new LearnedAddOnRanker(model, options.Recommendation, options.Candidates);
+        var hits = new Dictionary<HoldoutProtocol, (int Hits, int Carts)>();
+        for (var i = 0; i < split.ValidationCases.Count; i++)
+        {
+            var c = split.ValidationCases[i];
+            var set = split.ValidationSets[i];
+            var shown = ranker.Rank(c.Basket, split.ValidationInputs, set, split.Validation.Rows(split.Validation.GroupStart[i], set.Candidates.Count), model.ShowThreshold);
+            var (h, n) = hits.GetValueOrDefault(c.Protocol);
+            hits[c.Protocol] = (h + (shown.AddOns.Any(a => a.Sku == c.Hidden) ? 1 : 0), n + 1);
+        }
+        Assert.Equal(model.Metrics["validation_hr3_last_added"], (double)hits[HoldoutProtocol.LastAdded].Hits / hits[HoldoutProtocol.LastAdded].Carts);
+        Assert.Equal(model.Metrics["validation_hr3_random"], (double)hits[HoldoutProtocol.RandomItem].Hits / hits[HoldoutProtocol.RandomItem].Carts);
     }
 
     [Fact]

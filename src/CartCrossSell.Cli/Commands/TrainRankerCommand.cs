@@ -159,7 +159,7 @@ public static class TrainRankerCommand
                     $"Scoring cascade: {model.Cascade} (validation HR@3 with full scoring {cascade.FullHitRateAt3LastAdded:0.000} / {cascade.FullHitRateAt3Random:0.000}); tried, cheapest first:"));
                 foreach (var t in cascade.Trials)
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  first {t.Cascade.FirstTrees} trees, keep {t.Cascade.Keep}: {t.NodeShare:P0} of the tree walks, {t.ChangedLists:P1} of the lists changed, HR@3 {t.HitRateAt3LastAdded:0.000} / {t.HitRateAt3Random:0.000}{(t.Accepted ? ", chosen" : "")}"));
+                        $"  first {t.Cascade.FirstTrees} trees, keep {t.Cascade.Keep}: {t.NodeShare:P0} of the tree walks{(t.FallbackShare > 0 ? $" ({t.FallbackShare:P1} of the carts scored again in full)" : "")}, {t.ChangedLists:P1} of the lists changed, HR@3 {t.HitRateAt3LastAdded:0.000} / {t.HitRateAt3Random:0.000}{(t.Accepted ? ", chosen" : "")}"));
             }
             stdout.WriteLine($"Model written to {outPath} ({bytes.Length} bytes).");
             if (parseResult.GetValue(chart) is { } chartPath)

@@ -142,20 +142,48 @@ public sealed class LearnedAddOnRanker
         var features = RentFeatures(set, inputs.Catalog);
         try
         {
-            var rows = features.AsSpan(0, set.Candidates.Count * RankingFeatures.Count);
-            var scored = Score(set, rows, fully: false);
-            var list = Select(basket, inputs, set, scored, showThreshold, rules, now, out var shortOfDepth);
-            // The cascade kept too few that pass the rules: what full scoring would have reached further down (the
-            // same feature rows, every tree).
-            return shortOfDepth && scored.Count < set.Candidates.Count
-                ? Select(basket, inputs, set, Score(set, rows, fully: true), showThreshold, rules, now, out _)
-                : list;
+            return Rank(basket, inputs, set, features.AsSpan(0, set.Candidates.Count * RankingFeatures.Count), showThreshold, rules, now);
         }
         finally
         {
             _features = features;
         }
     }
+
+    /// <summary>
+    /// The add-ons of a cart whose candidates and feature rows exist already (the trainer's validation carts): what
+    /// <see cref="Rank(Basket, RankingInputs, DateTimeOffset, double, MerchandisingRuleSet?)"/> shows, the model's
+    /// cascade and its fall-back to full scoring included.
+    /// </summary>
+    public AddOnList Rank(Basket basket, RankingInputs inputs, CandidateSet set, ReadOnlySpan<float> rows, double showThreshold,
+        MerchandisingRuleSet? rules = null, DateTimeOffset now = default)
+    {
+        var scored = Score(set, rows, fully: false);
+        var list = Select(basket, inputs, set, scored, showThreshold, rules, now, out var shortOfDepth);
+        // The cascade kept too few that pass the rules: what full scoring would have reached further down (the same
+        // feature rows, every tree).
+        return FallsBack(shortOfDepth, scored, set)
+            ? Select(basket, inputs, set, Score(set, rows, fully: true), showThreshold, rules, now, out _)
+            : list;
+    }
+
+    /// <summary>
+    /// What <see cref="Rank(Basket, RankingInputs, CandidateSet, ReadOnlySpan{float}, double, MerchandisingRuleSet?, DateTimeOffset)"/>
+    /// shows when the candidates are scored already both ways: the rules over <paramref name="scored"/> (the cascade's
+    /// kept candidates), or over <paramref name="fullyScored"/> where the ranker falls back to full scoring
+    /// (<paramref name="fellBack"/>). The trainer's cascade choice counts those carts' cost.
+    /// </summary>
+    public AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored,
+        IReadOnlyList<ScoredCandidate> fullyScored, double showThreshold, out bool fellBack)
+    {
+        var list = Select(basket, inputs, set, scored, showThreshold, null, default, out var shortOfDepth);
+        fellBack = FallsBack(shortOfDepth, scored, set);
+        return fellBack ? Select(basket, inputs, set, fullyScored, showThreshold, null, default, out _) : list;
+    }
+
+    /// <summary>Whether a cascade's kept candidates fell short of <see cref="Depth"/> passing the rules, with more to score.</summary>
+    private static bool FallsBack(bool shortOfDepth, IReadOnlyList<ScoredCandidate> scored, CandidateSet set) =>
+        shortOfDepth && scored.Count < set.Candidates.Count;
 
     /// <summary>The cart rules, the merchandising stage, the final order and the show threshold over already scored candidates.</summary>
     public AddOnList Select(Basket basket, RankingInputs inputs, CandidateSet set, IReadOnlyList<ScoredCandidate> scored, double showThreshold,

@@ -171,4 +171,43 @@ public class ScoringCascadeTests
         var keepAll = new LearnedAddOnRanker(full.WithCascade(new ScoringCascade(3, 500)), options).Score(set, features);
         Assert.Equal(byFull, keepAll);
     }
+
+    [Fact]
+    public void Where_too_few_kept_candidates_pass_the_rules_the_ranker_shows_what_full_scoring_shows()
+    {
+        // Forty candidates of the cart item, thirty of them out of stock: a cascade that keeps the rerank depth (10)
+        // keeps mostly items the rules refuse.
+        var store = new Store().Item("base", "bases", 100);
+        for (var i = 0; i < 40; i++) store.Item($"c{i:D2}", $"leaf{i}", 10, inStock: i >= 30).Orders(1 + i % 13, "base", $"c{i:D2}");
+        var inputs = LearnedAddOnRankerTests.Inputs(store);
+        var options = new RecommendationOptions { RerankDepth = 10, MaxAddOns = 3 };
+        var full = new RankingModel(RandomEnsemble(30, 9), RankingFeatures.Names, -1, 0, 0, Store.Now);
+        var cascade = new LearnedAddOnRanker(full.WithCascade(new ScoringCascade(3, 5)), options);
+        var fullRanker = new LearnedAddOnRanker(full, options);
+        var basket = store.Cart("base");
+        var set = new CandidateGenerator().Generate(basket, inputs, Store.Now);
+        var features = RankingFeatures.Extract(set, store.Catalog);
+        var kept = cascade.Score(set, features);
+        var byFull = fullRanker.Score(set, features);
+        string[] Skus(AddOnList list) => [.. list.AddOns.Select(a => a.Sku)];
+
+        var expected = Skus(fullRanker.Select(basket, inputs, set, byFull, 0));
+        Assert.Equal(3, expected.Length);
+        // The kept ones alone would show less than full scoring: that is what the fall-back is for.
+        Assert.NotEqual(expected, Skus(cascade.Select(basket, inputs, set, kept, 0)));
+        Assert.Equal(expected, Skus(cascade.Select(basket, inputs, set, kept, byFull, 0, out var fellBack)));
+        Assert.True(fellBack);
+        Assert.Equal(expected, Skus(cascade.Rank(basket, inputs, set, features, 0)));
+        Assert.Equal(expected, Skus(cascade.Rank(basket, inputs, Store.Now, 0)));
+
+        // Every candidate in stock: the kept ones suffice, nothing is scored again.
+        var stocked = new Store().Item("base", "bases", 100);
+        for (var i = 0; i < 40; i++) stocked.Item($"c{i:D2}", $"leaf{i}", 10).Orders(1 + i % 13, "base", $"c{i:D2}");
+        var stockedInputs = LearnedAddOnRankerTests.Inputs(stocked);
+        var stockedSet = new CandidateGenerator().Generate(stocked.Cart("base"), stockedInputs, Store.Now);
+        var stockedFeatures = RankingFeatures.Extract(stockedSet, stocked.Catalog);
+        cascade.Select(stocked.Cart("base"), stockedInputs, stockedSet, cascade.Score(stockedSet, stockedFeatures),
+            fullRanker.Score(stockedSet, stockedFeatures), 0, out var stockedFellBack);
+        Assert.False(stockedFellBack);
+    }
 }
