@@ -19,7 +19,7 @@ public sealed record CascadeTrial(ScoringCascade Cascade, double NodeShare, doub
     public bool Qualified { get; init; }
 }
 
-/// <summary>What the cascade choice measured: full scoring's validation HR@3 and the pairs tried, cheapest first.</summary>
+/// <summary>What the cascade choice measured: full scoring's validation HR@3 and the pairs tried, in order of planned cost.</summary>
 public sealed record CascadeReport(ScoringCascade Chosen, double FullHitRateAt3LastAdded, double FullHitRateAt3Random, IReadOnlyList<CascadeTrial> Trials);
 
 /// <summary>

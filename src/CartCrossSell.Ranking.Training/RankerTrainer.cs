@@ -269,13 +269,16 @@ public static class RankerTrainer
             final = final.WithCascade(cascade.Chosen);
             var trial = cascade.Trials.FirstOrDefault(t => t.Accepted);
             Report(trial is null
-                ? $"scoring cascade: none of {cascade.Trials.Count} tried keeps the validation lists, full scoring"
+                ? $"scoring cascade: none of {cascade.Trials.Count} tried qualifies, full scoring"
                 : string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"scoring cascade: {cascade.Chosen} ({trial.NodeShare:P0} of the tree walks, {trial.FallbackShare:P1} of the carts scored again in full, {trial.ChangedLists:P1} of the validation lists changed, {cascade.Trials.Count} tried)"));
         }
         var finalRanker = new LearnedAddOnRanker(final, recommendation, options.Candidates);
         // The figures the model claims are measured as it serves: through its own cascade and its fall-back.
-        var (lastAddedFinal, randomFinal) = ServedHitRates(finalRanker, data, threshold);
+        // (Full scoring never falls back: its lists are the ones already scored.)
+        var (lastAddedFinal, randomFinal) = final.Cascade.IsFull
+            ? (HitRate(finalRanker, data, best.Scored, HoldoutProtocol.LastAdded, threshold), HitRate(finalRanker, data, best.Scored, HoldoutProtocol.RandomItem, threshold))
+            : ServedHitRates(finalRanker, data, threshold);
         var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;
         var metrics = new Dictionary<string, double>
         {

@@ -156,7 +156,7 @@ public static class TrainRankerCommand
             if (report.Cascade is { } cascade)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Scoring cascade: {model.Cascade} (validation HR@3 with full scoring {cascade.FullHitRateAt3LastAdded:0.000} / {cascade.FullHitRateAt3Random:0.000}); tried, cheapest first:"));
+                    $"Scoring cascade: {model.Cascade} (validation HR@3 with full scoring {cascade.FullHitRateAt3LastAdded:0.000} / {cascade.FullHitRateAt3Random:0.000}); tried, in order of planned cost (the share printed is as served):"));
                 foreach (var t in cascade.Trials)
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  first {t.Cascade.FirstTrees} trees, keep {t.Cascade.Keep}: {t.NodeShare:P0} of the tree walks{(t.FallbackShare > 0 ? $" ({t.FallbackShare:P1} of the carts scored again in full)" : "")}, {t.ChangedLists:P1} of the lists changed, HR@3 {t.HitRateAt3LastAdded:0.000} / {t.HitRateAt3Random:0.000}{(t.Accepted ? ", chosen" : "")}"));
