@@ -24,10 +24,7 @@ public static class CartRankingBench
         foreach (var o in orders)
             learner.AddOrder(o.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToArray(), o.Timestamp,
                 sku => catalog.Find(sku)?.LeafCategory);
-        var evidence = new LiveEvidence();
-        foreach (var key in learner.RowKeysLearned)
-            if (learner.Find(key) is { } row) evidence.Apply(row);
-        evidence.SetBaskets(learner.Baskets);
+        var evidence = learner.Live();
         var now = orders[^1].Timestamp;
         var carts = orders
             .Select(o => o.Lines.DistinctBy(l => l.Sku, StringComparer.Ordinal).ToArray())

@@ -37,15 +37,7 @@ public sealed class LearnedRankerBench
         var learner = new BasketLearner();
         foreach (var o in orders)
             learner.AddOrder(OfflineEvaluation.DistinctSkus(o), o.Timestamp, catalog is null ? null : sku => catalog.Find(sku)?.LeafCategory);
-        IBasketEvidence evidence = learner.Compact();
-        if (catalog is not null)
-        {
-            var live = new LiveEvidence();
-            foreach (var key in learner.RowKeysLearned)
-                if (learner.Find(key) is { } row) live.Apply(row);
-            live.SetBaskets(learner.Baskets);
-            evidence = live;
-        }
+        IBasketEvidence evidence = catalog is null ? learner.Compact() : learner.Live();
         Catalog = catalog;
         Inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
         Ranker = new LearnedAddOnRanker(model, catalog is null

@@ -131,6 +131,19 @@ public sealed class BasketLearner : IBasketEvidence, Ranking.IBestSellers
             if (_rows[id] is { } row) yield return (sku, row.Weight);
     }
 
+    /// <summary>
+    /// Everything learned as the streaming recommender holds its replicated rows (<see cref="LiveEvidence"/>, read by
+    /// number): what benchmarks and tests rank over to rank as the stream does.
+    /// </summary>
+    public LiveEvidence Live()
+    {
+        var live = new LiveEvidence();
+        foreach (var key in RowKeysLearned)
+            if (Find(key) is { } row) live.Apply(row);
+        live.SetBaskets(Baskets);
+        return live;
+    }
+
     /// <summary>A compact, read-only copy of everything learned, for serving concurrent reads.</summary>
     public CompactEvidence Compact()
     {

@@ -20,19 +20,11 @@ public class LiveEvidenceTests
         return (store, skus);
     }
 
-    private static LiveEvidence CopyOf(BasketLearner learner)
-    {
-        var live = new LiveEvidence();
-        foreach (var key in learner.RowKeysLearned) live.Apply(learner.Find(key)!);
-        live.SetBaskets(learner.Baskets);
-        return live;
-    }
-
     [Fact]
     public void Rankings_read_by_number_are_the_rankings_read_by_key()
     {
         var (store, skus) = RandomShop();
-        var live = CopyOf(store.Learner);
+        var live = store.Learner.Live();
         var ranker = new AddOnRanker(new RecommendationOptions(), store.Learner.Clock);
         var best = RankingInputs.BestSellersOf(store.Learner.Items());
         var random = new Random(3);
@@ -79,7 +71,7 @@ public class LiveEvidenceTests
     public async Task Readers_rank_while_the_writer_replaces_rows_and_see_each_row_whole()
     {
         var (store, skus) = RandomShop(seed: 11);
-        var live = CopyOf(store.Learner);
+        var live = store.Learner.Live();
         var rows = store.Learner.RowKeysLearned.Select(k => store.Learner.Find(k)!).ToArray();
         var ranker = new AddOnRanker(new RecommendationOptions(), store.Learner.Clock);
         using var stop = new CancellationTokenSource();

@@ -77,9 +77,7 @@ public class CandidateExactnessTests
         var boughtOutside = 0;
         var compact = learner.Compact();
         // The streaming recommender's rows (the replicated item-neighbors table), read by number like the compact store.
-        var live = new LiveEvidence();
-        foreach (var key in learner.RowKeysLearned) live.Apply(learner.Find(key)!);
-        live.SetBaskets(learner.Baskets);
+        var live = learner.Live();
         foreach (IBasketEvidence evidence in new IBasketEvidence[] { learner, compact, live })
         {
             var categorySources = 0;
