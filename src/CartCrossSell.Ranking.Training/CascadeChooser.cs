@@ -146,7 +146,8 @@ public static class CascadeChooser
         return LearnedAddOnRanker.MostProbableFirst(list);
     }
 
-    private static string[] Shown(LearnedAddOnRanker ranker, RankingTrainingData data, int i, IReadOnlyList<ScoredCandidate> scored, double threshold) =>
+    /// <summary>The skus shown for validation cart <paramref name="i"/> from its candidates scored already (no fall-back: full scoring, or a cascade's kept ones alone).</summary>
+    internal static string[] Shown(LearnedAddOnRanker ranker, RankingTrainingData data, int i, IReadOnlyList<ScoredCandidate> scored, double threshold) =>
         ranker.Select(data.ValidationCases[i].Basket, data.ValidationInputs, data.ValidationSets[i], scored, threshold).AddOns.Select(a => a.Sku).ToArray();
 
     /// <summary>HR@3 per protocol of the lists shown for each validation cart.</summary>

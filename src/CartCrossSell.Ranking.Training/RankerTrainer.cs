@@ -207,8 +207,7 @@ public static class RankerTrainer
                 description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders");
             var ranker = new LearnedAddOnRanker(model, recommendation, options.Candidates);
             var scored = Scored(ranker, data);
-            var lastAdded = HitRate(ranker, data, scored, HoldoutProtocol.LastAdded, 0);
-            var random = HitRate(ranker, data, scored, HoldoutProtocol.RandomItem, 0);
+            var (lastAdded, random) = ServedHitRates(ranker, data, 0, scored);
             var lastRatio = Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded);
             var randomRatio = Ratio(random, baselines, HoldoutProtocol.RandomItem);
             var ratio = Math.Min(lastRatio, randomRatio);
@@ -275,10 +274,7 @@ public static class RankerTrainer
         }
         var finalRanker = new LearnedAddOnRanker(final, recommendation, options.Candidates);
         // The figures the model claims are measured as it serves: through its own cascade and its fall-back.
-        // (Full scoring never falls back: its lists are the ones already scored.)
-        var (lastAddedFinal, randomFinal) = final.Cascade.IsFull
-            ? (HitRate(finalRanker, data, best.Scored, HoldoutProtocol.LastAdded, threshold), HitRate(finalRanker, data, best.Scored, HoldoutProtocol.RandomItem, threshold))
-            : ServedHitRates(finalRanker, data, threshold);
+        var (lastAddedFinal, randomFinal) = ServedHitRates(finalRanker, data, threshold, best.Scored);
         var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;
         var metrics = new Dictionary<string, double>
         {
@@ -390,24 +386,24 @@ public static class RankerTrainer
         return result;
     }
 
-    /// <summary>Validation HR@3 (last added, random) of the lists the ranker shows as it serves: its cascade and fall-back included.</summary>
-    private static (double LastAdded, double Random) ServedHitRates(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold)
+    /// <summary>
+    /// Validation HR@3 (last added, random) of the lists the ranker shows as it serves: its cascade and fall-back
+    /// included. A model that scores fully never falls back, so its lists come from <paramref name="fullyScored"/>
+    /// when given (the carts scored already) instead of scoring every cart again.
+    /// </summary>
+    private static (double LastAdded, double Random) ServedHitRates(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold,
+        IReadOnlyList<IReadOnlyList<ScoredCandidate>>? fullyScored = null)
     {
         var shown = new string[data.ValidationCases.Count][];
         for (var i = 0; i < shown.Length; i++)
         {
             var set = data.ValidationSets[i];
-            shown[i] = [.. ranker.Rank(data.ValidationCases[i].Basket, data.ValidationInputs, set,
-                data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count), threshold).AddOns.Select(a => a.Sku)];
+            shown[i] = fullyScored is not null && ranker.Model.Cascade.IsFull
+                ? CascadeChooser.Shown(ranker, data, i, fullyScored[i], threshold)
+                : [.. ranker.Rank(data.ValidationCases[i].Basket, data.ValidationInputs, set,
+                    data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count), threshold).AddOns.Select(a => a.Sku)];
         }
         return CascadeChooser.HitRates(data, shown);
-    }
-
-    private static double HitRate(LearnedAddOnRanker ranker, RankingTrainingData data, IReadOnlyList<IReadOnlyList<ScoredCandidate>> scored,
-        HoldoutProtocol protocol, double threshold)
-    {
-        var cases = data.ValidationCases.Select((c, i) => (c, data.ValidationSets[i], scored[i])).Where(t => t.c.Protocol == protocol);
-        return ShowThreshold.Curve(ranker, cases, data.ValidationInputs, [threshold])[0].HitRateAt3;
     }
 
     private static double Ratio(double learned, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol)
