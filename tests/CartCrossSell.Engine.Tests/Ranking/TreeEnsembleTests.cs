@@ -1,0 +1,129 @@
+using CartCrossSell.Engine.Ranking;
+
+namespace CartCrossSell.Engine.Tests.Ranking;
+
+/// <summary>
+/// The two ways <see cref="TreeEnsemble"/> scores many rows (bit vectors, eight rows per vector, and the walk) against
+/// the one-row walk <see cref="TreeEnsemble.Score"/>: the same score, bit for bit, for any tree shape and any value.
+/// </summary>
+public class TreeEnsembleTests
+{
+    private const int Features = 6;
+
+    // Every value a feature row can hold that a comparison might treat differently: the thresholds themselves,
+    // both zeros, infinities and NaN.
+    private static readonly float[] Thresholds = [-1f, -0.25f, 0f, 0.5f, 1f, 3f];
+    private static readonly float[] Values = [.. Thresholds, -0f, float.NegativeInfinity, float.PositiveInfinity, float.NaN, 0.75f, -7f, 1e-30f];
+
+    /// <summary>
+    /// A random binary tree of <paramref name="splits"/> splits over <see cref="Features"/> features: each split gets
+    /// its children from later splits and leaves, so every shape (chains, balanced, leaning) occurs.
+    /// </summary>
+    private static TreeEnsemble.Tree RandomTree(Random rng, int splits)
+    {
+        var feature = new int[splits];
+        var threshold = new float[splits];
+        var left = new int[splits];
+        var right = new int[splits];
+        var open = new List<(int Node, bool Left)>();
+        var leaves = 0;
+        for (var i = 0; i < splits; i++)
+        {
+            feature[i] = rng.Next(Features);
+            threshold[i] = Thresholds[rng.Next(Thresholds.Length)];
+            if (i > 0)
+            {
+                var at = rng.Next(open.Count);
+                var (parent, isLeft) = open[at];
+                open.RemoveAt(at);
+                if (isLeft) left[parent] = i; else right[parent] = i;
+            }
+            open.Add((i, true));
+            open.Add((i, false));
+        }
+        // Leaves numbered in a random order: LightGBM's numbering is not left to right either.
+        var numbers = Enumerable.Range(0, open.Count).OrderBy(_ => rng.Next()).ToArray();
+        foreach (var (parent, isLeft) in open)
+            if (isLeft) left[parent] = ~numbers[leaves++]; else right[parent] = ~numbers[leaves++];
+        var values = Enumerable.Range(0, splits + 1).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        return new TreeEnsemble.Tree(feature, threshold, left, right, values, 0.5 + rng.NextDouble());
+    }
+
+    private static float[] RandomRows(Random rng, int count)
+    {
+        var rows = new float[count * Features];
+        for (var i = 0; i < rows.Length; i++) rows[i] = Values[rng.Next(Values.Length)];
+        return rows;
+    }
+
+    private static void AssertSameBits(double expected, double actual, string what) =>
+        Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual), $"{what}: {expected:R} expected, {actual:R} scored");
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Bit_vectors_and_the_walk_score_every_row_exactly_as_the_one_row_walk(int seed)
+    {
+        var rng = new Random(seed);
+        // Stumps, small trees, the trainer's 15 leaves, exactly 32 leaves (the widest bit vector) and wider trees
+        // that are walked.
+        var trees = new[] { 0, 1, 2, 7, 14, 30, 31, 32, 40 }
+            .Concat(Enumerable.Range(0, 20).Select(_ => rng.Next(0, 45)))
+            .Select(splits => RandomTree(rng, splits)).ToList();
+        var bitVectors = new TreeEnsemble(trees, 0.3, Features) { BitVectors = true };
+        var walk = new TreeEnsemble(trees, 0.3, Features) { BitVectors = false };
+        // Counts below, at and between blocks of eight rows.
+        foreach (var count in new[] { 0, 1, 7, 8, 9, 16, 23, 61 })
+        {
+            var rows = RandomRows(rng, count);
+            var fast = new double[count];
+            var walked = new double[count];
+            bitVectors.ScoreMany(rows, fast);
+            walk.ScoreMany(rows, walked);
+            for (var r = 0; r < count; r++)
+            {
+                var one = bitVectors.Score(rows.AsSpan(r * Features, Features));
+                AssertSameBits(one, fast[r], $"bit vectors, row {r} of {count}");
+                AssertSameBits(one, walked[r], $"walk, row {r} of {count}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Trees_added_in_parts_by_bit_vectors_give_the_full_score()
+    {
+        var rng = new Random(9);
+        var trees = Enumerable.Range(0, 25).Select(t => RandomTree(rng, t % 5 == 0 ? 35 : 14)).ToList();
+        var e = new TreeEnsemble(trees, -0.2, Features) { BitVectors = true };
+        var rows = RandomRows(rng, 19);
+        var full = new double[19];
+        e.ScoreMany(rows, full);
+        var parts = new double[19];
+        parts.AsSpan().Fill(e.Bias);
+        e.AddTrees(rows, parts, 0, 11);
+        e.AddTrees(rows, parts, 11, 11);
+        e.AddTrees(rows, parts, 11, 25);
+        for (var r = 0; r < 19; r++) AssertSameBits(full[r], parts[r], $"row {r}");
+    }
+
+    [Fact]
+    public void A_leaf_reached_by_two_paths_is_scored_as_the_walk_reaches_it()
+    {
+        // Leaf 0 is the left child of node 0 and of node 1 (leaf 2 is never reached): the format allows a leaf under
+        // two parents, and the bit vectors number it once per path.
+        var tree = new TreeEnsemble.Tree(
+            Feature: [0, 1],
+            Threshold: [0f, 0f],
+            Left: [~0, ~0],
+            Right: [1, ~1],
+            LeafValue: [1.5, -2.0, 99.0]);
+        var e = new TreeEnsemble([tree], 0, Features) { BitVectors = true };
+        var rows = new float[] { -1, 0, 0, 0, 0, 0, /**/ 1, -1, 0, 0, 0, 0, /**/ 1, 1, 0, 0, 0, 0 };
+        var scores = new double[3];
+        e.ScoreMany(rows, scores);
+        Assert.Equal([1.5, 1.5, -2.0], scores);
+    }
+}
