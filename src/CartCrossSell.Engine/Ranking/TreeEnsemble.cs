@@ -123,14 +123,28 @@ public sealed class TreeEnsemble
         }
     }
 
-    /// <summary>Rows scored side by side by the bit-vector path: one 32-bit lane each in a 256-bit vector.</summary>
+    /// <summary>Rows scored side by side by the bit-vector path: one 32-bit lane each in a 256-bit vector (or two of 128).</summary>
     private const int Block = 8;
 
+    /// <summary>How <see cref="AddTrees"/> scores many rows; every way gives the same scores, bit for bit.</summary>
+    internal enum RowScoring
+    {
+        /// <summary>Each row walks each tree (eight rows side by side).</summary>
+        Walk,
+        /// <summary>Bit vectors, the eight rows of a block as two 128-bit vectors (ARM64's NEON, older x64).</summary>
+        BitVectors128,
+        /// <summary>Bit vectors, the eight rows of a block as one 256-bit vector (x64 with AVX2).</summary>
+        BitVectors256,
+    }
+
     /// <summary>
-    /// Whether <see cref="AddTrees"/> scores trees as bit vectors (true where the CPU has 256-bit vectors) or walks
-    /// them; both give the same scores, bit for bit. Tests turn it off to hold one path to the other.
+    /// The widest way the CPU runs in hardware: bit vectors where it has 128- or 256-bit vectors, else the walk. Tests
+    /// set each way to hold them to one another.
     /// </summary>
-    internal bool BitVectors { get; init; } = Vector256.IsHardwareAccelerated;
+    internal RowScoring Scoring { get; init; } =
+        Vector256.IsHardwareAccelerated ? RowScoring.BitVectors256
+        : Vector128.IsHardwareAccelerated ? RowScoring.BitVectors128
+        : RowScoring.Walk;
 
     public int FeatureCount { get; }
     public double Bias { get; }
@@ -188,12 +202,12 @@ public sealed class TreeEnsemble
         if (rows.Length < count * f) throw new ArgumentException($"expected {count} rows of {f} features", nameof(rows));
         if (firstTree < 0 || endTree > _treeNodeStart.Length || firstTree > endTree)
             throw new ArgumentOutOfRangeException(nameof(firstTree), $"trees {firstTree}..{endTree} outside 0..{_treeNodeStart.Length}");
-        if (BitVectors) AddTreesAsBitVectors(rows, output, firstTree, endTree);
+        if (Scoring != RowScoring.Walk) AddTreesAsBitVectors(rows, output, firstTree, endTree);
         else AddTreesByWalking(rows, output, firstTree, endTree);
     }
 
     /// <summary>
-    /// The fast path of <see cref="AddTrees"/> (QuickScorer's idea, eight rows per vector). A tree of at most 32 leaves
+    /// The fast path of <see cref="AddTrees"/> (QuickScorer's idea, eight rows per 256-bit vector or two 128-bit ones). A tree of at most 32 leaves
     /// is a bit per leaf, numbered left to right. A row starts with every bit set; every split where it goes right
     /// clears the bits of that split's left subtree; the lowest bit left is the leaf the walk reaches (the leftmost
     /// leaf no split ruled out). Every split of the tree is tested, not only those on the path, but without a branch
@@ -213,6 +227,7 @@ public sealed class TreeEnsemble
         ref var firstBitNode = ref MemoryMarshal.GetArrayDataReference(_bitNodes);
         ref var firstFeature = ref MemoryMarshal.GetReference(rows);
         ref var firstNode = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        var wide = Scoring == RowScoring.BitVectors256;
         for (var i = 0; i < count; i += Block)
         {
             var block = Math.Min(Block, count - i);
@@ -247,16 +262,35 @@ public sealed class TreeEnsemble
                     }
                     continue;
                 }
-                var alive = Vector256<uint>.AllBitsSet;
-                for (var s = start; s < _bitNodeEnd[t]; s++)
+                if (wide)
                 {
-                    ref readonly var split = ref Unsafe.Add(ref firstBitNode, s);
-                    var x = Vector256.LoadUnsafe(ref column, (nuint)split.Column);
-                    // All ones where the row goes left (NaN goes right, as in the walk): nothing cleared there.
-                    var left = Vector256.LessThanOrEqual(x, Vector256.Create(split.Threshold)).AsUInt32();
-                    alive &= left | Vector256.Create(split.Mask);
+                    var alive = Vector256<uint>.AllBitsSet;
+                    for (var s = start; s < _bitNodeEnd[t]; s++)
+                    {
+                        ref readonly var split = ref Unsafe.Add(ref firstBitNode, s);
+                        var x = Vector256.LoadUnsafe(ref column, (nuint)split.Column);
+                        // All ones where the row goes left (NaN goes right, as in the walk): nothing cleared there.
+                        var left = Vector256.LessThanOrEqual(x, Vector256.Create(split.Threshold)).AsUInt32();
+                        alive &= left | Vector256.Create(split.Mask);
+                    }
+                    alive.StoreUnsafe(ref exit);
                 }
-                alive.StoreUnsafe(ref exit);
+                else
+                {
+                    // The same for rows 0-3 and 4-7 of the block.
+                    var alive0 = Vector128<uint>.AllBitsSet;
+                    var alive4 = Vector128<uint>.AllBitsSet;
+                    for (var s = start; s < _bitNodeEnd[t]; s++)
+                    {
+                        ref readonly var split = ref Unsafe.Add(ref firstBitNode, s);
+                        var threshold = Vector128.Create(split.Threshold);
+                        var mask = Vector128.Create(split.Mask);
+                        alive0 &= Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref column, (nuint)split.Column), threshold).AsUInt32() | mask;
+                        alive4 &= Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref column, (nuint)split.Column + 4), threshold).AsUInt32() | mask;
+                    }
+                    alive0.StoreUnsafe(ref exit);
+                    alive4.StoreUnsafe(ref exit, 4);
+                }
                 var leaves = _bitLeafStart[t];
                 for (var r = 0; r < block; r++)
                     output[i + r] += _bitLeafValue[leaves + BitOperations.TrailingZeroCount(Unsafe.Add(ref exit, r))];
@@ -265,7 +299,7 @@ public sealed class TreeEnsemble
     }
 
     /// <summary>
-    /// <see cref="AddTrees"/> where the CPU has no 256-bit vectors: tree by tree, eight rows walk each tree side by side
+    /// <see cref="AddTrees"/> where the CPU has no vectors in hardware: tree by tree, eight rows walk each tree side by side
     /// (eight independent chains of loads the CPU overlaps), each step picking its child by index rather than by a
     /// branch (a split's direction is a coin toss the branch predictor mostly loses).
     /// </summary>

@@ -3,7 +3,7 @@ using CartCrossSell.Engine.Ranking;
 namespace CartCrossSell.Engine.Tests.Ranking;
 
 /// <summary>
-/// The two ways <see cref="TreeEnsemble"/> scores many rows (bit vectors, eight rows per vector, and the walk) against
+/// The ways <see cref="TreeEnsemble"/> scores many rows (bit vectors in 256- or 128-bit vectors, and the walk) against
 /// the one-row walk <see cref="TreeEnsemble.Score"/>: the same score, bit for bit, for any tree shape and any value.
 /// </summary>
 public class TreeEnsembleTests
@@ -73,31 +73,29 @@ public class TreeEnsembleTests
         var trees = new[] { 0, 1, 2, 7, 14, 30, 31, 32, 40 }
             .Concat(Enumerable.Range(0, 20).Select(_ => rng.Next(0, 45)))
             .Select(splits => RandomTree(rng, splits)).ToList();
-        var bitVectors = new TreeEnsemble(trees, 0.3, Features) { BitVectors = true };
-        var walk = new TreeEnsemble(trees, 0.3, Features) { BitVectors = false };
+        var ways = Enum.GetValues<TreeEnsemble.RowScoring>().Select(way => new TreeEnsemble(trees, 0.3, Features) { Scoring = way }).ToList();
         // Counts below, at and between blocks of eight rows.
-        foreach (var count in new[] { 0, 1, 7, 8, 9, 16, 23, 61 })
+        foreach (var count in new[] { 0, 1, 3, 4, 5, 7, 8, 9, 16, 23, 61 })
         {
             var rows = RandomRows(rng, count);
-            var fast = new double[count];
-            var walked = new double[count];
-            bitVectors.ScoreMany(rows, fast);
-            walk.ScoreMany(rows, walked);
-            for (var r = 0; r < count; r++)
+            foreach (var e in ways)
             {
-                var one = bitVectors.Score(rows.AsSpan(r * Features, Features));
-                AssertSameBits(one, fast[r], $"bit vectors, row {r} of {count}");
-                AssertSameBits(one, walked[r], $"walk, row {r} of {count}");
+                var scores = new double[count];
+                e.ScoreMany(rows, scores);
+                for (var r = 0; r < count; r++)
+                    AssertSameBits(e.Score(rows.AsSpan(r * Features, Features)), scores[r], $"{e.Scoring}, row {r} of {count}");
             }
         }
     }
 
-    [Fact]
-    public void Trees_added_in_parts_by_bit_vectors_give_the_full_score()
+    [Theory]
+    [InlineData(TreeEnsemble.RowScoring.BitVectors256)]
+    [InlineData(TreeEnsemble.RowScoring.BitVectors128)]
+    internal void Trees_added_in_parts_by_bit_vectors_give_the_full_score(TreeEnsemble.RowScoring way)
     {
         var rng = new Random(9);
         var trees = Enumerable.Range(0, 25).Select(t => RandomTree(rng, t % 5 == 0 ? 35 : 14)).ToList();
-        var e = new TreeEnsemble(trees, -0.2, Features) { BitVectors = true };
+        var e = new TreeEnsemble(trees, -0.2, Features) { Scoring = way };
         var rows = RandomRows(rng, 19);
         var full = new double[19];
         e.ScoreMany(rows, full);
@@ -109,8 +107,10 @@ public class TreeEnsembleTests
         for (var r = 0; r < 19; r++) AssertSameBits(full[r], parts[r], $"row {r}");
     }
 
-    [Fact]
-    public void A_leaf_reached_by_two_paths_is_scored_as_the_walk_reaches_it()
+    [Theory]
+    [InlineData(TreeEnsemble.RowScoring.BitVectors256)]
+    [InlineData(TreeEnsemble.RowScoring.BitVectors128)]
+    internal void A_leaf_reached_by_two_paths_is_scored_as_the_walk_reaches_it(TreeEnsemble.RowScoring way)
     {
         // Leaf 0 is the left child of node 0 and of node 1 (leaf 2 is never reached): the format allows a leaf under
         // two parents, and the bit vectors number it once per path.
@@ -120,7 +120,7 @@ public class TreeEnsembleTests
             Left: [~0, ~0],
             Right: [1, ~1],
             LeafValue: [1.5, -2.0, 99.0]);
-        var e = new TreeEnsemble([tree], 0, Features) { BitVectors = true };
+        var e = new TreeEnsemble([tree], 0, Features) { Scoring = way };
         var rows = new float[] { -1, 0, 0, 0, 0, 0, /**/ 1, -1, 0, 0, 0, 0, /**/ 1, 1, 0, 0, 0, 0 };
         var scores = new double[3];
         e.ScoreMany(rows, scores);
