@@ -61,6 +61,28 @@ public class CandidateSourceTests
         Assert.False(gas.HasItemEvidence);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Complementary_categories_of_equal_score_are_chosen_by_name(bool exhaustive)
+    {
+        // Stoves go with fuel and with cups equally (same orders, same day): with room for one complementary
+        // category, "cups" comes first by name, whichever order the rows were learned in.
+        var store = Shop().Orders(3, "stove", "gas").Orders(3, "stove", "mug");
+        store.Item("stove-2", "stoves", 80);
+        var options = new CandidateOptions { ComplementCategories = 1 };
+        var set = new CandidateGenerator(options) { ExhaustiveRanks = exhaustive }.Generate(store.Cart("stove-2"), Inputs(store), Store.Now);
+        Assert.True(set.Find("mug")?.CategoryScore > 0, "cups, first by name, is the complementary category");
+        Assert.Equal(0, set.Find("gas")?.CategoryScore ?? 0);
+
+        // Learned the other way round, the choice is the same.
+        var reversed = Shop().Orders(3, "stove", "mug").Orders(3, "stove", "gas");
+        reversed.Item("stove-2", "stoves", 80);
+        var again = new CandidateGenerator(options) { ExhaustiveRanks = exhaustive }.Generate(reversed.Cart("stove-2"), Inputs(reversed), Store.Now);
+        Assert.True(again.Find("mug")?.CategoryScore > 0);
+        Assert.Equal(0, again.Find("gas")?.CategoryScore ?? 0);
+    }
+
     [Fact]
     public void Popular_source_fills_in_best_sellers_and_never_the_cart_items()
     {
