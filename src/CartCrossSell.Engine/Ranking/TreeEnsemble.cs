@@ -100,12 +100,14 @@ public sealed class TreeEnsemble
     {
         var nodeStart = nodes.Count;
         var leafStart = leaves.Count;
-        if (Visit(0)) return true;
+        if (Visit(0, 0)) return true;
         nodes.RemoveRange(nodeStart, nodes.Count - nodeStart);
         leaves.RemoveRange(leafStart, leaves.Count - leafStart);
         return false;
 
-        bool Visit(int node)
+        // A tree of at most 32 leaves is at most 31 splits deep: deeper, it is walked, and the recursion stays short
+        // whatever shape a model's bytes describe.
+        bool Visit(int node, int depth)
         {
             if (node < 0)
             {
@@ -113,44 +115,43 @@ public sealed class TreeEnsemble
                 leaves.Add(tree.Weight * tree.LeafValue[~node]);
                 return true;
             }
+            if (depth == MaxBitVectorLeaves - 1) return false;
             var first = leaves.Count - leafStart;
-            if (!Visit(tree.Left[node])) return false;
+            if (!Visit(tree.Left[node], depth + 1)) return false;
             var end = leaves.Count - leafStart;
             // The left subtree's leaves are first..end-1, one contiguous run of bits.
             var leftLeaves = (uint)(((1UL << end) - 1) ^ ((1UL << first) - 1));
             nodes.Add(new BitNode(tree.Feature[node] * Block, tree.Threshold[node], ~leftLeaves));
-            return Visit(tree.Right[node]);
+            return Visit(tree.Right[node], depth + 1);
         }
     }
 
-    /// <summary>Rows scored side by side by the bit-vector path: one 32-bit lane each in a 256-bit vector (or two of 128).</summary>
+    /// <summary>Rows scored side by side by the bit-vector path: one 32-bit lane each in two 128-bit vectors.</summary>
     private const int Block = 8;
 
-    /// <summary>How <see cref="AddTrees"/> scores many rows; every way gives the same scores, bit for bit.</summary>
+    /// <summary>How <see cref="AddTrees"/> scores many rows; both ways give the same scores, bit for bit.</summary>
     internal enum RowScoring
     {
         /// <summary>Each row walks each tree (eight rows side by side).</summary>
         Walk,
-        /// <summary>Bit vectors, the eight rows of a block as two 128-bit vectors (ARM64's NEON, older x64).</summary>
-        BitVectors128,
-        /// <summary>Bit vectors, the eight rows of a block as one 256-bit vector (x64 with AVX2).</summary>
-        BitVectors256,
+        /// <summary>Bit vectors, the eight rows of a block as two 128-bit vectors (SSE on x64, NEON on ARM64).</summary>
+        BitVectors,
     }
 
     /// <summary>
-    /// The widest way the CPU runs in hardware: bit vectors where it has 128- or 256-bit vectors, else the walk. Tests
-    /// set each way to hold them to one another.
+    /// Bit vectors where the CPU has 128-bit vectors in hardware, else the walk. Tests set each way to hold them to one
+    /// another.
     /// </summary>
-    internal RowScoring Scoring { get; init; } =
-        Vector256.IsHardwareAccelerated ? RowScoring.BitVectors256
-        : Vector128.IsHardwareAccelerated ? RowScoring.BitVectors128
-        : RowScoring.Walk;
+    internal RowScoring Scoring { get; init; } = Vector128.IsHardwareAccelerated ? RowScoring.BitVectors : RowScoring.Walk;
 
     public int FeatureCount { get; }
     public double Bias { get; }
     public IReadOnlyList<Tree> Trees { get; }
 
     public int TreeCount => _treeNodeStart.Length;
+
+    /// <summary>How many trees the bit-vector path scores as bit vectors (the others are stumps or walked).</summary>
+    internal int BitVectorTrees => _bitNodeStart.Where((start, t) => start >= 0 && !_stump[t]).Count();
 
     public double Score(ReadOnlySpan<float> x)
     {
@@ -207,13 +208,14 @@ public sealed class TreeEnsemble
     }
 
     /// <summary>
-    /// The fast path of <see cref="AddTrees"/> (QuickScorer's idea, eight rows per 256-bit vector or two 128-bit ones). A tree of at most 32 leaves
-    /// is a bit per leaf, numbered left to right. A row starts with every bit set; every split where it goes right
+    /// The fast path of <see cref="AddTrees"/> (QuickScorer's idea, eight rows per block in two 128-bit vectors). A
+    /// tree of at most 32 leaves is a bit per leaf, numbered left to right. A row starts with every bit set; every split where it goes right
     /// clears the bits of that split's left subtree; the lowest bit left is the leaf the walk reaches (the leftmost
     /// leaf no split ruled out). Every split of the tree is tested, not only those on the path, but without a branch
-    /// or a dependent load: eight rows are transposed into columns once per block, and each split is one load of a
-    /// feature's eight values, one comparison and two bit operations for all eight. Measured on the trainer's
-    /// 15-leaf trees: see docs/benchmarks.md. Trees of more leaves are walked row by row; stumps add their value.
+    /// or a dependent load: eight rows are transposed into columns once per block, and each split is, per four rows,
+    /// one load of a feature's four values, one comparison and two bit operations. Measured on the trainer's
+    /// 15-leaf trees: see docs/benchmarks.md. Trees of more leaves are walked (<see cref="WalkTree"/>); stumps add
+    /// their value.
     /// Each row's score gets the same additions in the same order as <see cref="Score"/>.
     /// </summary>
     private void AddTreesAsBitVectors(ReadOnlySpan<float> rows, Span<double> output, int firstTree, int endTree)
@@ -225,9 +227,6 @@ public sealed class TreeEnsemble
         ref var column = ref MemoryMarshal.GetReference(columns);
         ref var exit = ref MemoryMarshal.GetReference(exits);
         ref var firstBitNode = ref MemoryMarshal.GetArrayDataReference(_bitNodes);
-        ref var firstFeature = ref MemoryMarshal.GetReference(rows);
-        ref var firstNode = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        var wide = Scoring == RowScoring.BitVectors256;
         for (var i = 0; i < count; i += Block)
         {
             var block = Math.Min(Block, count - i);
@@ -250,47 +249,24 @@ public sealed class TreeEnsemble
                 var start = _bitNodeStart[t];
                 if (start < 0)
                 {
-                    // More than 32 leaves: walked.
-                    ref var tree = ref Unsafe.Add(ref firstNode, _treeNodeStart[t]);
-                    for (var r = 0; r < block; r++)
-                    {
-                        ref var x = ref Unsafe.Add(ref firstFeature, (i + r) * f);
-                        var node = 0;
-                        do node = Step(ref tree, ref x, node);
-                        while (node >= 0);
-                        output[i + r] += _leafValue[_treeLeafStart[t] + ~node];
-                    }
+                    // More than 32 leaves: the block's rows walk it.
+                    WalkTree(t, rows.Slice(i * f, block * f), output.Slice(i, block));
                     continue;
                 }
-                if (wide)
+                // Rows 0-3 and 4-7 of the block in two vectors: one 256-bit vector for all eight measured the same.
+                var alive0 = Vector128<uint>.AllBitsSet;
+                var alive4 = Vector128<uint>.AllBitsSet;
+                for (var s = start; s < _bitNodeEnd[t]; s++)
                 {
-                    var alive = Vector256<uint>.AllBitsSet;
-                    for (var s = start; s < _bitNodeEnd[t]; s++)
-                    {
-                        ref readonly var split = ref Unsafe.Add(ref firstBitNode, s);
-                        var x = Vector256.LoadUnsafe(ref column, (nuint)split.Column);
-                        // All ones where the row goes left (NaN goes right, as in the walk): nothing cleared there.
-                        var left = Vector256.LessThanOrEqual(x, Vector256.Create(split.Threshold)).AsUInt32();
-                        alive &= left | Vector256.Create(split.Mask);
-                    }
-                    alive.StoreUnsafe(ref exit);
+                    ref readonly var split = ref Unsafe.Add(ref firstBitNode, s);
+                    var threshold = Vector128.Create(split.Threshold);
+                    var mask = Vector128.Create(split.Mask);
+                    // All ones where the row goes left (NaN goes right, as in the walk): nothing cleared there.
+                    alive0 &= Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref column, (nuint)split.Column), threshold).AsUInt32() | mask;
+                    alive4 &= Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref column, (nuint)split.Column + 4), threshold).AsUInt32() | mask;
                 }
-                else
-                {
-                    // The same for rows 0-3 and 4-7 of the block.
-                    var alive0 = Vector128<uint>.AllBitsSet;
-                    var alive4 = Vector128<uint>.AllBitsSet;
-                    for (var s = start; s < _bitNodeEnd[t]; s++)
-                    {
-                        ref readonly var split = ref Unsafe.Add(ref firstBitNode, s);
-                        var threshold = Vector128.Create(split.Threshold);
-                        var mask = Vector128.Create(split.Mask);
-                        alive0 &= Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref column, (nuint)split.Column), threshold).AsUInt32() | mask;
-                        alive4 &= Vector128.LessThanOrEqual(Vector128.LoadUnsafe(ref column, (nuint)split.Column + 4), threshold).AsUInt32() | mask;
-                    }
-                    alive0.StoreUnsafe(ref exit);
-                    alive4.StoreUnsafe(ref exit, 4);
-                }
+                alive0.StoreUnsafe(ref exit);
+                alive4.StoreUnsafe(ref exit, 4);
                 var leaves = _bitLeafStart[t];
                 for (var r = 0; r < block; r++)
                     output[i + r] += _bitLeafValue[leaves + BitOperations.TrailingZeroCount(Unsafe.Add(ref exit, r))];
@@ -305,56 +281,61 @@ public sealed class TreeEnsemble
     /// </summary>
     private void AddTreesByWalking(ReadOnlySpan<float> rows, Span<double> output, int firstTree, int endTree)
     {
-        var f = FeatureCount;
-        var count = output.Length;
-        ref var firstNode = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var firstLeaf = ref MemoryMarshal.GetArrayDataReference(_leafValue);
-        ref var firstFeature = ref MemoryMarshal.GetReference(rows);
         for (var t = firstTree; t < endTree; t++)
         {
-            var leafStart = _treeLeafStart[t];
             if (_stump[t])
             {
-                for (var r = 0; r < count; r++) output[r] += _leafValue[leafStart];
-                continue;
+                var value = _leafValue[_treeLeafStart[t]];
+                for (var r = 0; r < output.Length; r++) output[r] += value;
             }
-            ref var tree = ref Unsafe.Add(ref firstNode, _treeNodeStart[t]);
-            ref var leaves = ref Unsafe.Add(ref firstLeaf, leafStart);
-            var i = 0;
-            // Eight rows side by side: eight independent chains of loads. A row that reached its leaf keeps it
-            // (a conditional move, not a branch) while the others walk on.
-            for (; i + 8 <= count; i += 8)
+            else WalkTree(t, rows, output);
+        }
+    }
+
+    /// <summary>
+    /// Adds tree <paramref name="t"/> (not a stump) to the scores of <paramref name="output"/>.Length rows by walking
+    /// it: eight rows side by side, eight independent chains of loads; a row that reached its leaf keeps it (a
+    /// conditional move, not a branch) while the others walk on.
+    /// </summary>
+    private void WalkTree(int t, ReadOnlySpan<float> rows, Span<double> output)
+    {
+        var f = FeatureCount;
+        var count = output.Length;
+        ref var tree = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_nodes), _treeNodeStart[t]);
+        ref var leaves = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_leafValue), _treeLeafStart[t]);
+        ref var firstFeature = ref MemoryMarshal.GetReference(rows);
+        var i = 0;
+        for (; i + 8 <= count; i += 8)
+        {
+            ref var x = ref Unsafe.Add(ref firstFeature, i * f);
+            int n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0, n6 = 0, n7 = 0;
+            while ((n0 & n1 & n2 & n3 & n4 & n5 & n6 & n7) >= 0)
             {
-                ref var x = ref Unsafe.Add(ref firstFeature, i * f);
-                int n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0, n6 = 0, n7 = 0;
-                while ((n0 & n1 & n2 & n3 & n4 & n5 & n6 & n7) >= 0)
-                {
-                    n0 = Step(ref tree, ref x, n0);
-                    n1 = Step(ref tree, ref Unsafe.Add(ref x, f), n1);
-                    n2 = Step(ref tree, ref Unsafe.Add(ref x, 2 * f), n2);
-                    n3 = Step(ref tree, ref Unsafe.Add(ref x, 3 * f), n3);
-                    n4 = Step(ref tree, ref Unsafe.Add(ref x, 4 * f), n4);
-                    n5 = Step(ref tree, ref Unsafe.Add(ref x, 5 * f), n5);
-                    n6 = Step(ref tree, ref Unsafe.Add(ref x, 6 * f), n6);
-                    n7 = Step(ref tree, ref Unsafe.Add(ref x, 7 * f), n7);
-                }
-                output[i] += Unsafe.Add(ref leaves, ~n0);
-                output[i + 1] += Unsafe.Add(ref leaves, ~n1);
-                output[i + 2] += Unsafe.Add(ref leaves, ~n2);
-                output[i + 3] += Unsafe.Add(ref leaves, ~n3);
-                output[i + 4] += Unsafe.Add(ref leaves, ~n4);
-                output[i + 5] += Unsafe.Add(ref leaves, ~n5);
-                output[i + 6] += Unsafe.Add(ref leaves, ~n6);
-                output[i + 7] += Unsafe.Add(ref leaves, ~n7);
+                n0 = Step(ref tree, ref x, n0);
+                n1 = Step(ref tree, ref Unsafe.Add(ref x, f), n1);
+                n2 = Step(ref tree, ref Unsafe.Add(ref x, 2 * f), n2);
+                n3 = Step(ref tree, ref Unsafe.Add(ref x, 3 * f), n3);
+                n4 = Step(ref tree, ref Unsafe.Add(ref x, 4 * f), n4);
+                n5 = Step(ref tree, ref Unsafe.Add(ref x, 5 * f), n5);
+                n6 = Step(ref tree, ref Unsafe.Add(ref x, 6 * f), n6);
+                n7 = Step(ref tree, ref Unsafe.Add(ref x, 7 * f), n7);
             }
-            for (; i < count; i++)
-            {
-                ref var x = ref Unsafe.Add(ref firstFeature, i * f);
-                var node = 0;
-                do node = Step(ref tree, ref x, node);
-                while (node >= 0);
-                output[i] += Unsafe.Add(ref leaves, ~node);
-            }
+            output[i] += Unsafe.Add(ref leaves, ~n0);
+            output[i + 1] += Unsafe.Add(ref leaves, ~n1);
+            output[i + 2] += Unsafe.Add(ref leaves, ~n2);
+            output[i + 3] += Unsafe.Add(ref leaves, ~n3);
+            output[i + 4] += Unsafe.Add(ref leaves, ~n4);
+            output[i + 5] += Unsafe.Add(ref leaves, ~n5);
+            output[i + 6] += Unsafe.Add(ref leaves, ~n6);
+            output[i + 7] += Unsafe.Add(ref leaves, ~n7);
+        }
+        for (; i < count; i++)
+        {
+            ref var x = ref Unsafe.Add(ref firstFeature, i * f);
+            var node = 0;
+            do node = Step(ref tree, ref x, node);
+            while (node >= 0);
+            output[i] += Unsafe.Add(ref leaves, ~node);
         }
     }
 
