@@ -135,6 +135,9 @@ public sealed class LiveEvidence : IBasketEvidence
 
     internal string KeyAt(int number) => SlotAt(number).Key;
 
+    /// <summary>The sku of an item row's number, cut from its key once (a candidate's sku was a new string per ranking).</summary>
+    internal string SkuAt(int number) => SlotAt(number).Sku;
+
     /// <summary>The weight of the row behind a number; 0 when it has none.</summary>
     internal double WeightAt(int number) => SlotAt(number).Row?.Weight is > 0 and var weight ? weight : 0;
 
@@ -162,6 +165,11 @@ public sealed class LiveEvidence : IBasketEvidence
     private sealed class Slot(string key)
     {
         public string Key { get; } = key;
+
+        // Cut on first use: only skus that become candidates pay for it. Two threads may both cut it; either string
+        // is the same sku.
+        private string? _sku;
+        public string Sku => _sku ??= CartCrossSell.Engine.RowKeys.SkuOf(Key);
         private volatile NumberedRow? _row;
 
         public NumberedRow? Row

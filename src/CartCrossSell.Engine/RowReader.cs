@@ -246,6 +246,8 @@ internal abstract class RowReader
         public override double Weight(int handle) => evidence.WeightAt(handle);
 
         public override string Key(int handle) => evidence.KeyAt(handle);
+
+        public override string Sku(int handle) => evidence.SkuAt(handle);
     }
 
     private sealed class GenericReader(IBasketEvidence evidence) : RowReader
