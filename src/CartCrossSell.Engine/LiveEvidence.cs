@@ -170,6 +170,7 @@ public sealed class LiveEvidence : IBasketEvidence
         // is the same sku.
         private string? _sku;
         public string Sku => _sku ??= CartCrossSell.Engine.RowKeys.SkuOf(Key);
+
         private volatile NumberedRow? _row;
 
         public NumberedRow? Row

@@ -209,14 +209,14 @@ public sealed class TreeEnsemble
 
     /// <summary>
     /// The fast path of <see cref="AddTrees"/> (QuickScorer's idea, eight rows per block in two 128-bit vectors). A
-    /// tree of at most 32 leaves is a bit per leaf, numbered left to right. A row starts with every bit set; every split where it goes right
-    /// clears the bits of that split's left subtree; the lowest bit left is the leaf the walk reaches (the leftmost
-    /// leaf no split ruled out). Every split of the tree is tested, not only those on the path, but without a branch
-    /// or a dependent load: eight rows are transposed into columns once per block, and each split is, per four rows,
-    /// one load of a feature's four values, one comparison and two bit operations. Measured on the trainer's
-    /// 15-leaf trees: see docs/benchmarks.md. Trees of more leaves are walked (<see cref="WalkTree"/>); stumps add
-    /// their value.
-    /// Each row's score gets the same additions in the same order as <see cref="Score"/>.
+    /// tree of at most 32 leaves is a bit per leaf, numbered left to right. A row starts with every bit set; every
+    /// split where it goes right clears the bits of that split's left subtree; the lowest bit left is the leaf the
+    /// walk reaches (the leftmost leaf no split ruled out). Every split of the tree is tested, not only those on the
+    /// path, but without a branch or a dependent load: eight rows are transposed into columns once per block, and each
+    /// split is, per four rows, one load of a feature's four values, one comparison and two bit operations. Measured
+    /// on the trainer's 15-leaf trees: see docs/benchmarks.md. Trees of more leaves are walked
+    /// (<see cref="WalkTree"/>); stumps add their value. Each row's score gets the same additions in the same order
+    /// as <see cref="Score"/>.
     /// </summary>
     private void AddTreesAsBitVectors(ReadOnlySpan<float> rows, Span<double> output, int firstTree, int endTree)
     {
@@ -274,11 +274,7 @@ public sealed class TreeEnsemble
         }
     }
 
-    /// <summary>
-    /// <see cref="AddTrees"/> where the CPU has no vectors in hardware: tree by tree, eight rows walk each tree side by side
-    /// (eight independent chains of loads the CPU overlaps), each step picking its child by index rather than by a
-    /// branch (a split's direction is a coin toss the branch predictor mostly loses).
-    /// </summary>
+    /// <summary><see cref="AddTrees"/> where the CPU has no 128-bit vectors in hardware: every tree walked.</summary>
     private void AddTreesByWalking(ReadOnlySpan<float> rows, Span<double> output, int firstTree, int endTree)
     {
         for (var t = firstTree; t < endTree; t++)
@@ -294,8 +290,9 @@ public sealed class TreeEnsemble
 
     /// <summary>
     /// Adds tree <paramref name="t"/> (not a stump) to the scores of <paramref name="output"/>.Length rows by walking
-    /// it: eight rows side by side, eight independent chains of loads; a row that reached its leaf keeps it (a
-    /// conditional move, not a branch) while the others walk on.
+    /// it: eight rows side by side, eight independent chains of loads the CPU overlaps; each step picks its child by
+    /// index rather than by a branch (a split's direction is a coin toss the branch predictor mostly loses), and a row
+    /// that reached its leaf keeps it while the others walk on.
     /// </summary>
     private void WalkTree(int t, ReadOnlySpan<float> rows, Span<double> output)
     {
