@@ -185,7 +185,7 @@ public sealed class AddOnRanker
                     if (pairCount > c.Support) c.Support = pairCount;
                 }
             }
-            return Select(candidates, candidateCount, c => _reader.Key(c.Handle), c => RowKeys.SkuOf(_reader.Key(c.Handle)), c => ItemReason(cart, c));
+            return Select(candidates, candidateCount, c => _reader.Key(c.Handle), c => _reader.Sku(c.Handle), c => ItemReason(cart, c));
         }
 
         /// <summary>

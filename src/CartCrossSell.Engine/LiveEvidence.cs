@@ -12,7 +12,8 @@ namespace CartCrossSell.Engine;
 /// </summary>
 /// <remarks>
 /// Numbers are never reused: a deleted row keeps its number with no row behind it, so the numbers grow with the
-/// distinct keys ever seen (a few bytes each beside the rows themselves). A reader sees each row either before or after
+/// distinct keys ever seen (a slot of a few dozen bytes each beside the rows themselves, and an item row's sku once a
+/// ranking asked for it). A reader sees each row either before or after
 /// a change, never half of one: a row is replaced whole, and every number it names exists before it is published.
 /// </remarks>
 public sealed class LiveEvidence : IBasketEvidence
