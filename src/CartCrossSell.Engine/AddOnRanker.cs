@@ -161,7 +161,7 @@ public sealed class AddOnRanker
             var candidateCount = 0;
             for (var ci = 0; ci < cart.Count; ci++)
             {
-                if (!_reader.TryRow(RowKeys.Item(cart[ci].Sku), out var rowHandle, out var wa)) continue;
+                if (!_reader.TryRow(RowKeys.ItemPrefix, cart[ci].Sku, out var rowHandle, out var wa)) continue;
                 var count = _reader.LoadNeighbors(rowHandle, wa, items: true);
                 var handles = _reader.Handles;
                 var pairs = _reader.Pairs;
@@ -208,7 +208,7 @@ public sealed class AddOnRanker
             var categories = new List<Candidate>();
             for (var ci = 0; ci < cartCategories.Count; ci++)
             {
-                if (!_reader.TryRow(RowKeys.Category(cartCategories[ci].Sku), out var rowHandle, out var wx)) continue;
+                if (!_reader.TryRow(RowKeys.CategoryPrefix, cartCategories[ci].Sku, out var rowHandle, out var wx)) continue;
                 var count = _reader.LoadNeighbors(rowHandle, wx, items: false);
                 for (var i = 0; i < count; i++)
                 {

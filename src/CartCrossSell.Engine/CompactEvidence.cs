@@ -11,6 +11,7 @@ namespace CartCrossSell.Engine;
 public sealed class CompactEvidence : IBasketEvidence
 {
     private readonly Dictionary<string, int> _index;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _indexByChars;
     private readonly string[] _keys;
     private readonly double[] _weights;   // NaN: the key is only known as a neighbour
     private readonly long[] _offsets;     // start of the row's neighbours
@@ -22,6 +23,7 @@ public sealed class CompactEvidence : IBasketEvidence
     private CompactEvidence(Builder b)
     {
         _index = b.Index;
+        _indexByChars = _index.GetAlternateLookup<ReadOnlySpan<char>>();
         var n = b.Keys.Count;
         // The builder's arrays are taken over as they are (no copy: a copy would double the peak memory).
         _keys = b.Keys.Items;
@@ -71,6 +73,9 @@ public sealed class CompactEvidence : IBasketEvidence
     }
 
     internal int IndexOf(string rowKey) => _index.TryGetValue(rowKey, out var id) ? id : -1;
+
+    /// <summary>As <see cref="IndexOf(string)"/> for a key given as characters (no string made to look it up).</summary>
+    internal int IndexOf(ReadOnlySpan<char> rowKey) => _indexByChars.TryGetValue(rowKey, out var id) ? id : -1;
     internal string KeyAt(int id) => _keys[id];
 
     /// <summary>

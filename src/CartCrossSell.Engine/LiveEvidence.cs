@@ -18,11 +18,18 @@ namespace CartCrossSell.Engine;
 /// </remarks>
 public sealed class LiveEvidence : IBasketEvidence
 {
-    private readonly ConcurrentDictionary<string, int> _numbers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _numbers;
+    private readonly ConcurrentDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _numbersByChars;
     private volatile Slot[] _slots = new Slot[1024];
     private int _count;
     private int _rows;
     private double _baskets;
+
+    public LiveEvidence()
+    {
+        _numbers = new(StringComparer.Ordinal);
+        _numbersByChars = _numbers.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public double Baskets => Volatile.Read(ref _baskets);
 
@@ -133,6 +140,9 @@ public sealed class LiveEvidence : IBasketEvidence
 
     /// <summary>The number of a key, or -1 when no row or neighbour ever had it.</summary>
     internal int IndexOf(string key) => _numbers.TryGetValue(key, out var n) ? n : -1;
+
+    /// <summary>As <see cref="IndexOf(string)"/> for a key given as characters (no string made to look it up).</summary>
+    internal int IndexOf(ReadOnlySpan<char> key) => _numbersByChars.TryGetValue(key, out var n) ? n : -1;
 
     internal string KeyAt(int number) => SlotAt(number).Key;
 

@@ -139,6 +139,27 @@ internal abstract class RowReader
     public abstract bool TryRow(string key, out int handle, out double weight);
 
     /// <summary>
+    /// <see cref="TryRow(string, out int, out double)"/> for the key <paramref name="prefix"/> + <paramref name="name"/>
+    /// (<see cref="RowKeys"/>), composed on the stack: a ranking looks up some sixty such keys, and each was a new
+    /// string. Stores that cannot look a key up by its characters get the string.
+    /// </summary>
+    public bool TryRow(string prefix, string name, out int handle, out double weight)
+    {
+        var length = prefix.Length + name.Length;
+        if (length > MaxKeyOnStack) return TryRow(string.Concat(prefix, name), out handle, out weight);
+        Span<char> key = stackalloc char[length];
+        prefix.CopyTo(key);
+        name.CopyTo(key[prefix.Length..]);
+        return TryRow((ReadOnlySpan<char>)key, out handle, out weight);
+    }
+
+    private const int MaxKeyOnStack = 256;
+
+    /// <summary>As <see cref="TryRow(string, out int, out double)"/> for a key given as characters.</summary>
+    protected virtual bool TryRow(ReadOnlySpan<char> key, out int handle, out double weight) =>
+        TryRow(key.ToString(), out handle, out weight);
+
+    /// <summary>
     /// Loads the neighbours of a row found by <see cref="TryRow"/> into <see cref="Handles"/>, <see cref="Pairs"/>
     /// and <see cref="NeighborWeights"/>: only item neighbours when <paramref name="items"/>, else only the others.
     /// </summary>
@@ -156,7 +177,9 @@ internal abstract class RowReader
     {
         public CompactEvidence Evidence => evidence;
 
-        public override bool TryRow(string key, out int handle, out double weight)
+        public override bool TryRow(string key, out int handle, out double weight) => TryRow(key.AsSpan(), out handle, out weight);
+
+        protected override bool TryRow(ReadOnlySpan<char> key, out int handle, out double weight)
         {
             handle = evidence.IndexOf(key);
             weight = handle < 0 ? 0 : evidence.WeightAt(handle);
@@ -211,7 +234,9 @@ internal abstract class RowReader
 
         protected override void ResetCall() => _found.Clear();
 
-        public override bool TryRow(string key, out int handle, out double weight)
+        public override bool TryRow(string key, out int handle, out double weight) => TryRow(key.AsSpan(), out handle, out weight);
+
+        protected override bool TryRow(ReadOnlySpan<char> key, out int handle, out double weight)
         {
             handle = evidence.IndexOf(key);
             if (handle >= 0 && evidence.RowAt(handle) is { Weight: > 0 } row)

@@ -328,7 +328,7 @@ public sealed class CandidateGenerator
             var rows = acc.CartRows(cart.Count);
             for (var ci = 0; ci < cart.Count; ci++)
             {
-                var found = reader.TryRow(RowKeys.Item(cart[ci].Sku), out var h, out var w);
+                var found = reader.TryRow(RowKeys.ItemPrefix, cart[ci].Sku, out var h, out var w);
                 if (found || h >= 0) reader.SetSlot(h, CartSlot);
                 rows[ci] = found ? (h, w) : (-1, 0);
             }
@@ -373,8 +373,8 @@ public sealed class CandidateGenerator
                     }
                     else if (ci == 1) c.SecondLastCos = cos;
                 }
-                AddSequence(reader, acc, RowKeys.Next(item.Sku), wa, item.Recency, ci == 0, next: true);
-                AddSequence(reader, acc, RowKeys.Previous(item.Sku), wa, item.Recency, ci == 0, next: false);
+                AddSequence(reader, acc, item.Sku, wa, item.Recency, ci == 0, next: true);
+                AddSequence(reader, acc, item.Sku, wa, item.Recency, ci == 0, next: false);
             }
 
             if (inputs.Catalog is not null)
@@ -386,7 +386,7 @@ public sealed class CandidateGenerator
             var popularTake = Math.Max(_options.PopularDepth, 0) + cart.Count;
             for (var i = 0; i < inputs.BestSellers.Count && i < popularTake; i++)
             {
-                var handle = Handle(reader, RowKeys.Item(inputs.BestSellers[i]), out var w);
+                var handle = ItemHandle(reader, inputs.BestSellers[i], out var w);
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, w);
                 if (slot >= 0 && acc.Items[slot].BestSellerRank == 0) acc.Items[slot].BestSellerRank = i + 1;
@@ -455,17 +455,18 @@ public sealed class CandidateGenerator
         return slot;
     }
 
-    /// <summary>A row's handle and weight (0 without a row), or -1 when the key is unknown.</summary>
-    private static int Handle(RowReader reader, string key, out double weight)
+    /// <summary>An item row's handle and weight (0 without a row), or -1 when the sku is unknown.</summary>
+    private static int ItemHandle(RowReader reader, string sku, out double weight)
     {
-        if (reader.TryRow(key, out var handle, out weight)) return handle;
+        if (reader.TryRow(RowKeys.ItemPrefix, sku, out var handle, out weight)) return handle;
         weight = 0;
         return handle >= 0 ? handle : -1;
     }
 
-    private static void AddSequence(RowReader reader, Accumulators acc, string rowKey, double itemWeight, double recency, bool last, bool next)
+    /// <summary>The sequence source: what was added right after (<paramref name="next"/>) or before cart item <paramref name="sku"/>.</summary>
+    private static void AddSequence(RowReader reader, Accumulators acc, string sku, double itemWeight, double recency, bool last, bool next)
     {
-        if (!reader.TryRow(rowKey, out var handle, out var rowWeight)) return;
+        if (!reader.TryRow(next ? RowKeys.NextPrefix : RowKeys.PreviousPrefix, sku, out var handle, out var rowWeight)) return;
         var n = reader.LoadNeighbors(handle, rowWeight, items: true);
         for (var i = 0; i < n; i++)
         {
@@ -526,7 +527,7 @@ public sealed class CandidateGenerator
         categories.Clear();
         foreach (var (leaf, recency) in leaves)
         {
-            if (!reader.TryRow(RowKeys.Category(leaf), out var rowHandle, out var rowWeight) || !(rowWeight > 0)) continue;
+            if (!reader.TryRow(RowKeys.CategoryPrefix, leaf, out var rowHandle, out var rowWeight) || !(rowWeight > 0)) continue;
             var n = reader.LoadNeighbors(rowHandle, rowWeight, items: false);
             for (var i = 0; i < n; i++)
             {
@@ -565,7 +566,7 @@ public sealed class CandidateGenerator
             var category = categories[index];
             foreach (var (sku, weight) in inputs.CategoryLeaders(RowKeys.CategoryOf(reader.Key(category.Handle)), _options.ItemsPerCategory))
             {
-                var handle = Handle(reader, RowKeys.Item(sku), out _);
+                var handle = ItemHandle(reader, sku, out _);
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, weight);
                 if (slot < 0) continue;
@@ -630,7 +631,7 @@ public sealed class CandidateGenerator
         {
             foreach (var (sku, weight) in inputs.CategoryLeaders(leaf, _options.ItemsPerCategory))
             {
-                var handle = Handle(reader, RowKeys.Item(sku), out _);
+                var handle = ItemHandle(reader, sku, out _);
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, weight);
                 if (slot < 0) continue;

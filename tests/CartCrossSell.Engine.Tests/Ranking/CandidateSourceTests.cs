@@ -84,6 +84,24 @@ public class CandidateSourceTests
     }
 
     [Fact]
+    public void Rows_of_skus_too_long_to_compose_on_the_stack_are_found_in_every_store()
+    {
+        // Row keys are composed on the stack up to 256 characters, longer ones as strings: both must find the rows.
+        var tent = new string('t', 300);
+        var store = new Store().Item(tent, "tents", 200).Item("pegs", "pegs", 10).Item("lamp", "lights", 30)
+            .Orders(4, tent, "pegs").Orders(2, "lamp", tent);
+        foreach (IBasketEvidence evidence in new IBasketEvidence[] { store.Learner, store.Learner.Compact(), store.Learner.Live() })
+        {
+            var inputs = new RankingInputs(evidence, store.Catalog, store.Learner.Clock, RankingInputs.BestSellersOf(store.Learner.Items()));
+            var set = new CandidateGenerator().Generate(store.Cart(tent), inputs, Store.Now);
+            Assert.True(set.Find("pegs")?.CosUniform > 0, $"{evidence.GetType().Name}: the long sku's item row");
+            Assert.True(set.Find("lamp")?.PreviousFromLast > 0, $"{evidence.GetType().Name}: the long sku's sequence row");
+            var found = new CandidateGenerator().Generate(store.Cart("pegs"), inputs, Store.Now).Find(tent);
+            Assert.True(found?.Weight > 0, $"{evidence.GetType().Name}: the long sku as a candidate");
+        }
+    }
+
+    [Fact]
     public void Popular_source_fills_in_best_sellers_and_never_the_cart_items()
     {
         var store = Shop().Orders(9, "mug").Orders(5, "pot").Orders(1, "tent", "lamp");
