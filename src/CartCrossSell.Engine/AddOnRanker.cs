@@ -239,9 +239,9 @@ public sealed class AddOnRanker
             // The FallbackCategories best scored among those with enough support (ties by name: row keys share their
             // prefix, so they order alike).
             var chosen = new List<int>(_o.FallbackCategories + 1);
-            Func<int, int, bool> comesBefore = ComesBefore;   // one delegate, not one per category offered
+            var shortList = new BestFirst(chosen, _o.FallbackCategories, ComesBefore);
             for (var i = 0; i < categories.Count && _o.FallbackCategories > 0; i++)
-                if (categories[i].Score > 0 && categories[i].Support >= _o.MinSupport) BestFirst.Offer(chosen, _o.FallbackCategories, i, comesBefore);
+                if (categories[i].Score > 0 && categories[i].Support >= _o.MinSupport) shortList.Offer(i);
 
             var candidates = new List<Candidate>();
             var skus = new List<string>();

@@ -558,9 +558,8 @@ public sealed class CandidateGenerator
         // The best ComplementCategories by score, equal scores by name (their row keys share the prefix, so they order alike).
         var chosen = acc.ChosenCategories;
         chosen.Clear();
-        // One delegate for the call: converting the local function in the loop made one per category (hundreds).
-        Func<int, int, bool> comesBefore = ComesBefore;
-        for (var i = 0; i < categories.Count; i++) BestFirst.Offer(chosen, _options.ComplementCategories, i, comesBefore);
+        var shortList = new BestFirst(chosen, _options.ComplementCategories, ComesBefore);
+        for (var i = 0; i < categories.Count; i++) shortList.Offer(i);
         foreach (var index in chosen)
         {
             var category = categories[index];

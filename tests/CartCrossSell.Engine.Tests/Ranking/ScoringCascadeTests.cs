@@ -12,31 +12,7 @@ public class ScoringCascadeTests
         for (var t = 0; t < trees; t++)
         {
             var splits = t == 3 ? 0 : rng.Next(1, 8);
-            var feature = new int[splits];
-            var threshold = new float[splits];
-            var left = new int[splits];
-            var right = new int[splits];
-            // Node i's children: later nodes or leaves; every node and leaf is reached once (a random binary tree).
-            var open = new List<(int Node, bool Left)>();
-            var leaves = 0;
-            for (var i = 0; i < splits; i++)
-            {
-                feature[i] = rng.Next(RankingFeatures.Count);
-                threshold[i] = (float)(rng.NextDouble() * 2 - 0.5);
-                if (i > 0)
-                {
-                    var at = rng.Next(open.Count);
-                    var (parent, isLeft) = open[at];
-                    open.RemoveAt(at);
-                    if (isLeft) left[parent] = i; else right[parent] = i;
-                }
-                open.Add((i, true));
-                open.Add((i, false));
-            }
-            foreach (var (parent, isLeft) in open)
-                if (isLeft) left[parent] = ~leaves++; else right[parent] = ~leaves++;
-            var values = Enumerable.Range(0, splits + 1).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
-            list.Add(new TreeEnsemble.Tree(feature, threshold, left, right, values, 0.5 + rng.NextDouble()));
+            list.Add(RandomTrees.Tree(rng, splits, RankingFeatures.Count, r => (float)(r.NextDouble() * 2 - 0.5), shuffleLeaves: false));
         }
         return new TreeEnsemble(list, 0.1, RankingFeatures.Count);
     }

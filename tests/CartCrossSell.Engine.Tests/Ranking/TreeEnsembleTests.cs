@@ -15,39 +15,9 @@ public class TreeEnsembleTests
     private static readonly float[] Thresholds = [-1f, -0.25f, 0f, 0.5f, 1f, 3f];
     private static readonly float[] Values = [.. Thresholds, -0f, float.NegativeInfinity, float.PositiveInfinity, float.NaN, 0.75f, -7f, 1e-40f, -1e-40f];
 
-    /// <summary>
-    /// A random binary tree of <paramref name="splits"/> splits over <see cref="Features"/> features: each split gets
-    /// its children from later splits and leaves, so every shape (chains, balanced, leaning) occurs.
-    /// </summary>
-    private static TreeEnsemble.Tree RandomTree(Random rng, int splits)
-    {
-        var feature = new int[splits];
-        var threshold = new float[splits];
-        var left = new int[splits];
-        var right = new int[splits];
-        var open = new List<(int Node, bool Left)>();
-        var leaves = 0;
-        for (var i = 0; i < splits; i++)
-        {
-            feature[i] = rng.Next(Features);
-            threshold[i] = Thresholds[rng.Next(Thresholds.Length)];
-            if (i > 0)
-            {
-                var at = rng.Next(open.Count);
-                var (parent, isLeft) = open[at];
-                open.RemoveAt(at);
-                if (isLeft) left[parent] = i; else right[parent] = i;
-            }
-            open.Add((i, true));
-            open.Add((i, false));
-        }
-        // Leaves numbered in a random order: LightGBM's numbering is not left to right either.
-        var numbers = Enumerable.Range(0, open.Count).OrderBy(_ => rng.Next()).ToArray();
-        foreach (var (parent, isLeft) in open)
-            if (isLeft) left[parent] = ~numbers[leaves++]; else right[parent] = ~numbers[leaves++];
-        var values = Enumerable.Range(0, splits + 1).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
-        return new TreeEnsemble.Tree(feature, threshold, left, right, values, 0.5 + rng.NextDouble());
-    }
+    /// <summary>A random tree over <see cref="Features"/> features, thresholds from <see cref="Thresholds"/>, leaves numbered at random.</summary>
+    private static TreeEnsemble.Tree RandomTree(Random rng, int splits) =>
+        RandomTrees.Tree(rng, splits, Features, r => Thresholds[r.Next(Thresholds.Length)], shuffleLeaves: true);
 
     private static float[] RandomRows(Random rng, int count)
     {
