@@ -41,6 +41,12 @@ public sealed record RankerTrainerOptions
     public int Leaves { get; init; } = 15;
     public double LearningRate { get; init; } = 0.05;
     public int MinExamplesPerLeaf { get; init; } = 50;
+
+    /// <summary>Share of the features each tree may split on (LightGBM's feature_fraction); 1: all.</summary>
+    public double FeatureFraction { get; init; } = 1;
+
+    /// <summary>Share of the fit rows each tree is grown on, drawn anew for every tree (LightGBM's bagging); 1: all.</summary>
+    public double BaggingFraction { get; init; } = 1;
     public int Threads { get; init; } = 2;
     public int Seed { get; init; } = 1;
 
@@ -90,6 +96,8 @@ public sealed record RankerTrainerOptions
         if (Leaves is < 2 or > 1024) throw new ArgumentOutOfRangeException(nameof(Leaves), "must be between 2 and 1024");
         if (LearningRate is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LearningRate), "must be in (0, 1]");
         if (MinExamplesPerLeaf < 1) throw new ArgumentOutOfRangeException(nameof(MinExamplesPerLeaf), "must be positive");
+        if (FeatureFraction is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(FeatureFraction), "must be in (0, 1]");
+        if (BaggingFraction is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(BaggingFraction), "must be in (0, 1]");
         if (TaskMixes.Count == 0 || TaskMixes.Any(m => !Enum.IsDefined(m)))
             throw new ArgumentOutOfRangeException(nameof(TaskMixes), "needs at least one task mix");
         if (MaxHitLoss is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(MaxHitLoss), "must be in [0, 1)");
@@ -439,6 +447,7 @@ public static class RankerTrainer
             {
                 NumberOfIterations = o.Trees, NumberOfLeaves = o.Leaves, LearningRate = o.LearningRate,
                 MinimumExampleCountPerLeaf = o.MinExamplesPerLeaf, NumberOfThreads = o.Threads, Seed = o.Seed,
+                Booster = Booster(o),
                 Silent = true, LabelColumnName = nameof(ExampleRow.Label), FeatureColumnName = nameof(ExampleRow.Features),
             });
             var model = trainer.Fit(data);
@@ -448,12 +457,20 @@ public static class RankerTrainer
         {
             NumberOfIterations = o.Trees, NumberOfLeaves = o.Leaves, LearningRate = o.LearningRate,
             MinimumExampleCountPerLeaf = o.MinExamplesPerLeaf, NumberOfThreads = o.Threads, Seed = o.Seed,
+            Booster = Booster(o),
             Silent = true, LabelColumnName = nameof(ExampleRow.Relevance), FeatureColumnName = nameof(ExampleRow.Features),
             RowGroupColumnName = nameof(ExampleRow.GroupId),
         });
         var ranked = ranking.Fit(data);
         return (Export(ranked.Model.TrainedTreeEnsemble), ranked);
     }
+
+    private static GradientBooster.Options Booster(RankerTrainerOptions o) => new()
+    {
+        FeatureFraction = o.FeatureFraction,
+        SubsampleFraction = o.BaggingFraction,
+        SubsampleFrequency = o.BaggingFraction < 1 ? 1 : 0,
+    };
 
     private static TreeEnsemble Export(RegressionTreeEnsemble ensemble)
     {

@@ -281,6 +281,20 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void Feature_and_bagging_fractions_reach_LightGBM_and_the_exported_trees_still_score_as_it_does()
+    {
+        var options = new RankerTrainerOptions { Trees = 20, TaskMixes = [TaskMix.Both], CascadeMaxChangedLists = -1 };
+        var (plain, _) = RankerTrainer.Train(data.Orders, null, options);
+        var (features, featuresReport) = RankerTrainer.Train(data.Orders, null, options with { FeatureFraction = 0.5 });
+        var (bagged, baggedReport) = RankerTrainer.Train(data.Orders, null, options with { BaggingFraction = 0.5 });
+        Assert.Equal(3, new[] { plain.Version, features.Version, bagged.Version }.Distinct().Count());
+        Assert.InRange(featuresReport.MaxExportDifference, 0, 1e-5);
+        Assert.InRange(baggedReport.MaxExportDifference, 0, 1e-5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (options with { FeatureFraction = 0 }).Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => (options with { BaggingFraction = 1.5 }).Validate());
+    }
+
+    [Fact]
     public void A_mix_fitted_alone_scores_as_the_same_mix_fitted_after_another()
     {
         var second = data.Report.TaskMixes[1];

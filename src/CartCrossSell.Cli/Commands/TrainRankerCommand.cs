@@ -25,6 +25,8 @@ public static class TrainRankerCommand
         var trees = new Option<int?>("--trees") { Description = "Boosting rounds" };
         var leaves = new Option<int?>("--leaves") { Description = "Leaves per tree" };
         var learningRate = new Option<double?>("--learning-rate") { Description = "Shrinkage of each tree" };
+        var featureFraction = new Option<double?>("--feature-fraction") { Description = "Share of the features each tree may split on (default 1)" };
+        var baggingFraction = new Option<double?>("--bagging-fraction") { Description = "Share of the fit rows each tree is grown on (default 1)" };
         var maxTasks = new Option<int?>("--max-tasks") { Description = "At most this many training tasks" };
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the hardest; default 60)" };
@@ -39,7 +41,7 @@ public static class TrainRankerCommand
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, maxTasks, depth, window, negatives, hardNegatives,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, depth, window, negatives, hardNegatives,
             validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
         };
         command.SetAction(parseResult =>
@@ -104,6 +106,8 @@ public static class TrainRankerCommand
                     Trees = parseResult.GetValue(trees) ?? defaults.Trees,
                     Leaves = parseResult.GetValue(leaves) ?? defaults.Leaves,
                     LearningRate = parseResult.GetValue(learningRate) ?? defaults.LearningRate,
+                    FeatureFraction = parseResult.GetValue(featureFraction) ?? defaults.FeatureFraction,
+                    BaggingFraction = parseResult.GetValue(baggingFraction) ?? defaults.BaggingFraction,
                     Seed = parseResult.GetValue(seed) ?? defaults.Seed,
                     Candidates = candidates,
                     Tasks = defaults.Tasks with
