@@ -21,6 +21,12 @@ public sealed class LiveEvidence : IBasketEvidence
     private readonly ConcurrentDictionary<string, int> _numbers;
     private readonly ConcurrentDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _numbersByChars;
     private volatile Slot[] _slots = new Slot[1024];
+
+    // Each number's row weight (0: no row), beside its slot: ranking reads a weight for every neighbour of every cart
+    // item, and an array element is one load where slot, then row, then weight were two dependent ones in scattered
+    // objects (a tenth of a learned ranking with a catalog). Always as long as the slots; written by the single writer
+    // with the row, so a reader sees a number's weight before or after a change, as it sees the row.
+    private volatile double[] _weights = new double[1024];
     private int _count;
     private int _rows;
     private double _baskets;
@@ -99,9 +105,11 @@ public sealed class LiveEvidence : IBasketEvidence
             numbers[i] = Engine.RowKeys.IsItem(neighbors[i].Key) ? n : ~n;
             pairs[i] = neighbors[i].PairWeight;
         }
-        var slot = SlotAt(Number(key));
+        var number = Number(key);
+        var slot = SlotAt(number);
         if (slot.Row is null) Interlocked.Increment(ref _rows);
         slot.Row = new NumberedRow(weight, numbers, pairs, stamp);
+        _weights[number] = weight > 0 ? weight : 0;
     }
 
     /// <summary>Deletes a row (its number stays). Single writer, see <see cref="Apply(EvidenceRow)"/>.</summary>
@@ -111,6 +119,7 @@ public sealed class LiveEvidence : IBasketEvidence
         var slot = SlotAt(n);
         if (slot.Row is null) return;
         slot.Row = null;
+        _weights[n] = 0;
         Interlocked.Decrement(ref _rows);
     }
 
@@ -122,7 +131,12 @@ public sealed class LiveEvidence : IBasketEvidence
     {
         var slots = _slots;
         var count = Math.Min(Volatile.Read(ref _count), slots.Length);
-        for (var i = 0; i < count; i++) slots[i].Row = null;
+        var weights = _weights;
+        for (var i = 0; i < count; i++)
+        {
+            slots[i].Row = null;
+            weights[i] = 0;
+        }
         Volatile.Write(ref _rows, 0);
         SetBaskets(0);
     }
@@ -150,7 +164,10 @@ public sealed class LiveEvidence : IBasketEvidence
     internal string SkuAt(int number) => SlotAt(number).Sku;
 
     /// <summary>The weight of the row behind a number; 0 when it has none.</summary>
-    internal double WeightAt(int number) => SlotAt(number).Row?.Weight is > 0 and var weight ? weight : 0;
+    internal double WeightAt(int number) => _weights[number];
+
+    /// <summary>Every number's row weight (0: none), by number: read once per row of neighbours (<see cref="WeightAt"/>).</summary>
+    internal double[] Weights => _weights;
 
     internal NumberedRow? RowAt(int number) => SlotAt(number).Row;
 
@@ -164,6 +181,10 @@ public sealed class LiveEvidence : IBasketEvidence
         var slots = _slots;
         if (n == slots.Length)
         {
+            // The weights grow first: a reader that has the new slots (and so the number) finds its weight.
+            var weights = _weights;
+            Array.Resize(ref weights, slots.Length * 2);
+            _weights = weights;
             Array.Resize(ref slots, slots.Length * 2); // slot objects are shared, so a row set later shows in both arrays
             _slots = slots;
         }

@@ -254,6 +254,8 @@ internal abstract class RowReader
             var row = _found[handle];
             var numbers = row.Neighbors;
             Ensure(numbers.Length);
+            // Every number the row names existed before the row was published, so it is inside this array.
+            var weights = evidence.Weights;
             var n = 0;
             for (var i = 0; i < numbers.Length; i++)
             {
@@ -262,7 +264,7 @@ internal abstract class RowReader
                 var number = stored >= 0 ? stored : ~stored;
                 Handles[n] = number;
                 Pairs[n] = row.Pairs[i];
-                NeighborWeights[n] = evidence.WeightAt(number);
+                NeighborWeights[n] = weights[number];
                 n++;
             }
             return n;

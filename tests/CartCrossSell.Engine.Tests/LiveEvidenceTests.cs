@@ -68,6 +68,36 @@ public class LiveEvidenceTests
     }
 
     [Fact]
+    public void A_number_reads_the_weight_of_its_row_as_it_is_now_across_replacement_removal_clearing_and_growth()
+    {
+        var live = new LiveEvidence();
+        double Weight(string sku) => live.WeightAt(live.IndexOf(RowKeys.Item(sku)));
+        live.Apply(new EvidenceRow(RowKeys.Item("a"), 4, [new Neighbor(RowKeys.Item("b"), 2)]));
+        Assert.Equal(4, Weight("a"));
+        Assert.Equal(0, Weight("b"));                      // a neighbour without a row of its own
+        live.Apply(new EvidenceRow(RowKeys.Item("a"), 6, []));
+        Assert.Equal(6, Weight("a"));
+        live.Apply(new EvidenceRow(RowKeys.Item("b"), double.NaN, []));
+        Assert.Equal(0, Weight("b"));                      // no weight to read, as a row with none
+        live.Remove(RowKeys.Item("a"));
+        Assert.Equal(0, Weight("a"));
+
+        // Thousands of numbers: the weights grow with the slots and keep what was written before.
+        for (var i = 0; i < 5_000; i++) live.Apply(new EvidenceRow(RowKeys.Item($"s{i}"), i + 1, [new Neighbor(RowKeys.Item($"n{i}"), 1)]));
+        live.Apply(new EvidenceRow(RowKeys.Item("a"), 9, []));
+        Assert.Equal(9, Weight("a"));
+        Assert.All(Enumerable.Range(0, 5_000), i => Assert.Equal(i + 1, Weight($"s{i}")));
+        Assert.All(Enumerable.Range(0, 5_000), i => Assert.Equal(0, Weight($"n{i}")));
+        Assert.True(live.Weights.Length > live.IndexOf(RowKeys.Item("n4999")));
+
+        live.Clear();
+        Assert.Equal(0, Weight("a"));
+        Assert.Equal(0, Weight("s4999"));
+        live.Apply(new EvidenceRow(RowKeys.Item("s7"), 2, []));
+        Assert.Equal(2, Weight("s7"));
+    }
+
+    [Fact]
     public async Task Readers_rank_while_the_writer_replaces_rows_and_see_each_row_whole()
     {
         var (store, skus) = RandomShop(seed: 11);
