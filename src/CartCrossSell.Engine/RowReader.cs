@@ -168,6 +168,12 @@ internal abstract class RowReader
     /// <summary>The weight of the row behind a handle, or 0 when there is no such row.</summary>
     public abstract double Weight(int handle);
 
+    /// <summary>
+    /// Whether a key's handle is the same in every call on this store (a compact store's index, a live store's number,
+    /// neither ever reused), so a caller may keep handles between calls; the generic reader numbers keys per call.
+    /// </summary>
+    public virtual bool HandlesOutliveTheCall => false;
+
     public abstract string Key(int handle);
 
     /// <summary>The sku of an item row's handle (a new string unless the store keeps them).</summary>
@@ -176,6 +182,8 @@ internal abstract class RowReader
     private sealed class CompactReader(CompactEvidence evidence) : RowReader
     {
         public CompactEvidence Evidence => evidence;
+
+        public override bool HandlesOutliveTheCall => true;
 
         public override bool TryRow(string key, out int handle, out double weight) => TryRow(key.AsSpan(), out handle, out weight);
 
@@ -228,6 +236,8 @@ internal abstract class RowReader
     private sealed class LiveReader(LiveEvidence evidence) : RowReader
     {
         public LiveEvidence Evidence => evidence;
+
+        public override bool HandlesOutliveTheCall => true;
 
         // The rows whose neighbours were loaded in this call, by handle: the row read by TryRow is the row loaded.
         private readonly Dictionary<int, NumberedRow> _found = [];

@@ -91,14 +91,47 @@ public sealed class RankingInputs
     {
         if (Catalog is null) return [];
         var leaders = _leaders ??= new(StringComparer.Ordinal);
-        return leaders.GetOrAdd(leaf, l => Catalog.InCategory(l)
-            .Select(i => (i.Sku, Weight: Evidence.TryGetWeight(RowKeys.Item(i.Sku), out var w) ? w : 0))
+        // A static factory with its state: a capturing lambda was a new closure and delegate on every call, hit or not.
+        return leaders.GetOrAdd(leaf, static (l, inputs) => inputs.Catalog!.InCategory(l)
+            .Select(i => (i.Sku, Weight: inputs.Evidence.TryGetWeight(RowKeys.Item(i.Sku), out var w) ? w : 0))
             .Where(i => i.Weight > 0)
             .OrderByDescending(i => i.Weight).ThenBy(i => i.Sku, StringComparer.Ordinal)
-            .ToArray()) is var all && all.Length > take ? new ArraySegment<(string Sku, double Weight)>(all, 0, take) : all;
+            .ToArray(), this) is var all && all.Length > take ? new ArraySegment<(string Sku, double Weight)>(all, 0, take) : all;
     }
 
     private System.Collections.Concurrent.ConcurrentDictionary<string, (string Sku, double Weight)[]>? _leaders;
+
+    /// <summary>
+    /// The row handles of the first <paramref name="count"/> (or more) <see cref="BestSellers"/> (-1: unknown sku),
+    /// kept for the life of these inputs when the reader's handles outlive a call; null otherwise (look each up). Every
+    /// ranking offered the same best sellers to the popular source and looked each one's row up by its key again.
+    /// </summary>
+    internal int[]? BestSellerHandles(RowReader reader, int count)
+    {
+        if (!reader.HandlesOutliveTheCall) return null;
+        count = Math.Min(count, BestSellers.Count);
+        if (_bestSellerHandles is { } kept && kept.Length >= count) return kept;
+        return _bestSellerHandles = HandlesOf(reader, BestSellers.Take(count).ToArray());
+    }
+
+    /// <summary>As <see cref="BestSellerHandles"/>, for the leaders of a leaf category in <see cref="CategoryLeaders"/>'s order.</summary>
+    internal int[]? LeaderHandles(RowReader reader, string leaf)
+    {
+        if (!reader.HandlesOutliveTheCall || Catalog is null) return null;
+        var handles = _leaderHandles ??= new(StringComparer.Ordinal);
+        return handles.GetOrAdd(leaf, static (l, state) =>
+            HandlesOf(state.Reader, [.. state.Inputs.CategoryLeaders(l, int.MaxValue).Select(x => x.Sku)]), (Inputs: this, Reader: reader));
+    }
+
+    private int[]? _bestSellerHandles;
+    private System.Collections.Concurrent.ConcurrentDictionary<string, int[]>? _leaderHandles;
+
+    private static int[] HandlesOf(RowReader reader, IReadOnlyList<string> skus)
+    {
+        var handles = new int[skus.Count];
+        for (var i = 0; i < handles.Length; i++) handles[i] = CandidateGenerator.ItemHandle(reader, skus[i], out _);
+        return handles;
+    }
 
     /// <summary>The best sellers of a learner (or any list of learned items with their weights).</summary>
     public static IReadOnlyList<string> BestSellersOf(IEnumerable<(string Sku, double Weight)> items, int count = 100) =>
@@ -419,9 +452,19 @@ public sealed class CandidateGenerator
             }
 
             var popularTake = Math.Max(_options.PopularDepth, 0) + cart.Count;
+            // The reference looks every best seller up, so the exactness tests compare the kept handles with lookups.
+            var bestSellerHandles = ExhaustiveRanks ? null : inputs.BestSellerHandles(reader, popularTake);
             for (var i = 0; i < inputs.BestSellers.Count && i < popularTake; i++)
             {
-                var handle = ItemHandle(reader, inputs.BestSellers[i], out var w);
+                int handle;
+                double w;
+                if (bestSellerHandles is null) handle = ItemHandle(reader, inputs.BestSellers[i], out w);
+                else
+                {
+                    // The handle is kept; the weight is read now, as the lookup would (0 without a row).
+                    handle = bestSellerHandles[i];
+                    w = handle >= 0 ? reader.Weight(handle) : 0;
+                }
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, w);
                 if (slot >= 0 && acc.Items[slot].BestSellerRank == 0) acc.Items[slot].BestSellerRank = i + 1;
@@ -501,7 +544,7 @@ public sealed class CandidateGenerator
     }
 
     /// <summary>An item row's handle and weight (0 without a row), or -1 when the sku is unknown.</summary>
-    private static int ItemHandle(RowReader reader, string sku, out double weight)
+    internal static int ItemHandle(RowReader reader, string sku, out double weight)
     {
         if (reader.TryRow(RowKeys.ItemPrefix, sku, out var handle, out weight)) return handle;
         weight = 0;
@@ -608,9 +651,13 @@ public sealed class CandidateGenerator
         foreach (var index in chosen)
         {
             var category = categories[index];
-            foreach (var (sku, weight) in inputs.CategoryLeaders(RowKeys.CategoryOf(reader.Key(category.Handle)), _options.ItemsPerCategory))
+            var leaf = RowKeys.CategoryOf(reader.Key(category.Handle));
+            var leaders = inputs.CategoryLeaders(leaf, _options.ItemsPerCategory);
+            var handles = inputs.LeaderHandles(reader, leaf);
+            for (var i = 0; i < leaders.Count; i++)
             {
-                var handle = ItemHandle(reader, sku, out _);
+                var (sku, weight) = leaders[i];
+                var handle = handles?[i] ?? ItemHandle(reader, sku, out _);
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, weight);
                 if (slot < 0) continue;
