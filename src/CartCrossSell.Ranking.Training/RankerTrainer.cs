@@ -465,7 +465,8 @@ public static class RankerTrainer
         return (Export(ranked.Model.TrainedTreeEnsemble), ranked);
     }
 
-    private static GradientBooster.Options Booster(RankerTrainerOptions o) => new()
+    /// <summary>LightGBM's booster settings of a training: bagging runs on every tree when it takes less than every row.</summary>
+    internal static GradientBooster.Options Booster(RankerTrainerOptions o) => new()
     {
         FeatureFraction = o.FeatureFraction,
         SubsampleFraction = o.BaggingFraction,

@@ -290,6 +290,9 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         Assert.Equal(3, new[] { plain.Version, features.Version, bagged.Version }.Distinct().Count());
         Assert.InRange(featuresReport.MaxExportDifference, 0, 1e-5);
         Assert.InRange(baggedReport.MaxExportDifference, 0, 1e-5);
+        var booster = RankerTrainer.Booster(options with { FeatureFraction = 0.6, BaggingFraction = 0.8 });
+        Assert.Equal((0.6, 0.8, 1), (booster.FeatureFraction, booster.SubsampleFraction, booster.SubsampleFrequency));
+        Assert.Equal(0, RankerTrainer.Booster(options).SubsampleFrequency); // no bagging by default
         Assert.Throws<ArgumentOutOfRangeException>(() => (options with { FeatureFraction = 0 }).Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => (options with { BaggingFraction = 1.5 }).Validate());
     }

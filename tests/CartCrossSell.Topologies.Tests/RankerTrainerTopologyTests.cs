@@ -122,6 +122,20 @@ public sealed class RankerTrainerTopologyTests(December2010Sample data) : IClass
     }
 
     [Fact]
+    public void The_stream_trainers_tree_settings_reach_the_trainer_and_a_bad_one_is_refused_at_start_naming_its_section()
+    {
+        var options = Small();
+        options.FeatureFraction = 0.6;
+        options.BaggingFraction = 0.8;
+        var trainer = options.Trainer(new LearningOptions(), new RecommendationOptions());
+        Assert.Equal((1, 2, 0.6, 0.8), (trainer.Trees, trainer.Leaves, trainer.FeatureFraction, trainer.BaggingFraction));
+        options.FeatureFraction = 0;
+        var refused = Assert.Throws<OptionsValidationException>(options.Validate);
+        Assert.Contains(RankerTrainerStreamOptions.SectionName, refused.Message);
+        Assert.Contains(nameof(RankerTrainerOptions.FeatureFraction), refused.Message);
+    }
+
+    [Fact]
     public void Orders_reach_the_sample_under_one_key_by_the_learners_rules_and_the_sample_keeps_the_newest_once_each()
     {
         var options = Small();

@@ -114,13 +114,18 @@ public sealed class RankingInputs
         return _bestSellerHandles = HandlesOf(reader, BestSellers.Take(count).ToArray());
     }
 
-    /// <summary>As <see cref="BestSellerHandles"/>, for the leaders of a leaf category in <see cref="CategoryLeaders"/>'s order.</summary>
-    internal int[]? LeaderHandles(RowReader reader, string leaf)
+    /// <summary>
+    /// As <see cref="BestSellerHandles"/>, for <paramref name="leaders"/>, the leaders of leaf category
+    /// <paramref name="leaf"/> that <see cref="CategoryLeaders"/> gave (its first ones, in its order).
+    /// </summary>
+    internal int[]? LeaderHandles(RowReader reader, string leaf, IReadOnlyList<(string Sku, double Weight)> leaders)
     {
-        if (!reader.HandlesOutliveTheCall || Catalog is null) return null;
-        var handles = _leaderHandles ??= new(StringComparer.Ordinal);
-        return handles.GetOrAdd(leaf, static (l, state) =>
-            HandlesOf(state.Reader, [.. state.Inputs.CategoryLeaders(l, int.MaxValue).Select(x => x.Sku)]), (Inputs: this, Reader: reader));
+        if (!reader.HandlesOutliveTheCall) return null;
+        var kept = _leaderHandles ??= new(StringComparer.Ordinal);
+        if (kept.TryGetValue(leaf, out var handles) && handles.Length >= leaders.Count) return handles;
+        var skus = new string[leaders.Count];
+        for (var i = 0; i < skus.Length; i++) skus[i] = leaders[i].Sku;
+        return kept[leaf] = HandlesOf(reader, skus);
     }
 
     private int[]? _bestSellerHandles;
@@ -211,10 +216,25 @@ internal static class SkuOrder
             index[i] = i;
         }
         Array.Sort(keys, index, 0, count);
-        for (int start = 0, end; start < count; start = end)
+        for (var i = 1; i < count; i++)
         {
-            for (end = start + 1; end < count && keys[end] == keys[start]; end++) { }
-            if (end - start > 1) Array.Sort(index, start, end - start, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
+            if (keys[i] != keys[i - 1]) continue;
+            // Skus that share their first eight units (rare): the comparer is made only then.
+            SortTiedRuns(keys, index, 0, count, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
+            return;
+        }
+    }
+
+    /// <summary>
+    /// After a sort of [<paramref name="start"/>, <paramref name="stop"/>) by <paramref name="keys"/>, sorts each run of
+    /// equal keys in <paramref name="order"/> by <paramref name="ties"/>.
+    /// </summary>
+    public static void SortTiedRuns<TKey>(TKey[] keys, int[] order, int start, int stop, IComparer<int> ties) where TKey : IEquatable<TKey>
+    {
+        for (int i = start, end; i < stop; i = end)
+        {
+            for (end = i + 1; end < stop && keys[end].Equals(keys[i]); end++) { }
+            if (end - i > 1) Array.Sort(order, i, end - i, ties);
         }
     }
 }
@@ -653,7 +673,7 @@ public sealed class CandidateGenerator
             var category = categories[index];
             var leaf = RowKeys.CategoryOf(reader.Key(category.Handle));
             var leaders = inputs.CategoryLeaders(leaf, _options.ItemsPerCategory);
-            var handles = inputs.LeaderHandles(reader, leaf);
+            var handles = inputs.LeaderHandles(reader, leaf, leaders);
             for (var i = 0; i < leaders.Count; i++)
             {
                 var (sku, weight) = leaders[i];
@@ -885,11 +905,7 @@ public sealed class CandidateGenerator
         public void SortByKey(double[] keys, int[] order, int start, int length)
         {
             Array.Sort(keys, order, start, length);
-            for (int i = start, end, stop = start + length; i < stop; i = end)
-            {
-                for (end = i + 1; end < stop && keys[end] == keys[i]; end++) { }
-                if (end - i > 1) Array.Sort(order, i, end - i, this);
-            }
+            SkuOrder.SortTiedRuns(keys, order, start, start + length, this);
         }
 
         /// <summary>Moves the <paramref name="m"/> first entries in (negated score, row key) order to the front, in any order.</summary>

@@ -45,6 +45,12 @@ public sealed class RankerTrainerStreamOptions
     /// <summary>Shrinkage of each tree. Default 0.05.</summary>
     public double LearningRate { get; set; } = Defaults.LearningRate;
 
+    /// <summary>Share of the features each tree may split on. Default 1 (docs/engine.md: 0.7 measured no better).</summary>
+    public double FeatureFraction { get; set; } = Defaults.FeatureFraction;
+
+    /// <summary>Share of the fit rows each tree is grown on. Default 1 (docs/engine.md: 0.7 measured no better).</summary>
+    public double BaggingFraction { get; set; } = Defaults.BaggingFraction;
+
     /// <summary>LightGBM threads of one training (it runs beside the stream threads). Default 2.</summary>
     public int Threads { get; set; } = Defaults.Threads;
 
@@ -71,6 +77,8 @@ public sealed class RankerTrainerStreamOptions
         Trees = Trees,
         Leaves = Leaves,
         LearningRate = LearningRate,
+        FeatureFraction = FeatureFraction,
+        BaggingFraction = BaggingFraction,
         Threads = Threads,
         Learning = learning,
         Recommendation = ranking,
