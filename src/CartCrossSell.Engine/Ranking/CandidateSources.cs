@@ -220,16 +220,20 @@ internal static class SkuOrder
         {
             if (keys[i] != keys[i - 1]) continue;
             // Skus that share their first eight units (rare): the comparer is made only then.
-            SortTiedRuns(keys, index, 0, count, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
+            TiedRuns.Sort(keys, index, 0, count, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
             return;
         }
     }
+}
 
+/// <summary>The second key of a sort by two: entries sorted by a first key, then each run of equal first keys by the second.</summary>
+internal static class TiedRuns
+{
     /// <summary>
     /// After a sort of [<paramref name="start"/>, <paramref name="stop"/>) by <paramref name="keys"/>, sorts each run of
     /// equal keys in <paramref name="order"/> by <paramref name="ties"/>.
     /// </summary>
-    public static void SortTiedRuns<TKey>(TKey[] keys, int[] order, int start, int stop, IComparer<int> ties) where TKey : IEquatable<TKey>
+    public static void Sort<TKey>(TKey[] keys, int[] order, int start, int stop, IComparer<int> ties) where TKey : IEquatable<TKey>
     {
         for (int i = start, end; i < stop; i = end)
         {
@@ -905,7 +909,7 @@ public sealed class CandidateGenerator
         public void SortByKey(double[] keys, int[] order, int start, int length)
         {
             Array.Sort(keys, order, start, length);
-            SkuOrder.SortTiedRuns(keys, order, start, start + length, this);
+            TiedRuns.Sort(keys, order, start, start + length, this);
         }
 
         /// <summary>Moves the <paramref name="m"/> first entries in (negated score, row key) order to the front, in any order.</summary>
@@ -924,8 +928,9 @@ public sealed class CandidateGenerator
                 var store = lo;
                 for (var i = lo; i < hi; i++)
                 {
-                    // Without a branch on the comparison (random scores mispredict half the time): every entry is
-                    // swapped with the store position, which advances only past the entries that come first.
+                    // No branch on the comparison of scores (random scores mispredict half the time): every entry is
+                    // swapped with the store position, which advances only past the entries that come first. Equal
+                    // scores, rare, take the row keys' comparison.
                     var k = keys[i];
                     var o = order[i];
                     var first = k < pk;
