@@ -219,11 +219,15 @@ internal static class SkuOrder
         for (var i = 1; i < count; i++)
         {
             if (keys[i] != keys[i - 1]) continue;
-            // Skus that share their first eight units (rare): the comparer is made only then.
-            TiedRuns.Sort(keys, index, 0, count, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
+            SortTies(skus, keys, index, count);
             return;
         }
     }
+
+    // Skus that share their first eight units (rare). A method of its own: a lambda capturing the skus in Sort would
+    // make its closure on every call, ties or not.
+    private static void SortTies(string[] skus, UInt128[] keys, int[] index, int count) =>
+        TiedRuns.Sort(keys, index, 0, count, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
 }
 
 /// <summary>The second key of a sort by two: entries sorted by a first key, then each run of equal first keys by the second.</summary>
