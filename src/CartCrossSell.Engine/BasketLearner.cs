@@ -254,13 +254,7 @@ public sealed class BasketLearner : IBasketEvidence, Ranking.IBestSellers
         var n = Math.Min(take, entries.Length);
         // A run of equal weights that starts before the cut is ordered by key, all of it: which of its pairs are kept
         // must not depend on the order the sort left them in.
-        for (var start = 0; start < n;)
-        {
-            var end = start + 1;
-            while (end < entries.Length && negated[end] == negated[start]) end++;
-            if (end - start > 1) Array.Sort(ids, start, end - start, _keyOrder);
-            start = end;
-        }
+        TiedRuns.Sort(negated, ids, 0, entries.Length, _keyOrder, runsStartingBefore: n);
         var weights = new double[n];
         for (var i = 0; i < n; i++) weights[i] = -negated[i];
         return (ids[..n], weights);

@@ -230,23 +230,6 @@ internal static class SkuOrder
         TiedRuns.Sort(keys, index, 0, count, Comparer<int>.Create((a, b) => string.CompareOrdinal(skus[a], skus[b])));
 }
 
-/// <summary>The second key of a sort by two: entries sorted by a first key, then each run of equal first keys by the second.</summary>
-internal static class TiedRuns
-{
-    /// <summary>
-    /// After a sort of [<paramref name="start"/>, <paramref name="stop"/>) by <paramref name="keys"/>, sorts each run of
-    /// equal keys in <paramref name="order"/> by <paramref name="ties"/>.
-    /// </summary>
-    public static void Sort<TKey>(TKey[] keys, int[] order, int start, int stop, IComparer<int> ties) where TKey : IEquatable<TKey>
-    {
-        for (int i = start, end; i < stop; i = end)
-        {
-            for (end = i + 1; end < stop && keys[end].Equals(keys[i]); end++) { }
-            if (end - i > 1) Array.Sort(order, i, end - i, ties);
-        }
-    }
-}
-
 /// <summary>One distinct cart item as the sources see it: most recent first, with its recency weight and leaf category.</summary>
 public sealed class CartItemEvidence
 {
@@ -501,11 +484,11 @@ public sealed class CandidateGenerator
             acc.Reader = reader;
             if (ExhaustiveRanks)
             {
-                Mark(acc, static (in Acc c) => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, static (ref Acc c, int r) => c.RankBasket = r, reader);
-                Mark(acc, static (in Acc c) => c.LastCos + 0.5 * c.SecondLastCos, _options.LastItemsDepth, CandidateSource.LastItems, static (ref Acc c, int r) => c.RankLastItems = r, reader);
-                Mark(acc, static (in Acc c) => c.NextSum + c.PreviousSum, _options.SequenceDepth, CandidateSource.Sequence, static (ref Acc c, int r) => c.RankSequence = r, reader);
-                Mark(acc, static (in Acc c) => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, static (ref Acc c, int r) => c.RankCategory = r, reader);
-                Mark(acc, static (in Acc c) => c.BestSellerRank > 0 ? 1.0 / c.BestSellerRank : 0, _options.PopularDepth, CandidateSource.Popular, static (ref Acc c, int r) => { }, reader);
+                Mark(acc, static (in Acc c) => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, static (ref Acc c, int r) => c.RankBasket = r);
+                Mark(acc, static (in Acc c) => c.LastCos + 0.5 * c.SecondLastCos, _options.LastItemsDepth, CandidateSource.LastItems, static (ref Acc c, int r) => c.RankLastItems = r);
+                Mark(acc, static (in Acc c) => c.NextSum + c.PreviousSum, _options.SequenceDepth, CandidateSource.Sequence, static (ref Acc c, int r) => c.RankSequence = r);
+                Mark(acc, static (in Acc c) => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, static (ref Acc c, int r) => c.RankCategory = r);
+                Mark(acc, static (in Acc c) => c.BestSellerRank > 0 ? 1.0 / c.BestSellerRank : 0, _options.PopularDepth, CandidateSource.Popular, static (ref Acc c, int r) => { });
             }
             else MarkSources(acc);
 
@@ -764,7 +747,7 @@ public sealed class CandidateGenerator
     private delegate void SetRank(ref Acc c, int rank);
 
     /// <summary>Ranks every candidate a source scores (highest first, ties by row key) and marks its top as the source's.</summary>
-    private static void Mark(Accumulators acc, Score score, int depth, CandidateSource source, SetRank setRank, RowReader reader)
+    private static void Mark(Accumulators acc, Score score, int depth, CandidateSource source, SetRank setRank)
     {
         if (depth == 0) return;
         var keys = acc.Keys;
@@ -779,13 +762,7 @@ public sealed class CandidateGenerator
             n++;
         }
         Array.Sort(keys, order, 0, n);
-        for (int start = 0, end; start < n; start = end)
-        {
-            for (end = start + 1; end < n && keys[end] == keys[start]; end++) { }
-            if (end - start > 1)
-                Array.Sort(order, start, end - start, Comparer<int>.Create((a, b) =>
-                    string.CompareOrdinal(reader.Key(acc.Items[a].Handle), reader.Key(acc.Items[b].Handle))));
-        }
+        TiedRuns.Sort(keys, order, 0, n, acc); // equal scores by row key (acc.Reader is the call's reader)
         for (var r = 0; r < n; r++)
         {
             ref var c = ref acc.Items[order[r]];
