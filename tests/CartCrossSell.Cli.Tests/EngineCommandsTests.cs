@@ -337,6 +337,18 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Equal(["coffee", "tropical fruit"], skus.Order().ToList());
     }
 
+    [Theory]
+    [InlineData("--warmup-fraction", "1", "WarmupFraction")]
+    [InlineData("--feature-fraction", "0", "FeatureFraction")]
+    [InlineData("--bagging-fraction", "1.5", "BaggingFraction")]
+    public async Task Train_ranker_refuses_an_out_of_range_setting_naming_it(string flag, string value, string named)
+    {
+        var (code, _, error) = await Run("train-ranker", "--orders", RunningOrders(), "--catalog", "none", flag, value, "--out", Path.Combine(_dir, "m"));
+        Assert.Equal(2, code);
+        Assert.Contains(named, error);
+        Assert.False(System.IO.File.Exists(Path.Combine(_dir, "m")));
+    }
+
     [Fact]
     public async Task An_unknown_orders_format_is_refused()
     {

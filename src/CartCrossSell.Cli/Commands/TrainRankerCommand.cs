@@ -28,6 +28,7 @@ public static class TrainRankerCommand
         var featureFraction = new Option<double?>("--feature-fraction") { Description = "Share of the features each tree may split on (default 1)" };
         var baggingFraction = new Option<double?>("--bagging-fraction") { Description = "Share of the fit rows each tree is grown on (default 1)" };
         var maxTasks = new Option<int?>("--max-tasks") { Description = "At most this many training tasks" };
+        var warmup = new Option<double?>("--warmup-fraction") { Description = "Oldest share of the fit orders that is only learned, never a task (default 0.2)" };
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the hardest; default 60)" };
         var hardNegatives = new Option<int?>("--hard-negatives") { Description = "Negatives per training task ranked highest by any source (default 30)" };
@@ -41,7 +42,7 @@ public static class TrainRankerCommand
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, depth, window, negatives, hardNegatives,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, window, negatives, hardNegatives,
             validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
         };
         command.SetAction(parseResult =>
@@ -113,6 +114,7 @@ public static class TrainRankerCommand
                     Tasks = defaults.Tasks with
                     {
                         MaxFitTasks = parseResult.GetValue(maxTasks) ?? defaults.Tasks.MaxFitTasks,
+                        WarmupFraction = parseResult.GetValue(warmup) ?? defaults.Tasks.WarmupFraction,
                         RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
                         HardNegatives = parseResult.GetValue(hardNegatives) ?? defaults.Tasks.HardNegatives,
                         MaxValidationBaskets = parseResult.GetValue(validationBaskets) ?? defaults.Tasks.MaxValidationBaskets,
