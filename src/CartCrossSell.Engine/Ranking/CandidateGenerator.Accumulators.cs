@@ -1,0 +1,215 @@
+using System.Numerics;
+
+namespace CartCrossSell.Engine.Ranking;
+
+// The candidate generator's per-call scratch: accumulators by slot and the selection that marks each source's top.
+public sealed partial class CandidateGenerator
+{
+    /// <summary>Accumulators of one call, by slot; grown as needed and reused by the next call on the thread.</summary>
+    private sealed class Accumulators : IComparer<int>
+    {
+        public Acc[] Items = new Acc[512];
+        public double[] Keys = new double[512];
+        public int[] Order = new int[512];
+        public int Count;
+
+        /// <summary>The reader of the current call: row keys break ties.</summary>
+        public RowReader? Reader;
+
+        // Per source (basket, last items, sequence, category, popular): negated scores and slots, as many as Items.
+        public readonly double[][] SourceKeys = NewArrays<double>(Sources, 512);
+        public readonly int[][] SourceOrder = NewArrays<int>(Sources, 512);
+        public readonly int[] Counts = new int[Sources];
+        public readonly int[] Depths = new int[Sources];
+
+        private static T[][] NewArrays<T>(int count, int length)
+        {
+            var arrays = new T[count][];
+            for (var i = 0; i < count; i++) arrays[i] = new T[length];
+            return arrays;
+        }
+
+        /// <summary>Candidate slots by row key (the tie order of equal scores).</summary>
+        public int Compare(int x, int y) => string.CompareOrdinal(Reader!.Key(Items[x].Handle), Reader.Key(Items[y].Handle));
+
+        /// <summary>Whether (negated score, slot) <paramref name="ka"/> comes before <paramref name="kb"/>: higher score first, then row key.</summary>
+        public bool Less(double ka, int a, double kb, int b) => ka < kb || (ka == kb && Compare(a, b) < 0);
+
+        /// <summary>Sorts by negated score, equal scores by row key.</summary>
+        public void SortByKey(double[] keys, int[] order, int start, int length)
+        {
+            Array.Sort(keys, order, start, length);
+            TiedRuns.Sort(keys, order, start, start + length, this);
+        }
+
+        /// <summary>Moves the <paramref name="m"/> first entries in (negated score, row key) order to the front, in any order.</summary>
+        public void SelectSmallest(double[] keys, int[] order, int n, int m)
+        {
+            int lo = 0, hi = n - 1, target = m - 1;
+            while (lo < hi)
+            {
+                // Median of three as the pivot, moved to hi.
+                var mid = (lo + hi) >>> 1;
+                if (Less(keys[mid], order[mid], keys[lo], order[lo])) Swap(keys, order, mid, lo);
+                if (Less(keys[hi], order[hi], keys[lo], order[lo])) Swap(keys, order, hi, lo);
+                if (Less(keys[mid], order[mid], keys[hi], order[hi])) Swap(keys, order, mid, hi);
+                double pk = keys[hi];
+                var po = order[hi];
+                var store = lo;
+                for (var i = lo; i < hi; i++)
+                {
+                    // No branch on the comparison of scores (random scores mispredict half the time): every entry is
+                    // swapped with the store position, which advances only past the entries that come first. Equal
+                    // scores, rare, take the row keys' comparison.
+                    var k = keys[i];
+                    var o = order[i];
+                    var first = k < pk;
+                    if (k == pk) first = Compare(o, po) < 0;
+                    keys[i] = keys[store];
+                    order[i] = order[store];
+                    keys[store] = k;
+                    order[store] = o;
+                    store += first ? 1 : 0;
+                }
+                Swap(keys, order, store, hi);
+                if (store == target) return;
+                if (store < target) lo = store + 1;
+                else hi = store - 1;
+            }
+        }
+
+        /// <summary>
+        /// How many of the entries [start, end) come before (<paramref name="key"/>, <paramref name="slot"/>), which is
+        /// one of them: the lower negated scores counted side by side, equal ones by row key.
+        /// </summary>
+        public int CountAhead(double[] keys, int[] order, int start, int end, double key, int slot)
+        {
+            var span = keys.AsSpan(start, end - start);
+            long less = 0, equal = 0;
+            var i = 0;
+            if (Vector.IsHardwareAccelerated && span.Length >= Vector<double>.Count)
+            {
+                var k = new Vector<double>(key);
+                var lessCounts = Vector<long>.Zero;
+                var equalCounts = Vector<long>.Zero;
+                for (; i <= span.Length - Vector<double>.Count; i += Vector<double>.Count)
+                {
+                    var v = new Vector<double>(span[i..]);
+                    lessCounts -= Vector.LessThan(v, k);
+                    equalCounts -= Vector.Equals(v, k);
+                }
+                less = Vector.Sum(lessCounts);
+                equal = Vector.Sum(equalCounts);
+            }
+            for (; i < span.Length; i++)
+            {
+                if (span[i] < key) less++;
+                else if (span[i] == key) equal++;
+            }
+            if (equal > 1)
+                for (var j = start; j < end; j++)
+                    if (keys[j] == key && order[j] != slot && Compare(order[j], slot) < 0) less++;
+            return (int)less;
+        }
+
+        private static void Swap(double[] keys, int[] order, int a, int b)
+        {
+            (keys[a], keys[b]) = (keys[b], keys[a]);
+            (order[a], order[b]) = (order[b], order[a]);
+        }
+        private (int Handle, double Weight)[] _cartRows = [];
+        private UInt128[] _sortKeys = [];
+        private string[] _memberSkus = [];
+        private int[] _memberSlots = [], _memberOrder = [];
+
+        // Scratch of the union's sort (SkuOrder): its members' skus, slots, sku keys and order.
+        public string[] MemberSkus(int count) => Scratch(ref _memberSkus, count);
+        public int[] MemberSlots(int count) => Scratch(ref _memberSlots, count);
+        public int[] MemberOrder(int count) => Scratch(ref _memberOrder, count);
+        public UInt128[] SortKeys(int count) => Scratch(ref _sortKeys, count);
+
+        private static T[] Scratch<T>(ref T[] array, int count)
+        {
+            if (array.Length < count) array = new T[Math.Max(count, Math.Max(256, 2 * array.Length))];
+            return array;
+        }
+
+        /// <summary>Scratch for the cart items' row handles and weights of this call.</summary>
+        public (int Handle, double Weight)[] CartRows(int count) => Scratch(ref _cartRows, count);
+
+        /// <summary>Scratch of the category source: the cart's leaves, the complementary categories, the chosen ones.</summary>
+        public readonly List<(string Leaf, double Recency)> CartLeaves = [];
+        public readonly List<CategoryScore> Categories = [];
+        public readonly List<int> ChosenCategories = [];
+
+        // Recorded pair weights (cart index, weight), one linked list per slot from Acc.PairHead: a cart item's row names
+        // each neighbour once, so a slot holds at most one entry per cart item.
+        public int[] PairNext = new int[1024];
+        public int[] PairCart = new int[1024];
+        public double[] PairWeight = new double[1024];
+        public int PairEntries;
+
+        public void AddPair(int slot, int cartIndex, double pair)
+        {
+            if (PairEntries == PairNext.Length)
+            {
+                Array.Resize(ref PairNext, 2 * PairEntries);
+                Array.Resize(ref PairCart, 2 * PairEntries);
+                Array.Resize(ref PairWeight, 2 * PairEntries);
+            }
+            ref var c = ref Items[slot];
+            PairNext[PairEntries] = c.PairHead;
+            PairCart[PairEntries] = cartIndex;
+            PairWeight[PairEntries] = pair;
+            c.PairHead = PairEntries++;
+        }
+
+        public int Add(int handle, double weight)
+        {
+            if (Count == Items.Length)
+            {
+                Array.Resize(ref Items, Items.Length * 2);
+                Keys = new double[Items.Length];
+                Order = new int[Items.Length];
+                for (var s = 0; s < Sources; s++)
+                {
+                    SourceKeys[s] = new double[Items.Length];
+                    SourceOrder[s] = new int[Items.Length];
+                }
+            }
+            Items[Count] = new Acc { Handle = handle, Weight = weight, BestCartItem = -1, SecondCartItem = -1, PairHead = -1 };
+            return Count++;
+        }
+    }
+}
+
+
+/// <summary>What the sources learn about one candidate during a call (a struct: only the union becomes objects).</summary>
+internal struct Acc
+{
+    public int Handle;
+    public double Weight;
+    public double CosWeighted, CosUniform, CosMax, CountSum, CountMax, ConfidenceSum, ConfidenceMax, LiftMax;
+    public int Matches;
+    public double LastCos, SecondLastCos, LastConfidence, NextSum, NextFromLast, PreviousSum, PreviousFromLast, CategoryScore;
+    public int BestSellerRank;
+    public CandidateSource Sources;
+    public int RankBasket, RankLastItems, RankSequence, RankCategory;
+    public int BestCartItem, SecondCartItem;
+    public double BestContribution, SecondContribution;
+    /// <summary>First of its recorded pair weights (Accumulators.PairNext), -1 none.</summary>
+    public int PairHead;
+
+    public void AddContribution(int cartIndex, double contribution) =>
+        TopTwo.Add(ref BestCartItem, ref BestContribution, ref SecondCartItem, ref SecondContribution, cartIndex, contribution);
+
+    public readonly CandidateEvidence ToEvidence(string sku) => new()
+    {
+        Sku = sku, Weight = Weight, CosWeighted = CosWeighted, CosUniform = CosUniform, CosMax = CosMax, CountSum = CountSum,
+        CountMax = CountMax, ConfidenceSum = ConfidenceSum, ConfidenceMax = ConfidenceMax, LiftMax = LiftMax, Matches = Matches,
+        LastCos = LastCos, SecondLastCos = SecondLastCos, LastConfidence = LastConfidence, NextSum = NextSum, NextFromLast = NextFromLast,
+        PreviousSum = PreviousSum, PreviousFromLast = PreviousFromLast, CategoryScore = CategoryScore, BestSellerRank = BestSellerRank,
+        Sources = Sources, RankBasket = RankBasket, RankLastItems = RankLastItems, RankSequence = RankSequence, RankCategory = RankCategory,
+        BestCartItem = BestCartItem, SecondCartItem = SecondCartItem,
+    };
+}

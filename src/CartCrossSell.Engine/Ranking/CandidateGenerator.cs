@@ -1,0 +1,495 @@
+namespace CartCrossSell.Engine.Ranking;
+
+/// <summary>
+/// Candidate generation: each source is a pure function of the learned rows (and the catalog for the category
+/// source); the union of their tops is what the ranker scores. Nothing in the cart is ever a candidate.
+/// </summary>
+public sealed partial class CandidateGenerator
+{
+    private readonly CandidateOptions _options;
+
+    public CandidateGenerator(CandidateOptions? options = null)
+    {
+        _options = options ?? new CandidateOptions();
+        _options.Validate();
+    }
+
+    public CandidateOptions Options => _options;
+
+    /// <summary>
+    /// Ranks every candidate each source scores by full sorts and aggregates complementary categories by name, as before
+    /// 2026-11-30: the straightforward reference the exactness tests compare the selection of <see cref="MarkSources"/>
+    /// and <see cref="AddCategorySource"/> against. Slower; same candidates, same values.
+    /// </summary>
+    internal bool ExhaustiveRanks { get; init; }
+
+    /// <summary>Per-thread scratch of one call: accumulators by slot, reused so a call allocates little.</summary>
+    [ThreadStatic] private static Accumulators? _scratch;
+
+    public CandidateSet Generate(Basket basket, RankingInputs inputs, DateTimeOffset now)
+    {
+        var evidence = inputs.Evidence;
+        var nowWeight = inputs.Clock.WeightAt(now);
+        var baskets = evidence.Baskets;
+        var cart = CartItems(basket, inputs);
+        var reader = RowReader.For(evidence);
+        var acc = _scratch ?? new Accumulators();
+        _scratch = null;
+        try
+        {
+            acc.Count = 0;
+            acc.PairEntries = 0;
+            // Cart items are never candidates: their handles take a slot that refuses every contribution. Their rows are
+            // looked up once, here, and read below.
+            var rows = acc.CartRows(cart.Count);
+            for (var ci = 0; ci < cart.Count; ci++)
+            {
+                var found = reader.TryRow(RowKeys.ItemPrefix, cart[ci].Sku, out var h, out var w);
+                if (found || h >= 0) reader.SetSlot(h, CartSlot);
+                rows[ci] = found ? (h, w) : (-1, 0);
+            }
+
+            for (var ci = 0; ci < cart.Count; ci++)
+            {
+                var item = cart[ci];
+                var (rowHandle, wa) = rows[ci];
+                if (rowHandle < 0) continue;
+                // Same-category evidence (features, learned substitutes) reads the pair weights of items with a leaf.
+                var recordPairs = item.LeafCategory is { Length: > 0 } && wa > 0;
+                if (recordPairs) item.RowWeight = wa;
+                var n = reader.LoadNeighbors(rowHandle, wa, items: true);
+                for (var i = 0; i < n; i++)
+                {
+                    var wc = reader.NeighborWeights[i];
+                    if (wc <= 0) continue;
+                    var slot = Slot(reader, acc, reader.Handles[i], wc);
+                    if (slot < 0) continue;
+                    ref var c = ref acc.Items[slot];
+                    var pair = reader.Pairs[i];
+                    var pairCount = pair / nowWeight;
+                    var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
+                    var cos = pair / Math.Sqrt(wa * wc) * shrink;
+                    var confidence = pair / wa;
+                    var lift = baskets > 0 ? pair * baskets / (wa * wc) : 0;
+                    c.CosWeighted += item.Recency * cos;
+                    c.CosUniform += cos;
+                    if (cos > c.CosMax) c.CosMax = cos;
+                    c.CountSum += pairCount;
+                    if (pairCount > c.CountMax) c.CountMax = pairCount;
+                    c.ConfidenceSum += confidence;
+                    if (confidence > c.ConfidenceMax) c.ConfidenceMax = confidence;
+                    if (lift > c.LiftMax) c.LiftMax = lift;
+                    c.Matches++;
+                    c.AddContribution(ci, item.Recency * cos);
+                    if (recordPairs) acc.AddPair(slot, ci, pair);
+                    if (ci == 0)
+                    {
+                        c.LastCos = cos;
+                        c.LastConfidence = confidence;
+                    }
+                    else if (ci == 1) c.SecondLastCos = cos;
+                }
+                AddSequence(reader, acc, item.Sku, wa, item.Recency, ci == 0, next: true);
+                AddSequence(reader, acc, item.Sku, wa, item.Recency, ci == 0, next: false);
+            }
+
+            if (inputs.Catalog is not null)
+            {
+                if (ExhaustiveRanks) AddCategorySourceByName(cart, inputs, nowWeight, reader, acc);
+                else AddCategorySource(cart, inputs, nowWeight, reader, acc);
+            }
+
+            var popularTake = Math.Max(_options.PopularDepth, 0) + cart.Count;
+            // The reference looks every best seller up, so the exactness tests compare the kept handles with lookups.
+            var bestSellerHandles = ExhaustiveRanks ? null : inputs.BestSellerHandles(reader, popularTake);
+            for (var i = 0; i < inputs.BestSellers.Count && i < popularTake; i++)
+            {
+                int handle;
+                double w;
+                if (bestSellerHandles is null) handle = ItemHandle(reader, inputs.BestSellers[i], out w);
+                else
+                {
+                    // The handle is kept; the weight is read now, as the lookup would (0 without a row).
+                    handle = bestSellerHandles[i];
+                    w = handle >= 0 ? reader.Weight(handle) : 0;
+                }
+                if (handle < 0) continue;
+                var slot = Slot(reader, acc, handle, w);
+                if (slot >= 0 && acc.Items[slot].BestSellerRank == 0) acc.Items[slot].BestSellerRank = i + 1;
+            }
+
+            acc.Reader = reader;
+            if (ExhaustiveRanks)
+            {
+                Mark(acc, static (in Acc c) => c.CosWeighted, _options.BasketDepth, CandidateSource.Basket, static (ref Acc c, int r) => c.RankBasket = r);
+                Mark(acc, static (in Acc c) => c.LastCos + 0.5 * c.SecondLastCos, _options.LastItemsDepth, CandidateSource.LastItems, static (ref Acc c, int r) => c.RankLastItems = r);
+                Mark(acc, static (in Acc c) => c.NextSum + c.PreviousSum, _options.SequenceDepth, CandidateSource.Sequence, static (ref Acc c, int r) => c.RankSequence = r);
+                Mark(acc, static (in Acc c) => c.CategoryScore, _options.CategoryDepth, CandidateSource.Category, static (ref Acc c, int r) => c.RankCategory = r);
+                Mark(acc, static (in Acc c) => c.BestSellerRank > 0 ? 1.0 / c.BestSellerRank : 0, _options.PopularDepth, CandidateSource.Popular, static (ref Acc c, int r) => { });
+            }
+            else MarkSources(acc);
+
+            var members = 0;
+            var pairs = 0;
+            for (var i = 0; i < acc.Count; i++)
+            {
+                if (acc.Items[i].Sources == CandidateSource.None) continue;
+                members++;
+                for (var e = acc.Items[i].PairHead; e >= 0; e = acc.PairNext[e]) pairs++;
+            }
+            // The union in ordinal sku order (CandidateSet.Find searches it).
+            var skus = acc.MemberSkus(members);
+            var slots = acc.MemberSlots(members);
+            for (int i = 0, m = 0; i < acc.Count; i++)
+            {
+                if (acc.Items[i].Sources == CandidateSource.None) continue;
+                skus[m] = reader.Sku(acc.Items[i].Handle);
+                slots[m++] = i;
+            }
+            var order = acc.MemberOrder(members);
+            SkuOrder.Sort(skus, acc.SortKeys(members), order, members);
+            var pairCarts = pairs == 0 ? [] : new int[pairs];
+            var pairWeights = pairs == 0 ? [] : new double[pairs];
+            var union = new CandidateEvidence[members];
+            var at = 0;
+            for (var r = 0; r < members; r++)
+            {
+                ref var c = ref acc.Items[slots[order[r]]];
+                var member = c.ToEvidence(skus[order[r]]);
+                member.PairStart = at;
+                for (var e = c.PairHead; e >= 0; e = acc.PairNext[e], at++)
+                {
+                    pairCarts[at] = acc.PairCart[e];
+                    pairWeights[at] = acc.PairWeight[e];
+                }
+                member.PairCount = at - member.PairStart;
+                union[r] = member;
+            }
+            Array.Clear(skus, 0, members);
+            var set = new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value) { PairCarts = pairCarts, PairWeights = pairWeights };
+            foreach (var c in union) c.PairsOf = set;
+            return set;
+        }
+        finally
+        {
+            reader.Release();
+            acc.Reader = null;
+            _scratch = acc;
+        }
+    }
+
+    private const int CartSlot = -2;
+
+    /// <summary>The slot of a candidate handle, made on first sight; negative for a cart item.</summary>
+    private static int Slot(RowReader reader, Accumulators acc, int handle, double weight)
+    {
+        var slot = reader.SlotOf(handle);
+        if (slot == CartSlot) return -1;
+        if (slot >= 0) return slot;
+        slot = acc.Add(handle, weight);
+        reader.SetSlot(handle, slot);
+        return slot;
+    }
+
+    /// <summary>An item row's handle and weight (0 without a row), or -1 when the sku is unknown.</summary>
+    internal static int ItemHandle(RowReader reader, string sku, out double weight)
+    {
+        if (reader.TryRow(RowKeys.ItemPrefix, sku, out var handle, out weight)) return handle;
+        weight = 0;
+        return handle >= 0 ? handle : -1;
+    }
+
+    /// <summary>The sequence source: what was added right after (<paramref name="next"/>) or before cart item <paramref name="sku"/>.</summary>
+    private static void AddSequence(RowReader reader, Accumulators acc, string sku, double itemWeight, double recency, bool last, bool next)
+    {
+        if (!reader.TryRow(next ? RowKeys.NextPrefix : RowKeys.PreviousPrefix, sku, out var handle, out var rowWeight)) return;
+        var n = reader.LoadNeighbors(handle, rowWeight, items: true);
+        for (var i = 0; i < n; i++)
+        {
+            var slot = Slot(reader, acc, reader.Handles[i], reader.NeighborWeights[i]);
+            if (slot < 0) continue;
+            ref var c = ref acc.Items[slot];
+            // Share of the cart item's baskets in which the candidate was added right after (or before) it.
+            var share = reader.Pairs[i] / itemWeight;
+            if (next)
+            {
+                c.NextSum += recency * share;
+                if (last) c.NextFromLast = share;
+            }
+            else
+            {
+                c.PreviousSum += recency * share;
+                if (last) c.PreviousFromLast = share;
+            }
+        }
+    }
+
+    /// <summary>Distinct cart skus, most recent first, each with its recency weight and leaf category.</summary>
+    private List<CartItemEvidence> CartItems(Basket basket, RankingInputs inputs)
+    {
+        var items = new List<CartItemEvidence>(basket.Lines.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var weight = 1.0;
+        for (var i = basket.Lines.Count - 1; i >= 0; i--)
+        {
+            var sku = basket.Lines[i].Sku;
+            if (!seen.Add(sku)) continue;
+            var leaf = inputs.Catalog?.Find(sku)?.LeafCategory;
+            items.Add(new CartItemEvidence(sku, Math.Max(weight, _options.RecencyFloor), leaf, items.Count, inputs.Evidence));
+            weight *= _options.RecencyDecay;
+        }
+        return items;
+    }
+
+    /// <summary>
+    /// Popular items of the leaf categories most often bought with the cart's leaf categories: the same categories,
+    /// scores and candidates as <see cref="AddCategorySourceByName"/> (the same sums in the same order), aggregated by
+    /// row handle in the call's slot table instead of by name. A cart's category rows hold hundreds of category pairs;
+    /// cutting a name out of each pair's key, looking its weight up by that name and sorting the lot was a seventh of a
+    /// streaming recommender's learned ranking. A name is cut only for the categories chosen.
+    /// </summary>
+    private void AddCategorySource(List<CartItemEvidence> cart, RankingInputs inputs, double nowWeight,
+        RowReader reader, Accumulators acc)
+    {
+        if (_options.ComplementCategories == 0 || _options.CategoryDepth == 0) return;
+        // The cart's leaf categories in cart order (most recent first), each once, with its first item's recency.
+        var leaves = acc.CartLeaves;
+        leaves.Clear();
+        foreach (var item in cart)
+            if (!string.IsNullOrEmpty(item.LeafCategory) && IndexOfLeaf(leaves, item.LeafCategory) < 0)
+                leaves.Add((item.LeafCategory, item.Recency));
+        if (leaves.Count == 0) return;
+        var categories = acc.Categories;
+        categories.Clear();
+        foreach (var (leaf, recency) in leaves)
+        {
+            if (!reader.TryRow(RowKeys.CategoryPrefix, leaf, out var rowHandle, out var rowWeight) || !(rowWeight > 0)) continue;
+            var n = reader.LoadNeighbors(rowHandle, rowWeight, items: false);
+            for (var i = 0; i < n; i++)
+            {
+                var h = reader.Handles[i];
+                var slot = reader.SlotOf(h);
+                if (slot == RefusedCategory) continue;
+                if (slot == -1)
+                {
+                    // First sight of this row in the call: a category that is not the cart's own and has a weight, or refused.
+                    var key = reader.Key(h);
+                    if (!RowKeys.IsCategory(key) || IndexOfLeaf(leaves, key.AsSpan(RowKeys.CategoryPrefix.Length)) >= 0 || !(reader.NeighborWeights[i] > 0))
+                    {
+                        reader.SetSlot(h, RefusedCategory);
+                        continue;
+                    }
+                    slot = FirstCategorySlot - categories.Count;
+                    reader.SetSlot(h, slot);
+                    categories.Add(new CategoryScore(h, 0, reader.NeighborWeights[i]));
+                }
+                var pair = reader.Pairs[i];
+                var pairCount = pair / nowWeight;
+                var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
+                var cos = pair / Math.Sqrt(rowWeight * reader.NeighborWeights[i]) * shrink;
+                ref var c = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(categories)[FirstCategorySlot - slot];
+                c.Score += recency * cos;
+            }
+        }
+        // The best ComplementCategories by score, equal scores by name (their row keys share the prefix, so they order alike).
+        var chosen = acc.ChosenCategories;
+        chosen.Clear();
+        var shortList = new BestFirst(chosen, _options.ComplementCategories, ComesBefore);
+        for (var i = 0; i < categories.Count; i++) shortList.Offer(i);
+        foreach (var index in chosen)
+        {
+            var category = categories[index];
+            var leaf = RowKeys.CategoryOf(reader.Key(category.Handle));
+            var leaders = inputs.CategoryLeaders(leaf, _options.ItemsPerCategory);
+            var handles = inputs.LeaderHandles(reader, leaf, leaders);
+            for (var i = 0; i < leaders.Count; i++)
+            {
+                var (sku, weight) = leaders[i];
+                var handle = handles?[i] ?? ItemHandle(reader, sku, out _);
+                if (handle < 0) continue;
+                var slot = Slot(reader, acc, handle, weight);
+                if (slot < 0) continue;
+                ref var c = ref acc.Items[slot];
+                c.CategoryScore = Math.Max(c.CategoryScore, category.Score * Math.Min(1, weight / category.Weight));
+            }
+        }
+
+        bool ComesBefore(int a, int b) => categories[a].Score > categories[b].Score
+            || (categories[a].Score == categories[b].Score && string.CompareOrdinal(reader.Key(categories[a].Handle), reader.Key(categories[b].Handle)) < 0);
+    }
+
+    /// <summary>A complementary category's row handle, summed score and weight during one call.</summary>
+    private record struct CategoryScore(int Handle, double Score, double Weight);
+
+    /// <summary>Slot-table value of a row the category source refused (not a category, a cart category, no weight).</summary>
+    private const int RefusedCategory = int.MinValue;
+
+    /// <summary>Slot-table value of the first complementary category; the next ones count down (items' slots count up from 0).</summary>
+    private const int FirstCategorySlot = -3;
+
+    private static int IndexOfLeaf(List<(string Leaf, double Recency)> leaves, ReadOnlySpan<char> leaf)
+    {
+        for (var i = 0; i < leaves.Count; i++)
+            if (leaf.SequenceEqual(leaves[i].Leaf)) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// The category source by name, as it was before 2026-11-30 (dictionaries of names, a LINQ sort): the reference
+    /// <see cref="ExhaustiveRanks"/> runs and the exactness tests compare <see cref="AddCategorySource"/> against.
+    /// </summary>
+    private void AddCategorySourceByName(List<CartItemEvidence> cart, RankingInputs inputs, double nowWeight,
+        RowReader reader, Accumulators acc)
+    {
+        if (_options.ComplementCategories == 0 || _options.CategoryDepth == 0) return;
+        var evidence = inputs.Evidence;
+        var cartLeaves = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var item in cart)
+            if (!string.IsNullOrEmpty(item.LeafCategory) && !cartLeaves.ContainsKey(item.LeafCategory))
+                cartLeaves[item.LeafCategory] = item.Recency;
+        if (cartLeaves.Count == 0) return;
+        var scores = new Dictionary<string, (double Score, double Weight)>(StringComparer.Ordinal);
+        foreach (var (leaf, recency) in cartLeaves)
+        {
+            if (evidence.Find(RowKeys.Category(leaf)) is not { Weight: > 0 } row) continue;
+            foreach (var n in row.Neighbors)
+            {
+                if (!RowKeys.IsCategory(n.Key)) continue;
+                var other = RowKeys.CategoryOf(n.Key);
+                if (cartLeaves.ContainsKey(other) || !evidence.TryGetWeight(n.Key, out var wy) || wy <= 0) continue;
+                var pairCount = n.PairWeight / nowWeight;
+                var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
+                var cos = n.PairWeight / Math.Sqrt(row.Weight * wy) * shrink;
+                var previous = scores.GetValueOrDefault(other);
+                scores[other] = (previous.Score + recency * cos, wy);
+            }
+        }
+        foreach (var (leaf, (score, categoryWeight)) in scores
+                     .OrderByDescending(kv => kv.Value.Score).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+                     .Take(_options.ComplementCategories))
+        {
+            foreach (var (sku, weight) in inputs.CategoryLeaders(leaf, _options.ItemsPerCategory))
+            {
+                var handle = ItemHandle(reader, sku, out _);
+                if (handle < 0) continue;
+                var slot = Slot(reader, acc, handle, weight);
+                if (slot < 0) continue;
+                ref var c = ref acc.Items[slot];
+                c.CategoryScore = Math.Max(c.CategoryScore, score * Math.Min(1, weight / categoryWeight));
+            }
+        }
+    }
+
+    private delegate double Score(in Acc c);
+    private delegate void SetRank(ref Acc c, int rank);
+
+    /// <summary>Ranks every candidate a source scores (highest first, ties by row key) and marks its top as the source's.</summary>
+    private static void Mark(Accumulators acc, Score score, int depth, CandidateSource source, SetRank setRank)
+    {
+        if (depth == 0) return;
+        var keys = acc.Keys;
+        var order = acc.Order;
+        var n = 0;
+        for (var i = 0; i < acc.Count; i++)
+        {
+            var v = score(in acc.Items[i]);
+            if (v <= 0) continue;
+            keys[n] = -v;
+            order[n] = i;
+            n++;
+        }
+        Array.Sort(keys, order, 0, n);
+        TiedRuns.Sort(keys, order, 0, n, acc); // equal scores by row key (acc.Reader is the call's reader)
+        for (var r = 0; r < n; r++)
+        {
+            ref var c = ref acc.Items[order[r]];
+            setRank(ref c, r + 1);
+            if (r < depth) c.Sources |= source;
+        }
+    }
+
+    /// <summary>
+    /// Marks each source's top and ranks the union's members in every source that scores them; the same candidates,
+    /// flags and ranks as <see cref="Mark"/> (highest score first, equal scores by row key) without sorting everything a
+    /// source scores (~770 neighbours for a ten-item cart). Per source: a selection moves its top (depth entries) to the
+    /// front, only the top is sorted, and once the union is known, a union member below a source's top gets its rank by
+    /// counting the entries below the top that come before it (a vectorised count of higher scores, row keys compared
+    /// only among equal scores) instead of by a sort of all.
+    /// Scores are finite (as they are: weights and counts are positive), so the order is total: no two rows share a key.
+    /// </summary>
+    private void MarkSources(Accumulators acc)
+    {
+        var depths = acc.Depths;
+        depths[0] = _options.BasketDepth;
+        depths[1] = _options.LastItemsDepth;
+        depths[2] = _options.SequenceDepth;
+        depths[3] = _options.CategoryDepth;
+        depths[4] = _options.PopularDepth;
+        var counts = acc.Counts;
+        Array.Clear(counts);
+        var keys = acc.SourceKeys;
+        var order = acc.SourceOrder;
+        var items = acc.Items;
+        // One pass computes every source's score (the same expressions as the reference's).
+        for (var i = 0; i < acc.Count; i++)
+        {
+            ref var c = ref items[i];
+            double v;
+            if ((v = c.CosWeighted) > 0) Put(keys[0], order[0], ref counts[0], v, i);
+            if ((v = c.LastCos + 0.5 * c.SecondLastCos) > 0) Put(keys[1], order[1], ref counts[1], v, i);
+            if ((v = c.NextSum + c.PreviousSum) > 0) Put(keys[2], order[2], ref counts[2], v, i);
+            if ((v = c.CategoryScore) > 0) Put(keys[3], order[3], ref counts[3], v, i);
+            if (c.BestSellerRank > 0) Put(keys[4], order[4], ref counts[4], 1.0 / c.BestSellerRank, i);
+        }
+        for (var s = 0; s < Sources; s++)
+        {
+            var depth = depths[s];
+            if (depth == 0) continue;
+            var top = Math.Min(depth, counts[s]);
+            if (counts[s] > depth) acc.SelectSmallest(keys[s], order[s], counts[s], depth);
+            acc.SortByKey(keys[s], order[s], 0, top);
+            var source = (CandidateSource)(1 << s);
+            for (var r = 0; r < top; r++)
+            {
+                ref var c = ref items[order[s][r]];
+                SetSourceRank(ref c, s, r + 1);
+                c.Sources |= source;
+            }
+        }
+        // Ranks below a source's top, for the union's members only (the popular source keeps no rank).
+        for (var s = 0; s < Sources - 1; s++)
+        {
+            var depth = depths[s];
+            var n = counts[s];
+            if (depth == 0 || n <= depth) continue;
+            var k = keys[s];
+            var o = order[s];
+            for (var j = depth; j < n; j++)
+            {
+                var slot = o[j];
+                if (items[slot].Sources == CandidateSource.None) continue;
+                SetSourceRank(ref items[slot], s, depth + 1 + acc.CountAhead(k, o, depth, n, k[j], slot));
+            }
+        }
+    }
+
+    private const int Sources = 5;
+
+    private static void Put(double[] keys, int[] order, ref int n, double score, int slot)
+    {
+        keys[n] = -score;
+        order[n] = slot;
+        n++;
+    }
+
+    private static void SetSourceRank(ref Acc c, int source, int rank)
+    {
+        switch (source)
+        {
+            case 0: c.RankBasket = rank; break;
+            case 1: c.RankLastItems = rank; break;
+            case 2: c.RankSequence = rank; break;
+            case 3: c.RankCategory = rank; break;
+        }
+    }
+}

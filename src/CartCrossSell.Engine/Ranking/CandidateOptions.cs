@@ -1,0 +1,52 @@
+namespace CartCrossSell.Engine.Ranking;
+
+/// <summary>Where a candidate add-on came from; a candidate may come from several sources.</summary>
+[Flags]
+public enum CandidateSource : byte
+{
+    None = 0,
+    /// <summary>Bought with the whole basket: recency-weighted cosine summed over every cart item.</summary>
+    Basket = 1,
+    /// <summary>Bought with the last one or two items added.</summary>
+    LastItems = 2,
+    /// <summary>Added right after or right before a cart item in past orders (order of addition).</summary>
+    Sequence = 4,
+    /// <summary>Popular items of the leaf categories most often bought with the cart's categories.</summary>
+    Category = 8,
+    /// <summary>The store's best sellers (the evidence-free fallback).</summary>
+    Popular = 16,
+}
+
+/// <summary>How many candidates each source contributes to the union the ranker scores.</summary>
+public sealed record CandidateOptions
+{
+    public int BasketDepth { get; init; } = 100;
+    public int LastItemsDepth { get; init; } = 40;
+    public int SequenceDepth { get; init; } = 40;
+    public int CategoryDepth { get; init; } = 40;
+    public int PopularDepth { get; init; } = 20;
+
+    /// <summary>Complementary leaf categories whose popular items the category source offers. Default 5.</summary>
+    public int ComplementCategories { get; init; } = 5;
+
+    /// <summary>Popular items taken from each complementary category. Default 10.</summary>
+    public int ItemsPerCategory { get; init; } = 10;
+
+    /// <summary>Recency weights of the basket source and features (as <see cref="RecommendationOptions.RecencyDecay"/>).</summary>
+    public double RecencyDecay { get; init; } = 0.5;
+    public double RecencyFloor { get; init; } = 0.2;
+
+    /// <summary>Shrinkage lambda of the cosine: n / (n + lambda) with n the pair count. Default 1.</summary>
+    public double Shrinkage { get; init; } = 1.0;
+
+    public void Validate()
+    {
+        foreach (var (name, depth) in new[] { (nameof(BasketDepth), BasketDepth), (nameof(LastItemsDepth), LastItemsDepth),
+                     (nameof(SequenceDepth), SequenceDepth), (nameof(CategoryDepth), CategoryDepth), (nameof(PopularDepth), PopularDepth),
+                     (nameof(ComplementCategories), ComplementCategories), (nameof(ItemsPerCategory), ItemsPerCategory) })
+            if (depth is < 0 or > 10_000) throw new ArgumentOutOfRangeException(name, depth, $"{name} must be between 0 and 10000");
+        if (RecencyDecay is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), "must be in [0, 1]");
+        if (RecencyFloor is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyFloor), "must be in [0, 1]");
+        if (Shrinkage < 0) throw new ArgumentOutOfRangeException(nameof(Shrinkage), "must not be negative");
+    }
+}
