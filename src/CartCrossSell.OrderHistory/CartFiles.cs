@@ -3,8 +3,8 @@ using CartCrossSell.Contracts;
 
 namespace CartCrossSell.OrderHistory;
 
-/// <summary>One cart of a cart file: its id and its items in the order they were added.</summary>
-public sealed record CartFileEntry(string CartId, IReadOnlyList<CartFileItem> Items);
+/// <summary>One cart of a cart file: its id, its items in the order they were added, and its line in the file.</summary>
+public sealed record CartFileEntry(string CartId, IReadOnlyList<CartFileItem> Items, int Line = 0);
 
 /// <summary>An item of a cart file; quantity defaults to 1, the variant is optional.</summary>
 public sealed record CartFileItem(string Sku, int Quantity, string? VariantId = null);
@@ -28,7 +28,7 @@ public static class CartFiles
                 using var doc = JsonDocument.Parse(text);
                 var (entry, error) = Parse(doc.RootElement);
                 if (entry is null) problems.Add(new ReadProblem(path, line, error!));
-                else items.Add(entry);
+                else items.Add(entry with { Line = line });
             }
             catch (JsonException ex)
             {

@@ -110,13 +110,16 @@ public sealed record RankerTrainerOptions
 }
 
 /// <summary>
-/// The promotion decision: both models ranked the same validation carts, each at its own show threshold, scored as the
-/// trainer chooses task mixes (HR@3 of the weaker protocol over its best baseline). The new model is promoted only if
-/// it is not worse.
+/// The promotion decision: the new model and what serves today ranked the same validation carts, each as it serves (a
+/// model at its own show threshold), scored as the trainer chooses task mixes (HR@3 of the weaker protocol over its
+/// best baseline). The new model is promoted only if it is not worse. Without a model in service the heuristic
+/// (<see cref="AddOnRanker"/>, every cart rule) is what serves, so a first model must not be worse than the heuristic:
+/// on a store with little history the trees may not be, and the recommender would be better off without them.
 /// </summary>
 public sealed record ModelPromotion(bool Promote, string Reason, double Candidate, double InService)
 {
-    public static readonly ModelPromotion NoModelInService = new(true, "no model in service", 0, 0);
+    /// <summary>Whether the decision compared the new model with the heuristic (no model in service).</summary>
+    public bool AgainstHeuristic { get; init; }
 }
 
 /// <summary>What one training run did and measured on its validation slice.</summary>
@@ -141,7 +144,7 @@ public sealed record TrainingReport(
         new Dictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>>();
 
     /// <summary>Whether the new model may replace the one in service, judged on the same validation carts.</summary>
-    public ModelPromotion Promotion { get; init; } = ModelPromotion.NoModelInService;
+    public ModelPromotion Promotion { get; init; } = new(true, "not judged", 0, 0);
 
     /// <summary>Candidate recall on the validation carts, per protocol (per source and in union).</summary>
     public IReadOnlyList<CandidateRecall> ValidationRecall { get; init; } = [];
@@ -304,7 +307,7 @@ public static class RankerTrainer
             foreach (var (strategy, rate) in byStrategy)
                 metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
         final = final.WithMetrics(metrics);
-        var promotion = Promote(data, baselines, recommendation, options, lastAddedFinal, randomFinal);
+        var promotion = Promote(data, baselines, catalog, recommendation, options, lastAddedFinal, randomFinal);
         var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
             data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
         {
@@ -318,17 +321,24 @@ public static class RankerTrainer
                 .ToArray(),
             Promotion = promotion,
         };
-        if (options.InService is not null) Report($"promotion over {options.InService.Version}: {(promotion.Promote ? "yes" : "no")} ({promotion.Reason})");
+        Report($"promotion over {options.InService?.Version ?? "the heuristic"}: {(promotion.Promote ? "yes" : "no")} ({promotion.Reason})");
         Report($"trained {final.Version}: validation HR@3 {lastAddedFinal:F3} (last added), {randomFinal:F3} (random), show threshold {threshold:0.###}");
         return (final, report);
     }
 
     /// <summary>Scores the model in service on the new validation carts and compares it with the new model.</summary>
     private static ModelPromotion Promote(RankingTrainingData data, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines,
-        RecommendationOptions recommendation, RankerTrainerOptions options, double lastAdded, double random)
+        ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, double lastAdded, double random)
     {
         var candidate = Math.Min(Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded), Ratio(random, baselines, HoldoutProtocol.RandomItem));
-        if (options.InService is not { } current) return ModelPromotion.NoModelInService with { Candidate = candidate };
+        if (options.InService is not { } current)
+        {
+            var (heuristicLast, heuristicRandom) = HeuristicHitRates(data, catalog, recommendation);
+            var heuristic = Math.Min(Ratio(heuristicLast, baselines, HoldoutProtocol.LastAdded), Ratio(heuristicRandom, baselines, HoldoutProtocol.RandomItem));
+            return new ModelPromotion(candidate >= heuristic, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"validation HR@3 {lastAdded:0.000} / {random:0.000} against the heuristic's {heuristicLast:0.000} / {heuristicRandom:0.000} (no model in service); {candidate:0.00} against {heuristic:0.00} x the best baseline of the weaker protocol"),
+                candidate, heuristic) { AgainstHeuristic = true };
+        }
         if (!current.MatchesFeatures)
             return new ModelPromotion(true, $"{current.Version} reads other features than this engine writes", candidate, 0);
         var (currentLast, currentRandom) = ServedHitRates(new LearnedAddOnRanker(current, recommendation, options.Candidates), data, current.ShowThreshold);
@@ -410,6 +420,21 @@ public static class RankerTrainer
                 ? CascadeChooser.Shown(ranker, data, i, fullyScored[i], threshold)
                 : [.. ranker.Rank(data.ValidationCases[i].Basket, data.ValidationInputs, set,
                     data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count), threshold).AddOns.Select(a => a.Sku)];
+        }
+        return CascadeChooser.HitRates(data, shown);
+    }
+
+    /// <summary>HR@3 of the heuristic as it serves (every cart rule, the same options) on the validation carts.</summary>
+    private static (double LastAdded, double Random) HeuristicHitRates(RankingTrainingData data, ICatalog? catalog, RecommendationOptions recommendation)
+    {
+        var inputs = data.ValidationInputs;
+        var engineCatalog = catalog ?? new InMemoryCatalog([]);
+        var heuristic = new AddOnRanker(recommendation, inputs.Clock);
+        var shown = new string[data.ValidationCases.Count][];
+        for (var i = 0; i < shown.Length; i++)
+        {
+            var c = data.ValidationCases[i];
+            shown[i] = [.. heuristic.Rank(c.Basket, engineCatalog, inputs.Evidence, c.At).AddOns.Select(a => a.Sku)];
         }
         return CascadeChooser.HitRates(data, shown);
     }

@@ -94,8 +94,8 @@ public class EvaluationTests
         Assert.True(OfflineEvaluation.Eligible("b", rest, catalog, options with { MultiBuyCategories = new HashSet<string> { "mugs" } }));
 
         var orders = Enumerable.Range(0, 20).Select(i => Order($"o{i}", i, "c", "a", "b")).ToList();
-        var eligible = OfflineEvaluation.Run(orders, catalog, new EvaluationOptions { TestFraction = 0.5 });
-        var all = OfflineEvaluation.Run(orders, catalog, new EvaluationOptions { TestFraction = 0.5, Targets = HoldoutTargets.All });
+        var eligible = OfflineEvaluation.Run(orders, catalog, new EvaluationOptions { TestFraction = 0.5, Targets = HoldoutTargets.Eligible });
+        var all = OfflineEvaluation.Run(orders, catalog, new EvaluationOptions { TestFraction = 0.5 });   // the default: every basket
         Assert.Equal(10, eligible.IneligibleBaskets[HoldoutProtocol.LastAdded]);
         Assert.Equal(0, all.IneligibleBaskets[HoldoutProtocol.LastAdded]);
         Assert.Equal(10, all.Results[0].Baskets);

@@ -260,7 +260,22 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         var (_, report) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 60, InService = flat });
         Assert.True(report.Promotion.Promote, report.Promotion.Reason);
         Assert.True(report.Promotion.Candidate > report.Promotion.InService);
-        Assert.Equal("no model in service", data.Report.Promotion.Reason);
+        Assert.False(report.Promotion.AgainstHeuristic);
+        // Without a model in service the fixture's model was judged against the heuristic, which is what serves then.
+        Assert.True(data.Report.Promotion.AgainstHeuristic);
+        Assert.Contains("against the heuristic's", data.Report.Promotion.Reason);
+    }
+
+    [Fact]
+    public void Without_a_model_in_service_a_first_model_worse_than_the_heuristic_is_not_promoted()
+    {
+        // One split on one feature ranks most candidates by sku: the heuristic, with every cart rule, ranks these
+        // validation carts better, and the recommender would be worse off with the model than without it.
+        var (_, report) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = [TaskMix.RandomItem] });
+        Assert.True(report.Promotion.AgainstHeuristic);
+        Assert.False(report.Promotion.Promote, report.Promotion.Reason);
+        Assert.True(report.Promotion.Candidate < report.Promotion.InService, report.Promotion.Reason);
+        Assert.Contains("no model in service", report.Promotion.Reason);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public static class EvalCommand
         var minSupport = new Option<double?>("--min-support") { Description = "Minimum co-occurrence support of a candidate" };
         var halfLife = new Option<double?>("--half-life-days") { Description = "Decay half-life in days (default 30)" };
         var maxNeighbors = new Option<int?>("--max-neighbors") { Description = "Neighbours kept per row (default 150)" };
-        var targets = new Option<string>("--targets") { Description = "eligible: only baskets whose hidden item the engine may show (not a substitute, under the price cap); all: every basket", DefaultValueFactory = _ => "eligible" };
+        var targets = new Option<string>("--targets") { Description = "all: every basket (default); eligible: only baskets whose hidden item the heuristic's category substitute rule and the price cap let through", DefaultValueFactory = _ => "all" };
         var compare = new Option<bool>("--compare") { Description = "Also evaluate basket-aware with every similarity measure and with a uniform basket" };
         var model = new Option<string>("--model") { Description = "The learned ranker: 'train' (on the training part only; its validation slice is the newest part of it), 'none', or a model file written by --save-model", DefaultValueFactory = _ => "train" };
         var saveModel = new Option<string?>("--save-model") { Description = "Write the trained model to this file" };
@@ -38,7 +38,7 @@ public static class EvalCommand
         var nearDuplicates = new Option<string?>("--near-duplicates") { Description = "Diversity: 'off', or how many words two near-duplicate titles may differ in besides variant words (default 1)" };
         var chart = new Option<string?>("--chart") { Description = "When a ranker is trained: draw its show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
 
-        var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the popularity, last-item and basket-aware strategies")
+        var command = new Command("eval", "Offline evaluation: HR@1, HR@3, NDCG@3, MRR@10, coverage, duplicates, substitutes and price band share of the learned ranker, the basket-aware heuristic and the baselines (popularity, last item, basket counts, basket cosine)")
         {
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
             model, saveModel, ordersFormat, chart, rules, currency, country, perLeaf, nearDuplicates,
@@ -168,6 +168,10 @@ public static class EvalCommand
             output.Write(EvaluationTable.Markdown(report));
             if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,
                 $"{training.FitTasks} fit tasks ({training.FitRows} rows, hidden item among the candidates in {(double)training.FitTasksReachable / Math.Max(1, training.FitTasks):P0}), {training.ValidationCases} validation carts from {training.ValidationFrom:yyyy-MM-dd HH:mm}, trained in {training.Elapsed.TotalSeconds:F1} s, export checked to {training.MaxExportDifference:G2}"));
+            if (training is not null)
+                output.WriteLine(training.Promotion.Promote
+                    ? $"Served (recommend-batch, the stream's first model): the learned ranker; {training.Promotion.Reason}."
+                    : $"Served (recommend-batch, the stream's first model): the heuristic, which ranks the validation carts better; {training.Promotion.Reason}. The learned rows above measure the model all the same.");
             if (training is not null && ranking is not null && parseResult.GetValue(chart) is { } chartPath)
             {
                 ThresholdChart.Draw(training.ThresholdCurve, training.ShowThreshold, ranking.Version, chartPath);

@@ -90,8 +90,16 @@ public static class RecommendBatchCommand
             }
             var learning = new LearningOptions();
             if (ranking is null && parseResult.GetValue(model) is null)
+            {
                 ranking = EngineInputs.TrainRanker(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat,
-                    new RankerTrainerOptions { Recommendation = options, Learning = learning }, error, out _);
+                    new RankerTrainerOptions { Recommendation = options, Learning = learning }, error, out var trained);
+                // As the in-stream trainer: a model that ranks the validation carts worse than the heuristic does not serve.
+                if (ranking is not null && trained is { Promotion.Promote: false })
+                {
+                    error.WriteLine($"ranker: the heuristic ranks with this store's validation carts better ({trained.Promotion.Reason}); ranking with the heuristic");
+                    ranking = null;
+                }
+            }
             var learner = EngineInputs.Learn(read.Orders, cat, learning);
             var evidence = learner.Compact();
             var ranker = new AddOnRanker(options, learner.Clock);
@@ -99,6 +107,9 @@ public static class RecommendBatchCommand
             var inputs = new RankingInputs(evidence, cat, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
             ICatalog engineCatalog = cat ?? new InMemoryCatalog([]);
 
+            var resolver = CartSkuResolver.Build(read.Orders, cat?.Items.Select(i => (i.Sku, i.Variants.Select(v => v.VariantId))));
+            var cartsPath = parseResult.GetValue(carts)!;
+            var unknownItems = 0;
             var outPath = parseResult.GetValue(output)!;
             var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
@@ -107,14 +118,22 @@ public static class RecommendBatchCommand
             {
                 foreach (var cart in cartFile.Items)
                 {
-                    var basket = new Basket(cart.Items.Select(i => new BasketLine
+                    var lines = new List<BasketLine>(cart.Items.Count);
+                    foreach (var i in cart.Items)
                     {
-                        Sku = i.Sku,
-                        VariantId = i.VariantId,
-                        Quantity = i.Quantity,
-                        UnitPrice = engineCatalog.Find(i.Sku)?.Price ?? 0m,
-                        AddedAt = at,
-                    })) { Currency = cartCurrency, Country = cartCountry };
+                        var item = resolver.Resolve(i);
+                        if (!item.Known && ++unknownItems <= MaxUnknownReported)
+                            error.WriteLine($"{cartsPath}:{cart.Line}: sku '{i.Sku}' is in no order{(cat is null ? "" : " and not in the catalog")}: it brings no evidence to cart '{cart.CartId}'");
+                        lines.Add(new BasketLine
+                        {
+                            Sku = item.Sku,
+                            VariantId = item.VariantId,
+                            Quantity = i.Quantity,
+                            UnitPrice = engineCatalog.Find(item.Sku)?.Price ?? 0m,
+                            AddedAt = at,
+                        });
+                    }
+                    var basket = new Basket(lines) { Currency = cartCurrency, Country = cartCountry };
                     var list = learned is not null ? learned.Rank(basket, inputs, at, merchandising) : ranker.Rank(basket, engineCatalog, evidence, at, merchandising);
                     if (list.AddOns.Count > 0) withAddOns++;
                     writer.WriteLine(Line(cart.CartId, list, cat is null));
@@ -122,11 +141,14 @@ public static class RecommendBatchCommand
             }
             stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}; ranking: {(ranking is null ? "heuristic (basket-aware)" : $"learned model {ranking.Version}")}.");
             if (cat is null) stdout.WriteLine($"Note: {NoCatalogNote}.");
-            stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped) to {outPath}.");
+            stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped, {unknownItems} cart items unknown to the orders{(cat is null ? "" : " and catalog")}) to {outPath}.");
             return 0;
         });
         return command;
     }
+
+    /// <summary>Unknown cart items named on stderr, one line each; the rest are only counted.</summary>
+    private const int MaxUnknownReported = 20;
 
     private static string Line(string cartId, AddOnList list, bool noCatalog)
     {
