@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Confluent.Kafka;
 using CartCrossSell.Streams;
 
 namespace CartCrossSell.Cli;
@@ -59,5 +60,27 @@ public static class CliApplication
             await error.WriteLineAsync($"input error: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (KafkaFailure(e) is { } kafka)
+        {
+            // A cluster that cannot be reached (or refuses) is the operator's to fix, not a crash with a stack trace:
+            // one line, and a non-zero exit a supervisor or a script can act on.
+            await error.WriteLineAsync($"kafka error: {kafka.Error.Reason} ({kafka.Error.Code}); is Kafka:BootstrapServers right and the cluster up?");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM while a command waited (for the broker, say): the command's token was cancelled.
+            await error.WriteLineAsync("cancelled");
+            return 130;
+        }
     }
+
+    /// <summary>The Kafka failure behind an exception, however wrapped (a hosted service's, a background task's).</summary>
+    private static KafkaException? KafkaFailure(Exception e) => e switch
+    {
+        KafkaException k => k,
+        AggregateException a => a.InnerExceptions.Select(KafkaFailure).FirstOrDefault(k => k is not null),
+        _ when e.InnerException is { } inner => KafkaFailure(inner),
+        _ => null,
+    };
 }

@@ -13,10 +13,22 @@ public sealed class EventPublisher : IDisposable
     private Error? _error;
     private long _sent;
 
-    public EventPublisher(KafkaOptions kafka, int lingerMs = 5)
+    /// <summary>How long a record may wait for the broker's acknowledgement by default: librdkafka's own 5 minutes made a
+    /// command (or a request) against a cluster that is down look hung. <c>Kafka:Client</c>'s <c>message.timeout.ms</c> overrides it.</summary>
+    public static readonly TimeSpan DefaultDeliveryTimeout = TimeSpan.FromSeconds(60);
+
+    /// <param name="kafka">The cluster and client settings.</param>
+    /// <param name="lingerMs">How long records wait to be batched.</param>
+    /// <param name="deliveryTimeout">How long a record may wait for its acknowledgement before its delivery fails
+    /// (<see cref="KafkaException"/>); default <see cref="DefaultDeliveryTimeout"/>.</param>
+    public EventPublisher(KafkaOptions kafka, int lingerMs = 5, TimeSpan? deliveryTimeout = null)
     {
         kafka.Validate();
-        var config = new ProducerConfig { EnableIdempotence = true, Acks = Acks.All, LingerMs = lingerMs, CompressionType = CompressionType.Lz4 };
+        var config = new ProducerConfig
+        {
+            EnableIdempotence = true, Acks = Acks.All, LingerMs = lingerMs, CompressionType = CompressionType.Lz4,
+            MessageTimeoutMs = (int)(deliveryTimeout ?? DefaultDeliveryTimeout).TotalMilliseconds,
+        };
         kafka.Apply(config);
         _producer = new ProducerBuilder<byte[], byte[]?>(config).SetLogHandler((_, _) => { }).Build();
     }

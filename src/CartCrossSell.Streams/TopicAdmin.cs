@@ -18,7 +18,9 @@ public sealed class TopicAdmin : IDisposable
     {
         var config = new AdminClientConfig();
         kafka.Apply(config);
-        _admin = new AdminClientBuilder(config).Build();
+        // librdkafka's own log writes a line per connection attempt to stderr (hundreds while a cluster is down); the
+        // failure that matters reaches the caller as the exception of the call, as for the publisher and the tables.
+        _admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public static class CrossSellWebHost
             return ConnectionMultiplexer.Connect(redis);
         });
         services.AddSingleton(sp => new RecommendationStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<WebServiceOptions>().Redis));
-        services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<WebServiceOptions>().Kafka, lingerMs: 1));
+        services.AddSingleton(sp => new EventPublisher(sp.GetRequiredService<WebServiceOptions>().Kafka, lingerMs: 1, deliveryTimeout: WebDeliveryTimeout));
         services.AddSingleton<CartEventGateway>();
         services.AddSingleton<ExperimentFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<ExperimentFeed>());
@@ -91,7 +91,16 @@ public static class CrossSellWebHost
     public static Uri Address(WebApplication app) =>
         new(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    /// <summary>Kafka or Redis not answering is the server's problem, not the request's: 503 with the reason, never a crash.</summary>
+    /// <summary>
+    /// How long the one-click add and an impression wait for Kafka's acknowledgement before they answer 503: a storefront
+    /// request must not hang for the producer's default of a minute while the cluster is down.
+    /// </summary>
+    internal static readonly TimeSpan WebDeliveryTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Kafka or Redis not answering is the server's problem, not the request's: 503 with which backend, never a crash.
+    /// The client's diagnostics (addresses, versions, thread pools) go to the log, not to the caller.
+    /// </summary>
     private static async Task UnavailableBackendsAsync(HttpContext context, RequestDelegate next)
     {
         try
@@ -102,7 +111,13 @@ public static class CrossSellWebHost
         {
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("CartCrossSell.Web").LogWarning("{Path}: backend unavailable: {Reason}", context.Request.Path, e.Message);
             context.Response.Headers.RetryAfter = "1";
-            await RequestReading.Refuse(StatusCodes.Status503ServiceUnavailable, "backend unavailable", e.Message).ExecuteAsync(context);
+            var which = e switch
+            {
+                RedisException => "Redis is not answering",
+                KafkaException => "Kafka is not answering: the event was not stored",
+                _ => "a backend did not answer in time",
+            };
+            await RequestReading.Refuse(StatusCodes.Status503ServiceUnavailable, "backend unavailable", which).ExecuteAsync(context);
         }
     }
 }

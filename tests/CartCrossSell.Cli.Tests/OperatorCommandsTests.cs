@@ -24,6 +24,18 @@ public sealed class OperatorCommandsTests : IDisposable
         return (code, output.ToString(), error.ToString());
     }
 
+    [Fact]
+    public async Task A_kafka_command_against_a_cluster_that_is_down_fails_in_one_line_without_a_stack_trace()
+    {
+        // Nothing listens on port 1: the rules table cannot read its topic's metadata.
+        var (code, _, error) = await Run("rules", "list", "-b", "127.0.0.1:1");
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("kafka error: ", line);
+        Assert.Contains("Kafka:BootstrapServers", line);
+    }
+
     [Theory]
     [InlineData("run", "--topologies")]
     [InlineData("demo", "--orders")]

@@ -33,6 +33,10 @@ public sealed class HostTests(WebHostFixture web) : IClassFixture<WebHostFixture
             using var down = await web.Http.GetAsync("/v1/carts/cart-outage/add-ons");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
             Assert.NotNull(down.Headers.RetryAfter);
+            // Which backend, not the client's diagnostics (addresses, versions, thread pools): those go to the log.
+            var body = await down.Content.ReadAsStringAsync();
+            Assert.Contains("Redis is not answering", body);
+            Assert.DoesNotContain(web.Redis.Server.Configuration, body);
         }
         finally
         {
@@ -115,5 +119,47 @@ public sealed class HealthTests(WebHostFixture web) : IClassFixture<WebHostFixtu
         {
             web.Redis.Restart();
         }
+    }
+}
+
+/// <summary>The host over a Kafka cluster that cannot be reached: the publishing endpoints answer 503 instead of hanging.</summary>
+public sealed class KafkaDownTests : IAsyncLifetime
+{
+    private readonly TestInfrastructure.RedisFixture _redis = new();
+    private Microsoft.AspNetCore.Builder.WebApplication _host = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = CrossSellWebHost.Build(o =>
+        {
+            o.Kafka = new Streams.KafkaOptions { BootstrapServers = "127.0.0.1:1" };   // nothing listens on port 1
+            o.Redis = new Redis.RedisStoreOptions { Configuration = _redis.Server.Configuration };
+            o.Web.Port = 0;
+            o.Web.Shop = false;
+        });
+        await _host.StartAsync();
+        _http = new HttpClient { BaseAddress = CrossSellWebHost.Address(_host), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _host.StopAsync();
+        await _host.DisposeAsync();
+        _redis.Dispose();
+    }
+
+    [Fact]
+    public async Task An_impression_while_kafka_is_down_is_a_503_with_retry_after_once_the_delivery_times_out()
+    {
+        // librdkafka's default would hold the request for five minutes; the host's delivery timeout answers first.
+        using var response = await _http.PostAsync("/v1/impressions", new StringContent(
+            """{"cartId":"c1","sessionId":"s","valueVersion":1,"skus":["22328"],"modelVersion":"basket-aware"}""",
+            System.Text.Encoding.UTF8, new MediaTypeHeaderValue("application/json")));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Contains("Kafka is not answering", await response.Content.ReadAsStringAsync());
     }
 }
