@@ -32,7 +32,7 @@ public static class CartFiles
             }
             catch (JsonException ex)
             {
-                problems.Add(new ReadProblem(path, line, $"not a JSON object: {ex.Message}"));
+                problems.Add(new ReadProblem(path, line, $"not a JSON object: {JsonLines.Describe(ex)}"));
             }
         }
         return new ReadResult<CartFileEntry>(items, problems);

@@ -24,7 +24,7 @@ public static class CatalogFiles
             }
             catch (JsonException ex)
             {
-                problems.Add(new ReadProblem(path, line, $"not a ProductUpserted record: {ex.Message}"));
+                problems.Add(new ReadProblem(path, line, $"not a ProductUpserted record: {JsonLines.Describe(ex)}"));
                 continue;
             }
             if (product is null)

@@ -27,4 +27,17 @@ internal static class JsonLines
             yield return (line, text);
         }
     }
+
+    /// <summary>
+    /// A JSON error for a reader who has the file's line number already: System.Text.Json's own position ("LineNumber:
+    /// 0", counted from 0 within the text it parsed) beside a file's line read as a contradiction, so it becomes the
+    /// character of the line.
+    /// </summary>
+    public static string Describe(System.Text.Json.JsonException e)
+    {
+        var cut = e.Message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0) cut = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var text = cut < 0 ? e.Message : e.Message[..cut].TrimEnd();
+        return e.BytePositionInLine is { } at ? $"{text} (at byte {at + 1} of the line)" : text;
+    }
 }

@@ -265,7 +265,7 @@ public static class OrderFiles
             }
             catch (JsonException ex)
             {
-                problems.Add(new ReadProblem(path, line, $"not an OrderCompleted event: {ex.Message}"));
+                problems.Add(new ReadProblem(path, line, $"not an OrderCompleted event: {JsonLines.Describe(ex)}"));
                 continue;
             }
             if (e is null)

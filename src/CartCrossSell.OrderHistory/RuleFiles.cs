@@ -34,7 +34,7 @@ public static class RuleFiles
         }
         catch (JsonException e)
         {
-            return Failed(path, (int)(e.LineNumber ?? 0) + 1, $"not valid JSON: {e.Message}");
+            return Failed(path, (int)(e.LineNumber ?? 0) + 1, $"not valid JSON: {JsonLines.Describe(e)}");
         }
         catch (YamlException e)
         {

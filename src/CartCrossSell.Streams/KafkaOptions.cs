@@ -23,7 +23,7 @@ public sealed class KafkaOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers))
-            throw new OptionsValidationException($"{SectionName}:BootstrapServers is required (for example localhost:9092), or run with --embedded");
+            throw new OptionsValidationException($"{SectionName}:BootstrapServers is required (for example localhost:9092; -b on the command line; `run` and `serve` also take --embedded)");
         foreach (var endpoint in BootstrapServers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var colon = endpoint.LastIndexOf(':');

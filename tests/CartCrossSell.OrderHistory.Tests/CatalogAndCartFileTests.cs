@@ -123,5 +123,9 @@ public sealed class CatalogAndCartFileTests : IDisposable
         Assert.Contains("whole number", result.Problems[4].Message);
         Assert.Contains("expected a JSON object", result.Problems[5].Message);
         Assert.Contains("not a JSON object", result.Problems[6].Message);
+        // The file's line is the reader's; System.Text.Json's own count from 0 ("LineNumber: 0") is left out.
+        Assert.DoesNotContain("LineNumber", result.Problems[6].Message);
+        Assert.Contains("of the line)", result.Problems[6].Message);
+        Assert.Equal(8, result.Items[0].Line);
     }
 }

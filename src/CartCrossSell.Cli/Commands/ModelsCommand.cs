@@ -35,7 +35,7 @@ public static class ModelsCommand
             }
             await SendAsync(parse, config, bootstrap, bytes, ct);
             await parse.InvocationConfiguration.Output.WriteLineAsync(
-                $"model {model.Version} ({bytes.Length:N0} bytes, trained {model.TrainedAt:yyyy-MM-dd HH:mm} UTC) published to {Topics.RankingModels}: every recommender ranks with it from its next cart event");
+                $"model {model.Version} ({bytes.Length:N0} bytes, validated on orders from {model.TrainedAt:yyyy-MM-dd HH:mm} UTC) published to {Topics.RankingModels}: every recommender ranks with it from its next cart event");
             return 0;
         });
         var retire = new Command("retire", "Take the model out of service: every recommender ranks with the heuristic again");

@@ -47,6 +47,10 @@ public sealed class RankingModel
     /// <summary>An add-on below this estimated add probability is not shown (the first one may be, see the ranker).</summary>
     public double ShowThreshold { get; }
 
+    /// <summary>
+    /// Where the model's training data ends in the orders' own time (the start of its validation slice), not the wall
+    /// clock of the training: the same orders give the same model, bytes and version.
+    /// </summary>
     public DateTimeOffset TrainedAt { get; }
 
     /// <summary>What the trainer measured on its validation slice (HR@3 and the like), by name.</summary>
