@@ -38,6 +38,10 @@ public static class CliApplication
             EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(50),
         };
         if (output is not null) invocation.Output = output;
+        // Only a cancellation the operator asked for is "cancelled": one from anywhere else is a failure to report.
+        var signalled = false;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => signalled = true);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => signalled = true);
         try
         {
             return await root.Parse(args).InvokeAsync(invocation, cancellationToken);
@@ -67,7 +71,7 @@ public static class CliApplication
             await error.WriteLineAsync($"kafka error: {kafka.Error.Reason} ({kafka.Error.Code}); is Kafka:BootstrapServers right and the cluster up?");
             return 1;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (signalled || cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C or SIGTERM while a command waited (for the broker, say): the command's token was cancelled.
             await error.WriteLineAsync("cancelled");

@@ -17,23 +17,28 @@ public sealed class CartSkuResolver
 {
     private readonly HashSet<string> _skus;
     private readonly Dictionary<string, string> _productOfVariant;
+    private readonly bool _onlineRetailCodes;
 
-    private CartSkuResolver(HashSet<string> skus, Dictionary<string, string> productOfVariant)
+    private CartSkuResolver(HashSet<string> skus, Dictionary<string, string> productOfVariant, bool onlineRetailCodes)
     {
         _skus = skus;
         _productOfVariant = productOfVariant;
+        _onlineRetailCodes = onlineRetailCodes;
     }
 
     /// <param name="orders">The orders the engine learns from.</param>
     /// <param name="catalog">The catalog's products as (sku, variant ids), if any.</param>
-    public static CartSkuResolver Build(IEnumerable<HistoricalOrder> orders, IEnumerable<(string Sku, IEnumerable<string> VariantIds)>? catalog = null)
+    /// <param name="onlineRetailCodes">The orders are an Online Retail file: a code the orders never held is still read by
+    /// its rule (<see cref="OnlineRetailStockCodes"/>), so a design nobody ordered yet names its product.</param>
+    public static CartSkuResolver Build(IEnumerable<HistoricalOrder> orders, IEnumerable<(string Sku, IEnumerable<string> VariantIds)>? catalog = null,
+        bool onlineRetailCodes = false)
     {
         var skus = new HashSet<string>(StringComparer.Ordinal);
         var productOfVariant = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string sku, string? variant)
         {
             skus.Add(sku);
-            // The first product seen keeps a variant code; a code named by two products is ambiguous and stays theirs.
+            // A variant code names the first product seen with it (a code two products share is ambiguous; the first wins).
             if (!string.IsNullOrEmpty(variant) && variant != sku) productOfVariant.TryAdd(variant, sku);
         }
         foreach (var order in orders)
@@ -45,13 +50,15 @@ public sealed class CartSkuResolver
                 skus.Add(sku);
                 foreach (var v in variants) Add(sku, v);
             }
-        return new CartSkuResolver(skus, productOfVariant);
+        return new CartSkuResolver(skus, productOfVariant, onlineRetailCodes);
     }
 
     public ResolvedCartItem Resolve(CartFileItem item)
     {
         if (_skus.Contains(item.Sku)) return new ResolvedCartItem(item.Sku, item.VariantId, true);
         if (_productOfVariant.TryGetValue(item.Sku, out var product)) return new ResolvedCartItem(product, item.VariantId ?? item.Sku, true);
+        if (_onlineRetailCodes && OnlineRetailStockCodes.TrySplit(item.Sku, out var sku, out var variant) && _skus.Contains(sku))
+            return new ResolvedCartItem(sku, item.VariantId ?? variant, true);
         return new ResolvedCartItem(item.Sku, item.VariantId, false);
     }
 }

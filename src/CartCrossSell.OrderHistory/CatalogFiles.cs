@@ -24,7 +24,7 @@ public static class CatalogFiles
             }
             catch (JsonException ex)
             {
-                problems.Add(new ReadProblem(path, line, $"not a ProductUpserted record: {JsonLines.Describe(ex)}"));
+                problems.Add(new ReadProblem(path, line, $"not a ProductUpserted record: {JsonLines.Describe(ex, textAsWritten: false)}"));
                 continue;
             }
             if (product is null)

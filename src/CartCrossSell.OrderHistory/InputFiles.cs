@@ -31,13 +31,17 @@ internal static class JsonLines
     /// <summary>
     /// A JSON error for a reader who has the file's line number already: System.Text.Json's own position ("LineNumber:
     /// 0", counted from 0 within the text it parsed) beside a file's line read as a contradiction, so it becomes the
-    /// character of the line.
+    /// field (its JSON path) and, when the text parsed is the line as written, the byte of the line.
     /// </summary>
-    public static string Describe(System.Text.Json.JsonException e)
+    public static string Describe(System.Text.Json.JsonException e, bool textAsWritten = true)
     {
-        var cut = e.Message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut < 0) cut = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        var text = cut < 0 ? e.Message : e.Message[..cut].TrimEnd();
-        return e.BytePositionInLine is { } at ? $"{text} (at byte {at + 1} of the line)" : text;
+        var message = e.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var text = (cut < 0 ? message : message[..cut]).TrimEnd().TrimEnd('.');
+        var where = new List<string>(2);
+        if (e.Path is { Length: > 1 } path) where.Add($"at {path}");
+        if (textAsWritten && e.BytePositionInLine is { } at) where.Add($"byte {at + 1} of the line");
+        return where.Count == 0 ? text : $"{text} ({string.Join(", ", where)})";
     }
 }

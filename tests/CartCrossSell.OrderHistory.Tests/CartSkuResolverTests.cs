@@ -36,4 +36,15 @@ public sealed class CartSkuResolverTests
 
         Assert.Equal(new ResolvedCartItem("b", null, true), resolver.Resolve(new CartFileItem("b", 1)));
     }
+
+    [Fact]
+    public void An_online_retail_design_nobody_ordered_names_its_product_by_the_code_rule_only_for_such_files()
+    {
+        var orders = new[] { Order(("85099", "85099B")) };
+
+        Assert.Equal(new ResolvedCartItem("85099", "85099C", true), CartSkuResolver.Build(orders, onlineRetailCodes: true).Resolve(new CartFileItem("85099C", 1)));
+        Assert.False(CartSkuResolver.Build(orders).Resolve(new CartFileItem("85099C", 1)).Known);
+        // The rule names a product only if the orders know it.
+        Assert.False(CartSkuResolver.Build(orders, onlineRetailCodes: true).Resolve(new CartFileItem("12345A", 1)).Known);
+    }
 }

@@ -221,7 +221,9 @@ public sealed class RankerTrainerTopologyTests(December2010Sample data) : IClass
     [Fact]
     public void Without_a_model_in_service_the_first_model_is_promoted_with_its_metrics_and_too_few_orders_publish_nothing()
     {
-        var (driver, _, metrics) = Driver(Small(), Small().Trainer(new LearningOptions(), data.Ranking) with { TaskMixes = [TaskMix.RandomItem] });
+        // The first model is judged against the heuristic (what serves without one): ten trees of seven leaves, as the
+        // end-to-end test trains, not the one split that stands in for a weak model above.
+        var (driver, _, metrics) = Driver(Small(), Small().Trainer(new LearningOptions(), data.Ranking) with { Trees = 10, Leaves = 7, TaskMixes = [TaskMix.Both] });
         using var _ = driver;
         Sample(driver, data.Orders.Take(20));
         Assert.Empty(AwaitOutcome(driver, metrics)); // twenty new orders make a training due: twenty are too few
@@ -249,11 +251,22 @@ public sealed class ModelPublicationTests
     private static RankingModel Flat(double generation) => new(new TreeEnsemble([], generation, RankingFeatures.Count), RankingFeatures.Names, -1, 0, 0, T0,
         new Dictionary<string, double> { [ModelPublication.Generation] = generation });
 
-    private static TrainingOutcome Trained(bool promote) => TrainingOutcome.Trained(1_234, TimeSpan.FromSeconds(42), Flat(0),
+    private static TrainingOutcome Trained(bool promote, bool againstHeuristic = false) => TrainingOutcome.Trained(1_234, TimeSpan.FromSeconds(42), Flat(0),
         new TrainingReport(1_234, 100, 90, 9_000, 150, 13_500, T0, [], 0.1, 0.2, 0.1, 0.6, 0, TimeSpan.FromSeconds(40))
         {
-            Promotion = new ModelPromotion(promote, "measured", promote ? 1.2 : 0.8, 1.0),
+            Promotion = new ModelPromotion(promote, "measured", promote ? 1.2 : 0.8, 1.0) { AgainstHeuristic = againstHeuristic },
         });
+
+    [Fact]
+    public void Without_a_model_in_service_a_first_model_worse_than_the_heuristic_goes_to_candidate_not_serving()
+    {
+        var worse = ModelPublication.Decide(Trained(promote: false, againstHeuristic: true), null, null, T0);
+        Assert.Equal((PublicationKind.Refused, "worse", ModelPublication.CandidateKey), (worse.Kind, worse.Reason, worse.Key));
+        Assert.Equal(1, worse.Model!.Metrics[ModelPublication.Generation]);
+
+        var better = ModelPublication.Decide(Trained(promote: true, againstHeuristic: true), null, null, T0);
+        Assert.Equal((PublicationKind.Promoted, "no-model-in-service", ModelTable.ServingKey), (better.Kind, better.Reason, better.Key));
+    }
 
     [Fact]
     public void A_promoted_model_is_published_under_serving_one_generation_after_the_model_it_replaces_with_what_identifies_its_training()

@@ -139,7 +139,7 @@ public sealed class KafkaDownTests : IAsyncLifetime
             o.Web.Shop = false;
         });
         await _host.StartAsync();
-        _http = new HttpClient { BaseAddress = CrossSellWebHost.Address(_host), Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient { BaseAddress = CrossSellWebHost.Address(_host), Timeout = TimeSpan.FromSeconds(30) };   // librdkafka's own 5 minutes, or the 60 s of a command, would time the request out
     }
 
     public async Task DisposeAsync()

@@ -170,8 +170,8 @@ public static class EvalCommand
                 $"{training.FitTasks} fit tasks ({training.FitRows} rows, hidden item among the candidates in {(double)training.FitTasksReachable / Math.Max(1, training.FitTasks):P0}), {training.ValidationCases} validation carts from {training.ValidationFrom:yyyy-MM-dd HH:mm}, trained in {training.Elapsed.TotalSeconds:F1} s, export checked to {training.MaxExportDifference:G2}"));
             if (training is not null)
                 output.WriteLine(training.Promotion.Promote
-                    ? $"Served (recommend-batch, the stream's first model): the learned ranker; {training.Promotion.Reason}."
-                    : $"Served (recommend-batch, the stream's first model): the heuristic, which ranks the validation carts better; {training.Promotion.Reason}. The learned rows above measure the model all the same.");
+                    ? $"Would serve with these orders and settings (as recommend-batch and the stream's first model decide): the learned ranker; {training.Promotion.Reason}."
+                    : $"Would serve with these orders and settings (as recommend-batch and the stream's first model decide): the heuristic, which ranks the validation carts better; {training.Promotion.Reason}. The learned rows above measure the model all the same.");
             if (training is not null && ranking is not null && parseResult.GetValue(chart) is { } chartPath)
             {
                 ThresholdChart.Draw(training.ThresholdCurve, training.ShowThreshold, ranking.Version, chartPath);

@@ -107,7 +107,8 @@ public static class RecommendBatchCommand
             var inputs = new RankingInputs(evidence, cat, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
             ICatalog engineCatalog = cat ?? new InMemoryCatalog([]);
 
-            var resolver = CartSkuResolver.Build(read.Orders, cat?.Items.Select(i => (i.Sku, i.Variants.Select(v => v.VariantId))));
+            var resolver = CartSkuResolver.Build(read.Orders, cat?.Items.Select(i => (i.Sku, i.Variants.Select(v => v.VariantId))),
+                onlineRetailCodes: read.Format == OrderFileFormat.OnlineRetail);
             var cartsPath = parseResult.GetValue(carts)!;
             var unknownItems = 0;
             var outPath = parseResult.GetValue(output)!;

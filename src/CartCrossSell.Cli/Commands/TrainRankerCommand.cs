@@ -141,7 +141,7 @@ public static class TrainRankerCommand
             if (current is not null) stdout.WriteLine($"Promoted over {current.Version}: {report.Promotion.Reason}.");
             else if (!report.Promotion.Promote)
                 // The file is what was asked for; what it would replace is the heuristic, and it would rank worse.
-                stdout.WriteLine($"Note: the heuristic ranks these validation carts better: {report.Promotion.Reason}. The in-stream trainer would not put this model in service, and recommend-batch ranks with the heuristic.");
+                stdout.WriteLine($"Note: the heuristic ranks these validation carts better: {report.Promotion.Reason}. The in-stream trainer would not put this model in service, and recommend-batch without --model ranks with the heuristic.");
             var outPath = parseResult.GetValue(output)!;
             var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);

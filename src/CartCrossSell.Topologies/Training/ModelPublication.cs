@@ -8,7 +8,7 @@ namespace CartCrossSell.Topologies.Training;
 /// <summary>What becomes of one training's outcome.</summary>
 public enum PublicationKind
 {
-    /// <summary>Not worse than the model in service (or none serves): published under <c>serving</c>.</summary>
+    /// <summary>Not worse than the model in service (than the heuristic, while none serves): published under <c>serving</c>.</summary>
     Promoted,
     /// <summary>A model that may not serve (worse, or too large for a record): published under <c>candidate</c> if at all.</summary>
     Refused,

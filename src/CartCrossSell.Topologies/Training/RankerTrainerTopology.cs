@@ -157,7 +157,7 @@ public static class RankerTrainerTopology
             _training.Start(orders, trainer with { InService = _judgedAgainst });
             _schedule.Started(now);
             _trainingStarted = now;
-            _log.LogInformation("{Processor}: training on the {Orders} orders of the sample against {InService}", Name, orders.Count, _judgedAgainst?.Version ?? "no model");
+            _log.LogInformation("{Processor}: training on the {Orders} orders of the sample against {InService}", Name, orders.Count, _judgedAgainst?.Version ?? "the heuristic (no model in service)");
         }
 
         private void Publish(TrainingOutcome outcome)
