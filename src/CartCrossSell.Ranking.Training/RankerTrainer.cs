@@ -326,7 +326,7 @@ public static class RankerTrainer
         return (final, report);
     }
 
-    /// <summary>Scores the model in service on the new validation carts and compares it with the new model.</summary>
+    /// <summary>Scores what serves now (the model in service, or the heuristic without one) on the new validation carts and compares it with the new model.</summary>
     private static ModelPromotion Promote(RankingTrainingData data, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines,
         ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, double lastAdded, double random)
     {

@@ -148,7 +148,7 @@ public static class RecommendBatchCommand
         return command;
     }
 
-    /// <summary>Unknown cart items named on stderr, one line each; the rest are only counted.</summary>
+    /// <summary>Unknown cart items named on stderr, one line each; beyond these they are only counted (stdout counts them all).</summary>
     private const int MaxUnknownReported = 20;
 
     private static string Line(string cartId, AddOnList list, bool noCatalog)
