@@ -199,6 +199,22 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Recommend_batch_reads_now_as_iso_8601_only_and_names_a_cart_id_given_twice()
+    {
+        var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"bottle"}]}""", """{"cartId":"c1","items":[{"sku":"bottle"},{"sku":"cage"}]}""");
+        var outPath = Path.Combine(_dir, "recs.jsonl");
+
+        var (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath, "--now", "12/05/2024");
+        Assert.Equal(2, code);
+        Assert.Contains("--now: not an ISO 8601 time: 12/05/2024", error);
+
+        (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath, "--now", "2024-05-30T12:00:00Z");
+        Assert.Equal(0, code);
+        Assert.Contains("carts.jsonl:2: cart 'c1' also on line 1", error);
+        Assert.Equal(2, System.IO.File.ReadAllLines(outPath).Length);
+    }
+
+    [Fact]
     public async Task Recommend_batch_without_a_catalog_says_which_rules_it_skipped()
     {
         var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"bottle"}]}""");

@@ -64,7 +64,8 @@ public static class RecommendBatchCommand
             DateTimeOffset at;
             if (parseResult.GetValue(now) is { } text)
             {
-                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at))
+                // ISO 8601 only: the invariant culture would also read 12/05/2010 (as December the fifth).
+                if (!DateTimeOffset.TryParseExact(text.Trim(), IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at))
                 {
                     error.WriteLine($"--now: not an ISO 8601 time: {text}");
                     return 2;
@@ -117,8 +118,12 @@ public static class RecommendBatchCommand
             var withAddOns = 0;
             using (var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false)))
             {
+                var seenCarts = new Dictionary<string, int>(StringComparer.Ordinal);
                 foreach (var cart in cartFile.Items)
                 {
+                    // Each line is answered (a file may hold a cart's states one after another), but say so.
+                    if (!seenCarts.TryAdd(cart.CartId, cart.Line))
+                        error.WriteLine($"{cartsPath}:{cart.Line}: cart '{cart.CartId}' also on line {seenCarts[cart.CartId]}: both are answered, in file order");
                     var lines = new List<BasketLine>(cart.Items.Count);
                     foreach (var i in cart.Items)
                     {
@@ -147,6 +152,13 @@ public static class RecommendBatchCommand
         });
         return command;
     }
+
+    /// <summary>The ISO 8601 forms <c>--now</c> accepts: a date, or a date and time with or without seconds, fractions and offset.</summary>
+    private static readonly string[] IsoTimes =
+    [
+        "yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ss.FFFFFFF",
+        "yyyy-MM-ddTHH:mmK", "yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK",
+    ];
 
     /// <summary>Unknown cart items named on stderr, one line each; beyond these they are only counted (stdout counts them all).</summary>
     private const int MaxUnknownReported = 20;
