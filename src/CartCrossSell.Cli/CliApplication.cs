@@ -77,6 +77,12 @@ public static class CliApplication
             await error.WriteLineAsync("cancelled");
             return 130;
         }
+        catch (OperationCanceledException e)
+        {
+            // Cancelled by nothing the operator did (a host that stopped while starting, say): a failure, in one line.
+            await error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>The Kafka failure behind an exception, however wrapped (a hosted service's, a background task's).</summary>

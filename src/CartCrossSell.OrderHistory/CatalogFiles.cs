@@ -18,13 +18,17 @@ public static class CatalogFiles
         foreach (var (line, text) in JsonLines.Lines(path))
         {
             ProductUpserted? product;
+            var rewritten = false;
             try
             {
-                product = JsonSerializer.Deserialize(WithOfflineDefaults(text), ContractsJson.Default.ProductUpserted);
+                var parsed = WithOfflineDefaults(text);
+                rewritten = !ReferenceEquals(parsed, text);
+                product = JsonSerializer.Deserialize(parsed, ContractsJson.Default.ProductUpserted);
             }
             catch (JsonException ex)
             {
-                problems.Add(new ReadProblem(path, line, $"not a ProductUpserted record: {JsonLines.Describe(ex, textAsWritten: false)}"));
+                // A byte of a rewritten line would point into the rewrite, not into the file.
+                problems.Add(new ReadProblem(path, line, $"not a ProductUpserted record: {JsonLines.Describe(ex, textAsWritten: !rewritten)}"));
                 continue;
             }
             if (product is null)

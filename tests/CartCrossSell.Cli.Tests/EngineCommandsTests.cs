@@ -208,8 +208,14 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--now: not an ISO 8601 time: 12/05/2024", error);
 
-        (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath, "--now", "2024-05-30T12:00:00Z");
+        foreach (var iso in new[] { "2024-05-30", "2024-05-30T12:00+01:00", "2024-05-30 12:00:00", "2024-05-30T12:00:00.123Z" })
+        {
+            (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath, "--now", iso);
+            Assert.True(code == 0, $"{iso}: {error}");
+        }
+        (code, var output, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", outPath, "--now", "2024-05-30T12:00:00Z");
         Assert.Equal(0, code);
+        Assert.Contains("1 cart ids given again", output);
         Assert.Contains("carts.jsonl:2: cart 'c1' also on line 1", error);
         Assert.Equal(2, System.IO.File.ReadAllLines(outPath).Length);
     }

@@ -73,8 +73,10 @@ public sealed class RankerTrainerEndToEndTests(ITestOutputHelper output) : IDisp
         var lateRun = BackfillJob.RunAsync(publisher, RepositoryFiles.OnlineRetail, null, include: o => late.Contains(o.OrderId), rebaseTo: now, cancellationToken: ct);
         while (service.Models.Serving is null)
         {
-            // Without a model in service the first one is judged against the heuristic: a refusal would never serve.
-            Assert.Equal(0, service.TrainerMetrics.Count(PublicationKind.Refused, "worse"));
+            // Without a model in service the first one is judged against the heuristic: a refusal (or a failed training)
+            // would never serve, so it fails the test at once instead of at its time-out.
+            foreach (var (kind, reason) in new[] { (PublicationKind.Refused, "worse"), (PublicationKind.Refused, "superseded"), (PublicationKind.Refused, "too-large"), (PublicationKind.NoModel, "failed") })
+                Assert.Equal(0, service.TrainerMetrics.Count(kind, reason));
             await AddAsync();
             if (ct.IsCancellationRequested) break;
         }

@@ -45,16 +45,22 @@ public sealed class CatalogAndCartFileTests : IDisposable
             "",
             "not json",
             JsonSerializer.Serialize(Mug with { Sku = "coaster", CategoryPath = [] }, ContractsJson.Default.ProductUpserted),
-            JsonSerializer.Serialize(Mug with { Sku = "plate" }, ContractsJson.Default.ProductUpserted)));
+            JsonSerializer.Serialize(Mug with { Sku = "plate" }, ContractsJson.Default.ProductUpserted),
+            """{"sku":"cup","price":"abc"}"""));
 
         var result = CatalogFiles.Read(path);
 
         Assert.Equal(["mug", "plate"], result.Items.Select(p => p.Sku));
         Assert.Equal("red", result.Items[0].Variants.Single().Attributes["colour"]);
-        Assert.Equal([2, 4, 5], result.Problems.Select(p => p.Line));
+        Assert.Equal([2, 4, 5, 7], result.Problems.Select(p => p.Line));
         Assert.Contains("price must not be negative", result.Problems[0].Message);
         Assert.Contains("not a ProductUpserted record", result.Problems[1].Message);
+        // The line as written: where in it; System.Text.Json's own line count from 0 is left out.
+        Assert.Matches(@"\(byte \d+ of the line\)$", result.Problems[1].Message);
+        Assert.DoesNotContain("LineNumber", result.Problems[1].Message);
         Assert.Contains("categoryPath", result.Problems[2].Message);
+        // The field by its path; no byte, as the line was rewritten (its absent title defaulted to the sku) before parsing.
+        Assert.Contains("(at $.price)", result.Problems[3].Message);
     }
 
     [Fact]

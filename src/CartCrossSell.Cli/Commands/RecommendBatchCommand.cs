@@ -56,22 +56,23 @@ public static class RecommendBatchCommand
             if (!EngineInputs.TryMarket(parseResult, currency, country, error, out var cartCurrency, out var cartCountry)) return 2;
             RankingModel? ranking = null;
             if (parseResult.GetValue(model) is { } modelPath && !EngineInputs.TryLoadModel(modelPath, error, servable: true, out ranking)) return 2;
-            var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error, format);
-            var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(catalogSpec ?? EngineInputs.NoCatalog, read, error);
-            var cartFile = CartFiles.Read(parseResult.GetValue(carts)!);
-            EngineInputs.Report(cartFile.Problems, error);
-
-            DateTimeOffset at;
+            DateTimeOffset? nowGiven = null;
             if (parseResult.GetValue(now) is { } text)
             {
-                // ISO 8601 only: the invariant culture would also read 12/05/2010 (as December the fifth).
-                if (!DateTimeOffset.TryParseExact(text.Trim(), IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out at))
+                // ISO 8601 only: the invariant culture would also read 12/05/2010 (as December the fifth). Checked before
+                // a year of orders is read.
+                if (!DateTimeOffset.TryParseExact(text.Trim(), IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var given))
                 {
                     error.WriteLine($"--now: not an ISO 8601 time: {text}");
                     return 2;
                 }
+                nowGiven = given;
             }
-            else at = read.Orders.Count > 0 ? read.Orders.Max(o => o.Timestamp) : DateTimeOffset.UtcNow;
+            var read = EngineInputs.ReadOrders(parseResult.GetValue(orders)!, error, format);
+            var (cat, catalogDescription, multiBuy) = EngineInputs.ReadCatalog(catalogSpec ?? EngineInputs.NoCatalog, read, error);
+            var cartFile = CartFiles.Read(parseResult.GetValue(carts)!);
+            EngineInputs.Report(cartFile.Problems, error);
+            var at = nowGiven ?? (read.Orders.Count > 0 ? read.Orders.Max(o => o.Timestamp) : DateTimeOffset.UtcNow);
 
             RecommendationOptions options;
             try
@@ -116,19 +117,20 @@ public static class RecommendBatchCommand
             var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             var withAddOns = 0;
+            var repeatedCarts = 0;
             using (var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false)))
             {
                 var seenCarts = new Dictionary<string, int>(StringComparer.Ordinal);
                 foreach (var cart in cartFile.Items)
                 {
                     // Each line is answered (a file may hold a cart's states one after another), but say so.
-                    if (!seenCarts.TryAdd(cart.CartId, cart.Line))
+                    if (!seenCarts.TryAdd(cart.CartId, cart.Line) && ++repeatedCarts <= MaxNamedOnStderr)
                         error.WriteLine($"{cartsPath}:{cart.Line}: cart '{cart.CartId}' also on line {seenCarts[cart.CartId]}: both are answered, in file order");
                     var lines = new List<BasketLine>(cart.Items.Count);
                     foreach (var i in cart.Items)
                     {
                         var item = resolver.Resolve(i);
-                        if (!item.Known && ++unknownItems <= MaxUnknownReported)
+                        if (!item.Known && ++unknownItems <= MaxNamedOnStderr)
                             error.WriteLine($"{cartsPath}:{cart.Line}: sku '{i.Sku}' is in no order{(cat is null ? "" : " and not in the catalog")}: it brings no evidence to cart '{cart.CartId}'");
                         lines.Add(new BasketLine
                         {
@@ -147,7 +149,7 @@ public static class RecommendBatchCommand
             }
             stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}; ranking: {(ranking is null ? "heuristic (basket-aware)" : $"learned model {ranking.Version}")}.");
             if (cat is null) stdout.WriteLine($"Note: {NoCatalogNote}.");
-            stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped, {unknownItems} cart items unknown to the orders{(cat is null ? "" : " and catalog")}) to {outPath}.");
+            stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped, {unknownItems} cart items unknown to the orders{(cat is null ? "" : " and catalog")}, {repeatedCarts} cart ids given again) to {outPath}.");
             return 0;
         });
         return command;
@@ -156,12 +158,13 @@ public static class RecommendBatchCommand
     /// <summary>The ISO 8601 forms <c>--now</c> accepts: a date, or a date and time with or without seconds, fractions and offset.</summary>
     private static readonly string[] IsoTimes =
     [
-        "yyyy-MM-dd", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd",
         "yyyy-MM-ddTHH:mmK", "yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK",
+        "yyyy-MM-dd HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
     ];
 
-    /// <summary>Unknown cart items named on stderr, one line each; beyond these they are only counted (stdout counts them all).</summary>
-    private const int MaxUnknownReported = 20;
+    /// <summary>Unknown cart items, and carts given twice, named on stderr, one line each; beyond these they are only counted (stdout counts them all).</summary>
+    private const int MaxNamedOnStderr = 20;
 
     private static string Line(string cartId, AddOnList list, bool noCatalog)
     {
