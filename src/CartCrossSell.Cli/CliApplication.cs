@@ -86,7 +86,7 @@ public static class CliApplication
     }
 
     /// <summary>The Kafka failure behind an exception, however wrapped (a hosted service's, a background task's).</summary>
-    private static KafkaException? KafkaFailure(Exception e) => e switch
+    internal static KafkaException? KafkaFailure(Exception e) => e switch
     {
         KafkaException k => k,
         AggregateException a => a.InnerExceptions.Select(KafkaFailure).FirstOrDefault(k => k is not null),

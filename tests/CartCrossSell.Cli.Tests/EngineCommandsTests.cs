@@ -199,6 +199,31 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Recommend_batch_serves_what_its_training_judged_better_on_validation_the_model_or_the_heuristic()
+    {
+        // The December extract without a catalog: two weeks of orders, where the heuristic ranked the validation carts
+        // better (bench/results/heuristic-check-20261201.txt). Whichever way the verdict goes, the batch follows it.
+        var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"85123A"},{"sku":"71053"}]}""");
+        var outPath = Path.Combine(_dir, "recs.jsonl");
+        var (code, output, error) = await Run("recommend-batch", "--orders", RepositoryFiles.OnlineRetail, "--catalog", "none", "--carts", carts, "--out", outPath);
+
+        Assert.True(code == 0, error);
+        var verdict = error.Split('\n').Single(l => l.Contains("promotion over the heuristic:"));
+        var line = JsonDocument.Parse(System.IO.File.ReadAllLines(outPath).Single()).RootElement;
+        if (verdict.Contains(": no ("))
+        {
+            Assert.Contains("ranking: heuristic (basket-aware)", output);
+            Assert.Contains("the heuristic ranks with this store's validation carts better", error);
+            Assert.False(line.TryGetProperty("modelVersion", out _));
+        }
+        else
+        {
+            Assert.Contains("ranking: learned model rk-", output);
+            Assert.Equal("learned", line.GetProperty("strategy").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Recommend_batch_reads_now_as_iso_8601_only_and_names_a_cart_id_given_twice()
     {
         var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"bottle"}]}""", """{"cartId":"c1","items":[{"sku":"bottle"},{"sku":"cage"}]}""");

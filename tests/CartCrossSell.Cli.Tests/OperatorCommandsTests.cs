@@ -36,6 +36,16 @@ public sealed class OperatorCommandsTests : IDisposable
         Assert.Contains("Kafka:BootstrapServers", line);
     }
 
+    [Fact]
+    public void A_kafka_failure_is_found_however_it_is_wrapped_and_nothing_else_is_taken_for_one()
+    {
+        var refused = new Confluent.Kafka.KafkaException(Confluent.Kafka.ErrorCode.Local_Transport);
+        Assert.Same(refused, CliApplication.KafkaFailure(refused));
+        Assert.Same(refused, CliApplication.KafkaFailure(new InvalidOperationException("a group stopped", refused)));
+        Assert.Same(refused, CliApplication.KafkaFailure(new AggregateException(new TimeoutException(), new InvalidOperationException("start", refused))));
+        Assert.Null(CliApplication.KafkaFailure(new AggregateException(new TimeoutException(), new InvalidOperationException("not kafka"))));
+    }
+
     [Theory]
     [InlineData("run", "--topologies")]
     [InlineData("demo", "--orders")]
