@@ -35,13 +35,18 @@ internal static class JsonLines
     /// </summary>
     public static string Describe(System.Text.Json.JsonException e, bool textAsWritten = true)
     {
-        var message = e.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut < 0) cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        var text = (cut < 0 ? message : message[..cut]).TrimEnd().TrimEnd('.');
+        var text = Message(e);
         var where = new List<string>(2);
         if (e.Path is { Length: > 1 } path) where.Add($"at {path}");
         if (textAsWritten && e.BytePositionInLine is { } at) where.Add($"byte {at + 1} of the line");
         return where.Count == 0 ? text : $"{text} ({string.Join(", ", where)})";
+    }
+
+    /// <summary>The error alone, without System.Text.Json's path and position (for a caller that names the field itself).</summary>
+    public static string Message(System.Text.Json.JsonException e)
+    {
+        var cut = e.Message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut < 0) cut = e.Message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut < 0 ? e.Message : e.Message[..cut]).TrimEnd().TrimEnd('.');
     }
 }

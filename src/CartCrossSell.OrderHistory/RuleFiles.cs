@@ -75,7 +75,8 @@ public static class RuleFiles
             catch (JsonException e)
             {
                 var field = FieldOf(e.Path);
-                Problem(r.LineOf(field), field is null ? e.Message : $"{field}: {Plain(e.Message)}");
+                // The rule was read into a node first: positions are the node's, not the file's (the rule's line is).
+                Problem(r.LineOf(field), field is null ? JsonLines.Describe(e, textAsWritten: false) : $"{field}: {JsonLines.Message(e)}");
                 continue;
             }
             if (rule is null)
@@ -107,13 +108,6 @@ public static class RuleFiles
         var end = text.IndexOfAny([' ', '.', '[', ':']);
         var field = end < 0 ? text : text[..end];
         return RuleFields.Contains(field) ? field : null;
-    }
-
-    /// <summary>System.Text.Json's message without the path and position it appends (the problem gives the line).</summary>
-    private static string Plain(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut < 0 ? message : message[..cut];
     }
 
     /// <summary>One rule of the file: its fields, the line it starts on, and the line of each field.</summary>
