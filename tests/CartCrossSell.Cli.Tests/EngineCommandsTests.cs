@@ -224,6 +224,22 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Train_ranker_and_eval_say_whether_the_model_or_the_heuristic_would_serve_as_their_training_judged()
+    {
+        var modelPath = Path.Combine(_dir, "m.model");
+        var (code, output, error) = await Run("train-ranker", "--orders", RepositoryFiles.OnlineRetail, "--catalog", "none", "--out", modelPath);
+        Assert.True(code == 0, error);
+        Assert.True(System.IO.File.Exists(modelPath)); // the file asked for is written either way
+        var heuristicWins = error.Split('\n').Single(l => l.Contains("promotion over the heuristic:")).Contains(": no (");
+        Assert.Equal(heuristicWins, output.Contains("Note: the heuristic ranks these validation carts better"));
+
+        (code, output, error) = await Run("eval", "--orders", RepositoryFiles.OnlineRetail, "--catalog", "none", "--json", Path.Combine(_dir, "e.json"));
+        Assert.True(code == 0, error);
+        heuristicWins = error.Split('\n').Single(l => l.Contains("promotion over the heuristic:")).Contains(": no (");
+        Assert.Contains(heuristicWins ? "decide): the heuristic, which ranks" : "decide): the learned ranker;", output);
+    }
+
+    [Fact]
     public async Task Recommend_batch_reads_now_as_iso_8601_only_and_names_a_cart_id_given_twice()
     {
         var carts = File("carts.jsonl", """{"cartId":"c1","items":[{"sku":"bottle"}]}""", """{"cartId":"c1","items":[{"sku":"bottle"},{"sku":"cage"}]}""");
