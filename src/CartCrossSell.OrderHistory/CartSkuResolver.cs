@@ -47,7 +47,7 @@ public sealed class CartSkuResolver
         if (catalog is not null)
             foreach (var (sku, variants) in catalog)
             {
-                skus.Add(sku);
+                skus.Add(sku); // a product without variants
                 foreach (var v in variants) Add(sku, v);
             }
         return new CartSkuResolver(skus, productOfVariant, onlineRetailCodes);

@@ -21,8 +21,7 @@ public static class CatalogFiles
             var rewritten = false;
             try
             {
-                var parsed = WithOfflineDefaults(text);
-                rewritten = !ReferenceEquals(parsed, text);
+                (var parsed, rewritten) = WithOfflineDefaults(text);
                 product = JsonSerializer.Deserialize(parsed, ContractsJson.Default.ProductUpserted);
             }
             catch (JsonException ex)
@@ -52,9 +51,9 @@ public static class CatalogFiles
     /// have: an absent or null <c>price</c> reads as 0 (the engine then skips the price rules for that product) and an
     /// absent <c>title</c> as the sku. Everything else is the <c>product-upserted</c> contract, validated as such.
     /// </summary>
-    private static string WithOfflineDefaults(string text)
+    private static (string Text, bool Rewritten) WithOfflineDefaults(string text)
     {
-        if (JsonNode.Parse(text) is not JsonObject product) return text;
+        if (JsonNode.Parse(text) is not JsonObject product) return (text, false);
         var changed = false;
         if (product["price"] is null)
         {
@@ -66,6 +65,6 @@ public static class CatalogFiles
             product["title"] = id;
             changed = true;
         }
-        return changed ? product.ToJsonString() : text;
+        return changed ? (product.ToJsonString(), true) : (text, false);
     }
 }
