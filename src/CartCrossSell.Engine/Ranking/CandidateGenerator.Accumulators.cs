@@ -35,13 +35,6 @@ public sealed partial class CandidateGenerator
         /// <summary>Whether (negated score, slot) <paramref name="ka"/> comes before <paramref name="kb"/>: higher score first, then row key.</summary>
         public bool Less(double ka, int a, double kb, int b) => ka < kb || (ka == kb && Compare(a, b) < 0);
 
-        /// <summary>Sorts by negated score, equal scores by row key.</summary>
-        public void SortByKey(double[] keys, int[] order, int start, int length)
-        {
-            Array.Sort(keys, order, start, length);
-            TiedRuns.Sort(keys, order, start, start + length, this);
-        }
-
         /// <summary>Moves the <paramref name="m"/> first entries in (negated score, row key) order to the front, in any order.</summary>
         public void SelectSmallest(double[] keys, int[] order, int n, int m)
         {
@@ -78,37 +71,22 @@ public sealed partial class CandidateGenerator
             }
         }
 
-        /// <summary>
-        /// How many of the entries [start, end) come before (<paramref name="key"/>, <paramref name="slot"/>), which is
-        /// one of them: the lower negated scores counted side by side, equal ones by row key.
-        /// </summary>
-        public int CountAhead(double[] keys, int[] order, int start, int end, double key, int slot)
+        /// <summary>How many of the negated scores [start, end) are lower than <paramref name="key"/> (higher scores), counted side by side.</summary>
+        public static int CountLess(double[] keys, int start, int end, double key)
         {
             var span = keys.AsSpan(start, end - start);
-            long less = 0, equal = 0;
+            long less = 0;
             var i = 0;
             if (Vector.IsHardwareAccelerated && span.Length >= Vector<double>.Count)
             {
                 var k = new Vector<double>(key);
-                var lessCounts = Vector<long>.Zero;
-                var equalCounts = Vector<long>.Zero;
+                var counts = Vector<long>.Zero;
                 for (; i <= span.Length - Vector<double>.Count; i += Vector<double>.Count)
-                {
-                    var v = new Vector<double>(span[i..]);
-                    lessCounts -= Vector.LessThan(v, k);
-                    equalCounts -= Vector.Equals(v, k);
-                }
-                less = Vector.Sum(lessCounts);
-                equal = Vector.Sum(equalCounts);
+                    counts -= Vector.LessThan(new Vector<double>(span[i..]), k);
+                less = Vector.Sum(counts);
             }
             for (; i < span.Length; i++)
-            {
                 if (span[i] < key) less++;
-                else if (span[i] == key) equal++;
-            }
-            if (equal > 1)
-                for (var j = start; j < end; j++)
-                    if (keys[j] == key && order[j] != slot && Compare(order[j], slot) < 0) less++;
             return (int)less;
         }
 
@@ -120,11 +98,26 @@ public sealed partial class CandidateGenerator
         private (int Handle, double Weight)[] _cartRows = [];
         private UInt128[] _sortKeys = [];
         private string[] _memberSkus = [];
-        private int[] _memberSlots = [], _memberOrder = [];
+        private int[] _memberOrder = [];
 
-        // Scratch of the union's sort (SkuOrder): its members' skus, slots, sku keys and order.
+        /// <summary>The union's slots in the order they joined it (<see cref="MemberCount"/> of them).</summary>
+        public int[] Members = new int[256];
+        public int MemberCount;
+
+        /// <summary>Marks a slot as in a source's top; the first source to take it adds it to the union.</summary>
+        public void Join(int slot, CandidateSource source)
+        {
+            ref var c = ref Items[slot];
+            if (c.Sources == CandidateSource.None)
+            {
+                if (MemberCount == Members.Length) Array.Resize(ref Members, 2 * MemberCount);
+                Members[MemberCount++] = slot;
+            }
+            c.Sources |= source;
+        }
+
+        // Scratch of the union's sort (SkuOrder): its members' skus, sku keys and order.
         public string[] MemberSkus(int count) => Scratch(ref _memberSkus, count);
-        public int[] MemberSlots(int count) => Scratch(ref _memberSlots, count);
         public int[] MemberOrder(int count) => Scratch(ref _memberOrder, count);
         public UInt128[] SortKeys(int count) => Scratch(ref _sortKeys, count);
 

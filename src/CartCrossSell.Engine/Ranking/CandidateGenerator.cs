@@ -38,6 +38,7 @@ public sealed partial class CandidateGenerator
         try
         {
             acc.Count = 0;
+            acc.MemberCount = 0;
             acc.PairEntries = 0;
             // Cart items are never candidates: their handles take a slot that refuses every contribution. Their rows are
             // looked up once, here, and read below.
@@ -129,22 +130,16 @@ public sealed partial class CandidateGenerator
             }
             else MarkSources(acc);
 
-            var members = 0;
-            var pairs = 0;
-            for (var i = 0; i < acc.Count; i++)
-            {
-                if (acc.Items[i].Sources == CandidateSource.None) continue;
-                members++;
-                for (var e = acc.Items[i].PairHead; e >= 0; e = acc.PairNext[e]) pairs++;
-            }
-            // The union in ordinal sku order (CandidateSet.Find searches it).
+            // The union (the slots the sources' tops joined) in ordinal sku order (CandidateSet.Find searches it).
+            var members = acc.MemberCount;
+            var slots = acc.Members;
             var skus = acc.MemberSkus(members);
-            var slots = acc.MemberSlots(members);
-            for (int i = 0, m = 0; i < acc.Count; i++)
+            var pairs = 0;
+            for (var m = 0; m < members; m++)
             {
-                if (acc.Items[i].Sources == CandidateSource.None) continue;
-                skus[m] = reader.Sku(acc.Items[i].Handle);
-                slots[m++] = i;
+                ref var c = ref acc.Items[slots[m]];
+                skus[m] = reader.Sku(c.Handle);
+                for (var e = c.PairHead; e >= 0; e = acc.PairNext[e]) pairs++;
             }
             var order = acc.MemberOrder(members);
             SkuOrder.Sort(skus, acc.SortKeys(members), order, members);
@@ -383,7 +378,10 @@ public sealed partial class CandidateGenerator
     private delegate double Score(in Acc c);
     private delegate void SetRank(ref Acc c, int rank);
 
-    /// <summary>Ranks every candidate a source scores (highest first, ties by row key) and marks its top as the source's.</summary>
+    /// <summary>
+    /// Ranks every candidate a source scores (highest first; equal scores share the rank of the first of them) and marks
+    /// its top as the source's (equal scores at the cut by row key).
+    /// </summary>
     private static void Mark(Accumulators acc, Score score, int depth, CandidateSource source, SetRank setRank)
     {
         if (depth == 0) return;
@@ -400,22 +398,25 @@ public sealed partial class CandidateGenerator
         }
         Array.Sort(keys, order, 0, n);
         TiedRuns.Sort(keys, order, 0, n, acc); // equal scores by row key (acc.Reader is the call's reader)
-        for (var r = 0; r < n; r++)
+        for (int r = 0, rank = 1; r < n; r++)
         {
+            if (r > 0 && keys[r] != keys[r - 1]) rank = r + 1;
             ref var c = ref acc.Items[order[r]];
-            setRank(ref c, r + 1);
-            if (r < depth) c.Sources |= source;
+            setRank(ref c, rank);
+            if (r < depth) acc.Join(order[r], source);
         }
     }
 
     /// <summary>
     /// Marks each source's top and ranks the union's members in every source that scores them; the same candidates,
-    /// flags and ranks as <see cref="Mark"/> (highest score first, equal scores by row key) without sorting everything a
-    /// source scores (~770 neighbours for a ten-item cart). Per source: a selection moves its top (depth entries) to the
-    /// front, only the top is sorted, and once the union is known, a union member below a source's top gets its rank by
-    /// counting the entries below the top that come before it (a vectorised count of higher scores, row keys compared
-    /// only among equal scores) instead of by a sort of all.
-    /// Scores are finite (as they are: weights and counts are positive), so the order is total: no two rows share a key.
+    /// flags and ranks as <see cref="Mark"/> without sorting everything a source scores (~770 neighbours for a ten-item
+    /// cart). Per source: a selection moves its top (depth entries; equal scores at the cut by row key) to the front,
+    /// only the top is sorted (by score alone), and once the union is known, a union member below a source's top gets
+    /// its rank by a vectorised count of the higher scores instead of by a sort of all.
+    /// A rank is 1 + the number of strictly higher scores, so equal scores share a rank: a rank that depends on sku names
+    /// among equal scores (as it did before 2026-12-01) was noise to the model, and ordering each run of equal scores by
+    /// row key, in the tops and in the counts below them, was a quarter of candidate generation.
+    /// Scores are finite (as they are: weights and counts are positive).
     /// </summary>
     private void MarkSources(Accumulators acc)
     {
@@ -447,13 +448,15 @@ public sealed partial class CandidateGenerator
             if (depth == 0) continue;
             var top = Math.Min(depth, counts[s]);
             if (counts[s] > depth) acc.SelectSmallest(keys[s], order[s], counts[s], depth);
-            acc.SortByKey(keys[s], order[s], 0, top);
+            // Every higher score than a top entry's is in the top, so the top sorted by score ranks its entries.
+            var k = keys[s];
+            Array.Sort(k, order[s], 0, top);
             var source = (CandidateSource)(1 << s);
-            for (var r = 0; r < top; r++)
+            for (int r = 0, rank = 1; r < top; r++)
             {
-                ref var c = ref items[order[s][r]];
-                SetSourceRank(ref c, s, r + 1);
-                c.Sources |= source;
+                if (r > 0 && k[r] != k[r - 1]) rank = r + 1;
+                SetSourceRank(ref items[order[s][r]], s, rank);
+                acc.Join(order[s][r], source);
             }
         }
         // Ranks below a source's top, for the union's members only (the popular source keeps no rank).
@@ -468,7 +471,10 @@ public sealed partial class CandidateGenerator
             {
                 var slot = o[j];
                 if (items[slot].Sources == CandidateSource.None) continue;
-                SetSourceRank(ref items[slot], s, depth + 1 + acc.CountAhead(k, o, depth, n, k[j], slot));
+                // The top's scores higher than this one (all of it but a run of equal scores cut at its end), and the rest's.
+                var equalAtCut = 0;
+                while (equalAtCut < depth && k[depth - 1 - equalAtCut] == k[j]) equalAtCut++;
+                SetSourceRank(ref items[slot], s, 1 + depth - equalAtCut + Accumulators.CountLess(k, depth, n, k[j]));
             }
         }
     }

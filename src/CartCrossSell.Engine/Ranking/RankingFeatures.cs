@@ -25,7 +25,7 @@ public static class RankingFeatures
         "log_popularity", "popularity_share", "best_seller_rank",
         "cart_items", "log_cart_value", "price_share", "margin_rate",
         "same_leaf_cart_items", "same_leaf_log_lift", "has_category",
-        "rank_basket", "rank_last_items", "rank_sequence", "rank_category",
+        "rank_basket_ties_shared", "rank_last_items_ties_shared", "rank_sequence_ties_shared", "rank_category_ties_shared",
         "log_baskets",
     ];
 

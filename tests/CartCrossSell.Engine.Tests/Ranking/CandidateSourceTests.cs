@@ -124,6 +124,23 @@ public class CandidateSourceTests
         Assert.Equal(5, set.Candidates.Count);
         Assert.All(set.Candidates, c => Assert.True(c.RankBasket is >= 1 and <= 5));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Equal_scores_share_a_rank_and_the_top_is_cut_by_sku(bool exhaustive)
+    {
+        // A tent goes with the lamp three times and with each of eight pegs once (same day): the pegs' basket scores are
+        // equal, so each ranks second, whatever its name; a top of four takes the lamp and the first three pegs by sku.
+        var store = Shop().Orders(3, "tent", "lamp");
+        var pegs = new[] { "peg-h", "peg-c", "peg-f", "peg-a", "peg-g", "peg-b", "peg-e", "peg-d" };
+        foreach (var peg in pegs) store.Item(peg, "pegs", 1).Orders(1, "tent", peg);
+        var options = new CandidateOptions { BasketDepth = 4, LastItemsDepth = 0, SequenceDepth = 0, CategoryDepth = 0, PopularDepth = 0 };
+        var set = new CandidateGenerator(options) { ExhaustiveRanks = exhaustive }.Generate(store.Cart("tent"), Inputs(store), Store.Now);
+        Assert.Equal(["lamp", "peg-a", "peg-b", "peg-c"], set.Candidates.Select(c => c.Sku).Order(StringComparer.Ordinal));
+        Assert.Equal(1, set.Find("lamp")!.RankBasket);
+        Assert.All(set.Candidates.Where(c => c.Sku != "lamp"), c => Assert.Equal(2, c.RankBasket));
+    }
 }
 
 public class RankingFeatureTests
@@ -143,7 +160,7 @@ public class RankingFeatureTests
         Assert.Equal(-1f, row[F("price_share")]);       // c is not in the catalog
         Assert.Equal(-1f, row[F("margin_rate")]);
         Assert.Equal(0f, row[F("has_category")]);
-        Assert.Equal(RankingFeatures.Absent, row[F("rank_category")]);
+        Assert.Equal(RankingFeatures.Absent, row[F("rank_category_ties_shared")]);
     }
 
     [Fact]
