@@ -155,6 +155,22 @@ internal abstract class RowReader
 
     private const int MaxKeyOnStack = 256;
 
+    /// <summary>
+    /// A cart item's rows: its item row (<see cref="RowKeys.ItemPrefix"/>; its handle also when the sku is known only as
+    /// a neighbour) and, when that row is found, its sequence rows (<see cref="RowKeys.NextPrefix"/>,
+    /// <see cref="RowKeys.PreviousPrefix"/>), as <see cref="TryRow(string, string, out int, out double)"/> finds each.
+    /// </summary>
+    public virtual ItemRows FindItemRows(string sku)
+    {
+        var item = Lookup(RowKeys.ItemPrefix, sku);
+        return item.Found
+            ? new ItemRows(item, Lookup(RowKeys.NextPrefix, sku), Lookup(RowKeys.PreviousPrefix, sku))
+            : new ItemRows(item, RowLookup.Missing, RowLookup.Missing);
+    }
+
+    private RowLookup Lookup(string prefix, string sku) =>
+        new(TryRow(prefix, sku, out var handle, out var weight), handle, weight);
+
     /// <summary>As <see cref="TryRow(string, out int, out double)"/> for a key given as characters.</summary>
     protected virtual bool TryRow(ReadOnlySpan<char> key, out int handle, out double weight) =>
         TryRow(key.ToString(), out handle, out weight);
@@ -184,6 +200,20 @@ internal abstract class RowReader
         public CompactEvidence Evidence => evidence;
 
         public override bool HandlesOutliveTheCall => true;
+
+        /// <summary>The three rows by one lookup of the sku (<see cref="CompactEvidence.RowsOfSku"/>) instead of three of composed keys.</summary>
+        public override ItemRows FindItemRows(string sku)
+        {
+            var (item, next, previous) = evidence.RowsOfSku(sku);
+            var found = Lookup(item);
+            return found.Found ? new ItemRows(found, Lookup(next), Lookup(previous)) : new ItemRows(found, RowLookup.Missing, RowLookup.Missing);
+        }
+
+        private RowLookup Lookup(int handle)
+        {
+            var weight = handle < 0 ? double.NaN : evidence.WeightAt(handle);
+            return double.IsNaN(weight) ? new RowLookup(false, handle, 0) : new RowLookup(true, handle, weight);
+        }
 
         public override bool TryRow(string key, out int handle, out double weight) => TryRow(key.AsSpan(), out handle, out weight);
 
@@ -359,3 +389,12 @@ internal abstract class RowReader
         }
     }
 }
+
+/// <summary>A row looked up by key: whether it was found (a row with a weight), its handle (also for a key known only as a neighbour, else -1) and weight (0 when not found).</summary>
+internal readonly record struct RowLookup(bool Found, int Handle, double Weight)
+{
+    public static readonly RowLookup Missing = new(false, -1, 0);
+}
+
+/// <summary>A cart item's item row and its sequence rows (those two <see cref="RowLookup.Missing"/> when the item row is not found).</summary>
+internal readonly record struct ItemRows(RowLookup Item, RowLookup Next, RowLookup Previous);

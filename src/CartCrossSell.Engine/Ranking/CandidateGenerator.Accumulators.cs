@@ -95,7 +95,7 @@ public sealed partial class CandidateGenerator
             (keys[a], keys[b]) = (keys[b], keys[a]);
             (order[a], order[b]) = (order[b], order[a]);
         }
-        private (int Handle, double Weight)[] _cartRows = [];
+        private ItemRows[] _cartRows = [];
         private UInt128[] _sortKeys = [];
         private string[] _memberSkus = [];
         private int[] _memberOrder = [];
@@ -127,8 +127,8 @@ public sealed partial class CandidateGenerator
             return array;
         }
 
-        /// <summary>Scratch for the cart items' row handles and weights of this call.</summary>
-        public (int Handle, double Weight)[] CartRows(int count) => Scratch(ref _cartRows, count);
+        /// <summary>Scratch for the cart items' rows (item and sequence) of this call.</summary>
+        public ItemRows[] CartRows(int count) => Scratch(ref _cartRows, count);
 
         /// <summary>Scratch of the category source: the cart's leaves, the complementary categories, the chosen ones.</summary>
         public readonly List<(string Leaf, double Recency)> CartLeaves = [];

@@ -45,41 +45,49 @@ public sealed partial class CandidateGenerator
             var rows = acc.CartRows(cart.Count);
             for (var ci = 0; ci < cart.Count; ci++)
             {
-                var found = reader.TryRow(RowKeys.ItemPrefix, cart[ci].Sku, out var h, out var w);
-                if (found || h >= 0) reader.SetSlot(h, CartSlot);
-                rows[ci] = found ? (h, w) : (-1, 0);
+                var found = reader.FindItemRows(cart[ci].Sku);
+                if (found.Item.Handle >= 0) reader.SetSlot(found.Item.Handle, CartSlot);
+                rows[ci] = found;
             }
 
             for (var ci = 0; ci < cart.Count; ci++)
             {
                 var item = cart[ci];
-                var (rowHandle, wa) = rows[ci];
-                if (rowHandle < 0) continue;
+                var itemRows = rows[ci];
+                if (!itemRows.Item.Found) continue;
+                var (rowHandle, wa) = (itemRows.Item.Handle, itemRows.Item.Weight);
                 // Same-category evidence (features, learned substitutes) reads the pair weights of items with a leaf.
                 var recordPairs = item.LeafCategory is { Length: > 0 } && wa > 0;
                 if (recordPairs) item.RowWeight = wa;
                 var n = reader.LoadNeighbors(rowHandle, wa, items: true);
+                // The loaded arrays in locals: Slot may add a slot, and the reader's fields would be read again each time.
+                var neighborHandles = reader.Handles;
+                var neighborPairs = reader.Pairs;
+                var neighborWeights = reader.NeighborWeights;
+                var shrinkage = _options.Shrinkage;
                 for (var i = 0; i < n; i++)
                 {
-                    var wc = reader.NeighborWeights[i];
+                    var wc = neighborWeights[i];
                     if (wc <= 0) continue;
-                    var slot = Slot(reader, acc, reader.Handles[i], wc);
+                    var slot = Slot(reader, acc, neighborHandles[i], wc);
                     if (slot < 0) continue;
                     ref var c = ref acc.Items[slot];
-                    var pair = reader.Pairs[i];
+                    var pair = neighborPairs[i];
                     var pairCount = pair / nowWeight;
-                    var shrink = _options.Shrinkage > 0 ? pairCount / (pairCount + _options.Shrinkage) : 1;
+                    var shrink = shrinkage > 0 ? pairCount / (pairCount + shrinkage) : 1;
                     var cos = pair / Math.Sqrt(wa * wc) * shrink;
                     var confidence = pair / wa;
                     var lift = baskets > 0 ? pair * baskets / (wa * wc) : 0;
+                    // Maxima without a branch (whether a neighbour beats a candidate's maximum is a coin toss the branch
+                    // predictor loses); the values are finite and not negative, so Math.Max is the comparison's result.
                     c.CosWeighted += item.Recency * cos;
                     c.CosUniform += cos;
-                    if (cos > c.CosMax) c.CosMax = cos;
+                    c.CosMax = Math.Max(c.CosMax, cos);
                     c.CountSum += pairCount;
-                    if (pairCount > c.CountMax) c.CountMax = pairCount;
+                    c.CountMax = Math.Max(c.CountMax, pairCount);
                     c.ConfidenceSum += confidence;
-                    if (confidence > c.ConfidenceMax) c.ConfidenceMax = confidence;
-                    if (lift > c.LiftMax) c.LiftMax = lift;
+                    c.ConfidenceMax = Math.Max(c.ConfidenceMax, confidence);
+                    c.LiftMax = Math.Max(c.LiftMax, lift);
                     c.Matches++;
                     c.AddContribution(ci, item.Recency * cos);
                     if (recordPairs) acc.AddPair(slot, ci, pair);
@@ -90,8 +98,8 @@ public sealed partial class CandidateGenerator
                     }
                     else if (ci == 1) c.SecondLastCos = cos;
                 }
-                AddSequence(reader, acc, item.Sku, wa, item.Recency, ci == 0, next: true);
-                AddSequence(reader, acc, item.Sku, wa, item.Recency, ci == 0, next: false);
+                AddSequence(reader, acc, itemRows.Next, wa, item.Recency, ci == 0, next: true);
+                AddSequence(reader, acc, itemRows.Previous, wa, item.Recency, ci == 0, next: false);
             }
 
             if (inputs.Catalog is not null)
@@ -194,11 +202,11 @@ public sealed partial class CandidateGenerator
         return handle >= 0 ? handle : -1;
     }
 
-    /// <summary>The sequence source: what was added right after (<paramref name="next"/>) or before cart item <paramref name="sku"/>.</summary>
-    private static void AddSequence(RowReader reader, Accumulators acc, string sku, double itemWeight, double recency, bool last, bool next)
+    /// <summary>The sequence source: what was added right after (<paramref name="next"/>) or before a cart item, from its <paramref name="row"/> of that kind.</summary>
+    private static void AddSequence(RowReader reader, Accumulators acc, RowLookup row, double itemWeight, double recency, bool last, bool next)
     {
-        if (!reader.TryRow(next ? RowKeys.NextPrefix : RowKeys.PreviousPrefix, sku, out var handle, out var rowWeight)) return;
-        var n = reader.LoadNeighbors(handle, rowWeight, items: true);
+        if (!row.Found) return;
+        var n = reader.LoadNeighbors(row.Handle, row.Weight, items: true);
         for (var i = 0; i < n; i++)
         {
             var slot = Slot(reader, acc, reader.Handles[i], reader.NeighborWeights[i]);
