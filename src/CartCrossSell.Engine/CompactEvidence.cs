@@ -5,7 +5,8 @@ namespace CartCrossSell.Engine;
 /// <summary>
 /// A read-only, compact evidence store for serving: every row key is interned once and numbered; a row holds its
 /// weight and its neighbours as (row number, pair weight / row weight) in two flat arrays, 8 bytes per neighbour.
-/// A million items with a hundred neighbours each take about 1 GB. Safe for concurrent reads.
+/// A million items with a hundred neighbours each take about 1 GB (and 8 bytes per key link an item to its
+/// order-of-addition rows). Safe for concurrent reads.
 /// Build it with <see cref="Builder"/> (from published rows) or <see cref="BasketLearner.Compact"/>.
 /// </summary>
 public sealed class CompactEvidence : IBasketEvidence
@@ -37,6 +38,9 @@ public sealed class CompactEvidence : IBasketEvidence
         _neighborTotal = b.NeighborIds.Count;
         Baskets = b.BasketWeight;
         RowCount = b.RowsAdded;
+        _nextOf = new int[n];
+        _previousOf = new int[n];
+        LinkSequenceRows();
     }
 
     private readonly int _keyCount;
@@ -92,39 +96,34 @@ public sealed class CompactEvidence : IBasketEvidence
     private string?[]? _skus;
 
     /// <summary>
-    /// The handles (-1 where a key is unknown) of a sku's item row and sequence rows, by one lookup of the sku: a ranking
-    /// looks the three up for every cart item, and three lookups of composed keys in the index of every row were 5 % of
-    /// a learned ranking. The index by sku is made on first use (a store only ever read by key never pays for it);
-    /// threads racing on it may each make one, either is kept, both are equal.
+    /// The handles (-1 where a key is unknown) of a sku's item row and sequence rows: one lookup of the item key, the
+    /// other two read beside it (a ranking looks the three up for every cart item, and three lookups of composed keys in
+    /// the index of every row were 5 % of a learned ranking).
     /// </summary>
     internal (int Item, int Next, int Previous) RowsOfSku(string sku)
     {
-        var index = _bySku ?? Interlocked.CompareExchange(ref _bySku, SkuIndex(), null) ?? _bySku;
-        return index.TryGetValue(sku, out var rows) ? rows : (-1, -1, -1);
+        var item = IndexOf(RowKeys.ItemPrefix, sku);
+        return item < 0 ? (-1, -1, -1) : (item, _nextOf[item], _previousOf[item]);
     }
 
-    private Dictionary<string, (int Item, int Next, int Previous)>? _bySku;
+    // By item key id: the id of its sku's next / previous row, -1 none (8 bytes per key, made with the store).
+    private readonly int[] _nextOf;
+    private readonly int[] _previousOf;
 
-    private Dictionary<string, (int Item, int Next, int Previous)> SkuIndex()
+    private void LinkSequenceRows()
     {
-        var index = new Dictionary<string, (int Item, int Next, int Previous)>(StringComparer.Ordinal);
+        Array.Fill(_nextOf, -1);
+        Array.Fill(_previousOf, -1);
         for (var id = 0; id < _keyCount; id++)
         {
-            var key = _keys[id];
-            string prefix;
-            if (key.StartsWith(RowKeys.ItemPrefix, StringComparison.Ordinal)) prefix = RowKeys.ItemPrefix;
-            else if (key.StartsWith(RowKeys.NextPrefix, StringComparison.Ordinal)) prefix = RowKeys.NextPrefix;
-            else if (key.StartsWith(RowKeys.PreviousPrefix, StringComparison.Ordinal)) prefix = RowKeys.PreviousPrefix;
-            else continue;
-            var sku = key[prefix.Length..];
-            var rows = index.TryGetValue(sku, out var known) ? known : (-1, -1, -1);
-            if (ReferenceEquals(prefix, RowKeys.ItemPrefix)) rows.Item1 = id;
-            else if (ReferenceEquals(prefix, RowKeys.NextPrefix)) rows.Item2 = id;
-            else rows.Item3 = id;
-            index[sku] = rows;
+            if (!RowKeys.IsSequence(_keys[id], out var next, out var sku)) continue;
+            var item = IndexOf(RowKeys.ItemPrefix, sku);
+            if (item >= 0) (next ? _nextOf : _previousOf)[item] = id;
         }
-        return index;
     }
+
+    /// <summary>The id of the key <paramref name="prefix"/> + <paramref name="sku"/>, or -1.</summary>
+    private int IndexOf(string prefix, ReadOnlySpan<char> sku) => RowKeys.IndexOf(prefix, sku, this, static (store, key) => store.IndexOf(key));
 
     internal bool IsItemAt(int id) => _kinds[id] == 1;
 

@@ -31,6 +31,33 @@ public static class RowKeys
     public static bool IsCategory(string key) => key.StartsWith(CategoryPrefix, StringComparison.Ordinal);
     public static string SkuOf(string itemKey) => itemKey[ItemPrefix.Length..];
     public static string CategoryOf(string categoryKey) => categoryKey[CategoryPrefix.Length..];
+
+    /// <summary>Whether a key is an order-of-addition row (<see cref="NextPrefix"/> or <see cref="PreviousPrefix"/>), and its sku.</summary>
+    internal static bool IsSequence(string key, out bool next, out ReadOnlySpan<char> sku)
+    {
+        next = key.StartsWith(NextPrefix, StringComparison.Ordinal);
+        if (next || key.StartsWith(PreviousPrefix, StringComparison.Ordinal))
+        {
+            sku = key.AsSpan(next ? NextPrefix.Length : PreviousPrefix.Length);
+            return true;
+        }
+        sku = default;
+        return false;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="lookUp"/> with the key <paramref name="prefix"/> + <paramref name="name"/>, composed on the
+    /// stack up to 256 characters (a ranking looks such keys up for every cart item; each was a new string).
+    /// </summary>
+    internal static int IndexOf<TState>(string prefix, ReadOnlySpan<char> name, TState state, Func<TState, ReadOnlySpan<char>, int> lookUp)
+    {
+        var length = prefix.Length + name.Length;
+        if (length > 256) return lookUp(state, string.Concat(prefix, name));
+        Span<char> key = stackalloc char[length];
+        prefix.CopyTo(key);
+        name.CopyTo(key[prefix.Length..]);
+        return lookUp(state, key);
+    }
 }
 
 /// <summary>Read access to learned evidence. Implementations must be safe for concurrent reads.</summary>

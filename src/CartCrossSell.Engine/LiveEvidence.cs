@@ -191,7 +191,41 @@ public sealed class LiveEvidence : IBasketEvidence
         slots[n] = new Slot(key);
         Volatile.Write(ref _count, n + 1);
         _numbers[key] = n;
+        LinkSequenceRows(key, n);
         return n;
+    }
+
+    // An item key's slot holds the numbers of its sku's next and previous rows, so a ranking finds a cart item's three
+    // rows by one lookup (RowsOfSku) instead of three of composed keys. Linked by the single writer whichever of the
+    // keys is numbered first; a reader that finds -1 reads as if the sequence row had not arrived yet.
+    private void LinkSequenceRows(string key, int number)
+    {
+        if (Engine.RowKeys.IsSequence(key, out var next, out var sku))
+        {
+            var item = IndexOf(Engine.RowKeys.ItemPrefix, sku);
+            if (item < 0) return;
+            if (next) SlotAt(item).Next = number;
+            else SlotAt(item).Previous = number;
+        }
+        else if (Engine.RowKeys.IsItem(key))
+        {
+            var slot = SlotAt(number);
+            var itemSku = key.AsSpan(Engine.RowKeys.ItemPrefix.Length);
+            slot.Next = IndexOf(Engine.RowKeys.NextPrefix, itemSku);
+            slot.Previous = IndexOf(Engine.RowKeys.PreviousPrefix, itemSku);
+        }
+    }
+
+    /// <summary>The number of the key <paramref name="prefix"/> + <paramref name="sku"/>, or -1.</summary>
+    private int IndexOf(string prefix, ReadOnlySpan<char> sku) => Engine.RowKeys.IndexOf(prefix, sku, this, static (live, key) => live.IndexOf(key));
+
+    /// <summary>The numbers (-1 where a key was never seen) of a sku's item row and sequence rows, by one lookup of the sku.</summary>
+    internal (int Item, int Next, int Previous) RowsOfSku(string sku)
+    {
+        var item = IndexOf(Engine.RowKeys.ItemPrefix, sku);
+        if (item < 0) return (-1, -1, -1);
+        var slot = SlotAt(item);
+        return (item, slot.Next, slot.Previous);
     }
 
     private sealed class Slot(string key)
@@ -204,6 +238,9 @@ public sealed class LiveEvidence : IBasketEvidence
         public string Sku => _sku ??= CartCrossSell.Engine.RowKeys.SkuOf(Key);
 
         private volatile NumberedRow? _row;
+
+        /// <summary>For an item key: the numbers of its sku's next and previous rows (-1 none yet).</summary>
+        public volatile int Next = -1, Previous = -1;
 
         public NumberedRow? Row
         {

@@ -140,7 +140,7 @@ internal abstract class RowReader
 
     /// <summary>
     /// <see cref="TryRow(string, out int, out double)"/> for the key <paramref name="prefix"/> + <paramref name="name"/>
-    /// (<see cref="RowKeys"/>), composed on the stack: a ranking looks up some sixty such keys, and each was a new
+    /// (<see cref="RowKeys"/>), composed on the stack: a ranking looks up dozens of such keys (categories, best sellers), and each was a new
     /// string. Stores that cannot look a key up by its characters get the string.
     /// </summary>
     public bool TryRow(string prefix, string name, out int handle, out double weight)
@@ -176,7 +176,7 @@ internal abstract class RowReader
         TryRow(key.ToString(), out handle, out weight);
 
     /// <summary>
-    /// Loads the neighbours of a row found by <see cref="TryRow"/> into <see cref="Handles"/>, <see cref="Pairs"/>
+    /// Loads the neighbours of a row found by <see cref="TryRow"/> or <see cref="FindItemRows"/> into <see cref="Handles"/>, <see cref="Pairs"/>
     /// and <see cref="NeighborWeights"/>: only item neighbours when <paramref name="items"/>, else only the others.
     /// </summary>
     public abstract int LoadNeighbors(int handle, double rowWeight, bool items);
@@ -269,8 +269,26 @@ internal abstract class RowReader
 
         public override bool HandlesOutliveTheCall => true;
 
-        // The rows whose neighbours were loaded in this call, by handle: the row read by TryRow is the row loaded.
+        // The rows found in this call (TryRow, FindItemRows), by handle: the row read when found is the row loaded.
         private readonly Dictionary<int, NumberedRow> _found = [];
+
+        /// <summary>The three rows by one lookup of the sku (<see cref="LiveEvidence.RowsOfSku"/>) instead of three of composed keys.</summary>
+        public override ItemRows FindItemRows(string sku)
+        {
+            var (item, next, previous) = evidence.RowsOfSku(sku);
+            var found = Lookup(item);
+            return found.Found ? new ItemRows(found, Lookup(next), Lookup(previous)) : new ItemRows(found, RowLookup.Missing, RowLookup.Missing);
+        }
+
+        private RowLookup Lookup(int handle)
+        {
+            if (handle >= 0 && evidence.RowAt(handle) is { Weight: > 0 } row)
+            {
+                _found[handle] = row;
+                return new RowLookup(true, handle, row.Weight);
+            }
+            return new RowLookup(false, handle, 0);
+        }
 
         protected override void ResetCall() => _found.Clear();
 
@@ -390,7 +408,11 @@ internal abstract class RowReader
     }
 }
 
-/// <summary>A row looked up by key: whether it was found (a row with a weight), its handle (also for a key known only as a neighbour, else -1) and weight (0 when not found).</summary>
+/// <summary>
+/// A row looked up by key: whether it was found (a row with a weight), its handle (also for a key known only as a
+/// neighbour, and from the generic reader, which numbers every key it is asked for, for any key; else -1) and its
+/// weight (0 when not found).
+/// </summary>
 internal readonly record struct RowLookup(bool Found, int Handle, double Weight)
 {
     public static readonly RowLookup Missing = new(false, -1, 0);

@@ -46,6 +46,32 @@ public class LiveEvidenceTests
     }
 
     [Fact]
+    public void A_skus_rows_found_by_the_sku_are_the_rows_found_by_their_keys_as_they_arrive()
+    {
+        var live = new LiveEvidence();
+        void Same(string sku)
+        {
+            var (item, next, previous) = live.RowsOfSku(sku);
+            Assert.Equal(live.IndexOf(RowKeys.ItemPrefix + sku), item);
+            Assert.Equal(live.IndexOf(RowKeys.NextPrefix + sku), next);
+            Assert.Equal(live.IndexOf(RowKeys.PreviousPrefix + sku), previous);
+        }
+        Assert.Equal((-1, -1, -1), live.RowsOfSku("tent"));
+        // "pegs" first arrives as a neighbour (numbered, no row), then with rows of its own; "tent" gets its sequence rows later.
+        live.Apply(new EvidenceRow(RowKeys.Item("tent"), 4, [new Neighbor(RowKeys.Item("pegs"), 2)]));
+        Same("tent");
+        Same("pegs");
+        Assert.True(live.RowsOfSku("pegs").Item >= 0, "a sku known as a neighbour has a number");
+        live.Apply(new EvidenceRow(RowKeys.NextPrefix + "tent", 3, [new Neighbor(RowKeys.Item("pegs"), 2)]));
+        live.Apply(new EvidenceRow(RowKeys.PreviousPrefix + "pegs", 2, [new Neighbor(RowKeys.Item("tent"), 2)]));
+        live.Apply(new EvidenceRow(RowKeys.Category("tents"), 4, [new Neighbor(RowKeys.Category("pegs"), 2)]));
+        foreach (var sku in new[] { "tent", "pegs", "tents", "never-sold" }) Same(sku);
+        Assert.Equal(-1, live.RowsOfSku("tents").Item);   // a category is not a sku
+        live.Clear();
+        Same("tent");
+    }
+
+    [Fact]
     public void A_replaced_or_removed_row_is_read_as_it_is_now()
     {
         var live = new LiveEvidence();

@@ -29,7 +29,7 @@ public sealed partial class CandidateGenerator
             return arrays;
         }
 
-        /// <summary>Candidate slots by row key (the tie order of equal scores).</summary>
+        /// <summary>Candidate slots by row key: which of equal scores at a source's cut make its top.</summary>
         public int Compare(int x, int y) => string.CompareOrdinal(Reader!.Key(Items[x].Handle), Reader.Key(Items[y].Handle));
 
         /// <summary>Whether (negated score, slot) <paramref name="ka"/> comes before <paramref name="kb"/>: higher score first, then row key.</summary>

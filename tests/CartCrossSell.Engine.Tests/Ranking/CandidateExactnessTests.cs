@@ -8,7 +8,8 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 /// The candidate generator marks each source's top by selection and ranks only the union's members; these tests hold
 /// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every scored candidate ranked by full sorts,
 /// complementary categories aggregated by name): the same candidates in the same order with every value bit for bit, on
-/// real orders and on a seeded shop whose integer counts make many equal scores (ties go by row key), over the learner,
+/// real orders and on a seeded shop whose integer counts make many equal scores (equal scores share a rank; at a
+/// source's cut they go by row key), over the learner,
 /// its compact store and the streaming recommender's live rows. The pair weights the generator records for
 /// same-category evidence (features, learned substitutes) are held to a scan of the cart item's row, as they were read
 /// before.
@@ -61,10 +62,11 @@ public class CandidateExactnessTests
             .Select(_ => skus[random.Next(skus.Length)]).Distinct().ToArray());
         var stats = Compare(store.Learner, store.Catalog, carts, Store.Now, depths == "shallow" ? Shallow : new CandidateOptions());
         Assert.True(stats.BelowTop > 0, "some union members must be ranked below a source's top");
+        Assert.True(stats.TiedAtCut > 0, "some union members below a source's top must tie with its last entry");
         Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
     }
 
-    private sealed record Stats(int BelowTop, int Ties);
+    private sealed record Stats(int BelowTop, int TiedAtCut, int Ties);
 
     /// <summary>Both generators on every cart, over the learner itself and its compact store; asserts equality.</summary>
     private static Stats Compare(BasketLearner learner, ICatalog catalog, IEnumerable<string[]> carts, DateTimeOffset now, CandidateOptions options)
@@ -72,6 +74,7 @@ public class CandidateExactnessTests
         var fast = new CandidateGenerator(options);
         var reference = new CandidateGenerator(options) { ExhaustiveRanks = true };
         var belowTop = 0;
+        var tiedAtCut = 0;
         var ties = 0;
         var pairsRecorded = 0;
         var boughtOutside = 0;
@@ -95,9 +98,15 @@ public class CandidateExactnessTests
                 // Find searches the candidates by sku: each finds itself, a cart item (never a candidate) nothing.
                 foreach (var c in actual.Candidates) Assert.Same(c, actual.Find(c.Sku));
                 foreach (var sku in skus) Assert.Null(actual.Find(sku));
+                // Members a source ranks without having them in its top (its rank counted below the top).
                 belowTop += actual.Candidates.Count(c =>
-                    c.RankBasket > options.BasketDepth || c.RankLastItems > options.LastItemsDepth
-                    || c.RankSequence > options.SequenceDepth || c.RankCategory > options.CategoryDepth);
+                    (c.RankBasket > 0 && (c.Sources & CandidateSource.Basket) == 0) || (c.RankLastItems > 0 && (c.Sources & CandidateSource.LastItems) == 0)
+                    || (c.RankSequence > 0 && (c.Sources & CandidateSource.Sequence) == 0) || (c.RankCategory > 0 && (c.Sources & CandidateSource.Category) == 0));
+                // ...of which some tie with the top's last entry (a rank within the top's depth).
+                tiedAtCut += actual.Candidates.Count(c =>
+                    (c.RankBasket is > 0 and var b && b <= options.BasketDepth && (c.Sources & CandidateSource.Basket) == 0)
+                    || (c.RankSequence is > 0 and var q && q <= options.SequenceDepth && (c.Sources & CandidateSource.Sequence) == 0)
+                    || (c.RankLastItems is > 0 and var l && l <= options.LastItemsDepth && (c.Sources & CandidateSource.LastItems) == 0));
                 ties += actual.Candidates.Where(c => c.CosWeighted > 0).GroupBy(c => c.CosWeighted).Count(g => g.Count() > 1)
                         + actual.Candidates.Where(c => c.SequenceScore > 0).GroupBy(c => c.SequenceScore).Count(g => g.Count() > 1);
             }
@@ -105,7 +114,7 @@ public class CandidateExactnessTests
         }
         Assert.True(pairsRecorded > 0, "some same-category pairs must be bought together");
         Assert.True(boughtOutside > 0, "some skus outside the candidates must be bought together with a cart item (the row read on demand)");
-        return new Stats(belowTop, ties);
+        return new Stats(belowTop, tiedAtCut, ties);
     }
 
     /// <summary>

@@ -140,6 +140,17 @@ public class CandidateSourceTests
         Assert.Equal(["lamp", "peg-a", "peg-b", "peg-c"], set.Candidates.Select(c => c.Sku).Order(StringComparer.Ordinal));
         Assert.Equal(1, set.Find("lamp")!.RankBasket);
         Assert.All(set.Candidates.Where(c => c.Sku != "lamp"), c => Assert.Equal(2, c.RankBasket));
+
+        // Below a basket top of two (the lamp and peg-a), candidates that join through the best sellers: peg-b ties with
+        // the top's last entry and ranks second too; the mallet, a best seller bought once with the tent, ranks after
+        // the lamp and all eight pegs.
+        store.Orders(20, "stove", "mallet").Orders(1, "tent", "mallet");
+        var popular = options with { BasketDepth = 2, PopularDepth = 5 };
+        var again = new CandidateGenerator(popular) { ExhaustiveRanks = exhaustive }.Generate(store.Cart("tent"), Inputs(store), Store.Now);
+        var below = again.Candidates.Where(c => (c.Sources & CandidateSource.Basket) == 0 && c.RankBasket > 0).ToDictionary(c => c.Sku, c => c.RankBasket);
+        Assert.Equal(2, below["peg-b"]);
+        Assert.Equal(10, below["mallet"]);
+        Assert.Equal(2, again.Find("peg-a")!.RankBasket);
     }
 }
 
