@@ -420,9 +420,9 @@ public sealed partial class CandidateGenerator
     /// <summary>
     /// Marks each source's top and ranks the union's members in every source that scores them; the same candidates,
     /// flags and ranks as <see cref="Mark"/> without sorting everything a source scores (~770 neighbours for a ten-item
-    /// cart). Per source: a selection moves its top (depth entries; equal scores at the cut by row key) to the front,
-    /// only the top is sorted (by score alone), and once the union is known, a union member below a source's top gets
-    /// its rank by a vectorised count of the higher scores instead of by a sort of all.
+    /// cart). Per source: a selection moves its top (depth entries; equal scores at the cut by row key) to the front, and
+    /// each rank is a vectorised count of the higher scores: within the top for its entries (every higher score is
+    /// there), among all the source's scores for a union member below the top, instead of a sort of all.
     /// A rank is 1 + the number of strictly higher scores, so equal scores share a rank: a rank that depends on sku names
     /// among equal scores (as it did before 2026-12-01) was noise to the model, and ordering each run of equal scores by
     /// row key, in the tops and in the counts below them, was 17 of the 39 µs the two took in a ~106 µs candidate stage
@@ -459,14 +459,12 @@ public sealed partial class CandidateGenerator
             if (depth == 0) continue;
             var top = Math.Min(depth, counts[s]);
             if (counts[s] > depth) acc.SelectSmallest(keys[s], order[s], counts[s], depth);
-            // Every higher score than a top entry's is in the top, so the top sorted by score ranks its entries.
+            // Every higher score than a top entry's is in the top: counting them there ranks it (a top is a few dozen).
             var k = keys[s];
-            Array.Sort(k, order[s], 0, top);
             var source = (CandidateSource)(1 << s);
-            for (int r = 0, rank = 1; r < top; r++)
+            for (var r = 0; r < top; r++)
             {
-                if (r > 0 && k[r] != k[r - 1]) rank = r + 1;
-                SetSourceRank(ref items[order[s][r]], s, rank);
+                SetSourceRank(ref items[order[s][r]], s, 1 + Accumulators.CountLess(k, 0, top, k[r]));
                 acc.Join(order[s][r], source);
             }
         }
@@ -482,10 +480,7 @@ public sealed partial class CandidateGenerator
             {
                 var slot = o[j];
                 if (items[slot].Sources == CandidateSource.None) continue;
-                // The top's scores higher than this one (all of it but a run of equal scores cut at its end), and the rest's.
-                var equalAtCut = 0;
-                while (equalAtCut < depth && k[depth - 1 - equalAtCut] == k[j]) equalAtCut++;
-                SetSourceRank(ref items[slot], s, 1 + depth - equalAtCut + Accumulators.CountLess(k, depth, n, k[j]));
+                SetSourceRank(ref items[slot], s, 1 + Accumulators.CountLess(k, 0, n, k[j]));
             }
         }
     }

@@ -6,8 +6,8 @@ using FsCheck.Xunit;
 namespace CartCrossSell.Engine.Tests.Ranking;
 
 /// <summary>
-/// The union of candidates is sorted by a packed key of each sku's first eight UTF-16 units and only ties by the whole
-/// sku (<see cref="SkuOrder"/>); <see cref="CandidateSet.Find"/> searches that order, so it must be exactly the
+/// The union of candidates is sorted by a packed key of each sku's first eight UTF-16 units (a byte each when they are
+/// all Latin-1, else two) and only ties by the whole sku (<see cref="SkuOrder"/>); <see cref="CandidateSet.Find"/> searches that order, so it must be exactly the
 /// ordinal order of the skus.
 /// </summary>
 public class SkuOrderTests
@@ -43,5 +43,10 @@ public class SkuOrderTests
         // The keys alone cannot tell these apart; the whole comparison does.
         Assert.Equal(SkuOrder.Key("AB"), SkuOrder.Key("AB\0"));
         Assert.Equal(SkuOrder.Key("ABCDEFGHa"), SkuOrder.Key("ABCDEFGHb"));
+        // Those are Latin-1, sorted by the 64-bit keys; one unit above Latin-1 among them sorts them all by 128 bits.
+        Assert.True(skus.All(s => SkuOrder.TryNarrowKey(s, out _)));
+        string[] wide = [.. skus, "ABĀ", "ÿA"];
+        Assert.False(SkuOrder.TryNarrowKey("ABĀ", out _));
+        Assert.Equal(wide.OrderBy(s => s, StringComparer.Ordinal), Sorted(wide));
     }
 }
