@@ -64,6 +64,13 @@ public static class CliApplication
             await error.WriteLineAsync($"input error: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (KafkaClientSetting(e) is { } setting)
+        {
+            // librdkafka refused a Kafka:Client property when a client was built (an unknown name, a value of the wrong
+            // kind): the operator's to fix, like every other configuration error.
+            await error.WriteLineAsync($"configuration error: Kafka:Client: {setting.Message}");
+            return 2;
+        }
         catch (Exception e) when (KafkaFailure(e) is { } kafka)
         {
             // A cluster that cannot be reached (or refuses) is the operator's to fix, not a crash with a stack trace:
@@ -84,6 +91,19 @@ public static class CliApplication
             return 1;
         }
     }
+
+    /// <summary>
+    /// The refusal of a client property by Confluent.Kafka behind an exception, however wrapped: it throws an
+    /// <see cref="InvalidOperationException"/> (an unknown name) or an <see cref="ArgumentException"/> (a value of the
+    /// wrong kind) from its own code when a client is built.
+    /// </summary>
+    internal static Exception? KafkaClientSetting(Exception e) => e switch
+    {
+        InvalidOperationException or ArgumentException when e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true => e,
+        AggregateException a => a.InnerExceptions.Select(KafkaClientSetting).FirstOrDefault(k => k is not null),
+        _ when e.InnerException is { } inner => KafkaClientSetting(inner),
+        _ => null,
+    };
 
     /// <summary>The Kafka failure behind an exception, however wrapped (a hosted service's, a background task's).</summary>
     internal static KafkaException? KafkaFailure(Exception e) => e switch

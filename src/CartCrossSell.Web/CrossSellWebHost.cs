@@ -33,9 +33,9 @@ public static class CrossSellWebHost
         var early = new WebServiceOptions();
         bind(early);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        var host = early.Web.Host == "*" ? "0.0.0.0" : early.Web.Host;
+        ListenAddress.Validate(early.Web.Host, $"{WebOptions.SectionName}:Host");
         builder.WebHost.UseKestrelCore()
-            .UseUrls($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{early.Web.Port}")
+            .UseUrls(ListenAddress.Url(early.Web.Host, early.Web.Port))
             .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024, early.Web.MaxRequestBytes));
         builder.Services.AddRoutingCore();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>

@@ -32,7 +32,7 @@ public sealed class WebOptions
 
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Host)) throw new OptionsValidationException($"{SectionName}:Host must not be empty (use * for every interface)");
+        ListenAddress.Validate(Host, $"{SectionName}:Host");
         if (Port is < 0 or > 65535) throw new OptionsValidationException($"{SectionName}:Port must be between 0 and 65535, was {Port}");
         if (MaxRequestBytes < 1024) throw new OptionsValidationException($"{SectionName}:MaxRequestBytes must be at least 1024, was {MaxRequestBytes}");
         foreach (var origin in AllowedOrigins)

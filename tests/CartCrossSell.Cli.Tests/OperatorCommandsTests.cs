@@ -36,6 +36,44 @@ public sealed class OperatorCommandsTests : IDisposable
         Assert.Contains("Kafka:BootstrapServers", line);
     }
 
+    [Theory]
+    [InlineData("{\"Monitoring\": {\"Port\": \"abc\"}}", "'Monitoring:Port'")]
+    [InlineData("{\"Learning\": {\"HalfLife\": \"abc\"}}", "'Learning:HalfLife'")]
+    [InlineData("{\"Learning\": {\"HalfLif\": \"1.00:00:00\"}}", "'HalfLif'")]
+    [InlineData("{\"Monitoring\": {\"Host\": \"myhost.invalid\"}}", "Monitoring:Host 'myhost.invalid'")]
+    public async Task A_value_that_does_not_bind_or_a_host_name_to_listen_on_stops_the_service_at_start_naming_the_key(string json, string named)
+    {
+        var file = Path.Combine(_dir, "service.json");
+        await File.WriteAllTextAsync(file, json);
+        var (code, _, error) = await Run("run", "--config", file, "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.StartsWith("configuration error: ", error);
+        Assert.Contains(named, error);
+    }
+
+    [Fact]
+    public async Task The_web_host_refuses_a_host_name_to_listen_on()
+    {
+        // Kestrel would take any name that is not an IP address or localhost for every interface.
+        var (code, _, error) = await Run("serve", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--host", "999.1.1.1", "--port", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("Web:Host '999.1.1.1' must be *, localhost or an IP address", error);
+    }
+
+    [Theory]
+    [InlineData("bogus.key", "1", "No such configuration property")]
+    [InlineData("fetch.wait.max.ms", "abc", "Invalid value")]
+    public async Task A_kafka_client_property_librdkafka_refuses_is_a_configuration_error(string property, string value, string reason)
+    {
+        var file = Path.Combine(_dir, "client.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { Kafka = new { Client = new Dictionary<string, string> { [property] = value } } }));
+        var (code, _, error) = await Run("backfill", "--config", file, "-b", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"));
+        Assert.Equal(2, code);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("configuration error: Kafka:Client: " + reason, line);
+        Assert.Contains(property, line);
+    }
+
     [Fact]
     public void A_kafka_failure_is_found_however_it_is_wrapped_and_nothing_else_is_taken_for_one()
     {

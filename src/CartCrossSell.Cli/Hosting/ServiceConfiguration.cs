@@ -41,7 +41,7 @@ public static class ServiceConfiguration
         options.Kafka = Section<KafkaOptions>(configuration, KafkaOptions.SectionName);
         options.Streams = Section<StreamsOptions>(configuration, StreamsOptions.SectionName);
         options.Redis = Section<RedisStoreOptions>(configuration, RedisStoreOptions.SectionName);
-        options.Learning = configuration.GetSection("Learning").Get<LearningOptions>() ?? new LearningOptions();
+        options.Learning = Section<LearningOptions>(configuration, "Learning");
         options.Learner = Section<LearnerOptions>(configuration, LearnerOptions.SectionName);
         options.Recommender = Section<RecommenderOptions>(configuration, RecommenderOptions.SectionName);
         options.Monitoring = Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName);
@@ -57,7 +57,8 @@ public static class ServiceConfiguration
         options.Web = Section<Web.WebOptions>(configuration, Web.WebOptions.SectionName);
     }
 
-    private static T Section<T>(IConfiguration configuration, string name) where T : new()
+    /// <summary>A section bound to its options class; a value that does not convert, or a key the class does not have, names the section.</summary>
+    internal static T Section<T>(IConfiguration configuration, string name) where T : new()
     {
         try
         {

@@ -26,7 +26,9 @@ public static class ServiceHost
 
     public static IHost Build(IConfiguration configuration, IReadOnlyList<string>? topologies)
     {
-        var monitoring = configuration.GetSection(MonitoringOptions.SectionName).Get<MonitoringOptions>() ?? new MonitoringOptions();
+        // Read before the host exists (whether to serve HTTP, and where): bound and validated as every section is.
+        var monitoring = ServiceConfiguration.Section<MonitoringOptions>(configuration, MonitoringOptions.SectionName);
+        monitoring.Validate();
         if (monitoring.Port == 0)
         {
             var plain = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -34,7 +36,7 @@ public static class ServiceHost
             return plain.Build();
         }
         var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        web.WebHost.UseKestrelCore().UseUrls($"http://{(monitoring.Host == "*" ? "0.0.0.0" : monitoring.Host)}:{monitoring.Port}");
+        web.WebHost.UseKestrelCore().UseUrls(Streams.ListenAddress.Url(monitoring.Host, monitoring.Port));
         web.Services.AddRoutingCore();
         Compose(web.Services, web.Logging, configuration, topologies);
         web.Services.AddHealthChecks()

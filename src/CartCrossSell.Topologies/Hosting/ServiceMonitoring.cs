@@ -20,6 +20,7 @@ public sealed class MonitoringOptions
     public void Validate()
     {
         if (Port is < 0 or > 65535) throw new OptionsValidationException($"{SectionName}:Port must be between 0 and 65535");
+        ListenAddress.Validate(Host, $"{SectionName}:Host");
     }
 }
 
