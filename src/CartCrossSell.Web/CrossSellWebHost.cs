@@ -82,8 +82,8 @@ public static class CrossSellWebHost
         ExperimentDashboard.Map(app);
         if (early.Web.Shop) ShopEndpoints.Map(app);
         app.MapGet("/", context => DashboardPages.Index(context, early.Web.Shop));
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
         return app;
     }
 

@@ -43,6 +43,21 @@ public sealed class AddOnsEndpointTests(WebHostFixture web) : IClassFixture<WebH
     }
 
     [Fact]
+    public async Task A_cart_id_with_a_slash_is_read_as_sent_and_not_taken_for_another()
+    {
+        // The route value leaves %2F encoded while decoding %25: without reading the path as sent, "a/b" would be read
+        // as the cart "a%2Fb", another cart's id.
+        await web.Store.WriteAsync(Values.Treatment("a/b", 21, "22328"));
+        await web.Store.WriteAsync(Values.Treatment("a%2Fb", 22, "21068"));
+
+        using var slash = await web.Http.GetAsync("/v1/carts/a%2Fb/add-ons");
+        using var percent = await web.Http.GetAsync("/v1/carts/a%252Fb/add-ons");
+
+        Assert.Equal("\"21\"", slash.Headers.ETag?.Tag);
+        Assert.Equal("\"22\"", percent.Headers.ETag?.Tag);
+    }
+
+    [Fact]
     public async Task Answers_404_for_a_cart_without_a_value()
     {
         using var response = await web.Http.GetAsync("/v1/carts/never-seen/add-ons");

@@ -119,6 +119,17 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         Assert.Contains("href=\"exp-page/figures.csv?salt=pepper\"", html);
     }
 
+    [Theory]
+    [InlineData("=HYPERLINK(\"http://evil.example\",\"click\")", "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"")]
+    [InlineData("+1", "'+1")]
+    [InlineData("-1+2", "'-1+2")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("22328", "22328")]
+    [InlineData("a,b", "\"a,b\"")]
+    public void A_free_text_cell_of_the_exports_is_never_a_spreadsheet_formula(string text, string cell) =>
+        // Skus and model versions come from the public impressions endpoint.
+        Assert.Equal(cell, CartCrossSell.Web.Dashboard.ExperimentDashboard.Quoted(text));
+
     [Fact]
     public async Task An_unknown_experiment_is_a_404_on_the_page_and_the_exports()
     {

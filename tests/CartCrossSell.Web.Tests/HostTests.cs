@@ -114,6 +114,10 @@ public sealed class HealthTests(WebHostFixture web) : IClassFixture<WebHostFixtu
         try
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await web.StatusWhenAsync("/health/ready", HttpStatusCode.ServiceUnavailable));
+            // The 503 says what readiness waits for.
+            using var ready = await web.Http.GetAsync("/health/ready");
+            Assert.StartsWith("Unhealthy: ", await ready.Content.ReadAsStringAsync());
+            Assert.Contains("redis", await ready.Content.ReadAsStringAsync());
         }
         finally
         {

@@ -68,9 +68,13 @@ public sealed class PublishingEndpointTests(WebHostFixture web) : IClassFixture<
     public async Task Not_json_is_a_415_and_a_body_over_the_limit_a_413()
     {
         using var text = await web.Http.PostAsync("/v1/impressions", new StringContent("cartId=c", System.Text.Encoding.UTF8, "text/plain"));
+        using var untyped = await web.Http.PostAsync("/v1/impressions", new ByteArrayContent("{\"cartId\":\"c\"}"u8.ToArray()));
+        using var lookalike = await web.Http.PostAsync("/v1/impressions", new StringContent("{}", System.Text.Encoding.UTF8, "application/jsonp"));
         using var large = await web.PostJsonAsync("/v1/impressions", $$"""{"cartId":"{{new string('c', 8000)}}"}""");
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, untyped.StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, lookalike.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
     }
 

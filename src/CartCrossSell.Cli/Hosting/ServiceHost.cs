@@ -44,8 +44,8 @@ public static class ServiceHost
             .AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
         var app = web.Build();
         app.UseRouting();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live") });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = c => c.Tags.Contains("live"), ResponseWriter = Web.HealthResponse.WriteAsync });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = Web.HealthResponse.WriteAsync });
         // One registry per service instance (no global metrics): the exporter serves that registry.
         app.MapMetrics("/metrics", app.Services.GetRequiredService<CrossSellService>().Metrics);
         return app;

@@ -13,8 +13,9 @@ public static class RequestReading
     public static async Task<(T? Value, IResult? Refusal)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
-        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, Refuse(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", $"body must be application/json, was '{type}'"));
+        if (!IsJson(request.ContentType))
+            return (null, Refuse(StatusCodes.Status415UnsupportedMediaType, "unsupported media type",
+                $"body must be application/json, was {(request.ContentType is { } type ? $"'{type}'" : "without a Content-Type")}"));
         try
         {
             var value = await JsonSerializer.DeserializeAsync(request.Body, typeInfo, cancellationToken);
@@ -31,6 +32,28 @@ public static class RequestReading
         {
             return (null, Refuse(StatusCodes.Status413PayloadTooLarge, "request too large", e.Message));
         }
+    }
+
+    /// <summary>Whether a Content-Type names JSON: <c>application/json</c> or a <c>+json</c> type, parameters allowed.</summary>
+    private static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && media.MediaType.Value is { } name
+        && (name.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (name.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && name.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>
+    /// The cart id of a <c>…/carts/{cartId}/…</c> request, decoded from the path as sent: the route value leaves an encoded
+    /// slash (<c>%2F</c>) encoded while decoding every other escape, so a cart id with a slash would be read as another
+    /// (<c>a/b</c> sent as <c>a%2Fb</c> read as the id <c>a%2Fb</c>).
+    /// </summary>
+    public static string CartIdOf(HttpContext context)
+    {
+        var routed = (string)context.Request.RouteValues["cartId"]!;
+        var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw) || !routed.Contains('%')) return routed;
+        var path = raw.Split('?', 2)[0].Split('/');
+        var at = Array.IndexOf(path, "carts");
+        return at >= 0 && at + 1 < path.Length ? Uri.UnescapeDataString(path[at + 1]) : routed;
     }
 
     /// <summary>A cart id from the route: 1 to 128 characters, not only white space (the contract's rule for ids).</summary>

@@ -99,8 +99,14 @@ public static class ExperimentDashboard
         return sb.ToString();
     }
 
-    // A sku or a model version is free text: quoted whenever it could break the row.
-    private static string Quoted(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    // A sku or a model version is free text from a public endpoint (impressions): quoted whenever it could break the
+    // row, and a text a spreadsheet would run as a formula (=, +, -, @, a tab or a carriage return first) starts with
+    // an apostrophe, so an analyst opening the export reads it instead of running it.
+    internal static string Quoted(string s)
+    {
+        if (s.Length > 0 && s[0] is '=' or '+' or '-' or '@' or '\t' or '\r') s = "'" + s;
+        return s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    }
 
     /// <summary>The published top rows, then the "(other)" row when the record summed the rest.</summary>
     private static IReadOnlyList<T> WithOther<T>(IReadOnlyList<T> top, T? other) where T : class => other is null ? top : [.. top, other];
