@@ -25,6 +25,9 @@ public static class CliApplication
         return root;
     }
 
+    /// <summary>How long the process waits, after SIGTERM or Ctrl+C, for the command to stop before it ends anyway (exit 130).</summary>
+    public static readonly TimeSpan TerminationTimeout = TimeSpan.FromSeconds(50);
+
     /// <summary>Runs a command line; configuration and input errors are reported in one line, without a stack trace.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
@@ -32,19 +35,26 @@ public static class CliApplication
         error ??= Console.Error;
         // On SIGTERM or Ctrl+C the command's token is cancelled and the process waits this long for it to finish:
         // Streamiz needs the time to commit, flush its stores and write RocksDB checkpoints (the library's default of
-        // 2 s cut that short). Kubernetes gives 60 s (deploy/kubernetes) before it kills.
-        var invocation = new InvocationConfiguration
-        {
-            EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(50),
-        };
+        // 2 s cut that short). Kubernetes gives 60 s (deploy/kubernetes) before it kills. The signals are handled here,
+        // not by System.CommandLine: its handler waits for the command inside the signal callback, so a handler of ours
+        // behind it learned of the signal only after the command had failed, and a cancelled command was reported as
+        // an error (exit 1) instead of "cancelled" (130). A second signal is not held: it ends the process at once.
+        var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = null };
         if (output is not null) invocation.Output = output;
-        // Only a cancellation the operator asked for is "cancelled": one from anywhere else is a failure to report.
-        var signalled = false;
-        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => signalled = true);
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => signalled = true);
+        using var signals = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var signalled = 0;
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            if (Interlocked.Exchange(ref signalled, 1) == 1) return;
+            context.Cancel = true;
+            _ = signals.CancelAsync();
+            _ = Task.Delay(TerminationTimeout).ContinueWith(_ => Environment.Exit(130), TaskScheduler.Default);
+        }
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         try
         {
-            return await root.Parse(args).InvokeAsync(invocation, cancellationToken);
+            return await root.Parse(args).InvokeAsync(invocation, signals.Token);
         }
         catch (OptionsValidationException e)
         {
@@ -78,7 +88,7 @@ public static class CliApplication
             await error.WriteLineAsync($"kafka error: {kafka.Error.Reason} ({kafka.Error.Code}); is Kafka:BootstrapServers right and the cluster up?");
             return 1;
         }
-        catch (OperationCanceledException) when (signalled || cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (Volatile.Read(ref signalled) == 1 || cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C or SIGTERM while a command waited (for the broker, say): the command's token was cancelled.
             await error.WriteLineAsync("cancelled");

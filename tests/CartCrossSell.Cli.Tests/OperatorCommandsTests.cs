@@ -75,6 +75,27 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_signal_while_a_command_waits_for_the_broker_cancels_it_with_exit_130()
+    {
+        // A process of its own (a signal to the test host would stop the tests). Nothing listens on port 1, so the
+        // backfill waits for the cluster's metadata (10 s) when the signal arrives; SIGTERM, which a runner never
+        // ignores (an interactive Ctrl+C is SIGINT, handled the same way).
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"), "backfill", "-b", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv") })
+            start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        Assert.False(process.HasExited, "the backfill must still be waiting for the cluster");
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(130, process.ExitCode);
+        Assert.Equal("cancelled", (await error).Trim());
+    }
+
+    [Fact]
     public void A_kafka_failure_is_found_however_it_is_wrapped_and_nothing_else_is_taken_for_one()
     {
         var refused = new Confluent.Kafka.KafkaException(Confluent.Kafka.ErrorCode.Local_Transport);
