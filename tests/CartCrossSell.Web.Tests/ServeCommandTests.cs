@@ -32,13 +32,17 @@ public sealed class ServeCommandTests
     [InlineData(new[] { "serve", "-b", "127.0.0.1:9092" }, "Redis:Configuration is required")]
     [InlineData(new[] { "serve", "-b", "127.0.0.1:9092", "--redis", "127.0.0.1:1", "--port", "70000" }, "Web:Port must be between 0 and 65535")]
     [InlineData(new[] { "serve", "-b", "not-an-address", "--redis", "127.0.0.1:1" }, "Kafka:BootstrapServers entry 'not-an-address' is not host:port")]
+    [InlineData(new[] { "serve", "--embedded", "--port", "70000" }, "Web:Port must be between 0 and 65535")]
+    [InlineData(new[] { "serve", "--embedded", "--host", "shop.example" }, "Web:Host 'shop.example' must be *, localhost or an IP address")]
     public async Task A_configuration_error_stops_serve_before_it_listens_with_one_line_naming_the_key(string[] args, string expected)
     {
-        var (code, _, error) = await Run(args);
+        var (code, output, error) = await Run(args);
 
         Assert.Equal(2, code);
         Assert.StartsWith("configuration error: ", error);
         Assert.Contains(expected, error);
+        // The embedded shop checks its web settings before it starts the broker, Redis, the backfill and the learning.
+        Assert.DoesNotContain("embedded Kafka", output);
     }
 
     [Fact]

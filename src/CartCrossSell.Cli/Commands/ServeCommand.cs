@@ -60,6 +60,7 @@ public static class ServeCommand
                 await web.StopAsync(CancellationToken.None);
                 return 0;
             }
+            EmbeddedShop.CheckWebSettings(configuration);
             var file = parse.GetValue(orders)!;
             if (!file.Exists)
             {

@@ -7,7 +7,7 @@ public static class CommonOptions
 {
     public static Option<FileInfo?> Config() => new("--config")
     {
-        Description = "JSON configuration file (sections Kafka, Streams, Redis, Learning, Recommender, Topics); environment variables CARTXSELL__Section__Key override it",
+        Description = "JSON configuration file (the sections the command reads, e.g. Kafka, Redis; README \"Configuration\"); environment variables CARTXSELL__Section__Key override it",
     };
 
     public static Option<string?> BootstrapServers() => new("--bootstrap-servers", "-b")

@@ -49,9 +49,21 @@ public sealed class EmbeddedShop : IAsyncDisposable
     /// <summary>The background shoppers (completed at once when there are none).</summary>
     public Task<SimulationResult?> Simulation { get; private set; } = Task.FromResult<SimulationResult?>(null);
 
+    /// <summary>
+    /// The web host's own settings (Web:*), checked before the broker, Redis, the backfill and the learning (15 s) are
+    /// started for it; the broker and Redis are the embedded ones, so their settings are not read.
+    /// </summary>
+    public static void CheckWebSettings(IConfiguration configuration)
+    {
+        var settings = new WebServiceOptions();
+        ServiceConfiguration.BindInto(configuration, settings);
+        settings.Web.Validate();
+    }
+
     public static async Task<EmbeddedShop> StartAsync(EmbeddedShopOptions shop, IConfiguration configuration, ILoggerFactory loggers,
         Action<ILoggingBuilder>? webLogging, TextWriter output, CancellationToken cancellationToken = default)
     {
+        CheckWebSettings(configuration);
         var environment = EmbeddedEnvironment.Start();
         CrossSellService? service = null;
         EventPublisher? publisher = null;
