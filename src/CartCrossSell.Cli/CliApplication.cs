@@ -38,16 +38,24 @@ public static class CliApplication
         // 2 s cut that short). Kubernetes gives 60 s (deploy/kubernetes) before it kills. The signals are handled here,
         // not by System.CommandLine: its handler waits for the command inside the signal callback, so a handler of ours
         // behind it learned of the signal only after the command had failed, and a cancelled command was reported as
-        // an error (exit 1) instead of "cancelled" (130). A second signal is not held: it ends the process at once.
+        // an error (exit 1) instead of "cancelled" (130). A second signal ends the process at once.
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Error = error, ProcessTerminationTimeout = null };
         if (output is not null) invocation.Output = output;
         using var signals = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var signalled = 0;
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            if (Interlocked.Exchange(ref signalled, 1) == 1) return;
             context.Cancel = true;
-            _ = signals.CancelAsync();
+            // A second signal: now (a host's own lifetime would hold it too).
+            if (Interlocked.Exchange(ref signalled, 1) == 1) Environment.Exit(130);
+            try
+            {
+                _ = signals.CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // the command had returned as the signal came
+            }
             _ = Task.Delay(TerminationTimeout).ContinueWith(_ => Environment.Exit(130), TaskScheduler.Default);
         }
         using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
@@ -109,7 +117,10 @@ public static class CliApplication
     /// </summary>
     internal static Exception? KafkaClientSetting(Exception e) => e switch
     {
-        InvalidOperationException or ArgumentException when e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true => e,
+        // Exactly those two types from Confluent's own code: a closed handle's ObjectDisposedException (an
+        // InvalidOperationException) or an ArgumentNullException at run time is no configuration error.
+        _ when (e.GetType() == typeof(InvalidOperationException) || e.GetType() == typeof(ArgumentException))
+               && e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true => e,
         AggregateException a => a.InnerExceptions.Select(KafkaClientSetting).FirstOrDefault(k => k is not null),
         _ when e.InnerException is { } inner => KafkaClientSetting(inner),
         _ => null,

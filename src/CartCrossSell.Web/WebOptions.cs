@@ -33,6 +33,8 @@ public sealed class WebOptions
     public void Validate()
     {
         ListenAddress.Validate(Host, $"{SectionName}:Host");
+        if (Port == 0 && ListenAddress.IsLocalhost(Host))
+            throw new OptionsValidationException($"{SectionName}:Port 0 (a free port) needs {SectionName}:Host to be an IP address or *, not localhost");
         if (Port is < 0 or > 65535) throw new OptionsValidationException($"{SectionName}:Port must be between 0 and 65535, was {Port}");
         if (MaxRequestBytes < 1024) throw new OptionsValidationException($"{SectionName}:MaxRequestBytes must be at least 1024, was {MaxRequestBytes}");
         foreach (var origin in AllowedOrigins)

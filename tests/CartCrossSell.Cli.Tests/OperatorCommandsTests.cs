@@ -54,8 +54,13 @@ public sealed class OperatorCommandsTests : IDisposable
     [Fact]
     public async Task The_web_host_refuses_a_host_name_to_listen_on()
     {
-        // Kestrel would take any name that is not an IP address or localhost for every interface.
-        var (code, _, error) = await Run("serve", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--host", "999.1.1.1", "--port", "0");
+        // Kestrel would take any name that is not an IP address or localhost for every interface. (Were it accepted,
+        // serve would run until cancelled: the token ends it, and the exit code tells.)
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var code = await CliApplication.RunAsync(["serve", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--host", "999.1.1.1", "--port", "0"], output, errors, stop.Token);
+        var error = errors.ToString();
         Assert.Equal(2, code);
         Assert.Contains("Web:Host '999.1.1.1' must be *, localhost or an IP address", error);
     }
@@ -77,22 +82,33 @@ public sealed class OperatorCommandsTests : IDisposable
     [Fact]
     public async Task A_signal_while_a_command_waits_for_the_broker_cancels_it_with_exit_130()
     {
-        // A process of its own (a signal to the test host would stop the tests). Nothing listens on port 1, so the
-        // backfill waits for the cluster's metadata (10 s) when the signal arrives; SIGTERM, which a runner never
-        // ignores (an interactive Ctrl+C is SIGINT, handled the same way).
+        // A process of its own (a signal to the test host would stop the tests), whose broker is a socket that accepts
+        // and never answers: the backfill waits on it. The signal goes once it connected, so the command line's handlers
+        // are in place whatever the machine's load. SIGTERM, which a runner never ignores (an interactive Ctrl+C is
+        // SIGINT, handled the same way).
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"), "backfill", "-b", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv") })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"), "backfill", "-b", "127.0.0.1:" + port, "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv") })
             start.ArgumentList.Add(arg);
         using var process = System.Diagnostics.Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(6));
-        Assert.False(process.HasExited, "the backfill must still be waiting for the cluster");
-        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            var error = process.StandardError.ReadToEndAsync();
+            _ = process.StandardOutput.ReadToEndAsync();
+            using var connected = await silent.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.False(process.HasExited, "the backfill must be waiting for the broker");
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-        Assert.Equal(130, process.ExitCode);
-        Assert.Equal("cancelled", (await error).Trim());
+            Assert.Equal(130, process.ExitCode);
+            Assert.Equal("cancelled", (await error).Trim());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
     }
 
     [Fact]

@@ -52,9 +52,11 @@ public sealed class AddOnsEndpointTests(WebHostFixture web) : IClassFixture<WebH
 
         using var slash = await web.Http.GetAsync("/v1/carts/a%2Fb/add-ons");
         using var percent = await web.Http.GetAsync("/v1/carts/a%252Fb/add-ons");
+        using var shouted = await web.Http.GetAsync("/V1/CARTS/a%2Fb/add-ons");   // routes match in any case
 
         Assert.Equal("\"21\"", slash.Headers.ETag?.Tag);
         Assert.Equal("\"22\"", percent.Headers.ETag?.Tag);
+        Assert.Equal("\"21\"", shouted.Headers.ETag?.Tag);
     }
 
     [Fact]

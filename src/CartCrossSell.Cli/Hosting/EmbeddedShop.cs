@@ -51,7 +51,8 @@ public sealed class EmbeddedShop : IAsyncDisposable
 
     /// <summary>
     /// The web host's own settings (Web:*), checked before the broker, Redis, the backfill and the learning (15 s) are
-    /// started for it; the broker and Redis are the embedded ones, so their settings are not read.
+    /// started for it; the broker and Redis are the embedded ones, so their sections are bound (an unknown key is an
+    /// error, as everywhere) but not validated.
     /// </summary>
     public static void CheckWebSettings(IConfiguration configuration)
     {

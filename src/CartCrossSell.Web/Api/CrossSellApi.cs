@@ -33,8 +33,7 @@ public static class CrossSellApi
     /// </summary>
     public static async Task GetAddOnsAsync(HttpContext context)
     {
-        var cartId = RequestReading.CartIdOf(context);
-        if (RequestReading.CheckCartId(cartId) is { } bad)
+        if (RequestReading.ReadCartId(context, out var cartId) is { } bad)
         {
             await bad.ExecuteAsync(context);
             return;
@@ -67,8 +66,7 @@ public static class CrossSellApi
     /// <summary>The one-click add: 202 with where the <c>itemAdded</c> landed (its offset is the version of the value that answers it); 400 naming the field.</summary>
     public static async Task AddItemAsync(HttpContext context)
     {
-        var cartId = RequestReading.CartIdOf(context);
-        var result = RequestReading.CheckCartId(cartId) ?? await AddItemAsync(context, cartId);
+        var result = RequestReading.ReadCartId(context, out var cartId) ?? await AddItemAsync(context, cartId);
         await result.ExecuteAsync(context);
     }
 

@@ -42,18 +42,27 @@ public static class RequestReading
             || (name.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && name.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>
-    /// The cart id of a <c>…/carts/{cartId}/…</c> request, decoded from the path as sent: the route value leaves an encoded
-    /// slash (<c>%2F</c>) encoded while decoding every other escape, so a cart id with a slash would be read as another
-    /// (<c>a/b</c> sent as <c>a%2Fb</c> read as the id <c>a%2Fb</c>).
+    /// The cart id of a <c>…/carts/{cartId}/…</c> request, decoded from the path as sent, or the 400 to answer. The route
+    /// value leaves an encoded slash (<c>%2F</c>) encoded while decoding every other escape, so a cart id with a slash
+    /// would be read as another (<c>a/b</c> sent as <c>a%2Fb</c> read as the id <c>a%2Fb</c>); a path whose cart
+    /// segment cannot be told (dot segments) is refused rather than guessed.
     /// </summary>
-    public static string CartIdOf(HttpContext context)
+    public static IResult? ReadCartId(HttpContext context, out string cartId)
     {
-        var routed = (string)context.Request.RouteValues["cartId"]!;
+        cartId = (string)context.Request.RouteValues["cartId"]!;
         var raw = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
-        if (string.IsNullOrEmpty(raw) || !routed.Contains('%')) return routed;
-        var path = raw.Split('?', 2)[0].Split('/');
-        var at = Array.IndexOf(path, "carts");
-        return at >= 0 && at + 1 < path.Length ? Uri.UnescapeDataString(path[at + 1]) : routed;
+        if (!string.IsNullOrEmpty(raw) && cartId.Contains('%'))
+        {
+            var path = raw.Split('?', 2)[0];
+            if (Uri.TryCreate(path, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https") path = absolute.GetComponents(UriComponents.Path | UriComponents.KeepDelimiter, UriFormat.UriEscaped);
+            var segments = path.Split('/').Select(Uri.UnescapeDataString).ToArray();
+            var raws = path.Split('/');
+            var at = Array.FindIndex(segments, s => s.Equals("carts", StringComparison.OrdinalIgnoreCase));
+            if (at < 0 || at + 1 >= raws.Length || segments.Any(s => s is "." or ".."))
+                return BadRequest("the cart id could not be read from the path as sent");
+            cartId = Uri.UnescapeDataString(raws[at + 1]);
+        }
+        return CheckCartId(cartId);
     }
 
     /// <summary>A cart id from the route: 1 to 128 characters, not only white space (the contract's rule for ids).</summary>

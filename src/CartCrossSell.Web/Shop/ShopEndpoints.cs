@@ -50,8 +50,7 @@ public static class ShopEndpoints
 
     private static async Task WithCart(HttpContext context, Func<string, HttpContext, Task<IResult>> handle)
     {
-        var cartId = RequestReading.CartIdOf(context);
-        var result = RequestReading.CheckCartId(cartId) ?? await handle(cartId, context);
+        var result = RequestReading.ReadCartId(context, out var cartId) ?? await handle(cartId, context);
         await result.ExecuteAsync(context);
     }
 
