@@ -115,23 +115,21 @@ public static class CliApplication
     /// <see cref="InvalidOperationException"/> (an unknown name) or an <see cref="ArgumentException"/> (a value of the
     /// wrong kind) from its own code when a client is built.
     /// </summary>
-    internal static Exception? KafkaClientSetting(Exception e) => e switch
-    {
+    internal static Exception? KafkaClientSetting(Exception e) => Cause(e, static x =>
         // Exactly those two types from Confluent's own code: a closed handle's ObjectDisposedException (an
         // InvalidOperationException) or an ArgumentNullException at run time is no configuration error.
-        _ when (e.GetType() == typeof(InvalidOperationException) || e.GetType() == typeof(ArgumentException))
-               && e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true => e,
-        AggregateException a => a.InnerExceptions.Select(KafkaClientSetting).FirstOrDefault(k => k is not null),
-        _ when e.InnerException is { } inner => KafkaClientSetting(inner),
-        _ => null,
-    };
+        (x.GetType() == typeof(InvalidOperationException) || x.GetType() == typeof(ArgumentException))
+        && x.TargetSite?.DeclaringType?.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true ? x : null);
 
     /// <summary>The Kafka failure behind an exception, however wrapped (a hosted service's, a background task's).</summary>
-    internal static KafkaException? KafkaFailure(Exception e) => e switch
-    {
-        KafkaException k => k,
-        AggregateException a => a.InnerExceptions.Select(KafkaFailure).FirstOrDefault(k => k is not null),
-        _ when e.InnerException is { } inner => KafkaFailure(inner),
-        _ => null,
-    };
+    internal static KafkaException? KafkaFailure(Exception e) => Cause(e, static x => x as KafkaException);
+
+    /// <summary>The first exception <paramref name="match"/> picks: the exception itself, else inside an aggregate or as an inner exception.</summary>
+    private static T? Cause<T>(Exception e, Func<Exception, T?> match) where T : Exception =>
+        match(e) ?? e switch
+        {
+            AggregateException a => a.InnerExceptions.Select(inner => Cause(inner, match)).FirstOrDefault(found => found is not null),
+            _ when e.InnerException is { } inner => Cause(inner, match),
+            _ => null,
+        };
 }

@@ -123,7 +123,7 @@ public sealed class CompactEvidence : IBasketEvidence
     }
 
     /// <summary>The id of the key <paramref name="prefix"/> + <paramref name="sku"/>, or -1.</summary>
-    private int IndexOf(string prefix, ReadOnlySpan<char> sku) => RowKeys.IndexOf(prefix, sku, this, static (store, key) => store.IndexOf(key));
+    private int IndexOf(string prefix, ReadOnlySpan<char> sku) => RowKeys.WithKey(prefix, sku, this, static (store, key) => store.IndexOf(key));
 
     internal bool IsItemAt(int id) => _kinds[id] == 1;
 

@@ -22,6 +22,8 @@ public static class RowKeys
     public const string PreviousPrefix = "prev:";
     public const string Baskets = "baskets";
 
+    private const int MaxKeyOnStack = 256;
+
     public static string Next(string sku) => NextPrefix + sku;
     public static string Previous(string sku) => PreviousPrefix + sku;
 
@@ -47,12 +49,13 @@ public static class RowKeys
 
     /// <summary>
     /// Calls <paramref name="lookUp"/> with the key <paramref name="prefix"/> + <paramref name="name"/>, composed on the
-    /// stack up to 256 characters (a ranking looks such keys up for every cart item; each was a new string).
+    /// stack up to 256 characters (a ranking looks up dozens of such keys, cart items', categories', best sellers'; each
+    /// was a new string), as a string beyond.
     /// </summary>
-    internal static int IndexOf<TState>(string prefix, ReadOnlySpan<char> name, TState state, Func<TState, ReadOnlySpan<char>, int> lookUp)
+    internal static TResult WithKey<TState, TResult>(string prefix, ReadOnlySpan<char> name, TState state, Func<TState, ReadOnlySpan<char>, TResult> lookUp)
     {
         var length = prefix.Length + name.Length;
-        if (length > 256) return lookUp(state, string.Concat(prefix, name));
+        if (length > MaxKeyOnStack) return lookUp(state, string.Concat(prefix, name));
         Span<char> key = stackalloc char[length];
         prefix.CopyTo(key);
         name.CopyTo(key[prefix.Length..]);

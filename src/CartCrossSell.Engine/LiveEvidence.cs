@@ -217,7 +217,7 @@ public sealed class LiveEvidence : IBasketEvidence
     }
 
     /// <summary>The number of the key <paramref name="prefix"/> + <paramref name="sku"/>, or -1.</summary>
-    private int IndexOf(string prefix, ReadOnlySpan<char> sku) => Engine.RowKeys.IndexOf(prefix, sku, this, static (live, key) => live.IndexOf(key));
+    private int IndexOf(string prefix, ReadOnlySpan<char> sku) => Engine.RowKeys.WithKey(prefix, sku, this, static (live, key) => live.IndexOf(key));
 
     /// <summary>The numbers (-1 where a key was never seen) of a sku's item row and sequence rows, by one lookup of the sku.</summary>
     internal (int Item, int Next, int Previous) RowsOfSku(string sku)

@@ -140,20 +140,14 @@ internal abstract class RowReader
 
     /// <summary>
     /// <see cref="TryRow(string, out int, out double)"/> for the key <paramref name="prefix"/> + <paramref name="name"/>
-    /// (<see cref="RowKeys"/>), composed on the stack: a ranking looks up dozens of such keys (categories, best sellers), and each was a new
-    /// string. Stores that cannot look a key up by its characters get the string.
+    /// (<see cref="RowKeys"/>), composed on the stack (<see cref="RowKeys.WithKey"/>). Stores that cannot look a key up
+    /// by its characters get the string.
     /// </summary>
     public bool TryRow(string prefix, string name, out int handle, out double weight)
     {
-        var length = prefix.Length + name.Length;
-        if (length > MaxKeyOnStack) return TryRow(string.Concat(prefix, name), out handle, out weight);
-        Span<char> key = stackalloc char[length];
-        prefix.CopyTo(key);
-        name.CopyTo(key[prefix.Length..]);
-        return TryRow((ReadOnlySpan<char>)key, out handle, out weight);
+        (var found, handle, weight) = RowKeys.WithKey(prefix, name, this, static (reader, key) => (reader.TryRow(key, out var h, out var w), h, w));
+        return found;
     }
-
-    private const int MaxKeyOnStack = 256;
 
     /// <summary>
     /// A cart item's rows: its item row (<see cref="RowKeys.ItemPrefix"/>; its handle also when the sku is known only as

@@ -33,7 +33,7 @@ public static class CrossSellWebHost
         var early = new WebServiceOptions();
         bind(early);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        ListenAddress.Validate(early.Web.Host, $"{WebOptions.SectionName}:Host");
+        early.Web.Validate();
         builder.WebHost.UseKestrelCore()
             .UseUrls(ListenAddress.Url(early.Web.Host, early.Web.Port))
             .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024, early.Web.MaxRequestBytes));

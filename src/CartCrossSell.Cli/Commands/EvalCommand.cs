@@ -169,9 +169,9 @@ public static class EvalCommand
             if (training is not null) output.Write(EvaluationTable.Training(training.ShowThreshold, training.ThresholdCurve,
                 $"{training.FitTasks} fit tasks ({training.FitRows} rows, hidden item among the candidates in {(double)training.FitTasksReachable / Math.Max(1, training.FitTasks):P0}), {training.ValidationCases} validation carts from {training.ValidationFrom:yyyy-MM-dd HH:mm}, trained in {training.Elapsed.TotalSeconds:F1} s, export checked to {training.MaxExportDifference:G2}"));
             if (training is not null)
-                output.WriteLine(training.Promotion.Promote
-                    ? $"Would serve with these orders and settings (as recommend-batch and the stream's first model decide): the learned ranker; {training.Promotion.Reason}."
-                    : $"Would serve with these orders and settings (as recommend-batch and the stream's first model decide): the heuristic, which ranks the validation carts better; {training.Promotion.Reason}. The learned rows above measure the model all the same.");
+                output.WriteLine("Would serve with these orders and settings (as recommend-batch and the stream's first model decide): " + (training.Promotion.Promote
+                    ? $"the learned ranker; {training.Promotion.Reason}."
+                    : $"the heuristic, which ranks the validation carts better; {training.Promotion.Reason}. The learned rows above measure the model all the same."));
             if (training is not null && ranking is not null && parseResult.GetValue(chart) is { } chartPath)
             {
                 ThresholdChart.Draw(training.ThresholdCurve, training.ShowThreshold, ranking.Version, chartPath);
