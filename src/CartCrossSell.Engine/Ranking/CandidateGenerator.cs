@@ -389,8 +389,8 @@ public sealed partial class CandidateGenerator
     private delegate void SetRank(ref Acc c, int rank);
 
     /// <summary>
-    /// Ranks every candidate a source scores (highest first; equal scores share the rank of the first of them) and marks
-    /// its top as the source's (equal scores at the cut by row key).
+    /// Marks each source's top (equal scores at the cut by row key) and ranks its entries, highest first; equal scores
+    /// share the rank of the first of them. A candidate outside a source's top has no rank in it.
     /// </summary>
     private static void Mark(Accumulators acc, Score score, int depth, CandidateSource source, SetRank setRank)
     {
@@ -408,25 +408,26 @@ public sealed partial class CandidateGenerator
         }
         Array.Sort(keys, order, 0, n);
         TiedRuns.Sort(keys, order, 0, n, acc); // equal scores by row key (acc.Reader is the call's reader)
-        for (int r = 0, rank = 1; r < n; r++)
+        for (int r = 0, rank = 1; r < n && r < depth; r++)
         {
             if (r > 0 && keys[r] != keys[r - 1]) rank = r + 1;
             ref var c = ref acc.Items[order[r]];
             setRank(ref c, rank);
-            if (r < depth) acc.Join(order[r], source);
+            acc.Join(order[r], source);
         }
     }
 
     /// <summary>
-    /// Marks each source's top and ranks the union's members in every source that scores them; the same candidates,
-    /// flags and ranks as <see cref="Mark"/> without sorting everything a source scores (~770 neighbours for a ten-item
-    /// cart). Per source: a selection moves its top (depth entries; equal scores at the cut by row key) to the front, and
-    /// each rank is a vectorised count of the higher scores: within the top for its entries (every higher score is
-    /// there), among all the source's scores for a union member below the top, instead of a sort of all.
+    /// Marks each source's top and ranks its entries: the same candidates, flags and ranks as <see cref="Mark"/>
+    /// without sorting everything a source scores (~770 neighbours for a ten-item cart). Per source, a selection moves
+    /// its top (depth entries; equal scores at the cut by row key) to the front, in any order, and an entry's rank is 1
+    /// + the number of higher scores, a vectorised count within the top (every higher score is there).
     /// A rank is 1 + the number of strictly higher scores, so equal scores share a rank: a rank that depends on sku names
     /// among equal scores (as it did before 2026-12-01) was noise to the model, and ordering each run of equal scores by
-    /// row key, in the tops and in the counts below them, was 17 of the 39 µs the two took in a ~106 µs candidate stage
-    /// (December extract, ten-item carts).
+    /// row key was 17 of the 39 µs the tops and ranks took in a ~106 µs candidate stage (December extract, ten-item carts).
+    /// A union member below a source's top has no rank in it (Absent to the model): until 2026-12-01 it was ranked among
+    /// all the source's scores, a count over ~1,400 scores per member that was a ninth of the candidate stage, and the
+    /// models fitted without those ranks were as good on validation (docs/engine.md, Features).
     /// Scores are finite (as they are: weights and counts are positive).
     /// </summary>
     private void MarkSources(Accumulators acc)
@@ -459,28 +460,12 @@ public sealed partial class CandidateGenerator
             if (depth == 0) continue;
             var top = Math.Min(depth, counts[s]);
             if (counts[s] > depth) acc.SelectSmallest(keys[s], order[s], counts[s], depth);
-            // Every higher score than a top entry's is in the top: counting them there ranks it (a top is a few dozen).
             var k = keys[s];
             var source = (CandidateSource)(1 << s);
             for (var r = 0; r < top; r++)
             {
                 SetSourceRank(ref items[order[s][r]], s, 1 + Accumulators.CountLess(k, 0, top, k[r]));
                 acc.Join(order[s][r], source);
-            }
-        }
-        // Ranks below a source's top, for the union's members only (the popular source keeps no rank).
-        for (var s = 0; s < Sources - 1; s++)
-        {
-            var depth = depths[s];
-            var n = counts[s];
-            if (depth == 0 || n <= depth) continue;
-            var k = keys[s];
-            var o = order[s];
-            for (var j = depth; j < n; j++)
-            {
-                var slot = o[j];
-                if (items[slot].Sources == CandidateSource.None) continue;
-                SetSourceRank(ref items[slot], s, 1 + Accumulators.CountLess(k, 0, n, k[j]));
             }
         }
     }

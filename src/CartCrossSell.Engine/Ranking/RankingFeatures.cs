@@ -9,7 +9,7 @@ namespace CartCrossSell.Engine.Ranking;
 /// </summary>
 public static class RankingFeatures
 {
-    /// <summary>The rank given to a candidate a source did not score.</summary>
+    /// <summary>The rank given to a candidate outside a source's top (the source did not score it, or scored it below its depth).</summary>
     public const float Absent = 1000f;
 
     /// <summary>Feature names in vector order. A model records them and refuses a different list.</summary>
@@ -25,7 +25,7 @@ public static class RankingFeatures
         "log_popularity", "popularity_share", "best_seller_rank",
         "cart_items", "log_cart_value", "price_share", "margin_rate",
         "same_leaf_cart_items", "same_leaf_log_lift", "has_category",
-        "rank_basket_ties_shared", "rank_last_items_ties_shared", "rank_sequence_ties_shared", "rank_category_ties_shared",
+        "rank_basket_in_top", "rank_last_items_in_top", "rank_sequence_in_top", "rank_category_in_top",
         "log_baskets",
     ];
 

@@ -6,7 +6,7 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 
 /// <summary>
 /// The candidate generator marks each source's top by selection and ranks only the union's members; these tests hold
-/// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every scored candidate ranked by full sorts,
+/// it to its reference (<see cref="CandidateGenerator.ExhaustiveRanks"/>: every source's scores in full sorts,
 /// complementary categories aggregated by name): the same candidates in the same order with every value bit for bit, on
 /// real orders and on a seeded shop whose integer counts make many equal scores (equal scores share a rank; at a
 /// source's cut they go by row key), over the learner,
@@ -34,7 +34,7 @@ public class CandidateExactnessTests
         foreach (var o in orders) learner.AddOrder(o, at = at.AddMinutes(3), sku => catalog.Find(sku)?.LeafCategory);
         var carts = orders.Where(o => o.Length >= 2).Take(150).Select(o => o.Take(10).ToArray());
         var stats = Compare(learner, catalog, carts, at, depths == "shallow" ? Shallow : new CandidateOptions());
-        Assert.True(stats.BelowTop > 0, "some union members must be ranked below a source's top");
+        Assert.True(stats.BelowTop > 0, "some union members must be scored below a source's top");
         Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
     }
 
@@ -61,12 +61,21 @@ public class CandidateExactnessTests
         var carts = Enumerable.Range(0, 150).Select(_ => Enumerable.Range(0, random.Next(1, 11))
             .Select(_ => skus[random.Next(skus.Length)]).Distinct().ToArray());
         var stats = Compare(store.Learner, store.Catalog, carts, Store.Now, depths == "shallow" ? Shallow : new CandidateOptions());
-        Assert.True(stats.BelowTop > 0, "some union members must be ranked below a source's top");
+        Assert.True(stats.BelowTop > 0, "some union members must be scored below a source's top");
         Assert.True(stats.TiedAtCut > 0, "some union members below a source's top must tie with its last entry");
         Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
     }
 
     private sealed record Stats(int BelowTop, int TiedAtCut, int Ties);
+
+    /// <summary>The sources that rank their top: score, flag and rank of a candidate.</summary>
+    private static readonly (Func<CandidateEvidence, double> Score, CandidateSource Source, Func<CandidateEvidence, int> Rank)[] RankedSources =
+    [
+        (c => c.CosWeighted, CandidateSource.Basket, c => c.RankBasket),
+        (c => c.LastItemsScore, CandidateSource.LastItems, c => c.RankLastItems),
+        (c => c.SequenceScore, CandidateSource.Sequence, c => c.RankSequence),
+        (c => c.CategoryScore, CandidateSource.Category, c => c.RankCategory),
+    ];
 
     /// <summary>Both generators on every cart, over the learner itself and its compact store; asserts equality.</summary>
     private static Stats Compare(BasketLearner learner, ICatalog catalog, IEnumerable<string[]> carts, DateTimeOffset now, CandidateOptions options)
@@ -98,15 +107,17 @@ public class CandidateExactnessTests
                 // Find searches the candidates by sku: each finds itself, a cart item (never a candidate) nothing.
                 foreach (var c in actual.Candidates) Assert.Same(c, actual.Find(c.Sku));
                 foreach (var sku in skus) Assert.Null(actual.Find(sku));
-                // Members a source ranks without having them in its top (its rank counted below the top).
-                belowTop += actual.Candidates.Count(c =>
-                    (c.RankBasket > 0 && (c.Sources & CandidateSource.Basket) == 0) || (c.RankLastItems > 0 && (c.Sources & CandidateSource.LastItems) == 0)
-                    || (c.RankSequence > 0 && (c.Sources & CandidateSource.Sequence) == 0) || (c.RankCategory > 0 && (c.Sources & CandidateSource.Category) == 0));
-                // ...of which some tie with the top's last entry (a rank within the top's depth).
-                tiedAtCut += actual.Candidates.Count(c =>
-                    (c.RankBasket is > 0 and var b && b <= options.BasketDepth && (c.Sources & CandidateSource.Basket) == 0)
-                    || (c.RankSequence is > 0 and var q && q <= options.SequenceDepth && (c.Sources & CandidateSource.Sequence) == 0)
-                    || (c.RankLastItems is > 0 and var l && l <= options.LastItemsDepth && (c.Sources & CandidateSource.LastItems) == 0));
+                // Members a source scores below its top (there through another source) have no rank in it, and some of
+                // them tie with the top's last entry (equal scores at the cut go by row key).
+                foreach (var (score, source, rank) in RankedSources)
+                {
+                    var below = actual.Candidates.Where(c => (c.Sources & source) == 0 && score(c) > 0).ToList();
+                    Assert.All(below, c => Assert.Equal(0, rank(c)));
+                    Assert.All(actual.Candidates.Where(c => (c.Sources & source) != 0), c => Assert.True(rank(c) > 0));
+                    belowTop += below.Count;
+                    if (actual.Candidates.Where(c => (c.Sources & source) != 0).Select(score).DefaultIfEmpty().Min() is > 0 and var cut)
+                        tiedAtCut += below.Count(c => score(c) == cut);
+                }
                 ties += actual.Candidates.Where(c => c.CosWeighted > 0).GroupBy(c => c.CosWeighted).Count(g => g.Count() > 1)
                         + actual.Candidates.Where(c => c.SequenceScore > 0).GroupBy(c => c.SequenceScore).Count(g => g.Count() > 1);
             }

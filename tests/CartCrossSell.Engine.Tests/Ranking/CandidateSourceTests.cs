@@ -142,14 +142,23 @@ public class CandidateSourceTests
         Assert.All(set.Candidates.Where(c => c.Sku != "lamp"), c => Assert.Equal(2, c.RankBasket));
 
         // Below a basket top of two (the lamp and peg-a), candidates that join through the best sellers: peg-b ties with
-        // the top's last entry and ranks second too; the mallet, a best seller bought once with the tent, ranks after
-        // the lamp and all eight pegs.
+        // the top's last entry and the mallet, a best seller bought once with the tent, scores lower. Both have a basket
+        // score and no basket rank: a rank is a place in the source's top, and the model reads them as absent there.
         store.Orders(20, "stove", "mallet").Orders(1, "tent", "mallet");
         var popular = options with { BasketDepth = 2, PopularDepth = 5 };
         var again = new CandidateGenerator(popular) { ExhaustiveRanks = exhaustive }.Generate(store.Cart("tent"), Inputs(store), Store.Now);
-        var below = again.Candidates.Where(c => (c.Sources & CandidateSource.Basket) == 0 && c.RankBasket > 0).ToDictionary(c => c.Sku, c => c.RankBasket);
-        Assert.Equal(2, below["peg-b"]);
-        Assert.Equal(10, below["mallet"]);
+        var features = RankingFeatures.Extract(again, store.Catalog);
+        var rankBasket = RankingFeatures.Names.ToList().IndexOf("rank_basket_in_top");
+        foreach (var sku in new[] { "peg-b", "mallet" })
+        {
+            var c = again.Find(sku)!;
+            Assert.Equal(CandidateSource.Popular, c.Sources);
+            Assert.True(c.CosWeighted > 0);
+            Assert.Equal(0, c.RankBasket);
+            var index = again.Candidates.ToList().IndexOf(c);
+            Assert.Equal(RankingFeatures.Absent, features[index * RankingFeatures.Count + rankBasket]);
+        }
+        Assert.Equal(again.Find("peg-a")!.CosWeighted, again.Find("peg-b")!.CosWeighted);
         Assert.Equal(2, again.Find("peg-a")!.RankBasket);
     }
 }
@@ -171,7 +180,7 @@ public class RankingFeatureTests
         Assert.Equal(-1f, row[F("price_share")]);       // c is not in the catalog
         Assert.Equal(-1f, row[F("margin_rate")]);
         Assert.Equal(0f, row[F("has_category")]);
-        Assert.Equal(RankingFeatures.Absent, row[F("rank_category_ties_shared")]);
+        Assert.Equal(RankingFeatures.Absent, row[F("rank_category_in_top")]);
     }
 
     [Fact]
