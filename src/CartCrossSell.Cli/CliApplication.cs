@@ -82,6 +82,13 @@ public static class CliApplication
             await error.WriteLineAsync($"input error: {e.Message}");
             return 2;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file that cannot be read or written (a full disk, no permission): the message names it. The offline
+            // commands check their outputs before they start (EngineInputs.TryOutputs); this is what remains.
+            await error.WriteLineAsync($"i/o error: {e.Message}");
+            return 2;
+        }
         catch (Exception e) when (KafkaClientSetting(e) is { } setting)
         {
             // librdkafka refused a Kafka:Client property when a client was built (an unknown name, a value of the wrong

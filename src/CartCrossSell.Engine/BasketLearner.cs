@@ -20,6 +20,13 @@ public sealed record LearningOptions
     /// distinct lines after or before it. Default 2; 0 learns no order-of-addition rows.
     /// </summary>
     public int SequenceWindow { get; init; } = DefaultSequenceWindow;
+
+    public void Validate()
+    {
+        if (HalfLife <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HalfLife), HalfLife, "must be positive");
+        if (MaxNeighbors <= 0) throw new ArgumentOutOfRangeException(nameof(MaxNeighbors), MaxNeighbors, "must be positive");
+        if (SequenceWindow < 0) throw new ArgumentOutOfRangeException(nameof(SequenceWindow), SequenceWindow, "must not be negative");
+    }
 }
 
 /// <summary>
@@ -49,8 +56,7 @@ public sealed class BasketLearner : IBasketEvidence, Ranking.IBestSellers
     {
         _keyOrder = Comparer<int>.Create((a, b) => string.CompareOrdinal(_keys[a], _keys[b]));
         Options = options ?? new LearningOptions();
-        if (Options.MaxNeighbors <= 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxNeighbors must be positive");
-        if (Options.SequenceWindow < 0) throw new ArgumentOutOfRangeException(nameof(options), "SequenceWindow must not be negative");
+        Options.Validate();
         Clock = new DecayClock(Options.HalfLife, Options.Landmark);
     }
 

@@ -226,9 +226,7 @@ public static class OrderFiles
             DateTimeOffset? timestamp = null;
             if (Cell(f, timestampAt) is { } t)
             {
-                if (DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture,
-                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-                    timestamp = parsed;
+                if (IsoTime.TryParse(t, out var parsed)) timestamp = parsed;
                 else errors.Add($"timestamp '{t}' is not an ISO 8601 date and time");
             }
             if (errors.Count > 0)

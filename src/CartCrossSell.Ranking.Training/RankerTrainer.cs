@@ -94,7 +94,7 @@ public sealed record RankerTrainerOptions
     {
         if (Trees is < 1 or > 5000) throw new ArgumentOutOfRangeException(nameof(Trees), "must be between 1 and 5000");
         if (Leaves is < 2 or > 1024) throw new ArgumentOutOfRangeException(nameof(Leaves), "must be between 2 and 1024");
-        if (LearningRate is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LearningRate), "must be in (0, 1]");
+        if (LearningRate is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(LearningRate), "must be in (0, 1]");
         if (MinExamplesPerLeaf < 1) throw new ArgumentOutOfRangeException(nameof(MinExamplesPerLeaf), "must be positive");
         if (FeatureFraction is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(FeatureFraction), "must be in (0, 1]");
         if (BaggingFraction is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(BaggingFraction), "must be in (0, 1]");
@@ -105,6 +105,7 @@ public sealed record RankerTrainerOptions
             throw new ArgumentOutOfRangeException(nameof(CascadeMaxChangedLists), "must be at most 1 (negative: no cascade)");
         Candidates.Validate();
         Tasks.Validate();
+        Learning.Validate();
         Recommendation.Validate();
     }
 }
@@ -186,7 +187,7 @@ public static class RankerTrainer
         var recommendation = catalog is null ? options.Recommendation with { AllowUnknownItems = true } : options.Recommendation;
         var generator = new CandidateGenerator(options.Candidates);
         Report($"drawing training tasks from {orders.Count} orders");
-        var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks);
+        var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         if (data.FitTasksReachable < options.MinReachableTasks || data.ValidationCases.Count < options.MinValidationCases)
             throw new InvalidOperationException(

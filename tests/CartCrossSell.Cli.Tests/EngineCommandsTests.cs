@@ -428,15 +428,121 @@ public sealed class EngineCommandsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--warmup-fraction", "1", "WarmupFraction")]
-    [InlineData("--feature-fraction", "0", "FeatureFraction")]
-    [InlineData("--bagging-fraction", "1.5", "BaggingFraction")]
-    public async Task Train_ranker_refuses_an_out_of_range_setting_naming_it(string flag, string value, string named)
+    [InlineData("--warmup-fraction", "1")]
+    [InlineData("--feature-fraction", "0")]
+    [InlineData("--bagging-fraction", "1.5")]
+    [InlineData("--learning-rate", "NaN")]
+    [InlineData("--sequence-window", "-1")]
+    [InlineData("--random-negatives", "-1")]
+    [InlineData("--hard-negatives", "-1")]
+    [InlineData("--validation-baskets", "0")]
+    [InlineData("--max-tasks", "0")]
+    [InlineData("--test-fraction", "NaN")]
+    public async Task Train_ranker_refuses_an_out_of_range_setting_naming_its_option(string flag, string value)
     {
         var (code, _, error) = await Run("train-ranker", "--orders", RunningOrders(), "--catalog", "none", flag, value, "--out", Path.Combine(_dir, "m"));
         Assert.Equal(2, code);
-        Assert.Contains(named, error);
+        Assert.Contains(flag, error);
+        Assert.DoesNotContain("   at ", error);
         Assert.False(System.IO.File.Exists(Path.Combine(_dir, "m")));
+    }
+
+    [Theory]
+    [InlineData("--half-life-days", "NaN")]
+    [InlineData("--half-life-days", "0")]
+    [InlineData("--half-life-days", "1e9")]
+    [InlineData("--max-neighbors", "0")]
+    [InlineData("--shrinkage", "-1")]
+    [InlineData("--recency-floor", "2")]
+    [InlineData("--min-support", "-1")]
+    [InlineData("--max-per-leaf-category", "-1")]
+    [InlineData("--test-fraction", "NaN")]
+    public async Task Eval_refuses_an_out_of_range_setting_naming_its_option_before_it_trains(string flag, string value)
+    {
+        var json = Path.Combine(_dir, "e.json");
+        var (code, output, error) = await Run("eval", "--orders", RunningOrders(), flag, value, "--json", json);
+        Assert.Equal(2, code);
+        Assert.Contains(flag, error);
+        Assert.DoesNotContain("ranker:", error); // refused before any training
+        Assert.Equal("", output);
+        Assert.False(System.IO.File.Exists(json));
+    }
+
+    [Fact]
+    public async Task Offline_commands_refuse_an_output_that_is_a_directory_an_input_or_another_output_before_reading_anything()
+    {
+        var orders = RunningOrders();
+        var carts = File("carts.jsonl", """{"cartId":"c","items":[{"sku":"shoes"}]}""");
+        var cartsBefore = System.IO.File.ReadAllText(carts);
+        var ordersBefore = System.IO.File.ReadAllText(orders);
+
+        var (code, _, error) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains($"--out: {_dir} is a directory", error);
+
+        (code, _, error) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", carts);
+        Assert.Equal(2, code);
+        Assert.Contains("is also an input of this command", error);
+        Assert.Equal(cartsBefore, System.IO.File.ReadAllText(carts));
+
+        (code, _, error) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", Path.Combine(carts, "recs.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("--out: cannot create the directory", error);
+
+        // Through a symbolic link too: the link names the orders file.
+        var link = Path.Combine(_dir, "link.csv");
+        System.IO.File.CreateSymbolicLink(link, orders);
+        (code, _, error) = await Run("eval", "--orders", orders, "--model", "none", "--json", link);
+        Assert.Equal(2, code);
+        Assert.Contains("--json", error);
+        Assert.Equal(ordersBefore, System.IO.File.ReadAllText(orders));
+
+        var same = Path.Combine(_dir, "same.out");
+        (code, _, error) = await Run("eval", "--orders", orders, "--json", same, "--save-model", same);
+        Assert.Equal(2, code);
+        Assert.Contains("--save-model: " + same + " is also the file of --json", error);
+        Assert.DoesNotContain("ranker:", error);
+
+        // A missing directory of an output is created, as before.
+        var nested = Path.Combine(_dir, "new", "dir", "recs.jsonl");
+        (code, _, _) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", nested);
+        Assert.Equal(0, code);
+        Assert.Single(System.IO.File.ReadAllLines(nested));
+        Assert.False(System.IO.File.Exists(nested + ".part"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_train_ranker_ends_cancelled_and_writes_no_model()
+    {
+        // The token a signal cancels reaches the training: it stops at its next order and the command ends 130.
+        var modelPath = Path.Combine(_dir, "m.bin");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        using var cancellation = new CancellationTokenSource();
+        cancellation.Cancel();
+        var code = await CliApplication.RunAsync(["train-ranker", "--orders", RepositoryFiles.OnlineRetail, "--catalog", "none", "--out", modelPath],
+            output, error, cancellation.Token);
+        Assert.Equal(130, code);
+        Assert.Contains("cancelled", error.ToString());
+        Assert.Contains("drawing training tasks", error.ToString()); // it had started
+        Assert.False(System.IO.File.Exists(modelPath));
+    }
+
+    [Fact]
+    public async Task Recommend_batch_warns_when_its_newest_order_is_far_after_every_other()
+    {
+        // A typo dates one order in 2100: ranking as of it, decay leaves nothing of the rest and every list is empty.
+        var lines = System.IO.File.ReadAllLines(RunningOrders()).ToList();
+        lines.Add("typo,gels,1,10.00,2100-05-01T10:00:00Z");
+        var orders = File("future.csv", [.. lines]);
+        var carts = File("carts.jsonl", """{"cartId":"c","items":[{"sku":"shoes"}]}""");
+        var (code, _, error) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", Path.Combine(_dir, "r.jsonl"));
+        Assert.Equal(0, code);
+        Assert.Contains("warning: the newest order ('typo', 2100-05-01)", error);
+
+        (code, _, error) = await Run("recommend-batch", "--orders", RunningOrders(), "--carts", carts, "--out", Path.Combine(_dir, "r.jsonl"));
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("warning:", error);
     }
 
     [Fact]

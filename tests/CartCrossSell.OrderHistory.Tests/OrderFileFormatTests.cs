@@ -75,6 +75,23 @@ public sealed class OrderFileFormatTests : IDisposable
     }
 
     [Fact]
+    public void A_generic_csv_reads_iso_8601_times_only_so_a_day_first_date_is_not_taken_for_month_first()
+    {
+        var path = _files.Write("orders.csv",
+            "order_id,sku,quantity,unit_price,timestamp\n" +
+            "o1,mug,1,3.50,12/05/2020\n" +
+            "o2,mug,1,3.50,2020-05-12\n" +
+            "o3,mug,1,3.50,2020-05-12 08:30\n");
+
+        var result = OrderFiles.Read(path);
+
+        Assert.Equal(2, result.Problems.Single().Line);
+        Assert.Contains("timestamp '12/05/2020' is not an ISO 8601", result.Problems[0].Message);
+        Assert.Equal([new DateTimeOffset(2020, 5, 12, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2020, 5, 12, 8, 30, 0, TimeSpan.Zero)],
+            result.Orders.Select(o => o.Timestamp));
+    }
+
+    [Fact]
     public void Order_events_are_read_and_invalid_or_repeated_events_reported()
     {
         var good = new OrderCompleted

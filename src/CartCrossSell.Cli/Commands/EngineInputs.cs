@@ -41,6 +41,81 @@ internal static class EngineInputs
     }
 
     /// <summary>
+    /// Checks the files a command will write before it reads or trains anything (a training can take a minute): each
+    /// names a file, not a directory; none is one of the command's <paramref name="inputs"/>, which writing would
+    /// destroy, nor another output; and its directory exists or is created now. False, with one line naming the option
+    /// on <paramref name="error"/>, otherwise. Outputs without a path (an option not given) are skipped.
+    /// </summary>
+    public static bool TryOutputs(TextWriter error, IEnumerable<string?> inputs, params (string Option, string? Path)[] outputs)
+    {
+        var taken = inputs.Where(p => !string.IsNullOrEmpty(p) && File.Exists(p)).Select(p => (Option: "input", Path: Resolved(p!))).ToList();
+        foreach (var (option, path) in outputs)
+        {
+            if (string.IsNullOrEmpty(path)) continue;
+            var full = Resolved(path);
+            if (Directory.Exists(full))
+            {
+                error.WriteLine($"{option}: {path} is a directory; name a file");
+                return false;
+            }
+            if (taken.FirstOrDefault(t => t.Path == full) is { Path: not null } clash)
+            {
+                error.WriteLine(clash.Option == "input"
+                    ? $"{option}: {path} is also an input of this command, and writing it would destroy it; name another file"
+                    : $"{option}: {path} is also the file of {clash.Option}; name another file");
+                return false;
+            }
+            try
+            {
+                if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine($"{option}: cannot create the directory of {path}: {e.Message}");
+                return false;
+            }
+            taken.Add((option, full));
+        }
+        return true;
+
+        // The file a path names, through symbolic links, so a link to an input is the input.
+        static string Resolved(string path)
+        {
+            var full = Path.GetFullPath(path);
+            try
+            {
+                return File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+            }
+            catch (IOException)
+            {
+                return full;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="validate"/> (options' Validate methods); false, with one line naming the command-line option
+    /// (<paramref name="flags"/>: property name to option) or the setting on <paramref name="error"/>, when it refuses a value.
+    /// </summary>
+    public static bool TryValidate(TextWriter error, Action validate, IReadOnlyDictionary<string, string>? flags = null)
+    {
+        try
+        {
+            validate();
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            var message = e.Message.Split('\n')[0];
+            if (e.ParamName is { } name) message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+            if (e is ArgumentOutOfRangeException { ActualValue: { } value }) message += $" (was {Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)})";
+            var what = e.ParamName is { } param ? flags?.GetValueOrDefault(param) ?? param : null;
+            error.WriteLine(what is null ? $"invalid option: {message}" : $"invalid option {what}: {message}");
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Loads a model file written by <c>train-ranker</c>; false (and the file and reason on <paramref name="error"/>)
     /// when it is missing, not a model, or, with <paramref name="servable"/>, reads other features than this engine writes.
     /// </summary>
@@ -111,13 +186,13 @@ internal static class EngineInputs
     /// to learn from.
     /// </summary>
     public static RankingModel? TrainRanker(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, RankerTrainerOptions options,
-        TextWriter log, out TrainingReport? report)
+        TextWriter log, out TrainingReport? report, CancellationToken cancellationToken = default)
     {
         report = null;
         try
         {
             var (model, r) = RankerTrainer.Train(orders, catalog, options,
-                new CartCrossSell.Cli.Hosting.SynchronousProgress<string>(m => log.WriteLine($"ranker: {m}")));
+                new CartCrossSell.Cli.Hosting.SynchronousProgress<string>(m => log.WriteLine($"ranker: {m}")), cancellationToken);
             report = r;
             return model;
         }

@@ -43,7 +43,12 @@ public static class EvalCommand
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
             model, saveModel, ordersFormat, chart, rules, currency, country, perLeaf, nearDuplicates,
         };
-        command.SetAction(parseResult =>
+        // The token is cancelled by Ctrl+C or SIGTERM: reading, training and ranking stop at their next order or cart,
+        // and the command ends "cancelled" (130) without writing its output.
+        command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
+        return command;
+
+        int Run(ParseResult parseResult, CancellationToken cancellationToken)
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
@@ -53,6 +58,14 @@ public static class EvalCommand
                 error.WriteLine($"orders file not found: {ordersPath}");
                 return 2;
             }
+            if (parseResult.GetValue(testFraction) is not (> 0 and < 1))
+            {
+                error.WriteLine($"--test-fraction must be in (0, 1), was {parseResult.GetValue(testFraction).ToString(CultureInfo.InvariantCulture)}");
+                return 2;
+            }
+            if (!EngineInputs.TryOutputs(error, [ordersPath, parseResult.GetValue(catalog), parseResult.GetValue(rules), parseResult.GetValue(model)],
+                    ("--json", parseResult.GetValue(json)), ("--save-model", parseResult.GetValue(saveModel)), ("--chart", parseResult.GetValue(chart))))
+                return 2;
             var targetText = parseResult.GetValue(targets)!;
             if (!Enum.TryParse<HoldoutTargets>(targetText, ignoreCase: true, out var target) || !Enum.IsDefined(target))
             {
@@ -97,8 +110,18 @@ public static class EvalCommand
                 }
             }
             var learning = new LearningOptions();
-            if (parseResult.GetValue(halfLife) is { } h) learning = learning with { HalfLife = TimeSpan.FromDays(h) };
+            if (parseResult.GetValue(halfLife) is { } h)
+            {
+                if (h is not (> 0 and <= MaxHalfLifeDays))
+                {
+                    error.WriteLine($"invalid option --half-life-days: must be in (0, {MaxHalfLifeDays}] (was {h.ToString(CultureInfo.InvariantCulture)})");
+                    return 2;
+                }
+                learning = learning with { HalfLife = TimeSpan.FromDays(h) };
+            }
             if (parseResult.GetValue(maxNeighbors) is { } k) learning = learning with { MaxNeighbors = k };
+            // Before the orders are learned and a ranker trained: a value the engine refuses names its option now.
+            if (!EngineInputs.TryValidate(error, () => { recommendation.Validate(); learning.Validate(); }, Flags)) return 2;
 
             var variants = new List<(string, RecommendationOptions)>();
             if (parseResult.GetValue(compare))
@@ -123,7 +146,7 @@ public static class EvalCommand
             {
                 var (trainPart, _) = OfflineEvaluation.Split(evalOrders, parseResult.GetValue(testFraction));
                 ranking = EngineInputs.TrainRanker(trainPart, cat, new RankerTrainerOptions { Recommendation = recommendation, Learning = learning },
-                    error, out training);
+                    error, out training, cancellationToken);
             }
             if (ranking is not null && parseResult.GetValue(saveModel) is { } savePath) File.WriteAllBytes(savePath, ranking.ToBytes());
             var learnedVariants = new List<(string, RecommendationOptions)>();
@@ -152,7 +175,7 @@ public static class EvalCommand
                         Merchandising = merchandising,
                         CartCurrency = cartCurrency,
                         CartCountry = cartCountry,
-                    });
+                    }, cancellationToken);
             }
             catch (ArgumentException ex)
             {
@@ -182,9 +205,20 @@ public static class EvalCommand
             output.WriteLine();
             output.WriteLine($"JSON written to {jsonPath}");
             return 0;
-        });
-        return command;
+        }
     }
+
+    /// <summary>A hundred years: longer, decay is nil over any history, and the day count overflows a time span.</summary>
+    private const int MaxHalfLifeDays = 36_500;
+
+    /// <summary>The options behind the settings the engine validates, to name them in an error.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["Similarity"] = "--similarity", ["RecencyDecay"] = "--recency-decay", ["RecencyFloor"] = "--recency-floor",
+        ["Shrinkage"] = "--shrinkage", ["MinSupport"] = "--min-support", ["HalfLife"] = "--half-life-days",
+        ["MaxNeighbors"] = "--max-neighbors", ["MaxPerLeafCategory"] = "--max-per-leaf-category",
+        ["NearDuplicateMaxDifferingWords"] = "--near-duplicates",
+    };
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 

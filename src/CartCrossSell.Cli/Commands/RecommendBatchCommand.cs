@@ -19,8 +19,8 @@ public static class RecommendBatchCommand
 
     public static Command Create()
     {
-        var orders = new Option<string>("--orders") { Description = "Training orders: order CSV (order_id,sku[,quantity,unit_price,timestamp]), Online Retail CSV or OrderCompleted JSON Lines", Required = true };
-        var catalog = new Option<string?>("--catalog") { Description = "Catalog: JSON Lines of ProductUpserted records, 'derived' for an Online Retail orders file, or 'none'. Without it the rules that need categories or prices are skipped" };
+        var orders = new Option<string>("--orders") { Description = "Training orders: order CSV (order_id,sku[,quantity,unit_price,timestamp]), Online Retail CSV, OrderCompleted JSON Lines or baskets (--orders-format)", Required = true };
+        var catalog = new Option<string?>("--catalog") { Description = "Catalog: JSON Lines of ProductUpserted records, 'derived' for an Online Retail orders file, or 'none' (the default). Without one the rules that need categories or prices are skipped" };
         var carts = new Option<string>("--carts") { Description = "Carts: JSON Lines {\"cartId\":...,\"items\":[{\"sku\":...,\"quantity\":...}]}", Required = true };
         var output = new Option<string>("--out") { Description = "Where to write one JSON line of recommendations per cart", Required = true };
         var maxAddOns = new Option<int>("--max-add-ons") { Description = "At most this many add-ons per cart", DefaultValueFactory = _ => 3 };
@@ -33,7 +33,12 @@ public static class RecommendBatchCommand
         {
             orders, catalog, carts, output, maxAddOns, now, model, ordersFormat, rules, currency, country,
         };
-        command.SetAction(parseResult =>
+        // The token is cancelled by Ctrl+C or SIGTERM: reading, training and ranking stop at their next order or cart,
+        // and the command ends "cancelled" (130) without writing its output.
+        command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
+        return command;
+
+        int Run(ParseResult parseResult, CancellationToken cancellationToken)
         {
             var stdout = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
@@ -51,6 +56,9 @@ public static class RecommendBatchCommand
                 return 2;
             }
 
+            if (!EngineInputs.TryOutputs(error, [parseResult.GetValue(orders), parseResult.GetValue(carts), catalogSpec, parseResult.GetValue(model), parseResult.GetValue(rules)],
+                    ("--out", parseResult.GetValue(output))))
+                return 2;
             if (!EngineInputs.TryOrdersFormat(parseResult, ordersFormat, error, out var format)) return 2;
             if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
             if (!EngineInputs.TryMarket(parseResult, currency, country, error, out var cartCurrency, out var cartCountry)) return 2;
@@ -61,7 +69,7 @@ public static class RecommendBatchCommand
             {
                 // ISO 8601 only: the invariant culture would also read 12/05/2010 (as December the fifth). Checked before
                 // a year of orders is read.
-                if (!DateTimeOffset.TryParseExact(text.Trim(), IsoTimes, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var given))
+                if (!IsoTime.TryParse(text, out var given))
                 {
                     error.WriteLine($"--now: not an ISO 8601 time: {text}");
                     return 2;
@@ -74,27 +82,19 @@ public static class RecommendBatchCommand
             EngineInputs.Report(cartFile.Problems, error);
             var at = nowGiven ?? (read.Orders.Count > 0 ? read.Orders.Max(o => o.Timestamp) : DateTimeOffset.UtcNow);
 
-            RecommendationOptions options;
-            try
+            var options = new RecommendationOptions
             {
-                options = new RecommendationOptions
-                {
-                    MaxAddOns = parseResult.GetValue(maxAddOns),
-                    MultiBuyCategories = multiBuy,
-                    AllowUnknownItems = cat is null,
-                };
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                error.WriteLine($"invalid option: {ex.Message}");
-                return 2;
-            }
+                MaxAddOns = parseResult.GetValue(maxAddOns),
+                MultiBuyCategories = multiBuy,
+                AllowUnknownItems = cat is null,
+            };
+            if (!EngineInputs.TryValidate(error, options.Validate, new Dictionary<string, string> { ["MaxAddOns"] = "--max-add-ons" })) return 2;
             var learning = new LearningOptions();
+            if (nowGiven is null) WarnOfALoneNewestOrder(read.Orders, learning.HalfLife, error);
             if (ranking is null && parseResult.GetValue(model) is null)
             {
                 ranking = EngineInputs.TrainRanker(read.Orders.Select(EngineInputs.ToEvalOrder).ToList(), cat,
-                    new RankerTrainerOptions { Recommendation = options, Learning = learning }, error, out var trained);
+                    new RankerTrainerOptions { Recommendation = options, Learning = learning }, error, out var trained, cancellationToken);
                 // As the in-stream trainer: a model that ranks the validation carts worse than the heuristic does not serve.
                 if (ranking is not null && trained is { Promotion.Promote: false })
                 {
@@ -114,15 +114,22 @@ public static class RecommendBatchCommand
             var cartsPath = parseResult.GetValue(carts)!;
             var unknownItems = 0;
             var outPath = parseResult.GetValue(output)!;
-            var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             var withAddOns = 0;
             var repeatedCarts = 0;
-            using (var writer = new StreamWriter(outPath, append: false, new UTF8Encoding(false)))
+            // Written beside the output and moved over it at the end: a run that fails or is cancelled leaves the
+            // previous output as it was, not half of a new one.
+            var partPath = outPath + ".part";
+            using (var writer = new StreamWriter(partPath, append: false, new UTF8Encoding(false)))
             {
                 var seenCarts = new Dictionary<string, int>(StringComparer.Ordinal);
                 foreach (var cart in cartFile.Items)
                 {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        writer.Dispose();
+                        File.Delete(partPath);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
                     // Each line is answered (a file may hold a cart's states one after another), but say so.
                     if (!seenCarts.TryAdd(cart.CartId, cart.Line) && ++repeatedCarts <= MaxNamedOnStderr)
                         error.WriteLine($"{cartsPath}:{cart.Line}: cart '{cart.CartId}' also on line {seenCarts[cart.CartId]}: both are answered, in file order");
@@ -147,21 +154,28 @@ public static class RecommendBatchCommand
                     writer.WriteLine(Line(cart.CartId, list, cat is null));
                 }
             }
+            File.Move(partPath, outPath, overwrite: true);
             stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}; ranking: {(ranking is null ? "heuristic (basket-aware)" : $"learned model {ranking.Version}")}.");
             if (cat is null) stdout.WriteLine($"Note: {NoCatalogNote}.");
             stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped, {unknownItems} cart items unknown to the orders{(cat is null ? "" : " and catalog")}, {repeatedCarts} cart ids given again) to {outPath}.");
             return 0;
-        });
-        return command;
+        }
     }
 
-    /// <summary>The ISO 8601 forms <c>--now</c> accepts: a date, or a date and time with or without seconds, fractions and offset.</summary>
-    private static readonly string[] IsoTimes =
-    [
-        "yyyy-MM-dd",
-        "yyyy-MM-ddTHH:mmK", "yyyy-MM-ddTHH:mm:ssK", "yyyy-MM-ddTHH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd HH:mmK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mm:ss.FFFFFFFK",
-    ];
+    /// <summary>
+    /// Without --now the batch ranks as of the newest order, and decay weighs every other order by how long before it
+    /// was placed: one order dated years ahead (a typo) leaves nothing of the rest, and every list comes back empty
+    /// without an error. Said on stderr when the newest order is more than a half-life after any other.
+    /// </summary>
+    private static void WarnOfALoneNewestOrder(IReadOnlyList<HistoricalOrder> orders, TimeSpan halfLife, TextWriter error)
+    {
+        if (orders.Count < 2) return;
+        var newest = orders.MaxBy(o => o.Timestamp)!;
+        var before = orders.Where(o => !ReferenceEquals(o, newest)).Max(o => o.Timestamp);
+        if (newest.Timestamp - before <= halfLife) return;
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"warning: the newest order ('{newest.OrderId}', {newest.Timestamp:yyyy-MM-dd}) is {(newest.Timestamp - before).TotalDays:0} days after any other; ranking as of it, decay leaves little of the rest: check its date, or pass --now"));
+    }
 
     /// <summary>Unknown cart items, and carts given twice, named on stderr, one line each; beyond these they are only counted (stdout counts them all).</summary>
     private const int MaxNamedOnStderr = 20;

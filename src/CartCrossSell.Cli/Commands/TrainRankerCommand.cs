@@ -45,7 +45,12 @@ public static class TrainRankerCommand
             orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, window, negatives, hardNegatives,
             validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
         };
-        command.SetAction(parseResult =>
+        // The token is cancelled by Ctrl+C or SIGTERM: reading, training and ranking stop at their next order or cart,
+        // and the command ends "cancelled" (130) without writing its output.
+        command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
+        return command;
+
+        int Run(ParseResult parseResult, CancellationToken cancellationToken)
         {
             var stdout = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
@@ -62,11 +67,14 @@ public static class TrainRankerCommand
                 return 2;
             }
             var fraction = parseResult.GetValue(testFraction);
-            if (fraction is < 0 or >= 1)
+            if (fraction is not (>= 0 and < 1))
             {
-                error.WriteLine("--test-fraction must be in [0, 1)");
+                error.WriteLine($"--test-fraction must be in [0, 1), was {fraction.ToString(CultureInfo.InvariantCulture)}");
                 return 2;
             }
+            if (!EngineInputs.TryOutputs(error, [path, parseResult.GetValue(catalog), parseResult.GetValue(inService)],
+                    ("--out", parseResult.GetValue(output)), ("--chart", parseResult.GetValue(chart))))
+                return 2;
             // A model in service that reads other features is loaded all the same: promotion then always replaces it.
             RankingModel? current = null;
             if (parseResult.GetValue(inService) is { } currentPath && !EngineInputs.TryLoadModel(currentPath, error, servable: false, out current)) return 2;
@@ -98,41 +106,34 @@ public static class TrainRankerCommand
                     CategoryDepth = S(candidates.CategoryDepth), PopularDepth = S(candidates.PopularDepth),
                 };
             }
-            RankerTrainerOptions options;
-            try
+            var options = defaults with
             {
-                options = defaults with
+                Objective = goal,
+                Trees = parseResult.GetValue(trees) ?? defaults.Trees,
+                Leaves = parseResult.GetValue(leaves) ?? defaults.Leaves,
+                LearningRate = parseResult.GetValue(learningRate) ?? defaults.LearningRate,
+                FeatureFraction = parseResult.GetValue(featureFraction) ?? defaults.FeatureFraction,
+                BaggingFraction = parseResult.GetValue(baggingFraction) ?? defaults.BaggingFraction,
+                Seed = parseResult.GetValue(seed) ?? defaults.Seed,
+                Candidates = candidates,
+                Tasks = defaults.Tasks with
                 {
-                    Objective = goal,
-                    Trees = parseResult.GetValue(trees) ?? defaults.Trees,
-                    Leaves = parseResult.GetValue(leaves) ?? defaults.Leaves,
-                    LearningRate = parseResult.GetValue(learningRate) ?? defaults.LearningRate,
-                    FeatureFraction = parseResult.GetValue(featureFraction) ?? defaults.FeatureFraction,
-                    BaggingFraction = parseResult.GetValue(baggingFraction) ?? defaults.BaggingFraction,
-                    Seed = parseResult.GetValue(seed) ?? defaults.Seed,
-                    Candidates = candidates,
-                    Tasks = defaults.Tasks with
-                    {
-                        MaxFitTasks = parseResult.GetValue(maxTasks) ?? defaults.Tasks.MaxFitTasks,
-                        WarmupFraction = parseResult.GetValue(warmup) ?? defaults.Tasks.WarmupFraction,
-                        RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
-                        HardNegatives = parseResult.GetValue(hardNegatives) ?? defaults.Tasks.HardNegatives,
-                        MaxValidationBaskets = parseResult.GetValue(validationBaskets) ?? defaults.Tasks.MaxValidationBaskets,
-                    },
-                    TaskMixes = mixes,
-                    InService = current,
-                    CascadeMaxChangedLists = parseResult.GetValue(cascadeChanged) ?? defaults.CascadeMaxChangedLists,
-                    Learning = defaults.Learning with { SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow },
-                    Recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy },
-                };
-                options.Validate();
-            }
-            catch (ArgumentException ex)
-            {
-                error.WriteLine($"invalid option: {ex.Message}");
-                return 2;
-            }
-            if (EngineInputs.TrainRanker(evalOrders.ToList(), cat, options, error, out var trained) is not { } model || trained is not { } report) return 1;
+                    MaxFitTasks = parseResult.GetValue(maxTasks) ?? defaults.Tasks.MaxFitTasks,
+                    WarmupFraction = parseResult.GetValue(warmup) ?? defaults.Tasks.WarmupFraction,
+                    RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
+                    HardNegatives = parseResult.GetValue(hardNegatives) ?? defaults.Tasks.HardNegatives,
+                    MaxValidationBaskets = parseResult.GetValue(validationBaskets) ?? defaults.Tasks.MaxValidationBaskets,
+                },
+                TaskMixes = mixes,
+                InService = current,
+                CascadeMaxChangedLists = parseResult.GetValue(cascadeChanged) ?? defaults.CascadeMaxChangedLists,
+                Learning = defaults.Learning with { SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow },
+                Recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy },
+            };
+            if (!EngineInputs.TryValidate(error, options.Validate, Flags)) return 2;
+            if (EngineInputs.TrainRanker(evalOrders.ToList(), cat, options, error, out var trained, cancellationToken) is not { } model
+                || trained is not { } report)
+                return 1;
             if (current is not null && !report.Promotion.Promote)
             {
                 stdout.WriteLine($"Not promoted over {current.Version}: {report.Promotion.Reason}. Model not written.");
@@ -143,8 +144,6 @@ public static class TrainRankerCommand
                 // The file is what was asked for; what it would replace is the heuristic, and it would rank worse.
                 stdout.WriteLine($"Note: the heuristic ranks these validation carts better: {report.Promotion.Reason}. The in-stream trainer would not put this model in service, and recommend-batch without --model ranks with the heuristic.");
             var outPath = parseResult.GetValue(output)!;
-            var directory = Path.GetDirectoryName(Path.GetFullPath(outPath));
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             var bytes = model.ToBytes();
             File.WriteAllBytes(outPath, bytes);
             stdout.WriteLine($"Trained {model.Version} on {evalOrders.Count} orders ({read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
@@ -177,7 +176,18 @@ public static class TrainRankerCommand
                 stdout.WriteLine($"Chart written to {chartPath}.");
             }
             return 0;
-        });
-        return command;
+        }
     }
+
+    /// <summary>The options behind the settings the trainer validates, to name them in an error.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["Trees"] = "--trees", ["Leaves"] = "--leaves", ["LearningRate"] = "--learning-rate",
+        ["FeatureFraction"] = "--feature-fraction", ["BaggingFraction"] = "--bagging-fraction",
+        ["MaxFitTasks"] = "--max-tasks", ["WarmupFraction"] = "--warmup-fraction", ["RandomNegatives"] = "--random-negatives",
+        ["HardNegatives"] = "--hard-negatives", ["MaxValidationBaskets"] = "--validation-baskets",
+        ["SequenceWindow"] = "--sequence-window", ["CascadeMaxChangedLists"] = "--cascade-max-changed",
+        ["BasketDepth"] = "--candidate-depth", ["LastItemsDepth"] = "--candidate-depth", ["SequenceDepth"] = "--candidate-depth",
+        ["CategoryDepth"] = "--candidate-depth", ["PopularDepth"] = "--candidate-depth",
+    };
 }

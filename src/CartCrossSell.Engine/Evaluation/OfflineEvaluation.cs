@@ -58,7 +58,8 @@ public static class OfflineEvaluation
         return h;
     }
 
-    public static EvaluationReport Run(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, EvaluationOptions? options = null)
+    public static EvaluationReport Run(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, EvaluationOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         options ??= new EvaluationOptions();
         options.Validate();
@@ -140,6 +141,7 @@ public static class OfflineEvaluation
                 }
                 foreach (var (order, hidden, basket) in cases)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     IReadOnlyList<string> shown, deep;
                     switch (kind)
                     {

@@ -51,10 +51,12 @@ public sealed record RankingTrainingOptions
 
     public void Validate()
     {
-        if (ValidationFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), "must be in (0, 1)");
-        if (WarmupFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), "must be in [0, 1)");
-        if (MaxFitTasks < 1 || MaxValidationBaskets < 1) throw new ArgumentOutOfRangeException(nameof(MaxFitTasks), "task budgets must be positive");
-        if (HardNegatives < 0 || RandomNegatives < 0) throw new ArgumentOutOfRangeException(nameof(HardNegatives), "must not be negative");
+        if (ValidationFraction is not (> 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "must be in (0, 1)");
+        if (WarmupFraction is not (>= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(WarmupFraction), WarmupFraction, "must be in [0, 1)");
+        if (MaxFitTasks < 1) throw new ArgumentOutOfRangeException(nameof(MaxFitTasks), MaxFitTasks, "must be positive");
+        if (MaxValidationBaskets < 1) throw new ArgumentOutOfRangeException(nameof(MaxValidationBaskets), MaxValidationBaskets, "must be positive");
+        if (HardNegatives < 0) throw new ArgumentOutOfRangeException(nameof(HardNegatives), HardNegatives, "must not be negative");
+        if (RandomNegatives < 0) throw new ArgumentOutOfRangeException(nameof(RandomNegatives), RandomNegatives, "must not be negative");
         if (SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), "must be positive");
         if (MaxSnapshots < 1) throw new ArgumentOutOfRangeException(nameof(MaxSnapshots), "must be positive");
         if (MinFitBasketItems < 2 || MinValidationBasketItems < 2) throw new ArgumentOutOfRangeException(nameof(MinFitBasketItems), "a task needs at least two items");
@@ -158,7 +160,7 @@ public sealed class RankingTrainingData
     public DateTimeOffset ValidationFrom { get; }
 
     public static RankingTrainingData Build(IEnumerable<EvalOrder> orders, ICatalog? catalog, LearningOptions learning,
-        CandidateGenerator generator, RankingTrainingOptions? options = null)
+        CandidateGenerator generator, RankingTrainingOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new RankingTrainingOptions();
         options.Validate();
@@ -185,6 +187,7 @@ public sealed class RankingTrainingData
         var snapshots = 0;
         for (var i = 0; i < validationStart; i++)
         {
+            if ((i & 255) == 0) cancellationToken.ThrowIfCancellationRequested();
             var order = sorted[i];
             var skus = OfflineEvaluation.DistinctSkus(order);
             if (i >= warmup && skus.Count >= options.MinFitBasketItems && Draw(order.OrderId, options.Seed) < sampleRate)
@@ -225,6 +228,7 @@ public sealed class RankingTrainingData
         var sets = new List<CandidateSet>();
         foreach (var order in validationOrders)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             foreach (var protocol in new[] { HoldoutProtocol.LastAdded, HoldoutProtocol.RandomItem })
             {
                 var hidden = OfflineEvaluation.Hidden(order, protocol, options.Seed);
