@@ -70,6 +70,27 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
     }
 
+    [Fact]
+    public async Task The_report_refuses_a_chart_over_its_input_or_a_directory_and_names_the_experiments_when_the_asked_one_is_absent()
+    {
+        var (path, _) = AggregatesFile();
+        var before = await File.ReadAllTextAsync(path);
+
+        var (code, _, error) = await Run("report", "--file", path, "--chart", path);
+        Assert.Equal(2, code);
+        Assert.Contains("--chart", error);
+        Assert.Equal(before, await File.ReadAllTextAsync(path));
+
+        (code, _, error) = await Run("report", "--file", path, "--chart", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains("is a directory", error);
+
+        (code, _, error) = await Run("report", "--file", path, "--experiment", "nope");
+        Assert.Equal(1, code);
+        Assert.Contains("no aov-aggregates records of experiment 'nope' among the", error);
+        Assert.Contains("(experiments: cart-xsell)", error);
+    }
+
     private static SessionOutcome Engaged(int s, Cohort cohort, params (string Sku, int Impressions, int Clicks)[] skus) => new()
     {
         SessionKey = $"e{s}@0", SessionId = $"e{s}", SubjectId = $"v{s}", ExperimentId = "engaged", Salt = "pepper", HoldoutShare = 0.5, Cohort = cohort,

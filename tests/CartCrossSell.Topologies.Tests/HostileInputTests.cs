@@ -86,6 +86,22 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public void A_cart_event_without_a_key_is_dead_lettered_as_key_mismatch_and_the_next_keyed_one_applies()
+    {
+        // Streamiz skips a keyless record before a stateful transformer sees it: without the split in front, this event
+        // vanished with a warning in the log and nothing dead-lettered or counted.
+        var sink = new CapturingSink();
+        using var driver = Recommender(sink);
+        driver.Pipe(Topics.CartEvents, null, Store.Added("c1", "socks", 1, 12m), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 2, 12m), ContractCodecs.CartEvent);
+
+        var dead = Assert.Single(driver.DeadLetters);
+        Assert.Equal((DeadLetterKinds.KeyMismatch, Topics.CartEvents, 0L), (dead.Kind, dead.SourceTopic, dead.SourceOffset));
+        Assert.Contains("the record key is missing", dead.Reason);
+        Assert.Equal(("socks", 2), Cart(driver, "c1")!.Lines.Select(l => (l.Sku, l.Quantity)).Single()); // the keyless add was not applied
+    }
+
+    [Fact]
     public void Cart_events_dated_beyond_the_skew_or_older_than_the_max_age_are_implausible_time()
     {
         var sink = new CapturingSink();
@@ -255,6 +271,16 @@ public sealed class HostileInputTests
         using var driver = Learner();
         driver.Pipe(Topics.OrderEvents, "cart-7", Order("o1", Store.Now, "socks", "headband"), ContractCodecs.OrderCompleted);
         Assert.Equal(DeadLetterKinds.KeyMismatch, Assert.Single(driver.DeadLetters).Kind);
+        Assert.Empty(driver.SentTo(Repartition));
+    }
+
+    [Fact]
+    public void An_order_without_a_key_is_dead_lettered_as_key_mismatch_and_not_learned()
+    {
+        using var driver = Learner();
+        driver.Pipe(Topics.OrderEvents, null, Order("o1", Store.Now, "socks", "headband"), ContractCodecs.OrderCompleted);
+        var dead = Assert.Single(driver.DeadLetters);
+        Assert.Equal((DeadLetterKinds.KeyMismatch, Topics.OrderEvents), (dead.Kind, dead.SourceTopic));
         Assert.Empty(driver.SentTo(Repartition));
     }
 

@@ -60,6 +60,21 @@ public sealed class ReplicatedTableTests : IDisposable
         Assert.Equal(1, _catalog.Table.Rejected);
         Assert.Equal(4, _catalog.Table.Applied);
     }
+
+    [Fact]
+    public void A_product_under_another_products_key_is_refused_and_that_product_stays_as_it_was()
+    {
+        _driver.Pipe(Topics.Catalog, "socks", Socks(12m), ContractCodecs.ProductUpserted);
+        // Keyed "socks", the record describes another product: applied, it would have served its title, price and
+        // variants as the socks' add-on.
+        _driver.Pipe(Topics.Catalog, "socks", Socks(99m) with { Sku = "hijack", Title = "Hijacked" }, ContractCodecs.ProductUpserted);
+
+        Assert.Equal(1, _catalog.Table.Rejected);
+        Assert.Equal((12m, "socks"), (_catalog.Find("socks")!.Price, _catalog.Find("socks")!.Sku));
+        Assert.Equal(12m, _catalog.Table.Find("socks")!.Price);
+        Assert.Null(_catalog.Find("hijack"));
+        Assert.Equal(["socks"], _catalog.InCategory(_catalog.Find("socks")!.LeafCategory).Select(i => i.Sku));
+    }
 }
 
 /// <summary>The model in service as a global store of the recommender: published, it ranks the next event; retired, the heuristic does.</summary>

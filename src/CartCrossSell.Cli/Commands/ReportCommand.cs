@@ -45,6 +45,7 @@ public static class ReportCommand
                 error.WriteLine($"unknown --out '{outFormat}': use text or json");
                 return 2;
             }
+            if (!EngineInputs.TryOutputs(error, [path], ("--chart", parseResult.GetValue(chart)))) return 2;
             IReadOnlyList<AovAggregateRecord> records;
             if (path is not null)
             {
@@ -61,10 +62,12 @@ public static class ReportCommand
             {
                 records = await ReadTopicAsync(servers!, ct);
             }
+            var found = records;
             if (parseResult.GetValue(experiment) is { } id) records = records.Where(r => r.ExperimentId == id).ToList();
             if (records.Count == 0)
             {
-                error.WriteLine("no aov-aggregates records found");
+                error.WriteLine(found.Count == 0 ? "no aov-aggregates records found"
+                    : $"no aov-aggregates records of experiment '{parseResult.GetValue(experiment)}' among the {found.Count} found (experiments: {string.Join(", ", found.Select(r => r.ExperimentId).Distinct())})");
                 return 1;
             }
 

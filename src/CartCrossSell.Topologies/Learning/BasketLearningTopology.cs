@@ -39,7 +39,8 @@ public static class BasketLearningTopology
         var aggregator = ProcessorRuntime.For(TopologyNames.BasketAggregator, streams, loggers, metrics: metrics);
         var builder = new StreamBuilder();
 
-        builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "order-events-source")
+        var orderEvents = builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "order-events-source");
+        KeylessRecords.DeadLetterKeyless(orderEvents, splitter, "orderId", TopologyNames.BasketSplitter + "-keyless")
             .Transform(Processors.Supplier(() => new OrderSplitter(splitter, repartition, clock, catalog, learning.SequenceWindow, learner),
                     StateStores.KeyValue(TopologyNames.OrderIdsStore, new SeenOrderCodec(), streams, cached: true)),
                 TopologyNames.BasketSplitter)

@@ -55,7 +55,8 @@ public static class CartRecommenderTopology
         var runtime = ProcessorRuntime.For(TopologyNames.CartRecommender, streams, loggers, metrics: metrics);
         var builder = new StreamBuilder();
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
-        builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source")
+        var cartEvents = builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source");
+        KeylessRecords.DeadLetterKeyless(cartEvents, runtime, "cartId", TopologyNames.CartRecommender + "-keyless")
             .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranking, catalog, sink, config),
                     StateStores.DecodedKeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, LiveCarts)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
