@@ -8,7 +8,7 @@ internal readonly record struct CsvRecord(int Line, IReadOnlyList<string> Fields
 /// <summary>
 /// A small RFC 4180 reader: comma separated, fields optionally in double quotes, a doubled quote inside a quoted
 /// field is a quote, a quoted field may hold commas and line breaks (the record then reports the line it starts
-/// on). A quote inside an unquoted field is taken literally. Blank lines are skipped.
+/// on). A quote inside an unquoted field is taken literally. Blank lines, whitespace only included, are skipped.
 /// </summary>
 internal static class Csv
 {
@@ -18,7 +18,7 @@ internal static class Csv
         while (reader.ReadLine() is { } text)
         {
             line++;
-            if (text.Length == 0) continue;
+            if (string.IsNullOrWhiteSpace(text)) continue;
             var start = line;
             var fields = new List<string>();
             var field = new StringBuilder();

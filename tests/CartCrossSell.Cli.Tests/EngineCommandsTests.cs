@@ -322,6 +322,32 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Equal(10, results.GetArrayLength());
         Assert.All(results.EnumerateArray(), r => Assert.Equal(0, r.GetProperty("duplicateShare").GetDouble()));
         Assert.Equal(12, doc.RootElement.GetProperty("testBaskets").GetInt32());
+        // Progress on stderr while each ranker is evaluated, a year of orders takes half a minute.
+        Assert.Contains("eval: last-added: popularity (1 of 5) on 12 baskets", error);
+        Assert.Contains("eval: random-item: basket-aware (5 of 5)", error);
+    }
+
+    [Fact]
+    public async Task Offline_commands_say_what_to_check_for_a_catalog_typo_a_file_of_another_format_and_a_model_they_cannot_save()
+    {
+        var orders = RunningOrders();
+        var carts = File("carts.jsonl", """{"cartId":"c","items":[{"sku":"shoes"}]}""");
+        var (code, _, error) = await Run("recommend-batch", "--orders", orders, "--catalog", "derive", "--carts", carts, "--out", Path.Combine(_dir, "r.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("--catalog: no file 'derive' (a catalog file, 'derived' or 'none')", error);
+
+        // Every line bad: the wrong format, not a store without orders.
+        var stderr = new StringWriter();
+        code = await CliApplication.RunAsync(["recommend-batch", "--orders", orders, "--orders-format", "jsonl", "--carts", carts, "--out", Path.Combine(_dir, "r.jsonl")],
+            new StringWriter(), stderr);
+        Assert.Equal(2, code);
+        Assert.Contains("input error: " + orders + ": no order could be read", stderr.ToString());
+        Assert.Contains("is --orders-format jsonl right?", stderr.ToString());
+        Assert.False(System.IO.File.Exists(Path.Combine(_dir, "r.jsonl")));
+
+        (code, _, error) = await Run("eval", "--orders", orders, "--model", "none", "--save-model", Path.Combine(_dir, "m.bin"));
+        Assert.Equal(2, code);
+        Assert.Contains("--save-model needs a model", error);
     }
 
     [Fact]
@@ -364,7 +390,7 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("Validation HR@3 at the chosen threshold", output);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, System.IO.File.ReadAllBytes(chartPath).Take(4).ToArray());   // a PNG
-        Assert.Contains("| show threshold | HR@3 | add-ons per cart | empty |", output);
+        Assert.Contains("| show threshold | HR@3 (validation carts of both protocols) | add-ons per cart | empty |", output);
         var version = Engine.Ranking.RankingModel.FromBytes(System.IO.File.ReadAllBytes(modelPath)).Version;
         Assert.Contains(version, output);
 

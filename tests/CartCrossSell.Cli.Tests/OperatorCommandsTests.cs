@@ -80,6 +80,19 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Backfill_into_a_file_or_a_pipe_reports_progress_as_a_line_per_tenth_of_the_orders()
+    {
+        // Not a terminal (the output is not the console): no carriage returns, which made a log one very long line.
+        using var cluster = Streams.EmbeddedKafkaCluster.Start();
+        var (code, output, error) = await Run("backfill", "-b", cluster.BootstrapServers, "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"));
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain('\r', output);
+        var progress = output.Split('\n').Where(l => l.StartsWith("backfill: ", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" orders", StringComparison.Ordinal)).ToList();
+        Assert.InRange(progress.Count, 10, 11);
+        Assert.Matches(@"^backfill: (\d+)/\1 orders$", progress[^1].TrimEnd());
+    }
+
+    [Fact]
     public async Task A_signal_while_a_command_waits_for_the_broker_cancels_it_with_exit_130()
     {
         // A process of its own (a signal to the test host would stop the tests), whose broker is a socket that accepts

@@ -75,11 +75,12 @@ public sealed class OrderFileFormatTests : IDisposable
     }
 
     [Fact]
-    public void A_generic_csv_reads_iso_8601_times_only_so_a_day_first_date_is_not_taken_for_month_first()
+    public void A_generic_csv_reads_iso_8601_times_only_so_a_day_first_date_is_not_taken_for_month_first_and_skips_blank_lines()
     {
         var path = _files.Write("orders.csv",
             "order_id,sku,quantity,unit_price,timestamp\n" +
             "o1,mug,1,3.50,12/05/2020\n" +
+            "  \t \n" + // whitespace only: skipped like a blank line
             "o2,mug,1,3.50,2020-05-12\n" +
             "o3,mug,1,3.50,2020-05-12 08:30\n");
 

@@ -41,10 +41,22 @@ public static class BackfillCommand
                 return 2;
             }
             using var publisher = new EventPublisher(options.Kafka);
-            var progress = new Progress<(int Done, int Total)>(p => output.Write($"\rbackfill: {p.Done}/{p.Total} orders"));
+            // On a terminal one line rewritten in place; into a file or a pipe (a log), a line per tenth of the orders,
+            // instead of one line of hundreds of carriage returns.
+            var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+            var tenths = -1;
+            var progress = new SynchronousProgress<(int Done, int Total)>(p =>
+            {
+                if (terminal) output.Write($"\rbackfill: {p.Done}/{p.Total} orders");
+                else if (p.Done * 10L / Math.Max(1, p.Total) is var tenth && tenth > tenths)
+                {
+                    tenths = (int)tenth;
+                    output.WriteLine($"backfill: {p.Done}/{p.Total} orders");
+                }
+            });
             var report = await BackfillJob.RunAsync(publisher, ordersFile.FullName, parse.GetValue(catalog)?.FullName, progress,
                 rebaseTo: parse.GetValue(rebase) ? DateTimeOffset.UtcNow : null, cancellationToken: ct);
-            await output.WriteLineAsync();
+            if (terminal) await output.WriteLineAsync();
             foreach (var problem in report.Problems) await error.WriteLineAsync(problem.ToString());
             await output.WriteLineAsync($"backfill: {report.Orders} orders ({report.OrderLines} lines, format {report.Format}) to order-events, {report.Products} products to catalog; {report.Problems.Count} bad lines skipped");
             return 0;

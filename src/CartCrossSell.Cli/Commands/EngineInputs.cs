@@ -22,6 +22,14 @@ internal static class EngineInputs
         DefaultValueFactory = _ => "auto",
     };
 
+    private static string FormatName(OrderFileFormat format) => format switch
+    {
+        OrderFileFormat.OnlineRetail => "online-retail",
+        OrderFileFormat.GenericCsv => "csv",
+        OrderFileFormat.OrderEventsJsonLines => "jsonl",
+        _ => "baskets",
+    };
+
     /// <summary>The <c>--orders-format</c> value: null for auto; false (and the reason on <paramref name="error"/>) for an unknown name.</summary>
     public static bool TryOrdersFormat(ParseResult parseResult, Option<string> option, TextWriter error, out OrderFileFormat? format)
     {
@@ -145,6 +153,9 @@ internal static class EngineInputs
     {
         var result = OrderFiles.Read(path, format);
         Report(result.Problems, error);
+        // Every line bad: most likely the wrong --orders-format (or the wrong file), not a store without orders.
+        if (result.Orders.Count == 0 && result.Problems.Count > 0)
+            throw new InvalidDataException($"{path}: no order could be read ({result.Problems.Count} bad lines, the first above){(format is null ? "" : $"; is --orders-format {FormatName(format.Value)} right?")}");
         return result;
     }
 
@@ -163,6 +174,7 @@ internal static class EngineInputs
             var derived = ToCatalog(OnlineRetailCatalog.Derive(orders.Orders));
             return (derived, $"derived from the orders ({derived.Count} products)", OnlineRetailCatalog.MultiBuyCategories);
         }
+        if (!File.Exists(spec)) throw new FileNotFoundException($"--catalog: no file '{spec}' (a catalog file, '{DerivedCatalog}' or '{NoCatalog}')", spec);
         var read = CatalogFiles.Read(spec);
         Report(read.Problems, error);
         var catalog = ToCatalog(read.Items);
@@ -174,7 +186,8 @@ internal static class EngineInputs
 
     public static void Report(IReadOnlyList<ReadProblem> problems, TextWriter error)
     {
-        foreach (var p in problems) error.WriteLine($"skipped {p}");
+        // file:line: first, as compilers write it, so editors and scripts find the line; what was done with it after.
+        foreach (var p in problems) error.WriteLine($"{p} (skipped)");
     }
 
     public static EvalOrder ToEvalOrder(HistoricalOrder order) =>

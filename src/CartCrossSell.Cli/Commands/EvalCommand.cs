@@ -76,6 +76,11 @@ public static class EvalCommand
             if (!EngineInputs.TryLoadRules(parseResult.GetValue(rules), error, out var merchandising)) return 2;
             if (!EngineInputs.TryMarket(parseResult, currency, country, error, out var cartCurrency, out var cartCountry)) return 2;
             var modelSpec = parseResult.GetValue(model)!;
+            if (modelSpec == "none" && parseResult.GetValue(saveModel) is not null)
+            {
+                error.WriteLine("--save-model needs a model: --model train (the default) or a model file, not none");
+                return 2;
+            }
             RankingModel? ranking = null;
             if (modelSpec is not ("train" or "none") && !EngineInputs.TryLoadModel(modelSpec, error, servable: true, out ranking)) return 2;
             var read = EngineInputs.ReadOrders(ordersPath, error, format);
@@ -175,7 +180,7 @@ public static class EvalCommand
                         Merchandising = merchandising,
                         CartCurrency = cartCurrency,
                         CartCountry = cartCountry,
-                    }, cancellationToken);
+                    }, new CartCrossSell.Cli.Hosting.SynchronousProgress<string>(m => error.WriteLine($"eval: {m}")), cancellationToken);
             }
             catch (ArgumentException ex)
             {

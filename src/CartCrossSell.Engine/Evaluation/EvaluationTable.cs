@@ -14,7 +14,7 @@ public static class EvaluationTable
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"\nLearned ranker: {summary}. Show threshold {chosen:0.###} (validation):\n\n");
-        sb.Append("| show threshold | HR@3 | add-ons per cart | empty |\n|---:|---:|---:|---:|\n");
+        sb.Append("| show threshold | HR@3 (validation carts of both protocols) | add-ons per cart | empty |\n|---:|---:|---:|---:|\n");
         foreach (var p in curve)
             sb.Append(CultureInfo.InvariantCulture,
                 $"| {p.Threshold:0.###}{(p.Threshold == chosen ? " (chosen)" : "")} | {p.HitRateAt3:0.000} | {p.AddOnsPerCart:0.00} | {p.EmptyShare * 100:0.0}% |\n");

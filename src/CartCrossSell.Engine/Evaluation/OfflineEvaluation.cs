@@ -58,8 +58,9 @@ public static class OfflineEvaluation
         return h;
     }
 
+    /// <param name="progress">Told each ranker and protocol as it starts (an evaluation of a year of orders takes half a minute).</param>
     public static EvaluationReport Run(IReadOnlyCollection<EvalOrder> orders, ICatalog? catalog, EvaluationOptions? options = null,
-        CancellationToken cancellationToken = default)
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new EvaluationOptions();
         options.Validate();
@@ -125,8 +126,10 @@ public static class OfflineEvaluation
                 cases.Add((order, hidden, basket));
             }
             ineligible[protocol] = testBaskets.Count - cases.Count;
+            var configuration = 0;
             foreach (var (label, kind, recOptions, rules) in configurations)
             {
+                progress?.Report($"{EvaluationTable.ProtocolName(protocol)}: {label} ({++configuration} of {configurations.Count}) on {cases.Count} baskets");
                 // The add-ons shown come from the engine as configured (top 3); MRR@10 from a ten-long list of the
                 // same engine, so a longer list never changes the shown ones.
                 var shownOptions = recOptions with { AllowUnknownItems = recOptions.AllowUnknownItems || !hasCatalog };

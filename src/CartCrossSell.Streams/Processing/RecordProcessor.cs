@@ -203,7 +203,9 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
     protected bool KeyedBy(string? key, string id, string idName)
     {
         if (string.Equals(key, id, StringComparison.Ordinal)) return true;
-        DeadLetter(DeadLetterKinds.KeyMismatch, $"the record key {(key is null ? "is missing" : $"'{Shorten(key)}'")} is not the event's {idName} '{id}'");
+        DeadLetter(DeadLetterKinds.KeyMismatch, key is null
+            ? $"the record key is missing: {Current.Topic} is keyed by the event's {idName} ('{id}')"
+            : $"the record key '{Shorten(key)}' is not the event's {idName} '{id}'");
         return false;
     }
 
