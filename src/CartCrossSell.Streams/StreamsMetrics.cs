@@ -10,7 +10,7 @@ namespace CartCrossSell.Streams;
 public sealed class StreamsMetrics
 {
     private static readonly double[] LatencyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
-    private readonly Counter _processed, _deadLettered;
+    private readonly Counter _processed, _deadLettered, _ignored;
     private readonly Histogram _processing;
     private readonly Gauge _state, _streamiz;
 
@@ -22,6 +22,8 @@ public sealed class StreamsMetrics
         _deadLettered = f.CreateCounter("cartxsell_records_dead_lettered_total", "Input records sent to dead-letters", "topology", "topic", "kind");
         _processing = f.CreateHistogram("cartxsell_record_processing_seconds", "Time to process one input record in memory",
             new HistogramConfiguration { LabelNames = ["topology"], Buckets = LatencyBuckets });
+        _ignored = f.CreateCounter("cartxsell_table_records_ignored_total",
+            "Records of a replicated table's topic the table ignored (did not decode, or refused; each logged)", "topology", "topic");
         _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 pending error, 6 error", "topology");
         _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread and task",
             "topology", "metric_group", "metric", "thread", "task");
@@ -64,6 +66,10 @@ public sealed class StreamsMetrics
             }
         });
     }
+
+    /// <summary>Counts the records <paramref name="table"/> ignores, read from the table each time Prometheus scrapes.</summary>
+    internal void CountIgnored(string group, Processing.IReplicated table) =>
+        Registry.AddBeforeCollectCallback(() => _ignored.WithLabels(group, table.Topic).IncTo(table.Rejected));
 
     internal void Processed(string topology, string topic, TimeSpan took)
     {

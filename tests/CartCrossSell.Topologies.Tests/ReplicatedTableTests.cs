@@ -16,9 +16,20 @@ public sealed class ReplicatedTableTests : IDisposable
     private readonly CatalogTable _catalog = new(NullLoggerFactory.Instance);
     private readonly CapturingSink _sink = new();
     private readonly GroupTestDriver _driver;
+    private readonly Prometheus.CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
 
     public ReplicatedTableTests() =>
-        _driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), _catalog, Store.Learned(), _sink), Streams);
+        _driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), _catalog, Store.Learned(), _sink,
+            metrics: new StreamsMetrics(_registry)), Streams);
+
+    /// <summary>The value of a metric line as Prometheus scrapes it (the tables' counts are read at the scrape).</summary>
+    private async Task<double?> Scraped(string line)
+    {
+        using var text = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(text);
+        var found = Encoding.UTF8.GetString(text.ToArray()).Split('\n').FirstOrDefault(l => l.StartsWith(line + " ", StringComparison.Ordinal));
+        return found is null ? null : double.Parse(found[(line.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public void Dispose() => _driver.Dispose();
 
@@ -62,7 +73,7 @@ public sealed class ReplicatedTableTests : IDisposable
     }
 
     [Fact]
-    public void A_product_under_another_products_key_is_refused_and_that_product_stays_as_it_was()
+    public async Task A_product_under_another_products_key_is_refused_counted_and_that_product_stays_as_it_was()
     {
         _driver.Pipe(Topics.Catalog, "socks", Socks(12m), ContractCodecs.ProductUpserted);
         // Keyed "socks", the record describes another product: applied, it would have served its title, price and
@@ -70,6 +81,7 @@ public sealed class ReplicatedTableTests : IDisposable
         _driver.Pipe(Topics.Catalog, "socks", Socks(99m) with { Sku = "hijack", Title = "Hijacked" }, ContractCodecs.ProductUpserted);
 
         Assert.Equal(1, _catalog.Table.Rejected);
+        Assert.Equal(1, await Scraped("cartxsell_table_records_ignored_total{topology=\"recommender\",topic=\"catalog\"}"));
         Assert.Equal((12m, "socks"), (_catalog.Find("socks")!.Price, _catalog.Find("socks")!.Sku));
         Assert.Equal(12m, _catalog.Table.Find("socks")!.Price);
         Assert.Null(_catalog.Find("hijack"));

@@ -20,20 +20,25 @@ public interface IReplicated
 
     /// <summary>Adds the table to a topology as a global store: its group reads the whole topic before processing anything.</summary>
     void AddTo(StreamBuilder builder);
+
+    /// <summary>Records of the topic the table ignored, each logged: they did not decode, or the table refused them.</summary>
+    long Rejected { get; }
 }
 
 public static class Replicated
 {
     /// <summary>
     /// Adds, as global stores, those of a topology's lookups that are replicated tables (an in-memory catalog given by a
-    /// test or a batch command is not), and returns the topics they read, which the group then counts as inputs.
+    /// test or a batch command is not), and returns the topics they read, which the group then counts as inputs. With
+    /// <paramref name="metrics"/>, the records each table ignores are counted under the group's name.
     /// </summary>
-    public static IReadOnlyList<string> AddTo(StreamBuilder builder, params object?[] lookups)
+    public static IReadOnlyList<string> AddTo(StreamBuilder builder, StreamsMetrics? metrics, string group, params object?[] lookups)
     {
         var topics = new List<string>();
         foreach (var table in lookups.OfType<IReplicated>())
         {
             table.AddTo(builder);
+            metrics?.CountIgnored(group, table);
             topics.Add(table.Topic);
         }
         return topics;
@@ -81,7 +86,7 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
     public string Name { get; }
     public int Count => _entries.Count;
     public long Applied => _entries.Applied;
-    /// <summary>Records that did not decode.</summary>
+    /// <summary>Records that did not decode, or that the storage or a change handler refused.</summary>
     public long Rejected => _entries.Rejected;
 
     /// <summary>How often the table may have changed (records stored, clears), counted after each is visible.</summary>

@@ -27,6 +27,8 @@ public sealed class CatalogTable : ICatalog, IReplicated, IChangeCount
 
     public string Topic => Table.Topic;
 
+    public long Rejected => Table.Rejected;
+
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 
     public int Count => _items.Count;

@@ -55,7 +55,7 @@ public static class BasketLearningTopology
                 TopologyNames.BasketAggregator)
             .ToRoutedTopics(TopologyNames.BasketAggregator + "-sink");
 
-        var tables = Replicated.AddTo(builder, catalog);
+        var tables = Replicated.AddTo(builder, metrics, TopologyNames.Learner, catalog);
         return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.ItemNeighbors])
         {
             CommitInterval = learner.CommitInterval,

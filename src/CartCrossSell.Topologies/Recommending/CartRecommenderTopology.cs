@@ -65,7 +65,7 @@ public static class CartRecommenderTopology
         builder.Stream(Topics.MerchandisingRules, new StringSerDes(), new ByteArraySerDes(), "merchandising-rules-source")
             .Transform(Processors.Supplier(() => new MerchandisingRuleValidator(validatorRuntime)), TopologyNames.MerchandisingRuleValidator)
             .ToRoutedTopics(TopologyNames.MerchandisingRuleValidator + "-sink");
-        var tables = Replicated.AddTo(builder, catalog, evidence, models, rules);
+        var tables = Replicated.AddTo(builder, metrics, TopologyNames.Recommender, catalog, evidence, models, rules);
         return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, Topics.MerchandisingRules, .. tables], []);
     }
 

@@ -42,6 +42,8 @@ public sealed class ModelTable : IReplicated
 
     public string Topic => Table.Topic;
 
+    public long Rejected => Table.Rejected;
+
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 }
 

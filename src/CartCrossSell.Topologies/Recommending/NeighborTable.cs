@@ -32,6 +32,8 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public string Topic => Table.Topic;
 
+    public long Rejected => Table.Rejected;
+
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
 
     /// <summary>The table's change count (rows stored, clears), each counted after it is visible.</summary>

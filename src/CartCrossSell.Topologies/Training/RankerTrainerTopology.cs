@@ -56,7 +56,7 @@ public static class RankerTrainerTopology
                 TopologyNames.RankerModelTrainer)
             .ToRoutedTopics(TopologyNames.RankerModelTrainer + "-sink");
 
-        var tables = Replicated.AddTo(builder, catalog, models);
+        var tables = Replicated.AddTo(builder, metrics, TopologyNames.RankerTrainer, catalog, models);
         return new TopologyGroup(TopologyNames.RankerTrainer, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.RankingModels]);
     }
 
