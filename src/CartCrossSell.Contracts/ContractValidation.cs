@@ -69,6 +69,8 @@ public static class ContractValidation
                 Id(line.Sku, $"lines[{i}].sku", errors);
                 Quantity(line.Quantity, $"lines[{i}].quantity", errors, allowZero: false);
                 Price(line.UnitPrice, $"lines[{i}].unitPrice", errors);
+                // As the schema (a string of at least one character that is not all blank) and a cart event's source.
+                if (string.IsNullOrWhiteSpace(line.Source)) errors.Add($"lines[{i}].source must not be empty");
             }
         }
         return errors;

@@ -103,7 +103,7 @@ public sealed class StreamsOptions
     /// <summary>Record cache per cached store and task, flushed at every commit. Default 16 MiB.</summary>
     public int StoreCacheMegabytes { get; set; } = 16;
 
-    /// <summary>One RocksDB block cache shared by every store of the process. Default 64 MiB.</summary>
+    /// <summary>One RocksDB block cache per topology group (per KafkaStream), shared by that group's stores. Default 64 MiB.</summary>
     public int RocksDbBlockCacheMegabytes { get; set; } = 64;
 
     /// <summary>RocksDB memtable size per store partition (at most two are held). Default 8 MiB.</summary>

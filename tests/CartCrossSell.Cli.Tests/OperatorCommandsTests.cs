@@ -80,6 +80,18 @@ public sealed class OperatorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Topics_apply_refuses_a_misspelt_topics_key_naming_it_before_it_connects()
+    {
+        // Bound loosely, the typo was ignored and production topics were created with the default replication factor 1.
+        var file = Path.Combine(_dir, "topics.json");
+        await File.WriteAllTextAsync(file, """{"Topics":{"ReplicationFactr":3}}""");
+        var (code, _, error) = await Run("topics", "apply", "--config", file, "-b", "127.0.0.1:1");
+        Assert.Equal(2, code);
+        Assert.StartsWith("configuration error: configuration section 'Topics'", error);
+        Assert.Contains("ReplicationFactr", error);
+    }
+
+    [Fact]
     public async Task Backfill_into_a_file_or_a_pipe_reports_progress_as_a_line_per_tenth_of_the_orders()
     {
         // Not a terminal (the output is not the console): no carriage returns, which made a log one very long line.

@@ -19,7 +19,10 @@ public static class TopicsCommand
         apply.SetAction(async (parse, ct) =>
         {
             var (configuration, options) = CommonOptions.KafkaOnly(parse, config, bootstrap);
-            var layout = configuration.GetSection(TopicLayoutOptions.SectionName).Get<TopicLayoutOptions>() ?? new TopicLayoutOptions();
+            // Bound like every other section: a misspelt key (Topics:ReplicationFactr) is an error naming it, not a
+            // production topic created with the default replication factor of 1.
+            var layout = ServiceConfiguration.Section<TopicLayoutOptions>(configuration, TopicLayoutOptions.SectionName);
+            layout.Validate();
             using var admin = new TopicAdmin(options.Kafka);
             var results = await admin.ApplyAsync(TopicLayout.All(layout, options.Streams), TimeSpan.FromSeconds(10), ct);
             var output = parse.InvocationConfiguration.Output;
