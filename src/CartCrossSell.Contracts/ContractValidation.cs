@@ -76,6 +76,14 @@ public static class ContractValidation
         return errors;
     }
 
+    /// <summary>
+    /// Why <paramref name="product"/> may not stand under <paramref name="key"/> on the sku-keyed <c>catalog</c> topic
+    /// (null: it may): under another product's key it would replace that product, its title, price and variants served
+    /// as the other's.
+    /// </summary>
+    public static string? KeyMismatch(string key, ProductUpserted product) =>
+        string.Equals(key, product.Sku, StringComparison.Ordinal) ? null : $"the key is not the product's sku '{product.Sku}'";
+
     public static IReadOnlyList<string> Validate(ProductUpserted e)
     {
         var errors = new List<string>();

@@ -150,19 +150,19 @@ public sealed record RecommendationOptions
     {
         if (MaxAddOns is < 1 or > 50) throw new ArgumentOutOfRangeException(nameof(MaxAddOns), MaxAddOns, "MaxAddOns must be between 1 and 50");
         if (MaxPriceShare is not (> 0 and <= 10)) throw new ArgumentOutOfRangeException(nameof(MaxPriceShare), MaxPriceShare, "MaxPriceShare must be in (0, 10]");
-        if (PriceBandLow is not >= 0 || PriceBandHigh is not > 0)
+        if (PriceBandLow is not >= 0 || PriceBandHigh is not > 0 || !double.IsFinite(PriceBandHigh))
             throw new ArgumentOutOfRangeException(nameof(PriceBandLow), "the price band bounds must be positive");
         if (PriceBandLow > PriceBandHigh)
             throw new ArgumentException($"PriceBandLow ({PriceBandLow}) must not exceed PriceBandHigh ({PriceBandHigh})");
-        if (PriceBandHalfDistance is not > 0) throw new ArgumentOutOfRangeException(nameof(PriceBandHalfDistance), "must be positive");
-        if (Shrinkage is not >= 0) throw new ArgumentOutOfRangeException(nameof(Shrinkage), "must not be negative");
+        if (PriceBandHalfDistance is not > 0 || !double.IsFinite(PriceBandHalfDistance)) throw new ArgumentOutOfRangeException(nameof(PriceBandHalfDistance), "must be finite and positive");
+        if (Shrinkage is not >= 0 || !double.IsFinite(Shrinkage)) throw new ArgumentOutOfRangeException(nameof(Shrinkage), "must be finite and not negative");
         if (RecencyFloor is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyFloor), "must be in [0, 1]");
         if (RecencyDecay is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), "must be in [0, 1]");
         if (UndecidedVariantPenalty is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(UndecidedVariantPenalty), "must be in [0, 1]");
-        if (MarginWeight is not >= 0) throw new ArgumentOutOfRangeException(nameof(MarginWeight), "must not be negative");
+        if (MarginWeight is not >= 0 || !double.IsFinite(MarginWeight)) throw new ArgumentOutOfRangeException(nameof(MarginWeight), "must be finite and not negative");
         if (RelativeScoreFloor is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RelativeScoreFloor), "must be in [0, 1]");
         if (RerankDepth < 1) throw new ArgumentOutOfRangeException(nameof(RerankDepth), "must be at least 1");
-        if (MinSupport is not >= 0) throw new ArgumentOutOfRangeException(nameof(MinSupport), "must not be negative");
+        if (MinSupport is not >= 0 || !double.IsFinite(MinSupport)) throw new ArgumentOutOfRangeException(nameof(MinSupport), "must be finite and not negative");
         if (FallbackCategories < 0) throw new ArgumentOutOfRangeException(nameof(FallbackCategories), "must not be negative");
         Diversity.Validate();
         if (!Enum.IsDefined(Similarity)) throw new ArgumentOutOfRangeException(nameof(Similarity));

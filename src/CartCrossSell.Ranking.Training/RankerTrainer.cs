@@ -100,7 +100,7 @@ public sealed record RankerTrainerOptions
         if (BaggingFraction is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(BaggingFraction), "must be in (0, 1]");
         if (TaskMixes.Count == 0 || TaskMixes.Any(m => !Enum.IsDefined(m)))
             throw new ArgumentOutOfRangeException(nameof(TaskMixes), "needs at least one task mix");
-        if (MaxHitLoss is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(MaxHitLoss), "must be in [0, 1)");
+        if (MaxHitLoss is not (>= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(MaxHitLoss), "must be in [0, 1)");
         if (double.IsNaN(CascadeMaxChangedLists) || CascadeMaxChangedLists > 1)
             throw new ArgumentOutOfRangeException(nameof(CascadeMaxChangedLists), "must be at most 1 (negative: no cascade)");
         Candidates.Validate();

@@ -51,7 +51,10 @@ public sealed class DecodedValues<T> : ITableStorage<T> where T : class
 /// stores (<see cref="Processing.ReplicatedTable{T}"/>) and the tools' reader (<see cref="GlobalTable{T}"/>). Reads are
 /// lock-free and safe from any thread; one thread applies.
 /// </summary>
-public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogger log, ITableStorage<T>? storage = null) where T : class
+/// <param name="refuse">The reason a decoded value may not be stored under its key (null: it may), checked before it is
+/// stored: a catalog record keyed by another product's sku, say.</param>
+public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogger log, ITableStorage<T>? storage = null,
+    Func<string, T, string?>? refuse = null) where T : class
 {
     private readonly ITableStorage<T> _entries = storage ?? new DecodedValues<T>();
     private long _applied, _rejected, _changes;
@@ -64,7 +67,7 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
 
     public int Count => _entries.Count;
     public long Applied => Interlocked.Read(ref _applied);
-    /// <summary>Records that did not decode.</summary>
+    /// <summary>Records ignored: without a key, not decoding, or refused by the storage or a change handler.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>
@@ -93,7 +96,12 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
     /// </summary>
     public T? Apply(string? key, byte[]? value)
     {
-        if (key is null) return null;
+        if (key is null)
+        {
+            // A compacted table is keyed: a record without one cannot be stored, nor deleted. Ignored, but counted.
+            Reject(null, "the record key is missing");
+            return null;
+        }
         T? current = null;
         if (value is not null)
         {
@@ -104,6 +112,11 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
                 return _entries.Find(key);
             }
             current = decoded.Value!;
+            if (refuse?.Invoke(key, current) is { } reason)
+            {
+                Reject(key, reason);
+                return _entries.Find(key);
+            }
         }
         try
         {
@@ -154,7 +167,7 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
         return previous;
     }
 
-    private void Reject(string key, string reason)
+    private void Reject(string? key, string reason)
     {
         Interlocked.Increment(ref _rejected);
         log.LogWarning("table {Topic}: key '{Key}' ignored: {Reason}", topic, key, reason);

@@ -20,12 +20,13 @@ public sealed class GlobalTable<T> : IAsyncDisposable where T : class
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public GlobalTable(string topic, IValueCodec<T> codec, KafkaOptions kafka, ILoggerFactory loggers)
+    /// <param name="refuse">The reason a decoded value may not be stored under its key (see <see cref="DecodedEntries{T}"/>).</param>
+    public GlobalTable(string topic, IValueCodec<T> codec, KafkaOptions kafka, ILoggerFactory loggers, Func<string, T, string?>? refuse = null)
     {
         _topic = topic;
         _kafka = kafka;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.GlobalTable.{topic}");
-        _entries = new DecodedEntries<T>(topic, codec, _log);
+        _entries = new DecodedEntries<T>(topic, codec, _log, refuse: refuse);
     }
 
     /// <summary>Called on the table's thread after a value is stored or deleted (value null), for secondary indexes.</summary>

@@ -342,7 +342,7 @@ public sealed class EngineCommandsTests : IDisposable
             new StringWriter(), stderr);
         Assert.Equal(2, code);
         Assert.Contains("input error: " + orders + ": no order could be read", stderr.ToString());
-        Assert.Contains("is --orders-format jsonl right?", stderr.ToString());
+        Assert.Contains("as jsonl; is --orders-format right?", stderr.ToString());
         Assert.False(System.IO.File.Exists(Path.Combine(_dir, "r.jsonl")));
 
         (code, _, error) = await Run("eval", "--orders", orders, "--model", "none", "--save-model", Path.Combine(_dir, "m.bin"));
@@ -425,6 +425,13 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Equal(3, code);
         Assert.Contains("Not promoted over rk-", output);
         Assert.False(System.IO.File.Exists(worse));
+
+        // Replacing the model in service in place is allowed (it is read whole first): not promoted, it stays as it was.
+        var before = await System.IO.File.ReadAllBytesAsync(good);
+        (code, output, error) = await Run("train-ranker", "--orders", orders, "--catalog", "none", "--out", good,
+            "--trees", "1", "--leaves", "2", "--task-mix", "random-item", "--in-service", good);
+        Assert.True(code == 3, error);
+        Assert.Equal(before, await System.IO.File.ReadAllBytesAsync(good));
     }
 
     [Fact]
@@ -529,12 +536,23 @@ public sealed class EngineCommandsTests : IDisposable
         Assert.Contains("--save-model: " + same + " is also the file of --json", error);
         Assert.DoesNotContain("ranker:", error);
 
-        // A missing directory of an output is created, as before.
+        // Through a linked directory: the orders file reached by another path is still the orders file.
+        var linkedDir = Path.Combine(_dir, "linked");
+        Directory.CreateSymbolicLink(linkedDir, _dir);
+        (code, _, error) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", Path.Combine(linkedDir, Path.GetFileName(orders)));
+        Assert.Equal(2, code);
+        Assert.Contains("is also an input of this command", error);
+        Assert.Equal(ordersBefore, System.IO.File.ReadAllText(orders));
+
+        // A refused run creates no directory; a missing directory of an output is created when the run goes ahead.
+        (code, _, _) = await Run("eval", "--orders", orders, "--json", Path.Combine(_dir, "never", "e.json"), "--save-model", orders);
+        Assert.Equal(2, code);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "never")));
         var nested = Path.Combine(_dir, "new", "dir", "recs.jsonl");
         (code, _, _) = await Run("recommend-batch", "--orders", orders, "--carts", carts, "--out", nested);
         Assert.Equal(0, code);
         Assert.Single(System.IO.File.ReadAllLines(nested));
-        Assert.False(System.IO.File.Exists(nested + ".part"));
+        Assert.Equal(["recs.jsonl"], Directory.GetFiles(Path.GetDirectoryName(nested)!).Select(Path.GetFileName)); // no partial file left
     }
 
     [Fact]

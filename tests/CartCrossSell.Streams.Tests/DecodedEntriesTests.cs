@@ -16,6 +16,22 @@ public sealed class DecodedEntriesTests
         public byte[] Encode(Text value) => Encoding.UTF8.GetBytes(value.Value);
     }
 
+    [Fact]
+    public void A_value_refused_under_its_key_and_a_record_without_a_key_are_counted_and_change_nothing()
+    {
+        var changes = 0;
+        var entries = new DecodedEntries<Text>("topic", new TextCodec(), NullLogger.Instance,
+            refuse: (key, value) => value.Value.StartsWith(key, StringComparison.Ordinal) ? null : "not its key");
+        entries.Changed += (_, _, _) => changes++;
+
+        entries.Apply("a", "a: first"u8.ToArray());
+        entries.Apply("a", "b: under another key"u8.ToArray());
+        entries.Apply(null, "a: no key"u8.ToArray());
+
+        Assert.Equal("a: first", entries.Find("a")!.Value);
+        Assert.Equal((1L, 2L, 1), (entries.Applied, entries.Rejected, changes));
+    }
+
     /// <summary>
     /// A secondary index (the catalog by category, the rules in force) is kept by the change handlers: a record one of
     /// them refuses must leave the table where the index is, or the two answer differently from then on.

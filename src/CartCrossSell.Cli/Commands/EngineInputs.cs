@@ -22,31 +22,28 @@ internal static class EngineInputs
         DefaultValueFactory = _ => "auto",
     };
 
-    private static string FormatName(OrderFileFormat format) => format switch
-    {
-        OrderFileFormat.OnlineRetail => "online-retail",
-        OrderFileFormat.GenericCsv => "csv",
-        OrderFileFormat.OrderEventsJsonLines => "jsonl",
-        _ => "baskets",
-    };
-
     /// <summary>The <c>--orders-format</c> value: null for auto; false (and the reason on <paramref name="error"/>) for an unknown name.</summary>
     public static bool TryOrdersFormat(ParseResult parseResult, Option<string> option, TextWriter error, out OrderFileFormat? format)
     {
         var text = parseResult.GetValue(option)!;
-        format = text.ToLowerInvariant() switch
-        {
-            "auto" => null,
-            "online-retail" => OrderFileFormat.OnlineRetail,
-            "csv" => OrderFileFormat.GenericCsv,
-            "jsonl" => OrderFileFormat.OrderEventsJsonLines,
-            "baskets" => OrderFileFormat.BasketLines,
-            _ => (OrderFileFormat)(-1),
-        };
-        if (format is null || Enum.IsDefined(format.Value)) return true;
-        error.WriteLine($"unknown --orders-format '{text}': use auto, online-retail, csv, jsonl or baskets");
+        format = null;
+        if (text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return true;
+        foreach (var (name, known) in FormatNames)
+            if (text.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                format = known;
+                return true;
+            }
+        error.WriteLine($"unknown --orders-format '{text}': use auto, {string.Join(", ", FormatNames.Select(f => f.Name))}");
         return false;
     }
+
+    /// <summary>The <c>--orders-format</c> names of the formats.</summary>
+    private static readonly (string Name, OrderFileFormat Format)[] FormatNames =
+    [
+        ("online-retail", OrderFileFormat.OnlineRetail), ("csv", OrderFileFormat.GenericCsv),
+        ("jsonl", OrderFileFormat.OrderEventsJsonLines), ("baskets", OrderFileFormat.BasketLines),
+    ];
 
     /// <summary>
     /// Checks the files a command will write before it reads or trains anything (a training can take a minute): each
@@ -56,11 +53,12 @@ internal static class EngineInputs
     /// </summary>
     public static bool TryOutputs(TextWriter error, IEnumerable<string?> inputs, params (string Option, string? Path)[] outputs)
     {
-        var taken = inputs.Where(p => !string.IsNullOrEmpty(p) && File.Exists(p)).Select(p => (Option: "input", Path: Resolved(p!))).ToList();
+        var taken = inputs.Where(p => !string.IsNullOrEmpty(p) && File.Exists(p)).Select(p => (Option: "input", Path: RealPath(p!))).ToList();
+        var directories = new List<(string Option, string Path, string Directory)>();
         foreach (var (option, path) in outputs)
         {
             if (string.IsNullOrEmpty(path)) continue;
-            var full = Resolved(path);
+            var full = RealPath(path);
             if (Directory.Exists(full))
             {
                 error.WriteLine($"{option}: {path} is a directory; name a file");
@@ -73,32 +71,47 @@ internal static class EngineInputs
                     : $"{option}: {path} is also the file of {clash.Option}; name another file");
                 return false;
             }
+            taken.Add((option, full));
+            if (Path.GetDirectoryName(full) is { Length: > 0 } directory) directories.Add((option, path, directory));
+        }
+        // Once every output passed: a refused command leaves no directory behind.
+        foreach (var (option, path, directory) in directories)
             try
             {
-                if (Path.GetDirectoryName(full) is { Length: > 0 } directory) Directory.CreateDirectory(directory);
+                Directory.CreateDirectory(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 error.WriteLine($"{option}: cannot create the directory of {path}: {e.Message}");
                 return false;
             }
-            taken.Add((option, full));
-        }
         return true;
+    }
 
-        // The file a path names, through symbolic links, so a link to an input is the input.
-        static string Resolved(string path)
+    /// <summary>
+    /// The file a path names, with every symbolic link on the way followed (a linked directory, a link to the file), so
+    /// two paths to one file compare equal. Hard links and case-insensitive file systems are not seen through.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full) ?? "/";
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
-            var full = Path.GetFullPath(path);
+            var next = Path.Combine(current, part);
             try
             {
-                return File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+                FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+                if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target) next = RealPath(target.FullName);
             }
             catch (IOException)
             {
-                return full;
+                // A link that cannot be followed (a loop): the path as written.
             }
+            current = next;
         }
+        return current;
     }
 
     /// <summary>
@@ -153,9 +166,10 @@ internal static class EngineInputs
     {
         var result = OrderFiles.Read(path, format);
         Report(result.Problems, error);
-        // Every line bad: most likely the wrong --orders-format (or the wrong file), not a store without orders.
+        // Every line bad: most likely the wrong format (given, or detected from the first line), not a store without orders.
         if (result.Orders.Count == 0 && result.Problems.Count > 0)
-            throw new InvalidDataException($"{path}: no order could be read ({result.Problems.Count} bad lines, the first above){(format is null ? "" : $"; is --orders-format {FormatName(format.Value)} right?")}");
+            throw new InvalidDataException($"{path}: no order could be read ({result.Problems.Count} bad lines, the first above) as {FormatNames.First(f => f.Format == result.Format).Name}"
+                + (format is null ? " (detected from its first line); is it an orders file, or does --orders-format say what it is?" : "; is --orders-format right?"));
         return result;
     }
 

@@ -153,7 +153,6 @@ public static class EvalCommand
                 ranking = EngineInputs.TrainRanker(trainPart, cat, new RankerTrainerOptions { Recommendation = recommendation, Learning = learning },
                     error, out training, cancellationToken);
             }
-            if (ranking is not null && parseResult.GetValue(saveModel) is { } savePath) File.WriteAllBytes(savePath, ranking.ToBytes());
             var learnedVariants = new List<(string, RecommendationOptions)>();
             if (ranking is not null && parseResult.GetValue(compare) && cat is not null)
             {
@@ -188,6 +187,8 @@ public static class EvalCommand
                 return 2;
             }
 
+            // Written once the evaluation is done: a cancelled run writes nothing.
+            if (ranking is not null && parseResult.GetValue(saveModel) is { } savePath) File.WriteAllBytes(savePath, ranking.ToBytes());
             output.WriteLine($"Orders file: {ordersPath} ({read.Format}, {read.Orders.Count} orders, {read.Problems.Count} bad lines skipped); catalog: {catalogDescription}.");
             output.WriteLine($"Engine: similarity {Similarity.Name(recommendation.Similarity)}, recency decay {F(recommendation.RecencyDecay)}, recency floor {F(recommendation.RecencyFloor)}, shrinkage {F(recommendation.Shrinkage)}, min support {F(recommendation.MinSupport)}, half-life {F(learning.HalfLife.TotalDays)} days, {learning.MaxNeighbors} neighbours per row; targets {target.ToString().ToLowerInvariant()}, test fraction {F(parseResult.GetValue(testFraction))}, seed {parseResult.GetValue(seed)}.");
             if (merchandising is not null)

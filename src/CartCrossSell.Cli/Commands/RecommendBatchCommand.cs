@@ -116,45 +116,48 @@ public static class RecommendBatchCommand
             var outPath = parseResult.GetValue(output)!;
             var withAddOns = 0;
             var repeatedCarts = 0;
-            // Written beside the output and moved over it at the end: a run that fails or is cancelled leaves the
-            // previous output as it was, not half of a new one.
-            var partPath = outPath + ".part";
-            using (var writer = new StreamWriter(partPath, append: false, new UTF8Encoding(false)))
+            // Written beside the output (beside the file a link names) and renamed over it at the end: a run that fails or
+            // is cancelled leaves the previous output as it was, not half of a new one, and no partial file.
+            var target = EngineInputs.RealPath(outPath);
+            var partPath = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.part");
+            try
             {
-                var seenCarts = new Dictionary<string, int>(StringComparer.Ordinal);
-                foreach (var cart in cartFile.Items)
+                using (var writer = new StreamWriter(partPath, append: false, new UTF8Encoding(false)))
                 {
-                    if (cancellationToken.IsCancellationRequested)
+                    var seenCarts = new Dictionary<string, int>(StringComparer.Ordinal);
+                    foreach (var cart in cartFile.Items)
                     {
-                        writer.Dispose();
-                        File.Delete(partPath);
                         cancellationToken.ThrowIfCancellationRequested();
-                    }
-                    // Each line is answered (a file may hold a cart's states one after another), but say so.
-                    if (!seenCarts.TryAdd(cart.CartId, cart.Line) && ++repeatedCarts <= MaxNamedOnStderr)
-                        error.WriteLine($"{cartsPath}:{cart.Line}: cart '{cart.CartId}' also on line {seenCarts[cart.CartId]}: both are answered, in file order");
-                    var lines = new List<BasketLine>(cart.Items.Count);
-                    foreach (var i in cart.Items)
-                    {
-                        var item = resolver.Resolve(i);
-                        if (!item.Known && ++unknownItems <= MaxNamedOnStderr)
-                            error.WriteLine($"{cartsPath}:{cart.Line}: sku '{i.Sku}' is in no order{(cat is null ? "" : " and not in the catalog")}: it brings no evidence to cart '{cart.CartId}'");
-                        lines.Add(new BasketLine
+                        // Each line is answered (a file may hold a cart's states one after another), but say so.
+                        if (!seenCarts.TryAdd(cart.CartId, cart.Line) && ++repeatedCarts <= MaxNamedOnStderr)
+                            error.WriteLine($"{cartsPath}:{cart.Line}: cart '{cart.CartId}' also on line {seenCarts[cart.CartId]}: both are answered, in file order");
+                        var lines = new List<BasketLine>(cart.Items.Count);
+                        foreach (var i in cart.Items)
                         {
-                            Sku = item.Sku,
-                            VariantId = item.VariantId,
-                            Quantity = i.Quantity,
-                            UnitPrice = engineCatalog.Find(item.Sku)?.Price ?? 0m,
-                            AddedAt = at,
-                        });
+                            var item = resolver.Resolve(i);
+                            if (!item.Known && ++unknownItems <= MaxNamedOnStderr)
+                                error.WriteLine($"{cartsPath}:{cart.Line}: sku '{i.Sku}' is in no order{(cat is null ? "" : " and not in the catalog")}: it brings no evidence to cart '{cart.CartId}'");
+                            lines.Add(new BasketLine
+                            {
+                                Sku = item.Sku,
+                                VariantId = item.VariantId,
+                                Quantity = i.Quantity,
+                                UnitPrice = engineCatalog.Find(item.Sku)?.Price ?? 0m,
+                                AddedAt = at,
+                            });
+                        }
+                        var basket = new Basket(lines) { Currency = cartCurrency, Country = cartCountry };
+                        var list = learned is not null ? learned.Rank(basket, inputs, at, merchandising) : ranker.Rank(basket, engineCatalog, evidence, at, merchandising);
+                        if (list.AddOns.Count > 0) withAddOns++;
+                        writer.WriteLine(Line(cart.CartId, list, cat is null));
                     }
-                    var basket = new Basket(lines) { Currency = cartCurrency, Country = cartCountry };
-                    var list = learned is not null ? learned.Rank(basket, inputs, at, merchandising) : ranker.Rank(basket, engineCatalog, evidence, at, merchandising);
-                    if (list.AddOns.Count > 0) withAddOns++;
-                    writer.WriteLine(Line(cart.CartId, list, cat is null));
                 }
+                File.Move(partPath, target, overwrite: true);
             }
-            File.Move(partPath, outPath, overwrite: true);
+            finally
+            {
+                if (File.Exists(partPath)) File.Delete(partPath);
+            }
             stdout.WriteLine($"Learned from {read.Orders.Count} orders ({read.Problems.Count} bad order lines skipped); catalog: {catalogDescription}; ranking: {(ranking is null ? "heuristic (basket-aware)" : $"learned model {ranking.Version}")}.");
             if (cat is null) stdout.WriteLine($"Note: {NoCatalogNote}.");
             stdout.WriteLine($"Wrote {cartFile.Items.Count} carts ({withAddOns} with add-ons, {cartFile.Problems.Count} bad cart lines skipped, {unknownItems} cart items unknown to the orders{(cat is null ? "" : " and catalog")}, {repeatedCarts} cart ids given again) to {outPath}.");

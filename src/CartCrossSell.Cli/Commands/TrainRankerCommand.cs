@@ -72,7 +72,8 @@ public static class TrainRankerCommand
                 error.WriteLine($"--test-fraction must be in [0, 1), was {fraction.ToString(CultureInfo.InvariantCulture)}");
                 return 2;
             }
-            if (!EngineInputs.TryOutputs(error, [path, parseResult.GetValue(catalog), parseResult.GetValue(inService)],
+            // The model in service is read whole before anything is written: --out may replace it (exit 3 leaves it).
+            if (!EngineInputs.TryOutputs(error, [path, parseResult.GetValue(catalog)],
                     ("--out", parseResult.GetValue(output)), ("--chart", parseResult.GetValue(chart))))
                 return 2;
             // A model in service that reads other features is loaded all the same: promotion then always replaces it.

@@ -94,7 +94,7 @@ public sealed record EvaluationOptions
 
     public void Validate()
     {
-        if (TestFraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(TestFraction), "must be in (0, 1)");
+        if (TestFraction is not (> 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(TestFraction), "must be in (0, 1)");
         if (MinBasketItems < 2) throw new ArgumentOutOfRangeException(nameof(MinBasketItems), "must be at least 2");
         Recommendation.Validate();
         foreach (var (_, o) in Variants) o.Validate();

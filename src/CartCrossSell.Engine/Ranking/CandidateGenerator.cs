@@ -17,8 +17,8 @@ public sealed partial class CandidateGenerator
     public CandidateOptions Options => _options;
 
     /// <summary>
-    /// Ranks every candidate each source scores by full sorts and aggregates complementary categories by name (as the
-    /// generator did before 2026-11-30, with ranks shared by equal scores since 2026-12-01): the straightforward
+    /// Orders each source's scores by a full sort, ranks its top, and aggregates complementary categories by name (as the
+    /// generator did before 2026-11-30; since 2026-12-01 with ranks shared by equal scores, within each top only): the straightforward
     /// reference the exactness tests compare the selection of <see cref="MarkSources"/> and <see cref="AddCategorySource"/>
     /// against. Slower; same candidates, same values.
     /// </summary>
@@ -427,7 +427,7 @@ public sealed partial class CandidateGenerator
     /// row key was 17 of the 39 µs the tops and ranks took in a ~106 µs candidate stage (December extract, ten-item carts).
     /// A union member below a source's top has no rank in it (Absent to the model): until 2026-12-01 it was ranked among
     /// all the source's scores, a count over ~1,400 scores per member that was a ninth of the candidate stage, and the
-    /// models fitted without those ranks were as good on validation (docs/engine.md, Features).
+    /// models fitted without those ranks read within the seeds' spread on validation (docs/engine.md, Features).
     /// Scores are finite (as they are: weights and counts are positive).
     /// </summary>
     private void MarkSources(Accumulators acc)

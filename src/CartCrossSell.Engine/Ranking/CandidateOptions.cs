@@ -45,8 +45,8 @@ public sealed record CandidateOptions
                      (nameof(SequenceDepth), SequenceDepth), (nameof(CategoryDepth), CategoryDepth), (nameof(PopularDepth), PopularDepth),
                      (nameof(ComplementCategories), ComplementCategories), (nameof(ItemsPerCategory), ItemsPerCategory) })
             if (depth is < 0 or > 10_000) throw new ArgumentOutOfRangeException(name, depth, $"{name} must be between 0 and 10000");
-        if (RecencyDecay is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), "must be in [0, 1]");
-        if (RecencyFloor is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(RecencyFloor), "must be in [0, 1]");
-        if (Shrinkage < 0) throw new ArgumentOutOfRangeException(nameof(Shrinkage), "must not be negative");
+        if (RecencyDecay is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), RecencyDecay, "must be in [0, 1]");
+        if (RecencyFloor is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyFloor), RecencyFloor, "must be in [0, 1]");
+        if (!(Shrinkage >= 0 && double.IsFinite(Shrinkage))) throw new ArgumentOutOfRangeException(nameof(Shrinkage), Shrinkage, "must be finite and not negative");
     }
 }

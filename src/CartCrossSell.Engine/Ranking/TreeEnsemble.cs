@@ -356,7 +356,7 @@ public sealed class TreeEnsemble
     /// (equal partial scores: the lower row first) and adds the remaining trees to those rows only. Writes the kept
     /// rows' indices to <paramref name="kept"/> and their scores to <paramref name="scores"/> (same positions, best
     /// partial score first) and returns how many were kept, min(keep, count). A kept row's score is exactly
-    /// <see cref="Score"/>'s; a row that is not kept gets none. Allocates nothing for up to 512 rows and 64 kept.
+    /// <see cref="Score"/>'s; a row that is not kept gets none. Allocates nothing for up to 512 rows and 4,096 floats of kept rows (124 rows of 33 features).
     /// </summary>
     public int ScoreCascade(ReadOnlySpan<float> rows, int count, int firstTrees, int keep, Span<int> kept, Span<double> scores)
     {

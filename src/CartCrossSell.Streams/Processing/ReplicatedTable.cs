@@ -66,13 +66,15 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
     private readonly DecodedEntries<T> _entries;
 
     /// <param name="storage">Where the decoded values live (default: as decoded).</param>
-    public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers, ITableStorage<T>? storage = null)
+    /// <param name="refuse">The reason a decoded value may not be stored under its key (see <see cref="DecodedEntries{T}"/>).</param>
+    public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers, ITableStorage<T>? storage = null,
+        Func<string, T, string?>? refuse = null)
     {
         Topic = topic;
         Name = topic + "-table";
         _codec = codec;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.ReplicatedTable.{topic}");
-        _entries = new DecodedEntries<T>(topic, codec, _log, storage);
+        _entries = new DecodedEntries<T>(topic, codec, _log, storage, refuse);
     }
 
     /// <summary>Called on the global thread after a value is stored or deleted (value null), for secondary indexes.</summary>

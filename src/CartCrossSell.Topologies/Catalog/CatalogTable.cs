@@ -19,7 +19,7 @@ public sealed class CatalogTable : ICatalog, IReplicated, IChangeCount
 
     public CatalogTable(ILoggerFactory loggers)
     {
-        Table = new ReplicatedTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, loggers);
+        Table = new ReplicatedTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, loggers, refuse: ContractValidation.KeyMismatch);
         Table.Changed += OnChanged;
     }
 
@@ -43,11 +43,6 @@ public sealed class CatalogTable : ICatalog, IReplicated, IChangeCount
 
     private void OnChanged(string sku, ProductUpserted? previous, ProductUpserted? current)
     {
-        // The topic is keyed by sku: a product under another product's key would replace that product (its title,
-        // price and variants served as the other's add-on). Refused here, before the index changes, the record is
-        // logged and counted and the table goes back to the key's previous product (DecodedEntries).
-        if (current is not null && !string.Equals(current.Sku, sku, StringComparison.Ordinal))
-            throw new InvalidDataException($"the key is not the product's sku '{current.Sku}'");
         // Replaced in place, never removed first: a stream thread reading the item meanwhile sees the old or the new
         // product, not a moment without one (an add-on dropped as unknown, a cart line without its category).
         CatalogItem? old;

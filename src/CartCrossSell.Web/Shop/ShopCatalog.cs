@@ -9,7 +9,7 @@ public sealed record ShopProduct(string Sku, string Title, decimal Price, string
 
 /// <summary>The demo shop's catalog: the <c>catalog</c> topic replicated in memory, listed best sellers first.</summary>
 public sealed class ShopCatalog(WebServiceOptions options, ILoggerFactory loggers)
-    : TableFeed<ProductUpserted>(new GlobalTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, options.Kafka, loggers), loggers.CreateLogger<ShopCatalog>())
+    : TableFeed<ProductUpserted>(new GlobalTable<ProductUpserted>(Topics.Catalog, ContractCodecs.ProductUpserted, options.Kafka, loggers, ContractValidation.KeyMismatch), loggers.CreateLogger<ShopCatalog>())
 {
     public const int MaxListed = 60;
 
