@@ -15,6 +15,9 @@ internal static class EngineInputs
     public const string DerivedCatalog = "derived";
     public const string NoCatalog = "none";
 
+    /// <summary>What <c>--catalog</c> takes, said when its file is missing (a typo of <c>derived</c>, say).</summary>
+    public static string NoCatalogFile(string spec) => $"--catalog: no file '{spec}' (a catalog file, '{DerivedCatalog}' or '{NoCatalog}')";
+
     /// <summary>The <c>--orders-format</c> option: auto (detected from the header) or a named format.</summary>
     public static Option<string> OrdersFormatOption() => new("--orders-format")
     {
@@ -188,7 +191,7 @@ internal static class EngineInputs
             var derived = ToCatalog(OnlineRetailCatalog.Derive(orders.Orders));
             return (derived, $"derived from the orders ({derived.Count} products)", OnlineRetailCatalog.MultiBuyCategories);
         }
-        if (!File.Exists(spec)) throw new FileNotFoundException($"--catalog: no file '{spec}' (a catalog file, '{DerivedCatalog}' or '{NoCatalog}')", spec);
+        if (!File.Exists(spec)) throw new FileNotFoundException(NoCatalogFile(spec), spec);
         var read = CatalogFiles.Read(spec);
         Report(read.Problems, error);
         var catalog = ToCatalog(read.Items);

@@ -52,7 +52,7 @@ public static class RecommendBatchCommand
             if (catalogSpec is not null && !catalogSpec.Equals(EngineInputs.DerivedCatalog, StringComparison.OrdinalIgnoreCase)
                 && !catalogSpec.Equals(EngineInputs.NoCatalog, StringComparison.OrdinalIgnoreCase) && !File.Exists(catalogSpec))
             {
-                error.WriteLine($"--catalog: no file '{catalogSpec}' (a catalog file, '{EngineInputs.DerivedCatalog}' or '{EngineInputs.NoCatalog}')");
+                error.WriteLine(EngineInputs.NoCatalogFile(catalogSpec));
                 return 2;
             }
 
