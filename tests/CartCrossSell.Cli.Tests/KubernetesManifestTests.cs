@@ -124,7 +124,10 @@ public sealed class KubernetesManifestTests
         var replicas = Number(set.Node, "spec", "replicas");
         var partitions = (Configuration(Deploy.ConfigJson).GetSection(TopicLayoutOptions.SectionName).Get<TopicLayoutOptions>() ?? new()).Partitions;
         Assert.True(replicas <= partitions, $"{set.Name}: {replicas} replicas for {partitions} partitions leaves pods idle");
-        Assert.True(Number(pod, "terminationGracePeriodSeconds") >= 30, $"{set.Name}: too short a grace period for a clean close");
+        // Longer than the command line waits for the groups to close (CliApplication.TerminationTimeout), or the kubelet
+        // kills the process before Streamiz wrote its checkpoints.
+        Assert.True(Number(pod, "terminationGracePeriodSeconds") > CliApplication.TerminationTimeout.TotalSeconds,
+            $"{set.Name}: too short a grace period for a clean close");
         AssertSubset(set.Node.At("spec", "selector", "matchLabels"), PodLabels(set), $"{set.Name}: selector");
 
         // Non-root as a number (runAsNonRoot cannot verify the image's named user), a group owning the volume, and a
@@ -154,6 +157,12 @@ public sealed class KubernetesManifestTests
         Assert.Equal(port, ContainerPort(container, container.Text("readinessProbe", "httpGet", "port")));
         Assert.Equal("/health/live", container.Text("livenessProbe", "httpGet", "path"));
         Assert.Equal(port, ContainerPort(container, container.Text("livenessProbe", "httpGet", "port")));
+        // The monitoring endpoint answers only once every group started (Redis connected, replicated tables read in
+        // full): a startup probe gives that minutes before liveness may kill the pod.
+        Assert.Equal("/health/live", container.Text("startupProbe", "httpGet", "path"));
+        Assert.Equal(port, ContainerPort(container, container.Text("startupProbe", "httpGet", "port")));
+        Assert.True(Number(container, "startupProbe", "periodSeconds") * Number(container, "startupProbe", "failureThreshold") >= 300,
+            $"{set.Name}: less than five minutes to start before liveness applies");
 
         var annotations = set.Node.At("spec", "template", "metadata", "annotations");
         Assert.Equal("true", annotations?.Text("prometheus.io/scrape"));
