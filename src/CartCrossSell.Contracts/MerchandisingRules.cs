@@ -43,9 +43,11 @@ public sealed record MerchandisingRuleRecord
     public IReadOnlyList<string>? Markets { get; init; }
     /// <summary>limits: the highest add-on price per currency code.</summary>
     public IReadOnlyDictionary<string, decimal>? MaxPrice { get; init; }
-    /// <summary>Active from this time (inclusive); default: always.</summary>
+    /// <summary>Active from this time (inclusive); default: always. With an offset (<see cref="OffsetDateTimeConverter"/>).</summary>
+    [JsonConverter(typeof(OffsetDateTimeConverter))]
     public DateTimeOffset? ValidFrom { get; init; }
-    /// <summary>Active until this time (exclusive); default: always.</summary>
+    /// <summary>Active until this time (exclusive); default: always. With an offset.</summary>
+    [JsonConverter(typeof(OffsetDateTimeConverter))]
     public DateTimeOffset? ValidTo { get; init; }
     /// <summary>Free text for the merchandisers; the engine ignores it.</summary>
     public string? Note { get; init; }

@@ -61,6 +61,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains($"| holdout | {total.Holdout.Sums.ExposedSessions} | {total.Holdout.Sums.Orders} | {total.Holdout.Sums.Revenue:0.00} |", totalSection);
         Assert.Contains($"incremental revenue per session (treatment - holdout): {total.Comparison.IncrementalRevenuePerSession!.Value:0.00} [95% CI", totalSection);
         Assert.Contains("sample ratio: holdout", totalSection);
+        Assert.Contains("(alarm below p = 0.001)", totalSection);
         Assert.Contains("naive accepted vs not accepted (BIASED", totalSection);
         Assert.Equal(6, output.Split("== ").Count(s => s.StartsWith("cart-xsell (salt 'pepper'), hour", StringComparison.Ordinal)));
         Assert.Single(output.Split("== "), s => s.StartsWith("cart-xsell (salt 'pepper'), day 2026-03-02", StringComparison.Ordinal));
@@ -84,6 +85,12 @@ public sealed class ReportCommandTests : IDisposable
         (code, _, error) = await Run("report", "--file", path, "--chart", _dir);
         Assert.Equal(2, code);
         Assert.Contains("is a directory", error);
+
+        var bad = Path.Combine(_dir, "bad.jsonl");
+        await File.WriteAllTextAsync(bad, "{not json\n[]\n");
+        (code, _, error) = await Run("report", "--file", bad);
+        Assert.Equal(2, code);
+        Assert.Contains($"{bad}: no aov-aggregates record could be read (2 bad lines)", error);
 
         (code, _, error) = await Run("report", "--file", path, "--experiment", "nope");
         Assert.Equal(1, code);
@@ -123,7 +130,7 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Equal(0, code);
         var sections = output.Split("== ");
         var total = sections.Single(s => s.StartsWith("engaged (salt 'pepper'), total", StringComparison.Ordinal));
-        Assert.Contains("engagement (treatment): 10 impressions in 10 sessions (100.0% of exposed), 4 clicks of 4 widget adds; click-through 20.0% "
+        Assert.Contains("engagement (treatment): 10 impressions in 10 sessions (100.0% of exposed), 4 clicks of 4 widget adds; click-through 20.0% of 20 add-ons shown "
                         + "(position 1: 4/10 40.0%, position 2: 0/10 0.0%, position 3: 0/0 -)", total);
         Assert.Contains("holdout: no impressions", total);
         Assert.Contains("acceptance per add-on (treatment, the 1 most shown, then 1 more summed):", total);

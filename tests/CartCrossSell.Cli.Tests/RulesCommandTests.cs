@@ -49,6 +49,9 @@ public sealed class RulesCommandTests : IDisposable
         { "kind.json", "[\n {\"id\": \"a\",\n  \"kind\": \"promote\", \"skus\": [\"1\"]}\n]", 3, "rule 'a': kind:" },
         { "pattern.yaml", "- id: candles\n  kind: block\n  titlePattern: \"candle(\"\n", 3, "rule 'candles': titlePattern is not a regular expression" },
         { "window.yaml", "- id: xmas\n  kind: block\n  skus: [1]\n  validFrom: 2026-12-31T00:00:00Z\n  validTo: 2026-12-01T00:00:00Z\n", 4, "rule 'xmas': validFrom (2026-12-31T00:00:00.0000000+00:00) must be before validTo" },
+        // Without an offset the time would be the local time of whoever applies the file.
+        { "local-time.yaml", "- id: xmas\n  kind: block\n  skus: [1]\n  validFrom: 2026-12-01T10:00:00\n", 4, "is not an ISO 8601 date and time with an offset" },
+        { "date-only.json", "[\n {\"id\": \"a\", \"kind\": \"block\", \"skus\": [\"1\"],\n  \"validTo\": \"2026-12-01\"}\n]", 3, "'2026-12-01' is not an ISO 8601 date and time with an offset" },
         { "market.yaml", "- id: eu\n  kind: markets\n  skus: [1]\n  markets: [eur]\n", 4, "rule 'eu': markets[0] must be a country code" },
         { "shape.yaml", "rule:\n  id: x\n", 1, "a rules file is a list of rules" },
         { "sku-number.json", "[\n {\"id\": \"a\", \"kind\": \"block\",\n  \"skus\": [85123]}\n]", 3, "rule 'a': skus:" },

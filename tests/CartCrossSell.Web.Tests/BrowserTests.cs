@@ -175,7 +175,7 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
         Assert.Matches(@"95% CI \[-?\d+\.\d\d, -?\d+\.\d\d\]", estimate);
         Assert.Contains("BIASED", await page.Locator("#naive").InnerTextAsync());
         // The impressions the simulated cart pages reported went through the outcome topologies into the figures.
-        Assert.Matches(@"\d+ clicks on [1-9]\d* impressions; per position", await page.Locator("#click-through").InnerTextAsync());
+        Assert.Matches(@"\d+ clicks on [1-9]\d* add-ons shown \([1-9]\d* impressions\); per position", await page.Locator("#click-through").InnerTextAsync());
         Assert.DoesNotContain("HOLDOUT SAW", await page.Locator("#click-through").InnerTextAsync());
         Assert.Equal(2, await page.Locator("svg.chart").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(EmbeddedShopFixture.Screenshots, "dashboard.png"), FullPage = true });

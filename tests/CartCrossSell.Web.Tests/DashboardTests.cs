@@ -38,6 +38,29 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         return (first, second, total);
     }
 
+    [Fact]
+    public void Web_confidence_level_sets_the_cumulative_intervals_only_and_the_windows_keep_the_aggregators_level()
+    {
+        // The aggregator publishes 95 % intervals and a 5 % test; a dashboard set to 80 % must not relabel them.
+        var options = new AovAggregatorOptions();
+        var (t, h) = (Sessions(10, 0, 25, 31, 0, 12, 40), Sessions(0, 9, 14, 0, 22, 8));
+        var hour = AovAggregateMapping.ToContract(AovAggregator.Build(new AggregateKey("levels", "pepper", WindowKind.Hour, Hour1), t, h, 0.5, Hour1, options, Hour1.AddHours(3)));
+        var total = AovAggregateMapping.ToContract(AovAggregator.Build(new AggregateKey("levels", "pepper", WindowKind.Total, AggregateKey.TotalKeyStart), t, h, 0.5, Hour1, options, Hour1.AddHours(3)));
+
+        var figures = ExperimentFigures.From([hour, total], "levels", null, 0.8)!;
+        var html = ExperimentDashboard.Html(figures);
+
+        Assert.Equal((0.95, 0.8), (figures.WindowConfidenceLevel, figures.ConfidenceLevel));
+        Assert.Contains("95% CI [" + figures.Total!.IncrementalLower!.Value.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), html);
+        Assert.DoesNotContain("80% CI [", html);
+        Assert.Contains("significant at 5%", html);
+        Assert.Contains("(80% band)", html); // the cumulative chart
+        Assert.Contains("cumulative (80% CI)", html);
+        // The cumulative interval after the only hour is at 80 %: narrower than the published 95 % one.
+        var only = Assert.Single(figures.Hours);
+        Assert.True(only.CumulativeUpper - only.CumulativeLower < only.IncrementalUpper - only.IncrementalLower);
+    }
+
     /// <summary>
     /// The page once the host has read every published window: the four records may sit on different partitions of
     /// <c>aov-aggregates</c>, so the first answer that is not a 404 can still lack some of them.
@@ -209,7 +232,8 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         Assert.Equal([string.Join(',', ExperimentDashboard.ModelCsvColumns), "rk-1,9,18,1," + (1.0 / 18).ToString("R", System.Globalization.CultureInfo.InvariantCulture), "rk-2,3,6,3,0.5"], models);
 
         var html = await WhenPublishedAsync("/experiments/exp-ctr", text => text.Contains("id=\"click-through\"", StringComparison.Ordinal));
-        Assert.Contains("4 clicks on 12 impressions; per position 33.3% · 0.0% · –", html);
+        Assert.Equal(24, figures.Total.TreatmentAddOnsShown);
+        Assert.Contains("4 clicks on 24 add-ons shown (12 impressions); per position 33.3% · 0.0% · –", html); // 4 / 24: the click-through
         Assert.Contains("<tr><td>lantern</td><td>12</td><td>4</td><td>33.3%</td><td>4</td></tr>", html);
         Assert.DoesNotContain("HOLDOUT SAW", html);
         Assert.Contains("<tr><td>rk-2</td><td>3</td><td>6</td><td>3</td><td>50.0%</td></tr>", html);

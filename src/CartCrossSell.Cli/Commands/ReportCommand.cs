@@ -56,6 +56,12 @@ public static class ReportCommand
                 }
                 var (read, problems) = ReadFile(path);
                 foreach (var problem in problems) error.WriteLine(problem);
+                if (read.Count == 0 && problems.Count > 0)
+                {
+                    // Every line bad: the file to fix (exit 2), not an experiment without records yet.
+                    error.WriteLine($"{path}: no aov-aggregates record could be read ({problems.Count} bad lines)");
+                    return 2;
+                }
                 records = read;
             }
             else
@@ -156,7 +162,7 @@ public static class ReportCommand
                   + $"lift {Num(cmp.LiftPercent)}% [{Num(cmp.LiftPercentCi?.Lower)}%, {Num(cmp.LiftPercentCi?.Upper)}%], p = {Num(cmp.PValue, "0.0000")}{(cmp.Significant ? " (significant)" : "")}"
                 : "incremental revenue per session: not defined yet (each cohort needs at least 2 sessions with some variance)");
             sb.AppendLine(c, $"sample ratio: holdout {r.Srm.HoldoutSessions} of {r.Srm.HoldoutSessions + r.Srm.TreatmentSessions} sessions, expected share {r.Srm.ExpectedHoldoutShare.ToString("0.###", c)}, "
-                             + $"chi-square {r.Srm.ChiSquare.ToString("0.00", c)}, p = {r.Srm.PValue.ToString("0.0000", c)}: {(r.Srm.Mismatch ? "SRM MISMATCH - do not trust this window" : "ok")}");
+                             + $"chi-square {r.Srm.ChiSquare.ToString("0.00", c)}, p = {r.Srm.PValue.ToString("0.0000", c)}: {(r.Srm.Mismatch ? "SRM MISMATCH - do not trust this window" : "ok")} (alarm below p = {r.Srm.Threshold.ToString("0.####", c)})");
             sb.AppendLine(c, $"naive accepted vs not accepted (BIASED, for contrast only): revenue/session difference {Money(r.Naive.RevenuePerSessionDifference)}, "
                              + $"AOV/order difference {Money(r.Naive.AovPerOrderDifference)} ({r.Naive.AcceptedSessions} accepted, {r.Naive.NotAcceptedSessions} not)");
             RenderEngagement(sb, r);
@@ -176,7 +182,7 @@ public static class ReportCommand
         }
         var positions = string.Join(", ", e.Positions.Select(p => $"position {p.Position}: {p.Clicks}/{p.Impressions} {Pct(p.ClickThrough)}"));
         sb.AppendLine(c, $"engagement (treatment): {e.Impressions} impressions in {e.ImpressedSessions} sessions ({Pct(e.ImpressedSessionShare)} of exposed), "
-                         + $"{e.Clicks} clicks of {e.WidgetAdds} widget adds; click-through {Pct(e.ClickThrough)} ({positions})");
+                         + $"{e.Clicks} clicks of {e.WidgetAdds} widget adds; click-through {Pct(e.ClickThrough)} of {e.Positions.Sum(p => p.Impressions)} add-ons shown ({positions})");
         var leaked = r.Holdout.Engagement?.Impressions ?? 0;
         sb.AppendLine(leaked == 0
             ? "holdout: no impressions (it never sees the module)"

@@ -127,7 +127,9 @@ public static class ExperimentDashboard
         var series = f.Hours.Count > 0 ? f.Hours : f.Days;
         var per = f.Hours.Count > 0 ? "hour" : "day";
         var t = f.Total;
-        var level = (f.ConfidenceLevel * 100).ToString("0", C);
+        // The windows' intervals and test are the aggregator's, at its level; Web:ConfidenceLevel sets only the cumulative ones.
+        var level = (f.WindowConfidenceLevel * 100).ToString("0", C);
+        var cumulativeLevel = (f.ConfidenceLevel * 100).ToString("0", C);
         var sb = new StringBuilder();
         sb.Append(C, $"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -142,10 +144,10 @@ public static class ExperimentDashboard
                 <section class="cards" aria-label="summary">
                 <div class="card" id="estimate"><h2>Incremental revenue per session</h2><p class="big">{N(t.IncrementalRevenuePerSession)}</p><p>{level}% CI [{N(t.IncrementalLower)}, {N(t.IncrementalUpper)}]</p></div>
                 <div class="card" id="lift"><h2>Lift</h2><p class="big">{N(t.LiftPercent, "0.0")}%</p><p>{level}% CI [{N(t.LiftLower, "0.0")}%, {N(t.LiftUpper, "0.0")}%]</p></div>
-                <div class="card" id="p-value"><h2>p-value</h2><p class="big">{N(t.PValue, "0.0000")}</p><p>{(t.Significant ? "significant" : "not significant")} at {100 - f.ConfidenceLevel * 100:0}%</p></div>
+                <div class="card" id="p-value"><h2>p-value</h2><p class="big">{N(t.PValue, "0.0000")}</p><p>{(t.Significant ? "significant" : "not significant")} at {100 - f.WindowConfidenceLevel * 100:0}%</p></div>
                 <div class="card {(t.SrmMismatch ? "bad" : "ok")}" id="srm"><h2>Sample ratio</h2><p class="big">{(t.SrmMismatch ? "MISMATCH" : "ok")}</p><p>holdout {t.HoldoutSessions} of {t.HoldoutSessions + t.TreatmentSessions} sessions (expected {t.ExpectedHoldoutShare:0.###}, observed {N(t.ObservedHoldoutShare, "0.###")}), p = {t.SrmPValue:0.0000}{(t.SrmMismatch ? ": do not trust these figures" : "")}</p></div>
                 <div class="card" id="attach"><h2>Attach rate</h2><p class="big">{P(t.TreatmentAttachRate)}</p><p>treatment sessions that ordered an add-on added with one click; cross-sell revenue {N(D(t.TreatmentCrossSellRevenuePerSession))} per session</p></div>
-                <div class="card" id="click-through"><h2>Click-through</h2><p class="big">{P(t.ClickThrough)}</p><p>{t.TreatmentClicks} clicks on {t.TreatmentImpressions} impressions; per position {P(t.ClickThroughPosition1)} · {P(t.ClickThroughPosition2)} · {P(t.ClickThroughPosition3)}{(t.HoldoutImpressions > 0 ? $"; HOLDOUT SAW {t.HoldoutImpressions} IMPRESSIONS: the holdout leaks" : "")}</p></div>
+                <div class="card" id="click-through"><h2>Click-through</h2><p class="big">{P(t.ClickThrough)}</p><p>{t.TreatmentClicks} clicks on {t.TreatmentAddOnsShown} add-ons shown ({t.TreatmentImpressions} impressions); per position {P(t.ClickThroughPosition1)} · {P(t.ClickThroughPosition2)} · {P(t.ClickThroughPosition3)}{(t.HoldoutImpressions > 0 ? $"; HOLDOUT SAW {t.HoldoutImpressions} IMPRESSIONS: the holdout leaks" : "")}</p></div>
                 <div class="card biased" id="naive"><h2>Naive accepted vs not (BIASED)</h2><p class="big">{N(D(t.NaiveRevenuePerSessionDifference))}</p><p>{t.NaiveAcceptedSessions} accepted, {t.NaiveNotAcceptedSessions} not. {E(f.NaiveLabel)}</p></div>
                 </section>
                 """);
@@ -154,10 +156,10 @@ public static class ExperimentDashboard
         sb.Append("<section aria-label=\"charts\">");
         sb.Append(SvgChart.Band($"Incremental revenue per session, per {per} ({level}% band)",
             series.Select(w => new BandPoint(w.Start, w.IncrementalRevenuePerSession, w.IncrementalLower, w.IncrementalUpper)).ToList(), "treatment - holdout"));
-        sb.Append(SvgChart.Band($"Cumulative estimate up to each {per} ({level}% band)",
+        sb.Append(SvgChart.Band($"Cumulative estimate up to each {per} ({cumulativeLevel}% band)",
             series.Select(w => new BandPoint(w.End, w.CumulativeIncremental, w.CumulativeLower, w.CumulativeUpper)).ToList(), "treatment - holdout"));
         sb.Append("</section><h2>Per day</h2><table id=\"days\"><thead><tr><th>day (UTC)</th><th>treatment sessions</th><th>holdout sessions</th><th>orders T / H</th>"
-                  + "<th>revenue/session T</th><th>revenue/session H</th><th>incremental</th><th>" + level + "% CI</th><th>lift</th><th>p</th><th>SRM</th><th>attach</th><th>click-through</th><th>cumulative</th></tr></thead><tbody>");
+                  + "<th>revenue/session T</th><th>revenue/session H</th><th>incremental</th><th>" + level + "% CI</th><th>lift</th><th>p</th><th>SRM</th><th>attach</th><th>click-through</th><th>cumulative (" + cumulativeLevel + "% CI)</th></tr></thead><tbody>");
         foreach (var d in f.Days)
             sb.Append(C, $"<tr><td>{d.Start.UtcDateTime:yyyy-MM-dd}</td><td>{d.TreatmentSessions}</td><td>{d.HoldoutSessions}</td><td>{d.TreatmentOrders} / {d.HoldoutOrders}</td>"
                          + $"<td>{N(D(d.TreatmentRevenuePerSession))}</td><td>{N(D(d.HoldoutRevenuePerSession))}</td><td>{N(d.IncrementalRevenuePerSession)}</td>"

@@ -32,7 +32,11 @@ public sealed record WindowFigures(
     long NaiveAcceptedSessions, long NaiveNotAcceptedSessions, decimal? NaiveRevenuePerSessionDifference,
     long CumulativeSessions, double? CumulativeIncremental, double? CumulativeLower, double? CumulativeUpper,
     long TreatmentImpressions, long HoldoutImpressions, long TreatmentClicks, long TreatmentWidgetAdds, double? ClickThrough,
-    double? ClickThroughPosition1, double? ClickThroughPosition2, double? ClickThroughPosition3);
+    double? ClickThroughPosition1, double? ClickThroughPosition2, double? ClickThroughPosition3)
+{
+    /// <summary>Add-ons the treatment's impressions showed (all positions): what <see cref="ClickThrough"/> divides by.</summary>
+    public long TreatmentAddOnsShown { get; init; }
+}
 
 /// <summary>
 /// Everything the dashboard shows, and what its CSV and JSON exports hold. <see cref="AddOns"/> is the running total's
@@ -45,6 +49,12 @@ public sealed record ExperimentFigures(
     IReadOnlyList<AovAddOn> AddOns, AovAddOn? OtherAddOns, IReadOnlyList<AovModel> Models, AovModel? OtherModels)
 {
     /// <summary>
+    /// The level of the windows' own intervals and test, as the aggregator published them (<c>Experiment</c> options):
+    /// <see cref="ConfidenceLevel"/> (<c>Web:ConfidenceLevel</c>) is only the cumulative intervals'.
+    /// </summary>
+    public double WindowConfidenceLevel { get; init; } = 0.95;
+
+    /// <summary>
     /// The figures of <paramref name="experimentId"/> (the salt of its latest record unless <paramref name="salt"/> is given);
     /// null when <c>aov-aggregates</c> has nothing for it.
     /// </summary>
@@ -56,11 +66,15 @@ public sealed record ExperimentFigures(
         mine = mine.Where(r => r.Salt == salt).ToList();
         if (mine.Count == 0) return null;
         var total = mine.Where(r => r.Window == AggregateWindow.Total).MaxBy(r => r.ComputedAt);
+        var latest = total ?? mine.MaxBy(r => r.ComputedAt)!;
         return new ExperimentFigures(experimentId, salt, confidenceLevel, mine.Max(r => r.ComputedAt),
             total is null ? null : Figures(total, Sums(total.Treatment), Sums(total.Holdout), confidenceLevel),
             Series(mine, AggregateWindow.Hour, confidenceLevel), Series(mine, AggregateWindow.Day, confidenceLevel), NaiveAcceptanceComparison.BiasLabel,
             total?.Treatment.Engagement?.AddOns ?? [], total?.Treatment.Engagement?.OtherAddOns,
-            total?.Treatment.Engagement?.Models ?? [], total?.Treatment.Engagement?.OtherModels);
+            total?.Treatment.Engagement?.Models ?? [], total?.Treatment.Engagement?.OtherModels)
+        {
+            WindowConfidenceLevel = latest.Comparison.ConfidenceLevel,
+        };
     }
 
     public static IReadOnlyList<ExperimentSummary> List(IEnumerable<AovAggregateRecord> records) =>
@@ -101,7 +115,10 @@ public sealed record ExperimentFigures(
             Finite(cumulative.IncrementalRevenuePerSession), Finite(cumulative.IncrementalRevenuePerSessionCi?.Lower), Finite(cumulative.IncrementalRevenuePerSessionCi?.Upper),
             r.Treatment.Engagement?.Impressions ?? 0, r.Holdout.Engagement?.Impressions ?? 0, r.Treatment.Engagement?.Clicks ?? 0,
             r.Treatment.Engagement?.WidgetAdds ?? 0, r.Treatment.Engagement?.ClickThrough,
-            ClickThroughAt(r.Treatment, 1), ClickThroughAt(r.Treatment, 2), ClickThroughAt(r.Treatment, 3));
+            ClickThroughAt(r.Treatment, 1), ClickThroughAt(r.Treatment, 2), ClickThroughAt(r.Treatment, 3))
+        {
+            TreatmentAddOnsShown = r.Treatment.Engagement?.Positions.Sum(p => p.Impressions) ?? 0,
+        };
     }
 
     private static double? ClickThroughAt(AovCohort c, int position) => c.Engagement?.Positions.FirstOrDefault(p => p.Position == position)?.ClickThrough;
