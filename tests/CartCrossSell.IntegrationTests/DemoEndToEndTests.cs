@@ -17,11 +17,12 @@ public sealed class DemoEndToEndTests(ITestOutputHelper output)
     public async Task Simulated_sessions_are_measured_exactly_and_the_holdout_never_sees_the_module()
     {
         var chart = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.png");
+        var aggregates = Path.Combine(Path.GetTempPath(), $"demo-{Guid.NewGuid():N}.jsonl");
         var text = new StringWriter();
         using var loggers = TestLogging.Create(output.WriteLine, LogLevel.Warning);
         var outcome = await new DemoRunner(text, loggers).RunAsync(new DemoOptions
         {
-            OrdersPath = RepositoryFiles.OnlineRetail, Sessions = 400, Concurrency = 40, Seed = 7, ChartPath = chart,
+            OrdersPath = RepositoryFiles.OnlineRetail, Sessions = 400, Concurrency = 40, Seed = 7, ChartPath = chart, AggregatesPath = aggregates,
             // Keen shoppers, so that 400 sessions hold enough one-click adds to check.
             Behaviour = new ShopperBehaviour { WantedAcceptance = 0.9, HeldBackShare = 0.5 },
         });
@@ -67,5 +68,13 @@ public sealed class DemoEndToEndTests(ITestOutputHelper output)
         var png = await File.ReadAllBytesAsync(chart);
         Assert.True(png.Length > 1000 && png[1] == (byte)'P' && png[2] == (byte)'N' && png[3] == (byte)'G');
         File.Delete(chart);
+
+        // What the demo measured stays readable once its broker is gone: report reads the same total back.
+        var (read, problems) = Cli.Commands.ReportCommand.ReadFile(aggregates);
+        Assert.Empty(problems);
+        var written = Assert.Single(read, r => r.Window == AggregateWindow.Total);
+        Assert.Equal(outcome.Total!.Treatment.ExposedSessions, written.Treatment.ExposedSessions);
+        Assert.Contains(read, r => r.Window == AggregateWindow.Hour);
+        File.Delete(aggregates);
     }
 }

@@ -27,6 +27,11 @@ public sealed record DemoOptions
     /// <summary>The oldest share of orders is history (backfilled, learned); the newest orders give the simulated baskets.</summary>
     public double HistoryShare { get; init; } = 0.6;
     public string ChartPath { get; init; } = Path.Combine(".run", "demo", "incremental-revenue.png");
+    /// <summary>
+    /// Where the demo experiment's aov-aggregates records are written, one JSON line each: the embedded broker ends with
+    /// the demo, so this is what <c>cartxsell report --file</c> reads afterwards.
+    /// </summary>
+    public string AggregatesPath { get; init; } = Path.Combine(".run", "demo", "aov-aggregates.jsonl");
     public int Examples { get; init; } = 3;
     /// <summary>How long to wait for the last sessions to close and reach aov-aggregates.</summary>
     public TimeSpan MeasureTimeout { get; init; } = TimeSpan.FromSeconds(150);
@@ -160,6 +165,13 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(demo.ChartPath))!);
             DemoChart.Draw(total, simulation.Tally, demo.ChartPath);
             await output.WriteLineAsync($"chart: {demo.ChartPath}");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(demo.AggregatesPath))!);
+            var lines = aggregates.Entries.Select(e => e.Value)
+                .Where(r => r.ExperimentId == demo.Experiment.ExperimentId && r.Salt == demo.Experiment.Salt)
+                .OrderBy(r => r.Window).ThenBy(r => r.WindowStart)
+                .Select(r => System.Text.Json.JsonSerializer.Serialize(r, ContractsJson.Default.AovAggregateRecord));
+            await File.WriteAllLinesAsync(demo.AggregatesPath, lines);
+            await output.WriteLineAsync($"aov-aggregates: {demo.AggregatesPath} (cartxsell report --file {demo.AggregatesPath} [--chart FILE] [--out json])");
         }
         await output.WriteLineAsync($"[{clock.Elapsed:mm\\:ss}] done");
         return new DemoOutcome(simulation, total, demo.ChartPath);
