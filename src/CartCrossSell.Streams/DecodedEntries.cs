@@ -67,7 +67,7 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
 
     public int Count => _entries.Count;
     public long Applied => Interlocked.Read(ref _applied);
-    /// <summary>Records ignored: without a key, not decoding, or refused by the storage or a change handler.</summary>
+    /// <summary>Records ignored: without a key, not decoding, or refused (the table's rule, the storage, a change handler).</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>

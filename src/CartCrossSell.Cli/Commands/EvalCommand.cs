@@ -43,7 +43,7 @@ public static class EvalCommand
             orders, catalog, json, testFraction, seed, similarity, recency, recencyFloor, shrinkage, minSupport, halfLife, maxNeighbors, targets, compare,
             model, saveModel, ordersFormat, chart, rules, currency, country, perLeaf, nearDuplicates,
         };
-        // The token is cancelled by Ctrl+C or SIGTERM: reading, training and ranking stop at their next order or cart,
+        // The token is cancelled by Ctrl+C or SIGTERM: training, evaluating and ranking stop at their next order or cart,
         // and the command ends "cancelled" (130) without writing its output.
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
         return command;

@@ -33,7 +33,7 @@ public static class RecommendBatchCommand
         {
             orders, catalog, carts, output, maxAddOns, now, model, ordersFormat, rules, currency, country,
         };
-        // The token is cancelled by Ctrl+C or SIGTERM: reading, training and ranking stop at their next order or cart,
+        // The token is cancelled by Ctrl+C or SIGTERM: training, evaluating and ranking stop at their next order or cart,
         // and the command ends "cancelled" (130) without writing its output.
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
         return command;

@@ -45,7 +45,7 @@ public static class TrainRankerCommand
             orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, window, negatives, hardNegatives,
             validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
         };
-        // The token is cancelled by Ctrl+C or SIGTERM: reading, training and ranking stop at their next order or cart,
+        // The token is cancelled by Ctrl+C or SIGTERM: training, evaluating and ranking stop at their next order or cart,
         // and the command ends "cancelled" (130) without writing its output.
         command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
         return command;
