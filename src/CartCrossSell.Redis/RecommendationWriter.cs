@@ -14,8 +14,8 @@ namespace CartCrossSell.Redis;
 /// <remarks>
 /// A failed batch is retried with exponential backoff; while Redis is down values for the same cart coalesce, and
 /// <see cref="Enqueue"/> blocks once <see cref="RedisStoreOptions.MaxPendingWrites"/> carts wait (backpressure on
-/// the stream thread instead of unbounded memory). When the retries are exhausted the pump stops and every flush
-/// throws: the topology stops and its supervisor restarts it from the last commit.
+/// the stream thread instead of unbounded memory). When the retries are exhausted, or a batch fails in a way no retry
+/// mends, the pump stops and every flush throws: the topology stops and its supervisor restarts it from the last commit.
 /// </remarks>
 public sealed class RecommendationWriter : IAsyncDisposable
 {
@@ -100,7 +100,10 @@ public sealed class RecommendationWriter : IAsyncDisposable
 
     private void ThrowIfFailed()
     {
-        if (_failure is not null) throw new InvalidOperationException($"Redis writes stopped after {_store.Options.MaxRetries + 1} failed attempts: {_failure.Message}", _failure);
+        if (_failure is null) return;
+        throw new InvalidOperationException(_failure is RedisException or TimeoutException
+            ? $"Redis writes stopped after {_store.Options.MaxRetries + 1} failed attempts: {_failure.Message}"
+            : $"Redis writes stopped: {_failure.Message}", _failure);
     }
 
     private async Task PumpAsync()
@@ -180,6 +183,17 @@ public sealed class RecommendationWriter : IAsyncDisposable
                         return;
                     }
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.MaxBackoff.Ticks));
+                }
+                catch (Exception e)
+                {
+                    // Not Redis being away but a value or a bug no retry mends (a value that does not serialise, an
+                    // observer that throws): stop as when the retries are exhausted, so every flush throws and the
+                    // topology stops, instead of a pump that has ended while flushes wait for it forever.
+                    Interlocked.Increment(ref _failures);
+                    Volatile.Write(ref _failing, true);
+                    _log.LogError(e, "Redis write of {Count} carts failed and cannot be retried; giving up", batch.Length);
+                    Settle(through, e);
+                    return;
                 }
             }
         }

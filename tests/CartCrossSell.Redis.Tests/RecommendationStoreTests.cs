@@ -120,6 +120,20 @@ public sealed class RecommendationStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_no_retry_can_mend_stops_the_writer_so_the_flush_fails_instead_of_waiting_forever()
+    {
+        await using var writer = new RecommendationWriter(Store(), NullLogger<RecommendationWriter>.Instance);
+        var unwritable = Value("c1", 1, "a");
+        // A non-finite score does not serialise as JSON: the batch fails with no Redis error to retry on.
+        unwritable = unwritable with { AddOns = [unwritable.AddOns[0] with { Score = double.NaN }] };
+        writer.Enqueue(unwritable);
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Redis writes stopped", failed.Message);
+        Assert.True(writer.IsFailing);
+        Assert.Throws<InvalidOperationException>(() => writer.Enqueue(Value("c2", 1, "b")));
+    }
+
+    [Fact]
     public async Task Batch_writes_work_again_after_redis_restarts_and_forgets_the_script()
     {
         var store = Store();
