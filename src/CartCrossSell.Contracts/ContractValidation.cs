@@ -84,6 +84,26 @@ public static class ContractValidation
     public static string? KeyMismatch(string key, ProductUpserted product) =>
         string.Equals(key, product.Sku, StringComparison.Ordinal) ? null : $"the key is not the product's sku '{product.Sku}'";
 
+    /// <summary>
+    /// Why a learned row may not stand under <paramref name="key"/> on <c>item-neighbors</c> (null: it may): under
+    /// another row's key it would replace that row; a weight that is not a finite, non-negative number (the learner
+    /// writes none, but anyone with access to the topic can) would make every score it touches NaN or infinite, and a
+    /// non-finite score cannot be written to Redis as JSON.
+    /// </summary>
+    public static string? Refuse(string key, NeighborRow row)
+    {
+        if (!string.Equals(key, row.RowKey, StringComparison.Ordinal)) return $"the key is not the row's rowKey '{row.RowKey}'";
+        if (!double.IsFinite(row.Weight) || row.Weight < 0) return $"weight must be a finite number not below 0 (was {row.Weight})";
+        if (row.Neighbors is null) return "neighbors must be an array";
+        foreach (var n in row.Neighbors)
+        {
+            if (n is null || string.IsNullOrEmpty(n.Key)) return "every neighbour needs a key";
+            if (!double.IsFinite(n.PairWeight) || n.PairWeight < 0)
+                return $"the pair weight of '{n.Key}' must be a finite number not below 0 (was {n.PairWeight})";
+        }
+        return null;
+    }
+
     public static IReadOnlyList<string> Validate(ProductUpserted e)
     {
         var errors = new List<string>();

@@ -189,5 +189,31 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Equal(1, table.Table.Rejected);
         Assert.Null(table.Find("item:bad"));
         Assert.Equal(2, table.Find("item:socks")!.Weight);
+
+        // Rows that decode but may not stand: under another row's key (it would replace that row), a negative weight or
+        // a huge one, a negative pair weight (scores would turn negative, NaN or infinite, and a non-finite score cannot
+        // be written to Redis). Each is refused and counted; the row under that key stays as it was.
+        table.Table.Apply("item:socks", """{"rowKey":"item:shoes","weight":9,"neighbors":[],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());
+        table.Table.Apply("item:socks", """{"rowKey":"item:socks","weight":-1,"neighbors":[],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());
+        table.Table.Apply("item:socks", """{"rowKey":"item:socks","weight":3,"neighbors":[{"key":"item:shoes","pairWeight":-2}],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());
+        Assert.Equal(4, table.Table.Rejected);
+        Assert.Equal(2, table.Find("item:socks")!.Weight);
+        Assert.Equal([new NeighborWeight("item:shoes", 1)], table.Table.Find("item:socks")!.Neighbors);
+    }
+
+    [Theory]
+    [InlineData("item:a", "item:b", 1, 1, "the key is not the row's rowKey")]
+    [InlineData("item:a", "item:a", double.NaN, 1, "weight must be a finite number")]
+    [InlineData("item:a", "item:a", double.PositiveInfinity, 1, "weight must be a finite number")]
+    [InlineData("item:a", "item:a", -0.5, 1, "weight must be a finite number")]
+    [InlineData("item:a", "item:a", 1, double.NaN, "the pair weight of 'item:b' must be a finite number")]
+    [InlineData("item:a", "item:a", 1, -1, "the pair weight of 'item:b' must be a finite number")]
+    [InlineData("item:a", "item:a", 1, 0, null)]
+    public void A_learned_row_under_another_key_or_with_a_weight_no_score_can_use_is_refused(string key, string rowKey, double weight, double pair, string? reason)
+    {
+        var row = new NeighborRow { RowKey = rowKey, Weight = weight, Neighbors = [new NeighborWeight("item:b", pair)], UpdatedAt = DateTimeOffset.UnixEpoch };
+        var refused = ContractValidation.Refuse(key, row);
+        if (reason is null) Assert.Null(refused);
+        else Assert.StartsWith(reason, refused);
     }
 }

@@ -25,7 +25,8 @@ public sealed class NeighborTable : IBasketEvidence, ILiveEvidenceView, IBestSel
 
     public NeighborTable(ILoggerFactory loggers)
     {
-        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers, new RowStorage(_rows));
+        Table = new ReplicatedTable<NeighborRow>(Topics.ItemNeighbors, ContractCodecs.NeighborRow, loggers, new RowStorage(_rows),
+            refuse: ContractValidation.Refuse);
     }
 
     public ReplicatedTable<NeighborRow> Table { get; }
