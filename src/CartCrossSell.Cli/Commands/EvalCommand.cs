@@ -26,7 +26,7 @@ public static class EvalCommand
         var recencyFloor = new Option<double?>("--recency-floor") { Description = "Least weight of any cart position" };
         var shrinkage = new Option<double?>("--shrinkage") { Description = "Shrinkage lambda" };
         var minSupport = new Option<double?>("--min-support") { Description = "Minimum co-occurrence support of a candidate" };
-        var halfLife = new Option<double?>("--half-life-days") { Description = "Decay half-life in days (default 30)" };
+        var halfLife = HalfLifeOption();
         var maxNeighbors = new Option<int?>("--max-neighbors") { Description = "Neighbours kept per row (default 150)" };
         var targets = new Option<string>("--targets") { Description = "all: every basket (default); eligible: only baskets whose hidden item the heuristic's category substitute rule and the price cap let through", DefaultValueFactory = _ => "all" };
         var compare = new Option<bool>("--compare") { Description = "Also evaluate basket-aware with every similarity measure and with a uniform basket" };
@@ -115,15 +115,8 @@ public static class EvalCommand
                 }
             }
             var learning = new LearningOptions();
-            if (parseResult.GetValue(halfLife) is { } h)
-            {
-                if (h is not (> 0 and <= MaxHalfLifeDays))
-                {
-                    error.WriteLine($"invalid option --half-life-days: must be in (0, {MaxHalfLifeDays}] (was {h.ToString(CultureInfo.InvariantCulture)})");
-                    return 2;
-                }
-                learning = learning with { HalfLife = TimeSpan.FromDays(h) };
-            }
+            if (!TryHalfLife(parseResult.GetValue(halfLife), error, out var halfLifeSpan)) return 2;
+            if (halfLifeSpan is { } h) learning = learning with { HalfLife = h };
             if (parseResult.GetValue(maxNeighbors) is { } k) learning = learning with { MaxNeighbors = k };
             // Before the orders are learned and a ranker trained: a value the engine refuses names its option now.
             if (!EngineInputs.TryValidate(error, () => { recommendation.Validate(); learning.Validate(); }, Flags)) return 2;
@@ -216,6 +209,23 @@ public static class EvalCommand
 
     /// <summary>A hundred years: longer, decay is nil over any history, and the day count overflows a time span.</summary>
     private const int MaxHalfLifeDays = 36_500;
+
+    /// <summary>The half-life of the learned counts in days (eval and train-ranker learn the orders alike).</summary>
+    internal static Option<double?> HalfLifeOption() => new("--half-life-days") { Description = "Decay half-life of the learned counts in days (default 30)" };
+
+    /// <summary>A <c>--half-life-days</c> value as a span (null when not given); false, with the message written, when out of range.</summary>
+    internal static bool TryHalfLife(double? days, TextWriter error, out TimeSpan? halfLife)
+    {
+        halfLife = null;
+        if (days is not { } h) return true;
+        if (h is not (> 0 and <= MaxHalfLifeDays))
+        {
+            error.WriteLine($"invalid option --half-life-days: must be in (0, {MaxHalfLifeDays}] (was {h.ToString(CultureInfo.InvariantCulture)})");
+            return false;
+        }
+        halfLife = TimeSpan.FromDays(h);
+        return true;
+    }
 
     /// <summary>The options behind the settings the engine validates, to name them in an error.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)

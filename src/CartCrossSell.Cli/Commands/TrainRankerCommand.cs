@@ -29,6 +29,7 @@ public static class TrainRankerCommand
         var baggingFraction = new Option<double?>("--bagging-fraction") { Description = "Share of the fit rows each tree is grown on (default 1)" };
         var maxTasks = new Option<int?>("--max-tasks") { Description = "At most this many training tasks" };
         var warmup = new Option<double?>("--warmup-fraction") { Description = "Oldest share of the fit orders that is only learned, never a task (default 0.2)" };
+        var halfLife = EvalCommand.HalfLifeOption();
         var window = new Option<int?>("--sequence-window") { Description = "Order-of-addition window in lines (0: none)" };
         var negatives = new Option<int?>("--random-negatives") { Description = "Random negatives per training task (besides the hardest; default 60)" };
         var hardNegatives = new Option<int?>("--hard-negatives") { Description = "Negatives per training task ranked highest by any source (default 30)" };
@@ -42,7 +43,7 @@ public static class TrainRankerCommand
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
-            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, window, negatives, hardNegatives,
+            orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, halfLife, window, negatives, hardNegatives,
             validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
         };
         // The token is cancelled by Ctrl+C or SIGTERM: training, evaluating and ranking stop at their next order or cart,
@@ -107,6 +108,7 @@ public static class TrainRankerCommand
                     CategoryDepth = S(candidates.CategoryDepth), PopularDepth = S(candidates.PopularDepth),
                 };
             }
+            if (!EvalCommand.TryHalfLife(parseResult.GetValue(halfLife), error, out var halfLifeSpan)) return 2;
             var options = defaults with
             {
                 Objective = goal,
@@ -128,7 +130,11 @@ public static class TrainRankerCommand
                 TaskMixes = mixes,
                 InService = current,
                 CascadeMaxChangedLists = parseResult.GetValue(cascadeChanged) ?? defaults.CascadeMaxChangedLists,
-                Learning = defaults.Learning with { SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow },
+                Learning = defaults.Learning with
+                {
+                    SequenceWindow = parseResult.GetValue(window) ?? defaults.Learning.SequenceWindow,
+                    HalfLife = halfLifeSpan ?? defaults.Learning.HalfLife,
+                },
                 Recommendation = new RecommendationOptions { MultiBuyCategories = multiBuy },
             };
             if (!EngineInputs.TryValidate(error, options.Validate, Flags)) return 2;
