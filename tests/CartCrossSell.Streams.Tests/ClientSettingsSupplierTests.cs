@@ -57,6 +57,19 @@ public sealed class ClientSettingsSupplierTests
         Assert.Equal("app-recommender", ((ConsumerConfig)recorder.Configs[0]).GroupId); // Streamiz's own settings stay
     }
 
+    [Theory]
+    [InlineData(ProcessingGuarantee.AtLeastOnce)]
+    [InlineData(ProcessingGuarantee.ExactlyOnce)]
+    public void A_stream_groups_producer_is_idempotent_under_either_guarantee(ProcessingGuarantee guarantee)
+    {
+        // Under at-least-once too: a retried batch reordered behind a later one would be skipped by the stores' applied
+        // offsets downstream (the learner's rows), and lost.
+        var config = StreamApplication.Config("app-learner", Kafka, new StreamsOptions { Guarantee = guarantee }, NullLoggerFactory.Instance, "/tmp/unused");
+        var producer = config.ToProducerConfig("producer");
+        Assert.True(producer.EnableIdempotence);
+        Assert.True(producer.Acks is null or Acks.All, "idempotence needs acks=all (librdkafka sets it when unset)");
+    }
+
     [Fact]
     public void A_stream_group_builds_real_clients_with_typed_and_unknown_settings()
     {

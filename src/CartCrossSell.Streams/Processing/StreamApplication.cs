@@ -277,6 +277,10 @@ public sealed class StreamApplication : IAsyncDisposable
             MaxPollRecords = streams.MaxBatchRecords,
             QueuedMaxMessagesKbytes = streams.MaxPrefetchKilobytes,
             LingerMs = 2,
+            // Streamiz turns idempotence on only for exactly-once. Without it librdkafka may reorder a retried batch
+            // behind a later one (NOT_LEADER during a leader move), and the stores downstream skip what arrives out of
+            // order: the learner's applied offsets would drop the earlier order's contribution for good.
+            EnableIdempotence = true,
             CompressionType = CompressionType.Lz4,
             NumStreamThreads = streams.Threads,
             StateDir = streams.StateDirectory ?? stateDirectory ?? throw new ArgumentException("no state directory", nameof(stateDirectory)),
