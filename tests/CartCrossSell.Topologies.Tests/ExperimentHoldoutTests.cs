@@ -75,6 +75,52 @@ public sealed class ExperimentHoldoutTests
         Assert.Empty(sink.Latest("c9").AddOns);
     }
 
+    private static string SessionIn(Cohort cohort) =>
+        Enumerable.Range(0, 1000).Select(i => $"session-{i}").First(s => Experiment.Config.Assign(null, s) == cohort);
+
+    private static CartEvent Viewed(string cartId, string sessionId, string? visitorId) => new()
+    {
+        EventId = Guid.NewGuid().ToString(), Type = CartEventType.CartViewed, CartId = cartId, SessionId = sessionId,
+        VisitorId = visitorId, Timestamp = Store.Now,
+    };
+
+    [Fact]
+    public void A_shopper_who_logs_in_after_the_first_cart_view_keeps_the_cohort_of_that_view_as_the_analysis_does()
+    {
+        var (sink, driver) = Recommender(Experiment);
+        var session = SessionIn(Cohort.Holdout);
+        var visitor = VisitorIn(Cohort.Treatment);
+
+        // Anonymous first view: the session id decides, here and in the analysis (the exposure's ids).
+        driver.Pipe(Topics.CartEvents, "c5", Store.Added("c5", "running-shoes", 1, 120m) with { SessionId = session }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c5", Viewed("c5", session, visitorId: null), ContractCodecs.CartEvent);
+        // Logged in: the later events carry a visitor id that would hash into the other cohort.
+        driver.Pipe(Topics.CartEvents, "c5", Store.Added("c5", "socks", 1, 12m) with { SessionId = session, VisitorId = visitor }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c5", Viewed("c5", session, visitor), ContractCodecs.CartEvent);
+
+        Assert.All(sink.Written.Where(v => v.CartId == "c5"), v => Assert.Equal(Cohorts.Holdout, v.Cohort));
+        Assert.Empty(sink.Latest("c5").AddOns);
+    }
+
+    [Fact]
+    public void A_new_session_on_a_cart_is_assigned_by_its_own_exposure_not_by_an_earlier_sessions_visitor()
+    {
+        var (sink, driver) = Recommender(Experiment);
+        var visitor = VisitorIn(Cohort.Holdout);
+        var laterSession = SessionIn(Cohort.Treatment);
+
+        driver.Pipe(Topics.CartEvents, "c6", Store.Added("c6", "running-shoes", 1, 120m) with { VisitorId = visitor }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c6", Viewed("c6", "s-c6", visitor), ContractCodecs.CartEvent);
+        Assert.Equal(Cohorts.Holdout, sink.Latest("c6").Cohort);
+
+        // The same cart, later, in an anonymous session: the analysis hashes that session's first view (no visitor id).
+        driver.Pipe(Topics.CartEvents, "c6", Viewed("c6", laterSession, visitorId: null), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c6", Store.Added("c6", "socks", 1, 12m) with { SessionId = laterSession }, ContractCodecs.CartEvent);
+
+        Assert.Equal(Cohorts.Treatment, sink.Latest("c6").Cohort);
+        Assert.NotEmpty(sink.Latest("c6").AddOns);
+    }
+
     [Fact]
     public void With_the_experiment_disabled_every_cart_is_treated_without_an_experiment_id()
     {

@@ -20,7 +20,8 @@ namespace CartCrossSell.Topologies.Recommending;
 /// with the cart's own event sequence as its version. The commit waits for those writes (<see cref="EffectBarrier"/>), so
 /// offsets never pass a value that is not in Redis. A cart remembers the offset of the last event it applied, so an
 /// event replayed after a crash is not applied twice (its value is written again and Redis refuses it as stale).
-/// While the experiment is enabled, a cart whose visitor (or, without one, session) hashes into the holdout gets
+/// While the experiment is enabled, a cart whose visitor (or, without one, session) at the session's first cart view
+/// (before that view: the event's own) hashes into the holdout gets
 /// <c>cohort: holdout</c> and an empty list; what it would have shown is kept in <c>withheldAddOns</c>.
 /// The merchandising rules (<see cref="IMerchandisingRules"/>, the replicated <c>merchandising-rules</c> table) are read
 /// at every event, so a rule change shows at each cart's next event; a second sub-topology reads the same topic in the
@@ -113,6 +114,11 @@ public static class CartRecommenderTopology
                 if (!Apply(cart, e)) return;
                 cart.SessionId = e.SessionId;
                 cart.VisitorId = e.VisitorId ?? cart.VisitorId;
+                if (e.Type == CartEventType.CartViewed && cart.ExposureSessionId != e.SessionId)
+                {
+                    cart.ExposureSessionId = e.SessionId;
+                    cart.ExposureVisitorId = e.VisitorId;
+                }
                 cart.Currency = e.Currency;
                 cart.Country = e.Country ?? cart.Country;
                 cart.UpdatedAt = e.Timestamp;
@@ -128,7 +134,9 @@ public static class CartRecommenderTopology
 
             var ranked = ranking.Rank(cart.ToBasket(), e.Timestamp);
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
-            var holdout = experiment?.Assign(cart.VisitorId, cart.SessionId) == Cohort.Holdout;
+            // From the session's exposure (its first cart view), as the analysis assigns it (docs/experiments.md).
+            var (subjectVisitor, subjectSession) = cart.CohortSubject(e.VisitorId);
+            var holdout = experiment?.Assign(subjectVisitor, subjectSession) == Cohort.Holdout;
             var value = new CartRecommendation
             {
                 CartId = e.CartId,

@@ -15,6 +15,23 @@ public sealed class CartState
     public List<CartLine> Lines { get; init; } = [];
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// The session whose first cart view (its exposure) this cart has seen, and that view's visitor id: the cohort of
+    /// every later value of the session is hashed from them, as the experiment's analysis hashes the exposure's ids, so
+    /// a shopper who logs in after the first view, or a cart that still carries an earlier session's visitor, is measured
+    /// in the cohort it was shown.
+    /// </summary>
+    public string? ExposureSessionId { get; set; }
+
+    public string? ExposureVisitorId { get; set; }
+
+    /// <summary>
+    /// The ids the cohort is hashed from for a value answering an event with <paramref name="visitorId"/> in the
+    /// cart's current session: the exposure's once the session's first view was seen, the event's own before that.
+    /// </summary>
+    public (string? VisitorId, string SessionId) CohortSubject(string? visitorId) =>
+        ExposureSessionId == SessionId ? (ExposureVisitorId, SessionId) : (visitorId, SessionId);
+
     /// <summary>Where the last applied event came from: an event at or below it is a replay and is not applied again.</summary>
     public int AppliedPartition { get; set; } = -1;
 
@@ -64,6 +81,8 @@ public sealed class CartState
         Country = Country,
         Lines = Lines.Select(l => l.Copy()).ToList(),
         UpdatedAt = UpdatedAt,
+        ExposureSessionId = ExposureSessionId,
+        ExposureVisitorId = ExposureVisitorId,
         AppliedPartition = AppliedPartition,
         AppliedOffset = AppliedOffset,
         Sequence = Sequence,
