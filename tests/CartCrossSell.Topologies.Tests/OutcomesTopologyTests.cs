@@ -193,6 +193,25 @@ public sealed class OutcomesTopologyTests
         Assert.Equal(Store.Now, OutcomesTopology.SessionEventCodec.Decode(Assert.Single(driver.SentTo(SessionEvents)).Value).Value!.Timestamp);
     }
 
+    [Fact]
+    public void An_event_further_ahead_of_the_clock_than_the_grace_is_dead_lettered_before_it_closes_open_sessions_early()
+    {
+        // Streams:MaxFutureSkew allows an hour; the session windows close a session gap + grace (45 minutes) after its
+        // last event by stream time, so a view 50 minutes ahead would have closed every open session of its partition
+        // and made the next honest events late.
+        using var driver = Driver(new ManualClock(Store.Now));
+        var view = Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null };
+        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = Store.Now.AddMinutes(50) }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = Store.Now.AddMinutes(10) }, ContractCodecs.CartEvent); // within the grace
+        driver.Pipe(Topics.CartEvents, "c1", view, ContractCodecs.CartEvent);
+
+        var dead = Assert.Single(driver.DeadLetters);
+        Assert.Equal(DeadLetterKinds.ImplausibleTime, dead.Kind);
+        Assert.Contains("ahead of the clock", dead.Reason);
+        Assert.Equal([Store.Now.AddMinutes(10), Store.Now],
+            driver.SentTo(SessionEvents).Select(r => OutcomesTopology.SessionEventCodec.Decode(r.Value).Value!.Timestamp));
+    }
+
     private static SessionOutcome Outcome(string sessionKey, decimal revenue, double share = 0.3, int revision = 0) => new()
     {
         SessionKey = sessionKey, SessionId = sessionKey.Split('@')[0], SubjectId = "v1", ExperimentId = "xsell-test", Salt = "pepper", HoldoutShare = share,

@@ -181,14 +181,16 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     /// <summary>
     /// False, and an <c>implausible-time</c> dead letter, when the event's own time is more than
-    /// <c>Streams:MaxFutureSkew</c> ahead of the clock or older than <paramref name="maxAge"/>.
+    /// <c>Streams:MaxFutureSkew</c> ahead of the clock (or <paramref name="maxAhead"/>, when that is less: a processor
+    /// whose stream time closes windows cannot take events further ahead than its grace) or older than <paramref name="maxAge"/>.
     /// </summary>
-    protected bool PlausibleTime(DateTimeOffset at, TimeSpan maxAge)
+    protected bool PlausibleTime(DateTimeOffset at, TimeSpan maxAge, TimeSpan? maxAhead = null)
     {
         var now = Clock.GetUtcNow();
-        if (at - now > _runtime.MaxFutureSkew)
+        var ahead = maxAhead is { } m && m < _runtime.MaxFutureSkew ? m : _runtime.MaxFutureSkew;
+        if (at - now > ahead)
         {
-            DeadLetter(DeadLetterKinds.ImplausibleTime, $"timestamp {at:O} is more than {_runtime.MaxFutureSkew} ahead of the clock ({now:O})");
+            DeadLetter(DeadLetterKinds.ImplausibleTime, $"timestamp {at:O} is more than {ahead} ahead of the clock ({now:O})");
             return false;
         }
         if (now - at > maxAge)

@@ -37,9 +37,10 @@ public sealed class ExperimentOptions
     public TimeSpan StreamTimeLag { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// A cart view or order older than this (or more than <c>Streams:MaxFutureSkew</c> ahead) is dead-lettered as
-    /// <c>implausible-time</c> before it reaches the session windows: one view dated at the end of time would otherwise
-    /// move its partition's stream time there and make every later event late. Default 30 days.
+    /// A cart view or order older than this (or more than <see cref="Grace"/> ahead, at most <c>Streams:MaxFutureSkew</c>)
+    /// is dead-lettered as <c>implausible-time</c> before it reaches the session windows: a view dated further ahead would
+    /// move its partition's stream time past the open sessions' gap and grace, closing them early and making the next
+    /// honest events late. Default 30 days.
     /// </summary>
     public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromDays(30);
 

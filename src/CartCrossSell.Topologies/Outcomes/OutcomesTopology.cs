@@ -63,13 +63,13 @@ public static class OutcomesTopology
         var builder = new StreamBuilder();
 
         builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-cart-events-source")
-            .Transform(Processors.Supplier(() => new CartSessionSplitter(cartSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionCartSplitter)
+            .Transform(Processors.Supplier(() => new CartSessionSplitter(cartSplitter, sessionEvents, experiment.MaxEventAge, experiment.Grace)), TopologyNames.SessionCartSplitter)
             .ToRoutedTopics(TopologyNames.SessionCartSplitter + "-sink");
         builder.Stream(Topics.OrderEvents, new StringSerDes(), new ByteArraySerDes(), "outcomes-order-events-source")
-            .Transform(Processors.Supplier(() => new OrderSplitter(orderSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionOrderSplitter)
+            .Transform(Processors.Supplier(() => new OrderSplitter(orderSplitter, sessionEvents, experiment.MaxEventAge, experiment.Grace)), TopologyNames.SessionOrderSplitter)
             .ToRoutedTopics(TopologyNames.SessionOrderSplitter + "-sink");
         builder.Stream(Topics.CrossSellImpressions, new StringSerDes(), new ByteArraySerDes(), "outcomes-impressions-source")
-            .Transform(Processors.Supplier(() => new ImpressionSplitter(impressionSplitter, sessionEvents, experiment.MaxEventAge)), TopologyNames.SessionImpressionSplitter)
+            .Transform(Processors.Supplier(() => new ImpressionSplitter(impressionSplitter, sessionEvents, experiment.MaxEventAge, experiment.Grace)), TopologyNames.SessionImpressionSplitter)
             .ToRoutedTopics(TopologyNames.SessionImpressionSplitter + "-sink");
 
         builder.AddStateStore(StateStores.KeyValue(TopologyNames.SessionClockStore, new JsonContractCodec<SessionClock>(OutcomesJson.Default.SessionClock), streams));
@@ -131,7 +131,7 @@ public static class OutcomesTopology
     /// recommender dead-letters them). Both carry their <c>eventId</c>, so the session's log can tell the same event
     /// published twice from a second one.
     /// </summary>
-    private sealed class CartSessionSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
+    private sealed class CartSessionSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge, TimeSpan maxAhead) : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
         protected override void Process(InputRecord<CartEvent> record)
         {
@@ -140,7 +140,7 @@ public static class OutcomesTopology
             if (e.Type != CartEventType.CartViewed && !widgetAdd) return;
             // The recommender does not apply an event keyed by another cart, so it exposed or added nothing: not counted either.
             if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
-            if (!PlausibleTime(e.Timestamp, maxAge)) return;
+            if (!PlausibleTime(e.Timestamp, maxAge, maxAhead)) return;
             var value = widgetAdd
                 ? new SessionEvent
                 {
@@ -159,14 +159,14 @@ public static class OutcomesTopology
     /// The module's impressions, re-keyed by session so they meet the session's views, adds and orders. The topic can be
     /// written by anyone: a record that does not decode or breaks the contract is dead-lettered by the base class.
     /// </summary>
-    private sealed class ImpressionSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge)
+    private sealed class ImpressionSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge, TimeSpan maxAhead)
         : RecordProcessor<CrossSellImpression>(runtime, ContractCodecs.CrossSellImpression)
     {
         protected override void Process(InputRecord<CrossSellImpression> record)
         {
             var i = record.Value;
             if (string.IsNullOrWhiteSpace(i.SessionId)) return; // no session: it cannot meet an exposure, outside the experiment
-            if (!PlausibleTime(i.Timestamp, maxAge)) return;
+            if (!PlausibleTime(i.Timestamp, maxAge, maxAhead)) return;
             var value = new SessionEvent
             {
                 Kind = SessionEvent.ImpressionShown, SessionId = i.SessionId, VisitorId = i.VisitorId, CartId = i.CartId, ValueVersion = i.ValueVersion,
@@ -177,14 +177,14 @@ public static class OutcomesTopology
     }
 
     /// <summary>Completed orders of a session, re-keyed by session; lines from the widget keep their source (accepted cross-sells).</summary>
-    private sealed class OrderSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge) : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
+    private sealed class OrderSplitter(ProcessorRuntime runtime, string sessionEvents, TimeSpan maxAge, TimeSpan maxAhead) : RecordProcessor<OrderCompleted>(runtime, ContractCodecs.OrderCompleted)
     {
         protected override void Process(InputRecord<OrderCompleted> record)
         {
             var o = record.Value;
             if (string.IsNullOrWhiteSpace(o.SessionId)) return; // not a storefront session: outside the experiment
             if (!KeyedBy(record.Key, o.OrderId, "orderId")) return; // as the learner: the order is not counted anywhere
-            if (!PlausibleTime(o.Timestamp, maxAge)) return;
+            if (!PlausibleTime(o.Timestamp, maxAge, maxAhead)) return;
             var value = new SessionEvent
             {
                 Kind = SessionEvent.OrderCompleted, SessionId = o.SessionId, VisitorId = o.VisitorId, CartId = o.CartId, OrderId = o.OrderId,
