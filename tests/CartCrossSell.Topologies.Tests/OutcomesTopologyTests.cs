@@ -194,6 +194,23 @@ public sealed class OutcomesTopologyTests
     }
 
     [Fact]
+    public void A_late_event_is_dead_lettered_naming_the_record_it_was_read_from_not_only_its_repartition_copy()
+    {
+        using var driver = Driver(new ManualClock(Store.Now.AddHours(3)));
+        CartEvent View(string cartId, DateTimeOffset at) =>
+            Store.Added(cartId, "socks", 1, 12m) with { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null, Timestamp = at };
+        driver.Pipe(Topics.CartEvents, "c1", View("c1", Store.Now.AddHours(3)), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c2", View("c2", Store.Now), ContractCodecs.CartEvent); // offset 1 of cart-events
+        // The splitter's repartition copies, into the session windows as the broker would deliver them.
+        foreach (var copy in driver.SentTo(SessionEvents).ToList())
+            PipeSessionEvent(driver, OutcomesTopology.SessionEventCodec.Decode(copy.Value).Value!);
+
+        var late = Assert.Single(driver.DeadLetters, d => d.Kind == OutcomesTopology.LateEvent);
+        Assert.Contains($"(read from {Topics.CartEvents}/0@1)", late.Reason);
+        Assert.Contains("session 's-c2'", late.Reason);
+    }
+
+    [Fact]
     public void An_event_further_ahead_of_the_clock_than_the_grace_is_dead_lettered_before_it_closes_open_sessions_early()
     {
         // Streams:MaxFutureSkew allows an hour; the session windows close a session gap + grace (45 minutes) after its

@@ -34,6 +34,11 @@ public sealed record SessionEvent
     public IReadOnlyList<string>? Skus { get; init; }
     /// <summary>Impression: what ranked the list.</summary>
     public string? ModelVersion { get; init; }
+    /// <summary>
+    /// Where the splitter read it (<c>topic/partition@offset</c> of the cart event, order or impression; absent in records
+    /// written before it was added): a dead letter of the session windows names the original record, not the repartition copy.
+    /// </summary>
+    public string? Origin { get; init; }
 
     /// <summary>What is wrong with the record, if anything (a producer other than the splitters may write the topic).</summary>
     public static IReadOnlyList<string> Validate(SessionEvent e)

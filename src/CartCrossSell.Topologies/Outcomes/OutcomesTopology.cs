@@ -125,6 +125,9 @@ public static class OutcomesTopology
         && models.All(m => m is not null && !string.IsNullOrEmpty(m.ModelVersion) && m.Impressions >= 0 && m.AddOnsShown >= 0 && m.Clicks >= 0 && m.Clicks <= m.AddOnsShown)
         && models.Select(m => m.ModelVersion).Distinct(StringComparer.Ordinal).Count() == models.Count;
 
+    /// <summary>A record's coordinates as a session event carries them (<see cref="SessionEvent.Origin"/>).</summary>
+    private static string Origin(RecordCoordinates at) => $"{at.Topic}/{at.Partition}@{at.Offset}";
+
     /// <summary>
     /// Cart views (the exposure trigger of both cohorts) and one-click adds from the widget (the clicks of the
     /// engagement figures), re-keyed by session. Other cart events are not needed here (nor dead-lettered here: the
@@ -145,11 +148,12 @@ public static class OutcomesTopology
                 ? new SessionEvent
                 {
                     Kind = SessionEvent.WidgetAdd, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, EventId = e.EventId, Sku = e.Sku,
-                    Timestamp = e.Timestamp,
+                    Timestamp = e.Timestamp, Origin = Origin(record.Coordinates),
                 }
                 : new SessionEvent
                 {
                     Kind = SessionEvent.CartViewed, SessionId = e.SessionId, VisitorId = e.VisitorId, CartId = e.CartId, EventId = e.EventId, Timestamp = e.Timestamp,
+                    Origin = Origin(record.Coordinates),
                 };
             Send(sessionEvents, e.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
         }
@@ -170,7 +174,7 @@ public static class OutcomesTopology
             var value = new SessionEvent
             {
                 Kind = SessionEvent.ImpressionShown, SessionId = i.SessionId, VisitorId = i.VisitorId, CartId = i.CartId, ValueVersion = i.ValueVersion,
-                Skus = i.Skus, ModelVersion = i.ModelVersion, Timestamp = i.Timestamp,
+                Skus = i.Skus, ModelVersion = i.ModelVersion, Timestamp = i.Timestamp, Origin = Origin(record.Coordinates),
             };
             Send(sessionEvents, i.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);
         }
@@ -188,7 +192,7 @@ public static class OutcomesTopology
             var value = new SessionEvent
             {
                 Kind = SessionEvent.OrderCompleted, SessionId = o.SessionId, VisitorId = o.VisitorId, CartId = o.CartId, OrderId = o.OrderId,
-                Timestamp = o.Timestamp,
+                Timestamp = o.Timestamp, Origin = Origin(record.Coordinates),
                 Lines = o.Lines.Select(l => new SessionEventLine(l.Sku, l.Quantity, l.UnitPrice, l.Source)).ToArray(),
             };
             Send(sessionEvents, o.SessionId, SessionEventCodec.Encode(value), record.Coordinates.Timestamp);

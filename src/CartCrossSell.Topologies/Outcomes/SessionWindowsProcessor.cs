@@ -78,7 +78,7 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         Send(result.Changes);
         if (result.Disposition == EventDisposition.DroppedLate)
             DeadLetter(OutcomesTopology.LateEvent,
-                $"session '{e.SessionId}': a {e.Kind} at {e.Timestamp:O} is too late for its session window (stream time {before:O}, inactivity gap {_windows.InactivityGap}, grace {_windows.Grace})");
+                $"session '{e.SessionId}': a {e.Kind} at {e.Timestamp:O}{(e.Origin is { } origin ? $" (read from {origin})" : "")} is too late for its session window (stream time {before:O}, inactivity gap {_windows.InactivityGap}, grace {_windows.Grace})");
     }
 
     private void Tick()
