@@ -44,10 +44,10 @@ public sealed class CartState
     public long Sequence { get; set; } = -1;
 
     /// <summary>
-    /// The version of the value answering the event at <paramref name="offset"/>: the event's offset while the cart stays
-    /// in its partition (so whoever published the event knows which value answers it: the web host's
-    /// <c>valueVersion</c>), and one more than the last version when that is larger, so a cart that moves to a partition
-    /// with lower offsets (more partitions for <c>cart-events</c>) still gets values that beat the ones in Redis. A cart
+    /// The version of the value answering the event at <paramref name="offset"/>: the event's offset (so whoever
+    /// published the event knows which value answers it: the web host's <c>valueVersion</c>), and one more than the last
+    /// version when that is larger, so versions only grow with the cart's state. (A cart whose id hashes to another
+    /// partition after <c>cart-events</c> gained partitions has no state there: README, "adding partitions".) A cart
     /// restored from a state written before the sequence existed continues from its applied offset.
     /// </summary>
     public long NextVersion(long offset)
