@@ -187,7 +187,11 @@ rowsCommand.SetAction(async (parse, ct) =>
     }, ct);
 });
 root.Subcommands.Add(rowsCommand);
-return await root.Parse(args).InvokeAsync();
+// On Ctrl+C or SIGTERM the token is cancelled and the process waits this long before it ends anyway. The runs' cleanup
+// needs it: every service process is stopped with SIGTERM (up to 10 s each, then killed; three in turn in bench-e2e),
+// then the broker and redis-server, then the state folders are deleted. System.CommandLine's default of 2 s cut that
+// short and left service processes, redis-server and state behind (src/CartCrossSell.Cli waits 50 s for the same reason).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
 
 // A subcommand's run: its progress log, the machine and load average first, its report left in the results directory.
 async Task<int> RunReportedAsync(string kind, string title, string directory, Func<ProgressLog, ReportedRun, Task<string>> run, CancellationToken ct)
