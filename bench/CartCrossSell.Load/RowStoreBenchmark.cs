@@ -220,19 +220,9 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
 
     private static string Sku(int i) => "s" + i.ToString("D7", CultureInfo.InvariantCulture);
 
-    /// <summary>Half near in number (a catalog's neighbourhood), half anywhere: distinct, never the row's own item.</summary>
-    private Neighbor[] Neighbours(int sku, Random random)
-    {
-        var chosen = new HashSet<int>();
-        while (chosen.Count < options.Neighbors)
-        {
-            var other = chosen.Count % 2 == 0
-                ? sku + random.Next(-500, 501)
-                : random.Next(options.Skus);
-            if (other != sku && other >= 0 && other < options.Skus) chosen.Add(other);
-        }
-        return chosen.Select(o => new Neighbor(RowKeys.Item(Sku(o)), 1.0 + random.Next(20))).ToArray();
-    }
+    /// <summary>Half near in number (a catalog's neighbourhood), half anywhere (<see cref="RowNeighbours"/>), each with a weight.</summary>
+    private Neighbor[] Neighbours(int sku, Random random) =>
+        RowNeighbours.Pick(sku, options.Skus, options.Neighbors, random).Select(o => new Neighbor(RowKeys.Item(Sku(o)), 1.0 + random.Next(20))).ToArray();
 
     public static string Describe(RowStoreSample s) => string.Create(CultureInfo.InvariantCulture,
         $"{s.RowsSent:N0} rows sent, {s.BundlesAggregated:N0} bundles aggregated; {s.Memory}; state on disk {s.StateDirectoryMegabytes:N0} MB; load {ProgressLog.LoadAverage()}");
