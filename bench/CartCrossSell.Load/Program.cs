@@ -56,6 +56,12 @@ root.SetAction(async (parse, ct) =>
         await Console.Error.WriteLineAsync("--commit-ms must be positive");
         return 2;
     }
+    if (LoadOptionsError(options) is { } optionsError)
+    {
+        // Found now, not minutes in (a phase of no events, a division by zero, a producer librdkafka refuses).
+        await Console.Error.WriteLineAsync(optionsError);
+        return 2;
+    }
     if (options.BacklogEvents < 1_000 || options.WarmupEvents < 0 || (long)options.BacklogEvents + options.WarmupEvents > 100_000)
     {
         // librdkafka's mock cluster keeps only the newest 5 MiB of each partition: a larger backlog loses its start.
@@ -224,6 +230,20 @@ static async Task WriteReportAsync(string directory, string kind, DateTimeOffset
 static string ServiceEnvironment() => string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(k => k.StartsWith("CARTXSELL__", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
     .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)} "));
+
+// The first of bench-e2e's numeric options out of range, as the message naming its flag; null when all are usable.
+static string? LoadOptionsError(LoadOptions o) =>
+    o.ActiveCarts < 1 ? "--active-carts must be at least 1"
+    : o.LearnerLines < 1 ? "--learner-lines must be at least 1"
+    : o.PhaseDuration <= TimeSpan.Zero ? "--duration must be positive"
+    : o.LoadShares.Count == 0 || o.LoadShares.Any(s => !(double.IsFinite(s) && s > 0)) ? "--shares must be positive numbers"
+    : o.FixedRates.Any(r => r <= 0) ? "--rates must be positive"
+    : o.Readers < 0 ? "--readers must not be negative"
+    : o.ReadRate < 0 ? "--read-rate must not be negative (0: each reader back to back)"
+    : o.ProducerLingerMs < 0 ? "--linger-ms must not be negative"
+    : o.ShortCommitMs < 0 ? "--short-commit-ms must not be negative (0 skips its phase)"
+    : o.RedisBenchmarkRequests < 1 ? "--redis-benchmark-requests must be at least 1"
+    : null;
 
 // Why a --model file cannot be put in service, as `cartxsell models publish` would refuse it; null when it can.
 static string? ModelError(string path)
