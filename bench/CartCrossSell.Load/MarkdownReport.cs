@@ -17,7 +17,7 @@ public static class MarkdownReport
         var sb = new StringBuilder();
         sb.AppendLine(c, $"# End-to-end load benchmark, {r.StartedAt:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
-        sb.AppendLine(c, $"Machine: {r.Machine}. Load average (1, 5, 15 min) at start {r.LoadAverageAtStart}, at end {r.LoadAverageAtEnd}. Run took {r.Elapsed:mm\\:ss}.");
+        sb.AppendLine(c, $"Machine: {r.Machine}. Load average (1, 5, 15 min) at start {r.LoadAverageAtStart}, at end {r.LoadAverageAtEnd}. Run took {ProgressLog.Clock(r.Elapsed)}.");
         sb.AppendLine();
         sb.AppendLine(c, $"Command: `{r.CommandLine}`");
         sb.AppendLine();
@@ -47,7 +47,7 @@ public static class MarkdownReport
         foreach (var m in r.Memory)
             sb.AppendLine(c, $"| 5 | Resident memory: {m.Process}, {m.When} | — | {m.Memory?.ToString() ?? "n/a (exited)"} | — |");
         if (r.RedisResidentBytes > 0)
-            sb.AppendLine(c, $"| 5 | Resident memory: redis-server (INFO used_memory_rss), end of run | — | {r.RedisResidentBytes / 1024.0 / 1024.0:0} MB | — |");
+            sb.AppendLine(c, $"| 5 | Resident memory: redis-server (INFO used_memory_rss), end of run | — | {r.RedisResidentBytes / 1024.0 / 1024.0:0} MiB | — |");
         if (r.RedisBenchmark is { } b)
             sb.AppendLine(c, $"| 6 | Floor for storefront reads: `{b.CommandLine}`, GET row, pipeline idle | (comparison) | p50 {Ms(b.P50Milliseconds, 3)}, p99 {Ms(b.P99Milliseconds, 3)} ({b.RequestsPerSecond:N0} GET/s) | — |");
         sb.AppendLine();
