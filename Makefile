@@ -3,7 +3,7 @@ SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
 
-.PHONY: demo serve test build bench bench-e2e bench-failover bench-restart bench-rows bench-web bench-engine clean compose-config k8s-validate
+.PHONY: demo serve test build bench bench-e2e bench-failover bench-restart bench-rows bench-web clean compose-config k8s-validate
 
 demo: ## The main job on the embedded default: embedded Kafka (mock cluster), a local redis-server, real baskets.
 	@scripts/ensure-redis.sh
@@ -23,9 +23,9 @@ test: ## Every test: unit, contract, topology, Redis, web and browser, end-to-en
 build:
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
 
-bench: ## In-process benchmarks (BenchmarkDotNet); figures go to docs/benchmarks.md.
+bench: ## In-process benchmarks (BenchmarkDotNet): all of them, or what ARGS names (ARGS="--filter '*Ranker*'", or a per-call mode: ARGS=cart-latency); reports in BenchmarkDotNet.Artifacts/, published figures in docs/benchmarks.md.
 	@scripts/ensure-openmp.sh
-	$(DOTNET) run -c Release --project bench/CartCrossSell.Benchmarks -- --filter '*'
+	$(DOTNET) run -c Release --project bench/CartCrossSell.Benchmarks -- $(or $(ARGS),--filter '*')
 
 bench-e2e: ## End-to-end load benchmark (embedded Kafka, local redis-server, each topology group its own process); ARGS="--help" lists options.
 	@scripts/ensure-redis.sh
@@ -43,10 +43,18 @@ bench-restart: ## Restart of a recommender holding 100,000 carts: stopped or kil
 	@scripts/ensure-redis.sh
 	$(DOTNET) run -c Release --project bench/CartCrossSell.Load -- restart $(ARGS)
 
-bench-web: ## The web host's extra hop: GET /v1/carts/{id}/add-ons beside the direct Redis GET, 50 readers, in one run.
+bench-web: ## The web host's extra hop: GET /v1/carts/{id}/add-ons beside the direct Redis GET, 50 readers, in one run; ARGS="--help" lists options.
 	@scripts/ensure-redis.sh
+ifneq ($(filter --help -h,$(ARGS)),)
+	$(DOTNET) run -c Release --project bench/CartCrossSell.WebBench -- $(ARGS)
+else
 	@mkdir -p bench/results
-	$(DOTNET) run -c Release --project bench/CartCrossSell.WebBench -- $(ARGS) | tee bench/results/web-$$(date -u +%Y%m%d-%H%M%S).md
+# The table goes to a temporary file first: only a run that succeeded leaves a file in bench/results (tracked), and
+# pipefail makes a crash fail the target (tee alone exits 0).
+	set -o pipefail; tmp=$$(mktemp); trap 'rm -f "$$tmp"' EXIT; \
+	$(DOTNET) run -c Release --project bench/CartCrossSell.WebBench -- $(ARGS) | tee "$$tmp" \
+	&& out=bench/results/web-$$(date -u +%Y%m%d-%H%M%S).md && chmod 644 "$$tmp" && mv "$$tmp" "$$out" && echo "written to $$out"
+endif
 
 compose-config: ## Validates docker-compose.yml without a Docker engine.
 	docker-compose -f docker-compose.yml config -q

@@ -50,7 +50,7 @@ public static class Modes
         process.Refresh();
         const double Mb = 1024 * 1024;
         Console.WriteLine($"{items:N0} skus in the catalog, {shop.Evidence.RowCount:N0} item rows with {shop.Evidence.NeighborCount:N0} neighbours, built in {watch.Elapsed.TotalSeconds:0.0} s:");
-        Console.WriteLine($"  resident {F(process.WorkingSet64 / Mb)} MB (peak {F(process.PeakWorkingSet64 / Mb)} MB), managed heap {F(GC.GetTotalMemory(false) / Mb)} MB; 1,000 carts ranked, {shown / 1000.0:0.00} add-ons each");
+        Console.WriteLine($"  resident {F(process.WorkingSet64 / Mb)} MiB (peak {F(process.PeakWorkingSet64 / Mb)} MiB), managed heap {F(GC.GetTotalMemory(false) / Mb)} MiB; 1,000 carts ranked, {shown / 1000.0:0.00} add-ons each");
         GC.KeepAlive(shop);
         return process.WorkingSet64 < 1.5 * 1024 * Mb ? 0 : 1;
     }
@@ -84,7 +84,7 @@ public static class Modes
         var ranker = new AddOnRanker(new RecommendationOptions(), shop.Clock);
         var shown = Enumerable.Range(0, 1000).Sum(i => ranker.Rank(shop.Cart(5, i), shop.Catalog, live, SyntheticShop.Now).AddOns.Count);
         Console.WriteLine($"{live.RowCount:N0} rows with {shop.Evidence.NeighborCount:N0} neighbours copied into LiveEvidence in {copied.TotalSeconds:0.0} s:");
-        Console.WriteLine($"  resident {F(before)} MB before (catalog and compact rows), {F(after)} MB after: {F(after - before)} MB for the live rows, {F((after - before) * Mb / shop.Evidence.NeighborCount)} bytes per neighbour; 1,000 carts ranked, {shown / 1000.0:0.00} add-ons each");
+        Console.WriteLine($"  resident {F(before)} MiB before (catalog and compact rows), {F(after)} MiB after: {F(after - before)} MiB for the live rows, {F((after - before) * Mb / shop.Evidence.NeighborCount)} bytes per neighbour; 1,000 carts ranked, {shown / 1000.0:0.00} add-ons each");
         GC.KeepAlive(shop);
         GC.KeepAlive(live);
         return 0;

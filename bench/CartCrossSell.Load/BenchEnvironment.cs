@@ -7,11 +7,13 @@ namespace CartCrossSell.Load;
 public sealed class BenchEnvironment : IDisposable
 {
     private readonly EmbeddedEnvironment _environment;
+    private readonly ProgressLog _log;
 
-    private BenchEnvironment(EmbeddedEnvironment environment, string logs)
+    private BenchEnvironment(EmbeddedEnvironment environment, string logs, ProgressLog log)
     {
         _environment = environment;
         Logs = logs;
+        _log = log;
     }
 
     public string Logs { get; }
@@ -24,12 +26,25 @@ public sealed class BenchEnvironment : IDisposable
     {
         var logs = Path.Combine(resultsDirectory, logsFolder);
         Directory.CreateDirectory(logs);
-        var environment = new BenchEnvironment(EmbeddedEnvironment.Start(), logs);
+        var environment = new BenchEnvironment(EmbeddedEnvironment.Start(), logs, log);
         log.Line($"embedded Kafka (mock cluster) at {environment.BootstrapServers}, redis-server at 127.0.0.1:{environment.RedisPort}; service logs in {logs}");
         return environment;
     }
 
-    public void Dispose() => _environment.Dispose();
+    /// <summary>Stops the broker and redis-server and deletes the state the services kept in the run's folder (<see cref="ServiceProcess.StateRoot"/>).</summary>
+    public void Dispose()
+    {
+        _environment.Dispose();
+        var state = ServiceProcess.StateRoot(Logs);
+        try
+        {
+            if (Directory.Exists(state)) Directory.Delete(state, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Line($"could not delete {state}: {e.Message}");
+        }
+    }
 }
 
 /// <summary>The few Kafka and disk helpers the benchmarks share.</summary>

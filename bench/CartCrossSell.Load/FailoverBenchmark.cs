@@ -13,9 +13,10 @@ namespace CartCrossSell.Load;
 /// <summary>What one fail-over run measured.</summary>
 /// <param name="SurvivorPause">The longest gap between two Redis writes of one of the survivor's own partitions, from
 /// a second before the other instance went away until the end of the run.</param>
-/// <param name="Takeover">From the moment the other instance went away until the survivor wrote every moved partition.</param>
+/// <param name="Takeover">From the moment the other instance went away until the survivor wrote every moved partition;
+/// null when it never wrote one of them before the end of the run (no figure: the run's length is not a takeover time).</param>
 public sealed record FailoverRun(string Rebalancing, string Departure, int Repeat, int OwnPartitions, int MovedPartitions,
-    TimeSpan SurvivorPause, TimeSpan Takeover, TimeSpan SteadyGap);
+    TimeSpan SurvivorPause, TimeSpan? Takeover, TimeSpan SteadyGap);
 
 /// <summary>
 /// <c>make bench-failover</c>: two <c>cartxsell run -t recommender</c> processes in one consumer group under steady
@@ -55,7 +56,7 @@ public sealed class FailoverBenchmark(FailoverOptions options, ProgressLog log)
                     var run = await RunOnceAsync(n, repeat, rebalancing, departure, bootstrap, $"127.0.0.1:{redisPort}", logs, producer, products, writes, ct);
                     runs.Add(run);
                     log.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"run {n}: {rebalancing}, {departure}: survivor's own {run.OwnPartitions} partitions paused at most {run.SurvivorPause.TotalMilliseconds:N0} ms (steady gap {run.SteadyGap.TotalMilliseconds:N0} ms); {run.MovedPartitions} moved partitions written again after {run.Takeover.TotalMilliseconds:N0} ms; load average {ProgressLog.LoadAverage()}"));
+                        $"run {n}: {rebalancing}, {departure}: survivor's own {run.OwnPartitions} partitions paused at most {run.SurvivorPause.TotalMilliseconds:N0} ms (steady gap {run.SteadyGap.TotalMilliseconds:N0} ms); {run.MovedPartitions} moved partitions written again {FailoverReport.After(run.Takeover)}; load average {ProgressLog.LoadAverage()}"));
                 }
         return runs;
     }
@@ -109,10 +110,10 @@ public sealed class FailoverBenchmark(FailoverOptions options, ProgressLog log)
 
             var pause = own.Select(p => writes.LongestGap(survivorPrefix, p, departed - Stopwatch.Frequency, ended)).DefaultIfEmpty(TimeSpan.Zero).Max();
             var steady = own.Concat(moved).Select(p => writes.LongestGap(owners[p], p, steadyFrom, departed)).DefaultIfEmpty(TimeSpan.Zero).Max();
-            var takeover = moved.Select(p => writes.FirstAfter(survivorPrefix, p, departed) is { } first
-                    ? Stopwatch.GetElapsedTime(departed, first)
-                    : Stopwatch.GetElapsedTime(departed, ended))
-                .DefaultIfEmpty(TimeSpan.Zero).Max();
+            var firstWrites = moved.Select(p => writes.FirstAfter(survivorPrefix, p, departed)).ToArray();
+            TimeSpan? takeover = firstWrites.Any(first => first is null)
+                ? null
+                : firstWrites.Select(first => Stopwatch.GetElapsedTime(departed, first!.Value)).DefaultIfEmpty(TimeSpan.Zero).Max();
             return new FailoverRun(rebalancing, departure, repeat, own.Length, moved.Length, pause, takeover, steady);
         }
         finally

@@ -63,8 +63,9 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         await using var learner = ServiceProcess.Start(options.CliPath, TopologyNames.Learner, bootstrap, redis, logs);
         _cpu.Track("learner", learner.Pid);
         results.Learner = await MeasureLearnerAsync(learner, results.OrderBacklog, ct);
-        log.Line(string.Create(CultureInfo.InvariantCulture,
-            $"learner: {results.Learner.Lines:N0} lines in {results.Learner.Duration.TotalSeconds:0.0} s = {results.Learner.LinesPerSecond:N0} lines/s (splitter alone {results.Learner.SplitterLinesPerSecond:N0} lines/s)"));
+        log.Line(results.Learner is { Duration: { } learned, LinesPerSecond: { } linesPerSecond, SplitterLinesPerSecond: { } splitterPerSecond }
+            ? string.Create(CultureInfo.InvariantCulture, $"learner: {results.Learner.Lines:N0} lines in {learned.TotalSeconds:0.0} s = {linesPerSecond:N0} lines/s (splitter alone {splitterPerSecond:N0} lines/s)")
+            : $"learner: {NotMeasured.Learner}");
         log.Line($"learner, CPU: {results.Learner.Cpu}");
         log.Line($"learner, its own view: splitter {results.Learner.Splitter.Describe(freshness: false)}; aggregator {results.Learner.Aggregator.Describe(freshness: false)}");
         if (options.StopAfter == "learner")
@@ -92,13 +93,19 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         try
         {
             results.Drain = await MeasureDrainAsync(recommender, watcher, backlogCarts, options.WarmupEvents, options.BacklogEvents, ct);
-            log.Line(string.Create(CultureInfo.InvariantCulture,
-                $"recommender drain: {results.Drain.Events:N0} events in {results.Drain.Duration.TotalSeconds:0.00} s = {results.Drain.EventsPerSecond:N0} events/s; {results.Drain.DeadLettered} dead-lettered; load average {ProgressLog.LoadAverage()}"));
+            log.Line(results.Drain is { Duration: { } drained, EventsPerSecond: { } drainRate }
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"recommender drain: {results.Drain.Events:N0} events in {drained.TotalSeconds:0.00} s = {drainRate:N0} events/s; {results.Drain.DeadLettered} dead-lettered; load average {ProgressLog.LoadAverage()}")
+                : $"recommender drain: {NotMeasured.Drain(options.WarmupEvents)}");
             log.Line($"recommender drain, the recommender's view: {results.Drain.Service.Describe(freshness: false)}");
             log.Line($"recommender drain, CPU: {results.Drain.Cpu}");
             results.DrainRankedBy = await watcher.CountRankedByAsync(backlogCarts.Keys, ct);
             log.Line($"recommender drain, what ranked the carts' values: {MarkdownReport.RankedBy(results.DrainRankedBy)}");
-            if (options.StopAfter == "drain")
+            // The fixed-rate phases run at shares of the drain's rate (--rates too are reported as shares of it): without it, stop here.
+            var sustained = results.Drain.EventsPerSecond;
+            if (sustained is null)
+                results.Notes.Add("The drain was not measured (row 1), so the fixed-rate phases, placed by its rate, did not run; a larger --warmup gives the scrapes time to see the timed part begin.");
+            if (options.StopAfter == "drain" || sustained is null)
             {
                 results.Memory.Add(new MemoryRow("recommender", recommender.Memory(), "after the drain"));
                 results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"after the drain ({results.OrderBacklog.Lines:N0} lines learned)"));
@@ -114,8 +121,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
 
             // 5. Fixed-rate phases; storefront readers during the first.
             var rates = options.FixedRates.Count > 0
-                ? options.FixedRates.Select(r => ((double)r, r / results.Drain.EventsPerSecond)).ToArray()
-                : options.LoadShares.Select(s => (s * results.Drain.EventsPerSecond, s)).ToArray();
+                ? options.FixedRates.Select(r => ((double)r, r / sustained.Value)).ToArray()
+                : options.LoadShares.Select(s => (s * sustained.Value, s)).ToArray();
             var readerKeys = backlogCarts.Keys.Select(k => KeyPrefix + k).ToArray();
             var readersPhase = Array.IndexOf(rates, rates.MinBy(r => Math.Abs(r.Item2 - 0.5)));
             for (var i = 0; i < rates.Length; i++)
@@ -180,7 +187,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     {
         log.Line($"learner: started (pid {learner.Pid}); waiting for its groups to join and consume {backlog.Orders:N0} orders");
         var overall = Stopwatch.StartNew();
-        long start = 0, splitterDone = 0, aggregatorLastChange = 0, lastAggregator = -1, lastReport = 0;
+        long? start = null; // the last look before the first order was processed; none if the first look came after it
+        long splitterDone = 0, aggregatorLastChange = 0, lastAggregator = -1, lastReport = 0;
         var atStart = MetricsSnapshot.Empty;
         var cpuAtStart = _cpu.Sample();
         while (overall.Elapsed < GroupTimeout)
@@ -213,8 +221,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 if (splitterDone != 0 && aggregator > 0 && m.Lag(TopologyNames.BasketAggregator) == 0
                     && Stopwatch.GetElapsedTime(aggregatorLastChange) > TimeSpan.FromSeconds(3))
                 {
-                    return new LearnerResult(backlog.Orders, backlog.Lines, Stopwatch.GetElapsedTime(start, splitterDone),
-                        Stopwatch.GetElapsedTime(start, aggregatorLastChange), aggregator,
+                    return new LearnerResult(backlog.Orders, backlog.Lines, NotMeasured.Between(start, splitterDone),
+                        NotMeasured.Between(start, aggregatorLastChange), aggregator,
                         ServiceTimings.Between(atStart, m, TopologyNames.BasketSplitter), ServiceTimings.Between(atStart, m, TopologyNames.BasketAggregator),
                         CpuAccounting.Describe(cpuAtStart, _cpu.Sample()));
                 }
@@ -230,7 +238,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         log.Line($"recommender: started (pid {recommender.Pid}); it replicates the catalog and item-neighbors, joins its group, then drains {warmup:N0} warm-up events and {events:N0} timed ones");
         var total = warmup + events;
         var overall = Stopwatch.StartNew();
-        long start = 0, lastReport = 0, processedAtStart = 0;
+        long? start = null; // none if the first look came after the warm-up was through
+        long lastReport = 0, processedAtStart = 0;
         var atStart = MetricsSnapshot.Empty;
         var cpuAtStart = _cpu.Sample();
         var writesBefore = watcher.Writes;
@@ -264,7 +273,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                     {
                         var end = watcher.LastWriteTimestamp;
                         var timings = ServiceTimings.Between(atStart, await recommender.ScrapeAsync(ct), TopologyNames.CartRecommender);
-                        return new DrainResult(total - processedAtStart, processedAtStart, lastEventAt.Count, Stopwatch.GetElapsedTime(start, end), m.DeadLettered() - atStart.DeadLettered(), watcher.Writes - writesBefore, timings,
+                        return new DrainResult(total - processedAtStart, processedAtStart, lastEventAt.Count, NotMeasured.Between(start, end), m.DeadLettered() - atStart.DeadLettered(), watcher.Writes - writesBefore, timings,
                             CpuAccounting.Describe(cpuAtStart, _cpu.Sample()));
                     }
                 }
@@ -326,7 +335,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     {
         log.Line($"outcomes: started (pid {outcomes.Pid}); catching up on {cartEvents:N0} cart events and {orders:N0} orders");
         var overall = Stopwatch.StartNew();
-        long start = 0, lastReport = 0;
+        long? start = null; // none if the first look came after the catch-up began
+        long lastReport = 0;
         var atStart = MetricsSnapshot.Empty;
         while (overall.Elapsed < GroupTimeout)
         {
@@ -348,10 +358,13 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 }
                 if (carts >= cartEvents && orderCount >= orders)
                 {
-                    var result = new OutcomesResult(cartEvents, orders, Stopwatch.GetElapsedTime(start, now),
+                    var result = new OutcomesResult(cartEvents, orders, NotMeasured.Between(start, now),
                         ServiceTimings.Between(atStart, m, TopologyNames.SessionCartSplitter), ServiceTimings.Between(atStart, m, TopologyNames.SessionOutcomes));
+                    var took = result is { Duration: { } d, CartEventsPerSecond: { } perSecond }
+                        ? string.Create(CultureInfo.InvariantCulture, $"in {d.TotalSeconds:0.0} s = {perSecond:N0} cart events/s")
+                        : $"({NotMeasured.Outcomes})";
                     log.Line(string.Create(CultureInfo.InvariantCulture,
-                        $"outcomes: caught up on {cartEvents:N0} cart events in {result.Duration.TotalSeconds:0.0} s = {result.CartEventsPerSecond:N0} cart events/s; cart splitter {result.CartSplitter.Describe(freshness: false)}; session outcomes {result.SessionOutcomes.Describe(freshness: false)}"));
+                        $"outcomes: caught up on {cartEvents:N0} cart events {took}; cart splitter {result.CartSplitter.Describe(freshness: false)}; session outcomes {result.SessionOutcomes.Describe(freshness: false)}"));
                     return result;
                 }
             }

@@ -1,8 +1,8 @@
 namespace CartCrossSell.Load;
 
 /// <summary>
-/// Everything a run can vary. The defaults finish the whole run in about four to five minutes on two cores and are
-/// the figures published in docs/benchmarks.md.
+/// Everything a run can vary. The defaults finish the whole run in about three and a half minutes on two cores (the
+/// committed default runs took 2:54-3:47, the build before it not counted) and are the figures published in docs/benchmarks.md.
 /// </summary>
 public sealed record LoadOptions
 {

@@ -5,6 +5,13 @@ public static class Medians
 {
     public static TimeSpan Of(IEnumerable<TimeSpan> values) => TimeSpan.FromTicks(Of(values.Select(v => v.Ticks)));
 
+    /// <summary>The median of the values a run measured, the missing ones left out (not counted as 0); null when none was measured.</summary>
+    public static TimeSpan? OfPresent(IEnumerable<TimeSpan?> values)
+    {
+        var present = values.OfType<TimeSpan>().ToArray();
+        return present.Length == 0 ? null : Of(present);
+    }
+
     public static long Of(IEnumerable<long> values)
     {
         var sorted = values.Order().ToArray();

@@ -27,7 +27,7 @@ public sealed record ProcessMemory(long ResidentKilobytes, long PeakResidentKilo
     }
 
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{ResidentMegabytes:0} MB resident (peak {PeakResidentMegabytes:0} MB)");
+        string.Create(CultureInfo.InvariantCulture, $"{ResidentMegabytes:0} MiB resident (peak {PeakResidentMegabytes:0} MiB)");
 
     // "VmRSS:	  123456 kB"
     private static long Kilobytes(string line) =>

@@ -56,6 +56,12 @@ root.SetAction(async (parse, ct) =>
         await Console.Error.WriteLineAsync("--commit-ms must be positive");
         return 2;
     }
+    if (LoadOptionsError(options) is { } optionsError)
+    {
+        // Found now, not minutes in (a phase of no events, a division by zero, a producer librdkafka refuses).
+        await Console.Error.WriteLineAsync(optionsError);
+        return 2;
+    }
     if (options.BacklogEvents < 1_000 || options.WarmupEvents < 0 || (long)options.BacklogEvents + options.WarmupEvents > 100_000)
     {
         // librdkafka's mock cluster keeps only the newest 5 MiB of each partition: a larger backlog loses its start.
@@ -187,7 +193,11 @@ rowsCommand.SetAction(async (parse, ct) =>
     }, ct);
 });
 root.Subcommands.Add(rowsCommand);
-return await root.Parse(args).InvokeAsync();
+// On Ctrl+C or SIGTERM the token is cancelled and the process waits this long before it ends anyway. The runs' cleanup
+// needs it: every service process is stopped with SIGTERM (up to 10 s each, then killed; three in turn in bench-e2e),
+// then the broker and redis-server, then the state folders are deleted. System.CommandLine's default of 2 s cut that
+// short and left service processes, redis-server and state behind (src/CartCrossSell.Cli waits 50 s for the same reason).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) });
 
 // A subcommand's run: its progress log, the machine and load average first, its report left in the results directory.
 async Task<int> RunReportedAsync(string kind, string title, string directory, Func<ProgressLog, ReportedRun, Task<string>> run, CancellationToken ct)
@@ -220,6 +230,20 @@ static async Task WriteReportAsync(string directory, string kind, DateTimeOffset
 static string ServiceEnvironment() => string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(k => k.StartsWith("CARTXSELL__", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
     .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)} "));
+
+// The first of bench-e2e's numeric options out of range, as the message naming its flag; null when all are usable.
+static string? LoadOptionsError(LoadOptions o) =>
+    o.ActiveCarts < 1 ? "--active-carts must be at least 1"
+    : o.LearnerLines < 1 ? "--learner-lines must be at least 1"
+    : o.PhaseDuration <= TimeSpan.Zero ? "--duration must be positive"
+    : o.LoadShares.Count == 0 || o.LoadShares.Any(s => !(double.IsFinite(s) && s > 0)) ? "--shares must be positive numbers"
+    : o.FixedRates.Any(r => r <= 0) ? "--rates must be positive"
+    : o.Readers < 0 ? "--readers must not be negative"
+    : o.ReadRate < 0 ? "--read-rate must not be negative (0: each reader back to back)"
+    : o.ProducerLingerMs < 0 ? "--linger-ms must not be negative"
+    : o.ShortCommitMs < 0 ? "--short-commit-ms must not be negative (0 skips its phase)"
+    : o.RedisBenchmarkRequests < 1 ? "--redis-benchmark-requests must be at least 1"
+    : null;
 
 // Why a --model file cannot be put in service, as `cartxsell models publish` would refuse it; null when it can.
 static string? ModelError(string path)

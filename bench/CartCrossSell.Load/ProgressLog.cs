@@ -12,8 +12,12 @@ public sealed class ProgressLog(TextWriter output)
 
     public void Line(string message)
     {
-        lock (_gate) output.WriteLine($"[{_elapsed.Elapsed:mm\\:ss}] {message}");
+        lock (_gate) output.WriteLine($"[{Clock(_elapsed.Elapsed)}] {message}");
     }
+
+    /// <summary>Minutes and seconds, the minutes counted on past an hour (mm\:ss started again at 00:00 after 59:59).</summary>
+    public static string Clock(TimeSpan elapsed) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(long)elapsed.TotalMinutes:00}:{elapsed.Seconds:00}");
 
     /// <summary>The load average now (first three fields of /proc/loadavg): the machine is shared.</summary>
     public static string LoadAverage()

@@ -22,12 +22,13 @@ public static class RestartReport
                         "partitions are assigned, before the tasks have restored their stores; */health/ready*: every task running, stores restored. *stop*: SIGTERM, restart on the same state directory; *kill*: SIGKILL, same directory; " +
                         "*wiped*: SIGTERM, directory deleted (the changelog replayed, as far as the mock kept it). *Complete*: the new value's cart value " +
                         "is the cart's earlier lines plus the new one (first cart / last cart filled). *Group join* and *restoration* come from the " +
-                        "service's log: the stream thread's start to its partitions' assignment, and Streamiz's \"Restoration took\" after it.");
+                        "service's log: the stream thread's start to its partitions' assignment, and Streamiz's \"Restoration took\" after it; " +
+                        "their medians are of the runs whose log has the line (n/a: none has).");
         text.AppendLine();
         text.AppendLine("| Mode | Runs | RUNNING (median) | /health/ready (median) | New event on a first cart answered (median) | On a last cart (median) | Group join (median) | Restoration (median) | Cart records restored (median) | Complete |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var group in runs.GroupBy(r => r.Mode))
-            text.AppendLine(c, $"| {group.Key} | {group.Count()} | {S(Medians.Of(group.Select(r => r.Running)))} | {S(Medians.Of(group.Select(r => r.Ready)))} | {S(Medians.Of(group.Select(r => r.FirstCart)))} | {S(Medians.Of(group.Select(r => r.LastCart)))} | {S(Medians.Of(group.Select(r => r.GroupJoin ?? TimeSpan.Zero)))} | {S(Medians.Of(group.Select(r => r.Restoration ?? TimeSpan.Zero)))} | {Medians.Of(group.Select(r => r.RestoredCartRecords)):N0} | {Complete(group)} |");
+            text.AppendLine(c, $"| {group.Key} | {group.Count()} | {S(Medians.Of(group.Select(r => r.Running)))} | {S(Medians.Of(group.Select(r => r.Ready)))} | {S(Medians.Of(group.Select(r => r.FirstCart)))} | {S(Medians.Of(group.Select(r => r.LastCart)))} | {S(Medians.OfPresent(group.Select(r => r.GroupJoin)))} | {S(Medians.OfPresent(group.Select(r => r.Restoration)))} | {Medians.Of(group.Select(r => r.RestoredCartRecords)):N0} | {Complete(group)} |");
         text.AppendLine();
         text.AppendLine("| Run | Mode | Repeat | State dir before | RUNNING | Ready | First cart | Last cart | Group join | Restoration | Cart records restored (all stores) | Complete (first / last) | Memory after |");
         text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");

@@ -2,16 +2,19 @@ namespace CartCrossSell.Load;
 
 /// <summary>The recommender draining a pre-produced backlog of cart events.</summary>
 /// <param name="Warmup">Events processed before the timed part (<see cref="Events"/> excludes them).</param>
-public sealed record DrainResult(long Events, long Warmup, int Carts, TimeSpan Duration, long DeadLettered, long ValuesWritten, ServiceTimings Service, string Cpu)
+/// <param name="Duration">The timed part; null when it was not measured (<see cref="NotMeasured"/>).</param>
+public sealed record DrainResult(long Events, long Warmup, int Carts, TimeSpan? Duration, long DeadLettered, long ValuesWritten, ServiceTimings Service, string Cpu)
 {
-    public double EventsPerSecond => Events / Math.Max(Duration.TotalSeconds, 1e-9);
+    public double? EventsPerSecond => NotMeasured.Rate(Events, Duration);
 }
 
 /// <summary>The learner (splitter and aggregator) consuming a backlog of completed orders.</summary>
-public sealed record LearnerResult(int Orders, int Lines, TimeSpan SplitterDuration, TimeSpan Duration, long RowUpdates, ServiceTimings Splitter, ServiceTimings Aggregator, string Cpu)
+/// <param name="SplitterDuration">Until the splitter had split every order; null when not measured (<see cref="NotMeasured"/>).</param>
+/// <param name="Duration">Until the aggregator's last change; null when not measured.</param>
+public sealed record LearnerResult(int Orders, int Lines, TimeSpan? SplitterDuration, TimeSpan? Duration, long RowUpdates, ServiceTimings Splitter, ServiceTimings Aggregator, string Cpu)
 {
-    public double LinesPerSecond => Lines / Math.Max(Duration.TotalSeconds, 1e-9);
-    public double SplitterLinesPerSecond => Lines / Math.Max(SplitterDuration.TotalSeconds, 1e-9);
+    public double? LinesPerSecond => NotMeasured.Rate(Lines, Duration);
+    public double? SplitterLinesPerSecond => NotMeasured.Rate(Lines, SplitterDuration);
 }
 
 /// <summary>One fixed-rate phase: what was produced and how fresh the values were when readable.</summary>
@@ -19,9 +22,30 @@ public sealed record FreshnessResult(string Label, double Share, double TargetRa
     LatencyHistogram Latency, long Notified, long ServiceProcessed, ServiceTimings Service, long BehindAtEnd, TimeSpan CatchUp, string Cpu);
 
 /// <summary>The outcomes group catching up on the backlog (cart events and orders) before the phases.</summary>
-public sealed record OutcomesResult(long CartEvents, int Orders, TimeSpan Duration, ServiceTimings CartSplitter, ServiceTimings SessionOutcomes)
+/// <param name="Duration">Until it had seen every backlog cart event and order; null when not measured (<see cref="NotMeasured"/>).</param>
+public sealed record OutcomesResult(long CartEvents, int Orders, TimeSpan? Duration, ServiceTimings CartSplitter, ServiceTimings SessionOutcomes)
 {
-    public double CartEventsPerSecond => CartEvents / Math.Max(Duration.TotalSeconds, 1e-9);
+    public double? CartEventsPerSecond => NotMeasured.Rate(CartEvents, Duration);
+}
+
+/// <summary>
+/// A backlog phase is timed from the last <c>/metrics</c> scrape that saw the group before the phase began. When the
+/// first scrape that answered was already past that point there is no such look, and so no start: the phase is not
+/// measured (a time from the Stopwatch's epoch, as a start of 0 gave, is an absurd rate, not a figure).
+/// </summary>
+public static class NotMeasured
+{
+    /// <summary>The time between a phase's start and <paramref name="end"/> (Stopwatch timestamps); null without a start.</summary>
+    public static TimeSpan? Between(long? start, long end) => start is { } s ? System.Diagnostics.Stopwatch.GetElapsedTime(s, end) : null;
+
+    public static double? Rate(long count, TimeSpan? duration) => duration is { } d ? count / Math.Max(d.TotalSeconds, 1e-9) : null;
+
+    public static string Learner => "not measured: the first metrics scrape that answered already counted split orders (no look before the splitter's first order)";
+
+    public static string Drain(long warmup) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"not measured: the first metrics scrape that answered already counted more than the {warmup:N0} warm-up events processed (no look before the timed part began)");
+
+    public static string Outcomes => "not measured: the first metrics scrape that answered already counted processed cart events or orders (no look before the catch-up began)";
 }
 
 /// <summary>Resident memory of one process at the end of its part of the run.</summary>

@@ -220,22 +220,12 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
 
     private static string Sku(int i) => "s" + i.ToString("D7", CultureInfo.InvariantCulture);
 
-    /// <summary>Half near in number (a catalog's neighbourhood), half anywhere: distinct, never the row's own item.</summary>
-    private Neighbor[] Neighbours(int sku, Random random)
-    {
-        var chosen = new HashSet<int>();
-        while (chosen.Count < options.Neighbors)
-        {
-            var other = chosen.Count % 2 == 0
-                ? sku + random.Next(-500, 501)
-                : random.Next(options.Skus);
-            if (other != sku && other >= 0 && other < options.Skus) chosen.Add(other);
-        }
-        return chosen.Select(o => new Neighbor(RowKeys.Item(Sku(o)), 1.0 + random.Next(20))).ToArray();
-    }
+    /// <summary>Half near in number (a catalog's neighbourhood), half anywhere (<see cref="RowNeighbours"/>), each with a weight.</summary>
+    private Neighbor[] Neighbours(int sku, Random random) =>
+        RowNeighbours.Pick(sku, options.Skus, options.Neighbors, random).Select(o => new Neighbor(RowKeys.Item(Sku(o)), 1.0 + random.Next(20))).ToArray();
 
     public static string Describe(RowStoreSample s) => string.Create(CultureInfo.InvariantCulture,
-        $"{s.RowsSent:N0} rows sent, {s.BundlesAggregated:N0} bundles aggregated; {s.Memory}; state on disk {s.StateDirectoryMegabytes:N0} MB; load {ProgressLog.LoadAverage()}");
+        $"{s.RowsSent:N0} rows sent, {s.BundlesAggregated:N0} bundles aggregated; {s.Memory}; state on disk {s.StateDirectoryMegabytes:N0} MiB; load {ProgressLog.LoadAverage()}");
 
     /// <summary>The run as markdown: resident memory as the rows grew (every tenth of the rows), at rest, and through the restart.</summary>
     public static string Render(RowStoreResult r, string commandLine, string loadAtStart, string loadAtEnd, string machine)
@@ -246,7 +236,7 @@ public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
         text.AppendLine();
         text.AppendLine(c, $"{r.Options.Skus:N0} item rows of {r.Options.Neighbors} neighbours sent to the aggregator in {r.FillDuration.TotalSeconds:0.0} s ({r.Options.Skus / r.FillDuration.TotalSeconds:N0} rows/s).");
         text.AppendLine();
-        text.AppendLine("| Phase | Rows sent | Resident MB | Peak resident MB | State on disk MB |");
+        text.AppendLine("| Phase | Rows sent | Resident MiB | Peak resident MiB | State on disk MiB |");
         text.AppendLine("|---|---:|---:|---:|---:|");
         var step = Math.Max(1, r.Options.Skus / 10);
         long next = step;

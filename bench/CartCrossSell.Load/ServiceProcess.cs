@@ -32,6 +32,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    private const string StateDirectoryVariable = "CARTXSELL__Streams__StateDirectory";
+
+    /// <summary>
+    /// Where the services a benchmark starts keep their state unless it chose a directory itself: a folder inside the
+    /// run's log folder, which <see cref="BenchEnvironment"/> deletes at the end.
+    /// </summary>
+    public static string StateRoot(string logDirectory) => Path.Combine(logDirectory, "service-state");
+
     /// <summary>Starts <c>dotnet cartxsell.dll run --topologies {group}</c> against the given broker and Redis.</summary>
     /// <param name="environment">Extra configuration as <c>CARTXSELL__Section__Key</c> variables.</param>
     public static ServiceProcess Start(string cliPath, string group, string bootstrapServers, string redis, string logDirectory,
@@ -48,6 +56,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
                      "--metrics-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(arg);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
+        // Without Streams:StateDirectory the service takes a temporary directory that it deletes only when it stops: a
+        // killed one (bench-failover's kills, the SIGKILL after a stop that took too long) left /tmp/cartxsell-state-*
+        // behind. A fresh directory of its own under the run's folder instead (fresh: it starts on empty state, as before).
+        if (!psi.Environment.ContainsKey(StateDirectoryVariable))
+            psi.Environment[StateDirectoryVariable] = Directory.CreateDirectory(
+                Path.Combine(StateRoot(logDirectory), $"{name ?? group}-{Guid.NewGuid():N}")).FullName;
         var logPath = Path.Combine(logDirectory, $"{name ?? group}.log");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {cliPath}");

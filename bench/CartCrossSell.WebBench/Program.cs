@@ -12,13 +12,18 @@ using StackExchange.Redis;
 //   http:  GET /v1/carts/{cartId}/add-ons on the web host (Kestrel, loopback), which does that same read.
 // Bounded: a fixed number of reads per reader after a warm-up; everything on loopback.
 var C = CultureInfo.InvariantCulture;
-int Arg(string name, int fallback) => args.SkipWhile(a => a != name).Skip(1).Select(v => int.Parse(v, C)).FirstOrDefault(fallback);
-var readers = Arg("--readers", 50);
-var perReader = Arg("--reads", 400);
-var carts = Arg("--carts", 1_000);
-var rounds = Arg("--rounds", 2);
-// Aggregate request rates to pace the readers at (0: closed loop, every reader as fast as it can: throughput).
-var rates = (args.SkipWhile(a => a != "--rates").Skip(1).FirstOrDefault() ?? "1000,5000,0").Split(',').Select(v => int.Parse(v, C)).ToArray();
+if (WebBenchOptions.AsksForHelp(args))
+{
+    Console.WriteLine(WebBenchOptions.Usage());
+    return 0;
+}
+// Every flag is checked before anything starts; the message goes to stderr (make bench-web keeps stdout as the results).
+if (WebBenchOptions.Parse(args, out var usageError) is not { } options)
+{
+    await Console.Error.WriteLineAsync($"{usageError} (--help lists the options)");
+    return 2;
+}
+var (readers, perReader, carts, rounds, rates) = (options.Readers, options.Reads, options.Carts, options.Rounds, options.Rates);
 
 using var kafka = EmbeddedKafkaCluster.Start();
 using var redisServer = LocalRedisServer.Start();
@@ -45,8 +50,7 @@ var valueBytes = (await store.ReadStoredAsync("bench-0"))!.Length;
 // Where the host runs: inside this process (the default, as every figure before: readers and Kestrel share one thread
 // pool), or in its own (`--host process`: `cartxsell serve` as deployed, its own thread pool and GC; the two cores,
 // redis-server and the loopback are still shared with the readers).
-var hostMode = args.SkipWhile(a => a != "--host").Skip(1).FirstOrDefault() ?? "in-process";
-if (hostMode is not ("process" or "in-process")) throw new ArgumentException($"--host takes process or in-process, not '{hostMode}'");
+var hostMode = options.Host;
 await using var host = hostMode == "process"
     ? await WebHostUnderTest.StartProcessAsync(Path.Combine(AppContext.BaseDirectory, "cartxsell.dll"), kafka.BootstrapServers, redisServer.Configuration)
     : await WebHostUnderTest.StartInProcessAsync(kafka.ToOptions(), storeOptions);
@@ -109,3 +113,4 @@ for (var round = 1; round <= rounds; round++)
     }
 }
 Console.WriteLine($"load average after: {LoadAverage()} (the client, Kestrel and redis-server share these cores)");
+return 0;

@@ -167,7 +167,10 @@ public sealed class OperatorCommandsTests : IDisposable
     {
         var (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--checkout-rate", "1.5");
         Assert.Equal(2, code);
-        Assert.Contains("CheckoutRate", error);
+        Assert.Contains("invalid option --checkout-rate: must lie between 0 and 1 (was 1.5)", error);
+        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--concurrency", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("invalid option --concurrency: must be positive (was 0)", error);
         (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--orders", Path.Combine(_dir, "missing.csv"));
         Assert.Equal(2, code);
         Assert.Contains("missing.csv: file not found", error);
@@ -180,6 +183,16 @@ public sealed class OperatorCommandsTests : IDisposable
         (code, _, error) = await Run("simulate", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"));
         Assert.Equal(2, code);
         Assert.Contains("Kafka:BootstrapServers is required", error);
+    }
+
+    [Fact]
+    public async Task The_demo_refuses_no_sessions_before_it_starts_anything_naming_the_flag()
+    {
+        // The simulator would refuse it only after the backfill and the learning, with a stack trace.
+        var (code, output, error) = await Run("demo", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--sessions", "0");
+        Assert.Equal(2, code);
+        Assert.Equal("invalid option --sessions: must be positive (was 0)", error.Trim());
+        Assert.Empty(output);
     }
 
     [Fact]

@@ -72,9 +72,9 @@ public static class SimulateCommand
                     HeldBackShare = parse.GetValue(heldBack), CheckoutRate = parse.GetValue(checkout),
                 },
             };
+            if (!EngineInputs.TryValidate(error, options.Validate, Flags)) return 2;
             try
             {
-                options.Validate();
                 service.Redis.Validate();
             }
             catch (ArgumentException e)
@@ -120,4 +120,12 @@ public static class SimulateCommand
         });
         return command;
     }
+
+    /// <summary>The flags behind <see cref="SimulatorOptions"/>' and <see cref="ShopperBehaviour"/>'s properties, so a refusal names what the operator typed.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["Sessions"] = "--sessions", ["Duration"] = "--duration", ["SessionsPerSecond"] = "--rate", ["Concurrency"] = "--concurrency",
+        ["WantedAcceptance"] = "--wanted-acceptance", ["BaseAcceptance"] = "--base-acceptance", ["HeldBackShare"] = "--held-back-share",
+        ["CheckoutRate"] = "--checkout-rate",
+    };
 }

@@ -1,0 +1,40 @@
+using CartCrossSell.Load;
+
+namespace CartCrossSell.Bench.Tests;
+
+public sealed class LoadReportTests
+{
+    private static readonly ServiceTimings NoTimings = ServiceTimings.Between(MetricsSnapshot.Empty, MetricsSnapshot.Empty, "t");
+
+    private static RunResults Run() => new()
+    {
+        StartedAt = DateTimeOffset.UnixEpoch, Machine = "m", LoadAverageAtStart = "0", CommandLine = "make bench-e2e",
+        Options = new LoadOptions { OrdersPath = "o.csv", ResultsDirectory = "r", CliPath = "c.dll" },
+    };
+
+    [Fact]
+    public void A_phase_without_a_look_before_its_start_has_no_duration_where_it_had_the_time_since_the_stopwatch_epoch()
+    {
+        Assert.Null(NotMeasured.Between(null, System.Diagnostics.Stopwatch.GetTimestamp()));
+        Assert.Null(new DrainResult(60_000, 0, 100, null, 0, 0, NoTimings, "").EventsPerSecond);
+        Assert.Equal(2_000, new DrainResult(60_000, 30_000, 100, TimeSpan.FromSeconds(30), 0, 0, NoTimings, "").EventsPerSecond);
+    }
+
+    [Fact]
+    public void The_report_says_not_measured_instead_of_a_rate_for_the_drain_and_the_learner()
+    {
+        var run = Run();
+        run.Drain = new DrainResult(90_000, 0, 100, null, 0, 0, NoTimings, "");
+        run.Learner = new LearnerResult(10, 100, null, null, 5, NoTimings, NoTimings, "");
+        var lines = MarkdownReport.Render(run).Split('\n');
+        var drain = Assert.Single(lines, l => l.StartsWith("| 1 |", StringComparison.Ordinal));
+        Assert.Contains("| not measured: the first metrics scrape that answered already counted more than the 30,000 warm-up events", drain);
+        Assert.DoesNotContain("/s**", drain);
+        var learner = Assert.Single(lines, l => l.StartsWith("| 4 |", StringComparison.Ordinal));
+        Assert.Contains("| not measured: the first metrics scrape that answered already counted split orders", learner);
+        Assert.DoesNotContain("lines/s**", learner);
+
+        run.Drain = run.Drain with { Events = 60_000, Warmup = 30_000, Duration = TimeSpan.FromSeconds(12) };
+        Assert.Contains("**5,000/s** (12.00 s) | yes |", MarkdownReport.Render(run));
+    }
+}
