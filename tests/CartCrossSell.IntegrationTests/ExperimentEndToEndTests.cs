@@ -75,7 +75,10 @@ public sealed class ExperimentEndToEndTests(ITestOutputHelper output) : IDisposa
             await publisher.FlushAsync();
         }
 
-        var clock = new ManualClock(T0.AddMinutes(-30));
+        // Before the sessions (their events span T0 to about T0 + 7 minutes), so wall-clock stream time closes none of
+        // them until the test moves the clock; within the experiment's grace of the newest, which the outcome
+        // splitters refuse beyond (an event further ahead would close open sessions early).
+        var clock = new ManualClock(T0.AddMinutes(-5));
         using var loggers = TestLogging.Create(output.WriteLine, LogLevel.Warning);
         await using var service = new CrossSellService(new CrossSellServiceOptions
         {

@@ -113,7 +113,6 @@ public static class CartRecommenderTopology
                 }
                 if (!Apply(cart, e)) return;
                 cart.SessionId = e.SessionId;
-                cart.VisitorId = e.VisitorId ?? cart.VisitorId;
                 if (e.Type == CartEventType.CartViewed && cart.ExposureSessionId != e.SessionId)
                 {
                     cart.ExposureSessionId = e.SessionId;

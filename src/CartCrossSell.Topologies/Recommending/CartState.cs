@@ -8,7 +8,6 @@ public sealed class CartState
 {
     public required string CartId { get; init; }
     public required string SessionId { get; set; }
-    public string? VisitorId { get; set; }
     public string Currency { get; set; } = "GBP";
     /// <summary>The shopper's country from the cart's events, when one said it.</summary>
     public string? Country { get; set; }
@@ -76,7 +75,6 @@ public sealed class CartState
     {
         CartId = CartId,
         SessionId = SessionId,
-        VisitorId = VisitorId,
         Currency = Currency,
         Country = Country,
         Lines = Lines.Select(l => l.Copy()).ToList(),
