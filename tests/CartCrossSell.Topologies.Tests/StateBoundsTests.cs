@@ -1,7 +1,9 @@
 using CartCrossSell.Contracts;
+using CartCrossSell.Experiments;
 using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Streams.Testing;
+using CartCrossSell.Topologies.Outcomes;
 using CartCrossSell.Topologies.Recommending;
 
 namespace CartCrossSell.Topologies.Tests;
@@ -150,6 +152,156 @@ public sealed class StateBoundsTests
         Assert.True(empty.EncodedBytesAtMost() >= EncodedBytes(empty));
     }
 
+    // ---- the session windows ----
+
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    private static ExperimentOptions Experiment(int maxSessionEvents = 1_000) => new()
+    {
+        ExperimentId = "xsell-test", Salt = "pepper", HoldoutShare = 0.3, InactivityGap = TimeSpan.FromMinutes(30), Grace = TimeSpan.FromMinutes(15),
+        StreamTimeLag = TimeSpan.FromMinutes(5), MaxSessionEvents = maxSessionEvents,
+    };
+
+    private static SessionEvent View(string session, DateTimeOffset at) =>
+        new() { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = "v-" + session, CartId = "cart-" + session, EventId = "view-" + session, Timestamp = at };
+
+    /// <summary>An impression as a client may report it: a value version, a model version and three skus of its choosing, each name at its longest.</summary>
+    private static SessionEvent Impression(string session, int n, DateTimeOffset at) => new()
+    {
+        Kind = SessionEvent.ImpressionShown, SessionId = session, CartId = "cart-" + session, ValueVersion = n, Timestamp = at,
+        ModelVersion = Escaped(n, ContractValidation.MaxIdLength), Skus = [.. Enumerable.Range(3 * n, 3).Select(i => Escaped(i, ContractValidation.MaxIdLength))],
+    };
+
+    /// <summary>Carries what the group sent to its repartition topics to their readers (the driver does not loop), as the broker would.</summary>
+    private static void Loop(GroupTestDriver driver, StreamsOptions streams, ref int events, ref int outcomes)
+    {
+        var sessionEvents = OutcomesTopology.SessionEventsTopic(streams);
+        var sessionOutcomes = OutcomesTopology.SessionOutcomesTopic(streams);
+        var sent = driver.SentTo(sessionEvents);
+        for (; events < sent.Count; events++) driver.PipeRaw(sessionEvents, sent[events].Key, sent[events].Value, sent[events].Timestamp);
+        var upserts = driver.SentTo(sessionOutcomes);
+        for (; outcomes < upserts.Count; outcomes++) driver.PipeRaw(sessionOutcomes, upserts[outcomes].Key, upserts[outcomes].Value, upserts[outcomes].Timestamp);
+    }
+
+    /// <summary>Pipes the session events, then moves the wall clock a day on so every session closes and its outcome reaches the aggregator.</summary>
+    private static void RunToTheEnd(GroupTestDriver driver, StreamsOptions streams, ManualClock clock, IEnumerable<SessionEvent> events)
+    {
+        int sent = 0, upserts = 0;
+        foreach (var e in events) driver.Pipe(OutcomesTopology.SessionEventsTopic(streams), e.SessionId, e, OutcomesTopology.SessionEventCodec, e.Timestamp);
+        clock.Now = T0.AddDays(1);
+        for (var i = 0; i < 3; i++)
+        {
+            driver.AdvanceWallClock(streams.CommitInterval);
+            Loop(driver, streams, ref sent, ref upserts);
+        }
+    }
+
+    private static SessionOutcome LastOutcome(GroupTestDriver driver, StreamsOptions streams, string session) =>
+        driver.SentTo(OutcomesTopology.SessionOutcomesTopic(streams)).Select(r => OutcomesTopology.UpsertCodec.Decode(r.Value).Value!)
+            .Last(u => u.Outcome?.SessionId == session).Outcome!;
+
+    [Fact]
+    public void A_session_reporting_more_events_than_its_log_keeps_goes_on_flowing_and_its_state_stays_bounded()
+    {
+        const int limit = 50, impressions = 80;
+        var clock = new ManualClock(T0.AddDays(-1));
+        using var driver = new GroupTestDriver(OutcomesTopology.Build(Streams, Experiment(limit), clock: clock), Streams);
+        var events = new List<SessionEvent> { View("s1", T0) };
+        events.AddRange(Enumerable.Range(0, impressions).Select(n => Impression("s1", n, T0.AddSeconds(n + 1))));
+        events.Add(View("s2", T0.AddMinutes(1))); // another session of the partition, after the flood
+
+        RunToTheEnd(driver, Streams, clock, events);
+
+        var log = driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s1")!;
+        Assert.Equal(limit, log.Events.Count);
+        Assert.True(OutcomesTopology.SessionLogCodec.Encode(log).Length <= Streams.MaxStateRecordBytes);
+        var refused = driver.DeadLetters.Where(d => d.Kind == OutcomesTopology.SessionTooLarge).ToArray();
+        Assert.Equal(Enumerable.Range(limit, 1 + impressions - limit).Select(o => (OutcomesTopology.SessionEventsTopic(Streams), (long)o, (string?)"s1")),
+            refused.Select(d => (d.SourceTopic, d.SourceOffset, d.Key)));
+        Assert.All(refused, d => Assert.Contains("Experiment:MaxSessionEvents", d.Reason));
+
+        // The session's figures are what its log holds, bounded, and the aggregator took them: nothing else is dead-lettered.
+        var outcome = LastOutcome(driver, Streams, "s1");
+        Assert.Equal(limit - 1, outcome.Engagement.Impressions);
+        Assert.Equal(SessionEngagement.MaxModels, outcome.Engagement.Models.Count);
+        Assert.Equal(SessionEngagement.MaxAddOns, outcome.Engagement.AddOns.Count);
+        Assert.Equal(refused.Length, driver.DeadLetters.Count);
+        Assert.Equal(outcome, driver.Store<SessionOutcome>(TopologyNames.AovSessionsStore).Get($"xsell-test/{outcome.SessionKey}"));
+        Assert.Equal("s2", LastOutcome(driver, Streams, "s2").SessionId);
+    }
+
+    [Fact]
+    public void A_session_event_that_would_take_the_log_above_the_state_budget_is_dead_lettered_before_the_windows_count_it()
+    {
+        var streams = new StreamsOptions { StateStore = StateStoreKind.InMemory, MaxStateRecordBytes = 16 * 1024 };
+        var clock = new ManualClock(T0.AddDays(-1));
+        using var driver = new GroupTestDriver(OutcomesTopology.Build(streams, Experiment(), clock: clock), streams);
+        // Orders of four lines, each line's sku and source at their longest and escaped: some 6 KB of log each.
+        SessionEvent Order(int n) => new()
+        {
+            Kind = SessionEvent.OrderCompleted, SessionId = "s1", OrderId = "o" + n, Timestamp = T0.AddMinutes(n + 1),
+            Lines = [.. Enumerable.Range(0, 4).Select(l => new SessionEventLine(Escaped(10 * n + l, 128), 1, 10m, Escaped(l, 128)))],
+        };
+
+        RunToTheEnd(driver, streams, clock, [View("s1", T0), Order(0), Order(1), Order(2), Order(3)]);
+
+        var log = driver.Store<SessionLog>(TopologyNames.SessionWindowsStore).Get("s1")!;
+        Assert.True(OutcomesTopology.SessionLogCodec.Encode(log).Length <= streams.MaxStateRecordBytes);
+        var refused = driver.DeadLetters;
+        Assert.NotEmpty(refused);
+        Assert.All(refused, d => Assert.Equal((OutcomesTopology.SessionTooLarge, OutcomesTopology.SessionEventsTopic(streams)), (d.Kind, d.SourceTopic)));
+        Assert.All(refused, d => Assert.Contains("Streams:MaxStateRecordBytes", d.Reason));
+        // What was refused is in no figure: the outcome counts exactly the orders the log holds.
+        var logged = log.Events.Count(e => e.Event.Kind == SessionEvent.OrderCompleted);
+        Assert.Equal(4 - refused.Count, logged);
+        Assert.InRange(logged, 1, 3);
+        Assert.Equal((logged, logged * 40m), (LastOutcome(driver, streams, "s1").Orders, LastOutcome(driver, streams, "s1").Revenue));
+    }
+
+    [Fact]
+    public void The_outcome_of_a_session_at_its_engagement_limits_fits_what_the_aggregator_reads()
+    {
+        // Every name at its longest and escaped: the largest outcome the session windows can send.
+        var id = Escaped(1, ContractValidation.MaxIdLength);
+        var outcome = new SessionOutcome
+        {
+            SessionKey = id + "@-62135596800000", SessionId = id, SubjectId = Escaped(2, ContractValidation.MaxIdLength), ExperimentId = Escaped(3, 128),
+            Salt = Escaped(4, 64), HoldoutShare = 0.123456789012345, Cohort = Cohort.Holdout, ExposedAt = DateTimeOffset.MaxValue, WindowStart = DateTimeOffset.MinValue,
+            WindowEnd = DateTimeOffset.MaxValue, Revenue = decimal.MinValue, Orders = int.MinValue, CrossSellLines = int.MinValue, CrossSellRevenue = decimal.MinValue,
+            Revision = int.MinValue,
+            Engagement = new SessionEngagement
+            {
+                Impressions = int.MinValue, WidgetAdds = int.MinValue, Clicks = int.MinValue,
+                PositionImpressions = [int.MinValue, int.MinValue, int.MinValue], PositionClicks = [int.MinValue, int.MinValue, int.MinValue],
+                AddOns = [.. Enumerable.Range(0, SessionEngagement.MaxAddOns).Select(i => new AddOnEngagement(Escaped(i, 128), int.MinValue, int.MinValue, int.MinValue))],
+                Models = [.. Enumerable.Range(0, SessionEngagement.MaxModels).Select(i => new ModelEngagement(Escaped(i, 128), int.MinValue, int.MinValue, int.MinValue))],
+            },
+        };
+
+        var bytes = OutcomesTopology.UpsertCodec.Encode(new OutcomeUpsert(outcome.ExperimentId, outcome.SessionKey, outcome)).Length;
+
+        Assert.True(bytes <= new StreamsOptions().MaxRecordBytes - 8 * 1024, $"{bytes} bytes"); // and room for a longer salt
+    }
+
+    [Fact]
+    public void The_cheap_bound_of_a_session_log_is_never_below_its_encoding()
+    {
+        var longest = Escaped(7, 128);
+        var events = new List<LoggedSessionEvent>();
+        for (var i = 0; i < 20; i++)
+            events.Add(new LoggedSessionEvent(long.MinValue, DateTimeOffset.MaxValue, new SessionEvent
+            {
+                Kind = "\u2028" + Escaped(i, 20), SessionId = longest, VisitorId = longest, CartId = longest, EventId = longest, OrderId = longest, Sku = longest,
+                ModelVersion = longest, ValueVersion = long.MinValue, Timestamp = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.FromHours(14)).AddTicks(9_999_999),
+                Skus = [longest, longest, longest],
+                Lines = [.. Enumerable.Range(0, 10).Select(l => new SessionEventLine(longest, int.MinValue, -7.9228162514264337593543950335m, longest))],
+            }));
+        var log = new SessionLog { SessionId = longest, Events = events };
+
+        Assert.True(log.EncodedBytesAtMost() >= OutcomesTopology.SessionLogCodec.Encode(log).Length,
+            $"bound {log.EncodedBytesAtMost()}, encoded {OutcomesTopology.SessionLogCodec.Encode(log).Length}");
+    }
+
     [Fact]
     public void The_state_budget_leaves_room_under_what_the_producer_sends()
     {
@@ -157,5 +309,6 @@ public sealed class StateBoundsTests
         Assert.InRange(new StreamsOptions().MaxStateRecordBytes, 64 * 1024, 3 * ProducerLimit / 5);
         Assert.Throws<OptionsValidationException>(() => new StreamsOptions { MaxStateRecordBytes = ProducerLimit }.Validate());
         Assert.Throws<OptionsValidationException>(() => new StreamsOptions { MaxStateRecordBytes = 1024 }.Validate());
+        Assert.Throws<OptionsValidationException>(() => Experiment(0).Validate());
     }
 }
