@@ -12,6 +12,16 @@ public static class ContractValidation
     /// <summary>The cart-page module shows at most three add-ons, so an impression names at most three.</summary>
     public const int MaxImpressionSkus = 3;
 
+    /// <summary>Variant attributes one cart event may carry (<c>colour</c>, <c>size</c>, ...).</summary>
+    public const int MaxAttributes = 32;
+
+    /// <summary>
+    /// Longest attribute name and value. A cart line keeps its attributes in the cart's one state record, so their
+    /// length times <see cref="MaxAttributes"/> times the cart's lines is what that record can grow to; names are words
+    /// (<c>colour</c>), values short labels (<c>navy blue</c>, <c>EU 42</c>).
+    /// </summary>
+    public const int MaxAttributeNameLength = 64, MaxAttributeValueLength = 128;
+
     public static IReadOnlyList<string> Validate(CartEvent e)
     {
         var errors = new List<string>();
@@ -23,7 +33,9 @@ public static class ContractValidation
         Currency(e.Currency, errors);
         if (e.Country is { } country && !IsCountryCode(country))
             errors.Add($"country must be a two-letter ISO 3166-1 code, was '{country}'");
-        if (string.IsNullOrWhiteSpace(e.Source)) errors.Add("source must not be empty");
+        // Both are kept with the cart line in the cart's state record: unbounded, a few events would make it too large to log.
+        if (e.VariantId is not null) Id(e.VariantId, "variantId", errors);
+        Id(e.Source, "source", errors);
         switch (e.Type)
         {
             case CartEventType.ItemAdded:
@@ -45,7 +57,7 @@ public static class ContractValidation
                 errors.Add($"type '{e.Type}' is not a cart event type");
                 break;
         }
-        if (e.Attributes is { Count: > 32 }) errors.Add("attributes must have at most 32 entries");
+        Attributes(e.Attributes, errors);
         return errors;
     }
 
@@ -69,8 +81,9 @@ public static class ContractValidation
                 Id(line.Sku, $"lines[{i}].sku", errors);
                 Quantity(line.Quantity, $"lines[{i}].quantity", errors, allowZero: false);
                 Price(line.UnitPrice, $"lines[{i}].unitPrice", errors);
-                // As the schema (a string of at least one character that is not all blank) and a cart event's source.
-                if (string.IsNullOrWhiteSpace(line.Source)) errors.Add($"lines[{i}].source must not be empty");
+                // As a cart event's: the source travels into the session's log of the outcomes group.
+                if (line.VariantId is not null) Id(line.VariantId, $"lines[{i}].variantId", errors);
+                Id(line.Source, $"lines[{i}].source", errors);
             }
         }
         return errors;
@@ -267,6 +280,24 @@ public static class ContractValidation
     {
         if (string.IsNullOrWhiteSpace(value)) errors.Add($"{name} is required");
         else if (value.Length > MaxIdLength) errors.Add($"{name} is longer than {MaxIdLength} characters");
+    }
+
+    private static void Attributes(IReadOnlyDictionary<string, string>? attributes, List<string> errors)
+    {
+        if (attributes is null) return;
+        if (attributes.Count > MaxAttributes)
+        {
+            errors.Add($"attributes must have at most {MaxAttributes} entries, had {attributes.Count}");
+            return;
+        }
+        foreach (var (name, value) in attributes)
+        {
+            if (string.IsNullOrWhiteSpace(name)) errors.Add("attributes must not have a blank name");
+            else if (name.Length > MaxAttributeNameLength)
+                errors.Add($"attributes has a name longer than {MaxAttributeNameLength} characters ('{name[..MaxAttributeNameLength]}...')");
+            else if (value is null) errors.Add($"attributes.{name} must be a string, was null");
+            else if (value.Length > MaxAttributeValueLength) errors.Add($"attributes.{name} is longer than {MaxAttributeValueLength} characters");
+        }
     }
 
     private static void Quantity(int? value, string name, List<string> errors, bool allowZero)

@@ -24,6 +24,16 @@ public sealed record SessionEngagement
     /// <summary>Positions the module has (the wire contract's maximum of skus per impression).</summary>
     public const int Positions = 3;
 
+    /// <summary>
+    /// Model versions and add-ons one session's engagement lists at most: the first shown (impressions in time order,
+    /// skus in position order); the impressions, positions and clicks of the rest count in the session's totals only.
+    /// Both are named by the widget's reports, not checked against anything, and the outcome carrying them must stay
+    /// under what the aggregator reads (<c>Streams:MaxRecordBytes</c>, 64 KiB), or the session's figures are
+    /// dead-lettered as a whole: with every name at its longest, 8 versions and 48 add-ons take about 52 KB. A shopper's
+    /// session is ranked by one or two versions and shown a few dozen add-ons at most.
+    /// </summary>
+    public const int MaxModels = 8, MaxAddOns = 48;
+
     public static readonly SessionEngagement None = new();
 
     // The lists are set, not init, so a stored record missing one reads its default (dotnet/runtime#84484).
@@ -63,7 +73,9 @@ public sealed record SessionEngagement
 /// the widget's impression report), at the position s had there; a showing is credited at most once; an add of a sku
 /// no impression showed is counted in <see cref="SessionEngagement.WidgetAdds"/> only. Ordered lines count for a sku
 /// when the order line's source is the widget and the session was shown the sku. Per model version: the impressions it
-/// ranked, their showings, and the clicks credited to those showings (so the versions' clicks sum to the session's).
+/// ranked, their showings, and the clicks credited to those showings (so the versions' clicks sum to the session's,
+/// unless the session was shown more than <see cref="SessionEngagement.MaxModels"/> versions: only the first are kept,
+/// as only the first <see cref="SessionEngagement.MaxAddOns"/> skus).
 /// </summary>
 public static class EngagementAttribution
 {
@@ -76,20 +88,24 @@ public static class EngagementAttribution
         var positionImpressions = new int[SessionEngagement.Positions];
         var positionClicks = new int[SessionEngagement.Positions];
         // Per sku: impressions, clicks, ordered lines.
+        // Keys beyond the limit get no row (null): the first shown keep theirs, whatever arrives later.
         var skus = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
-        int[] Counts(string sku) => skus.TryGetValue(sku, out var c) ? c : skus[sku] = new int[3];
+        int[]? Counts(string sku) => skus.TryGetValue(sku, out var c) ? c : skus.Count < SessionEngagement.MaxAddOns ? skus[sku] = new int[3] : null;
         // Per model version: impressions, add-ons shown, clicks.
         var models = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
-        int[] ModelCounts(ImpressionShownEvent i) => models.TryGetValue(VersionOf(i), out var c) ? c : models[VersionOf(i)] = new int[3];
+        int[]? ModelCounts(ImpressionShownEvent i) =>
+            models.TryGetValue(VersionOf(i), out var c) ? c : models.Count < SessionEngagement.MaxModels ? models[VersionOf(i)] = new int[3] : null;
         foreach (var impression in shown)
         {
-            var model = ModelCounts(impression);
-            model[0]++;
-            model[1] += impression.Skus.Count;
+            if (ModelCounts(impression) is { } model)
+            {
+                model[0]++;
+                model[1] += impression.Skus.Count;
+            }
             for (var p = 0; p < impression.Skus.Count; p++)
             {
                 positionImpressions[p]++;
-                Counts(impression.Skus[p])[0]++;
+                if (Counts(impression.Skus[p]) is { } counts) counts[0]++;
             }
         }
 
@@ -98,8 +114,9 @@ public static class EngagementAttribution
         {
             if (Showing(shown, add) is not { } showing || !credited.Add(showing)) continue;
             positionClicks[showing.Position]++;
-            Counts(add.Sku)[1]++;
-            ModelCounts(shown[showing.Impression])[2]++;
+            // A showing's sku and version were offered a row above: one without a row now had none then.
+            if (skus.TryGetValue(add.Sku, out var counts)) counts[1]++;
+            if (models.TryGetValue(VersionOf(shown[showing.Impression]), out var model)) model[2]++;
         }
 
         foreach (var line in orderLines)

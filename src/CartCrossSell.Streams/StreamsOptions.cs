@@ -57,6 +57,18 @@ public sealed class StreamsOptions
     /// </summary>
     public int MaxDeadLetterBytes { get; set; } = DefaultMaxDeadLetterBytes;
 
+    public const int DefaultMaxStateRecordBytes = 512 * 1024;
+
+    /// <summary>
+    /// The largest state record a processor writes, encoded: a cart (store <c>carts</c>), a session's log (store
+    /// <c>session-windows</c>). Every write also goes to the store's changelog, and a record the producer refuses there
+    /// stops the stream thread; the restart replays the same input to the same refusal. So an event that would take a
+    /// record above this is dead-lettered before anything is written. Default 512 KiB: about half of what the producer sends
+    /// (1,000,000), so the key, the framing and what other events may add (a cart's remembered event ids) stay under it,
+    /// far above any shopper's cart or session. At most 960 KiB.
+    /// </summary>
+    public int MaxStateRecordBytes { get; set; } = DefaultMaxStateRecordBytes;
+
     /// <summary>
     /// An event whose own time is further ahead of the clock than this is dead-lettered as <c>implausible-time</c>
     /// (a storefront clock or a script that is wrong). Default 1 hour.
@@ -136,6 +148,8 @@ public sealed class StreamsOptions
             throw new OptionsValidationException($"{SectionName}:MaxRecordBytes must be at least 1024");
         if (MaxDeadLetterBytes < 16 * 1024)
             throw new OptionsValidationException($"{SectionName}:MaxDeadLetterBytes must be at least 16384");
+        if (MaxStateRecordBytes is < 16 * 1024 or > 960 * 1024)
+            throw new OptionsValidationException($"{SectionName}:MaxStateRecordBytes must be between 16384 and 983040 (the changelog's producer sends at most 1,000,000 bytes with the key and framing)");
         if (MaxFutureSkew < TimeSpan.Zero)
             throw new OptionsValidationException($"{SectionName}:MaxFutureSkew must not be negative");
         if (!Enum.IsDefined(Rebalancing))

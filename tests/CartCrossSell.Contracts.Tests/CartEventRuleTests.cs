@@ -64,6 +64,65 @@ public sealed class CartEventRuleTests
         Assert.Equal(valid, ContractValidation.Validate((CartEvent)Contracts.CartEvent.Parse(json)!).Count == 0);
     }
 
+    /// <summary>
+    /// Free text a cart line keeps in the cart's state record: each at its longest passes both checks, one character
+    /// more fails both, and the message names the field. Unbounded, sixty posts of 16 KB variant ids outgrew what the
+    /// changelog's producer accepts and stopped the recommender at every restart.
+    /// </summary>
+    public static TheoryData<string, int, bool> Bounds() => new()
+    {
+        { "variantId", ContractValidation.MaxIdLength, true },
+        { "variantId", ContractValidation.MaxIdLength + 1, false },
+        { "source", ContractValidation.MaxIdLength, true },
+        { "source", ContractValidation.MaxIdLength + 1, false },
+        { "attribute name", ContractValidation.MaxAttributeNameLength, true },
+        { "attribute name", ContractValidation.MaxAttributeNameLength + 1, false },
+        { "attribute value", ContractValidation.MaxAttributeValueLength, true },
+        { "attribute value", ContractValidation.MaxAttributeValueLength + 1, false },
+        { "blank attribute name", 1, false },
+        { "blank variantId", 1, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bounds))]
+    public void Text_a_cart_line_keeps_is_bounded_and_both_checks_agree(string what, int length, bool valid)
+    {
+        var text = new string('x', length);
+        var e = Instances.CartEvent(CartEventType.ItemAdded);
+        e = what switch
+        {
+            "variantId" => e with { VariantId = text },
+            "source" => e with { Source = text },
+            "attribute name" => e with { Attributes = new Dictionary<string, string> { [text] = "red" } },
+            "attribute value" => e with { Attributes = new Dictionary<string, string> { ["colour"] = text } },
+            "blank attribute name" => e with { Attributes = new Dictionary<string, string> { [" "] = "red" } },
+            "blank variantId" => e with { VariantId = " " },
+            _ => throw new ArgumentOutOfRangeException(nameof(what)),
+        };
+        var json = Contracts.CartEvent.Write(e);
+
+        var errors = ContractValidation.Validate((CartEvent)Contracts.CartEvent.Parse(json)!);
+
+        Assert.Equal(valid, Contracts.CartEvent.SchemaErrors(json).Count == 0);
+        Assert.Equal(valid, errors.Count == 0);
+        var field = what.Contains("attribute", StringComparison.Ordinal) ? "attributes" : what.Replace("blank ", "");
+        if (!valid) Assert.Contains(errors, m => m.StartsWith(field, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("variantId")]
+    [InlineData("source")]
+    public void An_order_line_variant_or_source_longer_than_an_id_fails_both_checks_naming_the_line(string member)
+    {
+        var order = Instances.OrderCompleted();
+        var line = member == "variantId" ? order.Lines[1] with { VariantId = new string('v', 129) } : order.Lines[1] with { Source = new string('s', 129) };
+        var json = Contracts.OrderCompleted.Write(order with { Lines = [order.Lines[0], line] });
+
+        Assert.NotEmpty(Contracts.OrderCompleted.SchemaErrors(json));
+        Assert.Contains(ContractValidation.Validate((OrderCompleted)Contracts.OrderCompleted.Parse(json)!),
+            m => m.StartsWith($"lines[1].{member} is longer than", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Members_left_out_take_their_documented_defaults()
     {

@@ -44,6 +44,17 @@ public sealed class NJsonSchemaFindingsTests
     }
 
     [Fact]
+    public void Property_names_is_ignored_so_attribute_names_are_bounded_by_a_pattern_property()
+    {
+        Assert.Equal(0, Errors("""{"propertyNames":{"maxLength":2}}""", """{"abc":"x"}"""));
+        const string patterned = """{"patternProperties":{"^(?=[\\s\\S]*\\S)[\\s\\S]{1,2}$":{"type":"string","maxLength":3}},"additionalProperties":false}""";
+        Assert.Equal(0, Errors(patterned, """{"ab":"xyz"}"""));
+        Assert.Equal(1, Errors(patterned, """{"abc":"x"}"""));
+        Assert.Equal(1, Errors(patterned, """{" ":"x"}"""));
+        Assert.Equal(1, Errors(patterned, """{"ab":"wxyz"}"""));
+    }
+
+    [Fact]
     public void Keywords_the_schemas_rely_on_are_honoured()
     {
         Assert.Equal(1, Errors("""{"properties":{"v":{"type":"string","format":"date-time"}}}""", """{"v":"yesterday"}"""));

@@ -88,6 +88,28 @@ public sealed class EngagementTests
     }
 
     [Fact]
+    public void A_session_keeps_rows_for_the_first_model_versions_and_skus_shown_and_counts_the_rest_in_its_totals()
+    {
+        // A client choosing its own versions and skus: one impression each, a new version and three new skus every time.
+        var impressions = Enumerable.Range(0, 40)
+            .Select(i => Ranked($"v{i:D2}", i, 100 + i, $"sku{3 * i:D3}", $"sku{3 * i + 1:D3}", $"sku{3 * i + 2:D3}")).ToArray();
+        var adds = new[] { Add(0.5, "e-first", "sku000"), Add(39.5, "e-last", "sku119") };
+
+        var engagement = EngagementAttribution.Of(impressions.Reverse(), adds, [WidgetLine("sku000"), WidgetLine("sku119")]);
+
+        Assert.Equal(Enumerable.Range(0, SessionEngagement.MaxModels).Select(i => $"v{i:D2}"), engagement.Models.Select(m => m.ModelVersion));
+        Assert.Equal(Enumerable.Range(0, SessionEngagement.MaxAddOns).Select(i => $"sku{i:D3}"), engagement.AddOns.Select(a => a.Sku));
+        // The totals are the whole session's: every impression, position and credited click.
+        Assert.Equal((40, 2, 2), (engagement.Impressions, engagement.Clicks, engagement.WidgetAdds));
+        Assert.Equal([40, 40, 40], engagement.PositionImpressions);
+        Assert.Equal([1, 0, 1], engagement.PositionClicks);
+        // The first showing's click and ordered line are in its rows; the last showing has none.
+        Assert.Equal(new AddOnEngagement("sku000", 1, 1, 1), engagement.AddOns[0]);
+        Assert.Equal(new ModelEngagement("v00", 1, 3, 1), engagement.Models[0]);
+        Assert.Equal(1, engagement.Models.Sum(m => m.Clicks));
+    }
+
+    [Fact]
     public void The_same_version_reported_twice_is_one_impression_a_new_version_is_another_and_a_redelivered_add_counts_once()
     {
         var processor = new SessionOutcomeProcessor(Experiment);

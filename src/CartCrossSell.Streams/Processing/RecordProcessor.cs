@@ -35,6 +35,12 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     protected TimeProvider Clock => _runtime.Clock;
 
+    /// <summary>
+    /// The largest state record this processor may write, encoded (<c>Streams:MaxStateRecordBytes</c>): a larger one
+    /// the changelog's producer could refuse, which stops the thread at the same input after every restart.
+    /// </summary>
+    protected int MaxStateBytes => _runtime.MaxStateBytes;
+
     /// <summary>The record being processed.</summary>
     protected RecordCoordinates Current { get; private set; }
 
@@ -313,10 +319,14 @@ public sealed record ProcessorRuntime(string Name, int MaxRecordBytes, TimeProvi
     /// <summary>How far ahead of the clock an event's own time may be (<c>Streams:MaxFutureSkew</c>).</summary>
     public TimeSpan MaxFutureSkew { get; init; } = StreamsOptions.DefaultMaxFutureSkew;
 
+    /// <summary>The largest state record a processor may write, encoded (<c>Streams:MaxStateRecordBytes</c>).</summary>
+    public int MaxStateBytes { get; init; } = StreamsOptions.DefaultMaxStateRecordBytes;
+
     public static ProcessorRuntime For(string name, StreamsOptions streams, ILoggerFactory? loggers = null, TimeProvider? clock = null, StreamsMetrics? metrics = null) =>
         new(name, streams.MaxRecordBytes, clock ?? TimeProvider.System, (loggers ?? NullLoggerFactory.Instance).CreateLogger("CartCrossSell.Processors." + name), metrics)
         {
             MaxDeadLetterBytes = streams.MaxDeadLetterBytes,
             MaxFutureSkew = streams.MaxFutureSkew,
+            MaxStateBytes = streams.MaxStateRecordBytes,
         };
 }

@@ -44,6 +44,15 @@ public sealed class ExperimentOptions
     /// </summary>
     public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Events one session's log (store <c>session-windows</c>) keeps; a view, order, impression or widget add beyond it
+    /// is dead-lettered as <c>session-too-large</c> and not counted. The log is one state record and every event of a
+    /// session is in it until the session has been quiet for two gaps and the grace, so without a limit a client
+    /// reporting under one session id (a valueVersion of its choosing is a new impression each time) grows it until the
+    /// changelog's producer refuses it. Default 1,000: a shopper's session is tens of events.
+    /// </summary>
+    public int MaxSessionEvents { get; set; } = 1_000;
+
     public ExperimentConfig Config => new(ExperimentId, Salt, HoldoutShare);
 
     public SessionWindowOptions Windows => new() { InactivityGap = InactivityGap, Grace = Grace };
@@ -64,6 +73,8 @@ public sealed class ExperimentOptions
             throw new OptionsValidationException($"{SectionName}:Grace must not be negative, was {Grace}");
         if (MaxEventAge <= TimeSpan.Zero)
             throw new OptionsValidationException($"{SectionName}:MaxEventAge must be positive, was {MaxEventAge}");
+        if (MaxSessionEvents is < 1 or > 100_000)
+            throw new OptionsValidationException($"{SectionName}:MaxSessionEvents must be between 1 and 100000, was {MaxSessionEvents}");
         if (StreamTimeLag < TimeSpan.Zero)
             throw new OptionsValidationException($"{SectionName}:StreamTimeLag must not be negative, was {StreamTimeLag}");
     }

@@ -120,6 +120,27 @@ public sealed record SessionLog
     /// <summary>The highest input offset this log holds: input at or below it was applied before (a replay).</summary>
     [JsonIgnore]
     public long LastOffset => Events.Max(e => e.Offset);
+
+    /// <summary>
+    /// At least as many bytes as this log takes encoded (<see cref="OutcomesTopology.SessionLogCodec"/>), without
+    /// encoding it: every character counted as the six bytes of a <c>\uXXXX</c> escape, every number and name at its
+    /// longest. The session windows check each event against <c>Streams:MaxStateRecordBytes</c> with this, and encode only
+    /// a log this puts above it.
+    /// </summary>
+    public long EncodedBytesAtMost()
+    {
+        const int Escaped = 6;
+        var bytes = 64 + Escaped * (long)SessionId.Length;
+        foreach (var logged in Events)
+        {
+            var e = logged.Event;
+            bytes += 512 + Escaped * ((long)e.Kind.Length + e.SessionId.Length + (e.VisitorId?.Length ?? 0) + (e.CartId?.Length ?? 0)
+                + (e.EventId?.Length ?? 0) + (e.OrderId?.Length ?? 0) + (e.Sku?.Length ?? 0) + (e.ModelVersion?.Length ?? 0));
+            foreach (var line in e.Lines ?? []) bytes += 128 + Escaped * ((long)(line?.Sku?.Length ?? 0) + (line?.Source?.Length ?? 0));
+            foreach (var sku in e.Skus ?? []) bytes += 4 + Escaped * (long)(sku?.Length ?? 0);
+        }
+        return bytes;
+    }
 }
 
 public sealed record LoggedSessionEvent(long Offset, DateTimeOffset? StreamTimeBefore, SessionEvent Event);

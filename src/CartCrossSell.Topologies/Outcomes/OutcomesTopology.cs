@@ -34,10 +34,17 @@ public static class OutcomesTopology
     public const string LateEvent = "late-event";
     /// <summary>Dead-letter kind of an outcome the sums cannot take (a second holdout share for one experiment).</summary>
     public const string InconsistentOutcome = "inconsistent-outcome";
+    /// <summary>
+    /// Dead-letter kind of a session event its session's log cannot take: the log holds <c>Experiment:MaxSessionEvents</c>
+    /// events already, or would grow above <c>Streams:MaxStateRecordBytes</c>.
+    /// </summary>
+    public const string SessionTooLarge = "session-too-large";
 
     public static readonly JsonContractCodec<SessionEvent> SessionEventCodec = new(OutcomesJson.Default.SessionEvent, SessionEvent.Validate);
     public static readonly JsonContractCodec<OutcomeUpsert> UpsertCodec = new(OutcomesJson.Default.OutcomeUpsert, ValidateUpsert);
     public static readonly JsonContractCodec<AovAggregateRecord> AggregateCodec = new(ContractsJson.Default.AovAggregateRecord);
+    /// <summary>How a session's log is encoded in the store <c>session-windows</c> and its changelog.</summary>
+    public static readonly JsonContractCodec<SessionLog> SessionLogCodec = new(OutcomesJson.Default.SessionLog);
 
     public static string SessionEventsTopic(StreamsOptions streams) =>
         TopicNames.Repartition(StreamApplication.ApplicationIdOf(streams, TopologyNames.Outcomes), TopologyNames.SessionEventsRepartition);
@@ -76,7 +83,7 @@ public static class OutcomesTopology
         builder.AddStateStore(CommitCounter.Builder(TopologyNames.SessionCommitsStore));
         builder.Stream(sessionEvents, new StringSerDes(), new ByteArraySerDes(), "session-events-source")
             .Transform(Processors.Supplier(() => new SessionWindowsProcessor(sessions, experiment, every, sessionOutcomes),
-                    StateStores.KeyValue(TopologyNames.SessionWindowsStore, new JsonContractCodec<SessionLog>(OutcomesJson.Default.SessionLog), streams, cached: true)),
+                    StateStores.KeyValue(TopologyNames.SessionWindowsStore, SessionLogCodec, streams, cached: true)),
                 TopologyNames.SessionOutcomes, TopologyNames.SessionClockStore, TopologyNames.SessionCommitsStore)
             .ToRoutedTopics(TopologyNames.SessionOutcomes + "-sink");
 

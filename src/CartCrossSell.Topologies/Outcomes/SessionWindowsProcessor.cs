@@ -56,6 +56,10 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         if (log is not null && log.Holds(e)) return;
 
         var before = sessions.StreamTime;
+        // What the log would be with the event, checked before the windows see it: the log must replay to exactly the
+        // windows in memory, so an event the log cannot take is not counted at all.
+        var grown = new SessionLog { SessionId = e.SessionId, Events = [.. log?.Events ?? [], new LoggedSessionEvent(record.Coordinates.Offset, before, e)] };
+        if (!FitsTheLog(grown, e)) return;
         ProcessResult result;
         try
         {
@@ -70,15 +74,36 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         }
         if (result.Disposition == EventDisposition.Accepted)
         {
-            log ??= new SessionLog { SessionId = e.SessionId, Events = [] };
-            log.Events.Add(new LoggedSessionEvent(record.Coordinates.Offset, before, e));
-            _logs.Put(e.SessionId, log);
-            _expiries.Enqueue(e.SessionId, log.LastEventTime.UtcTicks + _horizonTicks);
+            _logs.Put(e.SessionId, grown);
+            _expiries.Enqueue(e.SessionId, grown.LastEventTime.UtcTicks + _horizonTicks);
         }
         Send(result.Changes);
         if (result.Disposition == EventDisposition.DroppedLate)
             DeadLetter(OutcomesTopology.LateEvent,
                 $"session '{e.SessionId}': a {e.Kind} at {e.Timestamp:O}{(e.Origin is { } origin ? $" (read from {origin})" : "")} is too late for its session window (stream time {before:O}, inactivity gap {_windows.InactivityGap}, grace {_windows.Grace})");
+    }
+
+    /// <summary>
+    /// False, and a <c>session-too-large</c> dead letter, when the session's log with the event would hold more than
+    /// <c>Experiment:MaxSessionEvents</c> events or take more than <c>Streams:MaxStateRecordBytes</c> encoded: the log is
+    /// one record, and one the changelog's producer refuses stops the group at this event after every restart. The
+    /// session's outcome so far stays as it is; a session that large is a client reporting under one id, not a shopper.
+    /// Exact in bytes only when the cheap bound says the log may be too large.
+    /// </summary>
+    private bool FitsTheLog(SessionLog grown, SessionEvent e)
+    {
+        if (grown.Events.Count > experiment.MaxSessionEvents)
+        {
+            DeadLetter(OutcomesTopology.SessionTooLarge,
+                $"session '{e.SessionId}' already logs {grown.Events.Count - 1} events (Experiment:MaxSessionEvents): the {e.Kind} is not counted");
+            return false;
+        }
+        if (grown.EncodedBytesAtMost() <= MaxStateBytes) return true;
+        var bytes = OutcomesTopology.SessionLogCodec.Encode(grown).Length;
+        if (bytes <= MaxStateBytes) return true;
+        DeadLetter(OutcomesTopology.SessionTooLarge,
+            $"session '{e.SessionId}': its log would take {bytes} bytes with the {e.Kind}, more than Streams:MaxStateRecordBytes ({MaxStateBytes}): the {e.Kind} is not counted");
+        return false;
     }
 
     private void Tick()

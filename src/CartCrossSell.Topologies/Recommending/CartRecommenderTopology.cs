@@ -39,6 +39,9 @@ public static class CartRecommenderTopology
     /// <summary>The store that carries the Redis writes into the commit.</summary>
     public const string RedisWritesBarrier = "redis-writes";
 
+    /// <summary>How a cart is encoded in the store <c>carts</c> and its changelog.</summary>
+    public static readonly IValueCodec<CartState> CartCodec = new JsonContractCodec<CartState>(TopologiesJson.Default.CartState);
+
     /// <param name="models">The model in service (<c>ranking-models</c>); without it, or while it holds none, the heuristic ranks.</param>
     /// <param name="clock">The learner's decay clock (its <c>Learning</c> options); default: the default options.</param>
     public static TopologyGroup Build(StreamsOptions streams, RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence,
@@ -59,7 +62,7 @@ public static class CartRecommenderTopology
         var cartEvents = builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source");
         KeylessRecords.DeadLetterKeyless(cartEvents, runtime, "cartId", TopologyNames.CartRecommender + "-keyless")
             .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranking, catalog, sink, config),
-                    StateStores.DecodedKeyValue(TopologyNames.CartsStore, new JsonContractCodec<CartState>(TopologiesJson.Default.CartState), streams, LiveCarts)),
+                    StateStores.DecodedKeyValue(TopologyNames.CartsStore, CartCodec, streams, LiveCarts)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
         var validatorRuntime = ProcessorRuntime.For(TopologyNames.MerchandisingRuleValidator, streams, loggers, metrics: metrics);
@@ -100,7 +103,8 @@ public static class CartRecommenderTopology
             // anything but its cart id would be applied by a task that does not own the cart.
             if (!KeyedBy(record.Key, e.CartId, "cartId")) return;
             // A copy: the store's value must stay as it is if anything below throws.
-            var cart = _carts.Get(e.CartId)?.Copy() ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
+            var stored = _carts.Get(e.CartId);
+            var cart = stored?.Copy() ?? new CartState { CartId = e.CartId, SessionId = e.SessionId };
             var replay = cart.AppliedPartition == record.Coordinates.Partition && record.Coordinates.Offset <= cart.AppliedOffset;
             if (!replay)
             {
@@ -125,6 +129,7 @@ public static class CartRecommenderTopology
                 cart.AppliedPartition = record.Coordinates.Partition;
                 cart.AppliedOffset = record.Coordinates.Offset;
                 cart.Remember(e.EventId, options.DeduplicationWindow);
+                if (!FitsItsRecord(cart, stored, e)) return;
             }
             else if (cart.AppliedOffset != record.Coordinates.Offset)
             {
@@ -166,6 +171,24 @@ public static class CartRecommenderTopology
             // State first, then the effect: if ranking threw, neither happened.
             if (!replay) _carts.Put(e.CartId, cart);
             writer.Enqueue(value);
+        }
+
+        /// <summary>
+        /// False, and a <c>cart-too-large</c> dead letter, when the changed cart would take more than
+        /// <c>Streams:MaxStateRecordBytes</c> in its state record and more than it took before: written, a record the
+        /// changelog's producer refuses would stop the group at this event after every restart. Lines are bounded in
+        /// number and their text in length, but two hundred lines of long variant ids and attributes still outgrow the
+        /// producer. A change that does not grow the cart passes, so a cart written under a larger budget can still be
+        /// emptied. Exact only when the cheap bound says the cart may be too large (a shopper's cart never is).
+        /// </summary>
+        private bool FitsItsRecord(CartState cart, CartState? stored, CartEvent e)
+        {
+            if (cart.EncodedBytesAtMost() <= MaxStateBytes) return true;
+            var bytes = CartCodec.Encode(cart).Length;
+            if (bytes <= MaxStateBytes || (stored is not null && bytes <= CartCodec.Encode(stored).Length)) return true;
+            DeadLetter(DeadLetterKinds.CartTooLarge,
+                $"cart '{e.CartId}' would take {bytes} bytes in its state record, more than Streams:MaxStateRecordBytes ({MaxStateBytes})");
+            return false;
         }
 
         /// <summary>Applies the event to the cart; false (and a dead letter) when the event cannot apply.</summary>

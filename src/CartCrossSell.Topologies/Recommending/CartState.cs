@@ -70,6 +70,26 @@ public sealed class CartState
 
     public decimal Value => Lines.Sum(l => l.UnitPrice * l.Quantity);
 
+    /// <summary>
+    /// At least as many bytes as this cart takes encoded in its state record (<see cref="CartRecommenderTopology.CartCodec"/>),
+    /// without encoding it: every character counted as the six bytes of a <c>\uXXXX</c> escape (the JSON writer escapes
+    /// everything outside printable ASCII, and some ASCII too), every number and name at its longest. The recommender
+    /// checks each change against <c>Streams:MaxStateRecordBytes</c> with this, and encodes only a cart this puts above it.
+    /// </summary>
+    public long EncodedBytesAtMost()
+    {
+        const int Escaped = 6;
+        long bytes = 1024 + Escaped * ((long)CartId.Length + SessionId.Length + (VisitorId?.Length ?? 0) + Currency.Length + (Country?.Length ?? 0));
+        foreach (var line in Lines)
+        {
+            bytes += 256 + Escaped * ((long)line.Sku.Length + (line.VariantId?.Length ?? 0) + line.Source.Length);
+            if (line.Attributes is { } attributes)
+                foreach (var (name, value) in attributes) bytes += 8 + Escaped * ((long)name.Length + (value?.Length ?? 0));
+        }
+        foreach (var id in RecentEventIds) bytes += 4 + Escaped * (long)id.Length;
+        return bytes;
+    }
+
     /// <summary>A copy to change: the store hands out the value it holds, which must stay as it is until the event applies.</summary>
     public CartState Copy() => new()
     {
