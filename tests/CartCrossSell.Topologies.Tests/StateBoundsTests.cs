@@ -136,7 +136,7 @@ public sealed class StateBoundsTests
         // Everything at its longest and escaped, numbers at their longest: the bound decides when the encoding is skipped.
         var cart = new CartState
         {
-            CartId = Escaped(1, 128), SessionId = Escaped(2, 128), VisitorId = "\u2028" + Escaped(3, 127), Currency = "\"\"\"", Country = "<>",
+            CartId = Escaped(1, 128), SessionId = Escaped(2, 128), ExposureSessionId = Escaped(4, 128), ExposureVisitorId = "\u2028" + Escaped(3, 127), Currency = "\"\"\"", Country = "<>",
             UpdatedAt = new DateTimeOffset(9999, 12, 31, 9, 59, 59, TimeSpan.FromHours(-14)).AddTicks(9_999_999), AppliedPartition = int.MinValue, AppliedOffset = long.MinValue, Sequence = long.MinValue,
             RecentEventIds = Enumerable.Range(0, 64).Select(i => Escaped(i, 128)).ToList(),
             Lines = Enumerable.Range(0, 200).Select(i => new CartLine
@@ -292,7 +292,7 @@ public sealed class StateBoundsTests
             events.Add(new LoggedSessionEvent(long.MinValue, DateTimeOffset.MaxValue, new SessionEvent
             {
                 Kind = "\u2028" + Escaped(i, 20), SessionId = longest, VisitorId = longest, CartId = longest, EventId = longest, OrderId = longest, Sku = longest,
-                ModelVersion = longest, ValueVersion = long.MinValue, Timestamp = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.FromHours(14)).AddTicks(9_999_999),
+                ModelVersion = longest, Origin = "\u2028" + longest, ValueVersion = long.MinValue, Timestamp = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.FromHours(14)).AddTicks(9_999_999),
                 Skus = [longest, longest, longest],
                 Lines = [.. Enumerable.Range(0, 10).Select(l => new SessionEventLine(longest, int.MinValue, -7.9228162514264337593543950335m, longest))],
             }));

@@ -135,7 +135,7 @@ public sealed record SessionLog
         {
             var e = logged.Event;
             bytes += 512 + Escaped * ((long)e.Kind.Length + e.SessionId.Length + (e.VisitorId?.Length ?? 0) + (e.CartId?.Length ?? 0)
-                + (e.EventId?.Length ?? 0) + (e.OrderId?.Length ?? 0) + (e.Sku?.Length ?? 0) + (e.ModelVersion?.Length ?? 0));
+                + (e.EventId?.Length ?? 0) + (e.OrderId?.Length ?? 0) + (e.Sku?.Length ?? 0) + (e.ModelVersion?.Length ?? 0) + (e.Origin?.Length ?? 0));
             foreach (var line in e.Lines ?? []) bytes += 128 + Escaped * ((long)(line?.Sku?.Length ?? 0) + (line?.Source?.Length ?? 0));
             foreach (var sku in e.Skus ?? []) bytes += 4 + Escaped * (long)(sku?.Length ?? 0);
         }

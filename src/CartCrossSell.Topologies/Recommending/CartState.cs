@@ -79,7 +79,8 @@ public sealed class CartState
     public long EncodedBytesAtMost()
     {
         const int Escaped = 6;
-        long bytes = 1024 + Escaped * ((long)CartId.Length + SessionId.Length + (VisitorId?.Length ?? 0) + Currency.Length + (Country?.Length ?? 0));
+        long bytes = 1024 + Escaped * ((long)CartId.Length + SessionId.Length + (ExposureSessionId?.Length ?? 0) + (ExposureVisitorId?.Length ?? 0)
+            + Currency.Length + (Country?.Length ?? 0));
         foreach (var line in Lines)
         {
             bytes += 256 + Escaped * ((long)line.Sku.Length + (line.VariantId?.Length ?? 0) + line.Source.Length);
