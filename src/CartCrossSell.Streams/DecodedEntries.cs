@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CartCrossSell.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace CartCrossSell.Streams;
@@ -105,7 +106,17 @@ public sealed class DecodedEntries<T>(string topic, IValueCodec<T> codec, ILogge
         T? current = null;
         if (value is not null)
         {
-            var decoded = codec.Decode(value);
+            Decoded<T> decoded;
+            try
+            {
+                decoded = codec.Decode(value);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A codec should answer a failure, not throw; one that throws on a record must not stop the reader at
+                // every start either.
+                decoded = Decoded<T>.Failure(DeadLetterKinds.Unparseable, $"the value does not decode: {e.Message}");
+            }
             if (!decoded.Ok)
             {
                 Reject(key, decoded.FailureReason!);

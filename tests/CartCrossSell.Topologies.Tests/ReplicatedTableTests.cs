@@ -138,6 +138,10 @@ public sealed class ModelSwapTests : IDisposable
         _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, Encoding.UTF8.GetBytes("not a model")); // ignored: the model in service stays
         Assert.Equal(second.Version, Next("c4").ModelVersion);
         Assert.Equal(1, _models.Table.Rejected);
+        // A model's header, then a string length that does not decode: the reader's own exception, refused the same way.
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, second.ToBytes()[..16].Concat(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }).ToArray());
+        Assert.Equal(second.Version, Next("c4b").ModelVersion);
+        Assert.Equal(2, _models.Table.Rejected);
 
         _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, null);
         var after = Next("c5");

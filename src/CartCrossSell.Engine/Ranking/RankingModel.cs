@@ -175,8 +175,10 @@ public sealed class RankingModel
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes after the ranking model");
             return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description, cascade);
         }
-        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IOException or OverflowException)
+        catch (Exception ex) when (ex is not (InvalidDataException or OutOfMemoryException))
         {
+            // Whatever the bytes make the reader throw (a string length that does not decode is a FormatException,
+            // ticks out of range an ArgumentException, ...) means one thing to a caller: not a model it can load.
             throw new InvalidDataException($"malformed ranking model: {ex.Message}", ex);
         }
     }

@@ -54,6 +54,7 @@ public sealed class TreeEnsemble
     public TreeEnsemble(IReadOnlyList<Tree> trees, double bias, int featureCount)
     {
         if (featureCount <= 0) throw new ArgumentOutOfRangeException(nameof(featureCount));
+        if (!double.IsFinite(bias)) throw new ArgumentException("the bias must be finite", nameof(bias));
         FeatureCount = featureCount;
         Bias = bias;
         Trees = trees;
@@ -87,6 +88,16 @@ public sealed class TreeEnsemble
             if (!_stump[t] && !TryBitVectors(tree, bitNodes, bitLeaves)) _bitNodeStart[t] = -1;
             _bitNodeEnd[t] = bitNodes.Count;
         }
+        // Each leaf finite is not enough: a weight times a leaf, or the sum over trees, can still overflow, and an
+        // infinite score calibrates to NaN. Bounded by the largest sum any row can reach, every score is finite.
+        var largest = Math.Abs(bias);
+        for (var t = 0; t < trees.Count; t++)
+        {
+            var most = 0.0;
+            for (var i = 0; i < trees[t].LeafValue.Length; i++) most = Math.Max(most, Math.Abs(_leafValue[_treeLeafStart[t] + i]));
+            largest += most;
+        }
+        if (!double.IsFinite(largest)) throw new ArgumentException("the trees' weighted leaf values can sum beyond a finite score");
         _bitNodes = [.. bitNodes];
         _bitLeafValue = [.. bitLeaves];
     }

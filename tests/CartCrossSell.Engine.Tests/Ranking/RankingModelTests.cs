@@ -60,6 +60,27 @@ public class RankingModelTests
     }
 
     [Fact]
+    public void Bytes_whose_description_length_does_not_decode_are_refused_as_invalid_data()
+    {
+        // Magic, format 1, trainedAt, then a 7-bit string length of five continuation bytes: BinaryReader throws a
+        // FormatException, which used to escape the decoder and stop the model table's reader at every start.
+        var bytes = Model().ToBytes().AsSpan(0, 16).ToArray().Concat(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF }).ToArray();
+        Assert.Contains("malformed", Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(bytes)).Message);
+    }
+
+    [Fact]
+    public void An_ensemble_whose_score_could_overflow_is_refused()
+    {
+        // Each value is finite, their product or sum is not: an infinite score would calibrate to NaN.
+        Assert.Throws<ArgumentException>(() => new TreeEnsemble([new TreeEnsemble.Tree([], [], [], [], [1e300], 1e300)], 0, 5));
+        Assert.Throws<ArgumentException>(() => new TreeEnsemble(
+            [new TreeEnsemble.Tree([], [], [], [], [1e308]), new TreeEnsemble.Tree([], [], [], [], [-1e308])], 1e308, 5));
+        Assert.Throws<ArgumentException>(() => new TreeEnsemble([new TreeEnsemble.Tree([], [], [], [], [1.0])], double.NaN, 5));
+        var fine = new TreeEnsemble([new TreeEnsemble.Tree([], [], [], [], [1e300], 1.0)], -1e300, 5);
+        Assert.Equal(0, fine.Score(new float[5]));
+    }
+
+    [Fact]
     public void A_tree_that_would_loop_or_read_a_missing_feature_is_refused()
     {
         Assert.Throws<ArgumentException>(() => new TreeEnsemble([new TreeEnsemble.Tree([0], [0f], [0], [-1], [1.0, 2.0])], 0, 5));
