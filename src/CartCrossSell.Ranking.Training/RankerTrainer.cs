@@ -84,7 +84,15 @@ public sealed record RankerTrainerOptions
     public double CascadeMaxChangedLists { get; init; } = 0.01;
 
     public LearningOptions Learning { get; init; } = new();
-    public CandidateOptions Candidates { get; init; } = new();
+    /// <summary>
+    /// The candidate sources' depths and weights. Default null: <see cref="CandidateOptions.For"/> the
+    /// <see cref="Recommendation"/> rules, as the serving ranker builds them, so a service configured with other
+    /// recency weights trains on the features it serves.
+    /// </summary>
+    public CandidateOptions? Candidates { get; init; }
+
+    /// <summary>The candidate options a training uses: <see cref="Candidates"/>, or the serving ranker's.</summary>
+    public CandidateOptions CandidatesInUse => Candidates ?? CandidateOptions.For(Recommendation);
     public RankingTrainingOptions Tasks { get; init; } = new();
 
     /// <summary>The cart rules the show threshold is chosen under (the serving ranker's options).</summary>
@@ -103,7 +111,7 @@ public sealed record RankerTrainerOptions
         if (MaxHitLoss is not (>= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(MaxHitLoss), "must be in [0, 1)");
         if (double.IsNaN(CascadeMaxChangedLists) || CascadeMaxChangedLists > 1)
             throw new ArgumentOutOfRangeException(nameof(CascadeMaxChangedLists), "must be at most 1 (negative: no cascade)");
-        Candidates.Validate();
+        CandidatesInUse.Validate();
         Tasks.Validate();
         Learning.Validate();
         Recommendation.Validate();
@@ -185,7 +193,7 @@ public static class RankerTrainer
         void Report(string message) => progress?.Report($"[{watch.Elapsed.TotalSeconds,5:F1} s] {message}");
         // Without a catalog every learned sku is a product (the catalog-less rules), as in recommend-batch.
         var recommendation = catalog is null ? options.Recommendation with { AllowUnknownItems = true } : options.Recommendation;
-        var generator = new CandidateGenerator(options.Candidates);
+        var generator = new CandidateGenerator(options.CandidatesInUse);
         Report($"drawing training tasks from {orders.Count} orders");
         var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
@@ -203,6 +211,7 @@ public static class RankerTrainer
         var tried = new List<(TaskMix Mix, double LastAdded, double Random, double Ratio)>();
         Candidate? FitMix(TaskMix mix)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var rows = MixRows(data.Fit, mix);
             if (rows.Count == 0 || !rows.Any(r => data.Fit.Labels[r])) return null;
             Report($"fitting {options.Trees} trees on {rows.Count} rows, task mix {MixName(mix)} ({options.Objective})");
@@ -217,7 +226,7 @@ public static class RankerTrainer
             var (a, b) = PlattScaling.Fit(scores, data.Validation.Labels);
             var model = new RankingModel(ensemble, RankingFeatures.Names, a, b, 0, data.ValidationFrom,
                 description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders");
-            var ranker = new LearnedAddOnRanker(model, recommendation, options.Candidates);
+            var ranker = new LearnedAddOnRanker(model, recommendation, options.CandidatesInUse);
             var scored = Scored(ranker, data);
             var (lastAdded, random) = ServedHitRates(ranker, data, 0, scored);
             var lastRatio = Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded);
@@ -261,21 +270,24 @@ public static class RankerTrainer
         // Random-item tasks alone reached no hidden item: the mixes asked for, as without a sort order.
         if (best is null && !ReferenceEquals(mixes, options.TaskMixes)) best = Walk(options.TaskMixes);
         if (best is null) throw new InvalidOperationException("not enough orders to train a ranker: no task mix holds a hidden item among the candidates");
+        // Each phase below replays the validation carts: a cancelled training (the trainer's task moved) stops between them.
+        cancellationToken.ThrowIfCancellationRequested();
 
         var maxDifference = ExportDifference(ml, best.Transformer, data.Validation, best.ValidationScores);
         if (maxDifference > 1e-3)
             throw new InvalidOperationException($"the exported trees score differently from Microsoft.ML (max difference {maxDifference})");
         Report($"choosing the show threshold on {data.ValidationCases.Count} validation carts");
-        var chosenRanker = new LearnedAddOnRanker(best.Model, recommendation, options.Candidates);
+        var chosenRanker = new LearnedAddOnRanker(best.Model, recommendation, options.CandidatesInUse);
         var curve = ShowThreshold.Curve(chosenRanker, data.ValidationCases.Select((c, i) => (c, data.ValidationSets[i], best.Scored[i])),
             data.ValidationInputs);
         var threshold = ShowThreshold.Choose(curve, options.MaxHitLoss);
+        cancellationToken.ThrowIfCancellationRequested();
         var final = best.Model.WithShowThreshold(threshold);
         CascadeReport? cascade = null;
         if (options.CascadeMaxChangedLists >= 0)
         {
             Report("choosing the scoring cascade on the validation carts");
-            cascade = CascadeChooser.Choose(final, data, new LearnedAddOnRanker(final, recommendation, options.Candidates),
+            cascade = CascadeChooser.Choose(final, data, new LearnedAddOnRanker(final, recommendation, options.CandidatesInUse),
                 best.ValidationScores, best.Scored, options.CascadeMaxChangedLists);
             final = final.WithCascade(cascade.Chosen);
             var trial = cascade.Trials.FirstOrDefault(t => t.Accepted);
@@ -284,7 +296,8 @@ public static class RankerTrainer
                 : string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"scoring cascade: {cascade.Chosen} ({trial.NodeShare:P0} of the tree walks, {trial.FallbackShare:P1} of the carts scored again in full, {trial.ChangedLists:P1} of the validation lists changed, {cascade.Trials.Count} tried)"));
         }
-        var finalRanker = new LearnedAddOnRanker(final, recommendation, options.Candidates);
+        cancellationToken.ThrowIfCancellationRequested();
+        var finalRanker = new LearnedAddOnRanker(final, recommendation, options.CandidatesInUse);
         // The figures the model claims are measured as it serves: through its own cascade and its fall-back.
         var (lastAddedFinal, randomFinal) = ServedHitRates(finalRanker, data, threshold, best.Scored);
         var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;
@@ -308,6 +321,7 @@ public static class RankerTrainer
             foreach (var (strategy, rate) in byStrategy)
                 metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
         final = final.WithMetrics(metrics);
+        cancellationToken.ThrowIfCancellationRequested();
         var promotion = Promote(data, baselines, catalog, recommendation, options, lastAddedFinal, randomFinal);
         var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
             data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
@@ -342,7 +356,7 @@ public static class RankerTrainer
         }
         if (!current.MatchesFeatures)
             return new ModelPromotion(true, $"{current.Version} reads other features than this engine writes", candidate, 0);
-        var (currentLast, currentRandom) = ServedHitRates(new LearnedAddOnRanker(current, recommendation, options.Candidates), data, current.ShowThreshold);
+        var (currentLast, currentRandom) = ServedHitRates(new LearnedAddOnRanker(current, recommendation, options.CandidatesInUse), data, current.ShowThreshold);
         var inService = Math.Min(Ratio(currentLast, baselines, HoldoutProtocol.LastAdded), Ratio(currentRandom, baselines, HoldoutProtocol.RandomItem));
         var promote = candidate >= inService;
         return new ModelPromotion(promote, string.Create(System.Globalization.CultureInfo.InvariantCulture,

@@ -121,6 +121,29 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         Assert.True(compared > 50);
     }
 
+    /// <summary>Reports on the training's own thread (Progress posts to the thread pool, too late to cancel at a phase).</summary>
+    private sealed class OnReport(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+
+    [Fact]
+    public void A_training_cancelled_after_its_trees_are_fitted_stops_before_its_next_phase()
+    {
+        // Cancelled once the show threshold is being chosen: the walk over task mixes is over, the slow phases that
+        // replay the validation carts (threshold, cascade, promotion) are not; a trainer whose task moved stops there.
+        using var cancel = new CancellationTokenSource();
+        var phases = new List<string>();
+        var progress = new OnReport(message =>
+        {
+            phases.Add(message);
+            if (message.Contains("choosing the show threshold")) cancel.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 5, TaskMixes = [TaskMix.Both] }, progress, cancel.Token));
+        Assert.DoesNotContain(phases, p => p.Contains("scoring cascade"));
+    }
+
     [Fact]
     public void Scoring_many_rows_side_by_side_gives_exactly_the_one_by_one_scores()
     {
@@ -155,11 +178,11 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         // The same validation carts again (the draw is seeded), scored by the loaded model through its cascade and
         // by the same trees with full scoring.
         var options = new RankerTrainerOptions { Trees = 60 };
-        var split = RankingTrainingData.Build(data.Orders, null, options.Learning, new CandidateGenerator(options.Candidates), options.Tasks);
+        var split = RankingTrainingData.Build(data.Orders, null, options.Learning, new CandidateGenerator(options.CandidatesInUse), options.Tasks);
         var serving = options.Recommendation with { AllowUnknownItems = true };
         double HitRate(RankingModel m, HoldoutProtocol protocol)
         {
-            var ranker = new LearnedAddOnRanker(m, serving, options.Candidates);
+            var ranker = new LearnedAddOnRanker(m, serving, options.CandidatesInUse);
             var cases = split.ValidationCases.Select((c, i) => (c, split.ValidationSets[i],
                     ranker.Score(split.ValidationSets[i], split.Validation.Rows(split.Validation.GroupStart[i], split.ValidationSets[i].Candidates.Count))))
                 .Where(t => t.c.Protocol == protocol);
@@ -189,7 +212,7 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         }));
         var options = new RankerTrainerOptions { Trees = 60, TaskMixes = [TaskMix.Both] };
         var (model, report) = RankerTrainer.Train(data.Orders, catalog, options);
-        var split = RankingTrainingData.Build(data.Orders, catalog, options.Learning, new CandidateGenerator(options.Candidates), options.Tasks);
+        var split = RankingTrainingData.Build(data.Orders, catalog, options.Learning, new CandidateGenerator(options.CandidatesInUse), options.Tasks);
         // A pair's share of the tree walks is as served: its planned walks, and every tree on every candidate again for
         // the carts that fell back.
         var trees = model.Ensemble.TreeCount;
@@ -206,7 +229,7 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
             Assert.Equal(chosen.HitRateAt3Random, model.Metrics["validation_hr3_random"]);
         }
 
-        var ranker = new LearnedAddOnRanker(model, options.Recommendation, options.Candidates);
+        var ranker = new LearnedAddOnRanker(model, options.Recommendation, options.CandidatesInUse);
         var hits = new Dictionary<HoldoutProtocol, (int Hits, int Carts)>();
         for (var i = 0; i < split.ValidationCases.Count; i++)
         {

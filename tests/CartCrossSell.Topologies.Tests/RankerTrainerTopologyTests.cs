@@ -129,6 +129,12 @@ public sealed class RankerTrainerTopologyTests(December2010Sample data) : IClass
         options.BaggingFraction = 0.8;
         var trainer = options.Trainer(new LearningOptions(), new RecommendationOptions());
         Assert.Equal((1, 2, 0.6, 0.8), (trainer.Trees, trainer.Leaves, trainer.FeatureFraction, trainer.BaggingFraction));
+
+        // The model is trained on the features the recommender serves: Recommender:Ranking's recency weights and shrinkage.
+        var ranking = new RecommendationOptions { RecencyDecay = 0.8, RecencyFloor = 0.1, Shrinkage = 3 };
+        var served = new Engine.Ranking.LearnedAddOnRanker(ModelSwapTests.CosineModel("served"), ranking).Candidates.Options;
+        Assert.Equal(served, options.Trainer(new LearningOptions(), ranking).CandidatesInUse);
+        Assert.Equal((0.8, 0.1, 3.0), (served.RecencyDecay, served.RecencyFloor, served.Shrinkage));
         options.FeatureFraction = 0;
         var refused = Assert.Throws<OptionsValidationException>(options.Validate);
         Assert.Contains(RankerTrainerStreamOptions.SectionName, refused.Message);
@@ -241,6 +247,45 @@ public sealed class RankerTrainerTopologyTests(December2010Sample data) : IClass
         Assert.Equal(data.Orders.Count, model.Metrics["training_orders"]);
         Assert.True(model.Metrics["validation_hr3_random"] > 0);
         Assert.Contains("validation_hr3_random_basket_counts", model.Metrics.Keys);
+    }
+
+    [Fact]
+    public void After_an_operator_rolls_back_to_the_model_it_replaced_the_next_training_is_judged_against_the_rollback()
+    {
+        // A hand-published model (generation 0) that scores every candidate alike: the trainer's first model beats it.
+        var byHand = new RankingModel(new TreeEnsemble([], 0, RankingFeatures.Count), RankingFeatures.Names, -1, 0, 0, Store.Now,
+            new Dictionary<string, double> { [ModelPublication.Generation] = 0 }, "by hand");
+        var (driver, models, metrics) = Driver(Small(), Small().Trainer(new LearningOptions(), data.Ranking) with { Trees = 10, Leaves = 7, TaskMixes = [TaskMix.Both] });
+        using var _ = driver;
+        driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, byHand.ToBytes());
+        var first = data.Orders.Take(data.Orders.Count * 2 / 3).ToList();
+        Sample(driver, first);
+        var promoted = Assert.Single(AwaitOutcome(driver, metrics));
+        Assert.Equal((ModelTable.ServingKey, 1.0), (promoted.Key, Model(promoted).Metrics[ModelPublication.Generation]));
+
+        // The global store reads the promoted model back, then the operator's rollback: the model it replaced, again.
+        driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, promoted.Value);
+        driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, byHand.ToBytes());
+        Assert.Equal(byHand.Version, models.Serving!.Model.Version);
+
+        Sample(driver, data.Orders.Skip(first.Count));
+        var next = Assert.Single(AwaitOutcome(driver, metrics));
+        // Judged against the rollback (generation 0), not against the model this trainer had published (generation 1).
+        Assert.Equal(1, Model(next).Metrics[ModelPublication.Generation]);
+    }
+
+    [Fact]
+    public void The_recommenders_keep_only_the_serving_model_a_candidate_is_read_but_not_held()
+    {
+        var models = new ModelTable(data.Ranking, NullLoggerFactory.Instance);
+        var candidate = new RankingModel(new TreeEnsemble([], 1, RankingFeatures.Count), RankingFeatures.Names, -1, 0, 0, Store.Now);
+        models.Table.Apply(ModelPublication.CandidateKey, candidate.ToBytes());
+        Assert.Null(models.Serving);
+        Assert.Equal((0, 0L, 0L), (models.Table.Count, models.ServingChanges, models.Table.Rejected));
+        models.Table.Apply(ModelTable.ServingKey, candidate.ToBytes());
+        Assert.Equal((1, 1L), (models.Table.Count, models.ServingChanges));
+        Assert.Equal(candidate.Version, models.Table.Find(ModelTable.ServingKey)!.Version);
+        Assert.Null(models.Table.Find(ModelPublication.CandidateKey));
     }
 }
 

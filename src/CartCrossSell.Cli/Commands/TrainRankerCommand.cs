@@ -97,7 +97,7 @@ public static class TrainRankerCommand
                 }
                 mixes = found;
             }
-            var candidates = defaults.Candidates;
+            var candidates = defaults.CandidatesInUse;
             if (parseResult.GetValue(depth) is { } d)
             {
                 var scale = (double)d / candidates.BasketDepth;

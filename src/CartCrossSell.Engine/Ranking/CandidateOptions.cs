@@ -39,6 +39,17 @@ public sealed record CandidateOptions
     /// <summary>Shrinkage lambda of the cosine: n / (n + lambda) with n the pair count. Default 1.</summary>
     public double Shrinkage { get; init; } = 1.0;
 
+    /// <summary>
+    /// The default depths with the recency weights and shrinkage of the cart rules: what the serving ranker uses, and
+    /// so what its model must be trained with (features computed otherwise would not be the ones it is served).
+    /// </summary>
+    public static CandidateOptions For(RecommendationOptions ranking) => new()
+    {
+        RecencyDecay = ranking.RecencyDecay,
+        RecencyFloor = ranking.RecencyFloor,
+        Shrinkage = ranking.Shrinkage,
+    };
+
     public void Validate()
     {
         foreach (var (name, depth) in new[] { (nameof(BasketDepth), BasketDepth), (nameof(LastItemsDepth), LastItemsDepth),

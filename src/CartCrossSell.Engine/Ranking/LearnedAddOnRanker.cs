@@ -35,12 +35,7 @@ public sealed class LearnedAddOnRanker
         Model = model;
         Options = options ?? new RecommendationOptions();
         Options.Validate();
-        _generator = new CandidateGenerator(candidates ?? new CandidateOptions
-        {
-            RecencyDecay = Options.RecencyDecay,
-            RecencyFloor = Options.RecencyFloor,
-            Shrinkage = Options.Shrinkage,
-        });
+        _generator = new CandidateGenerator(candidates ?? CandidateOptions.For(Options));
     }
 
     public RankingModel Model { get; }

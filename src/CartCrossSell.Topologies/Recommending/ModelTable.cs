@@ -13,7 +13,7 @@ namespace CartCrossSell.Topologies.Recommending;
 /// Streamiz global store), key <see cref="ServingKey"/>. A new model published there ranks the next event of every
 /// cart, without a restart; until one exists (or after a tombstone) the heuristic ranks. A record that is not a
 /// model this engine can serve (another feature layout, corrupt bytes) is counted and ignored: the model in service
-/// stays.
+/// stays. Models under other keys are not kept (<see cref="ServingOnly"/>).
 /// </summary>
 public sealed class ModelTable : IReplicated
 {
@@ -24,16 +24,26 @@ public sealed class ModelTable : IReplicated
 
     private readonly RecommendationOptions _ranking;
     private volatile LearnedAddOnRanker? _serving;
+    private long _servingChanges;
 
     public ModelTable(RecommendationOptions ranking, ILoggerFactory loggers)
     {
         _ranking = ranking;
-        Table = new ReplicatedTable<RankingModel>(Topics.RankingModels, new RankingModelCodec(), loggers);
+        Table = new ReplicatedTable<RankingModel>(Topics.RankingModels, new RankingModelCodec(), loggers, new ServingOnly());
         Table.Changed += (key, _, model) =>
         {
-            if (key == ServingKey) _serving = model is null ? null : new LearnedAddOnRanker(model, _ranking);
+            if (key != ServingKey) return;
+            _serving = model is null ? null : new LearnedAddOnRanker(model, _ranking);
+            Interlocked.Increment(ref _servingChanges);
         };
     }
+
+    /// <summary>
+    /// How many records under <see cref="ServingKey"/> the table has applied (counted after <see cref="Serving"/> shows
+    /// each): a reader that saw this count unchanged knows the table read nothing for the serving key meanwhile, not
+    /// even the model it had already.
+    /// </summary>
+    public long ServingChanges => Interlocked.Read(ref _servingChanges);
 
     public ReplicatedTable<RankingModel> Table { get; }
 
@@ -45,6 +55,33 @@ public sealed class ModelTable : IReplicated
     public long Rejected => Table.Rejected;
 
     public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
+}
+
+/// <summary>
+/// Holds the model under <see cref="ModelTable.ServingKey"/> only. Records under other keys (a refused model published
+/// under <c>candidate</c> for inspection) are decoded, checked and passed to the handlers but not kept, so no key of
+/// the topic costs the recommenders a model's memory unless it may serve.
+/// </summary>
+internal sealed class ServingOnly : ITableStorage<RankingModel>
+{
+    private volatile RankingModel? _serving;
+
+    public int Count => _serving is null ? 0 : 1;
+    public RankingModel? Find(string key) => key == ModelTable.ServingKey ? _serving : null;
+    public bool Contains(string key) => Find(key) is not null;
+
+    public IEnumerable<KeyValuePair<string, RankingModel>> Entries =>
+        _serving is { } model ? [new(ModelTable.ServingKey, model)] : [];
+
+    public RankingModel? Store(string key, RankingModel? value)
+    {
+        if (key != ModelTable.ServingKey) return null;
+        var previous = _serving;
+        _serving = value;
+        return previous;
+    }
+
+    public void Clear() => _serving = null;
 }
 
 /// <summary>A ranking model as the topic carries it: the engine's binary form, accepted only if this engine can serve it.</summary>

@@ -88,8 +88,11 @@ public static class RankerTrainerTopology
         private DateTimeOffset _trainingStarted;
         private RankingModel? _judgedAgainst;
 
-        /// <summary>The model this trainer published last, until the global store reads it back (it was serving <c>ServingBefore</c>).</summary>
-        private (RankingModel Model, string? ServingBefore)? _published;
+        /// <summary>
+        /// The model this trainer published last, until the global store reads a serving record (it had read
+        /// <c>ServingChanges</c> of them when this one was sent).
+        /// </summary>
+        private (RankingModel Model, long ServingChanges)? _published;
 
         protected override void Init()
         {
@@ -168,7 +171,7 @@ public static class RankerTrainerTopology
             if (publication.Kind == PublicationKind.Promoted)
             {
                 Send(Topics.RankingModels, ModelTable.ServingKey, publication.Bytes!, now);
-                _published = (publication.Model!, models.Serving?.Model.Version);
+                _published = (publication.Model!, models.ServingChanges);
                 _log.LogInformation("{Processor}: promoted {Detail}", Name, publication.Detail);
                 return;
             }
@@ -179,14 +182,15 @@ public static class RankerTrainerTopology
 
         /// <summary>
         /// The model in service: the global store's, or the one this trainer just published while the global store has
-        /// not read it back yet (the next training must be judged against it, not against its predecessor).
+        /// not read a serving record since (the next training must be judged against it, not against its predecessor).
+        /// Once the store has read one, it knows better: the published model, or whatever an operator published after it
+        /// (comparing versions instead would take a rollback to the predecessor for the store lagging behind).
         /// </summary>
         private RankingModel? InService()
         {
-            var serving = models.Serving?.Model;
-            if (_published is { } published && serving?.Version == published.ServingBefore) return published.Model;
+            if (_published is { } published && models.ServingChanges == published.ServingChanges) return published.Model;
             _published = null;
-            return serving;
+            return models.Serving?.Model;
         }
 
         private static EvalOrder ToEvalOrder(OrderCompleted order) =>
