@@ -103,6 +103,30 @@ public sealed class ExperimentHoldoutTests
     }
 
     [Fact]
+    public void A_view_after_the_inactivity_gap_under_the_same_session_id_is_a_new_exposure_as_the_analysis_windows_it()
+    {
+        var (sink, driver) = Recommender(Experiment);
+        var session = SessionIn(Cohort.Holdout);
+        var visitor = VisitorIn(Cohort.Treatment);
+        var t0 = Store.Now.AddHours(-2);
+
+        // Anonymous views: the session id decides (holdout). Widget adds and views keep the window open, so a view
+        // 25 minutes after the last one, logged in, is still the first window's.
+        driver.Pipe(Topics.CartEvents, "c7", Store.Added("c7", "running-shoes", 1, 120m) with { SessionId = session, Timestamp = t0 }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitorId: null) with { Timestamp = t0 }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0.AddMinutes(25) }, ContractCodecs.CartEvent);
+        Assert.Equal(Cohorts.Holdout, sink.Latest("c7").Cohort);
+
+        // An add from elsewhere does not keep the analysis' window open: the next view, the gap after the last view,
+        // opens a new window whose first view carries the visitor id, which decides from then on.
+        driver.Pipe(Topics.CartEvents, "c7", Store.Added("c7", "socks", 1, 12m) with { SessionId = session, VisitorId = visitor, Timestamp = t0.AddMinutes(40) }, ContractCodecs.CartEvent);
+        Assert.Equal(Cohorts.Holdout, sink.Latest("c7").Cohort);
+        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0.AddMinutes(25) + Experiment.InactivityGap }, ContractCodecs.CartEvent);
+        Assert.Equal(Cohorts.Treatment, sink.Latest("c7").Cohort);
+        Assert.NotEmpty(sink.Latest("c7").AddOns);
+    }
+
+    [Fact]
     public void A_new_session_on_a_cart_is_assigned_by_its_own_exposure_not_by_an_earlier_sessions_visitor()
     {
         var (sink, driver) = Recommender(Experiment);

@@ -61,7 +61,7 @@ public static class CartRecommenderTopology
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
         var cartEvents = builder.Stream(Topics.CartEvents, new StringSerDes(), new ByteArraySerDes(), "cart-events-source");
         KeylessRecords.DeadLetterKeyless(cartEvents, runtime, "cartId", TopologyNames.CartRecommender + "-keyless")
-            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranking, catalog, sink, config),
+            .Transform(Processors.Supplier(() => new CartRecommender(runtime, options, ranking, catalog, sink, config, experiment.InactivityGap),
                     StateStores.DecodedKeyValue(TopologyNames.CartsStore, CartCodec, streams, LiveCarts)),
                 TopologyNames.CartRecommender, RedisWritesBarrier)
             .ToRoutedTopics(TopologyNames.CartRecommender + "-sink");
@@ -89,7 +89,7 @@ public static class CartRecommenderTopology
 
     private sealed class CartRecommender(
         ProcessorRuntime runtime, RecommenderOptions options, AddOnRanking ranking, ICatalog catalog, ICartRecommendationSink writer,
-        ExperimentConfig? experiment)
+        ExperimentConfig? experiment, TimeSpan inactivityGap)
         : RecordProcessor<CartEvent>(runtime, ContractCodecs.CartEvent)
     {
         private IKeyValueStore<string, CartState> _carts = null!;
@@ -117,11 +117,7 @@ public static class CartRecommenderTopology
                 }
                 if (!Apply(cart, e)) return;
                 cart.SessionId = e.SessionId;
-                if (e.Type == CartEventType.CartViewed && cart.ExposureSessionId != e.SessionId)
-                {
-                    cart.ExposureSessionId = e.SessionId;
-                    cart.ExposureVisitorId = e.VisitorId;
-                }
+                cart.Observe(e, inactivityGap);
                 cart.Currency = e.Currency;
                 cart.Country = e.Country ?? cart.Country;
                 cart.UpdatedAt = e.Timestamp;

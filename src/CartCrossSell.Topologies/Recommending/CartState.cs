@@ -25,6 +25,33 @@ public sealed class CartState
     public string? ExposureVisitorId { get; set; }
 
     /// <summary>
+    /// The newest time of a cart view or widget add of the exposure's session (the cart events the experiment's session
+    /// windows count). A view at least <c>Experiment:InactivityGap</c> after it opens a new session window in the
+    /// analysis, with its own exposure, even under the same session id; so it does here.
+    /// </summary>
+    public DateTimeOffset? ExposureActiveAt { get; set; }
+
+    /// <summary>
+    /// Records a cart event of the current session for the exposure: a view that opens a session window (a new session
+    /// id, or the first view after <paramref name="inactivityGap"/> without a view or widget add) becomes the exposure;
+    /// views and widget adds keep the window open.
+    /// </summary>
+    public void Observe(CartEvent e, TimeSpan inactivityGap)
+    {
+        var counted = e.Type == CartEventType.CartViewed || (e.Type == CartEventType.ItemAdded && e.Source == EventSources.CrossSellWidget);
+        if (!counted) return;
+        var sameSession = ExposureSessionId == e.SessionId;
+        if (e.Type == CartEventType.CartViewed && (!sameSession || (ExposureActiveAt is { } active && e.Timestamp >= active + inactivityGap)))
+        {
+            ExposureSessionId = e.SessionId;
+            ExposureVisitorId = e.VisitorId;
+            ExposureActiveAt = e.Timestamp;
+            return;
+        }
+        if (sameSession && (ExposureActiveAt is not { } at || e.Timestamp > at)) ExposureActiveAt = e.Timestamp;
+    }
+
+    /// <summary>
     /// The ids the cohort is hashed from for a value answering an event with <paramref name="visitorId"/> in the
     /// cart's current session: the exposure's once the session's first view was seen, the event's own before that.
     /// </summary>
@@ -102,6 +129,7 @@ public sealed class CartState
         UpdatedAt = UpdatedAt,
         ExposureSessionId = ExposureSessionId,
         ExposureVisitorId = ExposureVisitorId,
+        ExposureActiveAt = ExposureActiveAt,
         AppliedPartition = AppliedPartition,
         AppliedOffset = AppliedOffset,
         Sequence = Sequence,
