@@ -191,6 +191,14 @@ public sealed class RecommendationWriter : IAsyncDisposable
                     // topology stops, instead of a pump that has ended while flushes wait for it forever.
                     Interlocked.Increment(ref _failures);
                     Volatile.Write(ref _failing, true);
+                    try
+                    {
+                        _observer?.Failed(e); // the error metric counts it like a failed attempt
+                    }
+                    catch (Exception observerFailure) when (observerFailure is not OutOfMemoryException)
+                    {
+                        _log.LogWarning(observerFailure, "the write observer failed");
+                    }
                     _log.LogError(e, "Redis write of {Count} carts failed and cannot be retried; giving up", batch.Length);
                     Settle(through, e);
                     return;

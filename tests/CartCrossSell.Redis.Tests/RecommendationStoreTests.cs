@@ -122,7 +122,8 @@ public sealed class RecommendationStoreTests : IDisposable
     [Fact]
     public async Task A_batch_no_retry_can_mend_stops_the_writer_so_the_flush_fails_instead_of_waiting_forever()
     {
-        await using var writer = new RecommendationWriter(Store(), NullLogger<RecommendationWriter>.Instance);
+        var observer = new FailureCount();
+        await using var writer = new RecommendationWriter(Store(), NullLogger<RecommendationWriter>.Instance, observer);
         var unwritable = Value("c1", 1, "a");
         // A non-finite score does not serialise as JSON: the batch fails with no Redis error to retry on.
         unwritable = unwritable with { AddOns = [unwritable.AddOns[0] with { Score = double.NaN }] };
@@ -131,6 +132,14 @@ public sealed class RecommendationStoreTests : IDisposable
         Assert.Contains("Redis writes stopped", failed.Message);
         Assert.True(writer.IsFailing);
         Assert.Throws<InvalidOperationException>(() => writer.Enqueue(Value("c2", 1, "b")));
+        Assert.Equal(1, observer.Failures); // the error metric sees it
+    }
+
+    private sealed class FailureCount : IRecommendationWriteObserver
+    {
+        public int Failures;
+        public void Written(IReadOnlyCollection<CartRecommendation> batch, TimeSpan took, DateTimeOffset readableAt) { }
+        public void Failed(Exception error) => Interlocked.Increment(ref Failures);
     }
 
     [Fact]

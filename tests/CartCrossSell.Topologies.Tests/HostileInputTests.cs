@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using CartCrossSell.Contracts;
 using CartCrossSell.Engine;
 using CartCrossSell.Streams;
@@ -216,6 +217,36 @@ public sealed class HostileInputTests
         Assert.Equal(4713, cart.NextVersion(18));
         Assert.Equal(9000, cart.NextVersion(9000)); // offsets caught up: the offset again
         Assert.Equal(5, new CartState { CartId = "c2", SessionId = "s" }.NextVersion(5));
+    }
+
+    [Fact]
+    public void An_add_on_whose_score_the_evidence_makes_infinite_is_left_out_and_the_rest_of_the_value_is_written()
+    {
+        // Weights every table check lets through (finite, positive), whose product underflows to 0: the cosine of the
+        // pair (running shoes, headband) is infinite. A value holding it would not serialise and would stop the writer.
+        var evidence = new TableEvidence(new Dictionary<string, EvidenceRow>
+        {
+            [RowKeys.Item("running-shoes")] = new(RowKeys.Item("running-shoes"), 1e-300,
+                [new Neighbor(RowKeys.Item("headband"), 1e300), new Neighbor(RowKeys.Item("socks"), 1e-300)]),
+            [RowKeys.Item("headband")] = new(RowKeys.Item("headband"), 1e-300, [new Neighbor(RowKeys.Item("running-shoes"), 1e300)]),
+            [RowKeys.Item("socks")] = new(RowKeys.Item("socks"), 1e-300, [new Neighbor(RowKeys.Item("running-shoes"), 1e-300)]),
+        });
+        var sink = new CapturingSink();
+        using var driver = Recommender(sink, evidence: evidence);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+
+        var value = sink.Latest("c1");
+        Assert.Empty(driver.DeadLetters);
+        Assert.DoesNotContain(value.AddOns, a => a.Sku == "headband");
+        Assert.All(value.AddOns, a => Assert.True(double.IsFinite(a.Score)));
+        Assert.NotNull(JsonSerializer.Serialize(value, ContractsJson.Default.CartRecommendation));
+        Assert.Single(Cart(driver, "c1")!.Lines);
+    }
+
+    private sealed class TableEvidence(Dictionary<string, EvidenceRow> rows) : IBasketEvidence
+    {
+        public EvidenceRow? Find(string rowKey) => rows.GetValueOrDefault(rowKey);
+        public double Baskets => 1;
     }
 
     private sealed class FailingEvidence(IBasketEvidence inner) : IBasketEvidence

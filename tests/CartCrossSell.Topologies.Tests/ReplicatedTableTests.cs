@@ -194,9 +194,8 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Null(table.Find("item:bad"));
         Assert.Equal(2, table.Find("item:socks")!.Weight);
 
-        // Rows that decode but may not stand: under another row's key (it would replace that row), a negative weight or
-        // a huge one, a negative pair weight (scores would turn negative, NaN or infinite, and a non-finite score cannot
-        // be written to Redis). Each is refused and counted; the row under that key stays as it was.
+        // Rows that decode but may not stand: under another row's key (it would replace that row), a negative weight, a
+        // negative pair weight (scores would turn negative or NaN, and a non-finite score cannot be written to Redis). Each is refused and counted; the row under that key stays as it was.
         table.Table.Apply("item:socks", """{"rowKey":"item:shoes","weight":9,"neighbors":[],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());
         table.Table.Apply("item:socks", """{"rowKey":"item:socks","weight":-1,"neighbors":[],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());
         table.Table.Apply("item:socks", """{"rowKey":"item:socks","weight":3,"neighbors":[{"key":"item:shoes","pairWeight":-2}],"updatedAt":"2026-11-30T00:00:00Z"}"""u8.ToArray());

@@ -132,7 +132,7 @@ public static class CartRecommenderTopology
                 return; // an older event of this cart replayed after a crash: its value is superseded in Redis already
             }
 
-            var ranked = ranking.Rank(cart.ToBasket(), e.Timestamp);
+            var ranked = WithFiniteScores(ranking.Rank(cart.ToBasket(), e.Timestamp));
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
             // From the session's exposure (its first cart view), as the analysis assigns it (docs/experiments.md).
             var (subjectVisitor, subjectSession) = cart.CohortSubject(e.VisitorId);
@@ -167,6 +167,20 @@ public static class CartRecommenderTopology
             // State first, then the effect: if ranking threw, neither happened.
             if (!replay) _carts.Put(e.CartId, cart);
             writer.Enqueue(value);
+        }
+
+        /// <summary>
+        /// The list without add-ons whose score is not a finite number. The table refuses rows with negative or
+        /// non-finite weights, but positive weights a publisher other than the learner wrote can still make a
+        /// similarity infinite (a product of two tiny weights is 0); such a score orders nothing, and a value holding
+        /// it does not serialise: the writer would stop the group at this cart after every restart.
+        /// </summary>
+        private static AddOnList WithFiniteScores(AddOnList ranked)
+        {
+            foreach (var addOn in ranked.AddOns)
+                if (!double.IsFinite(addOn.Score))
+                    return ranked with { AddOns = [.. ranked.AddOns.Where(a => double.IsFinite(a.Score))] };
+            return ranked;
         }
 
         /// <summary>
