@@ -58,7 +58,9 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         var before = sessions.StreamTime;
         // What the log would be with the event, checked before the windows see it: the log must replay to exactly the
         // windows in memory, so an event the log cannot take is not counted at all.
-        var grown = new SessionLog { SessionId = e.SessionId, Events = [.. log?.Events ?? [], new LoggedSessionEvent(record.Coordinates.Offset, before, e)] };
+        // Logged without its origin: a replay of the log needs the event, not where the splitter read it.
+        var logged = e.Origin is null ? e : e with { Origin = null };
+        var grown = new SessionLog { SessionId = e.SessionId, Events = [.. log?.Events ?? [], new LoggedSessionEvent(record.Coordinates.Offset, before, logged)] };
         if (!FitsTheLog(grown, e)) return;
         ProcessResult result;
         try
@@ -80,7 +82,7 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         Send(result.Changes);
         if (result.Disposition == EventDisposition.DroppedLate)
             DeadLetter(OutcomesTopology.LateEvent,
-                $"session '{e.SessionId}': a {e.Kind} at {e.Timestamp:O}{(e.Origin is { } origin ? $" (read from {origin})" : "")} is too late for its session window (stream time {before:O}, inactivity gap {_windows.InactivityGap}, grace {_windows.Grace})");
+                $"session '{e.SessionId}': a {e.Kind} at {e.Timestamp:O}{ReadFrom(e)} is too late for its session window (stream time {before:O}, inactivity gap {_windows.InactivityGap}, grace {_windows.Grace})");
     }
 
     /// <summary>
@@ -95,16 +97,19 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
         if (grown.Events.Count > experiment.MaxSessionEvents)
         {
             DeadLetter(OutcomesTopology.SessionTooLarge,
-                $"session '{e.SessionId}' already logs {grown.Events.Count - 1} events (Experiment:MaxSessionEvents): the {e.Kind} is not counted");
+                $"session '{e.SessionId}' already logs {grown.Events.Count - 1} events (Experiment:MaxSessionEvents): the {e.Kind}{ReadFrom(e)} is not counted");
             return false;
         }
         if (grown.EncodedBytesAtMost() <= MaxStateBytes) return true;
         var bytes = OutcomesTopology.SessionLogCodec.Encode(grown).Length;
         if (bytes <= MaxStateBytes) return true;
         DeadLetter(OutcomesTopology.SessionTooLarge,
-            $"session '{e.SessionId}': its log would take {bytes} bytes with the {e.Kind}, more than Streams:MaxStateRecordBytes ({MaxStateBytes}): the {e.Kind} is not counted");
+            $"session '{e.SessionId}': its log would take {bytes} bytes with the {e.Kind}{ReadFrom(e)}, more than Streams:MaxStateRecordBytes ({MaxStateBytes}): the {e.Kind} is not counted");
         return false;
     }
+
+    /// <summary>Where the splitter read the event, for a dead letter's reason (its coordinates are the repartition copy's).</summary>
+    private static string ReadFrom(SessionEvent e) => e.Origin is { } origin ? $" (read from {origin})" : "";
 
     private void Tick()
     {

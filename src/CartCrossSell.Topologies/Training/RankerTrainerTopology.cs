@@ -170,8 +170,9 @@ public static class RankerTrainerTopology
             metrics?.Trained(publication, now - _trainingStarted);
             if (publication.Kind == PublicationKind.Promoted)
             {
-                Send(Topics.RankingModels, ModelTable.ServingKey, publication.Bytes!, now);
+                // Counted before the send: the global thread may read the record back before the next line runs.
                 _published = (publication.Model!, models.ServingChanges);
+                Send(Topics.RankingModels, ModelTable.ServingKey, publication.Bytes!, now);
                 _log.LogInformation("{Processor}: promoted {Detail}", Name, publication.Detail);
                 return;
             }
