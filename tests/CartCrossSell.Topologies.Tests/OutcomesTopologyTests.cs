@@ -213,19 +213,20 @@ public sealed class OutcomesTopologyTests
     [Fact]
     public void An_event_further_ahead_of_the_clock_than_the_grace_is_dead_lettered_before_it_closes_open_sessions_early()
     {
-        // Streams:MaxFutureSkew allows an hour; the session windows close a session gap + grace (45 minutes) after its
-        // last event by stream time, so a view 50 minutes ahead would have closed every open session of its partition
-        // and made the next honest events late.
+        // Streams:MaxFutureSkew allows an hour. A view ahead by more than the grace (15 minutes) moves stream time so far
+        // that a session whose next honest event comes within its gap may already be closed: that event would be late.
+        // So the bound is the grace itself, not gap + grace (45 minutes) nor the skew: a minute beyond it is refused, a
+        // minute within it counts.
         using var driver = Driver(new ManualClock(Store.Now));
         var view = Store.Added("c1", "socks", 1, 12m) with { Type = CartEventType.CartViewed, Sku = null, Quantity = null, UnitPrice = null };
-        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = Store.Now.AddMinutes(50) }, ContractCodecs.CartEvent);
-        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = Store.Now.AddMinutes(10) }, ContractCodecs.CartEvent); // within the grace
+        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = Store.Now + Experiment.Grace + TimeSpan.FromMinutes(1) }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c1", view with { Timestamp = Store.Now + Experiment.Grace - TimeSpan.FromMinutes(1) }, ContractCodecs.CartEvent);
         driver.Pipe(Topics.CartEvents, "c1", view, ContractCodecs.CartEvent);
 
         var dead = Assert.Single(driver.DeadLetters);
         Assert.Equal(DeadLetterKinds.ImplausibleTime, dead.Kind);
         Assert.Contains("ahead of the clock", dead.Reason);
-        Assert.Equal([Store.Now.AddMinutes(10), Store.Now],
+        Assert.Equal([Store.Now + Experiment.Grace - TimeSpan.FromMinutes(1), Store.Now],
             driver.SentTo(SessionEvents).Select(r => OutcomesTopology.SessionEventCodec.Decode(r.Value).Value!.Timestamp));
     }
 

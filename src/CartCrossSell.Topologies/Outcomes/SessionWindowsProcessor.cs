@@ -57,7 +57,15 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
 
         var before = sessions.StreamTime;
         // What the log would be with the event, checked before the windows see it: the log must replay to exactly the
-        // windows in memory, so an event the log cannot take is not counted at all.
+        // windows in memory, so an event the log cannot take is not counted at all. A full log is refused before it is
+        // copied (a client reporting under one id sends event after event there).
+        var count = (log?.Events.Count ?? 0) + 1;
+        if (count > experiment.MaxSessionEvents)
+        {
+            DeadLetter(OutcomesTopology.SessionTooLarge,
+                $"session '{e.SessionId}' already logs {count - 1} events (Experiment:MaxSessionEvents): the {e.Kind}{ReadFrom(e)} is not counted");
+            return;
+        }
         // Logged without its origin: a replay of the log needs the event, not where the splitter read it.
         var logged = e.Origin is null ? e : e with { Origin = null };
         var grown = new SessionLog { SessionId = e.SessionId, Events = [.. log?.Events ?? [], new LoggedSessionEvent(record.Coordinates.Offset, before, logged)] };
@@ -86,20 +94,14 @@ internal sealed class SessionWindowsProcessor(ProcessorRuntime runtime, Experime
     }
 
     /// <summary>
-    /// False, and a <c>session-too-large</c> dead letter, when the session's log with the event would hold more than
-    /// <c>Experiment:MaxSessionEvents</c> events or take more than <c>Streams:MaxStateRecordBytes</c> encoded: the log is
-    /// one record, and one the changelog's producer refuses stops the group at this event after every restart. The
-    /// session's outcome so far stays as it is; a session that large is a client reporting under one id, not a shopper.
-    /// Exact in bytes only when the cheap bound says the log may be too large.
+    /// False, and a <c>session-too-large</c> dead letter, when the session's log with the event would take more than
+    /// <c>Streams:MaxStateRecordBytes</c> encoded (beyond <c>Experiment:MaxSessionEvents</c> events it is refused
+    /// before): the log is one record, and one the changelog's producer refuses stops the group at this event after
+    /// every restart. The session's outcome so far stays as it is; a session that large is a client reporting under
+    /// one id, not a shopper. Exact in bytes only when the cheap bound says the log may be too large.
     /// </summary>
     private bool FitsTheLog(SessionLog grown, SessionEvent e)
     {
-        if (grown.Events.Count > experiment.MaxSessionEvents)
-        {
-            DeadLetter(OutcomesTopology.SessionTooLarge,
-                $"session '{e.SessionId}' already logs {grown.Events.Count - 1} events (Experiment:MaxSessionEvents): the {e.Kind}{ReadFrom(e)} is not counted");
-            return false;
-        }
         if (grown.EncodedBytesAtMost() <= MaxStateBytes) return true;
         var bytes = OutcomesTopology.SessionLogCodec.Encode(grown).Length;
         if (bytes <= MaxStateBytes) return true;
