@@ -222,14 +222,16 @@ public sealed class HostileInputTests
     [Fact]
     public void An_add_on_whose_score_the_evidence_makes_infinite_is_left_out_and_the_rest_of_the_value_is_written()
     {
-        // Weights every table check lets through (finite, positive), whose product underflows to 0: the cosine of the
-        // pair (running shoes, headband) is infinite. A value holding it would not serialise and would stop the writer.
+        // Weights every table check lets through (finite, positive), far apart in scale: the cosine of (running shoes,
+        // headband), 1e300 / sqrt(1e100 * 1e-300), overflows to infinity. It orders nothing, it would have cut every
+        // finite add-on below its floor, and a value holding it would not serialise and would stop the writer. The
+        // socks, an honest pair, are still offered.
         var evidence = new TableEvidence(new Dictionary<string, EvidenceRow>
         {
-            [RowKeys.Item("running-shoes")] = new(RowKeys.Item("running-shoes"), 1e-300,
-                [new Neighbor(RowKeys.Item("headband"), 1e300), new Neighbor(RowKeys.Item("socks"), 1e-300)]),
+            [RowKeys.Item("running-shoes")] = new(RowKeys.Item("running-shoes"), 1e100,
+                [new Neighbor(RowKeys.Item("headband"), 1e300), new Neighbor(RowKeys.Item("socks"), 1e80)]),
             [RowKeys.Item("headband")] = new(RowKeys.Item("headband"), 1e-300, [new Neighbor(RowKeys.Item("running-shoes"), 1e300)]),
-            [RowKeys.Item("socks")] = new(RowKeys.Item("socks"), 1e-300, [new Neighbor(RowKeys.Item("running-shoes"), 1e-300)]),
+            [RowKeys.Item("socks")] = new(RowKeys.Item("socks"), 1e100, [new Neighbor(RowKeys.Item("running-shoes"), 1e80)]),
         });
         var sink = new CapturingSink();
         using var driver = Recommender(sink, evidence: evidence);
@@ -237,7 +239,7 @@ public sealed class HostileInputTests
 
         var value = sink.Latest("c1");
         Assert.Empty(driver.DeadLetters);
-        Assert.DoesNotContain(value.AddOns, a => a.Sku == "headband");
+        Assert.Equal(["socks"], value.AddOns.Select(a => a.Sku));
         Assert.All(value.AddOns, a => Assert.True(double.IsFinite(a.Score)));
         Assert.NotNull(JsonSerializer.Serialize(value, ContractsJson.Default.CartRecommendation));
         Assert.Single(Cart(driver, "c1")!.Lines);

@@ -171,9 +171,10 @@ public static class CartRecommenderTopology
 
         /// <summary>
         /// The list without add-ons whose score is not a finite number. The table refuses rows with negative or
-        /// non-finite weights, but positive weights a publisher other than the learner wrote can still make a
-        /// similarity infinite (a product of two tiny weights is 0); such a score orders nothing, and a value holding
-        /// it does not serialise: the writer would stop the group at this cart after every restart.
+        /// non-finite weights, but positive weights far apart in scale, which a publisher other than the learner may
+        /// write, can still make a similarity infinite; such a score orders nothing (the heuristic skips the pair, this
+        /// is the last guard), and a value holding it does not serialise: the writer would stop the group at this cart
+        /// after every restart.
         /// </summary>
         private static AddOnList WithFiniteScores(AddOnList ranked)
         {
