@@ -108,22 +108,62 @@ public sealed class ExperimentHoldoutTests
         var (sink, driver) = Recommender(Experiment);
         var session = SessionIn(Cohort.Holdout);
         var visitor = VisitorIn(Cohort.Treatment);
-        var t0 = Store.Now.AddHours(-2);
+        var gap = Experiment.InactivityGap;
+        var t0 = Store.Now.AddHours(-4);
+        CartEvent WidgetAdd(string sku, DateTimeOffset at) =>
+            Store.Added("c7", sku, 1, 12m) with { SessionId = session, VisitorId = visitor, Source = EventSources.CrossSellWidget, Timestamp = at };
 
-        // Anonymous views: the session id decides (holdout). Widget adds and views keep the window open, so a view
-        // 25 minutes after the last one, logged in, is still the first window's.
+        // Anonymous first view: the session id decides (holdout). Views and widget adds less than a gap apart keep the
+        // window open, so a logged-in view well over a gap after the first one, but not after the last, is still the
+        // first window's.
         driver.Pipe(Topics.CartEvents, "c7", Store.Added("c7", "running-shoes", 1, 120m) with { SessionId = session, Timestamp = t0 }, ContractCodecs.CartEvent);
         driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitorId: null) with { Timestamp = t0 }, ContractCodecs.CartEvent);
-        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0.AddMinutes(25) }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0 + 0.8 * gap }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", WidgetAdd("socks", t0 + 1.6 * gap), ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0 + 2.4 * gap }, ContractCodecs.CartEvent);
         Assert.Equal(Cohorts.Holdout, sink.Latest("c7").Cohort);
 
-        // An add from elsewhere does not keep the analysis' window open: the next view, the gap after the last view,
+        // An add from elsewhere does not keep the analysis' window open: the next view, a gap after the last view,
         // opens a new window whose first view carries the visitor id, which decides from then on.
-        driver.Pipe(Topics.CartEvents, "c7", Store.Added("c7", "socks", 1, 12m) with { SessionId = session, VisitorId = visitor, Timestamp = t0.AddMinutes(40) }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", Store.Added("c7", "headband", 1, 14m) with { SessionId = session, VisitorId = visitor, Timestamp = t0 + 3 * gap }, ContractCodecs.CartEvent);
         Assert.Equal(Cohorts.Holdout, sink.Latest("c7").Cohort);
-        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0.AddMinutes(25) + Experiment.InactivityGap }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c7", Viewed("c7", session, visitor) with { Timestamp = t0 + 3.4 * gap }, ContractCodecs.CartEvent);
         Assert.Equal(Cohorts.Treatment, sink.Latest("c7").Cohort);
         Assert.NotEmpty(sink.Latest("c7").AddOns);
+    }
+
+    [Fact]
+    public void A_widget_add_after_the_gap_opens_a_window_whose_first_view_is_its_exposure()
+    {
+        var (sink, driver) = Recommender(Experiment);
+        var session = SessionIn(Cohort.Holdout);
+        var visitor = VisitorIn(Cohort.Treatment);
+        var t0 = Store.Now.AddHours(-4);
+
+        driver.Pipe(Topics.CartEvents, "c8", Store.Added("c8", "running-shoes", 1, 120m) with { SessionId = session, Timestamp = t0 }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c8", Viewed("c8", session, visitorId: null) with { Timestamp = t0 }, ContractCodecs.CartEvent);
+        Assert.Equal(Cohorts.Holdout, sink.Latest("c8").Cohort);
+        // A widget add a gap later opens the analysis' next window; the view right after it is that window's exposure.
+        driver.Pipe(Topics.CartEvents, "c8", Store.Added("c8", "socks", 1, 12m) with
+            { SessionId = session, VisitorId = visitor, Source = EventSources.CrossSellWidget, Timestamp = t0 + Experiment.InactivityGap }, ContractCodecs.CartEvent);
+        driver.Pipe(Topics.CartEvents, "c8", Viewed("c8", session, visitor) with { Timestamp = t0 + Experiment.InactivityGap + TimeSpan.FromMinutes(1) }, ContractCodecs.CartEvent);
+        Assert.Equal(Cohorts.Treatment, sink.Latest("c8").Cohort);
+    }
+
+    [Fact]
+    public void A_cart_saved_before_the_windows_were_kept_takes_its_last_event_as_the_windows_last_activity()
+    {
+        var cart = new CartState
+        {
+            CartId = "c9", SessionId = "s9", ExposureSessionId = "s9", ExposureVisitorId = null, UpdatedAt = Store.Now.AddHours(-3),
+        };
+        var later = new CartEvent
+        {
+            EventId = "e9", Type = CartEventType.CartViewed, CartId = "c9", SessionId = "s9", VisitorId = "v9", Timestamp = Store.Now,
+        };
+        cart.Observe(later, Experiment.InactivityGap);
+        Assert.Equal(("v9", "s9"), (cart.ExposureVisitorId, cart.ExposureSessionId));
+        Assert.Equal(Store.Now, cart.ExposureActiveAt);
     }
 
     [Fact]

@@ -32,23 +32,28 @@ public sealed class CartState
     public DateTimeOffset? ExposureActiveAt { get; set; }
 
     /// <summary>
-    /// Records a cart event of the current session for the exposure: a view that opens a session window (a new session
-    /// id, or the first view after <paramref name="inactivityGap"/> without a view or widget add) becomes the exposure;
-    /// views and widget adds keep the window open.
+    /// Records a cart event of the current session for the exposure, before <see cref="UpdatedAt"/> takes the event's
+    /// time. A view or widget add at least <paramref name="inactivityGap"/> after the session's last one opens a new
+    /// window, as the analysis windows it: a view becomes the window's exposure; a widget add leaves the window without
+    /// one until its first view (values answer with the event's own ids meanwhile, as before any view). Views and
+    /// widget adds within the gap keep the window open.
     /// </summary>
     public void Observe(CartEvent e, TimeSpan inactivityGap)
     {
-        var counted = e.Type == CartEventType.CartViewed || (e.Type == CartEventType.ItemAdded && e.Source == EventSources.CrossSellWidget);
-        if (!counted) return;
+        var view = e.Type == CartEventType.CartViewed;
+        if (!view && !(e.Type == CartEventType.ItemAdded && e.Source == EventSources.CrossSellWidget)) return;
         var sameSession = ExposureSessionId == e.SessionId;
-        if (e.Type == CartEventType.CartViewed && (!sameSession || (ExposureActiveAt is { } active && e.Timestamp >= active + inactivityGap)))
+        // A cart saved before this field existed: its last event's time stands in for the window's last activity.
+        var active = ExposureActiveAt ?? (sameSession && UpdatedAt != default ? UpdatedAt : (DateTimeOffset?)null);
+        var newWindow = !sameSession || (active is { } at && e.Timestamp - at >= inactivityGap);
+        if (newWindow)
         {
-            ExposureSessionId = e.SessionId;
-            ExposureVisitorId = e.VisitorId;
+            ExposureSessionId = view ? e.SessionId : null;
+            ExposureVisitorId = view ? e.VisitorId : null;
             ExposureActiveAt = e.Timestamp;
             return;
         }
-        if (sameSession && (ExposureActiveAt is not { } at || e.Timestamp > at)) ExposureActiveAt = e.Timestamp;
+        if (active is not { } last || e.Timestamp > last) ExposureActiveAt = e.Timestamp;
     }
 
     /// <summary>
