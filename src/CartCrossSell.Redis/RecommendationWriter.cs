@@ -165,7 +165,7 @@ public sealed class RecommendationWriter : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _failures);
                     Volatile.Write(ref _failing, true);
-                    _observer?.Failed(e);
+                    Observe(e);
                     if (attempt >= options.MaxRetries)
                     {
                         _log.LogError("Redis write of {Count} carts failed {Attempts} times; giving up: {Error}", batch.Length, attempt + 1, e.Message);
@@ -191,19 +191,25 @@ public sealed class RecommendationWriter : IAsyncDisposable
                     // topology stops, instead of a pump that has ended while flushes wait for it forever.
                     Interlocked.Increment(ref _failures);
                     Volatile.Write(ref _failing, true);
-                    try
-                    {
-                        _observer?.Failed(e); // the error metric counts it like a failed attempt
-                    }
-                    catch (Exception observerFailure) when (observerFailure is not OutOfMemoryException)
-                    {
-                        _log.LogWarning(observerFailure, "the write observer failed");
-                    }
+                    Observe(e); // the error metric counts it like a failed attempt
                     _log.LogError(e, "Redis write of {Count} carts failed and cannot be retried; giving up", batch.Length);
                     Settle(through, e);
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>Tells the observer (the error metric) of a failure; an observer that throws must not end the pump unsettled.</summary>
+    private void Observe(Exception failure)
+    {
+        try
+        {
+            _observer?.Failed(failure);
+        }
+        catch (Exception observerFailure) when (observerFailure is not OutOfMemoryException)
+        {
+            _log.LogWarning(observerFailure, "the write observer failed");
         }
     }
 

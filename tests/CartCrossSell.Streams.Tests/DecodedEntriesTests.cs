@@ -16,6 +16,26 @@ public sealed class DecodedEntriesTests
         public byte[] Encode(Text value) => Encoding.UTF8.GetBytes(value.Value);
     }
 
+    /// <summary>A codec that throws on some bytes instead of answering a failure (as the model codec did on a bad string length).</summary>
+    private sealed class ThrowingCodec : IValueCodec<Text>
+    {
+        public Decoded<Text> Decode(ReadOnlySpan<byte> bytes) =>
+            bytes.StartsWith("!"u8) ? throw new FormatException("the codec's own exception") : new TextCodec().Decode(bytes);
+        public byte[] Encode(Text value) => Encoding.UTF8.GetBytes(value.Value);
+    }
+
+    [Fact]
+    public void A_codec_that_throws_on_a_record_is_counted_as_not_decoding_and_reading_goes_on()
+    {
+        var entries = new DecodedEntries<Text>("topic", new ThrowingCodec(), NullLogger.Instance);
+        entries.Apply("a", "first"u8.ToArray());
+        entries.Apply("a", "! replacement"u8.ToArray()); // the reader of a global store would die here at every start
+        entries.Apply("b", "second"u8.ToArray());
+
+        Assert.Equal(("first", "second"), (entries.Find("a")!.Value, entries.Find("b")!.Value));
+        Assert.Equal((2L, 1L), (entries.Applied, entries.Rejected));
+    }
+
     [Fact]
     public void A_value_refused_under_its_key_and_a_record_without_a_key_are_counted_and_change_nothing()
     {

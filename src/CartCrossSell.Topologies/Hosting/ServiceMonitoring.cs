@@ -37,7 +37,7 @@ public sealed class RedisWriteMetrics : IRecommendationWriteObserver
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         _freshness = f.CreateHistogram("cartxsell_event_to_redis_seconds", "From a cart event's timestamp to its value being readable in Redis",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-        _errors = f.CreateCounter("cartxsell_redis_write_errors_total", "Failed batch writes to Redis (each retried)");
+        _errors = f.CreateCounter("cartxsell_redis_write_errors_total", "Failed batch write attempts to Redis (a Redis error or timeout, retried; or a batch no retry mends, which stops the writer)");
         _values = f.CreateCounter("cartxsell_redis_values_written_total", "Cart values sent to Redis");
     }
 
