@@ -89,13 +89,15 @@ public class TreeEnsembleTests
         return new TreeEnsemble.Tree(feature, threshold, left, right, values);
     }
 
-    [Fact]
-    public void Shared_splits_and_very_deep_trees_score_as_the_walk_scores_them()
+    [Theory]
+    [InlineData("BitVectors")]
+    [InlineData("WideBitVectors")]
+    public void Shared_splits_and_very_deep_trees_score_as_the_walk_scores_them(string way)
     {
         // A ladder of 5 shared splits unrolls into 32 paths (bit vectors), 6 into 64 (walked); a chain 100,000 splits
         // deep is walked without a deep recursion, and one of 31 splits is still a bit vector.
         var trees = new[] { Ladder(5), Ladder(6), LeftChain(100_000), LeftChain(31) };
-        var e = new TreeEnsemble(trees, 0, Features) { Scoring = TreeEnsemble.RowScoring.BitVectors };
+        var e = new TreeEnsemble(trees, 0, Features) { Scoring = Enum.Parse<TreeEnsemble.RowScoring>(way) };
         Assert.Equal(2, e.BitVectorTrees);
         var rng = new Random(11);
         var rows = RandomRows(rng, 21);
@@ -104,12 +106,14 @@ public class TreeEnsembleTests
         for (var r = 0; r < 21; r++) AssertSameBits(e.Score(rows.AsSpan(r * Features, Features)), scores[r], $"row {r}");
     }
 
-    [Fact]
-    public void Trees_added_in_parts_by_bit_vectors_give_the_full_score()
+    [Theory]
+    [InlineData("BitVectors")]
+    [InlineData("WideBitVectors")]
+    public void Trees_added_in_parts_by_bit_vectors_give_the_full_score(string way)
     {
         var rng = new Random(9);
         var trees = Enumerable.Range(0, 25).Select(t => RandomTree(rng, t % 5 == 0 ? 35 : 14)).ToList();
-        var e = new TreeEnsemble(trees, -0.2, Features) { Scoring = TreeEnsemble.RowScoring.BitVectors };
+        var e = new TreeEnsemble(trees, -0.2, Features) { Scoring = Enum.Parse<TreeEnsemble.RowScoring>(way) };
         var rows = RandomRows(rng, 19);
         var full = new double[19];
         e.ScoreMany(rows, full);
@@ -121,8 +125,10 @@ public class TreeEnsembleTests
         for (var r = 0; r < 19; r++) AssertSameBits(full[r], parts[r], $"row {r}");
     }
 
-    [Fact]
-    public void A_leaf_reached_by_two_paths_is_scored_as_the_walk_reaches_it()
+    [Theory]
+    [InlineData("BitVectors")]
+    [InlineData("WideBitVectors")]
+    public void A_leaf_reached_by_two_paths_is_scored_as_the_walk_reaches_it(string way)
     {
         // Leaf 0 is the left child of node 0 and of node 1 (leaf 2 is never reached): the format allows a leaf under
         // two parents, and the bit vectors number it once per path.
@@ -132,7 +138,7 @@ public class TreeEnsembleTests
             Left: [~0, ~0],
             Right: [1, ~1],
             LeafValue: [1.5, -2.0, 99.0]);
-        var e = new TreeEnsemble([tree], 0, Features) { Scoring = TreeEnsemble.RowScoring.BitVectors };
+        var e = new TreeEnsemble([tree], 0, Features) { Scoring = Enum.Parse<TreeEnsemble.RowScoring>(way) };
         var rows = new float[] { -1, 0, 0, 0, 0, 0, /**/ 1, -1, 0, 0, 0, 0, /**/ 1, 1, 0, 0, 0, 0 };
         var scores = new double[3];
         e.ScoreMany(rows, scores);
