@@ -141,6 +141,10 @@ public sealed class TreeEnsemble
     /// <summary>Rows scored side by side by the bit-vector path: one 32-bit lane each in two 128-bit vectors.</summary>
     private const int Block = 8;
 
+    /// <summary>Rows scored side by side by the wide bit-vector path: one 32-bit lane each in one 512-bit vector.</summary>
+    private const int WideBlock = 16;
+
+    /// <summary>A wide block's sixteen scores as four 256-bit registers.</summary>
     private static (Vector256<double>, Vector256<double>, Vector256<double>, Vector256<double>) Load(ref double scores) =>
         (Vector256.LoadUnsafe(ref scores), Vector256.LoadUnsafe(ref scores, 4), Vector256.LoadUnsafe(ref scores, 8), Vector256.LoadUnsafe(ref scores, 12));
 
@@ -151,9 +155,6 @@ public sealed class TreeEnsemble
         s2.StoreUnsafe(ref scores, 8);
         s3.StoreUnsafe(ref scores, 12);
     }
-
-    /// <summary>Rows scored side by side by the wide bit-vector path: one 32-bit lane each in one 512-bit vector.</summary>
-    private const int WideBlock = 16;
 
     /// <summary>How <see cref="AddTrees"/> scores many rows; both ways give the same scores, bit for bit.</summary>
     internal enum RowScoring
@@ -167,8 +168,8 @@ public sealed class TreeEnsemble
     }
 
     /// <summary>
-    /// Bit vectors where the CPU has 128-bit vectors in hardware, else the walk. Tests set each way to hold them to one
-    /// another.
+    /// Wide bit vectors where the CPU runs them (<see cref="WideBitVectorsSupported"/>), else bit vectors where it has
+    /// 128-bit vectors in hardware, else the walk. Tests set each way to hold them to one another.
     /// </summary>
     internal RowScoring Scoring { get; init; } =
         WideBitVectorsSupported ? RowScoring.WideBitVectors : Vector128.IsHardwareAccelerated ? RowScoring.BitVectors : RowScoring.Walk;
@@ -249,7 +250,9 @@ public sealed class TreeEnsemble
     /// <summary>
     /// <see cref="AddTreesAsBitVectors"/> with sixteen rows per block in one 512-bit vector: per split one load of a
     /// feature's sixteen values, one comparison and two bit operations, where the narrow path needs two of each per
-    /// eight rows. The same bits, leaves and additions in the same order, so the same scores.
+    /// eight rows. What makes it pay: the block's scores stay in registers from the first tree to the last, and the
+    /// sixteen exit leaves are found and their values gathered without a per-row loop (the narrow path loads, adds and
+    /// stores each row's score once per tree). The same bits, leaves and additions in the same order, so the same scores.
     /// </summary>
     private unsafe void AddTreesAsWideBitVectors(ReadOnlySpan<float> rows, Span<double> output, int firstTree, int endTree)
     {
@@ -269,7 +272,7 @@ public sealed class TreeEnsemble
                 // Feature k of row r at k * 16 + r; a split's Column (k * 8) is doubled below.
                 if (block < WideBlock) scores.Clear();
                 Transpose(rows.Slice(i * f, block * f), f, columns, WideBlock);
-                // The block's scores stay in two registers across the trees: each row still gets its trees' values added
+                // The block's scores stay in four registers across the trees: each row still gets its trees' values added
                 // one by one in tree order, as Score adds them.
                 output.Slice(i, block).CopyTo(scores);
                 var (s0, s1, s2, s3) = Load(ref score);
