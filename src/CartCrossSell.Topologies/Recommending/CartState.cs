@@ -26,8 +26,9 @@ public sealed class CartState
 
     /// <summary>
     /// The newest time of a cart view or widget add of the exposure's session (the cart events the experiment's session
-    /// windows count). A view at least <c>Experiment:InactivityGap</c> after it opens a new session window in the
-    /// analysis, with its own exposure, even under the same session id; so it does here.
+    /// windows count). A view or widget add at least <c>Experiment:InactivityGap</c> after it opens a new session window
+    /// in the analysis, whose first view is its exposure, even under the same session id; so it does here
+    /// (<see cref="Observe"/>).
     /// </summary>
     public DateTimeOffset? ExposureActiveAt { get; set; }
 
