@@ -180,7 +180,7 @@ public sealed class AddOnRanker
                     var pairCount = pairs[i] / _nowWeight;
                     ref var c = ref candidates[slot];
                     var sim = Similarity.Score(_o.Similarity, pairs[i], wa, c.Weight, _baskets, pairCount, _o.Shrinkage);
-                    if (!(sim > 0) || double.IsPositiveInfinity(sim)) continue; // an infinite one (weights far apart in scale) would cut every other add-on
+                    if (sim <= 0) continue;
                     c.Add(ci, cart[ci].Recency * sim);
                     if (pairCount > c.Support) c.Support = pairCount;
                 }
@@ -229,7 +229,7 @@ public sealed class AddOnRanker
                     }
                     var pairCount = _reader.Pairs[i] / _nowWeight;
                     var sim = Similarity.Score(_o.Similarity, _reader.Pairs[i], wx, _reader.NeighborWeights[i], _baskets, pairCount, _o.Shrinkage);
-                    if (!(sim > 0) || double.IsPositiveInfinity(sim)) continue; // an infinite one (weights far apart in scale) would cut every other add-on
+                    if (sim <= 0) continue;
                     var c = categories[slot];
                     c.Add(ci, cartCategories[ci].Recency * sim);
                     if (pairCount > c.Support) c.Support = pairCount;

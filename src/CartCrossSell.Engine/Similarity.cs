@@ -41,7 +41,10 @@ public static class Similarity
             SimilarityMeasure.Jaccard => pair / Math.Max(weightA + weightC - pair, pair),
             _ => throw new ArgumentOutOfRangeException(nameof(measure), measure, null),
         };
-        return shrinkage > 0 ? raw * (pairCount / (pairCount + shrinkage)) : raw;
+        var score = shrinkage > 0 ? raw * (pairCount / (pairCount + shrinkage)) : raw;
+        // Positive weights far apart in scale (rows another publisher wrote) can overflow a quotient: an infinite
+        // similarity orders nothing and would push every finite one below a relative floor, so it counts as none.
+        return double.IsFinite(score) ? score : 0;
     }
 
     public static string Name(SimilarityMeasure measure) => measure.ToString().ToLowerInvariant();

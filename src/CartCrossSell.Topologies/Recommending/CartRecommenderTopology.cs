@@ -171,10 +171,9 @@ public static class CartRecommenderTopology
 
         /// <summary>
         /// The list without add-ons whose score is not a finite number. The table refuses rows with negative or
-        /// non-finite weights, but positive weights far apart in scale, which a publisher other than the learner may
-        /// write, can still make a similarity infinite; such a score orders nothing (the heuristic skips the pair, this
-        /// is the last guard), and a value holding it does not serialise: the writer would stop the group at this cart
-        /// after every restart.
+        /// non-finite weights, and <see cref="Similarity.Score"/> counts an infinite similarity as none, so no ranker
+        /// produces such a score today; this is the last guard before the writer, which a value that does not serialise
+        /// would stop at this cart after every restart.
         /// </summary>
         private static AddOnList WithFiniteScores(AddOnList ranked)
         {
