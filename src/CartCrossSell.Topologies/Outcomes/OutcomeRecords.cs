@@ -129,15 +129,15 @@ public sealed record SessionLog
     /// </summary>
     public long EncodedBytesAtMost()
     {
-        const int Escaped = 6;
-        var bytes = 64 + Escaped * (long)SessionId.Length;
+        var bytes = 64 + EncodedBound.Text(SessionId);
         foreach (var logged in Events)
         {
             var e = logged.Event;
-            bytes += 512 + Escaped * ((long)e.Kind.Length + e.SessionId.Length + (e.VisitorId?.Length ?? 0) + (e.CartId?.Length ?? 0)
-                + (e.EventId?.Length ?? 0) + (e.OrderId?.Length ?? 0) + (e.Sku?.Length ?? 0) + (e.ModelVersion?.Length ?? 0) + (e.Origin?.Length ?? 0));
-            foreach (var line in e.Lines ?? []) bytes += 128 + Escaped * ((long)(line?.Sku?.Length ?? 0) + (line?.Source?.Length ?? 0));
-            foreach (var sku in e.Skus ?? []) bytes += 4 + Escaped * (long)(sku?.Length ?? 0);
+            bytes += 512 + EncodedBound.Text(e.Kind) + EncodedBound.Text(e.SessionId) + EncodedBound.Text(e.VisitorId) + EncodedBound.Text(e.CartId)
+                + EncodedBound.Text(e.EventId) + EncodedBound.Text(e.OrderId) + EncodedBound.Text(e.Sku) + EncodedBound.Text(e.ModelVersion)
+                + EncodedBound.Text(e.Origin);
+            foreach (var line in e.Lines ?? []) bytes += 128 + EncodedBound.Text(line?.Sku) + EncodedBound.Text(line?.Source);
+            foreach (var sku in e.Skus ?? []) bytes += 4 + EncodedBound.Text(sku);
         }
         return bytes;
     }

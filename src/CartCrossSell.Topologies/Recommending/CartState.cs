@@ -111,16 +111,15 @@ public sealed class CartState
     /// </summary>
     public long EncodedBytesAtMost()
     {
-        const int Escaped = 6;
-        long bytes = 1024 + Escaped * ((long)CartId.Length + SessionId.Length + (ExposureSessionId?.Length ?? 0) + (ExposureVisitorId?.Length ?? 0)
-            + Currency.Length + (Country?.Length ?? 0));
+        var bytes = 1024 + EncodedBound.Text(CartId) + EncodedBound.Text(SessionId) + EncodedBound.Text(ExposureSessionId)
+            + EncodedBound.Text(ExposureVisitorId) + EncodedBound.Text(Currency) + EncodedBound.Text(Country);
         foreach (var line in Lines)
         {
-            bytes += 256 + Escaped * ((long)line.Sku.Length + (line.VariantId?.Length ?? 0) + line.Source.Length);
+            bytes += 256 + EncodedBound.Text(line.Sku) + EncodedBound.Text(line.VariantId) + EncodedBound.Text(line.Source);
             if (line.Attributes is { } attributes)
-                foreach (var (name, value) in attributes) bytes += 8 + Escaped * ((long)name.Length + (value?.Length ?? 0));
+                foreach (var (name, value) in attributes) bytes += 8 + EncodedBound.Text(name) + EncodedBound.Text(value);
         }
-        foreach (var id in RecentEventIds) bytes += 4 + Escaped * (long)id.Length;
+        foreach (var id in RecentEventIds) bytes += 4 + EncodedBound.Text(id);
         return bytes;
     }
 
