@@ -193,7 +193,8 @@ public static class RankerTrainer
         void Report(string message) => progress?.Report($"[{watch.Elapsed.TotalSeconds,5:F1} s] {message}");
         // Without a catalog every learned sku is a product (the catalog-less rules), as in recommend-batch.
         var recommendation = catalog is null ? options.Recommendation with { AllowUnknownItems = true } : options.Recommendation;
-        var generator = new CandidateGenerator(options.CandidatesInUse);
+        var candidates = options.CandidatesInUse;
+        var generator = new CandidateGenerator(candidates);
         Report($"drawing training tasks from {orders.Count} orders");
         var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
@@ -226,7 +227,7 @@ public static class RankerTrainer
             var (a, b) = PlattScaling.Fit(scores, data.Validation.Labels);
             var model = new RankingModel(ensemble, RankingFeatures.Names, a, b, 0, data.ValidationFrom,
                 description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders");
-            var ranker = new LearnedAddOnRanker(model, recommendation, options.CandidatesInUse);
+            var ranker = new LearnedAddOnRanker(model, recommendation, candidates);
             var scored = Scored(ranker, data);
             var (lastAdded, random) = ServedHitRates(ranker, data, 0, scored);
             var lastRatio = Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded);
@@ -277,7 +278,7 @@ public static class RankerTrainer
         if (maxDifference > 1e-3)
             throw new InvalidOperationException($"the exported trees score differently from Microsoft.ML (max difference {maxDifference})");
         Report($"choosing the show threshold on {data.ValidationCases.Count} validation carts");
-        var chosenRanker = new LearnedAddOnRanker(best.Model, recommendation, options.CandidatesInUse);
+        var chosenRanker = new LearnedAddOnRanker(best.Model, recommendation, candidates);
         var curve = ShowThreshold.Curve(chosenRanker, data.ValidationCases.Select((c, i) => (c, data.ValidationSets[i], best.Scored[i])),
             data.ValidationInputs);
         var threshold = ShowThreshold.Choose(curve, options.MaxHitLoss);
@@ -287,7 +288,7 @@ public static class RankerTrainer
         if (options.CascadeMaxChangedLists >= 0)
         {
             Report("choosing the scoring cascade on the validation carts");
-            cascade = CascadeChooser.Choose(final, data, new LearnedAddOnRanker(final, recommendation, options.CandidatesInUse),
+            cascade = CascadeChooser.Choose(final, data, new LearnedAddOnRanker(final, recommendation, candidates),
                 best.ValidationScores, best.Scored, options.CascadeMaxChangedLists);
             final = final.WithCascade(cascade.Chosen);
             var trial = cascade.Trials.FirstOrDefault(t => t.Accepted);
@@ -297,7 +298,7 @@ public static class RankerTrainer
                     $"scoring cascade: {cascade.Chosen} ({trial.NodeShare:P0} of the tree walks, {trial.FallbackShare:P1} of the carts scored again in full, {trial.ChangedLists:P1} of the validation lists changed, {cascade.Trials.Count} tried)"));
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var finalRanker = new LearnedAddOnRanker(final, recommendation, options.CandidatesInUse);
+        var finalRanker = new LearnedAddOnRanker(final, recommendation, candidates);
         // The figures the model claims are measured as it serves: through its own cascade and its fall-back.
         var (lastAddedFinal, randomFinal) = ServedHitRates(finalRanker, data, threshold, best.Scored);
         var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;

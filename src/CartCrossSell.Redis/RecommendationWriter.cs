@@ -187,8 +187,8 @@ public sealed class RecommendationWriter : IAsyncDisposable
                 catch (Exception e)
                 {
                     // Not Redis being away but a value or a bug no retry mends (a value that does not serialise, an
-                    // observer that throws): stop as when the retries are exhausted, so every flush throws and the
-                    // topology stops, instead of a pump that has ended while flushes wait for it forever.
+                    // observer's Written that throws): stop as when the retries are exhausted, so every flush throws and
+                    // the topology stops, instead of a pump that has ended while flushes wait for it forever.
                     Interlocked.Increment(ref _failures);
                     Volatile.Write(ref _failing, true);
                     Observe(e); // the error metric counts it like a failed attempt

@@ -33,8 +33,7 @@ public static class DemoCommand
             }
             var demo = defaults with { OrdersPath = file.FullName, Sessions = parse.GetValue(sessions), Seed = parse.GetValue(seed), ChartPath = parse.GetValue(chart)! };
             // The simulator checks its options only after the backfill and the learning, and throws: check them now, naming the flag.
-            var simulator = new SimulatorOptions { Sessions = demo.Sessions, Concurrency = demo.Concurrency, Behaviour = demo.Behaviour };
-            if (!EngineInputs.TryValidate(parse.InvocationConfiguration.Error, simulator.Validate, new Dictionary<string, string> { ["Sessions"] = "--sessions" })) return 2;
+            if (!EngineInputs.TryValidate(parse.InvocationConfiguration.Error, demo.Simulator.Validate, new Dictionary<string, string> { ["Sessions"] = "--sessions" })) return 2;
             using var loggers = Logging.Create(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             var outcome = await new DemoRunner(parse.InvocationConfiguration.Output, loggers).RunAsync(demo, ct);
             return outcome.Total is null ? 1 : 0;

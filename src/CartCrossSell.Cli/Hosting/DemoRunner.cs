@@ -33,6 +33,12 @@ public sealed record DemoOptions
     /// </summary>
     public string AggregatesPath { get; init; } = Path.Combine(".run", "demo", "aov-aggregates.jsonl");
     public int Examples { get; init; } = 3;
+
+    /// <summary>The simulator's options for this demo (the command checks them before anything starts).</summary>
+    public SimulatorOptions Simulator => new()
+    {
+        Seed = Seed, Sessions = Sessions, Concurrency = Concurrency, Behaviour = Behaviour, Examples = Examples,
+    };
     /// <summary>How long to wait for the last sessions to close and reach aov-aggregates.</summary>
     public TimeSpan MeasureTimeout { get; init; } = TimeSpan.FromSeconds(150);
     public ShopperBehaviour Behaviour { get; init; } = new();
@@ -117,10 +123,8 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
 
                 simulateTask.StartTask();
                 var store = service.Store!;
-                var simulator = new ShopperSimulator(new StorefrontCarts(publisher), store, baskets, new SimulatorOptions
-                {
-                    Seed = demo.Seed, Sessions = demo.Sessions, Concurrency = demo.Concurrency, Behaviour = demo.Behaviour, Examples = demo.Examples,
-                }, needsFitDecision: sku => service.Catalog.Find(sku)?.NeedsFitDecision ?? false);
+                var simulator = new ShopperSimulator(new StorefrontCarts(publisher), store, baskets, demo.Simulator,
+                    needsFitDecision: sku => service.Catalog.Find(sku)?.NeedsFitDecision ?? false);
                 simulation = await simulator.RunAsync(new SynchronousProgress<SimulationProgress>(p => simulateTask.Value = p.Finished), cancellationToken);
                 Note($"simulated {simulation.Tally.Sessions} sessions: {simulation.EventsPublished} events in {simulation.Elapsed.TotalSeconds:0} s");
 
