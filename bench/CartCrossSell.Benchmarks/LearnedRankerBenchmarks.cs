@@ -13,7 +13,7 @@ namespace CartCrossSell.Benchmarks;
 /// <summary>
 /// The learned ranker on real data: a model trained on an Online Retail orders file (the December 2010 extract in data/
 /// unless a mode is given another), evidence of its orders, and ten-item carts cut from its invoices. One call =
-/// candidates from every source, 33 features per candidate, the trees, calibration and the cart rules. Without a
+/// candidates from every source, 37 features per candidate, the trees, calibration and the cart rules. Without a
 /// catalog (the default) neither the category source nor the catalog rules run; with one (<c>--catalog</c>: the
 /// derived catalog of the same orders, 2,002 products for the December extract) the call is the streaming
 /// recommender's: category rows learned, the model trained with the catalog, the rows held as its replicated

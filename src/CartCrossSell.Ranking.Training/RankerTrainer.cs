@@ -219,7 +219,7 @@ public static class RankerTrainer
             // A context of its own per mix: a model must not depend on which mixes were fitted before it (a shared
             // context's random state made the same mix differ by 0.016 HR@3 on a validation protocol).
             var context = new MLContext(seed: options.Seed);
-            var fitView = context.Data.LoadFromEnumerable(Rows(data.Fit, rows));
+            var fitView = context.Data.LoadFromEnumerable(Rows(data.Fit, rows), ExampleRow.Schema);
             var (ensemble, transformer) = Fit(context, fitView, options);
             cancellationToken.ThrowIfCancellationRequested();
             var scores = new double[data.Validation.Count];
@@ -532,7 +532,7 @@ public static class RankerTrainer
     {
         if (rows.Count == 0) return 0;
         var sample = Math.Min(rows.Count, 5000);
-        var view = ml.Data.LoadFromEnumerable(Rows(rows).Take(sample));
+        var view = ml.Data.LoadFromEnumerable(Rows(rows).Take(sample), ExampleRow.Schema);
         var scored = transformer.Transform(view).GetColumn<float>("Score").ToArray();
         var max = 0.0;
         for (var i = 0; i < scored.Length; i++) max = Math.Max(max, Math.Abs(scored[i] - exported[i]) / Math.Max(1, Math.Abs(exported[i])));
@@ -552,9 +552,19 @@ public static class RankerTrainer
 
     private sealed class ExampleRow
     {
-        [VectorType(33)] public float[] Features { get; set; } = [];
+        /// <summary>The rows' schema: the feature vector as long as the engine writes it.</summary>
+        public static readonly SchemaDefinition Schema = CreateSchema();
+
+        public float[] Features { get; set; } = [];
         public bool Label { get; set; }
         public float Relevance { get; set; }
         [KeyType(int.MaxValue)] public uint GroupId { get; set; }
+
+        private static SchemaDefinition CreateSchema()
+        {
+            var schema = SchemaDefinition.Create(typeof(ExampleRow));
+            schema[nameof(Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, RankingFeatures.Count);
+            return schema;
+        }
     }
 }

@@ -391,7 +391,7 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     [Fact]
     public void The_trainer_vector_width_matches_the_engine_features()
     {
-        Assert.Equal(33, RankingFeatures.Count);
+        Assert.Equal(37, RankingFeatures.Count);
         Assert.Equal(RankingFeatures.Names, data.Model.FeatureNames);
     }
 }

@@ -27,6 +27,7 @@ public static class RankingFeatures
         "same_leaf_cart_items", "same_leaf_log_lift", "has_category",
         "rank_basket_in_top", "rank_last_items_in_top", "rank_sequence_in_top", "rank_category_in_top",
         "log_baskets",
+        "basket_share_of_top", "uniform_share_of_top", "last_items_share_of_top", "sequence_share_of_top",
     ];
 
     public static int Count => Names.Count;
@@ -98,6 +99,11 @@ public static class RankingFeatures
         x[k++] = Rank(c.RankSequence);
         x[k++] = Rank(c.RankCategory);
         x[k++] = (float)Math.Log(1 + set.Baskets / set.NowWeight);
+        var share = set.ShareOfTop(c);
+        x[k++] = (float)share.Basket;
+        x[k++] = (float)share.Uniform;
+        x[k++] = (float)share.LastItems;
+        x[k++] = (float)share.Sequence;
     }
 
     private static float Rank(int rank) => rank > 0 ? Math.Min(rank, Absent) : Absent;

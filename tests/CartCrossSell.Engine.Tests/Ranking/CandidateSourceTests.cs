@@ -184,6 +184,47 @@ public class RankingFeatureTests
     }
 
     [Fact]
+    public void A_candidates_share_of_top_is_its_score_over_the_best_candidates_in_each_order()
+    {
+        // b goes with a far more often than c or d, so it leads the basket orders; c and d trail it.
+        var store = new Store().Item("a", "x", 10).Item("b", "y", 5).Item("c", "y", 3).Item("d", "z", 4)
+            .Orders(4, "a", "b").Orders(1, "c", "a").Orders(1, "a", "e", "d");
+        var set = new CandidateGenerator().Generate(store.Cart("a"),
+            new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, ["b", "c", "d"]), Store.Now);
+        var x = RankingFeatures.Extract(set, store.Catalog);
+        int F(string name) => RankingFeatures.Names.ToList().IndexOf(name);
+        var orders = new (string Feature, Func<CandidateEvidence, double> Score)[]
+        {
+            ("basket_share_of_top", k => k.CosWeighted), ("uniform_share_of_top", k => k.CosUniform),
+            ("last_items_share_of_top", k => k.LastItemsScore), ("sequence_share_of_top", k => k.SequenceScore),
+        };
+        foreach (var (feature, score) in orders)
+        {
+            var top = set.Candidates.Max(score);
+            Assert.True(top > 0, feature);
+            for (var i = 0; i < set.Candidates.Count; i++)
+                Assert.Equal((float)(score(set.Candidates[i]) / top), x[i * RankingFeatures.Count + F(feature)], 5);
+        }
+        var rowOf = (string sku) => set.Candidates.ToList().FindIndex(k => k.Sku == sku) * RankingFeatures.Count;
+        Assert.Equal(1f, x[rowOf("b") + F("basket_share_of_top")]);
+        Assert.InRange(x[rowOf("c") + F("basket_share_of_top")], 0.01f, 0.99f);
+    }
+
+    [Fact]
+    public void With_no_evidence_in_an_order_every_candidates_share_of_it_is_zero()
+    {
+        // Orders of one line: no pairs, no order of addition; the candidates are the best sellers only.
+        var store = new Store().Item("a", "x", 10).Item("b", "y", 5).Orders(3, "b").Orders(1, "a");
+        var set = new CandidateGenerator().Generate(store.Cart("a"),
+            new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, ["b"]), Store.Now);
+        Assert.NotEmpty(set.Candidates);
+        var x = RankingFeatures.Extract(set, store.Catalog);
+        int F(string name) => RankingFeatures.Names.ToList().IndexOf(name);
+        foreach (var name in new[] { "basket_share_of_top", "uniform_share_of_top", "last_items_share_of_top", "sequence_share_of_top" })
+            Assert.Equal(0f, x[F(name)]);
+    }
+
+    [Fact]
     public void Features_are_the_same_whether_read_from_the_learner_or_its_compact_copy()
     {
         var store = new Store().Item("a", "x", 10).Item("b", "y", 5).Item("c", "x", 3)
