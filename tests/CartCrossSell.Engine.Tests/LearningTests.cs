@@ -8,6 +8,19 @@ public class LearningTests
 {
     private static readonly DateTimeOffset At = new(2011, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    [Theory]
+    [InlineData(0, new string[0], new string[0])]
+    [InlineData(1, new[] { "item:b" }, new[] { "item:c" })]              // the default: the line right after or before
+    [InlineData(2, new[] { "item:b", "item:c" }, new[] { "item:c", "item:b" })]
+    public void The_order_of_addition_pairs_an_item_with_the_lines_within_the_window(int window, string[] nextOfA, string[] previousOfD)
+    {
+        var rows = BasketSplitter.Split(["a", "b", "c", "d"], _ => null, 1.0, window).ToDictionary(r => r.RowKey);
+        Assert.Equal(nextOfA, rows.TryGetValue(RowKeys.Next("a"), out var next) ? next.Pairs.Select(p => p.Key).ToArray() : []);
+        Assert.Equal(previousOfD, rows.TryGetValue(RowKeys.Previous("d"), out var previous) ? previous.Pairs.Select(p => p.Key).ToArray() : []);
+        Assert.Equal(window == 0 ? 0 : 3, rows.Keys.Count(k => k.StartsWith("next:", StringComparison.Ordinal)));
+        Assert.Equal(1, LearningOptions.DefaultSequenceWindow);
+    }
+
     [Fact]
     public void Counts_items_pairs_and_baskets_from_completed_orders()
     {

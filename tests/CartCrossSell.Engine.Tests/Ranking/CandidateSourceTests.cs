@@ -221,7 +221,8 @@ public class RankingFeatureTests
         var x = RankingFeatures.Extract(set, store.Catalog);
         int F(string name) => RankingFeatures.Names.ToList().IndexOf(name);
         foreach (var name in new[] { "basket_share_of_top", "uniform_share_of_top", "last_items_share_of_top", "sequence_share_of_top" })
-            Assert.Equal(0f, x[F(name)]);
+            for (var i = 0; i < set.Candidates.Count; i++)
+                Assert.Equal(0f, x[i * RankingFeatures.Count + F(name)]);
     }
 
     [Fact]
