@@ -47,7 +47,9 @@ public sealed class CandidateSet
     internal (double Basket, double Uniform, double LastItems, double Sequence) ShareOfTop(CandidateEvidence c) =>
         (Share(c.CosWeighted, _topBasket), Share(c.CosUniform, _topUniform), Share(c.LastItemsScore, _topLastItems), Share(c.SequenceScore, _topSequence));
 
-    private static double Share(double score, double top) => top > 0 && double.IsFinite(top) ? Math.Clamp(score / top, 0, 1) : 0;
+    // Finite whatever the scores: a feature the trees read must never be NaN (Math.Clamp passes NaN through).
+    private static double Share(double score, double top) =>
+        top > 0 && double.IsFinite(top) && double.IsFinite(score) ? Math.Clamp(score / top, 0, 1) : 0;
 
     /// <summary>Whether <paramref name="sku"/> is one of the candidates (candidate recall). The candidates are in sku order.</summary>
     public CandidateEvidence? Find(string sku)
