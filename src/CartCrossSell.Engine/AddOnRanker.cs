@@ -15,6 +15,17 @@ public sealed record AddOn(
 /// <summary>The ranked add-ons for a basket (possibly none) and the strategy that produced them.</summary>
 public sealed record AddOnList(IReadOnlyList<AddOn> AddOns, string Strategy)
 {
+    private readonly IReadOnlyList<AddOn> _addOns = WithFiniteScores(AddOns);
+
+    /// <summary>
+    /// The add-ons, best first, without any whose score is not a finite number: every ranker's list is made here, so no
+    /// consumer (the recommender's Redis value, <c>recommend-batch</c>, the evaluation) meets one. The table refuses rows
+    /// with negative or non-finite weights, <see cref="Similarity.Score"/> counts an infinite similarity as none and the
+    /// learned scores are probabilities, so no ranker produces such a score today; a value that does not serialise would
+    /// stop the Redis writer at that cart after every restart.
+    /// </summary>
+    public IReadOnlyList<AddOn> AddOns { get => _addOns; init => _addOns = WithFiniteScores(value); }
+
     /// <summary>The version of the learned model that ranked the list; null when the heuristic did.</summary>
     public string? ModelVersion { get; init; }
 
@@ -22,6 +33,14 @@ public sealed record AddOnList(IReadOnlyList<AddOn> AddOns, string Strategy)
     public IReadOnlyList<string> AppliedRules { get; init; } = [];
 
     public static AddOnList Empty(string strategy) => new([], strategy);
+
+    private static IReadOnlyList<AddOn> WithFiniteScores(IReadOnlyList<AddOn> addOns)
+    {
+        foreach (var addOn in addOns)
+            if (!double.IsFinite(addOn.Score))
+                return [.. addOns.Where(a => double.IsFinite(a.Score))];
+        return addOns;
+    }
 }
 
 /// <summary>

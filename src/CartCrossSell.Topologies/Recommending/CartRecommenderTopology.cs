@@ -132,7 +132,7 @@ public static class CartRecommenderTopology
                 return; // an older event of this cart replayed after a crash: its value is superseded in Redis already
             }
 
-            var ranked = WithFiniteScores(ranking.Rank(cart.ToBasket(), e.Timestamp));
+            var ranked = ranking.Rank(cart.ToBasket(), e.Timestamp);
             // The holdout is computed like the treatment (for later analysis) and rendered as nothing.
             // From the session's exposure (its first cart view), as the analysis assigns it (docs/experiments.md).
             var (subjectVisitor, subjectSession) = cart.CohortSubject(e.VisitorId);
@@ -167,20 +167,6 @@ public static class CartRecommenderTopology
             // State first, then the effect: if ranking threw, neither happened.
             if (!replay) _carts.Put(e.CartId, cart);
             writer.Enqueue(value);
-        }
-
-        /// <summary>
-        /// The list without add-ons whose score is not a finite number. The table refuses rows with negative or
-        /// non-finite weights, and <see cref="Similarity.Score"/> counts an infinite similarity as none, so no ranker
-        /// produces such a score today; this is the last guard before the writer, which a value that does not serialise
-        /// would stop at this cart after every restart.
-        /// </summary>
-        private static AddOnList WithFiniteScores(AddOnList ranked)
-        {
-            foreach (var addOn in ranked.AddOns)
-                if (!double.IsFinite(addOn.Score))
-                    return ranked with { AddOns = [.. ranked.AddOns.Where(a => double.IsFinite(a.Score))] };
-            return ranked;
         }
 
         /// <summary>
