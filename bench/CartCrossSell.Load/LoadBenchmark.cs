@@ -25,6 +25,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan GroupTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+    private const int OrderPartitions = 4; // the embedded cluster's auto-created topics
 
     public async Task<RunResults> RunAsync(RunResults results, CancellationToken ct)
     {
@@ -36,9 +37,21 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         _cpu.Track("redis-server", await watcher.ServerProcessIdAsync());
 
         // 1. Backlogs, produced before any topology runs, so the drains measure the service and not this producer.
+        // With a learner warm-up, its orders go first and the timed ones once they are learned (below): both at once
+        // would not fit the embedded broker's ~5 MiB per partition.
         using var orderPublisher = new EventPublisher(environment.Kafka.ToOptions());
-        results.OrderBacklog = await OrderBacklog.PublishAsync(orderPublisher, options.OrdersPath, options.LearnerLines, ct);
-        log.Line($"order backlog: {results.OrderBacklog.Orders:N0} orders, {results.OrderBacklog.Lines:N0} lines ({results.OrderBacklog.Copies} copies of the file), catalog of {results.OrderBacklog.Products:N0} products");
+        var firstOrders = await OrderBacklog.PublishAsync(orderPublisher, options.OrdersPath,
+            options.LearnerWarmupLines > 0 ? options.LearnerWarmupLines : options.LearnerLines, ct);
+        if (options.LearnerWarmupLines > 0)
+        {
+            results.LearnerWarmup = firstOrders;
+            log.Line($"learner warm-up: {firstOrders.Orders:N0} orders, {firstOrders.Lines:N0} lines ({firstOrders.Copies} copies of the file), catalog of {firstOrders.Products:N0} products");
+        }
+        else
+        {
+            results.OrderBacklog = firstOrders;
+            log.Line($"order backlog: {firstOrders.Orders:N0} orders, {firstOrders.Lines:N0} lines ({firstOrders.Copies} copies of the file), catalog of {firstOrders.Products:N0} products");
+        }
         var baskets = CartTraffic.Baskets(OrderFiles.Read(options.OrdersPath).Orders, options.MaxCartProducts);
         results.Baskets = baskets.Count;
         results.MeanBasketLines = baskets.Average(b => b.Lines.Count);
@@ -62,7 +75,23 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         // 2. Learner.
         await using var learner = ServiceProcess.Start(options.CliPath, TopologyNames.Learner, bootstrap, redis, logs);
         _cpu.Track("learner", learner.Pid);
-        results.Learner = await MeasureLearnerAsync(learner, results.OrderBacklog, ct);
+        if (results.LearnerWarmup is { } warmupOrders)
+        {
+            var warmed = await MeasureLearnerAsync(learner, warmupOrders, LearnerCounts.None, "learner warm-up", ct);
+            log.Line(string.Create(CultureInfo.InvariantCulture, $"learner warm-up: {warmupOrders.Lines:N0} lines learned (not timed: {warmed.LinesPerSecond:N0} lines/s cold); publishing the timed backlog"));
+            // The timed part starts from a look taken before the first timed order is out (the learner splits the first
+            // ones before the next scrape would see it idle).
+            var before = new LearnerCounts(warmupOrders.Orders, warmed.RowUpdates,
+                new LearnerLook(Stopwatch.GetTimestamp(), await learner.ScrapeAsync(ct), _cpu.Sample()));
+            var timed = await OrderBacklog.PublishCopiesAsync(orderPublisher, options.OrdersPath, options.LearnerLines, "t", DateTimeOffset.UtcNow, ct);
+            results.OrderBacklog = timed with { Products = warmupOrders.Products };
+            log.Line($"order backlog: {timed.Orders:N0} orders, {timed.Lines:N0} lines ({timed.Copies} copies of the file)");
+            results.Learner = await MeasureLearnerAsync(learner, results.OrderBacklog, before, "learner", ct);
+        }
+        else
+        {
+            results.Learner = await MeasureLearnerAsync(learner, results.OrderBacklog!, LearnerCounts.None, "learner", ct);
+        }
         log.Line(results.Learner is { Duration: { } learned, LinesPerSecond: { } linesPerSecond, SplitterLinesPerSecond: { } splitterPerSecond }
             ? string.Create(CultureInfo.InvariantCulture, $"learner: {results.Learner.Lines:N0} lines in {learned.TotalSeconds:0.0} s = {linesPerSecond:N0} lines/s (splitter alone {splitterPerSecond:N0} lines/s)")
             : $"learner: {NotMeasured.Learner}");
@@ -70,7 +99,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         log.Line($"learner, its own view: splitter {results.Learner.Splitter.Describe(freshness: false)}; aggregator {results.Learner.Aggregator.Describe(freshness: false)}");
         if (options.StopAfter == "learner")
         {
-            results.Memory.Add(new MemoryRow("learner", learner.Memory(), $"after the backlog ({results.OrderBacklog.Lines:N0} lines learned)"));
+            results.Memory.Add(new MemoryRow("learner", learner.Memory(), $"after the backlog ({results.LinesLearned:N0} lines learned)"));
             return results;
         }
         // Changed rows go out at most once per Learner:RowPublishInterval (1 s): give the last ones time to leave.
@@ -90,6 +119,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             new Dictionary<string, string>(multiBuy) { ["CARTXSELL__Streams__CommitInterval"] = options.CommitInterval.ToString("c", CultureInfo.InvariantCulture) });
         _cpu.Track("recommender", recommender.Pid);
         ServiceProcess? outcomes = null;
+        var ordersInLog = 0;
         try
         {
             results.Drain = await MeasureDrainAsync(recommender, watcher, backlogCarts, options.WarmupEvents, options.BacklogEvents, ct);
@@ -108,7 +138,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             if (options.StopAfter == "drain" || sustained is null)
             {
                 results.Memory.Add(new MemoryRow("recommender", recommender.Memory(), "after the drain"));
-                results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"after the drain ({results.OrderBacklog.Lines:N0} lines learned)"));
+                results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"after the drain ({results.LinesLearned:N0} lines learned)"));
                 return results;
             }
 
@@ -117,7 +147,10 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             // on the backlog before the phases, so it competes with them only for the live events, as in a deployment.
             outcomes = ServiceProcess.Start(options.CliPath, TopologyNames.Outcomes, bootstrap, redis, logs);
             _cpu.Track("outcomes", outcomes.Pid);
-            results.Outcomes = await MeasureOutcomesAsync(outcomes, traffic.Published, results.OrderBacklog.Orders, ct);
+            // Every order the broker still holds (the warm-up's oldest may be gone: the mock keeps ~5 MiB per partition).
+            using (var watermarks = BenchTools.WatermarkReader(bootstrap))
+                ordersInLog = (int)BenchTools.Watermarks(watermarks, Topics.OrderEvents, OrderPartitions).Retained;
+            results.Outcomes = await MeasureOutcomesAsync(outcomes, traffic.Published, ordersInLog, ct);
 
             // 5. Fixed-rate phases; storefront readers during the first.
             var rates = options.FixedRates.Count > 0
@@ -170,8 +203,8 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             // 8. Memory of every group at the end of the run, while each still runs.
             var outcomesCaughtUp = await WaitForOutcomesAsync(outcomes, traffic.Published, ct);
             if (!outcomesCaughtUp) results.Notes.Add("The outcomes group had not caught up with every cart event when its memory was read.");
-            results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"end of run ({results.OrderBacklog.Lines:N0} lines learned)"));
-            results.Memory.Add(new MemoryRow("outcomes", outcomes.Memory(), $"end of run, after {traffic.Published:N0} cart events and {results.OrderBacklog.Orders:N0} orders"));
+            results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"end of run ({results.LinesLearned:N0} lines learned)"));
+            results.Memory.Add(new MemoryRow("outcomes", outcomes.Memory(), $"end of run, after {traffic.Published:N0} cart events and {ordersInLog:N0} orders"));
         }
         finally
         {
@@ -183,14 +216,28 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         return results;
     }
 
-    private async Task<LearnerResult> MeasureLearnerAsync(ServiceProcess learner, OrderBacklogReport backlog, CancellationToken ct)
+    /// <summary>A scrape of the learner and the machine's CPU at one moment.</summary>
+    private sealed record LearnerLook(long Timestamp, MetricsSnapshot Metrics, CpuSample Cpu);
+
+    /// <summary>
+    /// What the learner had already processed when a backlog was published (zero without a warm-up), and a look taken
+    /// before it was published (none: the first scrape that sees nothing split yet is the start).
+    /// </summary>
+    private sealed record LearnerCounts(long Orders, long RowBundles, LearnerLook? Look = null)
     {
-        log.Line($"learner: started (pid {learner.Pid}); waiting for its groups to join and consume {backlog.Orders:N0} orders");
+        public static readonly LearnerCounts None = new(0, 0);
+    }
+
+    private async Task<LearnerResult> MeasureLearnerAsync(ServiceProcess learner, OrderBacklogReport backlog, LearnerCounts before, string label, CancellationToken ct)
+    {
+        log.Line(before == LearnerCounts.None
+            ? $"{label}: started (pid {learner.Pid}); waiting for its groups to join and consume {backlog.Orders:N0} orders"
+            : $"{label}: waiting for it to consume {backlog.Orders:N0} more orders");
         var overall = Stopwatch.StartNew();
-        long? start = null; // the last look before the first order was processed; none if the first look came after it
+        long? start = before.Look?.Timestamp; // the last look before the first order was processed; none if the first look came after it
         long splitterDone = 0, aggregatorLastChange = 0, lastAggregator = -1, lastReport = 0;
-        var atStart = MetricsSnapshot.Empty;
-        var cpuAtStart = _cpu.Sample();
+        var atStart = before.Look?.Metrics ?? MetricsSnapshot.Empty;
+        var cpuAtStart = before.Look?.Cpu ?? _cpu.Sample();
         while (overall.Elapsed < GroupTimeout)
         {
             var now = Stopwatch.GetTimestamp();
@@ -198,9 +245,9 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             var m = await learner.ScrapeAsync(ct);
             if (m.Samples.Count > 0)
             {
-                var splitter = m.Processed(TopologyNames.BasketSplitter);
-                var aggregator = m.Processed(TopologyNames.BasketAggregator);
-                if (splitter == 0)
+                var splitter = m.Processed(TopologyNames.BasketSplitter) - before.Orders;
+                var aggregator = m.Processed(TopologyNames.BasketAggregator) - before.RowBundles;
+                if (splitter <= 0)
                 {
                     start = now; // the last look before the first order was processed
                     atStart = m;
@@ -214,7 +261,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 }
                 if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
                 {
-                    log.Line($"learner: {splitter:N0}/{backlog.Orders:N0} orders split, {aggregator:N0} row bundles aggregated, aggregator lag {m.Lag(TopologyNames.BasketAggregator):N0}");
+                    log.Line($"{label}: {Math.Max(0, splitter):N0}/{backlog.Orders:N0} orders split, {Math.Max(0, aggregator):N0} row bundles aggregated, aggregator lag {m.Lag(TopologyNames.BasketAggregator):N0}");
                     lastReport = now;
                 }
                 // Done when every order was split and the aggregator has been quiet with nothing left for three seconds.

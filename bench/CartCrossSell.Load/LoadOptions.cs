@@ -47,6 +47,15 @@ public sealed record LoadOptions
     public int LearnerLines { get; init; } = 120_000;
 
     /// <summary>
+    /// Order lines the learner learns before its backlog is timed (copies of the file published and learned first; the
+    /// timed backlog is published once they are through, because the embedded broker keeps only the newest ~5 MiB per
+    /// partition). A fresh process spends the first seconds of real work compiling and tiering its code (the JIT's thread
+    /// took 3.2-3.5 s of CPU during a cold 9-second backlog), so the learner, like the recommender's drain, is timed on
+    /// warm code. 0 times a cold process, as before 2026-12-01.
+    /// </summary>
+    public int LearnerWarmupLines { get; init; } = 120_000;
+
+    /// <summary>
     /// Stop after one phase (<c>--only learner</c>: the learner's backlog; <c>--only drain</c>: the recommender's drain
     /// too): one figure in a minute instead of the whole run. Null runs everything.
     /// </summary>

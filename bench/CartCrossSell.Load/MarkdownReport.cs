@@ -63,8 +63,10 @@ public static class MarkdownReport
             sb.AppendLine(c, $"- Outcomes group: started after the recommender's drain, caught up on the {oc.CartEvents:N0} backlog cart events and {oc.Orders:N0} orders {(oc is { Duration: { } caughtUp, CartEventsPerSecond: { } perSecond } ? string.Create(c, $"in {caughtUp.TotalSeconds:0.0} s ({perSecond:N0} cart events/s)") : $"(time {NotMeasured.Outcomes})")} before the phases, then ran alongside them. Cart splitter: {oc.CartSplitter.Describe(freshness: false)}. Session outcomes: {oc.SessionOutcomes.Describe(freshness: false)}.");
         if (r.Learner is { } ll)
             sb.AppendLine(c, $"- Learner: timed from the last scrape before the splitter's first order to the aggregator's last change (quiet for 3 s, lag 0). Splitter: {ll.Splitter.Describe(freshness: false)}. Aggregator: {ll.RowUpdates:N0} row contributions, {ll.Aggregator.Describe(freshness: false)}. CPU: {ll.Cpu}.");
-        if (r.OrderBacklog is { } ob)
-            sb.AppendLine(c, $"- Learner backlog: the real file's orders rebased to now, {ob.Copies} copies with fresh order ids; derived catalog of {ob.Products:N0} products.");
+        if (r.OrderBacklog is { } ob && r.LearnerWarmup is { } lw)
+            sb.AppendLine(c, $"- Learner backlog: the real file's orders rebased to now, {ob.Copies} copies with fresh order ids, published once the learner had learned a warm-up of {lw.Orders:N0} orders, {lw.Lines:N0} lines ({lw.Copies} copies, not timed: the process's first seconds of real work are the JIT's); derived catalog of {ob.Products:N0} products.");
+        else if (r.OrderBacklog is { } cold)
+            sb.AppendLine(c, $"- Learner backlog: the real file's orders rebased to now, {cold.Copies} copies with fresh order ids, timed from a cold process (no warm-up); derived catalog of {cold.Products:N0} products.");
         sb.AppendLine(c, $"- Options: backlog {o.BacklogEvents:N0} cart events after {o.WarmupEvents:N0} warm-up events, recommender commit interval {o.CommitInterval.TotalMilliseconds:0} ms, {o.ActiveCarts:N0} carts in progress at once, carts built from {r.Baskets:N0} real baskets of 2-{o.MaxCartProducts} products ({r.MeanBasketLines:0.0} lines on average; a view after every third add and at the end), phases of {o.PhaseDuration.TotalSeconds:0} s, producer linger {o.ProducerLingerMs} ms, seed {o.Seed}; service processes run {o.CliPath}.");
         foreach (var n in r.Notes) sb.AppendLine(c, $"- {n}");
         return sb.ToString();

@@ -21,23 +21,35 @@ public static class OrderBacklog
     {
         var now = DateTimeOffset.UtcNow;
         var first = await BackfillJob.RunAsync(publisher, ordersPath, catalogPath: null, rebaseTo: now, cancellationToken: ct);
+        var copies = await PublishCopiesAsync(publisher, ordersPath, targetLines - first.OrderLines, "r", now, ct);
+        return new OrderBacklogReport(first.Orders + copies.Orders, first.OrderLines + copies.Lines, first.Products, 1 + copies.Copies);
+    }
+
+    /// <summary>
+    /// Only copies of the file's orders (ids suffixed <c>-{tag}{n}</c>, rebased so the newest is <paramref name="now"/>)
+    /// until at least <paramref name="targetLines"/> lines are out: a second backlog after <see cref="PublishAsync"/>, whose
+    /// catalog the learner already has.
+    /// </summary>
+    public static async Task<OrderBacklogReport> PublishCopiesAsync(EventPublisher publisher, string ordersPath, int targetLines,
+        string tag, DateTimeOffset now, CancellationToken ct)
+    {
         var orders = OrderFiles.Read(ordersPath).Orders;
-        var shift = now - orders.Max(o => o.Timestamp);
-        int totalOrders = first.Orders, totalLines = first.OrderLines, copies = 1;
-        while (totalLines < targetLines && first.OrderLines > 0)
+        var shift = orders.Count == 0 ? TimeSpan.Zero : now - orders.Max(o => o.Timestamp);
+        int totalOrders = 0, totalLines = 0, copies = 0;
+        while (totalLines < targetLines && orders.Any(o => o.Lines.Count > 0))
         {
+            copies++;
             foreach (var order in orders)
             {
                 ct.ThrowIfCancellationRequested();
-                var copy = order with { OrderId = $"{order.OrderId}-r{copies}", Timestamp = order.Timestamp + shift };
+                var copy = order with { OrderId = $"{order.OrderId}-{tag}{copies}", Timestamp = order.Timestamp + shift };
                 publisher.Publish(Topics.OrderEvents, copy.OrderId,
                     JsonSerializer.SerializeToUtf8Bytes(copy.ToOrderCompleted(), ContractsJson.Default.OrderCompleted), copy.Timestamp);
                 totalOrders++;
                 totalLines += copy.Lines.Count;
             }
-            copies++;
         }
         await publisher.FlushAsync(ct);
-        return new OrderBacklogReport(totalOrders, totalLines, first.Products, copies);
+        return new OrderBacklogReport(totalOrders, totalLines, 0, copies);
     }
 }

@@ -13,6 +13,7 @@ var commitMs = new Option<int?>("--commit-ms") { Description = "The recommender'
 var cli = new Option<FileInfo?>("--cli") { Description = "The cartxsell.dll the service processes run (default: the build next to this program), e.g. a ReadyToRun publish or an older build" };
 var model = new Option<FileInfo?>("--model") { Description = "A train-ranker model put in service before the recommender starts (the drain and the phases rank with it); default: the heuristic" };
 var learnerLines = new Option<int>("--learner-lines") { Description = "Order lines in the learner backlog (the file repeated with fresh order ids)", DefaultValueFactory = _ => 120_000 };
+var learnerWarmup = new Option<int>("--learner-warmup-lines") { Description = "Order lines the learner learns before its backlog is timed (0: time a cold process)", DefaultValueFactory = _ => 120_000 };
 var only = new Option<string?>("--only") { Description = "learner: stop after the learner's backlog; drain: stop after the recommender's drain" };
 only.AcceptOnlyFromAmong("learner", "drain");
 var duration = new Option<int>("--duration") { Description = "Seconds of each fixed-rate freshness phase", DefaultValueFactory = _ => 20 };
@@ -25,7 +26,7 @@ var shortCommit = new Option<int>("--short-commit-ms") { Description = "Commit i
 var benchRequests = new Option<int>("--redis-benchmark-requests") { Description = "Requests of the redis-benchmark row", DefaultValueFactory = _ => 200_000 };
 var root = new RootCommand("End-to-end load benchmark: embedded Kafka (mock cluster), a local redis-server, each topology group as its own process")
 {
-    orders, results, backlog, warmup, commitMs, model, cli, activeCarts, learnerLines, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
+    orders, results, backlog, warmup, commitMs, model, cli, activeCarts, learnerLines, learnerWarmup, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -41,6 +42,7 @@ root.SetAction(async (parse, ct) =>
         ModelPath = parse.GetValue(model)?.FullName,
         ActiveCarts = parse.GetValue(activeCarts),
         LearnerLines = parse.GetValue(learnerLines),
+        LearnerWarmupLines = parse.GetValue(learnerWarmup),
         StopAfter = parse.GetValue(only),
         PhaseDuration = TimeSpan.FromSeconds(parse.GetValue(duration)),
         LoadShares = parse.GetValue(shares) ?? [0.1, 0.5, 0.9],
@@ -235,6 +237,7 @@ static string ServiceEnvironment() => string.Concat(Environment.GetEnvironmentVa
 static string? LoadOptionsError(LoadOptions o) =>
     o.ActiveCarts < 1 ? "--active-carts must be at least 1"
     : o.LearnerLines < 1 ? "--learner-lines must be at least 1"
+    : o.LearnerWarmupLines < 0 ? "--learner-warmup-lines must not be negative (0: time a cold process)"
     : o.PhaseDuration <= TimeSpan.Zero ? "--duration must be positive"
     : o.LoadShares.Count == 0 || o.LoadShares.Any(s => !(double.IsFinite(s) && s > 0)) ? "--shares must be positive numbers"
     : o.FixedRates.Any(r => r <= 0) ? "--rates must be positive"

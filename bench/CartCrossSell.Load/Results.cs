@@ -61,6 +61,10 @@ public sealed record RunResults
     public required string CommandLine { get; init; }
     public required LoadOptions Options { get; init; }
     public OrderBacklogReport? OrderBacklog { get; set; }
+    /// <summary>The orders the learner learned before its backlog was timed (<see cref="LoadOptions.LearnerWarmupLines"/>); null without a warm-up.</summary>
+    public OrderBacklogReport? LearnerWarmup { get; set; }
+    /// <summary>Lines the learner has learned once its backlog is through, the warm-up included.</summary>
+    public int LinesLearned => (OrderBacklog?.Lines ?? 0) + (LearnerWarmup?.Lines ?? 0);
     /// <summary>Baskets the carts were built from, and their mean number of lines (what the ranker scores per event).</summary>
     public int Baskets { get; set; }
     public double MeanBasketLines { get; set; }

@@ -37,4 +37,20 @@ public sealed class LoadReportTests
         run.Drain = run.Drain with { Events = 60_000, Warmup = 30_000, Duration = TimeSpan.FromSeconds(12) };
         Assert.Contains("**5,000/s** (12.00 s) | yes |", MarkdownReport.Render(run));
     }
+
+    [Fact]
+    public void The_report_says_whether_the_learner_was_timed_after_a_warm_up_or_cold()
+    {
+        var run = Run();
+        run.OrderBacklog = new OrderBacklogReport(700, 13_000, 0, 7);
+        Assert.Contains("timed from a cold process (no warm-up)", MarkdownReport.Render(run));
+        Assert.Equal(13_000, run.LinesLearned);
+
+        run.OrderBacklog = run.OrderBacklog with { Products = 2_002 };
+        run.LearnerWarmup = new OrderBacklogReport(1_000, 20_000, 2_002, 2);
+        var report = MarkdownReport.Render(run);
+        Assert.Contains("published once the learner had learned a warm-up of 1,000 orders, 20,000 lines (2 copies", report);
+        Assert.DoesNotContain("cold process", report);
+        Assert.Equal(33_000, run.LinesLearned);
+    }
 }
