@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Diagnostics;
 using System.Globalization;
 using CartCrossSell.Cli.Hosting;
@@ -74,23 +75,24 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
 
         // 2. Learner.
         await using var learner = ServiceProcess.Start(options.CliPath, TopologyNames.Learner, bootstrap, redis, logs);
+        using var learnerWatermarks = BenchTools.WatermarkReader(bootstrap);
         _cpu.Track("learner", learner.Pid);
         if (results.LearnerWarmup is { } warmupOrders)
         {
-            var warmed = await MeasureLearnerAsync(learner, warmupOrders, LearnerCounts.None, "learner warm-up", ct);
+            var warmed = await MeasureLearnerAsync(learner, learnerWatermarks, warmupOrders, LearnerCounts.None, "learner warm-up", ct);
             log.Line(string.Create(CultureInfo.InvariantCulture, $"learner warm-up: {warmupOrders.Lines:N0} lines learned (not timed: {warmed.LinesPerSecond:N0} lines/s cold); publishing the timed backlog"));
             // The timed part starts from a look taken before the first timed order is out (the learner splits the first
             // ones before the next scrape would see it idle).
             var before = new LearnerCounts(warmupOrders.Orders, warmed.RowUpdates,
-                new LearnerLook(Stopwatch.GetTimestamp(), await learner.ScrapeAsync(ct), _cpu.Sample()));
+                new LearnerLook(Stopwatch.GetTimestamp(), await learner.ScrapeAsync(ct), _cpu.Sample(), RowsPublished(learnerWatermarks)));
             var timed = await OrderBacklog.PublishCopiesAsync(orderPublisher, options.OrdersPath, options.LearnerLines, "t", DateTimeOffset.UtcNow, ct);
             results.OrderBacklog = timed with { Products = warmupOrders.Products };
             log.Line($"order backlog: {timed.Orders:N0} orders, {timed.Lines:N0} lines ({timed.Copies} copies of the file)");
-            results.Learner = await MeasureLearnerAsync(learner, results.OrderBacklog, before, "learner", ct);
+            results.Learner = await MeasureLearnerAsync(learner, learnerWatermarks, results.OrderBacklog, before, "learner", ct);
         }
         else
         {
-            results.Learner = await MeasureLearnerAsync(learner, results.OrderBacklog!, LearnerCounts.None, "learner", ct);
+            results.Learner = await MeasureLearnerAsync(learner, learnerWatermarks, results.OrderBacklog!, LearnerCounts.None, "learner", ct);
         }
         log.Line(results.Learner is { Duration: { } learned, LinesPerSecond: { } linesPerSecond, SplitterLinesPerSecond: { } splitterPerSecond }
             ? string.Create(CultureInfo.InvariantCulture, $"learner: {results.Learner.Lines:N0} lines in {learned.TotalSeconds:0.0} s = {linesPerSecond:N0} lines/s (splitter alone {splitterPerSecond:N0} lines/s)")
@@ -217,7 +219,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     }
 
     /// <summary>A scrape of the learner and the machine's CPU at one moment.</summary>
-    private sealed record LearnerLook(long Timestamp, MetricsSnapshot Metrics, CpuSample Cpu);
+    private sealed record LearnerLook(long Timestamp, MetricsSnapshot Metrics, CpuSample Cpu, long RowsPublished);
 
     /// <summary>
     /// What the learner had already processed when a backlog was published (zero without a warm-up), and a look taken
@@ -228,14 +230,20 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         public static readonly LearnerCounts None = new(0, 0);
     }
 
-    private async Task<LearnerResult> MeasureLearnerAsync(ServiceProcess learner, OrderBacklogReport backlog, LearnerCounts before, string label, CancellationToken ct)
+    /// <summary>
+    /// Times a learner backlog end to end, <c>order-events</c> to <c>item-neighbors</c>: from the last look before its
+    /// first order was split to the later of the aggregator's last change and the last row published (changed rows go
+    /// out once per <c>Learner:RowPublishInterval</c>, so the last ones leave up to that long after the last bundle).
+    /// </summary>
+    private async Task<LearnerResult> MeasureLearnerAsync(ServiceProcess learner, IConsumer<byte[], byte[]> watermarks, OrderBacklogReport backlog,
+        LearnerCounts before, string label, CancellationToken ct)
     {
         log.Line(before == LearnerCounts.None
             ? $"{label}: started (pid {learner.Pid}); waiting for its groups to join and consume {backlog.Orders:N0} orders"
             : $"{label}: waiting for it to consume {backlog.Orders:N0} more orders");
         var overall = Stopwatch.StartNew();
         long? start = before.Look?.Timestamp; // the last look before the first order was processed; none if the first look came after it
-        long splitterDone = 0, aggregatorLastChange = 0, lastAggregator = -1, lastReport = 0;
+        long splitterDone = 0, aggregatorLastChange = 0, lastAggregator = -1, lastReport = 0, publishedLastChange = 0, publishedAtStart = before.Look?.RowsPublished ?? -1, lastPublished = -1;
         var atStart = before.Look?.Metrics ?? MetricsSnapshot.Empty;
         var cpuAtStart = before.Look?.Cpu ?? _cpu.Sample();
         while (overall.Elapsed < GroupTimeout)
@@ -259,24 +267,49 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                     lastAggregator = aggregator;
                     aggregatorLastChange = now;
                 }
+                var published = RowsPublished(watermarks);
+                if (splitter <= 0 || publishedAtStart < 0) publishedAtStart = published;
+                if (published != lastPublished)
+                {
+                    lastPublished = published;
+                    if (splitter > 0) publishedLastChange = now;
+                }
                 if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
                 {
                     log.Line($"{label}: {Math.Max(0, splitter):N0}/{backlog.Orders:N0} orders split, {Math.Max(0, aggregator):N0} row bundles aggregated, aggregator lag {m.Lag(TopologyNames.BasketAggregator):N0}");
                     lastReport = now;
                 }
-                // Done when every order was split and the aggregator has been quiet with nothing left for three seconds.
+                // Done when every order was split and the aggregator and item-neighbors have been quiet with nothing
+                // left for three seconds.
                 if (splitterDone != 0 && aggregator > 0 && m.Lag(TopologyNames.BasketAggregator) == 0
-                    && Stopwatch.GetElapsedTime(aggregatorLastChange) > TimeSpan.FromSeconds(3))
+                    && Stopwatch.GetElapsedTime(aggregatorLastChange) > TimeSpan.FromSeconds(3)
+                    && Stopwatch.GetElapsedTime(publishedLastChange) > TimeSpan.FromSeconds(3))
                 {
                     return new LearnerResult(backlog.Orders, backlog.Lines, NotMeasured.Between(start, splitterDone),
-                        NotMeasured.Between(start, aggregatorLastChange), aggregator,
+                        NotMeasured.Between(start, Math.Max(aggregatorLastChange, publishedLastChange)), aggregator,
                         ServiceTimings.Between(atStart, m, TopologyNames.BasketSplitter), ServiceTimings.Between(atStart, m, TopologyNames.BasketAggregator),
-                        CpuAccounting.Describe(cpuAtStart, _cpu.Sample()));
+                        CpuAccounting.Describe(cpuAtStart, _cpu.Sample()))
+                    {
+                        RowsPublished = Math.Max(0, published - publishedAtStart),
+                    };
                 }
             }
             await Task.Delay(PollInterval, ct);
         }
         throw new TimeoutException($"the learner did not consume its backlog within {GroupTimeout.TotalMinutes} min; see {learner.LogPath}");
+    }
+
+    /// <summary>Records written to <c>item-neighbors</c> so far; 0 before the learner has created it.</summary>
+    private static long RowsPublished(IConsumer<byte[], byte[]> watermarks)
+    {
+        try
+        {
+            return BenchTools.Watermarks(watermarks, Topics.ItemNeighbors, OrderPartitions).Written;
+        }
+        catch (KafkaException)
+        {
+            return 0;
+        }
     }
 
     private async Task<DrainResult> MeasureDrainAsync(ServiceProcess recommender, RedisWatcher watcher,

@@ -41,7 +41,7 @@ public static class MarkdownReport
             sb.AppendLine(c, $"| 3 | Storefront GET of a cart's key, {rd.Readers} readers (one connection each, {mode}) during the {r.Freshness.MinBy(f => Math.Abs(f.Share - 0.5))?.Share ?? 0:P0} phase; mean value {rd.MeanPayloadBytes:N0} bytes | p99 < {ReadP99TargetMs:0} ms | p50 {Ms(rd.Latency.Milliseconds(50), 3)}, **p99 {Ms(rd.Latency.Milliseconds(99), 3)}**, p99.9 {Ms(rd.Latency.Milliseconds(99.9), 3)} ({rd.Reads:N0} GETs, {rd.ReadsPerSecond:N0}/s) | {Met(rd.Latency.Milliseconds(99) < ReadP99TargetMs)} |");
         }
         if (r.Learner is { } l)
-            sb.AppendLine(c, $"| 4 | Learner throughput (splitter → repartition → aggregator) on a backlog of {l.Orders:N0} orders, {l.Lines:N0} lines | — (engine alone: ≥ 500,000 lines/s, one core) | {(l is { Duration: { } learned, LinesPerSecond: { } lines, SplitterLinesPerSecond: { } split }
+            sb.AppendLine(c, $"| 4 | Learner throughput (order-events → splitter → repartition → aggregator → item-neighbors) on a backlog of {l.Orders:N0} orders, {l.Lines:N0} lines | — (engine alone: ≥ 500,000 lines/s, one core) | {(l is { Duration: { } learned, LinesPerSecond: { } lines, SplitterLinesPerSecond: { } split }
                 ? string.Create(c, $"**{lines:N0} lines/s** ({learned.TotalSeconds:0.0} s; splitter alone {split:N0} lines/s)")
                 : NotMeasured.Learner)} | — |");
         foreach (var m in r.Memory)
@@ -62,7 +62,7 @@ public static class MarkdownReport
         if (r.Outcomes is { } oc)
             sb.AppendLine(c, $"- Outcomes group: started after the recommender's drain, caught up on the {oc.CartEvents:N0} backlog cart events and {oc.Orders:N0} orders {(oc is { Duration: { } caughtUp, CartEventsPerSecond: { } perSecond } ? string.Create(c, $"in {caughtUp.TotalSeconds:0.0} s ({perSecond:N0} cart events/s)") : $"(time {NotMeasured.Outcomes})")} before the phases, then ran alongside them. Cart splitter: {oc.CartSplitter.Describe(freshness: false)}. Session outcomes: {oc.SessionOutcomes.Describe(freshness: false)}.");
         if (r.Learner is { } ll)
-            sb.AppendLine(c, $"- Learner: timed from the last scrape before the splitter's first order to the aggregator's last change (quiet for 3 s, lag 0). Splitter: {ll.Splitter.Describe(freshness: false)}. Aggregator: {ll.RowUpdates:N0} row contributions, {ll.Aggregator.Describe(freshness: false)}. CPU: {ll.Cpu}.");
+            sb.AppendLine(c, $"- Learner: timed from the last scrape before the splitter's first order to the later of the aggregator's last change and the last row published to item-neighbors (both quiet for 3 s, lag 0); {ll.RowsPublished:N0} rows published. Splitter: {ll.Splitter.Describe(freshness: false)}. Aggregator: {ll.RowUpdates:N0} row contributions, {ll.Aggregator.Describe(freshness: false)}. CPU: {ll.Cpu}.");
         if (r.OrderBacklog is { } ob && r.LearnerWarmup is { } lw)
             sb.AppendLine(c, $"- Learner backlog: the real file's orders rebased to now, {ob.Copies} copies with fresh order ids, published once the learner had learned a warm-up of {lw.Orders:N0} orders, {lw.Lines:N0} lines ({lw.Copies} copies, not timed: the process's first seconds of real work are the JIT's); derived catalog of {ob.Products:N0} products.");
         else if (r.OrderBacklog is { } cold)

@@ -13,6 +13,9 @@ public sealed record DrainResult(long Events, long Warmup, int Carts, TimeSpan? 
 /// <param name="Duration">Until the aggregator's last change; null when not measured.</param>
 public sealed record LearnerResult(int Orders, int Lines, TimeSpan? SplitterDuration, TimeSpan? Duration, long RowUpdates, ServiceTimings Splitter, ServiceTimings Aggregator, string Cpu)
 {
+    /// <summary>Rows the learner published to <c>item-neighbors</c> while the backlog was timed.</summary>
+    public long RowsPublished { get; init; }
+
     public double? LinesPerSecond => NotMeasured.Rate(Lines, Duration);
     public double? SplitterLinesPerSecond => NotMeasured.Rate(Lines, SplitterDuration);
 }

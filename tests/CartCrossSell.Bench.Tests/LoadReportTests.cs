@@ -39,7 +39,7 @@ public sealed class LoadReportTests
     }
 
     [Fact]
-    public void The_report_says_whether_the_learner_was_timed_after_a_warm_up_or_cold()
+    public void The_report_says_whether_the_learner_was_timed_after_a_warm_up_or_cold_and_to_its_last_row_published()
     {
         var run = Run();
         run.OrderBacklog = new OrderBacklogReport(700, 13_000, 0, 7);
@@ -52,5 +52,11 @@ public sealed class LoadReportTests
         Assert.Contains("published once the learner had learned a warm-up of 1,000 orders, 20,000 lines (2 copies", report);
         Assert.DoesNotContain("cold process", report);
         Assert.Equal(33_000, run.LinesLearned);
+
+        // The learner is timed to its last row published, and the report says how many went out.
+        run.Learner = new LearnerResult(700, 13_000, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), 2_600, NoTimings, NoTimings, "") { RowsPublished = 4_321 };
+        report = MarkdownReport.Render(run);
+        Assert.Contains("the last row published to item-neighbors (both quiet for 3 s, lag 0); 4,321 rows published", report);
+        Assert.Contains("**6,500 lines/s** (2.0 s", report);
     }
 }
