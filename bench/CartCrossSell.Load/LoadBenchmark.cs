@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using System.Diagnostics;
 using System.Globalization;
 using CartCrossSell.Cli.Hosting;
@@ -8,6 +7,7 @@ using CartCrossSell.Topologies.Recommending;
 using CartCrossSell.OrderHistory;
 using CartCrossSell.Streams;
 using CartCrossSell.Topologies;
+using Confluent.Kafka;
 
 namespace CartCrossSell.Load;
 
