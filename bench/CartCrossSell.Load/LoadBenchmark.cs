@@ -38,8 +38,9 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
         _cpu.Track("redis-server", await watcher.ServerProcessIdAsync());
 
         // 1. Backlogs, produced before any topology runs, so the drains measure the service and not this producer.
-        // With a learner warm-up, its orders go first and the timed ones once they are learned (below): both at once
-        // would not fit the embedded broker's ~5 MiB per partition.
+        // With a learner warm-up, its orders go first and the timed ones once they are learned (below), so none of the
+        // timed orders is learned cold, and a long backlog finds the warm-up consumed before the embedded broker's
+        // ~5 MiB per partition trims it.
         using var orderPublisher = new EventPublisher(environment.Kafka.ToOptions());
         var firstOrders = await OrderBacklog.PublishAsync(orderPublisher, options.OrdersPath,
             options.LearnerWarmupLines > 0 ? options.LearnerWarmupLines : options.LearnerLines, ct);

@@ -48,8 +48,7 @@ public sealed record LoadOptions
 
     /// <summary>
     /// Order lines the learner learns before its backlog is timed (copies of the file published and learned first; the
-    /// timed backlog is published once they are through, because the embedded broker keeps only the newest ~5 MiB per
-    /// partition). A fresh process spends the first seconds of real work compiling and tiering its code (the JIT's thread
+    /// timed backlog is published once they are through, so none of it is learned cold). A fresh process spends the first seconds of real work compiling and tiering its code (the JIT's thread
     /// took 3.2-3.5 s of CPU during a cold 9-second backlog), so the learner, like the recommender's drain, is timed on
     /// warm code. 0 times a cold process, as before 2026-12-01.
     /// </summary>
