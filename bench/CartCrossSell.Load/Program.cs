@@ -228,9 +228,12 @@ static async Task WriteReportAsync(string directory, string kind, DateTimeOffset
 }
 
 // The service's configuration given through the environment (CARTXSELL__Section__Key=value, inherited by every service
-// process the benchmark starts), as the shell prefix of the command line the report names; empty without any.
+// process the benchmark starts) and the runtime's JIT and GC settings (DOTNET_TieredPGO=0, DOTNET_gcServer=1, ...), as
+// the shell prefix of the command line the report names; empty without any.
 static string ServiceEnvironment() => string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
-    .Where(k => k.StartsWith("CARTXSELL__", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+    .Where(k => k.StartsWith("CARTXSELL__", StringComparison.Ordinal)
+        || new[] { "DOTNET_Tiered", "DOTNET_TC_", "DOTNET_GC", "DOTNET_gc", "DOTNET_ReadyToRun", "DOTNET_OSR" }.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
+    .Order(StringComparer.Ordinal)
     .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)} "));
 
 // The first of bench-e2e's numeric options out of range, as the message naming its flag; null when all are usable.
