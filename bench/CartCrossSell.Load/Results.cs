@@ -10,7 +10,7 @@ public sealed record DrainResult(long Events, long Warmup, int Carts, TimeSpan? 
 
 /// <summary>The learner (splitter and aggregator) consuming a backlog of completed orders.</summary>
 /// <param name="SplitterDuration">Until the splitter had split every order; null when not measured (<see cref="NotMeasured"/>).</param>
-/// <param name="Duration">Until the aggregator's last change; null when not measured.</param>
+/// <param name="Duration">Until the later of the aggregator's last change and the last row published to item-neighbors; null when not measured.</param>
 public sealed record LearnerResult(int Orders, int Lines, TimeSpan? SplitterDuration, TimeSpan? Duration, long RowUpdates, ServiceTimings Splitter, ServiceTimings Aggregator, string Cpu)
 {
     /// <summary>Rows the learner published to <c>item-neighbors</c> while the backlog was timed.</summary>
