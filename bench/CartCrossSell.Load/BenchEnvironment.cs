@@ -55,6 +55,9 @@ public static class BenchTools
         new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = lingerMs, EnableIdempotence = true })
             .SetLogHandler((_, _) => { }).Build();
 
+    /// <summary>Partitions of every topic of the embedded cluster (created on first use, no CreateTopics).</summary>
+    public const int EmbeddedPartitions = 4;
+
     /// <summary>A client that only asks for watermarks (it joins no group).</summary>
     public static IConsumer<byte[], byte[]> WatermarkReader(string bootstrap) =>
         new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-watermarks" }).SetLogHandler((_, _) => { }).Build();

@@ -27,7 +27,7 @@ public sealed record FailoverRun(string Rebalancing, string Departure, int Repea
 /// </summary>
 public sealed class FailoverBenchmark(FailoverOptions options, ProgressLog log)
 {
-    private const int Partitions = 4; // the embedded cluster's auto-created topics
+    private const int Partitions = BenchTools.EmbeddedPartitions;
 
     public async Task<IReadOnlyList<FailoverRun>> RunAsync(CancellationToken ct)
     {

@@ -26,7 +26,6 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan GroupTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
-    private const int OrderPartitions = 4; // the embedded cluster's auto-created topics
 
     public async Task<RunResults> RunAsync(RunResults results, CancellationToken ct)
     {
@@ -76,24 +75,24 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
 
         // 2. Learner.
         await using var learner = ServiceProcess.Start(options.CliPath, TopologyNames.Learner, bootstrap, redis, logs);
-        using var learnerWatermarks = BenchTools.WatermarkReader(bootstrap);
+        using var watermarks = BenchTools.WatermarkReader(bootstrap);
         _cpu.Track("learner", learner.Pid);
         if (results.LearnerWarmup is { } warmupOrders)
         {
-            var warmed = await MeasureLearnerAsync(learner, learnerWatermarks, warmupOrders, LearnerCounts.None, "learner warm-up", ct);
+            var warmed = await MeasureLearnerAsync(learner, watermarks, warmupOrders, LearnerCounts.None, "learner warm-up", ct);
             log.Line(string.Create(CultureInfo.InvariantCulture, $"learner warm-up: {warmupOrders.Lines:N0} lines learned (not timed: {warmed.LinesPerSecond:N0} lines/s cold); publishing the timed backlog"));
             // The timed part starts from a look taken before the first timed order is out (the learner splits the first
             // ones before the next scrape would see it idle).
             var before = new LearnerCounts(warmupOrders.Orders, warmed.RowUpdates,
-                new LearnerLook(Stopwatch.GetTimestamp(), await learner.ScrapeAsync(ct), _cpu.Sample(), RowsPublished(learnerWatermarks)));
+                new LearnerLook(Stopwatch.GetTimestamp(), await learner.ScrapeAsync(ct), _cpu.Sample(), RowsPublished(watermarks)));
             var timed = await OrderBacklog.PublishCopiesAsync(orderPublisher, options.OrdersPath, options.LearnerLines, "t", DateTimeOffset.UtcNow, ct);
             results.OrderBacklog = timed with { Products = warmupOrders.Products };
             log.Line($"order backlog: {timed.Orders:N0} orders, {timed.Lines:N0} lines ({timed.Copies} copies of the file)");
-            results.Learner = await MeasureLearnerAsync(learner, learnerWatermarks, results.OrderBacklog, before, "learner", ct);
+            results.Learner = await MeasureLearnerAsync(learner, watermarks, results.OrderBacklog, before, "learner", ct);
         }
         else
         {
-            results.Learner = await MeasureLearnerAsync(learner, learnerWatermarks, results.OrderBacklog!, LearnerCounts.None, "learner", ct);
+            results.Learner = await MeasureLearnerAsync(learner, watermarks, results.OrderBacklog!, LearnerCounts.None, "learner", ct);
         }
         log.Line(results.Learner is { Duration: { } learned, LinesPerSecond: { } linesPerSecond, SplitterLinesPerSecond: { } splitterPerSecond }
             ? string.Create(CultureInfo.InvariantCulture, $"learner: {results.Learner.Lines:N0} lines in {learned.TotalSeconds:0.0} s = {linesPerSecond:N0} lines/s (splitter alone {splitterPerSecond:N0} lines/s)")
@@ -151,8 +150,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             outcomes = ServiceProcess.Start(options.CliPath, TopologyNames.Outcomes, bootstrap, redis, logs);
             _cpu.Track("outcomes", outcomes.Pid);
             // Every order the broker still holds (the warm-up's oldest may be gone: the mock keeps ~5 MiB per partition).
-            using (var watermarks = BenchTools.WatermarkReader(bootstrap))
-                ordersInLog = (int)BenchTools.Watermarks(watermarks, Topics.OrderEvents, OrderPartitions).Retained;
+            ordersInLog = (int)BenchTools.Watermarks(watermarks, Topics.OrderEvents, BenchTools.EmbeddedPartitions).Retained;
             results.Outcomes = await MeasureOutcomesAsync(outcomes, traffic.Published, ordersInLog, ct);
 
             // 5. Fixed-rate phases; storefront readers during the first.
@@ -305,7 +303,7 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
     {
         try
         {
-            return BenchTools.Watermarks(watermarks, Topics.ItemNeighbors, OrderPartitions).Written;
+            return BenchTools.Watermarks(watermarks, Topics.ItemNeighbors, BenchTools.EmbeddedPartitions).Written;
         }
         catch (KafkaException)
         {

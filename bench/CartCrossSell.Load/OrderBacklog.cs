@@ -35,8 +35,9 @@ public static class OrderBacklog
     {
         var orders = OrderFiles.Read(ordersPath).Orders;
         var shift = orders.Count == 0 ? TimeSpan.Zero : now - orders.Max(o => o.Timestamp);
+        var anyLines = orders.Any(o => o.Lines.Count > 0);
         int totalOrders = 0, totalLines = 0, copies = 0;
-        while (totalLines < targetLines && orders.Any(o => o.Lines.Count > 0))
+        while (anyLines && totalLines < targetLines)
         {
             copies++;
             foreach (var order in orders)

@@ -65,7 +65,7 @@ public sealed partial class RestartBenchmark(RestartOptions options, ProgressLog
 {
     private const string ApplicationId = "restart";
     private const string KeyPrefix = "xsell:v1:cart:";
-    private const int Partitions = 4; // the embedded cluster's auto-created topics
+    private const int Partitions = BenchTools.EmbeddedPartitions;
 
     private readonly ProductUpserted[] _products = Enumerable.Range(0, 20).Select(i => new ProductUpserted
     {

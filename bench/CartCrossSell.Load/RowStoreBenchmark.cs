@@ -46,7 +46,7 @@ public sealed record RowStoreResult(RowStoreOptions Options, IReadOnlyList<RowSt
 /// </summary>
 public sealed class RowStoreBenchmark(RowStoreOptions options, ProgressLog log)
 {
-    private const int Partitions = 4; // the embedded cluster's auto-created topics
+    private const int Partitions = BenchTools.EmbeddedPartitions;
     private static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(1);
 
     public async Task<RowStoreResult> RunAsync(CancellationToken ct)
