@@ -13,7 +13,8 @@ namespace CartCrossSell.Benchmarks;
 /// <summary>
 /// The learned ranker on real data: a model trained on an Online Retail orders file (the December 2010 extract in data/
 /// unless a mode is given another), evidence of its orders, and ten-item carts cut from its invoices. One call =
-/// candidates from every source, 37 features per candidate, the trees, calibration and the cart rules. Without a
+/// candidates from every source (the similar-baskets index holding the same orders), 40 features per candidate, the trees,
+/// calibration and the cart rules. Without a
 /// catalog (the default) neither the category source nor the catalog rules run; with one (<c>--catalog</c>: the
 /// derived catalog of the same orders, 2,002 products for the December extract) the call is the streaming
 /// recommender's: category rows learned, the model trained with the catalog, the rows held as its replicated
@@ -35,11 +36,16 @@ public sealed class LearnedRankerBench
         var catalog = withCatalog ? new InMemoryCatalog(OnlineRetailCatalog.Derive(read).Select(p => p.ToCatalogItem())) : null;
         var (model, _) = RankerTrainer.Train(orders, catalog);
         var learner = new BasketLearner();
+        var similarBaskets = new SimilarBaskets();
         foreach (var o in orders)
+        {
             learner.AddOrder(OfflineEvaluation.DistinctSkus(o), o.Timestamp, catalog is null ? null : sku => catalog.Find(sku)?.LeafCategory);
+            similarBaskets.Add(o.OrderId, OfflineEvaluation.DistinctSkus(o));
+        }
         IBasketEvidence evidence = catalog is null ? learner.Compact() : learner.Live();
         Catalog = catalog;
-        Inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+        // The baskets a recommender holds (its order-events table), as every learned ranking in the stream reads them.
+        Inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items())) { SimilarBaskets = similarBaskets };
         Ranker = new LearnedAddOnRanker(model, catalog is null
             ? new RecommendationOptions { AllowUnknownItems = true }
             : new RecommendationOptions { MultiBuyCategories = OnlineRetailCatalog.MultiBuyCategories });
@@ -47,6 +53,7 @@ public sealed class LearnedRankerBench
         Carts = orders.Where(o => o.Lines.Count >= 10)
             .Select(o => new Basket(o.Lines.Take(10).Select(l => new BasketLine { Sku = l.Sku, Quantity = l.Quantity, UnitPrice = l.UnitPrice })))
             .Take(1024).ToArray();
+        CartSkus = Carts.Select(c => (IReadOnlyList<string>)c.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToArray()).ToArray();
     }
 
     /// <summary>The catalog the calls rank with, or null (the default: no catalog).</summary>
@@ -57,6 +64,9 @@ public sealed class LearnedRankerBench
         (Catalog is null ? "no catalog" : $"derived catalog of {Catalog.Count:N0} products, rows as the stream holds them");
 
     public string OrdersPath { get; }
+
+    /// <summary>Each cart's distinct skus, as the similar-baskets index reads them.</summary>
+    public IReadOnlyList<string>[] CartSkus { get; }
     public RankingInputs Inputs { get; }
     public LearnedAddOnRanker Ranker { get; }
     public DateTimeOffset Now { get; }
@@ -83,13 +93,20 @@ public sealed class LearnedRankerBench
         var bench = new LearnedRankerBench(ordersPath, withCatalog);
         var ranker = bench.Ranker;
         Console.WriteLine(bench.Describe());
-        var stages = new[] { "candidates", "features", "trees", "rules" };
+        // "similar" is the similar-baskets index's part of the candidates stage, timed on its own before each call.
+        var stages = new[] { "candidates", "features", "trees", "rules", "similar" };
         var ticks = stages.Select(_ => new long[calls]).ToArray();
         var allocated = new long[stages.Length];
         var warmup = Stopwatch.StartNew();
         for (var i = 0; warmup.Elapsed < TimeSpan.FromSeconds(3) || i < 2 * calls; i++)
         {
             var basket = bench.Carts[i % bench.Carts.Length];
+            var cartSkus = bench.CartSkus[i % bench.Carts.Length];
+            var s0 = Stopwatch.GetTimestamp();
+            var sb0 = GC.GetAllocatedBytesForCurrentThread();
+            bench.Inputs.SimilarBaskets!.Score(cartSkus).Dispose();
+            var s1 = Stopwatch.GetTimestamp();
+            var sb1 = GC.GetAllocatedBytesForCurrentThread();
             var b0 = GC.GetAllocatedBytesForCurrentThread();
             var t0 = Stopwatch.GetTimestamp();
             var set = ranker.Candidates.Generate(basket, bench.Inputs, bench.Now);
@@ -111,6 +128,8 @@ public sealed class LearnedRankerBench
             ticks[1][at] = t2 - t1;
             ticks[2][at] = t3 - t2;
             ticks[3][at] = t4 - t3;
+            ticks[4][at] = s1 - s0;
+            allocated[4] += sb1 - sb0;
             allocated[0] += b1 - b0;
             allocated[1] += b2 - b1;
             allocated[2] += b3 - b2;

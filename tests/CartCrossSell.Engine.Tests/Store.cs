@@ -16,6 +16,11 @@ internal sealed class Store
 
     public BasketLearner Learner { get; }
 
+    /// <summary>The same orders as past baskets (the learned ranker's similar-baskets source).</summary>
+    public CartCrossSell.Engine.Ranking.SimilarBaskets Baskets { get; } = new();
+
+    private int _orders;
+
     public InMemoryCatalog Catalog => new(_items.Values);
 
     public Store Item(
@@ -43,7 +48,10 @@ internal sealed class Store
     public Store Orders(int times, params string[] skus)
     {
         for (var i = 0; i < times; i++)
+        {
             Learner.AddOrder(skus, Now.AddDays(-1), sku => _items.GetValueOrDefault(sku)?.LeafCategory);
+            Baskets.Add($"order-{++_orders}", skus);
+        }
         return this;
     }
 

@@ -29,7 +29,8 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     public void A_task_never_reads_counts_of_its_own_order()
     {
         // Every order holds a pair that no other order holds: if a task's features came from counts that include its
-        // own order, its hidden item would be a candidate (bought with the cart item); from earlier orders it is not.
+        // own order, its hidden item would be a candidate (bought with the cart item, or held by a similar basket: the
+        // order itself); from earlier orders it is not.
         var orders = Enumerable.Range(0, 400)
             .Select(i => new EvalOrder($"o{i:D4}", T0.AddMinutes(i), [new EvalLine($"a{i}"), new EvalLine($"b{i}")]))
             .ToList();
@@ -37,6 +38,8 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
             new RankingTrainingOptions { WarmupFraction = 0.1 });
         Assert.True(data.FitTasks > 200);
         Assert.Equal(0, data.FitTasksReachable);
+        // Validation reads the baskets of the orders before its slice (the newest 15 %, 60 orders), none of its own.
+        Assert.Equal(340, data.ValidationInputs.SimilarBaskets!.Count);
     }
 
     [Fact]
@@ -391,7 +394,7 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     [Fact]
     public void The_trainer_vector_width_matches_the_engine_features()
     {
-        Assert.Equal(37, RankingFeatures.Count);
+        Assert.Equal(40, RankingFeatures.Count);
         Assert.Equal(RankingFeatures.Names, data.Model.FeatureNames);
     }
 }

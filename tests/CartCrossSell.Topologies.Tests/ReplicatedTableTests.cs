@@ -95,10 +95,12 @@ public sealed class ModelSwapTests : IDisposable
     private static readonly StreamsOptions Streams = new() { StateStore = StateStoreKind.InMemory };
     private readonly ModelTable _models = new(new Engine.RecommendationOptions(), NullLoggerFactory.Instance);
     private readonly CapturingSink _sink = new();
+    private readonly RecentBasketsTable _recent = new(new Engine.Ranking.SimilarBasketsOptions(), NullLoggerFactory.Instance);
     private readonly GroupTestDriver _driver;
 
     public ModelSwapTests() =>
-        _driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), Store.Catalog(), Store.Learned(), _sink, models: _models), Streams);
+        _driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions(), Store.Catalog(), Store.Learned(), _sink, models: _models,
+            recentBaskets: _recent), Streams);
 
     public void Dispose() => _driver.Dispose();
 
@@ -148,6 +150,45 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Null(after.ModelVersion);
         Assert.Equal(before.Strategy, after.Strategy);
     }
+    [Fact]
+    public void The_recommender_holds_the_orders_of_order_events_as_similar_baskets_and_the_model_in_service_reads_them()
+    {
+        // A model that ranks by the similar-baskets share alone: the headband is never bought with shoes in the learned
+        // rows, so only the baskets held from order-events can put it first.
+        var share = Engine.Ranking.RankingFeatures.Names.ToList().IndexOf("similar_baskets_share_of_top");
+        var model = new Engine.Ranking.RankingModel(
+            new Engine.Ranking.TreeEnsemble([new Engine.Ranking.TreeEnsemble.Tree([share], [0.5f], [-1], [-2], [0.0, 1.0])], -2, Engine.Ranking.RankingFeatures.Count),
+            Engine.Ranking.RankingFeatures.Names, -1, 0, 0, Store.Now, description: "similar baskets");
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, model.ToBytes());
+        Assert.NotEqual("headband", Next("c1").AddOns.Select(a => a.Sku).FirstOrDefault());
+
+        OrderCompleted Order(string id) => new()
+        {
+            EventId = "e-" + id, OrderId = id, Timestamp = Store.Now.AddHours(-1),
+            Lines = [new OrderLine { Sku = "running-shoes", Quantity = 1, UnitPrice = 120m }, new OrderLine { Sku = "headband", Quantity = 1, UnitPrice = 14m }],
+        };
+        _driver.Pipe(Topics.OrderEvents, "o1", Order("o1"), ContractCodecs.OrderCompleted);
+        _driver.Pipe(Topics.OrderEvents, "o1", Order("o1"), ContractCodecs.OrderCompleted); // the same order again: held once
+        _driver.Pipe(Topics.OrderEvents, "someone-else", Order("o2"), ContractCodecs.OrderCompleted); // not keyed by its order id
+        _driver.PipeRaw(Topics.OrderEvents, "o3", Encoding.UTF8.GetBytes("{ not an order")); // the learner dead-letters it; skipped here
+        var ranked = Next("c2");
+        Assert.Equal(model.Version, ranked.ModelVersion);
+        Assert.Equal("headband", ranked.AddOns[0].Sku);
+        Assert.Equal(1, _recent.Baskets.Count);
+        Assert.Equal(2, _recent.Rejected);
+    }
+
+    [Fact]
+    public void Similar_basket_settings_are_validated_at_start_naming_their_key_and_reach_the_stream_trainer()
+    {
+        var options = new RecommenderOptions { SimilarBaskets = new Engine.Ranking.SimilarBasketsOptions { Capacity = 0 } };
+        var refused = Assert.Throws<OptionsValidationException>(options.Validate);
+        Assert.StartsWith("Recommender:SimilarBaskets:Capacity must be between 1 and", refused.Message);
+        var held = new Engine.Ranking.SimilarBasketsOptions { Capacity = 500, Neighbors = 30 };
+        var trainer = new Training.RankerTrainerStreamOptions().Trainer(new Engine.LearningOptions(), new Engine.RecommendationOptions(), held);
+        Assert.Equal(held, trainer.Tasks.SimilarBaskets);
+    }
+
     [Fact]
     public void Learned_rows_are_kept_once_in_numbered_form_and_read_back_as_published()
     {

@@ -242,6 +242,15 @@ internal static class EngineInputs
         return learner;
     }
 
+    /// <summary>The orders' baskets, the newest held, as a recommender holds them for the learned ranker's similar-baskets source.</summary>
+    public static SimilarBaskets SimilarBasketsOf(IEnumerable<HistoricalOrder> orders, SimilarBasketsOptions? options = null)
+    {
+        var index = new SimilarBaskets(options);
+        foreach (var order in orders.OrderBy(o => o.Timestamp).ThenBy(o => o.OrderId, StringComparer.Ordinal))
+            index.Add(order.OrderId, order.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList());
+        return index;
+    }
+
     /// <summary><c>--rules FILE</c>, <c>--currency</c>, <c>--country</c>: the merchandising rules an offline command applies, and the carts' market.</summary>
     public static (Option<string?> Rules, Option<string?> Currency, Option<string?> Country) MerchandisingOptions() => (
         new Option<string?>("--rules") { Description = "Merchandising rules file (JSON or YAML, as for `rules apply`): applied to the rule-abiding rankers (docs/merchandising.md)" },

@@ -106,7 +106,10 @@ public static class RecommendBatchCommand
             var evidence = learner.Compact();
             var ranker = new AddOnRanker(options, learner.Clock);
             var learned = ranking is null ? null : new LearnedAddOnRanker(ranking, options);
-            var inputs = new RankingInputs(evidence, cat, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+            var inputs = new RankingInputs(evidence, cat, learner.Clock, RankingInputs.BestSellersOf(learner.Items()))
+            {
+                SimilarBaskets = learned is null ? null : EngineInputs.SimilarBasketsOf(read.Orders),
+            };
             ICatalog engineCatalog = cat ?? new InMemoryCatalog([]);
 
             var resolver = CartSkuResolver.Build(read.Orders, cat?.Items.Select(i => (i.Sku, i.Variants.Select(v => v.VariantId))),

@@ -67,6 +67,9 @@ public sealed record EvaluationOptions
 
     public LearningOptions Learning { get; init; } = new();
 
+    /// <summary>The past baskets the learned ranker's similar-baskets source reads: the training orders' newest.</summary>
+    public Ranking.SimilarBasketsOptions SimilarBaskets { get; init; } = new();
+
     /// <summary>The engine's options (MaxAddOns is raised to 10 internally for MRR@10; the top 3 are unchanged by it).</summary>
     public RecommendationOptions Recommendation { get; init; } = new();
 

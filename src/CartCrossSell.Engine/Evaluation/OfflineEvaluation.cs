@@ -72,9 +72,11 @@ public static class OfflineEvaluation
         var learner = new BasketLearner(options.Learning);
         Func<string, string?>? leafOf = hasCatalog ? sku => effectiveCatalog.Find(sku)?.LeafCategory : null;
         var lastPrice = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var similarBaskets = new SimilarBaskets(options.SimilarBaskets);
         foreach (var order in train)
         {
             learner.AddOrder(DistinctSkus(order), order.Timestamp, leafOf);
+            similarBaskets.Add(order.OrderId, DistinctSkus(order));
             foreach (var line in order.Lines)
                 if (line.UnitPrice > 0) lastPrice[line.Sku] = line.UnitPrice;
         }
@@ -104,7 +106,10 @@ public static class OfflineEvaluation
                 configurations.Add((Strategies.Learned + Strategies.WithRules, Strategies.Learned, options.Recommendation, learnedRules));
             configurations.AddRange(options.LearnedVariants.Select(v => (v.Label, Strategies.Learned, v.Options, (Merchandising.MerchandisingRuleSet?)null)));
         }
-        var inputs = new RankingInputs(evidence, hasCatalog ? effectiveCatalog : null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+        var inputs = new RankingInputs(evidence, hasCatalog ? effectiveCatalog : null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()))
+        {
+            SimilarBaskets = similarBaskets,
+        };
         var recalls = new List<CandidateRecall>();
         var results = new List<StrategyResult>();
         var ineligible = new Dictionary<HoldoutProtocol, int>();

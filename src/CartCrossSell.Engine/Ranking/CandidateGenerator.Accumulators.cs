@@ -130,6 +130,49 @@ public sealed partial class CandidateGenerator
         /// <summary>Scratch for the cart items' rows (item and sequence) of this call.</summary>
         public ItemRows[] CartRows(int count) => Scratch(ref _cartRows, count);
 
+        /// <summary>Scratch of the similar-baskets source: the top's indices into the scored items, and the scores to select from.</summary>
+        public readonly List<int> SimilarTop = [];
+
+        private double[] _similarScores = [];
+
+        public double[] SimilarScores(int count) => Scratch(ref _similarScores, count);
+
+        /// <summary>The <paramref name="k"/>-th highest of the first <paramref name="n"/> values (reordered); k in 1..n.</summary>
+        public static double NthHighest(double[] values, int n, int k)
+        {
+            int lo = 0, hi = n - 1, target = k - 1;
+            while (lo < hi)
+            {
+                var pivot = values[(lo + hi) >>> 1];
+                int i = lo, j = hi;
+                while (i <= j)
+                {
+                    while (values[i] > pivot) i++;
+                    while (values[j] < pivot) j--;
+                    if (i <= j)
+                    {
+                        (values[i], values[j]) = (values[j], values[i]);
+                        i++;
+                        j--;
+                    }
+                }
+                if (target <= j) hi = j;
+                else if (target >= i) lo = i;
+                else return values[target];
+            }
+            return values[target];
+        }
+
+        private readonly List<string> _cartSkus = [];
+
+        /// <summary>The cart's distinct skus (most recent first) in a list reused by the next call.</summary>
+        public List<string> CartSkus(List<CartItemEvidence> cart)
+        {
+            _cartSkus.Clear();
+            foreach (var item in cart) _cartSkus.Add(item.Sku);
+            return _cartSkus;
+        }
+
         /// <summary>Scratch of the category source: the cart's leaves, the complementary categories, the chosen ones.</summary>
         public readonly List<(string Leaf, double Recency)> CartLeaves = [];
         public readonly List<CategoryScore> Categories = [];
@@ -187,7 +230,8 @@ internal struct Acc
     public double LastCos, SecondLastCos, LastConfidence, NextSum, NextFromLast, PreviousSum, PreviousFromLast, CategoryScore;
     public int BestSellerRank;
     public CandidateSource Sources;
-    public int RankBasket, RankLastItems, RankSequence, RankCategory;
+    public int RankBasket, RankLastItems, RankSequence, RankCategory, RankSimilar;
+    public double Similar;
     public int BestCartItem, SecondCartItem;
     public double BestContribution, SecondContribution;
     /// <summary>First of its recorded pair weights (Accumulators.PairNext), -1 none.</summary>
@@ -203,6 +247,6 @@ internal struct Acc
         LastCos = LastCos, SecondLastCos = SecondLastCos, LastConfidence = LastConfidence, NextSum = NextSum, NextFromLast = NextFromLast,
         PreviousSum = PreviousSum, PreviousFromLast = PreviousFromLast, CategoryScore = CategoryScore, BestSellerRank = BestSellerRank,
         Sources = Sources, RankBasket = RankBasket, RankLastItems = RankLastItems, RankSequence = RankSequence, RankCategory = RankCategory,
-        BestCartItem = BestCartItem, SecondCartItem = SecondCartItem,
+        BestCartItem = BestCartItem, SecondCartItem = SecondCartItem, SimilarScore = Similar, RankSimilar = RankSimilar,
     };
 }

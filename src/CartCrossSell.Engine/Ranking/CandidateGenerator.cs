@@ -36,6 +36,7 @@ public sealed partial class CandidateGenerator
         var reader = RowReader.For(evidence);
         var acc = _scratch ?? new Accumulators();
         _scratch = null;
+        SimilarBaskets.Scores? similar = null;
         try
         {
             acc.Count = 0;
@@ -129,6 +130,15 @@ public sealed partial class CandidateGenerator
                 if (slot >= 0 && acc.Items[slot].BestSellerRank == 0) acc.Items[slot].BestSellerRank = i + 1;
             }
 
+            // The similar-baskets source takes its top here, outside the sources ranked from slots below: its scores come
+            // from the index, not from the rows, and its top is chosen among every item the similar baskets hold.
+            // The scores hold the index's read lock until disposed (below, or in finally when something throws).
+            if (inputs.SimilarBaskets is { } index && _options.SimilarBasketsDepth > 0)
+            {
+                similar = index.Score(acc.CartSkus(cart));
+                AddSimilarSource(similar, reader, acc);
+            }
+
             acc.Reader = reader;
             if (ExhaustiveRanks)
             {
@@ -161,6 +171,8 @@ public sealed partial class CandidateGenerator
             {
                 ref var c = ref acc.Items[slots[order[r]]];
                 var member = c.ToEvidence(skus[order[r]]);
+                // A member below the similar-baskets top still has its score there (a feature, as the other sources' scores are).
+                if (similar is not null && member.RankSimilar == 0) member.SimilarScore = similar.Of(member.Sku);
                 member.PairStart = at;
                 for (var e = c.PairHead; e >= 0; e = acc.PairNext[e], at++)
                 {
@@ -171,12 +183,14 @@ public sealed partial class CandidateGenerator
                 union[r] = member;
             }
             Array.Clear(skus, 0, members);
+            similar?.Dispose();
             var set = new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value) { PairCarts = pairCarts, PairWeights = pairWeights };
             foreach (var c in union) c.PairsOf = set;
             return set;
         }
         finally
         {
+            similar?.Dispose();
             reader.Release();
             acc.Reader = null;
             _scratch = acc;
@@ -202,6 +216,46 @@ public sealed partial class CandidateGenerator
         if (reader.TryRow(RowKeys.ItemPrefix, sku, out var handle, out weight)) return handle;
         weight = 0;
         return handle >= 0 ? handle : -1;
+    }
+
+    /// <summary>
+    /// The similar-baskets source: the <see cref="CandidateOptions.SimilarBasketsDepth"/> items scored highest by the
+    /// past baskets most like the cart (equal scores by sku), ranked within that top as every source is (1 + the number
+    /// of higher scores). An item without a learned row is not a candidate (no other source knows it either).
+    /// </summary>
+    private void AddSimilarSource(SimilarBaskets.Scores similar, RowReader reader, Accumulators acc)
+    {
+        var top = acc.SimilarTop;
+        top.Clear();
+        var depth = _options.SimilarBasketsDepth;
+        var n = similar.Count;
+        // Only scores at least the depth-th highest can make the top: a selection finds that score, so the short list
+        // (by score, then sku) sees a few dozen items instead of the thousands a cart's similar baskets may hold.
+        var cut = 0.0;
+        if (n > depth)
+        {
+            var scores = acc.SimilarScores(n);
+            for (var i = 0; i < n; i++) scores[i] = similar.ScoreAt(i);
+            cut = Accumulators.NthHighest(scores, n, depth);
+        }
+        var shortList = new BestFirst(top, depth,
+            (a, b) => similar.ScoreAt(a) > similar.ScoreAt(b) || (similar.ScoreAt(a) == similar.ScoreAt(b) && string.CompareOrdinal(similar.Sku(a), similar.Sku(b)) < 0));
+        for (var i = 0; i < n; i++)
+            if (similar.ScoreAt(i) >= cut) shortList.Offer(i);
+        for (int r = 0, rank = 1; r < top.Count; r++)
+        {
+            var sku = similar.Sku(top[r]);
+            var score = similar.ScoreAt(top[r]);
+            if (r > 0 && score != similar.ScoreAt(top[r - 1])) rank = r + 1;
+            var handle = ItemHandle(reader, sku, out var weight);
+            if (handle < 0) continue;
+            var slot = Slot(reader, acc, handle, weight);
+            if (slot < 0) continue;
+            ref var c = ref acc.Items[slot];
+            c.Similar = score;
+            c.RankSimilar = rank;
+            acc.Join(slot, CandidateSource.SimilarBaskets);
+        }
     }
 
     /// <summary>The sequence source: what was added right after (<paramref name="next"/>) or before a cart item, from its <paramref name="row"/> of that kind.</summary>

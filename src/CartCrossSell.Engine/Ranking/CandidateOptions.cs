@@ -15,6 +15,8 @@ public enum CandidateSource : byte
     Category = 8,
     /// <summary>The store's best sellers (the evidence-free fallback).</summary>
     Popular = 16,
+    /// <summary>In the past baskets most like the whole cart (<see cref="SimilarBaskets"/>).</summary>
+    SimilarBaskets = 32,
 }
 
 /// <summary>How many candidates each source contributes to the union the ranker scores.</summary>
@@ -25,6 +27,7 @@ public sealed record CandidateOptions
     public int SequenceDepth { get; init; } = 40;
     public int CategoryDepth { get; init; } = 40;
     public int PopularDepth { get; init; } = 20;
+    public int SimilarBasketsDepth { get; init; } = 40;
 
     /// <summary>Complementary leaf categories whose popular items the category source offers. Default 5.</summary>
     public int ComplementCategories { get; init; } = 5;
@@ -53,7 +56,7 @@ public sealed record CandidateOptions
     public void Validate()
     {
         foreach (var (name, depth) in new[] { (nameof(BasketDepth), BasketDepth), (nameof(LastItemsDepth), LastItemsDepth),
-                     (nameof(SequenceDepth), SequenceDepth), (nameof(CategoryDepth), CategoryDepth), (nameof(PopularDepth), PopularDepth),
+                     (nameof(SequenceDepth), SequenceDepth), (nameof(CategoryDepth), CategoryDepth), (nameof(PopularDepth), PopularDepth), (nameof(SimilarBasketsDepth), SimilarBasketsDepth),
                      (nameof(ComplementCategories), ComplementCategories), (nameof(ItemsPerCategory), ItemsPerCategory) })
             if (depth is < 0 or > 10_000) throw new ArgumentOutOfRangeException(name, depth, $"{name} must be between 0 and 10000");
         if (RecencyDecay is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), RecencyDecay, "must be in [0, 1]");

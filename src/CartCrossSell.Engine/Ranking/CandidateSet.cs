@@ -17,6 +17,7 @@ public sealed class CandidateSet
             _topUniform = Math.Max(_topUniform, c.CosUniform);
             _topLastItems = Math.Max(_topLastItems, c.LastItemsScore);
             _topSequence = Math.Max(_topSequence, c.SequenceScore);
+            _topSimilar = Math.Max(_topSimilar, c.SimilarScore);
         }
     }
 
@@ -35,7 +36,10 @@ public sealed class CandidateSet
     public double CartValue { get; }
 
     // The best score among the candidates in each order that ShareOfTop compares with.
-    private readonly double _topBasket, _topUniform, _topLastItems, _topSequence;
+    private readonly double _topBasket, _topUniform, _topLastItems, _topSequence, _topSimilar;
+
+    /// <summary>A candidate's similar-baskets score as a share of the cart's best (as <see cref="ShareOfTop"/>).</summary>
+    internal double SimilarShareOfTop(CandidateEvidence c) => Share(c.SimilarScore, _topSimilar);
 
     /// <summary>
     /// A candidate's score in the basket, uniform-basket, last-items and sequence orders as a share of the best
@@ -128,7 +132,9 @@ public sealed class CandidateEvidence
     public double CategoryScore;
     public int BestSellerRank;
     public CandidateSource Sources;
-    public int RankBasket, RankLastItems, RankSequence, RankCategory;
+    public int RankBasket, RankLastItems, RankSequence, RankCategory, RankSimilar;
+    /// <summary>Its score in the past baskets most like the cart (<see cref="SimilarBaskets"/>; 0 in none of them).</summary>
+    public double SimilarScore;
     /// <summary>The cart item (index, most recent first) this candidate owes most of its basket score to; -1 none.</summary>
     public int BestCartItem = -1, SecondCartItem = -1;
 

@@ -28,6 +28,7 @@ public static class RankingFeatures
         "rank_basket_in_top", "rank_last_items_in_top", "rank_sequence_in_top", "rank_category_in_top",
         "log_baskets",
         "basket_share_of_top", "uniform_share_of_top", "last_items_share_of_top", "sequence_share_of_top",
+        "similar_baskets_score", "rank_similar_baskets_in_top", "similar_baskets_share_of_top",
     ];
 
     public static int Count => Names.Count;
@@ -104,6 +105,9 @@ public static class RankingFeatures
         x[k++] = (float)share.Uniform;
         x[k++] = (float)share.LastItems;
         x[k++] = (float)share.Sequence;
+        x[k++] = (float)c.SimilarScore;
+        x[k++] = Rank(c.RankSimilar);
+        x[k++] = (float)set.SimilarShareOfTop(c);
     }
 
     private static float Rank(int rank) => rank > 0 ? Math.Min(rank, Absent) : Absent;

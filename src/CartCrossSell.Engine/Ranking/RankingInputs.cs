@@ -24,6 +24,12 @@ public sealed class RankingInputs
     public ICatalog? Catalog { get; }
     public DecayClock Clock { get; }
 
+    /// <summary>
+    /// The newest orders' baskets (the similar-baskets source and features); null where none are held, which a model
+    /// reads as no basket being similar. Not a snapshot: the stream's index grows while it is read.
+    /// </summary>
+    public SimilarBaskets? SimilarBaskets { get; init; }
+
     /// <summary>The most bought items, best first (at least as many as the popular source takes).</summary>
     public IReadOnlyList<string> BestSellers { get; }
 

@@ -49,6 +49,12 @@ public sealed record RankingTrainingOptions
 
     public int Seed { get; init; } = 7;
 
+    /// <summary>
+    /// The past baskets the similar-baskets source reads (as the recommender that serves the model holds them). Fit
+    /// tasks read the baskets of the orders before their own, validation those before the slice.
+    /// </summary>
+    public SimilarBasketsOptions SimilarBaskets { get; init; } = new();
+
     public void Validate()
     {
         if (ValidationFraction is not (> 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "must be in (0, 1)");
@@ -60,6 +66,7 @@ public sealed record RankingTrainingOptions
         if (SnapshotEvery < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotEvery), "must be positive");
         if (MaxSnapshots < 1) throw new ArgumentOutOfRangeException(nameof(MaxSnapshots), "must be positive");
         if (MinFitBasketItems < 2 || MinValidationBasketItems < 2) throw new ArgumentOutOfRangeException(nameof(MinFitBasketItems), "a task needs at least two items");
+        SimilarBaskets.Validate();
     }
 }
 
@@ -169,6 +176,7 @@ public sealed class RankingTrainingData
         var validationStart = (int)Math.Round(sorted.Count * (1 - options.ValidationFraction), MidpointRounding.AwayFromZero);
         var warmup = (int)Math.Round(validationStart * options.WarmupFraction, MidpointRounding.AwayFromZero);
         var learner = new BasketLearner(learning);
+        var similarBaskets = new SimilarBaskets(options.SimilarBaskets);
         Func<string, string?>? leafOf = catalog is null ? null : sku => catalog.Find(sku)?.LeafCategory;
 
         var eligibleFit = 0;
@@ -194,7 +202,12 @@ public sealed class RankingTrainingData
             {
                 if (inputs is null || sinceSnapshot >= snapshotEvery)
                 {
-                    inputs = new RankingInputs(learner.Compact(), catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+                    // The baskets are read as they stand (the orders before this one), not as of the snapshot: the index
+                    // is cheap to read as it grows, and the recommender reads it up to date too.
+                    inputs = new RankingInputs(learner.Compact(), catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()))
+                    {
+                        SimilarBaskets = similarBaskets,
+                    };
                     sinceSnapshot = 0;
                     snapshots++;
                 }
@@ -211,11 +224,15 @@ public sealed class RankingTrainingData
                 }
             }
             learner.AddOrder(skus, order.Timestamp, leafOf);
+            similarBaskets.Add(order.OrderId, skus);
             sinceSnapshot++;
         }
 
         var snapshot = learner.Compact();
-        var validationInputs = new RankingInputs(snapshot, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+        var validationInputs = new RankingInputs(snapshot, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()))
+        {
+            SimilarBaskets = similarBaskets,
+        };
         var validationOrders = sorted.Skip(validationStart)
             .Where(o => OfflineEvaluation.DistinctSkus(o).Count >= options.MinValidationBasketItems)
             .ToList();
@@ -288,7 +305,7 @@ public sealed class RankingTrainingData
     private static int BestRank(CandidateEvidence c)
     {
         var best = int.MaxValue;
-        foreach (var r in new[] { c.RankBasket, c.RankLastItems, c.RankSequence, c.RankCategory, c.BestSellerRank })
+        foreach (var r in new[] { c.RankBasket, c.RankLastItems, c.RankSequence, c.RankCategory, c.BestSellerRank, c.RankSimilar })
             if (r > 0 && r < best) best = r;
         return best;
     }

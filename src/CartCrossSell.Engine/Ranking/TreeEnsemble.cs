@@ -475,7 +475,7 @@ public sealed class TreeEnsemble
     /// (equal partial scores: the lower row first) and adds the remaining trees to those rows only. Writes the kept
     /// rows' indices to <paramref name="kept"/> and their scores to <paramref name="scores"/> (same positions, best
     /// partial score first) and returns how many were kept, min(keep, count). A kept row's score is exactly
-    /// <see cref="Score"/>'s; a row that is not kept gets none. Allocates nothing for up to 512 rows and 4,096 floats of kept rows (110 rows of 37 features).
+    /// <see cref="Score"/>'s; a row that is not kept gets none. Allocates nothing for up to 512 rows and 4,096 floats of kept rows (102 rows of 40 features).
     /// </summary>
     public int ScoreCascade(ReadOnlySpan<float> rows, int count, int firstTrees, int keep, Span<int> kept, Span<double> scores)
     {
@@ -496,7 +496,7 @@ public sealed class TreeEnsemble
         partial.Fill(Bias);
         AddTrees(rows[..(count * f)], partial, 0, firstTrees);
         Best(partial, kept[..n]);
-        // On the stack up to 16 KB: the cascade chooser keeps at most 80 rows of 37 features (11.8 KB), which the
+        // On the stack up to 16 KB: the cascade chooser keeps at most 80 rows of 40 features (12.5 KB), which the
         // earlier bound of 64 x 40 floats sent to the heap on every call.
         var gathered = n * f <= 4096 ? stackalloc float[n * f] : new float[n * f];
         for (var i = 0; i < n; i++)

@@ -193,7 +193,7 @@ public sealed class CrossSellService : IAsyncDisposable
             // categories and prices the recommender sees.
             var catalog = recommender || _options.Topologies.Contains(TopologyNames.Learner) ? new CatalogTable(_loggers) : Catalog;
             var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models;
-            var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking);
+            var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking, _options.Recommender.SimilarBaskets);
             var group = RankerTrainerTopology.Build(streams, _options.RankerTrainer, trainer, _options.Learner, catalog, models, _loggers, _streamsMetrics,
                 TrainerMetrics, _clock);
             await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);

@@ -44,9 +44,13 @@ public static class CartRecommenderTopology
 
     /// <param name="models">The model in service (<c>ranking-models</c>); without it, or while it holds none, the heuristic ranks.</param>
     /// <param name="clock">The learner's decay clock (its <c>Learning</c> options); default: the default options.</param>
+    /// <param name="recentBaskets">
+    /// The newest orders' baskets, read from <c>order-events</c> where <paramref name="models"/> is given (default: a table
+    /// with <see cref="RecommenderOptions.SimilarBaskets"/>); not read without models.
+    /// </param>
     public static TopologyGroup Build(StreamsOptions streams, RecommenderOptions options, ICatalog catalog, IBasketEvidence evidence,
         ICartRecommendationSink sink, ExperimentOptions? experiment = null, ILoggerFactory? loggers = null, StreamsMetrics? metrics = null,
-        ModelTable? models = null, DecayClock? clock = null, IMerchandisingRules? rules = null)
+        ModelTable? models = null, DecayClock? clock = null, IMerchandisingRules? rules = null, RecentBasketsTable? recentBaskets = null)
     {
         rules ??= FixedMerchandisingRules.None;
         options.Validate();
@@ -55,7 +59,11 @@ public static class CartRecommenderTopology
         var config = experiment.Enabled ? experiment.Config : null;
         var learning = new LearningOptions();
         clock ??= new DecayClock(learning.HalfLife, learning.Landmark);
-        var ranking = new AddOnRanking(new AddOnRanker(options.Ranking, clock), models, rules, catalog, evidence, clock);
+        // The similar baskets are read only where a learned model can serve; the heuristic does not read them.
+        if (models is not null)
+            recentBaskets ??= new RecentBasketsTable(options.SimilarBaskets, loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        else recentBaskets = null;
+        var ranking = new AddOnRanking(new AddOnRanker(options.Ranking, clock), models, rules, catalog, evidence, clock, recentBaskets?.Baskets);
         var runtime = ProcessorRuntime.For(TopologyNames.CartRecommender, streams, loggers, metrics: metrics);
         var builder = new StreamBuilder();
         builder.AddStateStore(EffectBarrier.Builder(RedisWritesBarrier, sink)); // connected to the processor below by name
@@ -69,7 +77,7 @@ public static class CartRecommenderTopology
         builder.Stream(Topics.MerchandisingRules, new StringSerDes(), new ByteArraySerDes(), "merchandising-rules-source")
             .Transform(Processors.Supplier(() => new MerchandisingRuleValidator(validatorRuntime)), TopologyNames.MerchandisingRuleValidator)
             .ToRoutedTopics(TopologyNames.MerchandisingRuleValidator + "-sink");
-        var tables = Replicated.AddTo(builder, metrics, TopologyNames.Recommender, catalog, evidence, models, rules);
+        var tables = Replicated.AddTo(builder, metrics, TopologyNames.Recommender, catalog, evidence, models, rules, recentBaskets);
         return new TopologyGroup(TopologyNames.Recommender, builder.Build(), [Topics.CartEvents, Topics.MerchandisingRules, .. tables], []);
     }
 
@@ -78,9 +86,9 @@ public static class CartRecommenderTopology
     /// merchandising rules act inside either.
     /// </summary>
     private sealed class AddOnRanking(AddOnRanker heuristic, ModelTable? models, IMerchandisingRules rules, ICatalog catalog, IBasketEvidence evidence,
-        DecayClock clock)
+        DecayClock clock, SimilarBaskets? similarBaskets)
     {
-        private readonly LearnedRankingInputs _inputs = new(evidence, catalog, clock);
+        private readonly LearnedRankingInputs _inputs = new(evidence, catalog, clock, similarBaskets);
 
         public AddOnList Rank(Basket basket, DateTimeOffset now) => models?.Serving is { } learned
             ? learned.Rank(basket, _inputs.Current(), now, rules.Current)

@@ -10,7 +10,8 @@ namespace CartCrossSell.Topologies.Recommending;
 /// ranking in the stream. Kept only while the tables' change counts stand still, so every event ranks exactly as with
 /// inputs of its own; tables that count no changes get fresh inputs every time. Safe for several stream threads.
 /// </summary>
-public sealed class LearnedRankingInputs(IBasketEvidence evidence, ICatalog catalog, DecayClock clock)
+/// <param name="similarBaskets">The newest orders' baskets (the similar-baskets source); null: none held.</param>
+public sealed class LearnedRankingInputs(IBasketEvidence evidence, ICatalog catalog, DecayClock clock, SimilarBaskets? similarBaskets = null)
 {
     private volatile Kept? _kept;
 
@@ -23,11 +24,12 @@ public sealed class LearnedRankingInputs(IBasketEvidence evidence, ICatalog cata
         var rows = (evidence as IChangeCount)?.Changes;
         var products = (catalog as IChangeCount)?.Changes;
         var bestSellers = (evidence as IBestSellers)?.BestSellers() ?? [];
-        if (rows is null || products is null) return new RankingInputs(evidence, catalog, clock, bestSellers);
+        if (rows is null || products is null) return new RankingInputs(evidence, catalog, clock, bestSellers) { SimilarBaskets = similarBaskets };
         var kept = _kept;
         if (kept is not null && kept.Rows == rows && kept.Products == products && ReferenceEquals(kept.BestSellers, bestSellers))
             return kept.Inputs;
-        var inputs = new RankingInputs(evidence, catalog, clock, bestSellers);
+        // The baskets are not part of what is kept: the index grows under the inputs, and every ranking reads it as it stands.
+        var inputs = new RankingInputs(evidence, catalog, clock, bestSellers) { SimilarBaskets = similarBaskets };
         _kept = new Kept(inputs, rows.Value, products.Value, bestSellers);
         return inputs;
     }

@@ -26,6 +26,12 @@ public sealed class RecommenderOptions
     /// <summary>The engine's ranking rules.</summary>
     public RecommendationOptions Ranking { get; set; } = new();
 
+    /// <summary>
+    /// The newest orders' baskets each instance holds for the learned ranker's similar-baskets source (read from
+    /// <c>order-events</c> where a model can serve). The defaults are the trainer's: a model is fitted on what these read.
+    /// </summary>
+    public Engine.Ranking.SimilarBasketsOptions SimilarBaskets { get; set; } = new();
+
     public void Validate()
     {
         if (MaxCartLines < 1) throw new OptionsValidationException($"{SectionName}:MaxCartLines must be at least 1");
@@ -38,6 +44,15 @@ public sealed class RecommenderOptions
         catch (ArgumentException e)
         {
             throw new OptionsValidationException($"{SectionName}:Ranking: {e.Message}");
+        }
+        try
+        {
+            SimilarBaskets.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // The engine's message names SimilarBaskets:{key}; without the parameter line ArgumentException appends.
+            throw new OptionsValidationException($"{SectionName}:{e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0]}");
         }
     }
 }

@@ -72,8 +72,10 @@ public sealed class RankerTrainerStreamOptions
     }
 
     /// <summary>The offline trainer's settings for one in-stream training: the service's learning and ranking rules, these trees.</summary>
-    public RankerTrainerOptions Trainer(LearningOptions learning, RecommendationOptions ranking) => Defaults with
+    /// <param name="similarBaskets">The recommenders' <c>Recommender:SimilarBaskets</c>: a model is fitted on the baskets they hold.</param>
+    public RankerTrainerOptions Trainer(LearningOptions learning, RecommendationOptions ranking, Engine.Ranking.SimilarBasketsOptions? similarBaskets = null) => Defaults with
     {
+        Tasks = Defaults.Tasks with { SimilarBaskets = similarBaskets ?? Defaults.Tasks.SimilarBaskets },
         Trees = Trees,
         Leaves = Leaves,
         LearningRate = LearningRate,

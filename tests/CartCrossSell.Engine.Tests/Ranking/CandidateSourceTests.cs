@@ -27,6 +27,64 @@ public class CandidateSourceTests
     }
 
     [Fact]
+    public void Similar_baskets_source_offers_what_the_baskets_most_like_the_whole_cart_held_and_its_features_say_so()
+    {
+        // One past basket held tent, stove and gas: it is more like the cart than those that held one of the two.
+        var store = Shop().Orders(1, "tent", "stove", "gas").Orders(1, "tent", "lamp").Orders(1, "stove", "mug");
+        var inputs = new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, RankingInputs.BestSellersOf(store.Learner.Items()))
+        {
+            SimilarBaskets = store.Baskets,
+        };
+        var generator = new CandidateGenerator(new CandidateOptions { SimilarBasketsDepth = 1 });
+        var set = generator.Generate(store.Cart("tent", "stove"), inputs, Store.Now);
+        var gas = set.Find("gas")!;
+        Assert.Equal(CandidateSource.SimilarBaskets, gas.Sources & CandidateSource.SimilarBaskets);
+        Assert.Equal(1, gas.RankSimilar);
+        Assert.Equal(2 / Math.Sqrt(6), gas.SimilarScore, 6);
+        // Below the source's top (depth 1) a candidate keeps its score there, without a rank.
+        var lamp = set.Find("lamp")!;
+        Assert.Equal(CandidateSource.None, lamp.Sources & CandidateSource.SimilarBaskets);
+        Assert.Equal(0, lamp.RankSimilar);
+        Assert.True(lamp.SimilarScore > 0 && lamp.SimilarScore < gas.SimilarScore);
+        var x = RankingFeatures.Extract(set, store.Catalog);
+        float Feature(CandidateEvidence c, string name) => x[set.Candidates.ToList().IndexOf(c) * RankingFeatures.Count + RankingFeatures.Names.ToList().IndexOf(name)];
+        Assert.Equal(1f, Feature(gas, "rank_similar_baskets_in_top"));
+        Assert.Equal(1f, Feature(gas, "similar_baskets_share_of_top"));
+        Assert.Equal(RankingFeatures.Absent, Feature(lamp, "rank_similar_baskets_in_top"));
+        Assert.Equal((float)(lamp.SimilarScore / gas.SimilarScore), Feature(lamp, "similar_baskets_share_of_top"), 5);
+
+        // Without baskets held the source is silent and a model reads no basket as similar.
+        var without = generator.Generate(store.Cart("tent", "stove"), Inputs(store), Store.Now);
+        Assert.All(without.Candidates, c => Assert.Equal(0, c.SimilarScore));
+        Assert.Equal(0f, RankingFeatures.Extract(without, store.Catalog)[RankingFeatures.Names.ToList().IndexOf("similar_baskets_share_of_top")]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(40)]
+    public void Similar_baskets_top_is_the_depth_highest_scores_with_equal_scores_by_sku(int depth)
+    {
+        // Many equal scores (baskets of one to three other items, all sharing the one cart item): the cut must fall as a
+        // full sort by score, then sku, would put it.
+        var random = new Random(5);
+        var store = new Store();
+        for (var i = 0; i < 300; i++)
+            store.Orders(1, ["cart", .. Enumerable.Range(0, random.Next(1, 4)).Select(_ => $"x{random.Next(60):D2}").Distinct()]);
+        List<(string Sku, double Score)> all;
+        using (var scores = store.Baskets.Score(["cart"]))
+            all = Enumerable.Range(0, scores.Count).Select(i => (scores.Sku(i), scores.ScoreAt(i))).ToList();
+        var expected = all.OrderByDescending(x => x.Score).ThenBy(x => x.Sku, StringComparer.Ordinal).Take(depth).ToList();
+        var inputs = new RankingInputs(store.Learner, null, store.Learner.Clock, []) { SimilarBaskets = store.Baskets };
+        var set = new CandidateGenerator(new CandidateOptions { SimilarBasketsDepth = depth }).Generate(store.Cart("cart"), inputs, Store.Now);
+        var top = set.Candidates.Where(c => (c.Sources & CandidateSource.SimilarBaskets) != 0).ToList();
+        Assert.Equal(expected.Select(x => x.Sku).Order(StringComparer.Ordinal), top.Select(c => c.Sku).Order(StringComparer.Ordinal));
+        // Ranks within the top: 1 + the number of higher scores, so equal scores share one.
+        foreach (var c in top) Assert.Equal(1 + expected.Count(x => x.Score > c.SimilarScore), c.RankSimilar);
+        Assert.True(all.Count > depth, $"{all.Count} items scored");
+    }
+
+    [Fact]
     public void Sequence_source_finds_what_is_added_right_after_the_last_item_even_when_rarely_bought_with_it_overall()
     {
         // Orders list items in the order they were added: mallet always follows pegs.

@@ -1,0 +1,55 @@
+using CartCrossSell.Contracts;
+using CartCrossSell.Engine.Ranking;
+using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
+using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+
+namespace CartCrossSell.Topologies.Recommending;
+
+/// <summary>
+/// The newest orders' baskets on every recommender, for the learned ranker's similar-baskets source: <c>order-events</c>
+/// read as a Streamiz global store (from the beginning at start, then following), each valid order keyed by its id
+/// added to a <see cref="SimilarBaskets"/> index that keeps the newest <see cref="SimilarBasketsOptions.Capacity"/>.
+/// The topic is not compacted: what it retains bounds what a restarted instance holds again (the index forgets older
+/// baskets anyway). An order seen again (a replay, a republished order) is held once. A record that does not decode or
+/// validate is counted and skipped here: the learner's basket splitter, which reads the same topic, dead-letters it.
+/// </summary>
+public sealed class RecentBasketsTable : IReplicated
+{
+    public RecentBasketsTable(SimilarBasketsOptions options, ILoggerFactory loggers)
+    {
+        Baskets = new SimilarBaskets(options);
+        Table = new ReplicatedTable<OrderCompleted>(Topics.OrderEvents, ContractCodecs.OrderCompleted, loggers, new IndexStorage(Baskets),
+            refuse: static (key, order) => string.Equals(key, order.OrderId, StringComparison.Ordinal) ? null : $"the key is not the order's orderId '{order.OrderId}'");
+    }
+
+    /// <summary>The baskets held (what the learned ranker reads).</summary>
+    public SimilarBaskets Baskets { get; }
+
+    public ReplicatedTable<OrderCompleted> Table { get; }
+
+    public string Topic => Table.Topic;
+
+    public long Rejected => Table.Rejected;
+
+    public void AddTo(StreamBuilder builder) => Table.AddTo(builder);
+
+    /// <summary>Orders go into the index as baskets of distinct skus; nothing is kept by key (the index is the table).</summary>
+    private sealed class IndexStorage(SimilarBaskets baskets) : ITableStorage<OrderCompleted>
+    {
+        public int Count => baskets.Count;
+        public OrderCompleted? Find(string key) => null;
+        public bool Contains(string key) => false;
+        public IEnumerable<KeyValuePair<string, OrderCompleted>> Entries => [];
+
+        public OrderCompleted? Store(string key, OrderCompleted? value)
+        {
+            // A tombstone on an order topic means nothing to the index: an order, once bought, stays a basket until it ages out.
+            if (value is not null) baskets.Add(key, value.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList());
+            return null;
+        }
+
+        public void Clear() => baskets.Clear();
+    }
+}

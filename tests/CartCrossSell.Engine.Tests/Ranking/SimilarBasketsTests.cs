@@ -1,0 +1,156 @@
+using CartCrossSell.Engine.Ranking;
+
+namespace CartCrossSell.Engine.Tests.Ranking;
+
+public class SimilarBasketsTests
+{
+    private static Dictionary<string, double> ScoresOf(SimilarBaskets index, params string[] cart)
+    {
+        using var scores = index.Score(cart);
+        var all = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var i = 0; i < scores.Count; i++) all[scores.Sku(i)] = scores.ScoreAt(i);
+        foreach (var (sku, score) in all) Assert.Equal(score, scores.Of(sku));
+        return all;
+    }
+
+    [Fact]
+    public void An_item_scores_the_cosine_of_each_similar_basket_holding_it()
+    {
+        var index = new SimilarBaskets();
+        index.Add("o1", ["tent", "stove", "gas"]);
+        index.Add("o2", ["tent", "lamp"]);
+        index.Add("o3", ["mug", "pot"]);
+        var scores = ScoresOf(index, "tent", "stove");
+        // o1 shares two of the cart's two items and holds three: 2 / √(2 × 3); o2 shares one of two: 1 / √(2 × 2).
+        Assert.Equal(2 / Math.Sqrt(6), scores["gas"], 6);
+        Assert.Equal(1 / Math.Sqrt(4), scores["lamp"], 6);
+        Assert.False(scores.ContainsKey("mug"), "a basket sharing nothing with the cart is not compared");
+        Assert.False(scores.ContainsKey("tent"), "a cart item is never scored");
+    }
+
+    [Fact]
+    public void One_basket_like_the_whole_cart_beats_several_that_share_one_item_when_only_the_nearest_count()
+    {
+        // What no sum over pairs can tell: pairs say lamp (bought with tent three times) and gas (once with each) alike.
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Neighbors = 2 });
+        index.Add("o1", ["tent", "stove", "gas"]);
+        index.Add("o2", ["tent", "lamp"]);
+        index.Add("o3", ["tent", "lamp"]);
+        index.Add("o4", ["tent", "lamp"]);
+        var scores = ScoresOf(index, "tent", "stove");
+        Assert.True(scores["gas"] > scores["lamp"], $"gas {scores["gas"]} against lamp {scores["lamp"]}");
+        // The second neighbour is the newest of the equally similar baskets.
+        Assert.Equal(0.5, scores["lamp"], 6);
+    }
+
+    [Fact]
+    public void The_oldest_basket_is_forgotten_when_the_index_is_full_and_so_are_items_no_basket_names()
+    {
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 3 });
+        index.Add("o1", ["tent", "canoe"]);
+        index.Add("o2", ["tent", "lamp"]);
+        index.Add("o3", ["tent", "mug"]);
+        Assert.True(ScoresOf(index, "tent").ContainsKey("canoe"));
+        Assert.Equal(4, index.ItemCount);
+        index.Add("o4", ["tent", "pot"]);
+        var scores = ScoresOf(index, "tent");
+        Assert.Equal(3, index.Count);
+        Assert.False(scores.ContainsKey("canoe"));
+        Assert.Equal(["lamp", "mug", "pot"], scores.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(4, index.ItemCount); // canoe out, pot in
+        // The forgotten order may come again: it is a new basket then.
+        Assert.True(index.Add("o1", ["tent", "canoe"]));
+    }
+
+    [Fact]
+    public void An_item_the_forgotten_basket_named_alone_stays_known_when_the_new_basket_names_it_too()
+    {
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 1 });
+        index.Add("o1", ["tent", "canoe"]);
+        index.Add("o2", ["tent", "lamp"]); // o1 leaves, and tent with it, until o2 names it again
+        Assert.Equal(["lamp"], ScoresOf(index, "tent").Keys);
+        index.Add("o3", ["kayak", "paddle"]); // numbers freed by o2's leaving are taken again
+        Assert.Equal(["kayak"], ScoresOf(index, "paddle").Keys);
+        Assert.Empty(ScoresOf(index, "tent"));
+        index.Add("o4", ["paddle", "tent"]);
+        Assert.Equal(["paddle"], ScoresOf(index, "tent").Keys);
+        Assert.Equal(2, index.ItemCount);
+    }
+
+    [Fact]
+    public void An_order_seen_again_or_a_basket_of_one_item_is_not_held()
+    {
+        var index = new SimilarBaskets();
+        Assert.True(index.Add("o1", ["tent", "lamp"]));
+        Assert.False(index.Add("o1", ["tent", "lamp", "mug"]));
+        Assert.False(index.Add("o2", ["tent"]));
+        Assert.False(index.Add("o3", ["tent", "tent"]));
+        Assert.Equal(1, index.Count);
+        Assert.Equal(2, index.ItemCount);
+        Assert.Equal(["lamp"], ScoresOf(index, "tent").Keys);
+    }
+
+    [Fact]
+    public void Only_the_newest_baskets_of_each_cart_item_are_compared()
+    {
+        var index = new SimilarBaskets(new SimilarBasketsOptions { SamplePerItem = 2 });
+        index.Add("o1", ["tent", "canoe"]);
+        index.Add("o2", ["tent", "lamp"]);
+        index.Add("o3", ["tent", "mug"]);
+        Assert.Equal(["lamp", "mug"], ScoresOf(index, "tent").Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_cart_of_unknown_items_scores_nothing_and_scores_must_be_released_before_the_next_call()
+    {
+        var index = new SimilarBaskets();
+        index.Add("o1", ["tent", "lamp"]);
+        Assert.Empty(ScoresOf(index, "kayak"));
+        var held = index.Score(["tent"]);
+        Assert.Throws<InvalidOperationException>(() => index.Score(["tent"]));
+        held.Dispose();
+        Assert.Equal(1 / Math.Sqrt(2), ScoresOf(index, "tent")["lamp"], 9);
+    }
+
+    [Fact]
+    public void Clear_forgets_every_basket()
+    {
+        var index = new SimilarBaskets();
+        index.Add("o1", ["tent", "lamp"]);
+        index.Clear();
+        Assert.Equal(0, index.Count);
+        Assert.Empty(ScoresOf(index, "tent"));
+        Assert.True(index.Add("o1", ["tent", "lamp"]));
+    }
+
+    [Fact]
+    public async Task Readers_score_while_a_writer_adds_and_each_reading_is_consistent()
+    {
+        // The stream's table adds orders on its global thread while stream threads rank: a reading sees a whole index.
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 500 });
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; i < 20_000; i++) index.Add($"o{i}", ["tent", $"item-{i % 700}", $"item-{(i + 1) % 700}"]);
+            stop.Cancel();
+        });
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var readings = 0;
+            while (!stop.IsCancellationRequested || readings == 0)
+            {
+                using var scores = index.Score(["tent"]);
+                // Every held basket holds tent and two items; at most Neighbors (100) baskets are scored, each 1 / √3.
+                var total = 0.0;
+                for (var i = 0; i < scores.Count; i++) total += scores.ScoreAt(i);
+                Assert.InRange(total, 0, 2 * 100 / Math.Sqrt(3) + 1e-9);
+                readings++;
+            }
+            return readings;
+        })).ToArray();
+        await writer;
+        Assert.All(await Task.WhenAll(readers), readings => Assert.True(readings > 0));
+        Assert.Equal(500, index.Count);
+        Assert.Equal(2 * 100 / Math.Sqrt(3), ScoresOf(index, "tent").Values.Sum(), 6);
+    }
+}
