@@ -272,6 +272,8 @@ public sealed class LearnedAddOnRanker
                 : $"often bought with {first} and {Title(c.SecondCartItem)}";
         }
         if (c.NextSum > 0 || c.PreviousSum > 0) return "often added together with items in your cart";
+        // Held by past baskets like this cart, though the learned rows keep no pair with a cart item (pruned, or newer than them).
+        if (c.SimilarScore > 0) return "in baskets like yours";
         if (c.CategoryScore > 0)
         {
             var leaf = catalog?.Find(c.Sku)?.LeafCategory;

@@ -23,6 +23,25 @@ public class LearnedAddOnRankerTests
         .Item("gels", "nutrition", 20).Item("cap", "headwear", 18).Item("bottle", "bottles", 16).Item("watch", "watches", 300);
 
     [Fact]
+    public void An_add_on_only_similar_baskets_held_says_so_in_its_reason()
+    {
+        // The cap was never learned with shoes, but a recent basket like this cart held it (not yet in the rows).
+        var store = Shop().Orders(6, "shoes", "gels").Orders(4, "socks", "cap");
+        var baskets = new SimilarBaskets();
+        baskets.Add("recent", ["shoes", "cap"]);
+        var share = RankingFeatures.Names.ToList().IndexOf("similar_baskets_share_of_top");
+        var model = new RankingModel(new TreeEnsemble([new TreeEnsemble.Tree([share], [0.5f], [-1], [-2], [0.0, 1.0])], -2, RankingFeatures.Count),
+            RankingFeatures.Names, -1, 0, 0, Store.Now, description: "similar baskets");
+        var inputs = new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock, RankingInputs.BestSellersOf(store.Learner.Items()))
+        {
+            SimilarBaskets = baskets,
+        };
+        var first = new LearnedAddOnRanker(model).Rank(store.Cart("shoes"), inputs, Store.Now).AddOns[0];
+        Assert.Equal("cap", first.Sku);
+        Assert.Equal("in baskets like yours", first.Reason);
+    }
+
+    [Fact]
     public void Never_a_cart_item_never_a_substitute_without_evidence_never_over_the_price_cap_and_at_most_three()
     {
         var store = Shop()
