@@ -471,6 +471,8 @@ public sealed class EngineCommandsTests : IDisposable
     [InlineData("--validation-baskets", "0")]
     [InlineData("--max-tasks", "0")]
     [InlineData("--test-fraction", "NaN")]
+    [InlineData("--similar-neighbors", "0")]
+    [InlineData("--similar-sample", "0")]
     public async Task Train_ranker_refuses_an_out_of_range_setting_naming_its_option(string flag, string value)
     {
         var (code, _, error) = await Run("train-ranker", "--orders", RunningOrders(), "--catalog", "none", flag, value, "--out", Path.Combine(_dir, "m"));

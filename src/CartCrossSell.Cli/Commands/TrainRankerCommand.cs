@@ -39,12 +39,14 @@ public static class TrainRankerCommand
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
+        var similarNeighbors = new Option<int?>("--similar-neighbors") { Description = "The most similar past baskets whose items the similar-baskets source scores (default 100; serve with the same Recommender:SimilarBaskets:Neighbors)" };
+        var similarSample = new Option<int?>("--similar-sample") { Description = "The newest past baskets of each cart item compared with the cart (default 1000; serve with the same Recommender:SimilarBaskets:SamplePerItem)" };
         var cascadeChanged = new Option<double?>("--cascade-max-changed") { Description = "Share of validation lists the scoring cascade may change against full scoring (default 0.01; negative: no cascade, every candidate scored by every tree)" };
 
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
             orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, halfLife, window, negatives, hardNegatives,
-            validationBaskets, seed, taskMix, inService, chart, cascadeChanged,
+            validationBaskets, seed, taskMix, inService, chart, cascadeChanged, similarNeighbors, similarSample,
         };
         // The token is cancelled by Ctrl+C or SIGTERM: training, evaluating and ranking stop at their next order or cart,
         // and the command ends "cancelled" (130) without writing its output.
@@ -106,6 +108,7 @@ public static class TrainRankerCommand
                 {
                     BasketDepth = d, LastItemsDepth = S(candidates.LastItemsDepth), SequenceDepth = S(candidates.SequenceDepth),
                     CategoryDepth = S(candidates.CategoryDepth), PopularDepth = S(candidates.PopularDepth),
+                    SimilarBasketsDepth = S(candidates.SimilarBasketsDepth),
                 };
             }
             if (!EvalCommand.TryHalfLife(parseResult.GetValue(halfLife), error, out var halfLifeSpan)) return 2;
@@ -126,6 +129,11 @@ public static class TrainRankerCommand
                     RandomNegatives = parseResult.GetValue(negatives) ?? defaults.Tasks.RandomNegatives,
                     HardNegatives = parseResult.GetValue(hardNegatives) ?? defaults.Tasks.HardNegatives,
                     MaxValidationBaskets = parseResult.GetValue(validationBaskets) ?? defaults.Tasks.MaxValidationBaskets,
+                    SimilarBaskets = defaults.Tasks.SimilarBaskets with
+                    {
+                        Neighbors = parseResult.GetValue(similarNeighbors) ?? defaults.Tasks.SimilarBaskets.Neighbors,
+                        SamplePerItem = parseResult.GetValue(similarSample) ?? defaults.Tasks.SimilarBaskets.SamplePerItem,
+                    },
                 },
                 TaskMixes = mixes,
                 InService = current,
@@ -195,6 +203,7 @@ public static class TrainRankerCommand
         ["HardNegatives"] = "--hard-negatives", ["MaxValidationBaskets"] = "--validation-baskets",
         ["SequenceWindow"] = "--sequence-window", ["CascadeMaxChangedLists"] = "--cascade-max-changed",
         ["BasketDepth"] = "--candidate-depth", ["LastItemsDepth"] = "--candidate-depth", ["SequenceDepth"] = "--candidate-depth",
-        ["CategoryDepth"] = "--candidate-depth", ["PopularDepth"] = "--candidate-depth",
+        ["CategoryDepth"] = "--candidate-depth", ["PopularDepth"] = "--candidate-depth", ["SimilarBasketsDepth"] = "--candidate-depth",
+        ["Neighbors"] = "--similar-neighbors", ["SamplePerItem"] = "--similar-sample",
     };
 }
