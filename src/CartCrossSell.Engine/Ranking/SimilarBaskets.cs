@@ -11,8 +11,11 @@ public sealed record SimilarBasketsOptions
     /// <summary>Per cart item, the newest baskets holding it that are compared with the cart. Default 1,000.</summary>
     public int SamplePerItem { get; set; } = 1_000;
 
-    /// <summary>The most similar baskets whose items are scored. Default 100.</summary>
-    public int Neighbors { get; set; } = 100;
+    /// <summary>
+    /// The most similar baskets whose items are scored. Default 50: on validation as good as 100 by the trainer's own
+    /// measure (docs/engine.md, "Similar baskets") at half the scoring.
+    /// </summary>
+    public int Neighbors { get; set; } = 50;
 
     public void Validate()
     {

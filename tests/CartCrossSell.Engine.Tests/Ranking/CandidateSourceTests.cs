@@ -62,7 +62,7 @@ public class CandidateSourceTests
     [Theory]
     [InlineData(1)]
     [InlineData(7)]
-    [InlineData(40)]
+    [InlineData(25)]
     public void Similar_baskets_top_is_the_depth_highest_scores_with_equal_scores_by_sku(int depth)
     {
         // Many equal scores (baskets of one to three other items, all sharing the one cart item): the cut must fall as a

@@ -127,7 +127,7 @@ public class SimilarBasketsTests
     public async Task Readers_score_while_a_writer_adds_and_each_reading_is_consistent()
     {
         // The stream's table adds orders on its global thread while stream threads rank: a reading sees a whole index.
-        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 500 });
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 500, Neighbors = 100 });
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(() =>
         {
