@@ -39,7 +39,7 @@ public static class TrainRankerCommand
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
-        var similarNeighbors = new Option<int?>("--similar-neighbors") { Description = "The most similar past baskets whose items the similar-baskets source scores (default 100; serve with the same Recommender:SimilarBaskets:Neighbors)" };
+        var similarNeighbors = new Option<int?>("--similar-neighbors") { Description = "The most similar past baskets whose items the similar-baskets source scores (default 50; serve with the same Recommender:SimilarBaskets:Neighbors)" };
         var similarSample = new Option<int?>("--similar-sample") { Description = "The newest past baskets of each cart item compared with the cart (default 1000; serve with the same Recommender:SimilarBaskets:SamplePerItem)" };
         var cascadeChanged = new Option<double?>("--cascade-max-changed") { Description = "Share of validation lists the scoring cascade may change against full scoring (default 0.01; negative: no cascade, every candidate scored by every tree)" };
 
