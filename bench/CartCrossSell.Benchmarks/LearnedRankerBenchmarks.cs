@@ -39,8 +39,9 @@ public sealed class LearnedRankerBench
         var similarBaskets = new SimilarBaskets();
         foreach (var o in orders)
         {
-            learner.AddOrder(OfflineEvaluation.DistinctSkus(o), o.Timestamp, catalog is null ? null : sku => catalog.Find(sku)?.LeafCategory);
-            similarBaskets.Add(o.OrderId, OfflineEvaluation.DistinctSkus(o));
+            var skus = OfflineEvaluation.DistinctSkus(o);
+            learner.AddOrder(skus, o.Timestamp, catalog is null ? null : sku => catalog.Find(sku)?.LeafCategory);
+            similarBaskets.Add(o.OrderId, skus);
         }
         IBasketEvidence evidence = catalog is null ? learner.Compact() : learner.Live();
         Catalog = catalog;

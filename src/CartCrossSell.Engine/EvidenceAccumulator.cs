@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace CartCrossSell.Engine;
@@ -78,44 +77,12 @@ public sealed class EvidenceAccumulator
     /// is published and pruned in) to the front, in no particular order, and returns <paramref name="count"/>.
     /// </summary>
     /// <remarks>
-    /// A selection (quickselect, median-of-three pivots), not a sort: a row is pruned from twice its bound to its bound
+    /// A selection (<see cref="Selection.SelectFirst"/>), not a sort: a row is pruned from twice its bound to its bound
     /// and published as its bound's strongest, so sorting every pair of it spent most comparisons on pairs about to be
     /// dropped; pruning and publishing rows were a tenth of the streaming learner's time. Keys are distinct, so the
-    /// order is total and the set selected is the one a full sort would put first. A range that does not shrink fast
-    /// enough is sorted instead, so the worst case stays n log n.
+    /// order is total and the set selected is the one a full sort would put first.
     /// </remarks>
-    internal static int SelectStrongest(Span<Neighbor> items, int count)
-    {
-        if (count <= 0) return 0;
-        if (count >= items.Length) return items.Length;
-        var comparer = new StrongestFirst();
-        int lo = 0, hi = items.Length - 1, target = count - 1;
-        var budget = 2 * BitOperations.Log2((uint)items.Length) + 4;
-        while (hi > lo)
-        {
-            if (budget-- == 0)
-            {
-                items[lo..(hi + 1)].Sort(comparer);
-                break;
-            }
-            var mid = lo + (hi - lo) / 2;
-            if (comparer.Compare(items[mid], items[lo]) < 0) Swap(items, lo, mid);
-            if (comparer.Compare(items[hi], items[lo]) < 0) Swap(items, lo, hi);
-            if (comparer.Compare(items[hi], items[mid]) < 0) Swap(items, mid, hi);
-            Swap(items, mid, hi); // the median of the three is the pivot, at hi
-            var pivot = items[hi];
-            var store = lo;
-            for (var i = lo; i < hi; i++)
-                if (comparer.Compare(items[i], pivot) < 0) Swap(items, i, store++);
-            Swap(items, store, hi); // the pivot at its place in the order: everything before it comes first
-            if (store == target) break;
-            if (store < target) lo = store + 1;
-            else hi = store - 1;
-        }
-        return count;
-    }
-
-    private static void Swap(Span<Neighbor> items, int a, int b) => (items[a], items[b]) = (items[b], items[a]);
+    internal static int SelectStrongest(Span<Neighbor> items, int count) => Selection.SelectFirst(items, count, new StrongestFirst());
 
     /// <summary>A struct comparer: the selection calls it directly (Span.Sort still wraps it in a delegate, a perf profile showed).</summary>
     private readonly struct StrongestFirst : IComparer<Neighbor>

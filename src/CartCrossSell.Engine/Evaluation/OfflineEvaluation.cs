@@ -75,8 +75,9 @@ public static class OfflineEvaluation
         var similarBaskets = new SimilarBaskets(options.SimilarBaskets);
         foreach (var order in train)
         {
-            learner.AddOrder(DistinctSkus(order), order.Timestamp, leafOf);
-            similarBaskets.Add(order.OrderId, DistinctSkus(order));
+            var skus = DistinctSkus(order);
+            learner.AddOrder(skus, order.Timestamp, leafOf);
+            similarBaskets.Add(order.OrderId, skus);
             foreach (var line in order.Lines)
                 if (line.UnitPrice > 0) lastPrice[line.Sku] = line.UnitPrice;
         }

@@ -130,38 +130,10 @@ public sealed partial class CandidateGenerator
         /// <summary>Scratch for the cart items' rows (item and sequence) of this call.</summary>
         public ItemRows[] CartRows(int count) => Scratch(ref _cartRows, count);
 
-        /// <summary>Scratch of the similar-baskets source: the top's indices into the scored items, and the scores to select from.</summary>
-        public readonly List<int> SimilarTop = [];
+        /// <summary>Scratch of the similar-baskets source: the scored items to select its top from.</summary>
+        public SimilarItem[] SimilarItems(int count) => Scratch(ref _similarItems, count);
 
-        private double[] _similarScores = [];
-
-        public double[] SimilarScores(int count) => Scratch(ref _similarScores, count);
-
-        /// <summary>The <paramref name="k"/>-th highest of the first <paramref name="n"/> values (reordered); k in 1..n.</summary>
-        public static double NthHighest(double[] values, int n, int k)
-        {
-            int lo = 0, hi = n - 1, target = k - 1;
-            while (lo < hi)
-            {
-                var pivot = values[(lo + hi) >>> 1];
-                int i = lo, j = hi;
-                while (i <= j)
-                {
-                    while (values[i] > pivot) i++;
-                    while (values[j] < pivot) j--;
-                    if (i <= j)
-                    {
-                        (values[i], values[j]) = (values[j], values[i]);
-                        i++;
-                        j--;
-                    }
-                }
-                if (target <= j) hi = j;
-                else if (target >= i) lo = i;
-                else return values[target];
-            }
-            return values[target];
-        }
+        private SimilarItem[] _similarItems = [];
 
         private readonly List<string> _cartSkus = [];
 

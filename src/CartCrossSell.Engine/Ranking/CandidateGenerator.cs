@@ -132,7 +132,7 @@ public sealed partial class CandidateGenerator
 
             // The similar-baskets source takes its top here, outside the sources ranked from slots below: its scores come
             // from the index, not from the rows, and its top is chosen among every item the similar baskets hold.
-            // The scores hold the index's read lock until disposed (below, or in finally when something throws).
+            // The scores hold the index's read lock until disposed (in finally, once the union has read them).
             if (inputs.SimilarBaskets is { } index && _options.SimilarBasketsDepth > 0)
             {
                 similar = index.Score(acc.CartSkus(cart));
@@ -183,7 +183,6 @@ public sealed partial class CandidateGenerator
                 union[r] = member;
             }
             Array.Clear(skus, 0, members);
-            similar?.Dispose();
             var set = new CandidateSet(cart, union, baskets, nowWeight, (double)basket.Value) { PairCarts = pairCarts, PairWeights = pairWeights };
             foreach (var c in union) c.PairsOf = set;
             return set;
@@ -225,36 +224,35 @@ public sealed partial class CandidateGenerator
     /// </summary>
     private void AddSimilarSource(SimilarBaskets.Scores similar, RowReader reader, Accumulators acc)
     {
-        var top = acc.SimilarTop;
-        top.Clear();
-        var depth = _options.SimilarBasketsDepth;
-        var n = similar.Count;
-        // Only scores at least the depth-th highest can make the top: a selection finds that score, so the short list
-        // (by score, then sku) sees a few dozen items instead of the thousands a cart's similar baskets may hold.
-        var cut = 0.0;
-        if (n > depth)
+        var scored = acc.SimilarItems(similar.Count);
+        for (var i = 0; i < similar.Count; i++) scored[i] = new SimilarItem(similar.ScoreAt(i), i);
+        var top = scored.AsSpan(0, Selection.SelectFirst(scored.AsSpan(0, similar.Count), _options.SimilarBasketsDepth, new HigherScoreThenSku(similar)));
+        foreach (var (score, index) in top)
         {
-            var scores = acc.SimilarScores(n);
-            for (var i = 0; i < n; i++) scores[i] = similar.ScoreAt(i);
-            cut = Accumulators.NthHighest(scores, n, depth);
-        }
-        var shortList = new BestFirst(top, depth,
-            (a, b) => similar.ScoreAt(a) > similar.ScoreAt(b) || (similar.ScoreAt(a) == similar.ScoreAt(b) && string.CompareOrdinal(similar.Sku(a), similar.Sku(b)) < 0));
-        for (var i = 0; i < n; i++)
-            if (similar.ScoreAt(i) >= cut) shortList.Offer(i);
-        for (int r = 0, rank = 1; r < top.Count; r++)
-        {
-            var sku = similar.Sku(top[r]);
-            var score = similar.ScoreAt(top[r]);
-            if (r > 0 && score != similar.ScoreAt(top[r - 1])) rank = r + 1;
-            var handle = ItemHandle(reader, sku, out var weight);
+            var handle = ItemHandle(reader, similar.Sku(index), out var weight);
             if (handle < 0) continue;
             var slot = Slot(reader, acc, handle, weight);
             if (slot < 0) continue;
+            var higher = 0;
+            foreach (var other in top)
+                if (other.Score > score) higher++;
             ref var c = ref acc.Items[slot];
             c.Similar = score;
-            c.RankSimilar = rank;
+            c.RankSimilar = 1 + higher;
             acc.Join(slot, CandidateSource.SimilarBaskets);
+        }
+    }
+
+    /// <summary>A scored item of the similar baskets: its score and its index in the call's scores.</summary>
+    private readonly record struct SimilarItem(double Score, int Index);
+
+    /// <summary>Higher score first, equal scores by sku (ordinal): a total order, as every source's top.</summary>
+    private readonly struct HigherScoreThenSku(SimilarBaskets.Scores scores) : IComparer<SimilarItem>
+    {
+        public int Compare(SimilarItem a, SimilarItem b)
+        {
+            var byScore = b.Score.CompareTo(a.Score);
+            return byScore != 0 ? byScore : string.CompareOrdinal(scores.Sku(a.Index), scores.Sku(b.Index));
         }
     }
 

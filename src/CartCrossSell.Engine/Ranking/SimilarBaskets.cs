@@ -44,6 +44,7 @@ public sealed class SimilarBaskets
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly HashSet<string> _orderIds = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal); // the writer's scratch: an order's distinct skus
     private readonly List<string?> _skus = [];
     private readonly List<ItemBaskets> _byItem = [];
     private readonly Stack<int> _freeIds = new();
@@ -101,8 +102,9 @@ public sealed class SimilarBaskets
         {
             if (_orderIds.Contains(orderId)) return false;
             var distinct = new List<string>(skus.Count);
+            _seen.Clear();
             foreach (var sku in skus)
-                if (!string.IsNullOrEmpty(sku) && !distinct.Contains(sku, StringComparer.Ordinal)) distinct.Add(sku);
+                if (!string.IsNullOrEmpty(sku) && _seen.Add(sku)) distinct.Add(sku);
             if (distinct.Count < 2) return false;
             var position = (int)(_next % _ring.Length);
             // The oldest basket leaves first: an item only it named is forgotten, and must not be in the new basket's
@@ -218,25 +220,23 @@ public sealed class SimilarBaskets
             }
             // The most similar baskets: similarity, then the newer basket (a higher sequence) first.
             var count = touched.Count;
-            var keys = scratch.Keys(count);
-            var positions = scratch.Positions(count);
+            var neighbours = scratch.Neighbours(count);
             var cartNorm = 1 / Math.Sqrt(cartIds.Count);
             for (var i = 0; i < count; i++)
             {
                 var position = touched[i];
-                keys[i] = overlap[position] * cartNorm * _ring[position].InverseSqrtSize;
-                positions[i] = position;
+                ref readonly var held = ref _ring[position];
+                neighbours[i] = new Neighbour(overlap[position] * cartNorm * held.InverseSqrtSize, held.Sequence, position);
                 overlap[position] = 0;
             }
-            var k = Math.Min(_options.Neighbors, count);
-            if (count > k) SelectMostSimilar(keys, positions, count, k);
+            var k = Selection.SelectFirst(neighbours.AsSpan(0, count), _options.Neighbors, new MostSimilarFirst());
             var scores = scratch.ItemScores(_skus.Count);
             for (var b = 0; b < k; b++)
-                foreach (var id in _ring[positions[b]].Items)
+                foreach (var id in _ring[neighbours[b].Position].Items)
                 {
                     if (inCart[id]) continue;
                     if (scores[id] == 0) scratch.Scored.Add(id);
-                    scores[id] += keys[b];
+                    scores[id] += neighbours[b].Similarity;
                 }
             return scratch;
         }
@@ -247,36 +247,17 @@ public sealed class SimilarBaskets
         }
     }
 
-    /// <summary>Moves the <paramref name="k"/> most similar baskets to the front (any order): similarity, then the newer one.</summary>
-    private void SelectMostSimilar(double[] keys, int[] positions, int n, int k)
+    /// <summary>A basket compared with a cart: its similarity, its sequence number and where it sits in the ring.</summary>
+    internal readonly record struct Neighbour(double Similarity, long Sequence, int Position);
+
+    /// <summary>More similar first, then the newer basket: a total order (sequence numbers are distinct).</summary>
+    private readonly struct MostSimilarFirst : IComparer<Neighbour>
     {
-        int lo = 0, hi = n - 1;
-        var target = k - 1;
-        while (lo < hi)
+        public int Compare(Neighbour a, Neighbour b)
         {
-            var mid = (lo + hi) >>> 1;
-            if (Before(keys[mid], positions[mid], keys[lo], positions[lo])) Swap(keys, positions, mid, lo);
-            if (Before(keys[hi], positions[hi], keys[lo], positions[lo])) Swap(keys, positions, hi, lo);
-            if (Before(keys[mid], positions[mid], keys[hi], positions[hi])) Swap(keys, positions, mid, hi);
-            double pk = keys[hi];
-            var pp = positions[hi];
-            var store = lo;
-            for (var i = lo; i < hi; i++)
-                if (Before(keys[i], positions[i], pk, pp)) Swap(keys, positions, i, store++);
-            Swap(keys, positions, store, hi);
-            if (store == target) return;
-            if (store < target) lo = store + 1;
-            else hi = store - 1;
+            var bySimilarity = b.Similarity.CompareTo(a.Similarity);
+            return bySimilarity != 0 ? bySimilarity : b.Sequence.CompareTo(a.Sequence);
         }
-    }
-
-    /// <summary>Whether basket a ranks before basket b: more similar, or as similar and newer.</summary>
-    private bool Before(double ka, int a, double kb, int b) => ka > kb || (ka == kb && _ring[a].Sequence > _ring[b].Sequence);
-
-    private static void Swap(double[] keys, int[] positions, int a, int b)
-    {
-        (keys[a], keys[b]) = (keys[b], keys[a]);
-        (positions[a], positions[b]) = (positions[b], positions[a]);
     }
 
     [ThreadStatic] private static Scores? _scratch;
@@ -300,8 +281,7 @@ public sealed class SimilarBaskets
         internal readonly List<int> Scored = [];
         private int[] _overlap = [];
         private double[] _itemScores = [];
-        private double[] _keys = [];
-        private int[] _positions = [];
+        private Neighbour[] _neighbours = [];
 
         internal int[] Overlap(int length)
         {
@@ -315,16 +295,10 @@ public sealed class SimilarBaskets
             return _itemScores;
         }
 
-        internal double[] Keys(int length)
+        internal Neighbour[] Neighbours(int length)
         {
-            if (_keys.Length < length) _keys = new double[Math.Max(length, 2 * _keys.Length)];
-            return _keys;
-        }
-
-        internal int[] Positions(int length)
-        {
-            if (_positions.Length < length) _positions = new int[Math.Max(length, 2 * _positions.Length)];
-            return _positions;
+            if (_neighbours.Length < length) _neighbours = new Neighbour[Math.Max(length, 2 * _neighbours.Length)];
+            return _neighbours;
         }
 
         /// <summary>How many items scored above 0 (indices 0 to Count - 1 below, in no particular order).</summary>
