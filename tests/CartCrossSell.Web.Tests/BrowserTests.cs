@@ -37,6 +37,16 @@ public sealed class EmbeddedShopFixture : IAsyncLifetime
             if (waited.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("the basket's learned rows never reached the recommender's table");
             await Task.Delay(100);
         }
+        // The shop page lists the best sellers once, at load, from the web host's own copy of the catalog, which fills
+        // one upsert at a time: the basket's products must be listed before a shopper opens the page (a loaded machine
+        // opened it on a partial list that lacked them).
+        using (var http = new HttpClient())
+            while (!BrowserTests.Basket.All(JsonDocument.Parse(await http.GetStringAsync($"{Base}/shop/api/catalog?limit=24")).RootElement
+                       .EnumerateArray().Select(p => p.GetProperty("sku").GetString()).ToHashSet().Contains))
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(120)) throw new TimeoutException("the shop never listed the basket's products");
+                await Task.Delay(100);
+            }
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox"] });
         Directory.CreateDirectory(Screenshots);
