@@ -82,6 +82,43 @@ public sealed class StateBoundsTests
     }
 
     [Fact]
+    public void A_cart_stored_under_a_larger_budget_may_shrink_but_not_grow_under_a_smaller_one()
+    {
+        // Three lines of the longest variant ids and attributes (~37 KB each) fit the default budget; a recommender
+        // restarted with a quarter of it finds the cart above its budget. Removing a line must still pass (or the cart
+        // could never be emptied), adding one must not.
+        using var before = Recommender(new CapturingSink());
+        for (var n = 0; n < 3; n++) before.Pipe(Topics.CartEvents, "c1", LongestAdd("c1", n), ContractCodecs.CartEvent);
+        var written = Cart(before, "c1").Copy();
+        written.AppliedPartition = -1; // the stored cart's coordinates are another driver's: its first event here is no replay
+        var smaller = new StreamsOptions { StateStore = StateStoreKind.InMemory, MaxStateRecordBytes = 64 * 1024 };
+        Assert.InRange(EncodedBytes(written), smaller.MaxStateRecordBytes + 1, Streams.MaxStateRecordBytes);
+
+        var sink = new CapturingSink();
+        using var driver = new GroupTestDriver(CartRecommenderTopology.Build(smaller, new RecommenderOptions(), Store.Catalog(), Store.Learned(), sink), smaller);
+        driver.Pipe(Topics.CartEvents, "c1", Viewed("c1") with { EventId = "first-view" }, ContractCodecs.CartEvent); // the task and its store exist from the first record
+        Assert.Single(sink.Written);
+        Assert.IsAssignableFrom<Streamiz.Kafka.Net.State.IKeyValueStore<string, CartState>>(driver.Store<CartState>(TopologyNames.CartsStore))
+            .Put("c1", written);
+
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "socks", 1, 12m) with
+            { Type = CartEventType.ItemRemoved, VariantId = Escaped(0, ContractValidation.MaxIdLength), Quantity = null, UnitPrice = null }, ContractCodecs.CartEvent);
+        Assert.Empty(driver.DeadLetters);
+        Assert.Equal(2, sink.Written.Count);
+        var shrunk = EncodedBytes(Cart(driver, "c1"));
+        Assert.Equal(2, Cart(driver, "c1").Lines.Count);
+        Assert.InRange(shrunk, smaller.MaxStateRecordBytes + 1, EncodedBytes(written) - 1); // still above the budget, and smaller
+
+        driver.Pipe(Topics.CartEvents, "c1", LongestAdd("c1", 3), ContractCodecs.CartEvent);
+        var refused = Assert.Single(driver.DeadLetters);
+        Assert.Equal(DeadLetterKinds.CartTooLarge, refused.Kind);
+        Assert.Contains($"Streams:MaxStateRecordBytes ({smaller.MaxStateRecordBytes})", refused.Reason);
+        Assert.Equal(2, Cart(driver, "c1").Lines.Count);
+        Assert.Equal(shrunk, EncodedBytes(Cart(driver, "c1")));
+        Assert.Equal(2, sink.Written.Count);
+    }
+
+    [Fact]
     public void A_cart_of_the_most_lines_with_the_longest_allowed_variant_ids_fits_the_budget_and_one_character_more_is_invalid()
     {
         var sink = new CapturingSink();
