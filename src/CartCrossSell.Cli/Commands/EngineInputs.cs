@@ -247,7 +247,7 @@ internal static class EngineInputs
     {
         var index = new SimilarBaskets(options);
         foreach (var order in orders.OrderBy(o => o.Timestamp).ThenBy(o => o.OrderId, StringComparer.Ordinal))
-            index.Add(order.OrderId, order.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToList());
+            index.Add(order.OrderId, order.Lines.Select(l => l.Sku));
         return index;
     }
 

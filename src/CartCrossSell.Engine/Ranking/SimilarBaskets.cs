@@ -44,7 +44,8 @@ public sealed class SimilarBaskets
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly HashSet<string> _orderIds = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal); // the writer's scratch: an order's distinct skus
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal); // the writer's scratch: an order's distinct skus,
+    private readonly List<string> _distinct = []; // and in their order
     private readonly List<string?> _skus = [];
     private readonly List<ItemBaskets> _byItem = [];
     private readonly Stack<int> _freeIds = new();
@@ -92,16 +93,18 @@ public sealed class SimilarBaskets
 
     /// <summary>
     /// Holds an order's basket (its distinct skus), forgetting the oldest basket when full. False, and nothing held,
-    /// for an order id already held (a replay) or a basket of fewer than two items (it is like nothing).
+    /// for an order id already held (a replay) or a basket of fewer than two items (it is like nothing). The skus may
+    /// repeat (an order's lines): each is held once.
     /// </summary>
-    public bool Add(string orderId, IReadOnlyCollection<string> skus)
+    public bool Add(string orderId, IEnumerable<string> skus)
     {
         ArgumentNullException.ThrowIfNull(orderId);
         _lock.EnterWriteLock();
         try
         {
             if (_orderIds.Contains(orderId)) return false;
-            var distinct = new List<string>(skus.Count);
+            var distinct = _distinct;
+            distinct.Clear();
             _seen.Clear();
             foreach (var sku in skus)
                 if (!string.IsNullOrEmpty(sku) && _seen.Add(sku)) distinct.Add(sku);

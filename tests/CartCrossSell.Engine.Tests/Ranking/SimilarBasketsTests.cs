@@ -88,6 +88,10 @@ public class SimilarBasketsTests
         Assert.Equal(1, index.Count);
         Assert.Equal(2, index.ItemCount);
         Assert.Equal(["lamp"], ScoresOf(index, "tent").Keys);
+
+        // An order's lines may name a sku twice (two variants): the basket holds it once, so its size is two, not three.
+        Assert.True(index.Add("o4", ["mug", "pot", "pot"]));
+        Assert.Equal(1 / Math.Sqrt(2), ScoresOf(index, "mug")["pot"], 12);
     }
 
     [Fact]
