@@ -125,8 +125,24 @@ public static class CliApplication
     internal static Exception? KafkaClientSetting(Exception e) => Cause(e, static x =>
         // Exactly those two types from Confluent's own code: a closed handle's ObjectDisposedException (an
         // InvalidOperationException) or an ArgumentNullException at run time is no configuration error.
-        (x.GetType() == typeof(InvalidOperationException) || x.GetType() == typeof(ArgumentException))
-        && x.TargetSite?.DeclaringType?.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true ? x : null);
+        (x.GetType() == typeof(InvalidOperationException) || x.GetType() == typeof(ArgumentException)) && ThrownByConfluent(x) ? x : null);
+
+    /// <summary>
+    /// Whether the first frame of the exception's stack outside the runtime's own library is Confluent.Kafka's. Not the
+    /// exception's <see cref="Exception.TargetSite"/>: the client's constructor throws from a lambda it passes to
+    /// <c>List.ForEach</c>, and once the JIT's profile-guided tier inlines that lambda into <c>ForEach</c> the target
+    /// site is <c>ForEach</c> (seen in CI: both refusals then went out as a crash).
+    /// </summary>
+    private static bool ThrownByConfluent(Exception x)
+    {
+        foreach (var frame in new System.Diagnostics.StackTrace(x, fNeedFileInfo: false).GetFrames())
+        {
+            var type = frame.GetMethod()?.DeclaringType;
+            if (type is null || type.Assembly == typeof(object).Assembly) continue;
+            return type.Namespace?.StartsWith("Confluent.Kafka", StringComparison.Ordinal) == true;
+        }
+        return false;
+    }
 
     /// <summary>The Kafka failure behind an exception, however wrapped (a hosted service's, a background task's).</summary>
     internal static KafkaException? KafkaFailure(Exception e) => Cause(e, static x => x as KafkaException);

@@ -146,6 +146,19 @@ public sealed class OperatorCommandsTests : IDisposable
         Assert.Null(CliApplication.KafkaFailure(new AggregateException(new TimeoutException(), new InvalidOperationException("not kafka"))));
     }
 
+    [Fact]
+    public void A_client_setting_refusal_is_known_by_who_threw_it_not_by_the_method_it_was_thrown_in()
+    {
+        // Confluent's constructor throws from a lambda inside List.ForEach: the first frame outside the runtime's library
+        // is Confluent's, whether or not the JIT inlined the lambda into ForEach.
+        var refused = Assert.ThrowsAny<Exception>(() => new Confluent.Kafka.ProducerBuilder<string, string>(
+            new Dictionary<string, string> { ["bootstrap.servers"] = "127.0.0.1:1", ["bogus.key"] = "1" }).Build());
+        Assert.Same(refused, CliApplication.KafkaClientSetting(new AggregateException(refused)));
+        // The same types thrown the same way from this project's code are no configuration error.
+        var ours = Assert.Throws<InvalidOperationException>(() => new List<int> { 1 }.ForEach(_ => throw new InvalidOperationException("ours")));
+        Assert.Null(CliApplication.KafkaClientSetting(ours));
+    }
+
     [Theory]
     [InlineData("run", "--topologies")]
     [InlineData("demo", "--orders")]
