@@ -151,13 +151,24 @@ public static class CascadeChooser
         ranker.Select(data.ValidationCases[i].Basket, data.ValidationInputs, data.ValidationSets[i], scored, threshold).AddOns.Select(a => a.Sku).ToArray();
 
     /// <summary>HR@3 per protocol of the lists shown for each validation cart.</summary>
-    internal static (double LastAdded, double Random) HitRates(RankingTrainingData data, string[][] shown)
+    internal static (double LastAdded, double Random) HitRates(RankingTrainingData data, string[][] shown) => HitRates(data, Hits(data, shown));
+
+    /// <summary>Whether each validation cart's shown list holds its hidden item.</summary>
+    internal static bool[] Hits(RankingTrainingData data, string[][] shown)
+    {
+        var hits = new bool[shown.Length];
+        for (var i = 0; i < shown.Length; i++) hits[i] = shown[i].Contains(data.ValidationCases[i].Hidden);
+        return hits;
+    }
+
+    /// <summary>HR@3 per protocol of the validation carts' hits.</summary>
+    internal static (double LastAdded, double Random) HitRates(RankingTrainingData data, bool[] hits)
     {
         int last = 0, lastHits = 0, random = 0, randomHits = 0;
-        for (var i = 0; i < shown.Length; i++)
+        for (var i = 0; i < hits.Length; i++)
         {
             var c = data.ValidationCases[i];
-            var hit = shown[i].Contains(c.Hidden) ? 1 : 0;
+            var hit = hits[i] ? 1 : 0;
             if (c.Protocol == HoldoutProtocol.LastAdded) { last++; lastHits += hit; }
             else if (c.Protocol == HoldoutProtocol.RandomItem) { random++; randomHits += hit; }
         }

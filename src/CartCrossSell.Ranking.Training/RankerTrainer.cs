@@ -60,6 +60,13 @@ public sealed record RankerTrainerOptions
         [TaskMix.RandomItem, TaskMix.MostlyRandom, TaskMix.Both, TaskMix.MostlyLastAdded, TaskMix.LastAdded];
 
     /// <summary>
+    /// A step of the task-mix walk is taken only when it raises the walk's measure on validation by more than this many
+    /// standard errors of the change (<see cref="MixStep"/>, a paired bootstrap over the validation orders). Default 1
+    /// (the one-standard-error rule); 0: any rise.
+    /// </summary>
+    public double MixStepStandardErrors { get; init; } = 1;
+
+    /// <summary>
     /// Below this many training tasks whose hidden item is among the candidates, or this many validation carts, no
     /// model is trained (a model of a few dozen orders is noise; the heuristic ranks instead). Defaults 200 and 100.
     /// </summary>
@@ -108,6 +115,7 @@ public sealed record RankerTrainerOptions
         if (BaggingFraction is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(BaggingFraction), "must be in (0, 1]");
         if (TaskMixes.Count == 0 || TaskMixes.Any(m => !Enum.IsDefined(m)))
             throw new ArgumentOutOfRangeException(nameof(TaskMixes), "needs at least one task mix");
+        if (!(MixStepStandardErrors is >= 0 and <= 10)) throw new ArgumentOutOfRangeException(nameof(MixStepStandardErrors), MixStepStandardErrors, "must be between 0 and 10");
         if (MaxHitLoss is not (>= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(MaxHitLoss), "must be in [0, 1)");
         if (double.IsNaN(CascadeMaxChangedLists) || CascadeMaxChangedLists > 1)
             throw new ArgumentOutOfRangeException(nameof(CascadeMaxChangedLists), "must be at most 1 (negative: no cascade)");
@@ -164,8 +172,12 @@ public sealed record TrainingReport(
     /// <summary>How the orders' lines are ordered: a fixed sort order restricts the tasks to random-item ones.</summary>
     public LineOrder LineOrder { get; init; } = new(0, 0);
 
-    /// <summary>Each task mix tried: validation HR@3 per protocol (no threshold) and its ratio to the best baselines.</summary>
-    public IReadOnlyList<(TaskMix Mix, double LastAdded, double Random, double Ratio)> TaskMixes { get; init; } = [];
+    /// <summary>
+    /// Each task mix tried, in the walk's order: validation HR@3 per protocol (no threshold), its ratio to the best
+    /// baselines (of the weaker protocol), and the standard error of the step to it from the mix kept before it (0 for
+    /// the first mix fitted; <see cref="MixStep"/>).
+    /// </summary>
+    public IReadOnlyList<(TaskMix Mix, double LastAdded, double Random, double Ratio, double StepStandardError)> TaskMixes { get; init; } = [];
 
     /// <summary>The learned HR@3 over the best baseline's, per protocol (above 1: the ranker wins).</summary>
     public double RatioToBestBaseline(HoldoutProtocol protocol)
@@ -209,8 +221,13 @@ public static class RankerTrainer
         // (invoice lines) more last-added tasks pay; where it does not (a point-of-sale file in a fixed item order)
         // they teach an ordering that misleads every other cart.
         Candidate? best = null;
-        var tried = new List<(TaskMix Mix, double LastAdded, double Random, double Ratio)>();
-        Candidate? FitMix(TaskMix mix)
+        var tried = new List<(TaskMix Mix, double LastAdded, double Random, double Ratio, double StepStandardError)>();
+        var bestLastAdded = BestBaseline(baselines, HoldoutProtocol.LastAdded);
+        var bestRandom = BestBaseline(baselines, HoldoutProtocol.RandomItem);
+        var caseOrders = data.ValidationCases.Select(c => c.OrderId).ToArray();
+        var caseProtocols = data.ValidationCases.Select(c => c.Protocol).ToArray();
+        // from: the mix kept so far (null for the walk's first fit), whose step to this mix is measured against its noise.
+        Candidate? FitMix(TaskMix mix, Candidate? from)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var rows = MixRows(data.Fit, mix);
@@ -229,18 +246,21 @@ public static class RankerTrainer
                 description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders");
             var ranker = new LearnedAddOnRanker(model, recommendation, candidates);
             var scored = Scored(ranker, data);
-            var (lastAdded, random) = ServedHitRates(ranker, data, 0, scored);
+            var hits = CascadeChooser.Hits(data, ServedLists(ranker, data, 0, scored));
+            var (lastAdded, random) = CascadeChooser.HitRates(data, hits);
             var lastRatio = Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded);
             var randomRatio = Ratio(random, baselines, HoldoutProtocol.RandomItem);
             var ratio = Math.Min(lastRatio, randomRatio);
-            tried.Add((mix, lastAdded, random, ratio));
-            Report($"validation HR@3 {lastAdded:F3} (last added), {random:F3} (random): {ratio:F2} x the best baseline of the weaker protocol");
-            return new Candidate(model, transformer, scores, scored, ratio, lastAdded + random, lastRatio < randomRatio);
+            var stepError = from is null ? 0 : MixStep.StandardError(caseOrders, caseProtocols, from.Hits, hits, bestLastAdded, bestRandom, seed: options.Seed);
+            tried.Add((mix, lastAdded, random, ratio, stepError));
+            Report(from is null
+                ? $"validation HR@3 {lastAdded:F3} (last added), {random:F3} (random): {ratio:F2} x the best baseline of the weaker protocol"
+                : $"validation HR@3 {lastAdded:F3} (last added), {random:F3} (random): {ratio:F2} x the best baseline of the weaker protocol, {ratio - from.Ratio:+0.000;-0.000} against {MixName(from.Mix)}, standard error {stepError:F3}");
+            return new Candidate(mix, model, transformer, scores, scored, hits, ratio, stepError, lastRatio < randomRatio);
         }
-        bool Better(Candidate c, Candidate? than) =>
-            than is null || c.Ratio > than.Ratio + 1e-9 || (Math.Abs(c.Ratio - than.Ratio) <= 1e-9 && c.Sum > than.Sum);
 
-        // From the mix nearest 1:1, one step at a time towards more tasks of the weaker protocol, while that improves.
+        // From the mix nearest 1:1, one step at a time towards more tasks of the weaker protocol, while a step raises
+        // the weaker protocol's ratio by more than its noise (MixStep says why).
         // Lines in a fixed sort order carry no order of addition: random-item tasks only (LineOrder says why).
         var lineOrder = LineOrder.Measure(orders);
         var mixes = options.TaskMixes;
@@ -255,14 +275,18 @@ public static class RankerTrainer
             var order = WalkOrder(walked);
             Candidate? found = null;
             var at = order.Count / 2;
-            for (var start = at; found is null && start < order.Count; start++) { at = start; found = FitMix(order[start]); }
-            for (var start = order.Count / 2 - 1; found is null && start >= 0; start--) { at = start; found = FitMix(order[start]); }
+            for (var start = at; found is null && start < order.Count; start++) { at = start; found = FitMix(order[start], null); }
+            for (var start = order.Count / 2 - 1; found is null && start >= 0; start--) { at = start; found = FitMix(order[start], null); }
             if (found is null) return null;
             var step = found.LastAddedWeaker ? 1 : -1;
             for (var i = at + step; i >= 0 && i < order.Count; i += step)
             {
-                if (FitMix(order[i]) is not { } next) continue;
-                if (!Better(next, found)) break;
+                if (FitMix(order[i], found) is not { } next) continue;
+                if (!MixStep.Pays(found.Ratio, next.Ratio, next.StepStandardError, options.MixStepStandardErrors))
+                {
+                    Report($"task mix {MixName(found.Mix)} kept: the step to {MixName(next.Mix)} does not raise the weaker protocol's ratio by more than {options.MixStepStandardErrors:0.##} standard error(s)");
+                    break;
+                }
                 found = next;
             }
             return found;
@@ -365,8 +389,9 @@ public static class RankerTrainer
             candidate, inService);
     }
 
-    private sealed record Candidate(RankingModel Model, ITransformer Transformer, double[] ValidationScores,
-        IReadOnlyList<IReadOnlyList<ScoredCandidate>> Scored, double Ratio, double Sum, bool LastAddedWeaker);
+    /// <summary>A task mix's model and what it did on validation: its served lists' hits per validation cart, its ratio.</summary>
+    private sealed record Candidate(TaskMix Mix, RankingModel Model, ITransformer Transformer, double[] ValidationScores,
+        IReadOnlyList<IReadOnlyList<ScoredCandidate>> Scored, bool[] Hits, double Ratio, double StepStandardError, bool LastAddedWeaker);
 
     public static string MixName(TaskMix mix) => mix switch
     {
@@ -426,6 +451,11 @@ public static class RankerTrainer
     /// when given (the carts scored already) instead of scoring every cart again.
     /// </summary>
     private static (double LastAdded, double Random) ServedHitRates(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold,
+        IReadOnlyList<IReadOnlyList<ScoredCandidate>>? fullyScored = null) =>
+        CascadeChooser.HitRates(data, ServedLists(ranker, data, threshold, fullyScored));
+
+    /// <summary>The list the ranker shows for each validation cart as it serves (see <see cref="ServedHitRates"/>).</summary>
+    private static string[][] ServedLists(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold,
         IReadOnlyList<IReadOnlyList<ScoredCandidate>>? fullyScored = null)
     {
         var shown = new string[data.ValidationCases.Count][];
@@ -437,7 +467,7 @@ public static class RankerTrainer
                 : [.. ranker.Rank(data.ValidationCases[i].Basket, data.ValidationInputs, set,
                     data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count), threshold).AddOns.Select(a => a.Sku)];
         }
-        return CascadeChooser.HitRates(data, shown);
+        return shown;
     }
 
     /// <summary>HR@3 of the heuristic as it serves (every cart rule, the same options) on the validation carts.</summary>
@@ -457,9 +487,12 @@ public static class RankerTrainer
 
     private static double Ratio(double learned, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol)
     {
-        var best = baselines.TryGetValue(protocol, out var b) && b.Count > 0 ? b.Values.Max() : 0;
+        var best = BestBaseline(baselines, protocol);
         return best > 0 ? learned / best : learned > 0 ? double.MaxValue : 1;
     }
+
+    private static double BestBaseline(IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol) =>
+        baselines.TryGetValue(protocol, out var b) && b.Count > 0 ? b.Values.Max() : 0;
 
     /// <summary>HR@3 of popularity, last item, basket counts and basket cosine on the validation carts (no cart rules).</summary>
     private static IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> Baselines(

@@ -36,6 +36,7 @@ public static class TrainRankerCommand
         var validationBaskets = new Option<int?>("--validation-baskets") { Description = "At most this many validation baskets, each under both protocols (default 3000)" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the trees (default 1); the tasks and validation carts do not change with it" };
         var taskMix = new Option<string?>("--task-mix") { Description = "Fit only on random-item, mostly-random, both, mostly-last-added or last-added tasks (default: from both, towards the weaker protocol while validation improves)" };
+        var mixStep = new Option<double?>("--mix-step-errors") { Description = "A step of the task-mix walk must raise validation by more than this many standard errors of the change (default 1; 0: any rise)" };
         var inService = new Option<string?>("--in-service") { Description = "The model in service: the new model is written only if it is not worse on the same validation carts (exit code 3 otherwise)" };
         var chart = new Option<string?>("--chart") { Description = "Also draw the show-threshold curve (HR@3 against add-ons per cart, validation) as a PNG" };
         var depth = new Option<int?>("--candidate-depth") { Description = "Candidates taken from the basket source (the others scale with it)" };
@@ -46,7 +47,7 @@ public static class TrainRankerCommand
         var command = new Command("train-ranker", "Train the learned ranker (Microsoft.ML LightGBM) on orders and write the model file")
         {
             orders, ordersFormat, catalog, output, testFraction, objective, trees, leaves, learningRate, featureFraction, baggingFraction, maxTasks, warmup, depth, halfLife, window, negatives, hardNegatives,
-            validationBaskets, seed, taskMix, inService, chart, cascadeChanged, similarNeighbors, similarSample,
+            validationBaskets, seed, taskMix, mixStep, inService, chart, cascadeChanged, similarNeighbors, similarSample,
         };
         // The token is cancelled by Ctrl+C or SIGTERM: training, evaluating and ranking stop at their next order or cart,
         // and the command ends "cancelled" (130) without writing its output.
@@ -136,6 +137,7 @@ public static class TrainRankerCommand
                     },
                 },
                 TaskMixes = mixes,
+                MixStepStandardErrors = parseResult.GetValue(mixStep) ?? defaults.MixStepStandardErrors,
                 InService = current,
                 CascadeMaxChangedLists = parseResult.GetValue(cascadeChanged) ?? defaults.CascadeMaxChangedLists,
                 Learning = defaults.Learning with
@@ -175,7 +177,7 @@ public static class TrainRankerCommand
                     $"Validation candidate recall ({EvaluationTable.ProtocolName(recall.Protocol)}): {recall.Union:P1} of {recall.MeanCandidates:0} candidates ({string.Join(", ", recall.BySource.Select(s => $"{s.Key} {s.Value:P1}"))})."));
             foreach (var mix in report.TaskMixes)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol."));
+                    $"Task mix {RankerTrainer.MixName(mix.Mix)}: validation HR@3 {mix.LastAdded:0.000} / {mix.Random:0.000} (no threshold), {mix.Ratio:0.00} x the best baseline of the weaker protocol{(mix.StepStandardError > 0 ? $" (the step to it: standard error {mix.StepStandardError:0.000})" : "")}."));
             if (report.Cascade is { } cascade)
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -204,6 +206,6 @@ public static class TrainRankerCommand
         ["SequenceWindow"] = "--sequence-window", ["CascadeMaxChangedLists"] = "--cascade-max-changed",
         ["BasketDepth"] = "--candidate-depth", ["LastItemsDepth"] = "--candidate-depth", ["SequenceDepth"] = "--candidate-depth",
         ["CategoryDepth"] = "--candidate-depth", ["PopularDepth"] = "--candidate-depth", ["SimilarBasketsDepth"] = "--candidate-depth",
-        ["Neighbors"] = "--similar-neighbors", ["SamplePerItem"] = "--similar-sample",
+        ["Neighbors"] = "--similar-neighbors", ["SamplePerItem"] = "--similar-sample", ["MixStepStandardErrors"] = "--mix-step-errors",
     };
 }
