@@ -207,6 +207,13 @@ public static class RankerTrainer
         var recommendation = catalog is null ? options.Recommendation with { AllowUnknownItems = true } : options.Recommendation;
         var candidates = options.CandidatesInUse;
         var generator = new CandidateGenerator(candidates);
+        // What the model records and is served with: these candidate settings, with the similar baskets read as the
+        // training's index reads them.
+        var fittedWith = candidates with
+        {
+            SimilarBasketsNeighbors = candidates.SimilarBasketsNeighbors ?? options.Tasks.SimilarBaskets.Neighbors,
+            SimilarBasketsSamplePerItem = candidates.SimilarBasketsSamplePerItem ?? options.Tasks.SimilarBaskets.SamplePerItem,
+        };
         Report($"drawing training tasks from {orders.Count} orders");
         var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
@@ -243,7 +250,8 @@ public static class RankerTrainer
             for (var i = 0; i < scores.Length; i++) scores[i] = ensemble.Score(data.Validation.Row(i));
             var (a, b) = PlattScaling.Fit(scores, data.Validation.Labels);
             var model = new RankingModel(ensemble, RankingFeatures.Names, a, b, 0, data.ValidationFrom,
-                description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders");
+                description: $"{options.Objective}, {options.Trees} trees x {options.Leaves} leaves, task mix {MixName(mix)} of {data.FitTasks / 2} orders",
+                candidates: fittedWith);
             var ranker = new LearnedAddOnRanker(model, recommendation, candidates);
             var scored = Scored(ranker, data);
             var hits = CascadeChooser.Hits(data, ServedLists(ranker, data, 0, scored));

@@ -252,7 +252,10 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         var (model, report) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 5, CascadeMaxChangedLists = -1 });
         Assert.True(model.Cascade.IsFull);
         Assert.Null(report.Cascade);
-        Assert.Equal(1, BitConverter.ToInt32(model.ToBytes(), 4));
+        // Format 3 (it records its candidate settings), with the full cascade's (0, 0).
+        var back = RankingModel.FromBytes(model.ToBytes());
+        Assert.Equal(3, BitConverter.ToInt32(model.ToBytes(), 4));
+        Assert.True(back.Cascade.IsFull);
     }
 
     [Fact]
@@ -324,6 +327,20 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         var lastPaid = tried.Count > 1 && last.Ratio - tried[^2].Ratio > last.StepStandardError;
         var kept = lastPaid || tried.Count == 1 ? last : tried[^2];
         Assert.Contains($"task mix {RankerTrainer.MixName(kept.Mix)} ", data.Model.Description);
+    }
+
+    [Fact]
+    public void A_trained_model_records_the_candidate_settings_and_similar_baskets_reading_it_was_fitted_with()
+    {
+        // So a recommender serves it with them, whatever its own defaults (RankingModelTests: the ranker takes them).
+        var options = new RankerTrainerOptions();
+        var expected = options.CandidatesInUse with
+        {
+            SimilarBasketsNeighbors = options.Tasks.SimilarBaskets.Neighbors,
+            SimilarBasketsSamplePerItem = options.Tasks.SimilarBaskets.SamplePerItem,
+        };
+        Assert.Equal(expected, data.Model.Candidates);
+        Assert.Equal(expected, RankingModel.FromBytes(data.Model.ToBytes()).Candidates);
     }
 
     [Fact]

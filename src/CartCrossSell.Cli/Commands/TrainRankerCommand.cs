@@ -186,6 +186,9 @@ public static class TrainRankerCommand
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  first {t.Cascade.FirstTrees} trees, keep {t.Cascade.Keep}: {t.NodeShare:P0} of the tree walks{(t.FallbackShare > 0 ? $" ({t.FallbackShare:P1} of the carts scored again in full)" : "")}, {t.ChangedLists:P1} of the lists changed, HR@3 {t.HitRateAt3LastAdded:0.000} / {t.HitRateAt3Random:0.000}{(t.Accepted ? ", chosen" : "")}"));
             }
+            if (model.Candidates is { } fitted)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Candidate settings recorded in the model (a recommender serves it with them): {string.Join(", ", fitted.Settings().Select(s => $"{s.Name} {s.Value}"))}."));
             stdout.WriteLine($"Model written to {outPath} ({bytes.Length} bytes).");
             if (parseResult.GetValue(chart) is { } chartPath)
             {

@@ -135,7 +135,7 @@ public sealed partial class CandidateGenerator
             // The scores hold the index's read lock until disposed (in finally, once the union has read them).
             if (inputs.SimilarBaskets is { } index && _options.SimilarBasketsDepth > 0)
             {
-                similar = index.Score(acc.CartSkus(cart));
+                similar = index.Score(acc.CartSkus(cart), _options.SimilarBasketsNeighbors, _options.SimilarBasketsSamplePerItem);
                 AddSimilarSource(similar, reader, acc);
             }
 

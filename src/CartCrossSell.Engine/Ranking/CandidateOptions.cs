@@ -47,6 +47,14 @@ public sealed record CandidateOptions
     public double Shrinkage { get; init; } = 1.0;
 
     /// <summary>
+    /// The most similar past baskets the similar-baskets source scores, and the newest baskets of each cart item it
+    /// compares with the cart. Default null: the index's own (<see cref="SimilarBasketsOptions"/>). A trained model
+    /// records the values it was fitted with, so it is served with them whatever the index's settings.
+    /// </summary>
+    public int? SimilarBasketsNeighbors { get; init; }
+    public int? SimilarBasketsSamplePerItem { get; init; }
+
+    /// <summary>
     /// The default depths with the recency weights and shrinkage of the cart rules: what the serving ranker uses, and
     /// so what its model must be trained with (features computed otherwise would not be the ones it is served).
     /// </summary>
@@ -66,5 +74,67 @@ public sealed record CandidateOptions
         if (RecencyDecay is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyDecay), RecencyDecay, "must be in [0, 1]");
         if (RecencyFloor is not (>= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(RecencyFloor), RecencyFloor, "must be in [0, 1]");
         if (!(Shrinkage >= 0 && double.IsFinite(Shrinkage))) throw new ArgumentOutOfRangeException(nameof(Shrinkage), Shrinkage, "must be finite and not negative");
+        if (SimilarBasketsNeighbors is < 1 or > 100_000)
+            throw new ArgumentOutOfRangeException(nameof(SimilarBasketsNeighbors), SimilarBasketsNeighbors, "must be between 1 and 100000");
+        if (SimilarBasketsSamplePerItem is < 1 or > 1_000_000)
+            throw new ArgumentOutOfRangeException(nameof(SimilarBasketsSamplePerItem), SimilarBasketsSamplePerItem, "must be between 1 and 1000000");
+    }
+
+    /// <summary>Every setting by name (the similar baskets' reading only when set), as a model records them.</summary>
+    public IEnumerable<(string Name, double Value)> Settings()
+    {
+        yield return (nameof(BasketDepth), BasketDepth);
+        yield return (nameof(LastItemsDepth), LastItemsDepth);
+        yield return (nameof(SequenceDepth), SequenceDepth);
+        yield return (nameof(CategoryDepth), CategoryDepth);
+        yield return (nameof(PopularDepth), PopularDepth);
+        yield return (nameof(SimilarBasketsDepth), SimilarBasketsDepth);
+        yield return (nameof(ComplementCategories), ComplementCategories);
+        yield return (nameof(ItemsPerCategory), ItemsPerCategory);
+        yield return (nameof(RecencyDecay), RecencyDecay);
+        yield return (nameof(RecencyFloor), RecencyFloor);
+        yield return (nameof(Shrinkage), Shrinkage);
+        if (SimilarBasketsNeighbors is { } neighbors) yield return (nameof(SimilarBasketsNeighbors), neighbors);
+        if (SimilarBasketsSamplePerItem is { } sample) yield return (nameof(SimilarBasketsSamplePerItem), sample);
+    }
+
+    /// <summary>Options from recorded settings; an unknown name, or a count that is not a whole number, is not a model this engine can serve.</summary>
+    internal static CandidateOptions FromSettings(IEnumerable<(string Name, double Value)> settings)
+    {
+        var options = new CandidateOptions();
+        foreach (var (name, value) in settings)
+        {
+            options = name switch
+            {
+                nameof(BasketDepth) => options with { BasketDepth = Count(name, value) },
+                nameof(LastItemsDepth) => options with { LastItemsDepth = Count(name, value) },
+                nameof(SequenceDepth) => options with { SequenceDepth = Count(name, value) },
+                nameof(CategoryDepth) => options with { CategoryDepth = Count(name, value) },
+                nameof(PopularDepth) => options with { PopularDepth = Count(name, value) },
+                nameof(SimilarBasketsDepth) => options with { SimilarBasketsDepth = Count(name, value) },
+                nameof(ComplementCategories) => options with { ComplementCategories = Count(name, value) },
+                nameof(ItemsPerCategory) => options with { ItemsPerCategory = Count(name, value) },
+                nameof(RecencyDecay) => options with { RecencyDecay = value },
+                nameof(RecencyFloor) => options with { RecencyFloor = value },
+                nameof(Shrinkage) => options with { Shrinkage = value },
+                nameof(SimilarBasketsNeighbors) => options with { SimilarBasketsNeighbors = Count(name, value) },
+                nameof(SimilarBasketsSamplePerItem) => options with { SimilarBasketsSamplePerItem = Count(name, value) },
+                _ => throw new InvalidDataException($"candidate setting '{name}' is unknown to this engine"),
+            };
+        }
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new InvalidDataException($"candidate setting {e.ParamName} out of range: {e.Message}", e);
+        }
+        return options;
+
+        static int Count(string name, double value) =>
+            value == Math.Floor(value) && value is >= int.MinValue and <= int.MaxValue
+                ? (int)value
+                : throw new InvalidDataException($"candidate setting '{name}' is {value}, not a whole number");
     }
 }

@@ -35,7 +35,9 @@ public sealed class LearnedAddOnRanker
         Model = model;
         Options = options ?? new RecommendationOptions();
         Options.Validate();
-        _generator = new CandidateGenerator(candidates ?? CandidateOptions.For(Options));
+        // The candidate settings the model was fitted with, when it records them: its features are computed as in its
+        // training whatever this service's defaults are (a model without them, older, gets the defaults).
+        _generator = new CandidateGenerator(candidates ?? model.Candidates ?? CandidateOptions.For(Options));
     }
 
     public RankingModel Model { get; }

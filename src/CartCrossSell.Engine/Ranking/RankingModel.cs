@@ -13,13 +13,16 @@ public sealed class RankingModel
 {
     private const uint Magic = 0x4D525843; // "CXRM"
     // Format 1: no cascade (every candidate scored by every tree). Format 2 appends the cascade; a model without one is
-    // still written as format 1, so its bytes and version do not change and older readers still load it.
+    // still written as format 1, so its bytes and version do not change and older readers still load it. Format 3
+    // appends the cascade (0, 0 when full) and the candidate settings the model was fitted with; a model without them
+    // is written as before.
     private const int FormatVersion = 1;
     private const int CascadeFormatVersion = 2;
+    private const int SettingsFormatVersion = 3;
 
     public RankingModel(TreeEnsemble ensemble, IReadOnlyList<string> featureNames, double plattA, double plattB, double showThreshold,
         DateTimeOffset trainedAt, IReadOnlyDictionary<string, double>? metrics = null, string? description = null,
-        ScoringCascade cascade = default)
+        ScoringCascade cascade = default, CandidateOptions? candidates = null)
     {
         if (featureNames.Count != ensemble.FeatureCount) throw new ArgumentException("one feature name per ensemble feature", nameof(featureNames));
         if (!double.IsFinite(plattA) || !double.IsFinite(plattB)) throw new ArgumentException("calibration must be finite");
@@ -34,6 +37,8 @@ public sealed class RankingModel
         Description = description ?? "";
         cascade.Validate(ensemble.TreeCount);
         Cascade = cascade;
+        candidates?.Validate();
+        Candidates = candidates;
         Version = ComputeVersion();
     }
 
@@ -61,6 +66,13 @@ public sealed class RankingModel
     /// <summary>How the ranker scores a cart's candidates: every one with every tree (the default), or a cascade chosen by the trainer.</summary>
     public ScoringCascade Cascade { get; }
 
+    /// <summary>
+    /// The candidate settings the model was fitted with (depths, recency weights, shrinkage, the similar baskets'
+    /// reading): a ranker serving it generates candidates and features with them, as its training did. Null for a model
+    /// that does not record them (format 1 or 2, or built by hand): it is served with the ranker's defaults.
+    /// </summary>
+    public CandidateOptions? Candidates { get; }
+
     /// <summary>"rk-" and the first 12 hex digits of the SHA-256 of the serialised model.</summary>
     public string Version { get; }
 
@@ -76,13 +88,16 @@ public sealed class RankingModel
     }
 
     public RankingModel WithShowThreshold(double threshold) =>
-        new(Ensemble, FeatureNames, PlattA, PlattB, threshold, TrainedAt, Metrics, Description, Cascade);
+        new(Ensemble, FeatureNames, PlattA, PlattB, threshold, TrainedAt, Metrics, Description, Cascade, Candidates);
 
     public RankingModel WithMetrics(IReadOnlyDictionary<string, double> metrics) =>
-        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, metrics, Description, Cascade);
+        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, metrics, Description, Cascade, Candidates);
 
     public RankingModel WithCascade(ScoringCascade cascade) =>
-        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, Metrics, Description, cascade);
+        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, Metrics, Description, cascade, Candidates);
+
+    public RankingModel WithCandidates(CandidateOptions? candidates) =>
+        new(Ensemble, FeatureNames, PlattA, PlattB, ShowThreshold, TrainedAt, Metrics, Description, Cascade, candidates);
 
     public byte[] ToBytes()
     {
@@ -95,7 +110,7 @@ public sealed class RankingModel
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
-        w.Write(Cascade.IsFull ? FormatVersion : CascadeFormatVersion);
+        w.Write(Candidates is not null ? SettingsFormatVersion : Cascade.IsFull ? FormatVersion : CascadeFormatVersion);
         w.Write(TrainedAt.UtcTicks);
         w.Write(Description);
         w.Write(PlattA);
@@ -124,9 +139,17 @@ public sealed class RankingModel
             }
             foreach (var v in tree.LeafValue) w.Write(v);
         }
-        if (Cascade.IsFull) return;
+        if (Cascade.IsFull && Candidates is null) return;
         w.Write(Cascade.FirstTrees);
         w.Write(Cascade.Keep);
+        if (Candidates is null) return;
+        var settings = Candidates.Settings().ToList();
+        w.Write(settings.Count);
+        foreach (var (name, value) in settings)
+        {
+            w.Write(name);
+            w.Write(value);
+        }
     }
 
     /// <summary>Reads a model written by <see cref="ToBytes"/>; a malformed or foreign payload throws <see cref="InvalidDataException"/>.</summary>
@@ -137,8 +160,8 @@ public sealed class RankingModel
             using var r = new BinaryReader(new MemoryStream(bytes.ToArray()), Encoding.UTF8);
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("not a CartCrossSell ranking model");
             var format = r.ReadInt32();
-            if (format is not (FormatVersion or CascadeFormatVersion))
-                throw new InvalidDataException($"ranking model format {format} is not supported (expected {FormatVersion} or {CascadeFormatVersion})");
+            if (format is not (FormatVersion or CascadeFormatVersion or SettingsFormatVersion))
+                throw new InvalidDataException($"ranking model format {format} is not supported (expected {FormatVersion} to {SettingsFormatVersion})");
             var trainedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero);
             var description = r.ReadString();
             var a = r.ReadDouble();
@@ -170,10 +193,17 @@ public sealed class RankingModel
                 for (var i = 0; i < leaves.Length; i++) leaves[i] = r.ReadDouble();
                 trees[t] = new TreeEnsemble.Tree(feature, threshold2, left, right, leaves, weight);
             }
-            var cascade = format == CascadeFormatVersion ? new ScoringCascade(r.ReadInt32(), r.ReadInt32()) : default;
+            var cascade = format >= CascadeFormatVersion ? new ScoringCascade(r.ReadInt32(), r.ReadInt32()) : default;
             if (format == CascadeFormatVersion && cascade.IsFull) throw new InvalidDataException("a format 2 model must hold a cascade");
+            CandidateOptions? candidates = null;
+            if (format == SettingsFormatVersion)
+            {
+                var settings = new (string, double)[Bounded(r.ReadInt32(), 1_000)];
+                for (var i = 0; i < settings.Length; i++) settings[i] = (r.ReadString(), r.ReadDouble());
+                candidates = CandidateOptions.FromSettings(settings);
+            }
             if (r.BaseStream.Position != r.BaseStream.Length) throw new InvalidDataException("trailing bytes after the ranking model");
-            return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description, cascade);
+            return new RankingModel(new TreeEnsemble(trees, bias, names.Length), names, a, b, threshold, trainedAt, metrics, description, cascade, candidates);
         }
         catch (Exception ex) when (ex is not (InvalidDataException or OutOfMemoryException))
         {

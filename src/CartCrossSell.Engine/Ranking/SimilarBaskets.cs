@@ -192,9 +192,15 @@ public sealed class SimilarBaskets
     /// most similar (newer first among equals) give each of their items not in the cart their similarity.
     /// The result is this thread's scratch and holds the index's read lock (a basket added meanwhile waits) until it is
     /// disposed: dispose it before the thread's next call, and do not call <see cref="Add"/> on the thread meanwhile.
+    /// <paramref name="neighbors"/> and <paramref name="samplePerItem"/>, when given, replace the options' for this call
+    /// (a model is served with the reading it was fitted with, whatever the index's own settings).
     /// </summary>
-    public Scores Score(IReadOnlyList<string> cart)
+    public Scores Score(IReadOnlyList<string> cart, int? neighbors = null, int? samplePerItem = null)
     {
+        var neighborCount = neighbors ?? _options.Neighbors;
+        var sample = samplePerItem ?? _options.SamplePerItem;
+        ArgumentOutOfRangeException.ThrowIfLessThan(neighborCount, 1, nameof(neighbors));
+        ArgumentOutOfRangeException.ThrowIfLessThan(sample, 1, nameof(samplePerItem));
         var scratch = _scratch ??= new Scores();
         if (scratch.Index is not null) throw new InvalidOperationException("the thread's previous scores are not disposed");
         _lock.EnterReadLock();
@@ -215,7 +221,7 @@ public sealed class SimilarBaskets
             foreach (var id in cartIds)
             {
                 var baskets = _byItem[id];
-                for (var i = Math.Max(0, baskets.Count - _options.SamplePerItem); i < baskets.Count; i++)
+                for (var i = Math.Max(0, baskets.Count - sample); i < baskets.Count; i++)
                 {
                     var position = baskets[i];
                     if (overlap[position]++ == 0) touched.Add(position);
@@ -232,7 +238,7 @@ public sealed class SimilarBaskets
                 neighbours[i] = new Neighbour(overlap[position] * cartNorm * held.InverseSqrtSize, held.Sequence, position);
                 overlap[position] = 0;
             }
-            var k = Selection.SelectFirst(neighbours.AsSpan(0, count), _options.Neighbors, new MostSimilarFirst());
+            var k = Selection.SelectFirst(neighbours.AsSpan(0, count), neighborCount, new MostSimilarFirst());
             var scores = scratch.ItemScores(_skus.Count);
             for (var b = 0; b < k; b++)
                 foreach (var id in _ring[neighbours[b].Position].Items)

@@ -48,6 +48,66 @@ public class RankingModelTests
         Assert.NotEqual(model.Version, model.WithShowThreshold(0.2).Version);
     }
 
+    private static readonly CandidateOptions Fitted = new()
+    {
+        BasketDepth = 60, SimilarBasketsDepth = 7, RecencyDecay = 0.6, Shrinkage = 2.5, SimilarBasketsNeighbors = 30, SimilarBasketsSamplePerItem = 400,
+    };
+
+    [Fact]
+    public void A_model_keeps_the_candidate_settings_it_was_fitted_with_through_its_bytes()
+    {
+        var plain = Model();
+        Assert.Null(plain.Candidates);
+        Assert.Equal(1, BitConverter.ToInt32(plain.ToBytes(), 4)); // without settings: the format it was before them
+        var model = plain.WithCandidates(Fitted);
+        var bytes = model.ToBytes();
+        Assert.Equal(3, BitConverter.ToInt32(bytes, 4));
+        var back = RankingModel.FromBytes(bytes);
+        Assert.Equal(Fitted, back.Candidates);
+        Assert.Equal(model.Version, back.Version);
+        Assert.NotEqual(plain.Version, model.Version);
+        Assert.NotEqual(model.Version, plain.WithCandidates(Fitted with { SimilarBasketsNeighbors = 31 }).Version);
+        Assert.True(back.Cascade.IsFull);
+        // Every other change keeps them, and a cascade goes with them.
+        Assert.Equal(Fitted, model.WithShowThreshold(0.3).WithMetrics(new Dictionary<string, double>()).Candidates);
+        var cascaded = RankingModel.FromBytes(new RankingModel(ScoringCascadeTests.RandomEnsemble(30, 8), RankingFeatures.Names, -1, 0, 0.1,
+            plain.TrainedAt, cascade: new ScoringCascade(10, 15), candidates: Fitted).ToBytes());
+        Assert.Equal((new ScoringCascade(10, 15), Fitted), (cascaded.Cascade, cascaded.Candidates));
+        // Without the similar baskets' reading (a model that leaves it to the index) the two settings stay unset.
+        var unset = Fitted with { SimilarBasketsNeighbors = null, SimilarBasketsSamplePerItem = null };
+        Assert.Equal(unset, RankingModel.FromBytes(plain.WithCandidates(unset).ToBytes()).Candidates);
+    }
+
+    [Fact]
+    public void A_model_recording_a_candidate_setting_this_engine_does_not_know_is_refused()
+    {
+        // The features would be computed otherwise than in its training: not a model this engine can serve.
+        var bytes = Model().WithCandidates(Fitted).ToBytes();
+        var name = System.Text.Encoding.UTF8.GetBytes("Shrinkage");
+        var at = bytes.AsSpan().IndexOf(name);
+        Assert.True(at > 0);
+        bytes[at + name.Length - 1] = (byte)'f';
+        Assert.Contains("Shrinkagf", Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(bytes)).Message);
+        // A depth that is not a whole number, likewise.
+        var depth = Model().WithCandidates(Fitted).ToBytes();
+        var key = System.Text.Encoding.UTF8.GetBytes("BasketDepth");
+        var value = depth.AsSpan().IndexOf(key) + key.Length;
+        BitConverter.GetBytes(60.5).CopyTo(depth, value);
+        Assert.Contains("whole number", Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(depth)).Message);
+    }
+
+    [Fact]
+    public void A_ranker_serves_a_model_with_the_candidate_settings_it_records()
+    {
+        var options = new RecommendationOptions { RecencyDecay = 0.3 };
+        Assert.Equal(Fitted, new LearnedAddOnRanker(Model().WithCandidates(Fitted), options).Candidates.Options);
+        // A model that records none: the service's own (its recency weights), as before.
+        Assert.Equal(CandidateOptions.For(options), new LearnedAddOnRanker(Model(), options).Candidates.Options);
+        // Settings given explicitly (the trainer's, while it measures) win.
+        var explicitOnes = new CandidateOptions { BasketDepth = 5 };
+        Assert.Equal(explicitOnes, new LearnedAddOnRanker(Model().WithCandidates(Fitted), options, explicitOnes).Candidates.Options);
+    }
+
     [Fact]
     public void Foreign_or_truncated_bytes_are_refused_with_a_reason()
     {

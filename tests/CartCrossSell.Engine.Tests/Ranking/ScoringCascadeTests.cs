@@ -5,7 +5,7 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 public class ScoringCascadeTests
 {
     /// <summary>Random trees of up to eight leaves over every feature, with weights and a stump, seeded.</summary>
-    private static TreeEnsemble RandomEnsemble(int trees, int seed)
+    internal static TreeEnsemble RandomEnsemble(int trees, int seed)
     {
         var rng = new Random(seed);
         var list = new List<TreeEnsemble.Tree>();

@@ -105,6 +105,31 @@ public class SimilarBasketsTests
     }
 
     [Fact]
+    public void A_call_may_read_the_baskets_as_a_model_was_fitted_whatever_the_index_options()
+    {
+        // The index reads the newest 1,000 baskets per item and scores the 50 nearest; a model fitted with 2 and 1 is
+        // served with them: the call gives what an index with those options gives.
+        var index = new SimilarBaskets();
+        var fitted = new SimilarBaskets(new SimilarBasketsOptions { SamplePerItem = 2, Neighbors = 1 });
+        foreach (var target in new[] { index, fitted })
+        {
+            target.Add("o1", ["tent", "stove", "canoe"]);
+            target.Add("o2", ["tent", "lamp"]);
+            target.Add("o3", ["tent", "stove", "mug"]);
+        }
+        Dictionary<string, double> Read(SimilarBaskets from, int? neighbors, int? sample)
+        {
+            using var scores = from.Score(["tent", "stove"], neighbors, sample);
+            return Enumerable.Range(0, scores.Count).ToDictionary(scores.Sku, scores.ScoreAt);
+        }
+        var asFitted = Read(index, 1, 2);
+        Assert.Equal(ScoresOf(fitted, "tent", "stove"), asFitted);
+        Assert.Equal(["mug"], asFitted.Keys); // o1 is not among tent's newest two; of o2 and o3, o3 is nearer
+        Assert.Equal(["canoe", "lamp", "mug"], Read(index, null, null).Keys.Order(StringComparer.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => index.Score(["tent"], neighbors: 0));
+    }
+
+    [Fact]
     public void A_cart_of_unknown_items_scores_nothing_and_scores_must_be_released_before_the_next_call()
     {
         var index = new SimilarBaskets();
