@@ -130,6 +130,20 @@ public class SimilarBasketsTests
     }
 
     [Fact]
+    public void Among_equally_similar_baskets_the_newest_counts_after_the_ring_has_wrapped()
+    {
+        // Capacity 3, five baskets: o3, o4 and o5 are held at positions 2, 0 and 1; each shares tent with the cart.
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 3, Neighbors = 1 });
+        for (var i = 1; i <= 5; i++) index.Add($"o{i}", ["tent", $"item{i}"]);
+        Assert.Equal(["item5"], ScoresOf(index, "tent").Keys);
+        index.Add("o6", ["tent", "item6"]); // position 2
+        Assert.Equal(["item6"], ScoresOf(index, "tent").Keys);
+        var two = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 3, Neighbors = 2 });
+        for (var i = 1; i <= 6; i++) two.Add($"o{i}", ["tent", $"item{i}"]);
+        Assert.Equal(["item5", "item6"], ScoresOf(two, "tent").Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_cart_of_unknown_items_scores_nothing_and_scores_must_be_released_before_the_next_call()
     {
         var index = new SimilarBaskets();
