@@ -179,6 +179,35 @@ public sealed class ModelSwapTests : IDisposable
     }
 
     [Fact]
+    public void A_model_is_served_with_the_similar_baskets_reading_it_records_not_the_recommenders_own()
+    {
+        // Two past baskets as like the cart (running shoes) as each other: the older with the headband, the newer with
+        // the water bottle. The recommender's own reading scores the 50 nearest, so both; a model fitted with 1 must be
+        // served with 1: only the newer basket, so only the water bottle. The trees show what the similar baskets rank
+        // first (share of top above 0.5), and nothing else clears the show threshold.
+        var share = Engine.Ranking.RankingFeatures.Names.ToList().IndexOf("similar_baskets_share_of_top");
+        Engine.Ranking.RankingModel Model(Engine.Ranking.CandidateOptions? candidates) => new(
+            new Engine.Ranking.TreeEnsemble([new Engine.Ranking.TreeEnsemble.Tree([share], [0.5f], [-1], [-2], [0.0, 1.0])], -2, Engine.Ranking.RankingFeatures.Count),
+            Engine.Ranking.RankingFeatures.Names, -1, 0, 0.2, Store.Now, description: "similar baskets", candidates: candidates);
+        OrderCompleted Order(string id, string with) => new()
+        {
+            EventId = "e-" + id, OrderId = id, Timestamp = Store.Now.AddHours(-1),
+            Lines = [new OrderLine { Sku = "running-shoes", Quantity = 1, UnitPrice = 120m }, new OrderLine { Sku = with, Quantity = 1, UnitPrice = 14m }],
+        };
+        _driver.Pipe(Topics.OrderEvents, "o1", Order("o1", "headband"), ContractCodecs.OrderCompleted);
+        _driver.Pipe(Topics.OrderEvents, "o2", Order("o2", "water-bottle"), ContractCodecs.OrderCompleted);
+
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, Model(null).ToBytes());
+        Assert.Equal(["headband", "water-bottle"], Next("c1").AddOns.Select(a => a.Sku).Order(StringComparer.Ordinal));
+
+        var fitted = Model(Engine.Ranking.CandidateOptions.For(new Engine.RecommendationOptions()) with { SimilarBasketsNeighbors = 1 });
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, fitted.ToBytes());
+        var ranked = Next("c2");
+        Assert.Equal(fitted.Version, ranked.ModelVersion);
+        Assert.Equal(["water-bottle"], ranked.AddOns.Select(a => a.Sku));
+    }
+
+    [Fact]
     public void Similar_basket_settings_are_validated_at_start_naming_their_key_and_reach_the_stream_trainer()
     {
         var options = new RecommenderOptions { SimilarBaskets = new Engine.Ranking.SimilarBasketsOptions { Capacity = 0 } };
