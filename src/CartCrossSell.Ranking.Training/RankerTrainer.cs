@@ -355,7 +355,7 @@ public static class RankerTrainer
                 metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
         final = final.WithMetrics(metrics);
         cancellationToken.ThrowIfCancellationRequested();
-        var promotion = Promote(data, baselines, catalog, recommendation, options, lastAddedFinal, randomFinal);
+        var promotion = Promote(data, baselines, catalog, recommendation, options, fittedWith, lastAddedFinal, randomFinal);
         var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
             data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
         {
@@ -376,7 +376,7 @@ public static class RankerTrainer
 
     /// <summary>Scores what serves now (the model in service, or the heuristic without one) on the new validation carts and compares it with the new model.</summary>
     private static ModelPromotion Promote(RankingTrainingData data, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines,
-        ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, double lastAdded, double random)
+        ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, CandidateOptions fittedWith, double lastAdded, double random)
     {
         var candidate = Math.Min(Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded), Ratio(random, baselines, HoldoutProtocol.RandomItem));
         if (options.InService is not { } current)
@@ -389,7 +389,18 @@ public static class RankerTrainer
         }
         if (!current.MatchesFeatures)
             return new ModelPromotion(true, $"{current.Version} reads other features than this engine writes", candidate, 0);
-        var (currentLast, currentRandom) = ServedHitRates(new LearnedAddOnRanker(current, recommendation, options.CandidatesInUse), data, current.ShowThreshold);
+        // The model in service is judged as it serves: with the candidate settings it records (a recommender's defaults
+        // when it records none, the similar baskets read as the validation index reads them). Where those are the new
+        // model's, the validation carts' candidates and feature rows serve both; otherwise it generates its own.
+        var servedWith = current.Candidates ?? CandidateOptions.For(recommendation);
+        servedWith = servedWith with
+        {
+            SimilarBasketsNeighbors = servedWith.SimilarBasketsNeighbors ?? options.Tasks.SimilarBaskets.Neighbors,
+            SimilarBasketsSamplePerItem = servedWith.SimilarBasketsSamplePerItem ?? options.Tasks.SimilarBaskets.SamplePerItem,
+        };
+        var (currentLast, currentRandom) = servedWith == fittedWith
+            ? ServedHitRates(new LearnedAddOnRanker(current, recommendation, fittedWith), data, current.ShowThreshold)
+            : CascadeChooser.HitRates(data, OwnLists(new LearnedAddOnRanker(current, recommendation, servedWith), data, current.ShowThreshold));
         var inService = Math.Min(Ratio(currentLast, baselines, HoldoutProtocol.LastAdded), Ratio(currentRandom, baselines, HoldoutProtocol.RandomItem));
         var promote = candidate >= inService;
         return new ModelPromotion(promote, string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -474,6 +485,18 @@ public static class RankerTrainer
                 ? CascadeChooser.Shown(ranker, data, i, fullyScored[i], threshold)
                 : [.. ranker.Rank(data.ValidationCases[i].Basket, data.ValidationInputs, set,
                     data.Validation.Rows(data.Validation.GroupStart[i], set.Candidates.Count), threshold).AddOns.Select(a => a.Sku)];
+        }
+        return shown;
+    }
+
+    /// <summary>The list a ranker shows for each validation cart from candidates and features it generates itself (its own settings).</summary>
+    private static string[][] OwnLists(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold)
+    {
+        var shown = new string[data.ValidationCases.Count][];
+        for (var i = 0; i < shown.Length; i++)
+        {
+            var c = data.ValidationCases[i];
+            shown[i] = [.. ranker.Rank(c.Basket, data.ValidationInputs, c.At, threshold).AddOns.Select(a => a.Sku)];
         }
         return shown;
     }

@@ -282,6 +282,24 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
+    public void The_model_in_service_is_judged_with_the_candidate_settings_it_records()
+    {
+        // The same trees in service twice: as trained, and recording a popular-items-only candidate set (three best
+        // sellers). Served with its settings the second ranks the validation carts far worse; judged with the new
+        // model's candidates and features (as before models recorded settings) the two would read the same.
+        var options = new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = [TaskMix.RandomItem], CascadeMaxChangedLists = -1 };
+        var (_, asTrained) = RankerTrainer.Train(data.Orders, null, options with { InService = data.Model });
+        var popularOnly = data.Model.Candidates! with
+        {
+            BasketDepth = 0, LastItemsDepth = 0, SequenceDepth = 0, CategoryDepth = 0, SimilarBasketsDepth = 0, PopularDepth = 3,
+        };
+        var (_, crippled) = RankerTrainer.Train(data.Orders, null, options with { InService = data.Model.WithCandidates(popularOnly) });
+        Assert.Equal(asTrained.Promotion.Candidate, crippled.Promotion.Candidate);
+        Assert.True(crippled.Promotion.InService < 0.5 * asTrained.Promotion.InService,
+            $"{crippled.Promotion.Reason} against {asTrained.Promotion.Reason}");
+    }
+
+    [Fact]
     public void Promotion_accepts_a_model_that_is_not_worse()
     {
         // A model that scores every candidate alike ranks by sku: any trained model beats it.
