@@ -342,6 +342,10 @@ public static class RankerTrainer
             ["validation_cases"] = data.ValidationCases.Count,
             ["fit_tasks"] = data.FitTasks,
             ["line_order_consistency"] = lineOrder.Consistency,
+            // The rows the features were read from: a recommender whose learner learns otherwise warns (ModelTable).
+            [RankingModel.HalfLifeMetric] = options.Learning.HalfLife.TotalHours,
+            [RankingModel.MaxNeighborsMetric] = options.Learning.MaxNeighbors,
+            [RankingModel.SequenceWindowMetric] = options.Learning.SequenceWindow,
         };
         if (cascade is not null)
         {

@@ -348,7 +348,7 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
     }
 
     [Fact]
-    public void A_trained_model_records_the_candidate_settings_and_similar_baskets_reading_it_was_fitted_with()
+    public void A_trained_model_records_the_candidate_settings_similar_baskets_reading_and_learning_options_it_was_fitted_with()
     {
         // So a recommender serves it with them, whatever its own defaults (RankingModelTests: the ranker takes them).
         var options = new RankerTrainerOptions();
@@ -359,6 +359,12 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         };
         Assert.Equal(expected, data.Model.Candidates);
         Assert.Equal(expected, RankingModel.FromBytes(data.Model.ToBytes()).Candidates);
+        // And the learning options of the rows its features read (which a ranker cannot change: a recommender warns).
+        Assert.Equal(options.Learning.HalfLife.TotalHours, data.Model.Metrics[RankingModel.HalfLifeMetric]);
+        Assert.Equal(options.Learning.MaxNeighbors, data.Model.Metrics[RankingModel.MaxNeighborsMetric]);
+        Assert.Equal(options.Learning.SequenceWindow, data.Model.Metrics[RankingModel.SequenceWindowMetric]);
+        Assert.Empty(data.Model.LearningDifferences(options.Learning));
+        Assert.Equal(["order-of-addition window 1 in training, 2 served"], data.Model.LearningDifferences(options.Learning with { SequenceWindow = 2 }));
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class ReplicatedTableTests : IDisposable
 public sealed class ModelSwapTests : IDisposable
 {
     private static readonly StreamsOptions Streams = new() { StateStore = StateStoreKind.InMemory };
-    private readonly ModelTable _models = new(new Engine.RecommendationOptions(), NullLoggerFactory.Instance);
+    private readonly ModelTable _models = new(new Engine.RecommendationOptions(), NullLoggerFactory.Instance, new Engine.LearningOptions());
     private readonly CapturingSink _sink = new();
     private readonly RecentBasketsTable _recent = new(new Engine.Ranking.SimilarBasketsOptions(), NullLoggerFactory.Instance);
     private readonly GroupTestDriver _driver;
@@ -176,6 +176,31 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Equal("headband", ranked.AddOns[0].Sku);
         Assert.Equal(1, _recent.Baskets.Count);
         Assert.Equal(2, _recent.Rejected);
+    }
+
+    [Fact]
+    public void A_model_fitted_on_rows_learned_otherwise_is_served_and_counted_as_a_mismatch()
+    {
+        // This service learns with the defaults (30-day half-life, 150 neighbours, window 1).
+        var metrics = new Dictionary<string, double>
+        {
+            [Engine.Ranking.RankingModel.HalfLifeMetric] = 7 * 24, [Engine.Ranking.RankingModel.MaxNeighborsMetric] = 150,
+            [Engine.Ranking.RankingModel.SequenceWindowMetric] = 1,
+        };
+        var weekly = CosineModel("fitted with a 7-day half-life").WithMetrics(metrics);
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, weekly.ToBytes());
+        Assert.Equal(weekly.Version, Next("c1").ModelVersion); // its rows are the only ones there are: it serves
+        Assert.Equal(1, _models.LearningMismatches);
+        Assert.Equal(["half-life 168 h in training, 720 h served"], weekly.LearningDifferences(new Engine.LearningOptions()));
+
+        var matching = CosineModel("fitted on the learner's settings").WithMetrics(new Dictionary<string, double>(metrics)
+        {
+            [Engine.Ranking.RankingModel.HalfLifeMetric] = 30 * 24,
+        });
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, matching.ToBytes());
+        Assert.Equal(matching.Version, Next("c2").ModelVersion);
+        _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, CosineModel("records none").ToBytes());
+        Assert.Equal(1, _models.LearningMismatches);
     }
 
     [Fact]

@@ -73,6 +73,29 @@ public sealed class RankingModel
     /// </summary>
     public CandidateOptions? Candidates { get; }
 
+    /// <summary>
+    /// The metrics under which the trainer records the learning options of the rows its features were read from. A
+    /// ranker cannot change the rows it is served (the learner's, shared by every model), so a model fitted on rows
+    /// learned otherwise is served other features than its training read: <see cref="LearningDifferences"/> says so.
+    /// </summary>
+    public const string HalfLifeMetric = "learning_half_life_hours", MaxNeighborsMetric = "learning_max_neighbors",
+        SequenceWindowMetric = "learning_sequence_window";
+
+    /// <summary>The learning options this model's training read rows with, where they are not <paramref name="learning"/>'s; empty when they are, or when the model records none.</summary>
+    public IReadOnlyList<string> LearningDifferences(LearningOptions learning)
+    {
+        var differences = new List<string>();
+        void Compare(string metric, string name, double served, string unit)
+        {
+            if (Metrics.TryGetValue(metric, out var fitted) && fitted != served)
+                differences.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name} {fitted:0.###}{unit} in training, {served:0.###}{unit} served"));
+        }
+        Compare(HalfLifeMetric, "half-life", learning.HalfLife.TotalHours, " h");
+        Compare(MaxNeighborsMetric, "neighbours per row", learning.MaxNeighbors, "");
+        Compare(SequenceWindowMetric, "order-of-addition window", learning.SequenceWindow, "");
+        return differences;
+    }
+
     /// <summary>"rk-" and the first 12 hex digits of the SHA-256 of the serialised model.</summary>
     public string Version { get; }
 

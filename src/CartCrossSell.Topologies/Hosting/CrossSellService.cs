@@ -99,7 +99,7 @@ public sealed class CrossSellService : IAsyncDisposable
         _clock = clock ?? TimeProvider.System;
         Catalog = new CatalogTable(loggers);
         Neighbors = new NeighborTable(loggers);
-        Models = new ModelTable(options.Recommender.Ranking, loggers);
+        Models = new ModelTable(options.Recommender.Ranking, loggers, options.Learning);
         Rules = new MerchandisingRulesTable(options.Kafka, loggers);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
@@ -192,7 +192,7 @@ public sealed class CrossSellService : IAsyncDisposable
             // Each group reads its own copy of a replicated table; the trainer's catalog gives the validation carts the
             // categories and prices the recommender sees.
             var catalog = recommender || _options.Topologies.Contains(TopologyNames.Learner) ? new CatalogTable(_loggers) : Catalog;
-            var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models;
+            var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models; // the trainer's copy: the recommender's warns
             var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking, _options.Recommender.SimilarBaskets);
             var group = RankerTrainerTopology.Build(streams, _options.RankerTrainer, trainer, _options.Learner, catalog, models, _loggers, _streamsMetrics,
                 TrainerMetrics, _clock);

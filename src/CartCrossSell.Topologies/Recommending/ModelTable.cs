@@ -25,18 +25,34 @@ public sealed class ModelTable : IReplicated
     private readonly RecommendationOptions _ranking;
     private volatile LearnedAddOnRanker? _serving;
     private long _servingChanges;
+    private long _learningMismatches;
 
-    public ModelTable(RecommendationOptions ranking, ILoggerFactory loggers)
+    /// <param name="learning">
+    /// The learner's options (the rows this service reads): a model in service whose training read rows learned
+    /// otherwise is logged as a warning and counted (<see cref="LearningMismatches"/>). It still serves: its rows are
+    /// the only ones there are, and the heuristic is not known to be better. Null: not checked.
+    /// </param>
+    public ModelTable(RecommendationOptions ranking, ILoggerFactory loggers, LearningOptions? learning = null)
     {
         _ranking = ranking;
+        var logger = loggers.CreateLogger<ModelTable>();
         Table = new ReplicatedTable<RankingModel>(Topics.RankingModels, new RankingModelCodec(), loggers, new ServingOnly());
         Table.Changed += (key, _, model) =>
         {
             if (key != ServingKey) return;
+            if (model is not null && learning is not null && model.LearningDifferences(learning) is { Count: > 0 } differences)
+            {
+                Interlocked.Increment(ref _learningMismatches);
+                logger.LogWarning("Ranking model {Version} was fitted on rows learned otherwise than this service learns them ({Differences}): its features differ from its training's; retrain it with the learner's Learning settings",
+                    model.Version, string.Join("; ", differences));
+            }
             _serving = model is null ? null : new LearnedAddOnRanker(model, _ranking);
             Interlocked.Increment(ref _servingChanges);
         };
     }
+
+    /// <summary>Models put in service whose training read rows learned with other options than the learner's (see the constructor).</summary>
+    public long LearningMismatches => Interlocked.Read(ref _learningMismatches);
 
     /// <summary>
     /// How many records under <see cref="ServingKey"/> the table has applied (counted after <see cref="Serving"/> shows
