@@ -179,8 +179,10 @@ public sealed class ModelSwapTests : IDisposable
     }
 
     [Fact]
-    public void A_model_fitted_on_rows_learned_otherwise_is_served_and_counted_as_a_mismatch()
+    public async Task A_model_fitted_on_rows_learned_otherwise_is_served_and_counted_as_a_mismatch()
     {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        _models.ExportTo(registry);
         // This service learns with the defaults (30-day half-life, 150 neighbours, window 1).
         var metrics = new Dictionary<string, double>
         {
@@ -201,6 +203,9 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Equal(matching.Version, Next("c2").ModelVersion);
         _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, CosineModel("records none").ToBytes());
         Assert.Equal(1, _models.LearningMismatches);
+        using var text = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(text);
+        Assert.Contains("\ncartxsell_models_fitted_on_other_rows_total 1\n", Encoding.UTF8.GetString(text.ToArray()));
     }
 
     [Fact]

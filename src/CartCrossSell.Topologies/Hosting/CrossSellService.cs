@@ -104,6 +104,7 @@ public sealed class CrossSellService : IAsyncDisposable
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         _streamsMetrics = new StreamsMetrics(Metrics);
         TrainerMetrics = new RankerTrainerMetrics(Metrics);
+        Models.ExportTo(Metrics);
     }
 
     /// <summary>The in-stream trainer's outcomes (counted whether or not this instance runs the trainer).</summary>

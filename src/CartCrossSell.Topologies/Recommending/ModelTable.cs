@@ -54,6 +54,14 @@ public sealed class ModelTable : IReplicated
     /// <summary>Models put in service whose training read rows learned with other options than the learner's (see the constructor).</summary>
     public long LearningMismatches => Interlocked.Read(ref _learningMismatches);
 
+    /// <summary>Exports <see cref="LearningMismatches"/> as <c>cartxsell_models_fitted_on_other_rows_total</c>, read at each scrape.</summary>
+    public void ExportTo(Prometheus.CollectorRegistry registry)
+    {
+        var counter = Prometheus.Metrics.WithCustomRegistry(registry).CreateCounter("cartxsell_models_fitted_on_other_rows_total",
+            "Ranking models put in service whose training read rows learned with other Learning settings than this service's learner (each logged as a warning; the model still serves)");
+        registry.AddBeforeCollectCallback(() => counter.IncTo(LearningMismatches));
+    }
+
     /// <summary>
     /// How many records under <see cref="ServingKey"/> the table has applied (counted after <see cref="Serving"/> shows
     /// each): a reader that saw this count unchanged knows the table read nothing for the serving key meanwhile, not
