@@ -193,7 +193,7 @@ public sealed class CrossSellService : IAsyncDisposable
             // Each group reads its own copy of a replicated table; the trainer's catalog gives the validation carts the
             // categories and prices the recommender sees.
             var catalog = recommender || _options.Topologies.Contains(TopologyNames.Learner) ? new CatalogTable(_loggers) : Catalog;
-            var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models; // the trainer's copy: the recommender's warns
+            var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models; // a copy of its own when the recommender runs here too (whose table warns of models fitted on other rows)
             var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking, _options.Recommender.SimilarBaskets);
             var group = RankerTrainerTopology.Build(streams, _options.RankerTrainer, trainer, _options.Learner, catalog, models, _loggers, _streamsMetrics,
                 TrainerMetrics, _clock);
