@@ -209,11 +209,7 @@ public static class RankerTrainer
         var generator = new CandidateGenerator(candidates);
         // What the model records and is served with: these candidate settings, with the similar baskets read as the
         // training's index reads them.
-        var fittedWith = candidates with
-        {
-            SimilarBasketsNeighbors = candidates.SimilarBasketsNeighbors ?? options.Tasks.SimilarBaskets.Neighbors,
-            SimilarBasketsSamplePerItem = candidates.SimilarBasketsSamplePerItem ?? options.Tasks.SimilarBaskets.SamplePerItem,
-        };
+        var fittedWith = candidates.ReadingSimilarBasketsAs(options.Tasks.SimilarBaskets);
         Report($"drawing training tasks from {orders.Count} orders");
         var data = RankingTrainingData.Build(orders, catalog, options.Learning, generator, options.Tasks, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
@@ -396,12 +392,7 @@ public static class RankerTrainer
         // The model in service is judged as it serves: with the candidate settings it records (a recommender's defaults
         // when it records none, the similar baskets read as the validation index reads them). Where those are the new
         // model's, the validation carts' candidates and feature rows serve both; otherwise it generates its own.
-        var servedWith = current.Candidates ?? CandidateOptions.For(recommendation);
-        servedWith = servedWith with
-        {
-            SimilarBasketsNeighbors = servedWith.SimilarBasketsNeighbors ?? options.Tasks.SimilarBaskets.Neighbors,
-            SimilarBasketsSamplePerItem = servedWith.SimilarBasketsSamplePerItem ?? options.Tasks.SimilarBaskets.SamplePerItem,
-        };
+        var servedWith = (current.Candidates ?? CandidateOptions.For(recommendation)).ReadingSimilarBasketsAs(options.Tasks.SimilarBaskets);
         var (currentLast, currentRandom) = servedWith == fittedWith
             ? ServedHitRates(new LearnedAddOnRanker(current, recommendation, fittedWith), data, current.ShowThreshold)
             : CascadeChooser.HitRates(data, OwnLists(new LearnedAddOnRanker(current, recommendation, servedWith), data, current.ShowThreshold));

@@ -80,6 +80,13 @@ public sealed record CandidateOptions
             throw new ArgumentOutOfRangeException(nameof(SimilarBasketsSamplePerItem), SimilarBasketsSamplePerItem, "must be between 1 and 1000000");
     }
 
+    /// <summary>These options with the similar baskets read as <paramref name="index"/> reads them, where they leave the reading to the index.</summary>
+    public CandidateOptions ReadingSimilarBasketsAs(SimilarBasketsOptions index) => this with
+    {
+        SimilarBasketsNeighbors = SimilarBasketsNeighbors ?? index.Neighbors,
+        SimilarBasketsSamplePerItem = SimilarBasketsSamplePerItem ?? index.SamplePerItem,
+    };
+
     /// <summary>Every setting by name (the similar baskets' reading only when set), as a model records them.</summary>
     public IEnumerable<(string Name, double Value)> Settings()
     {
@@ -98,7 +105,10 @@ public sealed record CandidateOptions
         if (SimilarBasketsSamplePerItem is { } sample) yield return (nameof(SimilarBasketsSamplePerItem), sample);
     }
 
-    /// <summary>Options from recorded settings; an unknown name, or a count that is not a whole number, is not a model this engine can serve.</summary>
+    /// <summary>
+    /// Options from recorded settings; an unknown name, or a count that is not a whole number, is not a model this engine
+    /// can serve. Ranges are checked where the model is built (<see cref="RankingModel"/> validates them).
+    /// </summary>
     internal static CandidateOptions FromSettings(IEnumerable<(string Name, double Value)> settings)
     {
         var options = new CandidateOptions();
@@ -121,14 +131,6 @@ public sealed record CandidateOptions
                 nameof(SimilarBasketsSamplePerItem) => options with { SimilarBasketsSamplePerItem = Count(name, value) },
                 _ => throw new InvalidDataException($"candidate setting '{name}' is unknown to this engine"),
             };
-        }
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw new InvalidDataException($"candidate setting {e.ParamName} out of range: {e.Message}", e);
         }
         return options;
 

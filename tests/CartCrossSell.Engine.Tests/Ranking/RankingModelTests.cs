@@ -94,6 +94,9 @@ public class RankingModelTests
         var value = depth.AsSpan().IndexOf(key) + key.Length;
         BitConverter.GetBytes(60.5).CopyTo(depth, value);
         Assert.Contains("whole number", Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(depth)).Message);
+        // And one out of range, refused where the model is built.
+        BitConverter.GetBytes(-5.0).CopyTo(depth, value);
+        Assert.Contains("BasketDepth", Assert.Throws<InvalidDataException>(() => RankingModel.FromBytes(depth)).Message);
     }
 
     [Fact]
