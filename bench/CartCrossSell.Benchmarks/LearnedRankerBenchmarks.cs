@@ -177,6 +177,47 @@ public sealed class LearnedRankerBench
         return 0;
     }
 
+    /// <summary>
+    /// The serving ranker's candidate generation with its pooled candidates (reused from call to call) against new
+    /// ones, calls interleaved in one process so both meet the same minute of a noisy machine; each call's candidates
+    /// get their feature rows, as in a ranking. Prints each side's median, p99 and allocation per call.
+    /// </summary>
+    public static int PoolAb(string? ordersPath = null, bool withCatalog = false, int calls = 20_000)
+    {
+        var bench = new LearnedRankerBench(ordersPath, withCatalog);
+        Console.WriteLine(bench.Describe());
+        var generator = bench.Ranker.Candidates;
+        var pool = new CandidateGenerator.EvidencePool();
+        var rows = new float[1024 * RankingFeatures.Count];
+        var ticks = new[] { new long[calls], new long[calls] };
+        var bytes = new long[2];
+        void Call(int which, int i)
+        {
+            var cart = bench.Carts[i % bench.Carts.Length];
+            var set = which == 0 ? generator.Generate(cart, bench.Inputs, bench.Now, pool) : generator.Generate(cart, bench.Inputs, bench.Now);
+            if (rows.Length < set.Candidates.Count * RankingFeatures.Count) rows = new float[set.Candidates.Count * RankingFeatures.Count];
+            RankingFeatures.Extract(set, bench.Catalog, rows);
+        }
+        for (var i = 0; i < 2 * calls; i++) Call(i % 2, i / 2);
+        for (var i = 0; i < calls; i++)
+        {
+            for (var k = 0; k < 2; k++)
+            {
+                var which = (i + k) % 2;
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
+                var t0 = Stopwatch.GetTimestamp();
+                Call(which, i);
+                ticks[which][i] = Stopwatch.GetTimestamp() - t0;
+                bytes[which] += GC.GetAllocatedBytesForCurrentThread() - allocated;
+            }
+        }
+        foreach (var t in ticks) Array.Sort(t);
+        double Us(int which, double q) => ticks[which][(int)Math.Min(calls - 1, q * calls)] * 1e6 / Stopwatch.Frequency;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"candidates and features, pooled: p50 {Us(0, 0.5):0.0} µs, p99 {Us(0, 0.99):0.0} µs, {bytes[0] / 1024.0 / calls:0.0} KB per call; new objects: p50 {Us(1, 0.5):0.0} µs, p99 {Us(1, 0.99):0.0} µs, {bytes[1] / 1024.0 / calls:0.0} KB per call"));
+        return 0;
+    }
+
     /// <summary>Times single calls after a warm-up and prints the median, p99 and p99.9 in microseconds.</summary>
     public static int Latency(string? ordersPath = null, bool withCatalog = false, int calls = 50_000)
     {

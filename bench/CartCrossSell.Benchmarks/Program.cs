@@ -6,7 +6,7 @@ using CartCrossSell.Benchmarks;
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
-// the three learned modes take an orders file as their second argument (default: the December extract in data/) and
+// `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; the learned modes take an orders file as their second argument (default: the December extract in data/) and
 // `--catalog` (rank as the streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
@@ -18,6 +18,7 @@ return args.FirstOrDefault() switch
     "learned-latency" => LearnedRankerBench.Latency(LearnedOrders(args), args.Contains("--catalog")),
     "learned-stages" => LearnedRankerBench.Stages(LearnedOrders(args), args.Contains("--catalog")),
     "candidates-ab" => LearnedRankerBench.CandidatesAb(LearnedOrders(args), args.Contains("--catalog")),
+    "pool-ab" => LearnedRankerBench.PoolAb(LearnedOrders(args), args.Contains("--catalog")),
     _ => Run(args),
 };
 

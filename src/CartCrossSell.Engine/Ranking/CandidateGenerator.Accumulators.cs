@@ -130,10 +130,19 @@ public sealed partial class CandidateGenerator
         /// <summary>Scratch for the cart items' rows (item and sequence) of this call.</summary>
         public ItemRows[] CartRows(int count) => Scratch(ref _cartRows, count);
 
-        /// <summary>Scratch of the similar-baskets source: the scored items to select its top from.</summary>
+        /// <summary>Scratch of the similar-baskets source: its top (the reference: every scored item, sorted).</summary>
         public SimilarItem[] SimilarItems(int count) => Scratch(ref _similarItems, count);
 
         private SimilarItem[] _similarItems = [];
+
+        // Scratch of the similar-baskets top: the scores selected as numbers, the skus tied at the cut, the tied items kept.
+        public double[] SimilarScores(int count) => Scratch(ref _similarScores, count);
+        public string[] TiedSkus(int count) => Scratch(ref _tiedSkus, count);
+        public SimilarItem[] TiedItems(int count) => Scratch(ref _tiedItems, count);
+
+        private double[] _similarScores = [];
+        private string[] _tiedSkus = [];
+        private SimilarItem[] _tiedItems = [];
 
         private readonly List<string> _cartSkus = [];
 
@@ -212,13 +221,47 @@ internal struct Acc
     public void AddContribution(int cartIndex, double contribution) =>
         TopTwo.Add(ref BestCartItem, ref BestContribution, ref SecondCartItem, ref SecondContribution, cartIndex, contribution);
 
-    public readonly CandidateEvidence ToEvidence(string sku) => new()
+    public readonly CandidateEvidence ToEvidence(string sku) => CopyTo(new CandidateEvidence { Sku = sku }, sku);
+
+    /// <summary>
+    /// Writes every field of <paramref name="e"/> (a new candidate or a pooled one from an earlier call): what this
+    /// accumulator learned, and nothing left of the earlier call (the similar-baskets score and the pair entries are
+    /// set by the generator afterwards, reset here).
+    /// </summary>
+    public readonly CandidateEvidence CopyTo(CandidateEvidence e, string sku)
     {
-        Sku = sku, Weight = Weight, CosWeighted = CosWeighted, CosUniform = CosUniform, CosMax = CosMax, CountSum = CountSum,
-        CountMax = CountMax, ConfidenceSum = ConfidenceSum, ConfidenceMax = ConfidenceMax, LiftMax = LiftMax, Matches = Matches,
-        LastCos = LastCos, SecondLastCos = SecondLastCos, LastConfidence = LastConfidence, NextSum = NextSum, NextFromLast = NextFromLast,
-        PreviousSum = PreviousSum, PreviousFromLast = PreviousFromLast, CategoryScore = CategoryScore, BestSellerRank = BestSellerRank,
-        Sources = Sources, RankBasket = RankBasket, RankLastItems = RankLastItems, RankSequence = RankSequence, RankCategory = RankCategory,
-        BestCartItem = BestCartItem, SecondCartItem = SecondCartItem, SimilarScore = Similar, RankSimilar = RankSimilar,
-    };
+        e.Rename(sku);
+        e.Weight = Weight;
+        e.CosWeighted = CosWeighted;
+        e.CosUniform = CosUniform;
+        e.CosMax = CosMax;
+        e.CountSum = CountSum;
+        e.CountMax = CountMax;
+        e.ConfidenceSum = ConfidenceSum;
+        e.ConfidenceMax = ConfidenceMax;
+        e.LiftMax = LiftMax;
+        e.Matches = Matches;
+        e.LastCos = LastCos;
+        e.SecondLastCos = SecondLastCos;
+        e.LastConfidence = LastConfidence;
+        e.NextSum = NextSum;
+        e.NextFromLast = NextFromLast;
+        e.PreviousSum = PreviousSum;
+        e.PreviousFromLast = PreviousFromLast;
+        e.CategoryScore = CategoryScore;
+        e.BestSellerRank = BestSellerRank;
+        e.Sources = Sources;
+        e.RankBasket = RankBasket;
+        e.RankLastItems = RankLastItems;
+        e.RankSequence = RankSequence;
+        e.RankCategory = RankCategory;
+        e.RankSimilar = RankSimilar;
+        e.SimilarScore = Similar;
+        e.BestCartItem = BestCartItem;
+        e.SecondCartItem = SecondCartItem;
+        e.PairsOf = null;
+        e.PairStart = 0;
+        e.PairCount = 0;
+        return e;
+    }
 }

@@ -19,15 +19,22 @@ public sealed partial class CandidateGenerator
     /// <summary>
     /// Orders each source's scores by a full sort, ranks its top, and aggregates complementary categories by name (as the
     /// generator did before 2026-11-30; since 2026-12-01 with ranks shared by equal scores, within each top only): the straightforward
-    /// reference the exactness tests compare the selection of <see cref="MarkSources"/> and <see cref="AddCategorySource"/>
-    /// against. Slower; same candidates, same values.
+    /// reference the exactness tests compare the selection of <see cref="MarkSources"/>, <see cref="AddCategorySource"/>
+    /// and the similar baskets' top (<see cref="SimilarTop"/>, since 2026-12-02) against. Slower; same candidates, same values.
     /// </summary>
     internal bool ExhaustiveRanks { get; init; }
 
     /// <summary>Per-thread scratch of one call: accumulators by slot, reused so a call allocates little.</summary>
     [ThreadStatic] private static Accumulators? _scratch;
 
-    public CandidateSet Generate(Basket basket, RankingInputs inputs, DateTimeOffset now)
+    public CandidateSet Generate(Basket basket, RankingInputs inputs, DateTimeOffset now) => Generate(basket, inputs, now, pool: null);
+
+    /// <summary>
+    /// As <see cref="Generate(Basket, RankingInputs, DateTimeOffset)"/>, the candidates taken from <paramref name="pool"/>
+    /// (null: new ones): the set is valid until the pool's next use, so only a caller that keeps nothing of it beyond
+    /// its call may pass one (the serving ranker; the trainer keeps its sets and does not).
+    /// </summary>
+    internal CandidateSet Generate(Basket basket, RankingInputs inputs, DateTimeOffset now, EvidencePool? pool)
     {
         var evidence = inputs.Evidence;
         var nowWeight = inputs.Clock.WeightAt(now);
@@ -170,7 +177,7 @@ public sealed partial class CandidateGenerator
             for (var r = 0; r < members; r++)
             {
                 ref var c = ref acc.Items[slots[order[r]]];
-                var member = c.ToEvidence(skus[order[r]]);
+                var member = pool is null ? c.ToEvidence(skus[order[r]]) : c.CopyTo(pool.At(r), skus[order[r]]);
                 // A member below the similar-baskets top still has its score there (a feature, as the other sources' scores are).
                 if (similar is not null && member.RankSimilar == 0) member.SimilarScore = similar.Of(member.Sku);
                 member.PairStart = at;
@@ -196,6 +203,23 @@ public sealed partial class CandidateGenerator
         }
     }
 
+    /// <summary>
+    /// Candidate objects reused from one ranking call to the next on a thread: a ten-item cart's ~150 candidates were
+    /// 28 of the 37 KB a learned ranking allocated (December extract), and their fresh memory showed in every call's
+    /// time and in the collections' pauses (docs/benchmarks.md). Every field is written anew at each use.
+    /// </summary>
+    internal sealed class EvidencePool
+    {
+        private CandidateEvidence[] _items = [];
+
+        /// <summary>The pooled candidate at <paramref name="index"/>, made on first need.</summary>
+        public CandidateEvidence At(int index)
+        {
+            if (index >= _items.Length) Array.Resize(ref _items, Math.Max(index + 1, Math.Max(256, 2 * _items.Length)));
+            return _items[index] ??= new CandidateEvidence { Sku = "" };
+        }
+    }
+
     private const int CartSlot = -2;
 
     /// <summary>The slot of a candidate handle, made on first sight; negative for a cart item.</summary>
@@ -210,12 +234,7 @@ public sealed partial class CandidateGenerator
     }
 
     /// <summary>An item row's handle and weight (0 without a row), or -1 when the sku is unknown.</summary>
-    internal static int ItemHandle(RowReader reader, string sku, out double weight)
-    {
-        if (reader.TryRow(RowKeys.ItemPrefix, sku, out var handle, out weight)) return handle;
-        weight = 0;
-        return handle >= 0 ? handle : -1;
-    }
+    internal static int ItemHandle(RowReader reader, string sku, out double weight) => reader.LookUpItem(sku, out weight);
 
     /// <summary>
     /// The similar-baskets source: the <see cref="CandidateOptions.SimilarBasketsDepth"/> items scored highest by the
@@ -224,12 +243,11 @@ public sealed partial class CandidateGenerator
     /// </summary>
     private void AddSimilarSource(SimilarBaskets.Scores similar, RowReader reader, Accumulators acc)
     {
-        var scored = acc.SimilarItems(similar.Count);
-        for (var i = 0; i < similar.Count; i++) scored[i] = new SimilarItem(similar.ScoreAt(i), i);
-        var top = scored.AsSpan(0, Selection.SelectFirst(scored.AsSpan(0, similar.Count), _options.SimilarBasketsDepth, new HigherScoreThenSku(similar)));
+        var top = ExhaustiveRanks ? SimilarTopBySort(similar, acc) : SimilarTop(similar, acc);
         foreach (var (score, index) in top)
         {
-            var handle = ItemHandle(reader, similar.Sku(index), out var weight);
+            // The index keeps one string per item, so its skus' handles are remembered by reference from call to call.
+            var handle = reader.ItemHandleOfKeptSku(similar.Sku(index), out var weight);
             if (handle < 0) continue;
             var slot = Slot(reader, acc, handle, weight);
             if (slot < 0) continue;
@@ -241,6 +259,76 @@ public sealed partial class CandidateGenerator
             c.RankSimilar = 1 + higher;
             acc.Join(slot, CandidateSource.SimilarBaskets);
         }
+    }
+
+    /// <summary>
+    /// The similar-baskets source's top, in no particular order: the same items as <see cref="SimilarTopBySort"/>
+    /// without comparing skus but where they decide. The similar baskets' scores tie often (every item of a single
+    /// neighbour basket has its similarity), and a selection ordering equal scores by sku as it went compared strings
+    /// most of the time: 7 % of a learned ranking. Here one pass finds the cut (the depth-th highest score) in a short
+    /// list of the highest scores seen, a second takes every item above it and those at it; of those the smallest skus
+    /// (<see cref="SkuOrder"/>) fill the top. Scores are finite and positive.
+    /// </summary>
+    private ReadOnlySpan<SimilarItem> SimilarTop(SimilarBaskets.Scores similar, Accumulators acc)
+    {
+        var n = similar.Count;
+        var depth = _options.SimilarBasketsDepth;
+        var ids = similar.Ids;
+        var byId = similar.ScoresById;
+        var top = acc.SimilarItems(Math.Max(depth, 1) + 1);
+        if (n <= depth)
+        {
+            for (var i = 0; i < n; i++) top[i] = new SimilarItem(byId[ids[i]], i);
+            return top.AsSpan(0, n);
+        }
+        // The depth highest scores, repeats included, highest first: most scores are below the last and cost one comparison.
+        var highest = acc.SimilarScores(depth);
+        var filled = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var score = byId[ids[i]];
+            if (filled == depth && !(score > highest[depth - 1])) continue;
+            var at = filled < depth ? filled++ : depth - 1;
+            while (at > 0 && highest[at - 1] < score)
+            {
+                highest[at] = highest[at - 1];
+                at--;
+            }
+            highest[at] = score;
+        }
+        var cut = highest[depth - 1];
+        // Every item above the cut (fewer than depth), then those at it in a list of their own.
+        var above = 0;
+        var tied = acc.TiedItems(n);
+        var atCut = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var score = byId[ids[i]];
+            if (score > cut) top[above++] = new SimilarItem(score, i);
+            else if (score == cut) tied[atCut++] = new SimilarItem(score, i);
+        }
+        var needed = depth - above;
+        if (atCut > needed)
+        {
+            var skus = acc.TiedSkus(atCut);
+            var order = acc.MemberOrder(atCut);
+            for (var t = 0; t < atCut; t++) skus[t] = similar.Sku(tied[t].Index);
+            SkuOrder.Sort(skus, acc.SortKeys(atCut), order, atCut);
+            for (var t = 0; t < needed; t++) top[above + t] = tied[order[t]];
+            Array.Clear(skus, 0, atCut);
+        }
+        else tied.AsSpan(0, needed).CopyTo(top.AsSpan(above));
+        return top.AsSpan(0, depth);
+    }
+
+    /// <summary>The similar-baskets source's top by a full sort (higher score, then sku): the reference <see cref="ExhaustiveRanks"/> runs.</summary>
+    private ReadOnlySpan<SimilarItem> SimilarTopBySort(SimilarBaskets.Scores similar, Accumulators acc)
+    {
+        var scored = acc.SimilarItems(similar.Count);
+        for (var i = 0; i < similar.Count; i++) scored[i] = new SimilarItem(similar.ScoreAt(i), i);
+        var all = scored.AsSpan(0, similar.Count);
+        all.Sort(new HigherScoreThenSku(similar));
+        return all[..Math.Min(_options.SimilarBasketsDepth, all.Length)];
     }
 
     /// <summary>A scored item of the similar baskets: its score and its index in the call's scores.</summary>

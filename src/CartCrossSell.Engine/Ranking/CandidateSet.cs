@@ -119,7 +119,11 @@ public sealed class CandidateSet
 /// </summary>
 public sealed class CandidateEvidence
 {
-    public required string Sku { get; init; }
+    public required string Sku { get => _sku; init => _sku = value; }
+    private string _sku = "";
+
+    /// <summary>Names a reused candidate (<see cref="CandidateGenerator.EvidencePool"/>); every field is then written anew.</summary>
+    internal void Rename(string sku) => _sku = sku;
     /// <summary>Decayed weight of the candidate's item row (0 when it has none).</summary>
     public double Weight;
     public double CosWeighted, CosUniform, CosMax;

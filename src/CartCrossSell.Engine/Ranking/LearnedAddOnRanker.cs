@@ -135,17 +135,29 @@ public sealed class LearnedAddOnRanker
     public AddOnList Rank(Basket basket, RankingInputs inputs, DateTimeOffset now, double showThreshold, MerchandisingRuleSet? rules = null)
     {
         if (basket.IsEmpty) return AddOnList.Empty(Learned) with { ModelVersion = Model.Version };
-        var set = _generator.Generate(basket, inputs, now);
-        var features = RentFeatures(set, inputs.Catalog);
+        // The list keeps nothing of the candidates (skus, titles and reasons are strings), so they come from the thread's pool.
+        var pool = _pool ?? new CandidateGenerator.EvidencePool();
+        _pool = null;
         try
         {
-            return Rank(basket, inputs, set, features.AsSpan(0, set.Candidates.Count * RankingFeatures.Count), showThreshold, rules, now);
+            var set = _generator.Generate(basket, inputs, now, pool);
+            var features = RentFeatures(set, inputs.Catalog);
+            try
+            {
+                return Rank(basket, inputs, set, features.AsSpan(0, set.Candidates.Count * RankingFeatures.Count), showThreshold, rules, now);
+            }
+            finally
+            {
+                _features = features;
+            }
         }
         finally
         {
-            _features = features;
+            _pool = pool;
         }
     }
+
+    [ThreadStatic] private static CandidateGenerator.EvidencePool? _pool;
 
     /// <summary>
     /// The add-ons of a cart whose candidates and feature rows exist already (the trainer's validation carts): what

@@ -317,6 +317,11 @@ public sealed class SimilarBaskets
 
         public double ScoreAt(int i) => _itemScores[Scored[i]];
 
+        // The same as Sku(i) and ScoreAt(i) reads, for a caller that passes over every scored item: item i's id is
+        // Ids[i], its score ScoresById[Ids[i]].
+        internal ReadOnlySpan<int> Ids => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Scored);
+        internal ReadOnlySpan<double> ScoresById => _itemScores;
+
         /// <summary>A sku's score (0: in no similar basket, in the cart, or unknown to the index).</summary>
         public double Of(string sku) => Index is { } index && index._ids.TryGetValue(sku, out var id) && id < _itemScores.Length ? _itemScores[id] : 0;
 

@@ -12,14 +12,14 @@ namespace CartCrossSell.Engine.Tests.Ranking;
 /// source's cut they go by row key), over the learner,
 /// its compact store and the streaming recommender's live rows. The pair weights the generator records for
 /// same-category evidence (features, learned substitutes) are held to a scan of the cart item's row, as they were read
-/// before.
+/// before. The serving ranker's pooled candidates (reused from call to call) are held to the same values.
 /// </summary>
 public class CandidateExactnessTests
 {
     private static readonly CandidateOptions Shallow = new()
     {
         BasketDepth = 7, LastItemsDepth = 4, SequenceDepth = 3, CategoryDepth = 2, PopularDepth = 3,
-        ComplementCategories = 3, ItemsPerCategory = 4,
+        ComplementCategories = 3, ItemsPerCategory = 4, SimilarBasketsDepth = 5,
     };
 
     public static TheoryData<string> Depths => ["default", "shallow"];
@@ -30,10 +30,15 @@ public class CandidateExactnessTests
     {
         var (orders, catalog) = December();
         var learner = new BasketLearner();
+        var baskets = new SimilarBaskets();
         var at = new DateTimeOffset(2010, 12, 1, 8, 0, 0, TimeSpan.Zero);
-        foreach (var o in orders) learner.AddOrder(o, at = at.AddMinutes(3), sku => catalog.Find(sku)?.LeafCategory);
+        foreach (var (o, i) in orders.Select((o, i) => (o, i)))
+        {
+            learner.AddOrder(o, at = at.AddMinutes(3), sku => catalog.Find(sku)?.LeafCategory);
+            baskets.Add($"order-{i}", o);
+        }
         var carts = orders.Where(o => o.Length >= 2).Take(150).Select(o => o.Take(10).ToArray());
-        var stats = Compare(learner, catalog, carts, at, depths == "shallow" ? Shallow : new CandidateOptions());
+        var stats = Compare(learner, baskets, catalog, carts, at, depths == "shallow" ? Shallow : new CandidateOptions());
         Assert.True(stats.BelowTop > 0, "some union members must be scored below a source's top");
         Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
     }
@@ -60,13 +65,15 @@ public class CandidateExactnessTests
         }
         var carts = Enumerable.Range(0, 150).Select(_ => Enumerable.Range(0, random.Next(1, 11))
             .Select(_ => skus[random.Next(skus.Length)]).Distinct().ToArray());
-        var stats = Compare(store.Learner, store.Catalog, carts, Store.Now, depths == "shallow" ? Shallow : new CandidateOptions());
+        var stats = Compare(store.Learner, store.Baskets, store.Catalog, carts, Store.Now, depths == "shallow" ? Shallow : new CandidateOptions());
         Assert.True(stats.BelowTop > 0, "some union members must be scored below a source's top");
         Assert.True(stats.TiedAtCut > 0, "some union members below a source's top must tie with its last entry");
+        // The similar baskets' scores tie often: the cut is decided by sku among equal scores.
+        Assert.True(stats.SimilarTiedAtCut > 0, "some union members below the similar baskets' top must tie with its last entry");
         Assert.True(stats.Ties > 0, "some candidates must tie on a source's score");
     }
 
-    private sealed record Stats(int BelowTop, int TiedAtCut, int Ties);
+    private sealed record Stats(int BelowTop, int TiedAtCut, int Ties, int SimilarTiedAtCut);
 
     /// <summary>The sources that rank their top: score, flag and rank of a candidate.</summary>
     private static readonly (Func<CandidateEvidence, double> Score, CandidateSource Source, Func<CandidateEvidence, int> Rank)[] RankedSources =
@@ -75,10 +82,11 @@ public class CandidateExactnessTests
         (c => c.LastItemsScore, CandidateSource.LastItems, c => c.RankLastItems),
         (c => c.SequenceScore, CandidateSource.Sequence, c => c.RankSequence),
         (c => c.CategoryScore, CandidateSource.Category, c => c.RankCategory),
+        (c => c.SimilarScore, CandidateSource.SimilarBaskets, c => c.RankSimilar),
     ];
 
     /// <summary>Both generators on every cart, over the learner itself and its compact store; asserts equality.</summary>
-    private static Stats Compare(BasketLearner learner, ICatalog catalog, IEnumerable<string[]> carts, DateTimeOffset now, CandidateOptions options)
+    private static Stats Compare(BasketLearner learner, SimilarBaskets baskets, ICatalog catalog, IEnumerable<string[]> carts, DateTimeOffset now, CandidateOptions options)
     {
         var fast = new CandidateGenerator(options);
         var reference = new CandidateGenerator(options) { ExhaustiveRanks = true };
@@ -87,19 +95,27 @@ public class CandidateExactnessTests
         var ties = 0;
         var pairsRecorded = 0;
         var boughtOutside = 0;
+        var similarTiedAtCut = 0;
+        var pool = Dirty(new CandidateGenerator.EvidencePool(), count: 512);
+        var reused = 0;
         var compact = learner.Compact();
         // The streaming recommender's rows (the replicated item-neighbors table), read by number like the compact store.
         var live = learner.Live();
         foreach (IBasketEvidence evidence in new IBasketEvidence[] { learner, compact, live })
         {
             var categorySources = 0;
-            var inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items()));
+            var inputs = new RankingInputs(evidence, catalog, learner.Clock, RankingInputs.BestSellersOf(learner.Items())) { SimilarBaskets = baskets };
             foreach (var skus in carts)
             {
                 var basket = new Basket(skus.Select(s => new BasketLine { Sku = s, UnitPrice = 1m }));
                 var expected = reference.Generate(basket, inputs, now);
                 var actual = fast.Generate(basket, inputs, now);
                 Assert.Equal(expected.Candidates.Select(Describe), actual.Candidates.Select(Describe));
+                // The serving ranker's path: candidate objects reused from the earlier carts' calls, every value written anew.
+                var pooled = fast.Generate(basket, inputs, now, pool);
+                Assert.Equal(expected.Candidates.Select(Describe), pooled.Candidates.Select(Describe));
+                AssertPairWeightsAreTheRows(pooled, evidence, catalog);
+                reused += pooled.Candidates.Count;
                 categorySources += actual.Candidates.Count(c => c.CategoryScore > 0);
                 var (bought, outside) = AssertPairWeightsAreTheRows(actual, evidence, catalog);
                 pairsRecorded += bought;
@@ -116,16 +132,20 @@ public class CandidateExactnessTests
                     Assert.All(actual.Candidates.Where(c => (c.Sources & source) != 0), c => Assert.True(rank(c) > 0));
                     belowTop += below.Count;
                     if (actual.Candidates.Where(c => (c.Sources & source) != 0).Select(score).DefaultIfEmpty().Min() is > 0 and var cut)
+                    {
                         tiedAtCut += below.Count(c => score(c) == cut);
+                        if (source == CandidateSource.SimilarBaskets) similarTiedAtCut += below.Count(c => score(c) == cut);
+                    }
                 }
                 ties += actual.Candidates.Where(c => c.CosWeighted > 0).GroupBy(c => c.CosWeighted).Count(g => g.Count() > 1)
                         + actual.Candidates.Where(c => c.SequenceScore > 0).GroupBy(c => c.SequenceScore).Count(g => g.Count() > 1);
             }
             Assert.True(categorySources > 0, $"the category source must offer candidates over {evidence.GetType().Name}");
         }
+        Assert.True(reused > 0, "the pooled generation must have candidates");
         Assert.True(pairsRecorded > 0, "some same-category pairs must be bought together");
         Assert.True(boughtOutside > 0, "some skus outside the candidates must be bought together with a cart item (the row read on demand)");
-        return new Stats(belowTop, tiedAtCut, ties);
+        return new Stats(belowTop, tiedAtCut, ties, similarTiedAtCut);
     }
 
     /// <summary>
@@ -180,6 +200,31 @@ public class CandidateExactnessTests
         if (pair <= 0) return false;
         var lift = pair * set.Baskets / (row.Weight * wc);
         return pair / set.NowWeight >= options.ComplementMinBaskets && lift >= options.ComplementMinLift;
+    }
+
+    /// <summary>
+    /// A pool whose first <paramref name="count"/> candidates hold a value in every field, as if an earlier call had
+    /// left them there: a field the generator does not write anew shows in the comparison with fresh candidates.
+    /// </summary>
+    private static CandidateGenerator.EvidencePool Dirty(CandidateGenerator.EvidencePool pool, int count)
+    {
+        var other = new CandidateGenerator(new CandidateOptions()).Generate(new Basket([new BasketLine { Sku = "x", UnitPrice = 1m }]),
+            new RankingInputs(new BasketLearner(), null, new BasketLearner().Clock, []), DateTimeOffset.UnixEpoch);
+        for (var i = 0; i < count; i++)
+        {
+            var c = pool.At(i);
+            foreach (var f in typeof(CandidateEvidence).GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance))
+                f.SetValue(c, f.FieldType switch
+                {
+                    var t when t == typeof(double) => 1234.5 + i,
+                    var t when t == typeof(int) => 77 + i,
+                    var t when t == typeof(CandidateSource) => (CandidateSource)63,
+                    var t when t == typeof(string) => "stale",
+                    var t when t == typeof(CandidateSet) => other,
+                    var t => throw new InvalidOperationException($"no stale value for {f.Name} ({t.Name})"),
+                });
+        }
+        return pool;
     }
 
     /// <summary>Every value of a candidate, doubles to the bit.</summary>
