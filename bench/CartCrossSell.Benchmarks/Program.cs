@@ -6,8 +6,9 @@ using CartCrossSell.Benchmarks;
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
-// `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; the learned modes take an orders file as their second argument (default: the December extract in data/) and
-// `--catalog` (rank as the streaming recommender does: the catalog derived from the same orders, every catalog rule);
+// `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; the learned modes take
+// an orders file as their second argument (default: the December extract in data/) and `--catalog` (rank as the
+// streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
 return args.FirstOrDefault() switch
 {

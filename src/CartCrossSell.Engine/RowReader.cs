@@ -190,7 +190,7 @@ internal abstract class RowReader
     /// The handle of <paramref name="sku"/>'s item row and its weight, as <c>CandidateGenerator.ItemHandle</c> finds them
     /// (-1 for an unknown sku; weight 0 without a row), remembered by the string's reference where handles outlive the
     /// call: for skus a long-lived source names call after call with the same string (the similar-baskets index keeps
-    /// one per item), whose twenty lookups in the index of every row key were about 4 % of a learned ranking. The
+    /// one per item), whose twenty lookups in the index of every row key were 2.5 % of a learned ranking's samples. The
     /// weight is read anew each time; an unknown sku is not remembered (a live store may learn it later).
     /// </summary>
     public int ItemHandleOfKeptSku(string sku, out double weight)
