@@ -583,17 +583,26 @@ public sealed partial class CandidateGenerator
         var keys = acc.SourceKeys;
         var order = acc.SourceOrder;
         var items = acc.Items;
-        // One pass computes every source's score (the same expressions as the reference's).
+        // One pass computes every source's score (the same expressions as the reference's). Each score is written and
+        // kept only when above 0, without a branch: whether a candidate has a last-items or sequence score is a coin
+        // toss the branch predictor loses.
+        var (k0, k1, k2, k3) = (keys[0], keys[1], keys[2], keys[3]);
+        var (o0, o1, o2, o3) = (order[0], order[1], order[2], order[3]);
+        int n0 = 0, n1 = 0, n2 = 0, n3 = 0;
         for (var i = 0; i < acc.Count; i++)
         {
             ref var c = ref items[i];
-            double v;
-            if ((v = c.CosWeighted) > 0) Put(keys[0], order[0], ref counts[0], v, i);
-            if ((v = c.LastCos + 0.5 * c.SecondLastCos) > 0) Put(keys[1], order[1], ref counts[1], v, i);
-            if ((v = c.NextSum + c.PreviousSum) > 0) Put(keys[2], order[2], ref counts[2], v, i);
-            if ((v = c.CategoryScore) > 0) Put(keys[3], order[3], ref counts[3], v, i);
-            if (c.BestSellerRank > 0) Put(keys[4], order[4], ref counts[4], 1.0 / c.BestSellerRank, i);
+            Put(k0, o0, ref n0, c.CosWeighted, i);
+            Put(k1, o1, ref n1, c.LastCos + 0.5 * c.SecondLastCos, i);
+            Put(k2, o2, ref n2, c.NextSum + c.PreviousSum, i);
+            Put(k3, o3, ref n3, c.CategoryScore, i);
+            if (c.BestSellerRank > 0)
+            {
+                keys[4][counts[4]] = -1.0 / c.BestSellerRank;
+                order[4][counts[4]++] = i;
+            }
         }
+        (counts[0], counts[1], counts[2], counts[3]) = (n0, n1, n2, n3);
         for (var s = 0; s < Sources; s++)
         {
             var depth = depths[s];
@@ -612,11 +621,16 @@ public sealed partial class CandidateGenerator
 
     private const int Sources = 5;
 
+    /// <summary>
+    /// Writes (negated <paramref name="score"/>, <paramref name="slot"/>) at <paramref name="n"/> and keeps it (moves
+    /// <paramref name="n"/> on) only when the score is above 0; the arrays hold a place for every slot, so the write
+    /// is always in bounds.
+    /// </summary>
     private static void Put(double[] keys, int[] order, ref int n, double score, int slot)
     {
         keys[n] = -score;
         order[n] = slot;
-        n++;
+        n += score > 0 ? 1 : 0;
     }
 
     private static void SetSourceRank(ref Acc c, int source, int rank)
