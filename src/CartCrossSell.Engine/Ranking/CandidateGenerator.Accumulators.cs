@@ -135,7 +135,7 @@ public sealed partial class CandidateGenerator
 
         private SimilarItem[] _similarItems = [];
 
-        // Scratch of the similar-baskets top: the scores selected as numbers, the skus tied at the cut, the tied items kept.
+        // Scratch of the similar-baskets top: the highest scores seen (the cut), the items at the cut and their skus.
         public double[] SimilarScores(int count) => Scratch(ref _similarScores, count);
         public string[] TiedSkus(int count) => Scratch(ref _tiedSkus, count);
         public SimilarItem[] TiedItems(int count) => Scratch(ref _tiedItems, count);
