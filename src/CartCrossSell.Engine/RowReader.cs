@@ -187,8 +187,7 @@ internal abstract class RowReader
     public abstract string Key(int handle);
 
     /// <summary>
-    /// The handle of <paramref name="sku"/>'s item row and its weight, as <c>CandidateGenerator.ItemHandle</c> finds them
-    /// (-1 for an unknown sku; weight 0 without a row), remembered by the string's reference where handles outlive the
+    /// The handle of <paramref name="sku"/>'s item row and its weight, as <see cref="LookUpItem"/> finds them, remembered by the string's reference where handles outlive the
     /// call: for skus a long-lived source names call after call with the same string (the similar-baskets index keeps
     /// one per item), whose twenty lookups in the index of every row key were 2.5 % of a learned ranking's samples. The
     /// weight is read anew each time; an unknown sku is not remembered (a live store may learn it later).
@@ -208,6 +207,10 @@ internal abstract class RowReader
         return handle;
     }
 
+    /// <summary>
+    /// An item row's handle and weight (0 without a row), or -1 when the sku is unknown (the generic reader numbers
+    /// every key it is asked for, so it returns a handle for any sku).
+    /// </summary>
     internal int LookUpItem(string sku, out double weight)
     {
         if (TryRow(RowKeys.ItemPrefix, sku, out var handle, out weight)) return handle;

@@ -485,14 +485,14 @@ public static class RankerTrainer
     }
 
     /// <summary>The list a ranker shows for each validation cart from candidates and features it generates itself (its own settings).</summary>
-    private static string[][] OwnLists(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold)
+    private static string[][] OwnLists(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold) =>
+        ListsOf(data, c => ranker.Rank(c.Basket, data.ValidationInputs, c.At, threshold));
+
+    /// <summary>The skus <paramref name="rank"/> shows for each validation cart, ranked from the cart alone.</summary>
+    private static string[][] ListsOf(RankingTrainingData data, Func<RankingCase, AddOnList> rank)
     {
         var shown = new string[data.ValidationCases.Count][];
-        for (var i = 0; i < shown.Length; i++)
-        {
-            var c = data.ValidationCases[i];
-            shown[i] = [.. ranker.Rank(c.Basket, data.ValidationInputs, c.At, threshold).AddOns.Select(a => a.Sku)];
-        }
+        for (var i = 0; i < shown.Length; i++) shown[i] = [.. rank(data.ValidationCases[i]).AddOns.Select(a => a.Sku)];
         return shown;
     }
 
@@ -502,13 +502,7 @@ public static class RankerTrainer
         var inputs = data.ValidationInputs;
         var engineCatalog = catalog ?? new InMemoryCatalog([]);
         var heuristic = new AddOnRanker(recommendation, inputs.Clock);
-        var shown = new string[data.ValidationCases.Count][];
-        for (var i = 0; i < shown.Length; i++)
-        {
-            var c = data.ValidationCases[i];
-            shown[i] = [.. heuristic.Rank(c.Basket, engineCatalog, inputs.Evidence, c.At).AddOns.Select(a => a.Sku)];
-        }
-        return CascadeChooser.HitRates(data, shown);
+        return CascadeChooser.HitRates(data, ListsOf(data, c => heuristic.Rank(c.Basket, engineCatalog, inputs.Evidence, c.At)));
     }
 
     private static double Ratio(double learned, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol)

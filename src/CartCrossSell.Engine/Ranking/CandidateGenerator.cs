@@ -125,7 +125,7 @@ public sealed partial class CandidateGenerator
             {
                 int handle;
                 double w;
-                if (bestSellerHandles is null) handle = ItemHandle(reader, inputs.BestSellers[i], out w);
+                if (bestSellerHandles is null) handle = reader.LookUpItem(inputs.BestSellers[i], out w);
                 else
                 {
                     // The handle is kept; the weight is read now, as the lookup would (0 without a row).
@@ -232,9 +232,6 @@ public sealed partial class CandidateGenerator
         reader.SetSlot(handle, slot);
         return slot;
     }
-
-    /// <summary>An item row's handle and weight (0 without a row), or -1 when the sku is unknown.</summary>
-    internal static int ItemHandle(RowReader reader, string sku, out double weight) => reader.LookUpItem(sku, out weight);
 
     /// <summary>
     /// The similar-baskets source: the <see cref="CandidateOptions.SimilarBasketsDepth"/> items scored highest by the
@@ -450,7 +447,7 @@ public sealed partial class CandidateGenerator
             for (var i = 0; i < leaders.Count; i++)
             {
                 var (sku, weight) = leaders[i];
-                var handle = handles?[i] ?? ItemHandle(reader, sku, out _);
+                var handle = handles?[i] ?? reader.LookUpItem(sku, out _);
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, weight);
                 if (slot < 0) continue;
@@ -515,7 +512,7 @@ public sealed partial class CandidateGenerator
         {
             foreach (var (sku, weight) in inputs.CategoryLeaders(leaf, _options.ItemsPerCategory))
             {
-                var handle = ItemHandle(reader, sku, out _);
+                var handle = reader.LookUpItem(sku, out _);
                 if (handle < 0) continue;
                 var slot = Slot(reader, acc, handle, weight);
                 if (slot < 0) continue;

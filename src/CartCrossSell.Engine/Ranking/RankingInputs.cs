@@ -87,7 +87,7 @@ public sealed class RankingInputs
     private static int[] HandlesOf(RowReader reader, IReadOnlyList<string> skus)
     {
         var handles = new int[skus.Count];
-        for (var i = 0; i < handles.Length; i++) handles[i] = CandidateGenerator.ItemHandle(reader, skus[i], out _);
+        for (var i = 0; i < handles.Length; i++) handles[i] = reader.LookUpItem(skus[i], out _);
         return handles;
     }
 
