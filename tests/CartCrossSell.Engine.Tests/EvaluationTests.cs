@@ -1,5 +1,7 @@
 using CartCrossSell.Engine;
 using CartCrossSell.Engine.Evaluation;
+using CartCrossSell.Engine.Merchandising;
+using CartCrossSell.Engine.Ranking;
 
 namespace CartCrossSell.Engine.Tests;
 
@@ -69,16 +71,52 @@ public class EvaluationTests
         }));
         var report = OfflineEvaluation.Run(orders, catalog);
 
-        Assert.Equal(10, report.Results.Count);   // five strategies (popularity, last item, basket counts, basket cosine, basket-aware) x two protocols
+        // Five strategies (popularity, last item, basket counts, basket cosine, basket-aware) and, with a catalog, the
+        // four baselines held to the cart rules, under two protocols.
+        Assert.Equal(18, report.Results.Count);
         Assert.All(report.Results, r => Assert.NotNull(r.SubstituteShare));
         Assert.Equal(0, report.Results.Single(r => r.Strategy == Strategies.BasketAware && r.Protocol == HoldoutProtocol.RandomItem).SubstituteShare);
         var table = EvaluationTable.Markdown(report);
         Assert.Contains("| protocol | strategy | HR@1 | HR@3 | NDCG@3 | MRR@10 |", table);
-        foreach (var s in new[] { "popularity", "last-item", "basket-counts", "basket-cosine", "basket-aware" })
+        foreach (var s in new[] { "popularity", "last-item", "basket-counts", "basket-cosine", "basket-aware",
+                     "popularity (cart rules)", "last-item (cart rules)", "basket-counts (cart rules)", "basket-cosine (cart rules)" })
         {
             Assert.Contains($"| last-added | {s} |", table);
             Assert.Contains($"| random-item | {s} |", table);
         }
+        // Held to the rules, a baseline shows no two add-ons of one leaf category (diversity): here every d-item shares one.
+        Assert.All(report.Results.Where(r => r.Strategy.EndsWith(Strategies.UnderCartRules, StringComparison.Ordinal)),
+            r => Assert.True(r.MeanAddOns <= 1 + 1e-9, $"{r.Strategy}: {r.MeanAddOns} add-ons per cart"));
+        Assert.Contains(report.Results, r => r.Strategy == Strategies.Popularity && r.MeanAddOns > 1);
+        // Without a catalog there are no cart rules to hold a baseline to.
+        Assert.DoesNotContain(OfflineEvaluation.Run(orders, null).Results, r => r.Strategy.EndsWith(Strategies.UnderCartRules, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Says_what_the_learned_ranker_scores_over_the_best_baseline_as_it_is_and_held_to_the_cart_rules()
+    {
+        static StrategyResult Row(string strategy, HoldoutProtocol protocol, double hitRateAt3) =>
+            new(strategy, protocol, 100, 0, hitRateAt3, 0, 0, 0, 0, null, null, 3, 0);
+        var report = new EvaluationReport(10, 8, 2, 100, 5, true, Start,
+        [
+            Row(Strategies.LastItem, HoldoutProtocol.LastAdded, 0.2), Row(Strategies.BasketCosine, HoldoutProtocol.LastAdded, 0.1),
+            Row(Strategies.Learned, HoldoutProtocol.LastAdded, 0.16),
+            Row(Strategies.LastItem + Strategies.UnderCartRules, HoldoutProtocol.LastAdded, 0.14),
+            Row(Strategies.BasketCosine + Strategies.UnderCartRules, HoldoutProtocol.LastAdded, 0.08),
+            // A rule-abiding ranker's row is no baseline, however it scores.
+            Row(Strategies.BasketAware, HoldoutProtocol.RandomItem, 0.5),
+            Row(Strategies.LastItem, HoldoutProtocol.RandomItem, 0.05), Row(Strategies.Learned, HoldoutProtocol.RandomItem, 0.1),
+        ], []);
+
+        var lines = EvaluationTable.LearnedOverBestBaseline(report);
+
+        Assert.Equal(
+        [
+            "last-added: learned HR@3 0.160 = 0.80 × the best baseline (0.200), 1.14 × the best baseline held to the same cart rules (0.140).",
+            "random-item: learned HR@3 0.100 = 2.00 × the best baseline (0.050).",
+        ], lines);
+        Assert.Contains(lines[0], EvaluationTable.Markdown(report));
+        Assert.Empty(EvaluationTable.LearnedOverBestBaseline(report with { Results = report.Results.Where(r => r.Strategy != Strategies.Learned).ToList() }));
     }
 
     [Fact]
@@ -105,6 +143,36 @@ public class EvaluationTests
 public class BaselineStrategyTests
 {
     private static readonly DateTimeOffset T0 = new(2011, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_baseline_held_to_the_cart_rules_keeps_its_own_order_among_what_the_learned_ranker_may_show()
+    {
+        var store = new Store()
+            .Item("mug", "cups", 10, "Enamel mug").Item("kettle", "kettles", 40, "Steel kettle")
+            .Item("mug-2", "cups", 10, "Glass tumbler").Item("mug-3", "cups", 10, "Camp cup")
+            .Item("teapot", "pots", 20, "Clay teapot", inStock: false).Item("lamp", "lights", 30, "Desk lamp")
+            .Item("tea", "tea", 8, "Green tea").Item("tea-2", "tea", 8, "Black tea")
+            .Item("spoon", "cutlery", 3, "Tea spoon").Item("sugar", "food", 2, "Cane sugar")
+            // mug-3 is bought with the cart's mug (a complement of one leaf); mug-2 never is (a substitute).
+            .Orders(3, "mug", "mug-3", "kettle").Orders(2, "kettle", "tea").Orders(2, "kettle", "tea-2")
+            .Orders(1, "mug-2", "spoon").Orders(2, "spoon", "sugar");
+        var cart = store.Cart("mug", "kettle"); // worth 50: the lamp, at 60 %, is over the cap
+        var inputs = new RankingInputs(store.Learner, store.Catalog, store.Learner.Clock,
+            RankingInputs.BestSellersOf(store.Learner.Items()));
+        var set = new CandidateGenerator().Generate(cart, inputs, Store.Now);
+        string[] ranked = ["mug", "mug-2", "teapot", "lamp", "tea", "tea-2", "mug-3", "spoon", "sugar"];
+        var options = new RecommendationOptions();
+
+        IReadOnlyList<string> Held(int count, RecommendationOptions o) =>
+            Baselines.UnderCartRules(ranked, cart, store.Catalog, set, store.Learner, o, count, Store.Now);
+
+        // In the cart, a substitute, out of stock, over the cap: out; the black tea, a second tea: out (diversity).
+        Assert.Equal(["tea", "mug-3", "spoon"], Held(3, options));
+        Assert.Equal(["tea", "mug-3", "spoon", "sugar"], Held(10, options));
+        // The category rule instead of the learned one refuses the complement too; without diversity the second tea stays.
+        Assert.Equal(["tea", "spoon", "sugar"], Held(3, options with { Substitutes = SubstituteEvidence.Category }));
+        Assert.Equal(["tea", "tea-2", "mug-3"], Held(3, options with { Diversity = new DiversityOptions { MaxPerLeafCategory = 0, NearDuplicates = false } }));
+    }
 
     [Fact]
     public void Basket_counts_sum_raw_counts_over_the_basket_and_basket_cosine_divides_by_popularity()

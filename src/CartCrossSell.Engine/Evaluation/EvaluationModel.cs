@@ -27,6 +27,8 @@ public static class Strategies
     public const string Learned = Ranking.LearnedAddOnRanker.Learned;
     /// <summary>Suffix of the rows evaluated with the merchandising rules of <c>--rules</c>.</summary>
     public const string WithRules = " + rules";
+    /// <summary>Suffix of a baseline's row held to the cart rules (<see cref="Evaluation.Baselines.UnderCartRules"/>), evaluated with a catalog.</summary>
+    public const string UnderCartRules = " (cart rules)";
 
     /// <summary>The simple baselines a ranker must beat.</summary>
     public static readonly IReadOnlyList<string> Baselines = [Popularity, LastItem, BasketCounts, BasketCosine];

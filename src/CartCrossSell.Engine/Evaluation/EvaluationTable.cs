@@ -21,6 +21,32 @@ public static class EvaluationTable
         return sb.ToString();
     }
 
+    /// <summary>
+    /// Per protocol, the learned ranker's HR@3 over the best simple baseline's: against the baselines as they are and,
+    /// with a catalog, against the baselines held to the same cart rules (<see cref="Strategies.UnderCartRules"/>).
+    /// </summary>
+    public static string[] LearnedOverBestBaseline(EvaluationReport report)
+    {
+        var lines = new List<string>();
+        foreach (var protocol in report.Results.Select(r => r.Protocol).Distinct())
+        {
+            var rows = report.Results.Where(r => r.Protocol == protocol).ToList();
+            if (rows.FirstOrDefault(r => r.Strategy == Strategies.Learned) is not { } learned) continue;
+            static double Best(IEnumerable<StrategyResult> baselines) => baselines.Select(r => r.HitRateAt3).DefaultIfEmpty(0).Max();
+            var plain = Best(rows.Where(r => Strategies.Baselines.Contains(r.Strategy)));
+            var ruled = rows.Where(r => Strategies.Baselines.Any(b => r.Strategy == b + Strategies.UnderCartRules)).ToList();
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"{ProtocolName(protocol)}: learned HR@3 {learned.HitRateAt3:0.000} = {Ratio(learned.HitRateAt3, plain)} the best baseline ({plain:0.000})");
+            if (ruled.Count > 0)
+                line += string.Create(CultureInfo.InvariantCulture,
+                    $", {Ratio(learned.HitRateAt3, Best(ruled))} the best baseline held to the same cart rules ({Best(ruled):0.000})");
+            lines.Add(line + ".");
+        }
+        return [.. lines];
+
+        static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("0.00", CultureInfo.InvariantCulture) + " ×" : "n/a ×";
+    }
+
     public static string Markdown(EvaluationReport report)
     {
         static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
@@ -38,6 +64,9 @@ public static class EvaluationTable
         foreach (var r in report.Results)
             sb.Append(CultureInfo.InvariantCulture,
                 $"| {ProtocolName(r.Protocol)} | {r.Strategy} | {F(r.HitRateAt1)} | {F(r.HitRateAt3)} | {F(r.NdcgAt3)} | {F(r.MrrAt10)} | {P(r.CatalogCoverage)} | {P(r.DuplicateShare)} | {P(r.SubstituteShare)} | {P(r.PriceBandShare)} | {r.MeanAddOns.ToString("0.00", CultureInfo.InvariantCulture)} | {P(r.EmptyShare)} | {r.HitRevenuePerBasket.ToString("0.00", CultureInfo.InvariantCulture)} |\n");
+        var ratios = LearnedOverBestBaseline(report);
+        if (ratios.Length > 0) sb.Append('\n');
+        foreach (var line in ratios) sb.Append(line).Append('\n');
         if (report.CandidateRecall.Count > 0)
         {
             var sources = report.CandidateRecall[0].BySource.Keys.ToList();

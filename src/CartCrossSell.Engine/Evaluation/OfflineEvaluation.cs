@@ -94,19 +94,24 @@ public static class OfflineEvaluation
         }
 
         var testBaskets = test.Where(o => DistinctSkus(o).Count >= options.MinBasketItems).ToList();
-        var configurations = new List<(string Label, string Kind, RecommendationOptions Options, Merchandising.MerchandisingRuleSet? Rules)>();
-        configurations.InsertRange(0, Strategies.Baselines.Select(b => (b, b, Baselines.Options(b, options.Recommendation), (Merchandising.MerchandisingRuleSet?)null)));
-        configurations.Add((Strategies.BasketAware, Strategies.BasketAware, options.Recommendation, null));
+        var configurations = new List<(string Label, string Kind, RecommendationOptions Options, Merchandising.MerchandisingRuleSet? Rules, bool UnderCartRules)>();
+        configurations.InsertRange(0, Strategies.Baselines.Select(b => (b, b, Baselines.Options(b, options.Recommendation), (Merchandising.MerchandisingRuleSet?)null, false)));
+        configurations.Add((Strategies.BasketAware, Strategies.BasketAware, options.Recommendation, null, false));
         if (options.Merchandising is { } basketRules)
-            configurations.Add((Strategies.BasketAware + Strategies.WithRules, Strategies.BasketAware, options.Recommendation, basketRules));
-        configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options, (Merchandising.MerchandisingRuleSet?)null)));
+            configurations.Add((Strategies.BasketAware + Strategies.WithRules, Strategies.BasketAware, options.Recommendation, basketRules, false));
+        configurations.AddRange(options.Variants.Select(v => (v.Label, Strategies.BasketAware, v.Options, (Merchandising.MerchandisingRuleSet?)null, false)));
         if (options.Model is not null)
         {
-            configurations.Add((Strategies.Learned, Strategies.Learned, options.Recommendation, null));
+            configurations.Add((Strategies.Learned, Strategies.Learned, options.Recommendation, null, false));
             if (options.Merchandising is { } learnedRules)
-                configurations.Add((Strategies.Learned + Strategies.WithRules, Strategies.Learned, options.Recommendation, learnedRules));
-            configurations.AddRange(options.LearnedVariants.Select(v => (v.Label, Strategies.Learned, v.Options, (Merchandising.MerchandisingRuleSet?)null)));
+                configurations.Add((Strategies.Learned + Strategies.WithRules, Strategies.Learned, options.Recommendation, learnedRules, false));
+            configurations.AddRange(options.LearnedVariants.Select(v => (v.Label, Strategies.Learned, v.Options, (Merchandising.MerchandisingRuleSet?)null, false)));
         }
+        // With a catalog the rule-abiding rankers obey rules the baselines do not: the baselines once more, held to the
+        // same rules, so the comparison under the same constraints stands beside the one against the widgets as they are.
+        if (hasCatalog)
+            configurations.AddRange(Strategies.Baselines.Select(b =>
+                (b + Strategies.UnderCartRules, b, Baselines.Options(b, options.Recommendation), (Merchandising.MerchandisingRuleSet?)null, true)));
         var inputs = new RankingInputs(evidence, hasCatalog ? effectiveCatalog : null, learner.Clock, RankingInputs.BestSellersOf(learner.Items()))
         {
             SimilarBaskets = similarBaskets,
@@ -133,7 +138,7 @@ public static class OfflineEvaluation
             }
             ineligible[protocol] = testBaskets.Count - cases.Count;
             var configuration = 0;
-            foreach (var (label, kind, recOptions, rules) in configurations)
+            foreach (var (label, kind, recOptions, rules, underCartRules) in configurations)
             {
                 progress?.Report($"{EvaluationTable.ProtocolName(protocol)}: {label} ({++configuration} of {configurations.Count}) on {cases.Count} baskets");
                 // The add-ons shown come from the engine as configured (top 3); MRR@10 from a ten-long list of the
@@ -143,6 +148,12 @@ public static class OfflineEvaluation
                 var deepRanker = new AddOnRanker(shownOptions with { MaxAddOns = MrrDepth }, learner.Clock);
                 var metrics = new MetricAccumulator(recOptions, effectiveCatalog, hasCatalog, lastPrice);
                 LearnedAddOnRanker? learned = null, deepLearned = null;
+                // A baseline held to the cart rules ranks deeper first; the learned substitutes read the cart's candidate
+                // set, generated as the learned ranker's (its candidate settings), or with the defaults without a model.
+                var ruleDepthRanker = underCartRules ? new AddOnRanker(shownOptions with { MaxAddOns = Baselines.DepthUnderRules }, learner.Clock) : null;
+                var substituteCandidates = underCartRules
+                    ? options.Model is { } model ? new LearnedAddOnRanker(model, options.Recommendation).Candidates : new CandidateGenerator()
+                    : null;
                 if (kind == Strategies.Learned)
                 {
                     learned = new LearnedAddOnRanker(options.Model!, shownOptions with { MaxAddOns = ListSize });
@@ -154,6 +165,14 @@ public static class OfflineEvaluation
                     IReadOnlyList<string> shown, deep;
                     switch (kind)
                     {
+                        case Strategies.Popularity or Strategies.LastItem or Strategies.BasketCounts or Strategies.BasketCosine when underCartRules:
+                        {
+                            var ranked = Baselines.Rank(kind, ruleDepthRanker!, basket, effectiveCatalog, evidence, popular, order.Timestamp);
+                            var set = substituteCandidates!.Generate(basket, inputs, order.Timestamp);
+                            shown = Baselines.UnderCartRules(ranked, basket, effectiveCatalog, set, evidence, options.Recommendation, ListSize, order.Timestamp);
+                            deep = Baselines.UnderCartRules(ranked, basket, effectiveCatalog, set, evidence, options.Recommendation, MrrDepth, order.Timestamp);
+                            break;
+                        }
                         case Strategies.Popularity or Strategies.LastItem or Strategies.BasketCounts or Strategies.BasketCosine:
                             shown = Baselines.Rank(kind, ranker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
                             deep = Baselines.Rank(kind, deepRanker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
