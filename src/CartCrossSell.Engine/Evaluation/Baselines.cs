@@ -7,6 +7,7 @@ namespace CartCrossSell.Engine.Evaluation;
 /// The simple baselines a ranker must beat, defined once for the offline evaluation and the trainer's validation:
 /// best sellers, "bought with the last item", and the unweighted basket sums of co-occurrence counts and of cosine.
 /// None applies a cart rule beyond "not already in the cart": they are the widgets a store would otherwise run.
+/// <see cref="UnderCartRules"/> holds one to the cart rules, for a comparison with a ranker under the same constraints.
 /// </summary>
 public static class Baselines
 {
