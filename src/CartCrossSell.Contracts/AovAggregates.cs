@@ -65,6 +65,27 @@ public sealed record AovCohort
     public decimal? CrossSellRevenuePerSession { get; init; }
     /// <summary>What the module showed this cohort and what was taken from it; absent in records written before impressions were joined.</summary>
     public AovEngagement? Engagement { get; init; }
+    /// <summary>
+    /// The sums over the cohort's visitors (the unit of assignment) that the comparison's variance is computed with;
+    /// absent in records written before 2026-12-02, whose comparison counted every session as its own visitor.
+    /// </summary>
+    public AovVisitors? Visitors { get; init; }
+}
+
+/// <summary>
+/// Sums over the visitors of one cohort and window of their sessions' totals (docs/experiments.md, "Sessions of one
+/// visitor"): exact, and additive over disjoint sets of visitors only (a visitor in two hours is one visitor of the day).
+/// </summary>
+public sealed record AovVisitors
+{
+    /// <summary>Visitors with at least one exposed session in the window.</summary>
+    public required long Visitors { get; init; }
+    /// <summary>Σ over visitors of (their sessions' revenue)².</summary>
+    public required decimal RevenueSquares { get; init; }
+    /// <summary>Σ over visitors of their revenue × their sessions.</summary>
+    public required decimal RevenueTimesSessions { get; init; }
+    /// <summary>Σ over visitors of (their sessions)².</summary>
+    public required long SessionSquares { get; init; }
 }
 
 /// <summary>

@@ -38,7 +38,8 @@ public sealed record CohortStats(
     double? RevenuePerSessionStdDev,
     double? CrossSellAttachRate,
     decimal? CrossSellRevenuePerSession,
-    EngagementStats? Engagement = null);
+    EngagementStats? Engagement = null,
+    VisitorSums? Visitors = null);
 
 /// <summary>Click-through of one position: credited clicks over impressions that showed an add-on there (null before any).</summary>
 public sealed record PositionStats(int Position, long Impressions, long Clicks, double? ClickThrough);

@@ -151,6 +151,10 @@ public sealed class AovAggregator
     public (CohortSums Treatment, CohortSums Holdout)? SumsOf(AggregateKey key) =>
         _windows.TryGetValue(key, out var state) ? (state.Treatment, state.Holdout) : null;
 
+    /// <summary>The exact sums over the visitors of one window (<see cref="VisitorSums"/>).</summary>
+    public (VisitorSums? Treatment, VisitorSums? Holdout)? VisitorsOf(AggregateKey key) =>
+        _windows.TryGetValue(key, out var state) ? (state.TreatmentVisitors.Sums, state.HoldoutVisitors.Sums) : null;
+
     /// <summary>The exact per-add-on sums of one window (every sku shown, not only the published top).</summary>
     public (AddOnTable Treatment, AddOnTable Holdout)? AddOnsOf(AggregateKey key) =>
         _windows.TryGetValue(key, out var state) ? (state.TreatmentTables.AddOns, state.HoldoutTables.AddOns) : null;
@@ -161,6 +165,25 @@ public sealed class AovAggregator
 
     public IReadOnlyList<AovAggregate> Snapshot(DateTimeOffset computedAt) =>
         _windows.Keys.Order(KeyComparer.Instance).Select(k => Build(k, _windows[k], computedAt)).ToArray();
+
+    /// <summary>
+    /// Forgets the per-visitor tables of hour and day windows that ended at or before <paramref name="horizon"/>, and
+    /// keeps their visitor sums as they are: a window no session can change any more needs its sums only, and the
+    /// tables, one entry per visitor and window, are what the visitor sums cost in memory. A change that still reaches
+    /// such a window (a session revised later than the horizon allowed for) makes that cohort's visitor sums unknown,
+    /// and its comparison counts sessions as independent again: less robust, never wrong. Returns the tables forgotten.
+    /// </summary>
+    public int ForgetVisitorsOfWindowsEndingBefore(DateTimeOffset horizon)
+    {
+        var forgotten = 0;
+        foreach (var (key, state) in _windows)
+        {
+            if (key.WindowEnd is not { } end || end > horizon) continue;
+            forgotten += state.TreatmentVisitors.Forget() + state.HoldoutVisitors.Forget();
+        }
+
+        return forgotten;
+    }
 
     /// <summary>
     /// Forgets hour and day windows that ended at or before <paramref name="horizon"/>; running totals are kept.
@@ -177,7 +200,10 @@ public sealed class AovAggregator
         return stale.Count;
     }
 
-    /// <summary>The aggregate of one window from its sums: the same function streaming and batch both end in.</summary>
+    /// <summary>
+    /// The aggregate of one window from its sums: the same function streaming and batch both end in. Without the
+    /// cohorts' <see cref="VisitorSums"/> every session counts as its own visitor.
+    /// </summary>
     public static AovAggregate Build(
         AggregateKey key,
         CohortSums treatment,
@@ -187,7 +213,9 @@ public sealed class AovAggregator
         AovAggregatorOptions options,
         DateTimeOffset computedAt,
         EngagementTables? treatmentTables = null,
-        EngagementTables? holdoutTables = null)
+        EngagementTables? holdoutTables = null,
+        VisitorSums? treatmentVisitors = null,
+        VisitorSums? holdoutVisitors = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var start = key.Window == WindowKind.Total ? firstExposure ?? computedAt : key.WindowStart;
@@ -198,16 +226,17 @@ public sealed class AovAggregator
             key.Window,
             start,
             end,
-            AovStatistics.Describe(treatment, treatmentTables, options),
-            AovStatistics.Describe(holdout, holdoutTables, options),
-            AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel),
+            AovStatistics.Describe(treatment, treatmentTables, options) with { Visitors = treatmentVisitors },
+            AovStatistics.Describe(holdout, holdoutTables, options) with { Visitors = holdoutVisitors },
+            AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel, treatmentVisitors, holdoutVisitors),
             AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold),
             AovStatistics.Naive(treatment),
             computedAt);
     }
 
     private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
-        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables);
+        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables,
+            state.TreatmentVisitors.Sums, state.HoldoutVisitors.Sums);
 
     private void Update(SessionOutcome outcome, bool retract, ISet<AggregateKey>? touched)
     {
@@ -249,6 +278,7 @@ public sealed class AovAggregator
             }
 
             (outcome.Cohort == Cohort.Holdout ? state.HoldoutTables : state.TreatmentTables).Apply(outcome.Engagement, retract);
+            (outcome.Cohort == Cohort.Holdout ? state.HoldoutVisitors : state.TreatmentVisitors).Apply(outcome, retract);
 
             // Revisions only ever move an exposure earlier (late views join, none leave), so the minimum over
             // everything added equals the minimum over the final outcomes.
@@ -268,7 +298,60 @@ public sealed class AovAggregator
         public CohortSums Holdout { get; set; }
         public EngagementTables TreatmentTables { get; } = new();
         public EngagementTables HoldoutTables { get; } = new();
+        public VisitorTable TreatmentVisitors { get; } = new();
+        public VisitorTable HoldoutVisitors { get; } = new();
         public DateTimeOffset? FirstExposure { get; set; }
+    }
+
+    /// <summary>
+    /// Every visitor's sessions and revenue in one cohort of one window, and their <see cref="VisitorSums"/>: a session
+    /// added or retracted replaces its visitor's contribution. In memory, like the rest of a window (the topology
+    /// derives the windows again from its stored outcomes after a start).
+    /// </summary>
+    private sealed class VisitorTable
+    {
+        private Dictionary<string, VisitorTotal>? _visitors = new(StringComparer.Ordinal);
+        private VisitorSums _sums;
+        private bool _unknown;
+
+        /// <summary>The sums, or null once a change reached the table after it was forgotten.</summary>
+        public VisitorSums? Sums => _unknown ? null : _sums;
+
+        /// <summary>Drops the per-visitor entries and keeps the sums; 1 when there was a table to drop.</summary>
+        public int Forget()
+        {
+            if (_visitors is null) return 0;
+            _visitors = null;
+            return 1;
+        }
+
+        public void Apply(SessionOutcome outcome, bool retract)
+        {
+            if (_visitors is null)
+            {
+                _unknown = true;
+                return;
+            }
+
+            var before = _visitors.GetValueOrDefault(outcome.SubjectId);
+            var after = retract
+                ? new VisitorTotal(before.Revenue - outcome.Revenue, before.Sessions - 1)
+                : new VisitorTotal(before.Revenue + outcome.Revenue, before.Sessions + 1);
+            if (after.Sessions < 0)
+            {
+                throw new InvalidOperationException($"Retraction of session {outcome.SessionKey} from visitor {outcome.SubjectId}, who has no session there.");
+            }
+
+            _sums = _sums - VisitorSums.Of(before.Revenue, before.Sessions) + VisitorSums.Of(after.Revenue, after.Sessions);
+            if (after.Sessions == 0)
+            {
+                _visitors.Remove(outcome.SubjectId);
+            }
+            else
+            {
+                _visitors[outcome.SubjectId] = after;
+            }
+        }
     }
 
     private sealed class KeyComparer : IComparer<AggregateKey>

@@ -61,8 +61,12 @@ public static class AovStatistics
     /// <summary>
     /// Welch's unequal-variance t procedure on revenue per session, treatment minus holdout, with the
     /// Welch–Satterthwaite degrees of freedom; the lift interval is the delta-method interval of the ratio of means.
+    /// Given the cohorts' <see cref="VisitorSums"/>, a cohort where some visitor has several sessions gets the
+    /// cluster-robust variance of its mean instead (visitors are the unit of assignment; docs/experiments.md), with
+    /// its visitors less one as its degrees of freedom; a cohort of one session per visitor gets Welch's, to the bit.
     /// </summary>
-    public static AovComparison Compare(CohortSums treatment, CohortSums holdout, double confidenceLevel)
+    public static AovComparison Compare(CohortSums treatment, CohortSums holdout, double confidenceLevel,
+        VisitorSums? treatmentVisitors = null, VisitorSums? holdoutVisitors = null)
     {
         ValidateConfidence(confidenceLevel);
         var nt = treatment.ExposedSessions;
@@ -75,13 +79,14 @@ public static class AovStatistics
         var meanT = treatment.Revenue / nt;
         var meanH = holdout.Revenue / nh;
         var diff = (double)(meanT - meanH);
-        if (nt < 2 || nh < 2)
+        if (MeanVariance(treatment, treatmentVisitors) is not { } t || MeanVariance(holdout, holdoutVisitors) is not { } h)
         {
             return Undefined(confidenceLevel, diff);
         }
 
-        var a = SampleVariance(nt, treatment.Revenue, treatment.RevenueSquares) / nt;
-        var b = SampleVariance(nh, holdout.Revenue, holdout.RevenueSquares) / nh;
+        var (a, freeT) = t;
+        var (b, freeH) = h;
+
         var variance = a + b;
         if (!(variance > 0))
         {
@@ -90,7 +95,7 @@ public static class AovStatistics
         }
 
         var se = Math.Sqrt(variance);
-        var df = variance * variance / (a * a / (nt - 1) + b * b / (nh - 1));
+        var df = variance * variance / (a * a / freeT + b * b / freeH);
         var tStatistic = diff / se;
         var pValue = StudentT.TwoSidedPValue(tStatistic, df);
         var q = StudentT.Quantile(1 - (1 - confidenceLevel) / 2, df);
@@ -176,6 +181,40 @@ public static class AovStatistics
 
         var centred = sumOfSquares - sum * (sum / n);
         return centred <= 0 ? 0 : (double)centred / (n - 1);
+    }
+
+    /// <summary>
+    /// The variance of a cohort's revenue per session and its degrees of freedom; null when it cannot be estimated
+    /// (fewer than two sessions, or every session of one visitor). With every visitor's sessions counted once each
+    /// (no <paramref name="visitors"/>, or as many visitors as sessions) it is Welch's s²/n with n − 1. Otherwise the
+    /// cluster-robust (sandwich) variance of the ratio Σrevenue / Σsessions over the G visitors,
+    /// G / (G − 1) · Σ_v (R_v − m·N_v)² / N², expanded into the exact sums (Σ R_v² − 2m Σ R_v N_v + m² Σ N_v²) and
+    /// centred in decimal, with G − 1 degrees of freedom: a visitor who spends in every session, or in none, moves
+    /// the mean by more than independent sessions would, and the interval widens accordingly.
+    /// </summary>
+    internal static (double Variance, double DegreesOfFreedom)? MeanVariance(CohortSums sums, VisitorSums? visitors)
+    {
+        var n = sums.ExposedSessions;
+        if (n < 2)
+        {
+            return null;
+        }
+
+        if (visitors is not { } v || v.Visitors >= n)
+        {
+            return (SampleVariance(n, sums.Revenue, sums.RevenueSquares) / n, n - 1);
+        }
+
+        var g = v.Visitors;
+        if (g < 2)
+        {
+            return null;
+        }
+
+        var mean = sums.Revenue / n;
+        var centred = v.RevenueSquares - 2 * mean * v.RevenueTimesSessions + mean * mean * v.SessionSquares;
+        var variance = centred <= 0 ? 0 : (double)centred / ((double)n * n) * g / (g - 1);
+        return (variance, g - 1);
     }
 
     private static AovComparison Undefined(double confidenceLevel, double? diff) =>

@@ -132,6 +132,10 @@ public static class Instances
             OtherModels = new AovModel { ModelVersion = "(other)", Impressions = sessions, AddOnsShown = sessions, Clicks = 0 },
             OtherModelVersions = 2,
         },
+        Visitors = new AovVisitors
+        {
+            Visitors = sessions * 4 / 5, RevenueSquares = revenue * revenue / 2 + 1_000m, RevenueTimesSessions = revenue * 1.25m, SessionSquares = sessions * 3 / 2,
+        },
     };
 
     public static AovAggregateRecord AovAggregate(bool defined = true) => new()

@@ -50,6 +50,7 @@ public sealed class TypeSchemaAgreementTests
         { "aov-aggregate", "/properties/srm", nameof(AovSampleRatio) },
         { "aov-aggregate", "/properties/naive", nameof(AovNaiveComparison) },
         { "aov-aggregate", "/$defs/cohort/properties/engagement", nameof(AovEngagement) },
+        { "aov-aggregate", "/$defs/cohort/properties/visitors", nameof(AovVisitors) },
         { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/positions/items", nameof(AovPosition) },
         { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/addOns/items", nameof(AovAddOn) },
         { "aov-aggregate", "/$defs/cohort/properties/engagement/properties/otherAddOns", nameof(AovAddOn) },

@@ -26,6 +26,79 @@ public sealed class AovAggregatorTests
     };
 
     [Fact]
+    public void Sessions_of_one_visitor_count_as_one_draw_in_the_variance_and_a_retraction_restores_the_visitor_sums_exactly()
+    {
+        var at = new DateTimeOffset(2026, 3, 2, 10, 15, 0, TimeSpan.Zero);
+        SessionOutcome Of(string key, string visitor, Cohort cohort, decimal revenue) => Outcome(key, cohort, revenue, at) with { SubjectId = visitor };
+        // Treatment: visitor a came twice (10 and 20), b once (0), c once (40); holdout: three visitors, one session each.
+        var second = Of("t2", "a", Cohort.Treatment, 20m);
+        SessionOutcome[] outcomes =
+        [
+            Of("t1", "a", Cohort.Treatment, 10m), second, Of("t3", "b", Cohort.Treatment, 0m), Of("t4", "c", Cohort.Treatment, 40m),
+            Of("h1", "x", Cohort.Holdout, 5m), Of("h2", "y", Cohort.Holdout, 15m), Of("h3", "z", Cohort.Holdout, 25m),
+        ];
+        var aggregator = new AovAggregator();
+        var total = aggregator.ApplyAll(outcomes.Select(SessionOutcomeChange.Closed), Now).Single(a => a.Window == WindowKind.Total);
+
+        Assert.Equal(new VisitorSums(3, 30m * 30m + 0m + 40m * 40m, 30m * 2 + 0m + 40m, 4 + 1 + 1), total.Treatment.Visitors);
+        Assert.Equal(new VisitorSums(3, 5m * 5m + 15m * 15m + 25m * 25m, 5m + 15m + 25m, 3), total.Holdout.Visitors);
+        // By hand: treatment mean 17.5 over 4 sessions; the visitors' residuals R - 17.5·N are -5, -17.5 and 22.5, so
+        // the mean's variance is 3/2 · 837.5 / 4² = 78.515625 with 2 degrees of freedom; the holdout's is Welch's 100 / 3, also 2.
+        var (a, b) = (78.515625, 100.0 / 3);
+        var c = total.Comparison;
+        Assert.Equal(2.5, c.IncrementalRevenuePerSession!.Value, 12);
+        Assert.Equal(Math.Sqrt(a + b), c.StandardError!.Value, 12);
+        Assert.Equal((a + b) * (a + b) / (a * a / 2 + b * b / 2), c.DegreesOfFreedom!.Value, 9);
+        Assert.True(c.StandardError > AovStatistics.Compare(total.Treatment.Sums, total.Holdout.Sums, 0.95).StandardError);
+
+        // Without visitor a's second session every visitor has one session again: Welch's comparison, to the bit.
+        var after = aggregator.Apply(SessionOutcomeChange.Retracted(second), Now).Single(x => x.Window == WindowKind.Total);
+        Assert.Equal(new VisitorSums(3, 10m * 10m + 0m + 40m * 40m, 10m + 0m + 40m, 3), after.Treatment.Visitors);
+        Assert.Equal(AovStatistics.Compare(after.Treatment.Sums, after.Holdout.Sums, 0.95), after.Comparison);
+
+        // Every session of a cohort from one visitor: nothing to estimate the spread between visitors from.
+        var alone = new AovAggregator().ApplyAll(
+            [.. new[] { Of("t1", "a", Cohort.Treatment, 10m), Of("t2", "a", Cohort.Treatment, 20m), Of("h1", "x", Cohort.Holdout, 5m), Of("h2", "y", Cohort.Holdout, 6m) }
+                .Select(SessionOutcomeChange.Closed)], Now).Single(x => x.Window == WindowKind.Total).Comparison;
+        Assert.Equal(9.5, alone.IncrementalRevenuePerSession!.Value, 12);
+        Assert.Null(alone.IncrementalRevenuePerSessionCi);
+    }
+
+    [Fact]
+    public void A_closed_window_forgets_its_visitors_but_not_their_sums_and_a_change_after_that_counts_its_sessions_as_independent()
+    {
+        var hour1 = new DateTimeOffset(2026, 3, 2, 10, 15, 0, TimeSpan.Zero);
+        var hour2 = hour1.AddHours(1);
+        SessionOutcome Of(string key, string visitor, Cohort cohort, decimal revenue, DateTimeOffset at) => Outcome(key, cohort, revenue, at) with { SubjectId = visitor };
+        SessionOutcome[] outcomes =
+        [
+            Of("t1", "a", Cohort.Treatment, 10m, hour1), Of("t2", "a", Cohort.Treatment, 20m, hour1), Of("t3", "b", Cohort.Treatment, 0m, hour1),
+            Of("t4", "c", Cohort.Treatment, 40m, hour1), Of("h1", "x", Cohort.Holdout, 5m, hour1), Of("h2", "y", Cohort.Holdout, 15m, hour1),
+            Of("t5", "a", Cohort.Treatment, 30m, hour2), Of("t6", "d", Cohort.Treatment, 0m, hour2), Of("h3", "z", Cohort.Holdout, 25m, hour2),
+            Of("h4", "z", Cohort.Holdout, 35m, hour2), Of("h5", "w", Cohort.Holdout, 0m, hour2),
+        ];
+        var aggregator = new AovAggregator();
+        var before = aggregator.ApplyAll(outcomes.Select(SessionOutcomeChange.Closed), Now);
+        AovAggregate Hour(IEnumerable<AovAggregate> aggregates, DateTimeOffset at) =>
+            aggregates.Single(a => a.Window == WindowKind.Hour && a.WindowStart == new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, 0, 0, TimeSpan.Zero));
+
+        // Hour 1 has ended by the horizon (11:00); hour 2, the day and the running total have not.
+        Assert.Equal(2, aggregator.ForgetVisitorsOfWindowsEndingBefore(hour2.AddMinutes(-15)));
+        Assert.Equal(0, aggregator.ForgetVisitorsOfWindowsEndingBefore(hour2.AddMinutes(-15)));
+        Assert.Equal(before, aggregator.Snapshot(Now));
+
+        // A late session in hour 1: its sums still move, its visitor sums are unknown (sessions as independent there).
+        var late = aggregator.Apply(SessionOutcomeChange.Closed(Of("t7", "a", Cohort.Treatment, 5m, hour1)), Now);
+        var first = Hour(late, hour1);
+        Assert.Equal(5, first.Treatment.Sums.ExposedSessions);
+        Assert.Null(first.Treatment.Visitors);
+        Assert.NotNull(first.Holdout.Visitors);
+        Assert.Equal(AovStatistics.Compare(first.Treatment.Sums, first.Holdout.Sums, 0.95, null, first.Holdout.Visitors), first.Comparison);
+        var total = late.Single(a => a.Window == WindowKind.Total);
+        Assert.Equal(new VisitorSums(4, 65m * 65m + 0m + 40m * 40m + 0m, 65m * 4 + 0m + 40m + 0m, 16 + 1 + 1 + 1), total.Treatment.Visitors);
+    }
+
+    [Fact]
     public void Welch_comparison_matches_a_hand_computation()
     {
         // Reference figures computed independently (Python statistics + numerical integration of the t density).

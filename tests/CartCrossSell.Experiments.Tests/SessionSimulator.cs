@@ -19,6 +19,13 @@ internal sealed record SimulationSettings
     public double AddOnPrice { get; init; } = 20;
     /// <summary>True: an accepted add-on adds its price to the order (a real lift). False: it replaces spend (zero effect).</summary>
     public bool AddOnAddsRevenue { get; init; } = true;
+    /// <summary>
+    /// Mean sessions per visitor (1: every session its own visitor, as before). Above 1, visitors come back: each draws
+    /// 1 + a Poisson number of further sessions, one cohort and one segment for all of them, and a spending level
+    /// (a factor e^(N(0, <see cref="VisitorSpendSigma"/>)) on every order), so a visitor's sessions are alike.
+    /// </summary>
+    public double SessionsPerVisitor { get; init; } = 1;
+    public double VisitorSpendSigma { get; init; } = 0.5;
     public DateTimeOffset Start { get; init; } = new(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
     public TimeSpan Spread { get; init; } = TimeSpan.FromDays(1);
 
@@ -44,6 +51,7 @@ internal static class SessionSimulator
 
     public static SessionOutcome[] Generate(SimulationSettings settings, int seed)
     {
+        if (settings.SessionsPerVisitor > 1) return GenerateVisitors(settings, seed);
         var rng = new Random(seed);
         var outcomes = new SessionOutcome[settings.Sessions];
         var spreadTicks = settings.Spread.Ticks;
@@ -99,6 +107,63 @@ internal static class SessionSimulator
         }
 
         return outcomes;
+    }
+
+    /// <summary>Sessions of returning visitors (<see cref="SimulationSettings.SessionsPerVisitor"/> above 1): same outcomes, visitors alike across their sessions.</summary>
+    private static SessionOutcome[] GenerateVisitors(SimulationSettings settings, int seed)
+    {
+        var rng = new Random(seed);
+        var outcomes = new List<SessionOutcome>(settings.Sessions);
+        var spreadTicks = settings.Spread.Ticks;
+        for (var visitor = 0; outcomes.Count < settings.Sessions; visitor++)
+        {
+            var cohort = rng.NextDouble() < settings.ActualHoldoutShare ? Cohort.Holdout : Cohort.Treatment;
+            var segment = rng.NextDouble() < settings.HighIntentShare ? settings.HighIntent : settings.LowIntent;
+            var spend = Math.Exp(settings.VisitorSpendSigma * NextGaussian(rng) - settings.VisitorSpendSigma * settings.VisitorSpendSigma / 2);
+            var sessions = 1 + Poisson(rng, settings.SessionsPerVisitor - 1);
+            for (var k = 0; k < sessions && outcomes.Count < settings.Sessions; k++)
+            {
+                var converts = rng.NextDouble() < segment.ConversionRate;
+                var gaussian = NextGaussian(rng);
+                var accepts = cohort == Cohort.Treatment && rng.NextDouble() < segment.AcceptRate;
+                var price = Math.Round((decimal)(settings.AddOnPrice * (0.5 + rng.NextDouble())), 2);
+                decimal revenue = 0m, crossSellRevenue = 0m;
+                if (converts)
+                {
+                    revenue = Math.Round((decimal)(spend * Math.Exp(segment.LogMean + segment.LogSigma * gaussian)), 2);
+                    if (accepts && settings.AddOnAddsRevenue)
+                    {
+                        revenue += price;
+                        crossSellRevenue = price;
+                    }
+                    else if (accepts)
+                    {
+                        crossSellRevenue = Math.Min(price, revenue);
+                    }
+                }
+
+                var exposedAt = settings.Start.AddTicks((long)(rng.NextDouble() * spreadTicks));
+                var id = $"sim-{seed}-{visitor}-{k}";
+                outcomes.Add(new SessionOutcome
+                {
+                    SessionKey = id, SessionId = id, SubjectId = $"visitor-{seed}-{visitor}", ExperimentId = ExperimentId, Salt = Salt,
+                    HoldoutShare = settings.ConfiguredHoldoutShare, Cohort = cohort, ExposedAt = exposedAt, WindowStart = exposedAt,
+                    WindowEnd = exposedAt.AddMinutes(10), Revenue = revenue, Orders = converts ? 1 : 0,
+                    CrossSellLines = converts && accepts ? 1 : 0, CrossSellRevenue = crossSellRevenue,
+                });
+            }
+        }
+
+        return [.. outcomes];
+    }
+
+    private static int Poisson(Random rng, double mean)
+    {
+        // Knuth's product of uniforms: fine for the small means used here.
+        var limit = Math.Exp(-mean);
+        var k = 0;
+        for (var p = rng.NextDouble(); p > limit; p *= rng.NextDouble()) k++;
+        return k;
     }
 
     /// <summary>The running-total aggregate of one simulated experiment, through the real aggregator.</summary>

@@ -42,6 +42,40 @@ public sealed class StatisticalCorrectnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void With_returning_visitors_the_interval_still_covers_a_planted_lift_where_counting_sessions_as_independent_does_not()
+    {
+        // Visitors are assigned, sessions are analysed: a visitor's sessions share a cohort, an intent and a spending
+        // level, so the sessions of one cohort are fewer independent draws than they look.
+        var settings = new SimulationSettings
+        {
+            Sessions = 4_000, ActualHoldoutShare = 0.5, ConfiguredHoldoutShare = 0.5, AddOnPrice = 20,
+            SessionsPerVisitor = 4, VisitorSpendSigma = 0.8, HighIntentShare = 0.3,
+        };
+        var trueIncrement = settings.TrueIncrementalRevenuePerSession;
+        int covered = 0, coveredAsSessions = 0;
+        double sumHalfWidth = 0, sumSquaredError = 0;
+        for (var seed = 4_001; seed <= 4_000 + Experiments; seed++)
+        {
+            var total = SessionSimulator.Total(SessionSimulator.Generate(settings, seed));
+            Assert.True(total.Treatment.Visitors!.Value.Visitors < total.Treatment.Sums.ExposedSessions / 2);
+            var ci = total.Comparison.IncrementalRevenuePerSessionCi!;
+            covered += ci.Contains(trueIncrement) ? 1 : 0;
+            coveredAsSessions += AovStatistics.Compare(total.Treatment.Sums, total.Holdout.Sums, 0.95).IncrementalRevenuePerSessionCi!.Contains(trueIncrement) ? 1 : 0;
+            sumHalfWidth += (ci.Upper - ci.Lower) / 2;
+            sumSquaredError += Math.Pow(total.Comparison.IncrementalRevenuePerSession!.Value - trueIncrement, 2);
+        }
+
+        var coverage = (double)covered / Experiments;
+        var coverageAsSessions = (double)coveredAsSessions / Experiments;
+        var widthRatio = sumHalfWidth / Experiments / (1.959964 * Math.Sqrt(sumSquaredError / Experiments));
+        output.WriteLine($"true increment {trueIncrement:F3}/session; coverage {coverage:P1} by visitors, {coverageAsSessions:P1} with sessions as independent; half-width / (1.96·empirical SE) = {widthRatio:F3}");
+
+        Assert.True(coverage >= 0.93, $"coverage {coverage:P1}");
+        Assert.InRange(widthRatio, 0.85, 1.15);
+        Assert.True(coverageAsSessions <= coverage - 0.05, $"sessions as independent covered {coverageAsSessions:P1}, visitors {coverage:P1}");
+    }
+
+    [Fact]
     public void Without_a_planted_lift_significance_is_declared_in_at_most_7_percent_of_experiments()
     {
         // Treatment accepts cross-sells, but they only relabel spend: zero true effect, default 90/10 split.

@@ -270,12 +270,20 @@ public sealed class StreamingEqualsBatchTests
             var holdout = Sums(outcomes.Where(o => o.Cohort == Cohort.Holdout));
             Assert.Equal(treatment, aggregate.Treatment.Sums);
             Assert.Equal(holdout, aggregate.Holdout.Sums);
-            var expected = AovAggregator.Build(key, treatment, holdout, outcomes[0].HoldoutShare, outcomes.Min(o => o.ExposedAt), options, ComputedAt);
+            var expected = AovAggregator.Build(key, treatment, holdout, outcomes[0].HoldoutShare, outcomes.Min(o => o.ExposedAt), options, ComputedAt,
+                treatmentVisitors: Visitors(outcomes.Where(o => o.Cohort == Cohort.Treatment)),
+                holdoutVisitors: Visitors(outcomes.Where(o => o.Cohort == Cohort.Holdout)));
             Assert.Equal(expected, aggregate);
         }
 
         Assert.Equal(batch.Count, streamed.Count(a => a.Treatment.Sums.ExposedSessions + a.Holdout.Sums.ExposedSessions > 0));
     }
+
+    /// <summary>The visitor sums of a batch: each visitor's sessions and revenue totalled, then summed over visitors.</summary>
+    private static VisitorSums Visitors(IEnumerable<SessionOutcome> outcomes) =>
+        outcomes.GroupBy(o => o.SubjectId, StringComparer.Ordinal)
+            .Select(g => VisitorSums.Of(g.Sum(o => o.Revenue), g.Count()))
+            .Aggregate(default(VisitorSums), (a, b) => a + b);
 
     private static CohortSums Sums(IEnumerable<SessionOutcome> outcomes)
     {

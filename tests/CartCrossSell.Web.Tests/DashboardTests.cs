@@ -61,6 +61,42 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         Assert.True(only.CumulativeUpper - only.CumulativeLower < only.IncrementalUpper - only.IncrementalLower);
     }
 
+    [Fact]
+    public void The_cumulative_interval_allows_for_returning_visitors_as_the_published_windows_do()
+    {
+        // Each hour: the treatment's sessions come from fewer visitors than sessions (visitor sums beside the session sums).
+        var options = new AovAggregatorOptions();
+        var (t1, h1) = (Sessions(10, 0, 25, 31, 0, 12, 40), Sessions(0, 9, 14, 0, 22, 8));
+        var (t2, h2) = (Sessions(18, 0, 27, 35, 11), Sessions(0, 16, 10, 0, 19, 6, 0));
+        // Treatment visitors, each alike across their sessions: hour 1 {0, 0} {10, 12} {25, 31, 40}; hour 2 {0} {18, 11}
+        // {27, 35}. Holdout: one session each.
+        var tv1 = VisitorSums.Of(0, 2) + VisitorSums.Of(22, 2) + VisitorSums.Of(96, 3);
+        var tv2 = VisitorSums.Of(0, 1) + VisitorSums.Of(29, 2) + VisitorSums.Of(62, 2);
+        static VisitorSums Singles(params decimal[] revenues) => revenues.Aggregate(default(VisitorSums), (v, r) => v + VisitorSums.Of(r, 1));
+        var (hv1, hv2) = (Singles(0, 9, 14, 0, 22, 8), Singles(0, 16, 10, 0, 19, 6, 0));
+        AovAggregateRecord Record(WindowKind kind, DateTimeOffset start, CohortSums t, CohortSums h, VisitorSums tv, VisitorSums hv) => AovAggregateMapping.ToContract(
+            AovAggregator.Build(new AggregateKey("visits", "pepper", kind, start), t, h, 0.5, Hour1, options, Hour1.AddHours(3), treatmentVisitors: tv, holdoutVisitors: hv));
+        var records = new[]
+        {
+            Record(WindowKind.Hour, Hour1, t1, h1, tv1, hv1), Record(WindowKind.Hour, Hour1.AddHours(1), t2, h2, tv2, hv2),
+            Record(WindowKind.Total, AggregateKey.TotalKeyStart, t1 + t2, h1 + h2, tv1 + tv2, hv1 + hv2),
+        };
+
+        var figures = ExperimentFigures.From(records, "visits", null, 0.95)!;
+
+        var last = figures.Hours[^1];
+        var expected = AovStatistics.Compare(t1 + t2, h1 + h2, 0.95, tv1 + tv2, hv1 + hv2).IncrementalRevenuePerSessionCi!;
+        var asSessions = AovStatistics.Compare(t1 + t2, h1 + h2, 0.95).IncrementalRevenuePerSessionCi!;
+        Assert.Equal((expected.Lower, expected.Upper), (last.CumulativeLower!.Value, last.CumulativeUpper!.Value));
+        Assert.True(expected.Upper - expected.Lower > asSessions.Upper - asSessions.Lower);
+        // The running total's cumulative figure is its published one.
+        Assert.Equal((figures.Total!.IncrementalLower, figures.Total.IncrementalUpper), (figures.Total.CumulativeLower, figures.Total.CumulativeUpper));
+        // A record without visitor sums (written before them) leaves the sessions counted as independent from there on.
+        var older = records[1] with { Treatment = records[1].Treatment with { Visitors = null } };
+        var mixed = ExperimentFigures.From([records[0], older, records[2]], "visits", null, 0.95)!;
+        Assert.Equal((asSessions.Lower, asSessions.Upper), (mixed.Hours[^1].CumulativeLower!.Value, mixed.Hours[^1].CumulativeUpper!.Value));
+    }
+
     /// <summary>
     /// The page once the host has read every published window: the four records may sit on different partitions of
     /// <c>aov-aggregates</c>, so the first answer that is not a 404 can still lack some of them.

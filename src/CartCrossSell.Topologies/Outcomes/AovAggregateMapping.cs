@@ -85,6 +85,9 @@ public static class AovAggregateMapping
         CrossSellAttachRate = Finite(c.CrossSellAttachRate),
         CrossSellRevenuePerSession = c.CrossSellRevenuePerSession,
         Engagement = c.Engagement is { } e ? ToContract(e) : null,
+        Visitors = c.Visitors is { } v
+            ? new AovVisitors { Visitors = v.Visitors, RevenueSquares = v.RevenueSquares, RevenueTimesSessions = v.RevenueTimesSessions, SessionSquares = v.SessionSquares }
+            : null,
     };
 
     private static AovEngagement ToContract(EngagementStats e) => new()
@@ -115,6 +118,10 @@ public static class AovAggregateMapping
     public static CohortSums SumsOf(AovCohort c) => new(c.ExposedSessions, c.ConvertedSessions, c.Orders, c.Revenue, c.RevenueSquares,
         c.CrossSellSessions, c.CrossSellOrders, c.CrossSellLines, c.CrossSellRevenue, c.AcceptedRevenue, c.AcceptedRevenueSquares,
         c.Engagement is { } e ? EngagementSumsOf(e) : default);
+
+    /// <summary>The visitor sums of a published cohort (null in records written before they were published).</summary>
+    public static VisitorSums? VisitorSumsOf(AovCohort c) =>
+        c.Visitors is { } v ? new VisitorSums(v.Visitors, v.RevenueSquares, v.RevenueTimesSessions, v.SessionSquares) : null;
 
     private static EngagementSums EngagementSumsOf(AovEngagement e)
     {

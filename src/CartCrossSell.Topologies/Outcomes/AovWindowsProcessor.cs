@@ -15,11 +15,16 @@ namespace CartCrossSell.Topologies.Outcomes;
 /// after every start, which then republishes every window: whatever was applied before a crash but not published is published.
 /// Touched windows are published once per commit interval.
 /// </summary>
-internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregatorOptions options, TimeSpan publishEvery)
+/// <param name="visitorRetention">
+/// How long after the newest exposure an hour or day window keeps its per-visitor table (<see cref="AovAggregator.ForgetVisitorsOfWindowsEndingBefore"/>):
+/// the windows a revision may still reach keep theirs, older ones keep only their visitor sums.
+/// </param>
+internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregatorOptions options, TimeSpan publishEvery, TimeSpan visitorRetention)
     : RecordProcessor<OutcomeUpsert>(runtime, OutcomesTopology.UpsertCodec)
 {
     private readonly HashSet<AggregateKey> _touched = [];
     private AovAggregator? _sums;
+    private DateTimeOffset? _newestExposure;
     private IKeyValueStore<string, SessionOutcome> _outcomes = null!;
 
     protected override void Init()
@@ -35,7 +40,12 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
     {
         if (_sums is not null) return _sums;
         var sums = new AovAggregator(options);
-        StateStores.ForEach(_outcomes, (_, outcome) => sums.Accumulate(SessionOutcomeChange.Closed(outcome), _touched));
+        _newestExposure = null;
+        StateStores.ForEach(_outcomes, (_, outcome) =>
+        {
+            sums.Accumulate(SessionOutcomeChange.Closed(outcome), _touched);
+            Saw(outcome);
+        });
         return _sums = sums;
     }
 
@@ -64,6 +74,7 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
         try
         {
             sums.Accumulate(change, _touched);
+            if (current is not null) Saw(current);
         }
         catch
         {
@@ -77,10 +88,17 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
         }
     }
 
+    private void Saw(SessionOutcome outcome)
+    {
+        if (_newestExposure is null || outcome.ExposedAt > _newestExposure) _newestExposure = outcome.ExposedAt;
+    }
+
     private void Publish()
     {
         if (!StoresRestored) return;
         var sums = Sums();
+        // The visitor tables of windows no revision reaches any more go (their sums stay): what they cost is memory.
+        if (_newestExposure is { } newest) sums.ForgetVisitorsOfWindowsEndingBefore(newest - visitorRetention);
         if (_touched.Count == 0) return;
         var now = Clock.GetUtcNow();
         foreach (var key in _touched)

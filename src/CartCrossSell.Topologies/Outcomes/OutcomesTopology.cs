@@ -88,7 +88,7 @@ public static class OutcomesTopology
             .ToRoutedTopics(TopologyNames.SessionOutcomes + "-sink");
 
         builder.Stream(sessionOutcomes, new StringSerDes(), new ByteArraySerDes(), "session-outcomes-source")
-            .Transform(Processors.Supplier(() => new AovWindowsProcessor(aggregator, aggregates, every),
+            .Transform(Processors.Supplier(() => new AovWindowsProcessor(aggregator, aggregates, every, VisitorRetention(experiment)),
                     StateStores.KeyValue(TopologyNames.AovSessionsStore, new JsonContractCodec<SessionOutcome>(OutcomesJson.Default.SessionOutcome), streams, cached: true)),
                 TopologyNames.AovAggregator)
             .ToRoutedTopics(TopologyNames.AovAggregator + "-sink");
@@ -96,6 +96,13 @@ public static class OutcomesTopology
         return new TopologyGroup(TopologyNames.Outcomes, builder.Build(),
             [Topics.CartEvents, Topics.OrderEvents, Topics.CrossSellImpressions, sessionEvents, sessionOutcomes], [sessionEvents, sessionOutcomes, Topics.AovAggregates]);
     }
+
+    /// <summary>
+    /// How long after the newest exposure the aggregator keeps an hour or day window's per-visitor table: a session is
+    /// revised only by late events within gap + grace of its end, and a day more covers sessions that run long (a later
+    /// revision still counts, with that window's sessions then taken as independent in its comparison).
+    /// </summary>
+    internal static TimeSpan VisitorRetention(ExperimentOptions experiment) => experiment.InactivityGap + experiment.Grace + TimeSpan.FromDays(1);
 
     private static IReadOnlyList<string> ValidateUpsert(OutcomeUpsert upsert)
     {

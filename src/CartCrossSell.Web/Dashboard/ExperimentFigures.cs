@@ -68,7 +68,8 @@ public sealed record ExperimentFigures(
         var total = mine.Where(r => r.Window == AggregateWindow.Total).MaxBy(r => r.ComputedAt);
         var latest = total ?? mine.MaxBy(r => r.ComputedAt)!;
         return new ExperimentFigures(experimentId, salt, confidenceLevel, mine.Max(r => r.ComputedAt),
-            total is null ? null : Figures(total, Sums(total.Treatment), Sums(total.Holdout), confidenceLevel),
+            total is null ? null : Figures(total, Sums(total.Treatment), Sums(total.Holdout), confidenceLevel,
+                AovAggregateMapping.VisitorSumsOf(total.Treatment), AovAggregateMapping.VisitorSumsOf(total.Holdout)),
             Series(mine, AggregateWindow.Hour, confidenceLevel), Series(mine, AggregateWindow.Day, confidenceLevel), NaiveAcceptanceComparison.BiasLabel,
             total?.Treatment.Engagement?.AddOns ?? [], total?.Treatment.Engagement?.OtherAddOns,
             total?.Treatment.Engagement?.Models ?? [], total?.Treatment.Engagement?.OtherModels)
@@ -84,23 +85,32 @@ public sealed record ExperimentFigures(
             .Select(r => new ExperimentSummary(r.ExperimentId, r.Salt, r.Treatment.ExposedSessions + r.Holdout.ExposedSessions, r.ComputedAt))
             .OrderByDescending(s => s.ComputedAt).ToList();
 
-    /// <summary>The windows of one kind in time order, each with the cumulative estimate over every window up to it.</summary>
+    /// <summary>
+    /// The windows of one kind in time order, each with the cumulative estimate over every window up to it. The windows'
+    /// visitor sums add up too, while every record carries them: a visitor seen in two windows then counts as two, so
+    /// the cumulative interval allows for repeat sessions within a window, not across (the running total's own record,
+    /// computed over the whole experiment, allows for both).
+    /// </summary>
     private static List<WindowFigures> Series(IEnumerable<AovAggregateRecord> records, AggregateWindow kind, double confidenceLevel)
     {
         var (treatment, holdout) = (CohortSums.Empty, CohortSums.Empty);
+        VisitorSums? treatmentVisitors = default(VisitorSums), holdoutVisitors = default(VisitorSums);
         var series = new List<WindowFigures>();
         foreach (var r in records.Where(r => r.Window == kind).OrderBy(r => r.WindowStart))
         {
             treatment += Sums(r.Treatment);
             holdout += Sums(r.Holdout);
-            series.Add(Figures(r, treatment, holdout, confidenceLevel));
+            treatmentVisitors = treatmentVisitors + AovAggregateMapping.VisitorSumsOf(r.Treatment);
+            holdoutVisitors = holdoutVisitors + AovAggregateMapping.VisitorSumsOf(r.Holdout);
+            series.Add(Figures(r, treatment, holdout, confidenceLevel, treatmentVisitors, holdoutVisitors));
         }
         return series;
     }
 
-    private static WindowFigures Figures(AovAggregateRecord r, CohortSums treatmentSoFar, CohortSums holdoutSoFar, double confidenceLevel)
+    private static WindowFigures Figures(AovAggregateRecord r, CohortSums treatmentSoFar, CohortSums holdoutSoFar, double confidenceLevel,
+        VisitorSums? treatmentVisitorsSoFar, VisitorSums? holdoutVisitorsSoFar)
     {
-        var cumulative = AovStatistics.Compare(treatmentSoFar, holdoutSoFar, confidenceLevel);
+        var cumulative = AovStatistics.Compare(treatmentSoFar, holdoutSoFar, confidenceLevel, treatmentVisitorsSoFar, holdoutVisitorsSoFar);
         var c = r.Comparison;
         return new WindowFigures(
             r.Window.ToString().ToLowerInvariant(), r.WindowStart, r.WindowEnd,
