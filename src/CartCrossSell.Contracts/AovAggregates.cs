@@ -182,6 +182,12 @@ public sealed record AovSampleRatio
     public required double PValue { get; init; }
     public required double Threshold { get; init; }
     public required bool Mismatch { get; init; }
+    /// <summary>
+    /// Visitors per cohort: when present (records since 2026-12-02), the observed share, chi-square and p-value are of
+    /// the visitors, the unit of assignment; absent, of the sessions.
+    /// </summary>
+    public long? TreatmentVisitors { get; init; }
+    public long? HoldoutVisitors { get; init; }
 }
 
 /// <summary>Within treatment, acceptors versus non-acceptors: always <see cref="Biased"/>, shown only beside the holdout figure.</summary>

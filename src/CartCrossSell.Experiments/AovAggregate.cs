@@ -100,7 +100,10 @@ public sealed record ConfidenceInterval(double Lower, double Upper)
     public bool Contains(double value) => Lower <= value && value <= Upper;
 }
 
-/// <summary>Chi-square goodness of fit (1 df) of the observed session split against the configured one.</summary>
+/// <summary>
+/// Chi-square goodness of fit (1 df) of the observed split against the configured one: of the visitors (the unit of
+/// assignment) when <see cref="TreatmentVisitors"/> and <see cref="HoldoutVisitors"/> are known, else of the sessions.
+/// </summary>
 public sealed record SampleRatioCheck(
     long TreatmentSessions,
     long HoldoutSessions,
@@ -109,7 +112,9 @@ public sealed record SampleRatioCheck(
     double ChiSquare,
     double PValue,
     double Threshold,
-    bool Mismatch);
+    bool Mismatch,
+    long? TreatmentVisitors = null,
+    long? HoldoutVisitors = null);
 
 /// <summary>
 /// Within treatment: sessions that accepted a cross-sell versus sessions that did not. Shown beside the holdout

@@ -229,7 +229,8 @@ public sealed class AovAggregator
             AovStatistics.Describe(treatment, treatmentTables, options) with { Visitors = treatmentVisitors },
             AovStatistics.Describe(holdout, holdoutTables, options) with { Visitors = holdoutVisitors },
             AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel, treatmentVisitors, holdoutVisitors),
-            AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold),
+            AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold,
+                treatmentVisitors?.Visitors, holdoutVisitors?.Visitors),
             AovStatistics.Naive(treatment),
             computedAt);
     }

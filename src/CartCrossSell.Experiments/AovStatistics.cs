@@ -117,9 +117,22 @@ public static class AovStatistics
         return new AovComparison(confidenceLevel, diff, ci, lift, liftCi, se, df, tStatistic, pValue, pValue < 1 - confidenceLevel);
     }
 
-    /// <summary>Pearson chi-square goodness of fit, 1 df, of the holdout/treatment session counts against the configured share.</summary>
-    public static SampleRatioCheck CheckSampleRatio(long treatmentSessions, long holdoutSessions, double expectedHoldoutShare, double threshold)
+    /// <summary>
+    /// Pearson chi-square goodness of fit, 1 df, of the holdout/treatment counts against the configured share: of the
+    /// visitors when both cohorts' are given (visitors are what is assigned, so they are the independent draws; the
+    /// sessions of returning visitors come in clumps, and a test on sessions alarms too often), else of the sessions.
+    /// </summary>
+    public static SampleRatioCheck CheckSampleRatio(long treatmentSessions, long holdoutSessions, double expectedHoldoutShare, double threshold,
+        long? treatmentVisitors = null, long? holdoutVisitors = null)
     {
+        if (treatmentVisitors is { } tv && holdoutVisitors is { } hv)
+        {
+            return CheckSampleRatio(tv, hv, expectedHoldoutShare, threshold) with
+            {
+                TreatmentSessions = treatmentSessions, HoldoutSessions = holdoutSessions, TreatmentVisitors = tv, HoldoutVisitors = hv,
+            };
+        }
+
         if (!(expectedHoldoutShare > 0 && expectedHoldoutShare < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(expectedHoldoutShare), expectedHoldoutShare, "The holdout share must lie strictly between 0 and 1.");

@@ -60,7 +60,10 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains($"| treatment | {total.Treatment.Sums.ExposedSessions} | {total.Treatment.Sums.Orders} | {total.Treatment.Sums.Revenue:0.00} |", totalSection);
         Assert.Contains($"| holdout | {total.Holdout.Sums.ExposedSessions} | {total.Holdout.Sums.Orders} | {total.Holdout.Sums.Revenue:0.00} |", totalSection);
         Assert.Contains($"incremental revenue per session (treatment - holdout): {total.Comparison.IncrementalRevenuePerSession!.Value:0.00} [95% CI", totalSection);
-        Assert.Contains("sample ratio: holdout", totalSection);
+        // The split is counted in visitors, the unit of assignment, with the sessions beside them.
+        var srm = total.Srm;
+        Assert.Contains($"sample ratio: holdout {srm.HoldoutVisitors} of {srm.HoldoutVisitors + srm.TreatmentVisitors} visitors "
+                        + $"({srm.HoldoutSessions} of {srm.HoldoutSessions + srm.TreatmentSessions} sessions)", totalSection);
         Assert.Contains("(alarm below p = 0.001)", totalSection);
         Assert.Contains("naive accepted vs not accepted (BIASED", totalSection);
         Assert.Equal(6, output.Split("== ").Count(s => s.StartsWith("cart-xsell (salt 'pepper'), hour", StringComparison.Ordinal)));

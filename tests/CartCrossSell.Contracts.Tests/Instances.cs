@@ -162,6 +162,7 @@ public static class Instances
         {
             TreatmentSessions = 900, HoldoutSessions = defined ? 100 : 0, ExpectedHoldoutShare = 0.1, ObservedHoldoutShare = defined ? 0.1 : 0,
             ChiSquare = defined ? 0 : 100, PValue = defined ? 1 : 1e-23, Threshold = 0.001, Mismatch = !defined,
+            TreatmentVisitors = defined ? 720 : null, HoldoutVisitors = defined ? 80 : null,
         },
         Naive = new AovNaiveComparison
         {

@@ -139,6 +139,30 @@ public sealed class StatisticalCorrectnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void With_returning_visitors_the_sample_ratio_check_counts_visitors_and_stays_quiet_at_the_configured_split()
+    {
+        // Visitors of four sessions on average, assigned 50/50 as configured: sessions come in clumps of one cohort.
+        var settings = new SimulationSettings { Sessions = 4_000, ActualHoldoutShare = 0.5, ConfiguredHoldoutShare = 0.5, SessionsPerVisitor = 4 };
+        int alarms = 0, alarmsOnSessions = 0;
+        for (var seed = 5_001; seed <= 5_000 + Experiments; seed++)
+        {
+            var total = SessionSimulator.Total(SessionSimulator.Generate(settings, seed));
+            Assert.Equal(total.Treatment.Visitors!.Value.Visitors, total.Srm.TreatmentVisitors);
+            alarms += total.Srm.Mismatch ? 1 : 0;
+            alarmsOnSessions += AovStatistics.CheckSampleRatio(total.Srm.TreatmentSessions, total.Srm.HoldoutSessions, 0.5, 0.001).Mismatch ? 1 : 0;
+        }
+
+        output.WriteLine($"SRM false alarms at the configured split with returning visitors: {alarms}/{Experiments} on visitors, {alarmsOnSessions}/{Experiments} on sessions");
+        Assert.True(alarms <= 2, $"{alarms} false alarms");
+        Assert.True(alarmsOnSessions >= 10, $"{alarmsOnSessions} alarms on sessions");
+
+        // A broken split is still caught on visitors: 60/40 where 50/50 is configured.
+        var skewed = SessionSimulator.Total(SessionSimulator.Generate(settings with { ActualHoldoutShare = 0.4 }, 5_999)).Srm;
+        output.WriteLine($"60/40 against 50/50: {skewed.HoldoutVisitors} of {skewed.HoldoutVisitors + skewed.TreatmentVisitors} visitors, p {skewed.PValue:E2}");
+        Assert.True(skewed.Mismatch);
+    }
+
+    [Fact]
     public void A_selection_effect_inflates_the_naive_figure_while_the_holdout_figure_stays_near_zero()
     {
         // High-intent shoppers buy more and accept more cross-sells; the widget itself changes nothing.

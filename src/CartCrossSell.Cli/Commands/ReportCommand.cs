@@ -161,7 +161,10 @@ public static class ReportCommand
                 ? $"incremental revenue per session (treatment - holdout): {delta.ToString("0.00", c)} [{level}% CI {Num(cmp.IncrementalRevenuePerSessionCi?.Lower)}, {Num(cmp.IncrementalRevenuePerSessionCi?.Upper)}], "
                   + $"lift {Num(cmp.LiftPercent)}% [{Num(cmp.LiftPercentCi?.Lower)}%, {Num(cmp.LiftPercentCi?.Upper)}%], p = {Num(cmp.PValue, "0.0000")}{(cmp.Significant ? " (significant)" : "")}"
                 : "incremental revenue per session: not defined yet (each cohort needs at least 2 sessions with some variance)");
-            sb.AppendLine(c, $"sample ratio: holdout {r.Srm.HoldoutSessions} of {r.Srm.HoldoutSessions + r.Srm.TreatmentSessions} sessions, expected share {r.Srm.ExpectedHoldoutShare.ToString("0.###", c)}, "
+            var split = r.Srm is { HoldoutVisitors: { } hv, TreatmentVisitors: { } tv }
+                ? $"{hv} of {hv + tv} visitors ({r.Srm.HoldoutSessions} of {r.Srm.HoldoutSessions + r.Srm.TreatmentSessions} sessions)"
+                : $"{r.Srm.HoldoutSessions} of {r.Srm.HoldoutSessions + r.Srm.TreatmentSessions} sessions";
+            sb.AppendLine(c, $"sample ratio: holdout {split}, expected share {r.Srm.ExpectedHoldoutShare.ToString("0.###", c)}, "
                              + $"chi-square {r.Srm.ChiSquare.ToString("0.00", c)}, p = {r.Srm.PValue.ToString("0.0000", c)}: {(r.Srm.Mismatch ? "SRM MISMATCH - do not trust this window" : "ok")} (alarm below p = {r.Srm.Threshold.ToString("0.####", c)})");
             sb.AppendLine(c, $"naive accepted vs not accepted (BIASED, for contrast only): revenue/session difference {Money(r.Naive.RevenuePerSessionDifference)}, "
                              + $"AOV/order difference {Money(r.Naive.AovPerOrderDifference)} ({r.Naive.AcceptedSessions} accepted, {r.Naive.NotAcceptedSessions} not)");

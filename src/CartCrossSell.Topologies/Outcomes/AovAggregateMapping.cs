@@ -47,6 +47,8 @@ public static class AovAggregateMapping
             ChiSquare = a.Srm.ChiSquare,
             PValue = a.Srm.PValue,
             Threshold = a.Srm.Threshold,
+            TreatmentVisitors = a.Srm.TreatmentVisitors,
+            HoldoutVisitors = a.Srm.HoldoutVisitors,
             Mismatch = a.Srm.Mismatch,
         },
         Naive = new AovNaiveComparison
