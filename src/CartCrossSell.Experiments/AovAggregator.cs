@@ -151,10 +151,6 @@ public sealed class AovAggregator
     public (CohortSums Treatment, CohortSums Holdout)? SumsOf(AggregateKey key) =>
         _windows.TryGetValue(key, out var state) ? (state.Treatment, state.Holdout) : null;
 
-    /// <summary>The exact sums over the visitors of one window (<see cref="VisitorSums"/>).</summary>
-    public (VisitorSums? Treatment, VisitorSums? Holdout)? VisitorsOf(AggregateKey key) =>
-        _windows.TryGetValue(key, out var state) ? (state.TreatmentVisitors.Sums, state.HoldoutVisitors.Sums) : null;
-
     /// <summary>The exact per-add-on sums of one window (every sku shown, not only the published top).</summary>
     public (AddOnTable Treatment, AddOnTable Holdout)? AddOnsOf(AggregateKey key) =>
         _windows.TryGetValue(key, out var state) ? (state.TreatmentTables.AddOns, state.HoldoutTables.AddOns) : null;
