@@ -6,7 +6,8 @@ using CartCrossSell.Benchmarks;
 // streaming recommender holds them (LiveEvidence, the replicated item-neighbors table); `latency`: per-call percentiles of
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
-// `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; the learned modes take
+// `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; `recent-baskets`: what a
+// recommender's start spends per order of `order-events` filling the similar-baskets index; the learned modes take
 // an orders file as their second argument (default: the December extract in data/) and `--catalog` (rank as the
 // streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
@@ -20,6 +21,7 @@ return args.FirstOrDefault() switch
     "learned-stages" => LearnedRankerBench.Stages(LearnedOrders(args), args.Contains("--catalog")),
     "candidates-ab" => LearnedRankerBench.CandidatesAb(LearnedOrders(args), args.Contains("--catalog")),
     "pool-ab" => LearnedRankerBench.PoolAb(LearnedOrders(args), args.Contains("--catalog")),
+    "recent-baskets" => RecentBasketsBench.Replay(LearnedOrders(args)),
     _ => Run(args),
 };
 
