@@ -138,6 +138,9 @@ public static class OfflineEvaluation
             }
             ineligible[protocol] = testBaskets.Count - cases.Count;
             var configuration = 0;
+            // The baselines held to the cart rules, every case's ten-long list, computed for all four at the first of
+            // their rows: each cart's candidate set (which the learned substitutes read) is then generated once.
+            Dictionary<string, IReadOnlyList<string>[]>? heldToRules = null;
             foreach (var (label, kind, recOptions, rules, underCartRules) in configurations)
             {
                 progress?.Report($"{EvaluationTable.ProtocolName(protocol)}: {label} ({++configuration} of {configurations.Count}) on {cases.Count} baskets");
@@ -148,31 +151,24 @@ public static class OfflineEvaluation
                 var deepRanker = new AddOnRanker(shownOptions with { MaxAddOns = MrrDepth }, learner.Clock);
                 var metrics = new MetricAccumulator(recOptions, effectiveCatalog, hasCatalog, lastPrice);
                 LearnedAddOnRanker? learned = null, deepLearned = null;
-                // A baseline held to the cart rules ranks deeper first; the learned substitutes read the cart's candidate
-                // set, generated as the learned ranker's (its candidate settings), or with the defaults without a model.
-                var ruleDepthRanker = underCartRules ? new AddOnRanker(shownOptions with { MaxAddOns = Baselines.DepthUnderRules }, learner.Clock) : null;
-                var substituteCandidates = underCartRules
-                    ? options.Model is { } model ? new LearnedAddOnRanker(model, options.Recommendation).Candidates : new CandidateGenerator()
-                    : null;
+                if (underCartRules) heldToRules ??= BaselinesUnderCartRules(cases, inputs, evidence, effectiveCatalog, popular, options, learner.Clock);
                 if (kind == Strategies.Learned)
                 {
                     learned = new LearnedAddOnRanker(options.Model!, shownOptions with { MaxAddOns = ListSize });
                     deepLearned = new LearnedAddOnRanker(options.Model!, shownOptions with { MaxAddOns = MrrDepth });
                 }
-                foreach (var (order, hidden, basket) in cases)
+                for (var i = 0; i < cases.Count; i++)
                 {
+                    var (order, hidden, basket) = cases[i];
                     cancellationToken.ThrowIfCancellationRequested();
                     IReadOnlyList<string> shown, deep;
                     switch (kind)
                     {
                         case Strategies.Popularity or Strategies.LastItem or Strategies.BasketCounts or Strategies.BasketCosine when underCartRules:
-                        {
-                            var ranked = Baselines.Rank(kind, ruleDepthRanker!, basket, effectiveCatalog, evidence, popular, order.Timestamp);
-                            var set = substituteCandidates!.Generate(basket, inputs, order.Timestamp);
-                            shown = Baselines.UnderCartRules(ranked, basket, effectiveCatalog, set, evidence, options.Recommendation, ListSize, order.Timestamp);
-                            deep = Baselines.UnderCartRules(ranked, basket, effectiveCatalog, set, evidence, options.Recommendation, MrrDepth, order.Timestamp);
+                            // Diversity and the cut keep a prefix: the three shown are the ten-long list's first three.
+                            deep = heldToRules![kind][i];
+                            shown = deep.Take(ListSize).ToList();
                             break;
-                        }
                         case Strategies.Popularity or Strategies.LastItem or Strategies.BasketCounts or Strategies.BasketCosine:
                             shown = Baselines.Rank(kind, ranker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
                             deep = Baselines.Rank(kind, deepRanker, basket, effectiveCatalog, evidence, popular, order.Timestamp);
@@ -199,6 +195,30 @@ public static class OfflineEvaluation
             CandidateRecall = recalls,
             ModelVersion = options.Model?.Version,
         };
+    }
+
+    /// <summary>
+    /// Every case's ten-long list of each baseline held to the cart rules (<see cref="Baselines.UnderCartRules"/>): the
+    /// baseline ranks <see cref="Baselines.DepthUnderRules"/> deep, and the learned substitutes read the cart's candidate
+    /// set, generated once per cart as the learned ranker's (its candidate settings; the defaults without a model).
+    /// </summary>
+    private static Dictionary<string, IReadOnlyList<string>[]> BaselinesUnderCartRules(
+        IReadOnlyList<(EvalOrder Order, string Hidden, Basket Basket)> cases, RankingInputs inputs, IBasketEvidence evidence, ICatalog catalog,
+        IReadOnlyList<string> popular, EvaluationOptions options, DecayClock clock)
+    {
+        var generator = options.Model is { } model ? new LearnedAddOnRanker(model, options.Recommendation).Candidates : new CandidateGenerator();
+        var rankers = Strategies.Baselines.ToDictionary(b => b,
+            b => new AddOnRanker(Baselines.Options(b, options.Recommendation) with { MaxAddOns = Baselines.DepthUnderRules }, clock));
+        var lists = Strategies.Baselines.ToDictionary(b => b, _ => new IReadOnlyList<string>[cases.Count]);
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var (order, _, basket) = cases[i];
+            var set = generator.Generate(basket, inputs, order.Timestamp);
+            foreach (var b in Strategies.Baselines)
+                lists[b][i] = Baselines.UnderCartRules(Baselines.Rank(b, rankers[b], basket, catalog, evidence, popular, order.Timestamp),
+                    basket, catalog, set, evidence, options.Recommendation, MrrDepth, order.Timestamp);
+        }
+        return lists;
     }
 
     private static double HiddenValue(EvalOrder order, string hidden) =>
