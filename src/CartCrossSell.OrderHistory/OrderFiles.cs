@@ -69,6 +69,7 @@ public static class OrderFiles
         var cancelled = new HashSet<string>(StringComparer.Ordinal);
         var stockCodes = new HashSet<string>(StringComparer.Ordinal);
         var nonProduct = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var pool = new StringPool();
         int dataLines = 0, cancellationLines = 0, nonProductLines = 0, quantityLines = 0, priceLines = 0;
 
         using var reader = InputFiles.Open(path);
@@ -128,7 +129,7 @@ public static class OrderFiles
 
             var customer = customerAt is { } c && c < f.Count ? NormalizeCustomerId(f[c]) : null;
             var timestamp = new DateTimeOffset(DateTime.SpecifyKind(date, DateTimeKind.Utc));
-            orders.Add(invoice, timestamp, customer, new HistoricalLine(sku, variantId, description, quantity, price));
+            orders.Add(invoice, timestamp, customer, new HistoricalLine(pool.Of(sku), pool.Of(variantId), pool.Of(description), quantity, price));
         }
 
         var built = orders.Build();
@@ -157,6 +158,7 @@ public static class OrderFiles
     {
         var problems = new List<ReadProblem>();
         var orders = new List<HistoricalOrder>();
+        var pool = new StringPool();
         using var reader = InputFiles.Open(path);
         var lineNumber = 0;
         var dataLines = 0;
@@ -172,7 +174,7 @@ public static class OrderFiles
                 continue;
             }
             orders.Add(new HistoricalOrder($"basket-{lineNumber}", BasketLinesEpoch.AddMinutes(lineNumber), null,
-                items.Select(i => new HistoricalLine(i, null, i, 1, 0m)).ToArray()));
+                items.Select(i => pool.Of(i)).Select(i => new HistoricalLine(i, null, i, 1, 0m)).ToArray()));
         }
         var summary = Summarize(orders, null) with { DataLines = dataLines, DistinctOrderIds = orders.Count };
         return new OrderReadResult(OrderFileFormat.BasketLines, orders, problems, summary);
@@ -183,6 +185,7 @@ public static class OrderFiles
         var problems = new List<ReadProblem>();
         var orders = new OrderAccumulator();
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var pool = new StringPool();
         var dataLines = 0;
 
         using var reader = InputFiles.Open(path);
@@ -239,7 +242,7 @@ public static class OrderFiles
             // the Unix epoch, so time order is file order.
             var when = timestamp ?? DateTimeOffset.UnixEpoch.AddSeconds(ids.Count - 1);
             orders.Add(orderId, when, Cell(f, customerAt),
-                new HistoricalLine(sku, variant ?? sku, Cell(f, titleAt) is { } title ? NormalizeTitle(title) : null, quantity, price));
+                new HistoricalLine(pool.Of(sku), pool.Of(variant ?? sku), Cell(f, titleAt) is { } title ? pool.Of(NormalizeTitle(title)) : null, quantity, price));
         }
 
         var built = orders.Build();
@@ -251,6 +254,7 @@ public static class OrderFiles
     {
         var problems = new List<ReadProblem>();
         var orders = new List<HistoricalOrder>();
+        var pool = new StringPool();
         var firstSeen = new Dictionary<string, int>(StringComparer.Ordinal);
         var dataLines = 0;
         foreach (var (line, text) in JsonLines.Lines(path))
@@ -284,7 +288,7 @@ public static class OrderFiles
             }
             firstSeen.Add(e.OrderId, line);
             orders.Add(new HistoricalOrder(e.OrderId, e.Timestamp, e.VisitorId,
-                e.Lines.Select(l => new HistoricalLine(l.Sku, l.VariantId, null, l.Quantity, l.UnitPrice)).ToList()));
+                e.Lines.Select(l => new HistoricalLine(pool.Of(l.Sku), pool.Of(l.VariantId), null, l.Quantity, l.UnitPrice)).ToList()));
         }
         var summary = Summarize(orders, null) with { DataLines = dataLines, DistinctOrderIds = orders.Count };
         return new OrderReadResult(OrderFileFormat.OrderEventsJsonLines, orders, problems, summary);
@@ -331,6 +335,24 @@ public static class OrderFiles
         if (at is not { } i || i >= fields.Count) return null;
         var value = fields[i].Trim();
         return value.Length == 0 ? null : value;
+    }
+
+    /// <summary>
+    /// One string per distinct value of a file (skus, variants, titles), shared by every line that holds it: a line's
+    /// fields are new strings, and a file of a million orders held millions of copies of a few thousand skus and titles.
+    /// </summary>
+    private sealed class StringPool
+    {
+        private readonly HashSet<string> _kept = new(StringComparer.Ordinal);
+
+        [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+        public string? Of(string? value)
+        {
+            if (value is null) return null;
+            if (_kept.TryGetValue(value, out var kept)) return kept;
+            _kept.Add(value);
+            return value;
+        }
     }
 
     private static CsvHeader Header(IEnumerator<CsvRecord> records, string path)

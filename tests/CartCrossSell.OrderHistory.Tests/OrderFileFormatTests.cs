@@ -128,6 +128,46 @@ public sealed class OrderFileFormatTests : IDisposable
     }
 
     [Fact]
+    public void Lines_of_different_orders_share_one_string_per_sku_variant_and_title_in_every_format()
+    {
+        // A million orders held millions of copies of a few thousand skus and titles (docs/benchmarks.md).
+        var mug = new OrderLine { Sku = "mug", VariantId = "mug-red", Quantity = 1, UnitPrice = 3.5m };
+        var first = new OrderCompleted
+        {
+            EventId = "e1", OrderId = "o1", VisitorId = "v1", Timestamp = new DateTimeOffset(2024, 3, 1, 10, 0, 0, TimeSpan.Zero),
+            Lines = [mug, new OrderLine { Sku = "coaster", Quantity = 1, UnitPrice = 1.25m }],
+        };
+        var files = new[]
+        {
+            _files.Write("retail.csv", "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n" +
+                "536365,85123A,WHITE HANGING HEART,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n" +
+                "536366,85123A,WHITE HANGING HEART,2,2010-12-01 08:28:00,2.55,17850,United Kingdom\n"),
+            _files.Write("orders.csv", "order_id,sku,variant_id,title\no1,mug,mug-red,Red mug\no2,mug,mug-red,Red mug\n"),
+            _files.Write("orders.jsonl", string.Join("\n",
+                JsonSerializer.Serialize(first, ContractsJson.Default.OrderCompleted),
+                JsonSerializer.Serialize(first with { EventId = "e2", OrderId = "o2" }, ContractsJson.Default.OrderCompleted))),
+            _files.Write("baskets.csv", "mug,coaster\ncoaster,mug\n"),
+        };
+        var formats = new OrderFileFormat?[] { null, null, null, OrderFileFormat.BasketLines };
+
+        for (var i = 0; i < files.Length; i++)
+        {
+            var result = OrderFiles.Read(files[i], formats[i]);
+            Assert.Empty(result.Problems);
+            var lines = result.Orders.SelectMany((o, n) => o.Lines.Select(l => (Order: n, Line: l))).ToList();
+            foreach (var group in lines.GroupBy(l => l.Line.Sku))
+            {
+                var (inFirst, a) = group.First();
+                var (inSecond, b) = Assert.Single(group.Skip(1));
+                Assert.NotEqual(inFirst, inSecond);
+                Assert.Same(a.Sku, b.Sku);
+                Assert.Same(a.VariantId, b.VariantId);
+                Assert.Same(a.Title, b.Title);
+            }
+        }
+    }
+
+    [Fact]
     public void A_backfilled_order_is_a_valid_event_with_an_id_that_depends_only_on_the_order()
     {
         var order = new HistoricalOrder("536365", new DateTimeOffset(2010, 12, 1, 8, 26, 0, TimeSpan.Zero), "17850",
