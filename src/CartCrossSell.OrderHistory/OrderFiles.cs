@@ -167,14 +167,14 @@ public static class OrderFiles
             lineNumber++;
             if (line.Trim().Length == 0) continue;
             dataLines++;
-            var items = line.Split(',').Select(f => f.Trim().Trim('"')).Where(f => f.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+            var items = line.Split(',').Select(f => f.Trim().Trim('"')).Where(f => f.Length > 0).Distinct(StringComparer.Ordinal).Select(f => pool.Of(f)).ToList();
             if (items.Count == 0)
             {
                 problems.Add(new ReadProblem(path, lineNumber, "a basket line without items"));
                 continue;
             }
             orders.Add(new HistoricalOrder($"basket-{lineNumber}", BasketLinesEpoch.AddMinutes(lineNumber), null,
-                items.Select(i => pool.Of(i)).Select(i => new HistoricalLine(i, null, i, 1, 0m)).ToArray()));
+                items.Select(i => new HistoricalLine(i, null, i, 1, 0m)).ToArray()));
         }
         var summary = Summarize(orders, null) with { DataLines = dataLines, DistinctOrderIds = orders.Count };
         return new OrderReadResult(OrderFileFormat.BasketLines, orders, problems, summary);
