@@ -70,6 +70,13 @@ public sealed record AovCohort
     /// absent in records written before 2026-12-02, whose comparison counted every session as its own visitor.
     /// </summary>
     public AovVisitors? Visitors { get; init; }
+    /// <summary>
+    /// Hour and day windows: the same sums over every session of the experiment from its first window to this window's
+    /// end, each visitor once, so the comparison to date allows for visitors who came back in another window. Absent
+    /// in the running total (its <see cref="Visitors"/> are to date), in records written by earlier versions of the
+    /// aggregator, and in a cohort where a session was revised after its window's visitors were forgotten.
+    /// </summary>
+    public AovVisitors? VisitorsToDate { get; init; }
 }
 
 /// <summary>

@@ -39,7 +39,14 @@ public sealed record CohortStats(
     double? CrossSellAttachRate,
     decimal? CrossSellRevenuePerSession,
     EngagementStats? Engagement = null,
-    VisitorSums? Visitors = null);
+    VisitorSums? Visitors = null)
+{
+    /// <summary>
+    /// Hour and day windows: the visitor sums of every session from the experiment's first window to this one's end,
+    /// each visitor once (a window's own <see cref="Visitors"/> add up over windows only for disjoint visitors).
+    /// </summary>
+    public VisitorSums? VisitorsToDate { get; init; }
+}
 
 /// <summary>Click-through of one position: credited clicks over impressions that showed an add-on there (null before any).</summary>
 public sealed record PositionStats(int Position, long Impressions, long Clicks, double? ClickThrough);

@@ -78,6 +78,12 @@ public sealed class AovAggregator
     private readonly AovAggregatorOptions _options;
     private readonly Dictionary<AggregateKey, WindowState> _windows = new();
 
+    // The hour windows and the day windows of each experiment in time order, for the visitor sums to date.
+    private readonly Dictionary<(string ExperimentId, string Salt, WindowKind Window), Series> _series = new();
+
+    // Outcomes were added without their visitor steps (AddRestored): every step is computed again before the next use.
+    private bool _stepsStale;
+
     public AovAggregator(AovAggregatorOptions? options = null)
     {
         _options = options ?? new AovAggregatorOptions();
@@ -120,6 +126,21 @@ public sealed class AovAggregator
         {
             Update(current, retract: false, touched);
         }
+    }
+
+    /// <summary>
+    /// Adds the outcome of a session as a restored table holds it, in any order (the derivation of the sums after a
+    /// start): the visitor sums to date are then computed once for all windows, in one pass over them, before they are
+    /// next read. <see cref="Accumulate"/> moves them session by session, which costs a walk over every later window
+    /// for a session out of time order, and in a restore, which goes by key, nearly every session is. Meant for a new
+    /// aggregator: after tables were forgotten, the sums to date of every window up to the last forgotten one become
+    /// unknown.
+    /// </summary>
+    public void AddRestored(SessionOutcome outcome, ISet<AggregateKey>? touched = null)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        Update(outcome, retract: false, touched, steps: false);
+        _stepsStale = true;
     }
 
     /// <summary>
@@ -171,6 +192,7 @@ public sealed class AovAggregator
     /// </summary>
     public int ForgetVisitorsOfWindowsEndingBefore(DateTimeOffset horizon)
     {
+        EnsureSteps(); // from the tables about to go
         var forgotten = 0;
         foreach (var (key, state) in _windows)
         {
@@ -187,9 +209,15 @@ public sealed class AovAggregator
     /// </summary>
     public int EvictWindowsEndingBefore(DateTimeOffset horizon)
     {
+        EnsureSteps();
         var stale = _windows.Keys.Where(k => k.WindowEnd is { } end && end <= horizon).ToList();
         foreach (var key in stale)
         {
+            var series = _series[(key.ExperimentId, key.Salt, key.Window)];
+            var state = _windows[key];
+            series.Evicted = (series.Evicted.Treatment + state.TreatmentStep.Sums, series.Evicted.Holdout + state.HoldoutStep.Sums);
+            series.Windows.Remove(key.WindowStart);
+            series.Changed();
             _windows.Remove(key);
         }
 
@@ -211,7 +239,9 @@ public sealed class AovAggregator
         EngagementTables? treatmentTables = null,
         EngagementTables? holdoutTables = null,
         VisitorSums? treatmentVisitors = null,
-        VisitorSums? holdoutVisitors = null)
+        VisitorSums? holdoutVisitors = null,
+        VisitorSums? treatmentVisitorsToDate = null,
+        VisitorSums? holdoutVisitorsToDate = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var start = key.Window == WindowKind.Total ? firstExposure ?? computedAt : key.WindowStart;
@@ -222,8 +252,8 @@ public sealed class AovAggregator
             key.Window,
             start,
             end,
-            AovStatistics.Describe(treatment, treatmentTables, options) with { Visitors = treatmentVisitors },
-            AovStatistics.Describe(holdout, holdoutTables, options) with { Visitors = holdoutVisitors },
+            AovStatistics.Describe(treatment, treatmentTables, options) with { Visitors = treatmentVisitors, VisitorsToDate = treatmentVisitorsToDate },
+            AovStatistics.Describe(holdout, holdoutTables, options) with { Visitors = holdoutVisitors, VisitorsToDate = holdoutVisitorsToDate },
             AovStatistics.Compare(treatment, holdout, options.ConfidenceLevel, treatmentVisitors, holdoutVisitors),
             AovStatistics.CheckSampleRatio(treatment.ExposedSessions, holdout.ExposedSessions, holdoutShare, options.SrmThreshold,
                 treatmentVisitors?.Visitors, holdoutVisitors?.Visitors),
@@ -231,14 +261,26 @@ public sealed class AovAggregator
             computedAt);
     }
 
-    private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt) =>
-        Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables,
-            state.TreatmentVisitors.Sums, state.HoldoutVisitors.Sums);
+    private AovAggregate Build(AggregateKey key, WindowState state, DateTimeOffset computedAt)
+    {
+        EnsureSteps();
+        var toDate = key.Window == WindowKind.Total
+            ? (Treatment: null, Holdout: null)
+            : _series[(key.ExperimentId, key.Salt, key.Window)].ToDate(key.WindowStart);
+        return Build(key, state.Treatment, state.Holdout, state.HoldoutShare, state.FirstExposure, _options, computedAt, state.TreatmentTables, state.HoldoutTables,
+            state.TreatmentVisitors.Sums, state.HoldoutVisitors.Sums, toDate.Treatment, toDate.Holdout);
+    }
 
-    private void Update(SessionOutcome outcome, bool retract, ISet<AggregateKey>? touched)
+    private void Update(SessionOutcome outcome, bool retract, ISet<AggregateKey>? touched, bool steps = true)
     {
         var contribution = CohortSums.Of(outcome);
-        foreach (var key in AggregateKey.For(outcome))
+        var keys = AggregateKey.For(outcome);
+        // What the visitor adds to the sums to date of each hour and day from this session's window on, before and
+        // after: the session moves the visitor's totals from its window to the end of the experiment.
+        if (steps) EnsureSteps();
+        var hourBefore = steps ? VisitorSteps(keys[0], keys[2], outcome) : null;
+        var dayBefore = steps ? VisitorSteps(keys[1], keys[2], outcome) : null;
+        foreach (var key in keys)
         {
             if (!_windows.TryGetValue(key, out var state))
             {
@@ -249,6 +291,13 @@ public sealed class AovAggregator
 
                 state = new WindowState(outcome.HoldoutShare);
                 _windows.Add(key, state);
+                if (key.Window != WindowKind.Total)
+                {
+                    var seriesKey = (key.ExperimentId, key.Salt, key.Window);
+                    if (!_series.TryGetValue(seriesKey, out var series)) _series.Add(seriesKey, series = new Series());
+                    series.Windows.Add(key.WindowStart, state);
+                    series.Changed();
+                }
             }
             else if (state.HoldoutShare != outcome.HoldoutShare)
             {
@@ -286,6 +335,122 @@ public sealed class AovAggregator
 
             touched?.Add(key);
         }
+
+        if (!steps) return;
+        MoveSteps(keys[0], outcome.Cohort, hourBefore!, VisitorSteps(keys[0], keys[2], outcome), touched);
+        MoveSteps(keys[1], outcome.Cohort, dayBefore!, VisitorSteps(keys[1], keys[2], outcome), touched);
+    }
+
+    /// <summary>
+    /// Computes every window's visitor steps from the tables, after outcomes were added without them: per series and
+    /// cohort, each visitor's totals before the series' first window (the running total's less what the windows hold),
+    /// then the windows in time order, each visitor's totals moving on by what it has in the window.
+    /// </summary>
+    private void EnsureSteps()
+    {
+        if (!_stepsStale) return;
+        foreach (var ((experimentId, salt, _), series) in _series)
+        {
+            var total = _windows[new AggregateKey(experimentId, salt, WindowKind.Total, AggregateKey.TotalKeyStart)];
+            foreach (var cohort in (ReadOnlySpan<Cohort>)[Cohort.Treatment, Cohort.Holdout])
+            {
+                var totalTable = total.VisitorsOf(cohort);
+                var windows = series.Windows.Values;
+                // Up to the last window whose table was forgotten, what the visitors had before each window is unknown.
+                var firstKnown = windows.Count;
+                while (firstKnown > 0 && !windows[firstKnown - 1].VisitorsOf(cohort).Forgotten) firstKnown--;
+                for (var i = 0; i < firstKnown; i++)
+                {
+                    windows[i].StepOf(cohort).Reset();
+                    windows[i].StepOf(cohort).Add(null, retract: false);
+                }
+
+                var before = new Dictionary<string, VisitorTotal>(StringComparer.Ordinal);
+                for (var i = firstKnown; i < windows.Count; i++)
+                {
+                    foreach (var (visitor, here) in windows[i].VisitorsOf(cohort).Entries!)
+                    {
+                        var seen = before.GetValueOrDefault(visitor, totalTable.Of(visitor));
+                        before[visitor] = new VisitorTotal(seen.Revenue - here.Revenue, seen.Sessions - here.Sessions);
+                    }
+                }
+
+                for (var i = firstKnown; i < windows.Count; i++)
+                {
+                    var step = windows[i].StepOf(cohort);
+                    step.Reset();
+                    var entries = windows[i].VisitorsOf(cohort).Entries!;
+                    var sums = default(VisitorSums);
+                    foreach (var (visitor, here) in entries)
+                    {
+                        var start = before[visitor];
+                        var end = new VisitorTotal(start.Revenue + here.Revenue, start.Sessions + here.Sessions);
+                        sums = sums + VisitorSums.Of(end.Revenue, end.Sessions) - VisitorSums.Of(start.Revenue, start.Sessions);
+                        before[visitor] = end;
+                    }
+
+                    step.Add(sums, retract: false);
+                }
+            }
+
+            series.Changed();
+        }
+
+        _stepsStale = false;
+    }
+
+    /// <summary>
+    /// The visitor's step in the sums to date of every window of <paramref name="window"/>'s kind from it on where the
+    /// visitor has sessions (a window's step: what the visitor's totals up to its end add over those up to its start),
+    /// latest first; null where it cannot be known, a window whose table was forgotten or one before such a window.
+    /// The totals up to a window's end are the running total's minus what the visitor has in later windows: only the
+    /// windows a revision can still reach are read.
+    /// </summary>
+    private List<(WindowState State, VisitorSums? Step)> VisitorSteps(AggregateKey window, AggregateKey total, SessionOutcome outcome)
+    {
+        var steps = new List<(WindowState, VisitorSums?)>();
+        if (!_series.TryGetValue((window.ExperimentId, window.Salt, window.Window), out var series)) return steps;
+        var visitor = outcome.SubjectId;
+        var upToEnd = _windows.TryGetValue(total, out var totalState) ? totalState.VisitorsOf(outcome.Cohort).Of(visitor) : default;
+        var blind = false;
+        for (var i = series.Windows.Count - 1; i >= 0 && series.Windows.Keys[i] >= window.WindowStart; i--)
+        {
+            var state = series.Windows.Values[i];
+            var table = state.VisitorsOf(outcome.Cohort);
+            if (table.Forgotten)
+            {
+                blind = true;
+                steps.Add((state, null));
+                continue;
+            }
+
+            var here = table.Of(visitor);
+            if (here.Sessions == 0) continue;
+            if (blind)
+            {
+                steps.Add((state, null));
+                continue;
+            }
+
+            var before = new VisitorTotal(upToEnd.Revenue - here.Revenue, upToEnd.Sessions - here.Sessions);
+            steps.Add((state, VisitorSums.Of(upToEnd.Revenue, upToEnd.Sessions) - VisitorSums.Of(before.Revenue, before.Sessions)));
+            upToEnd = before;
+        }
+
+        return steps;
+    }
+
+    /// <summary>Replaces the visitor's steps before a change by those after it; every window from the change's on has new sums to date.</summary>
+    private void MoveSteps(AggregateKey window, Cohort cohort, List<(WindowState State, VisitorSums? Step)> before,
+        List<(WindowState State, VisitorSums? Step)> after, ISet<AggregateKey>? touched)
+    {
+        var series = _series[(window.ExperimentId, window.Salt, window.Window)];
+        foreach (var (state, step) in before) state.StepOf(cohort).Add(step, retract: true);
+        foreach (var (state, step) in after) state.StepOf(cohort).Add(step, retract: false);
+        series.Changed();
+        if (touched is null) return;
+        for (var i = series.Windows.Count - 1; i >= 0 && series.Windows.Keys[i] >= window.WindowStart; i--)
+            touched.Add(window with { WindowStart = series.Windows.Keys[i] });
     }
 
     private sealed class WindowState(double holdoutShare)
@@ -298,6 +463,68 @@ public sealed class AovAggregator
         public VisitorTable TreatmentVisitors { get; } = new();
         public VisitorTable HoldoutVisitors { get; } = new();
         public DateTimeOffset? FirstExposure { get; set; }
+
+        /// <summary>Hour and day windows: what this window adds to each cohort's visitor sums to date (unused by the total).</summary>
+        public VisitorStep TreatmentStep { get; } = new();
+        public VisitorStep HoldoutStep { get; } = new();
+
+        public VisitorStep StepOf(Cohort cohort) => cohort == Cohort.Holdout ? HoldoutStep : TreatmentStep;
+
+        public VisitorTable VisitorsOf(Cohort cohort) => cohort == Cohort.Holdout ? HoldoutVisitors : TreatmentVisitors;
+    }
+
+    /// <summary>
+    /// One window's step in a cohort's visitor sums to date: over its visitors, the contribution of their totals up to
+    /// the window's end less that of their totals up to its start. The steps of the windows up to one add up to the
+    /// visitor sums of all their sessions together, each visitor once: a telescoping sum per visitor.
+    /// </summary>
+    private sealed class VisitorStep
+    {
+        private VisitorSums _sums;
+        private bool _unknown;
+
+        public VisitorSums? Sums => _unknown ? null : _sums;
+
+        public void Reset() => (_sums, _unknown) = (default, false);
+
+        public void Add(VisitorSums? step, bool retract)
+        {
+            if (step is not { } s) _unknown = true;
+            else if (!_unknown) _sums = retract ? _sums - s : _sums + s;
+        }
+    }
+
+    /// <summary>
+    /// The hour (or day) windows of one experiment in time order, and their sums to date, computed again only after a
+    /// step moved (a publication reads many windows of a series, a change moves few).
+    /// </summary>
+    private sealed class Series
+    {
+        private (VisitorSums? Treatment, VisitorSums? Holdout)[]? _toDate;
+
+        public SortedList<DateTimeOffset, WindowState> Windows { get; } = new();
+
+        /// <summary>The steps of windows evicted from the series, so the sums to date still start with the experiment.</summary>
+        public (VisitorSums? Treatment, VisitorSums? Holdout) Evicted { get; set; } = (default(VisitorSums), default(VisitorSums));
+
+        public void Changed() => _toDate = null;
+
+        public (VisitorSums? Treatment, VisitorSums? Holdout) ToDate(DateTimeOffset windowStart)
+        {
+            if (_toDate is null)
+            {
+                _toDate = new (VisitorSums?, VisitorSums?)[Windows.Count];
+                var (treatment, holdout) = Evicted;
+                for (var i = 0; i < Windows.Count; i++)
+                {
+                    treatment += Windows.Values[i].TreatmentStep.Sums;
+                    holdout += Windows.Values[i].HoldoutStep.Sums;
+                    _toDate[i] = (treatment, holdout);
+                }
+            }
+
+            return _toDate[Windows.IndexOfKey(windowStart)];
+        }
     }
 
     /// <summary>
@@ -313,6 +540,14 @@ public sealed class AovAggregator
 
         /// <summary>The sums, or null once a change reached the table after it was forgotten.</summary>
         public VisitorSums? Sums => _unknown ? null : _sums;
+
+        public bool Forgotten => _visitors is null;
+
+        /// <summary>Every visitor's sessions and revenue here; null once forgotten.</summary>
+        public IReadOnlyDictionary<string, VisitorTotal>? Entries => _visitors;
+
+        /// <summary>The visitor's sessions and revenue here (none when absent; call only while not <see cref="Forgotten"/>).</summary>
+        public VisitorTotal Of(string visitor) => _visitors!.GetValueOrDefault(visitor);
 
         /// <summary>Drops the per-visitor entries and keeps the sums; 1 when there was a table to drop.</summary>
         public int Forget()

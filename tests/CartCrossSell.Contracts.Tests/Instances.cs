@@ -145,7 +145,11 @@ public static class Instances
         Window = defined ? AggregateWindow.Total : AggregateWindow.Hour,
         WindowStart = At,
         WindowEnd = At.AddHours(1),
-        Treatment = Cohort(900, 23_850.25m),
+        // An hour's cohort carries its visitor sums to date as well (the running total's own are to date).
+        Treatment = defined ? Cohort(900, 23_850.25m) : Cohort(900, 23_850.25m) with
+        {
+            VisitorsToDate = new AovVisitors { Visitors = 2_410, RevenueSquares = 9_120_512.5m, RevenueTimesSessions = 81_004.75m, SessionSquares = 3_366 },
+        },
         Holdout = defined ? Cohort(100, 2_410.10m) : new AovCohort
         {
             ExposedSessions = 0, ConvertedSessions = 0, Orders = 0, Revenue = 0, RevenueSquares = 0, CrossSellSessions = 0, CrossSellOrders = 0,

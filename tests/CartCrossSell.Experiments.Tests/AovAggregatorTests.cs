@@ -96,6 +96,62 @@ public sealed class AovAggregatorTests
         Assert.Equal(AovStatistics.Compare(first.Treatment.Sums, first.Holdout.Sums, 0.95, null, first.Holdout.Visitors), first.Comparison);
         var total = late.Single(a => a.Window == WindowKind.Total);
         Assert.Equal(new VisitorSums(4, 65m * 65m + 0m + 40m * 40m + 0m, 65m * 4 + 0m + 40m + 0m, 16 + 1 + 1 + 1), total.Treatment.Visitors);
+        // The treatment's sums to date are unknown from hour 1 on (hour 1 is in every later hour's); the holdout's still
+        // end where the running total's are.
+        Assert.Null(first.Treatment.VisitorsToDate);
+        Assert.Null(Hour(late, hour2).Treatment.VisitorsToDate);
+        Assert.Equal(total.Holdout.Visitors, Hour(late, hour2).Holdout.VisitorsToDate);
+
+        // A restored add into an aggregator with forgotten tables (a start derives a new one): nothing before the
+        // last forgotten window is known any more, so neither is any sum to date that includes it.
+        aggregator.AddRestored(Of("h6", "v", Cohort.Holdout, 12m, hour2));
+        Assert.Null(Hour(aggregator.Snapshot(Now), hour2).Holdout.VisitorsToDate);
+        Assert.NotNull(Hour(aggregator.Snapshot(Now), hour2).Holdout.Visitors);
+    }
+
+    [Fact]
+    public void The_sums_to_date_count_a_visitor_who_came_back_in_a_later_hour_once_as_the_running_total_does()
+    {
+        var hour1 = new DateTimeOffset(2026, 3, 2, 10, 15, 0, TimeSpan.Zero);
+        var hour2 = hour1.AddHours(1);
+        SessionOutcome Of(string key, string visitor, Cohort cohort, decimal revenue, DateTimeOffset at) => Outcome(key, cohort, revenue, at) with { SubjectId = visitor };
+        var comeback = Of("t5", "a", Cohort.Treatment, 30m, hour2);
+        var once = Of("t6", "d", Cohort.Treatment, 0m, hour2);
+        SessionOutcome[] outcomes =
+        [
+            Of("t1", "a", Cohort.Treatment, 10m, hour1), Of("t2", "a", Cohort.Treatment, 20m, hour1), Of("t3", "b", Cohort.Treatment, 0m, hour1),
+            Of("t4", "c", Cohort.Treatment, 40m, hour1), Of("h1", "x", Cohort.Holdout, 5m, hour1), Of("h2", "y", Cohort.Holdout, 15m, hour1),
+            comeback, once, Of("h3", "z", Cohort.Holdout, 25m, hour2), Of("h4", "z", Cohort.Holdout, 35m, hour2), Of("h5", "y", Cohort.Holdout, 0m, hour2),
+        ];
+        var aggregator = new AovAggregator();
+        var aggregates = aggregator.ApplyAll(outcomes.Select(SessionOutcomeChange.Closed), Now);
+        AovAggregate Window(IEnumerable<AovAggregate> all, WindowKind kind, DateTimeOffset at) => all.Single(a => a.Window == kind
+            && (kind == WindowKind.Total || a.WindowStart == new DateTimeOffset(at.Year, at.Month, at.Day, kind == WindowKind.Hour ? at.Hour : 0, 0, 0, TimeSpan.Zero)));
+
+        // Hour 1 to date is hour 1. Hour 2 to date is the whole experiment: visitor a (10, 20 and 30 over two hours) and
+        // holdout visitor y (15, then 0) once each, as in the running total, where adding the hours counts them twice.
+        var (first, second, total) = (Window(aggregates, WindowKind.Hour, hour1), Window(aggregates, WindowKind.Hour, hour2), Window(aggregates, WindowKind.Total, hour1));
+        Assert.Equal(first.Treatment.Visitors, first.Treatment.VisitorsToDate);
+        Assert.Equal(first.Holdout.Visitors, first.Holdout.VisitorsToDate);
+        Assert.Equal(new VisitorSums(4, 60m * 60m + 0m + 40m * 40m + 0m, 60m * 3 + 0m + 40m + 0m, 9 + 1 + 1 + 1), second.Treatment.VisitorsToDate);
+        Assert.Equal(new VisitorSums(3, 5m * 5m + 15m * 15m + 60m * 60m, 5m + 15m * 2 + 60m * 2, 1 + 4 + 4), second.Holdout.VisitorsToDate);
+        Assert.Equal(total.Treatment.Visitors, second.Treatment.VisitorsToDate);
+        Assert.Equal(total.Holdout.Visitors, second.Holdout.VisitorsToDate);
+        Assert.NotEqual(first.Treatment.Visitors + second.Treatment.Visitors, second.Treatment.VisitorsToDate);
+        Assert.Equal(total.Treatment.Visitors, Window(aggregates, WindowKind.Day, hour1).Treatment.VisitorsToDate);
+        Assert.Null(total.Treatment.VisitorsToDate); // the running total's own visitor sums are to date
+
+        // A revision moves a's comeback into hour 1 (a late view: exposures only move earlier). Hour 1 to date now
+        // holds all of a; hour 2, which the session left, is published again and still ends at the running total.
+        var moved = aggregator.Apply(SessionOutcomeChange.Revised(comeback, comeback with { ExposedAt = hour1.AddMinutes(30) }), Now);
+        (first, second, total) = (Window(moved, WindowKind.Hour, hour1), Window(moved, WindowKind.Hour, hour2), Window(moved, WindowKind.Total, hour1));
+        Assert.Equal(new VisitorSums(3, 60m * 60m + 0m + 40m * 40m, 60m * 3 + 0m + 40m, 9 + 1 + 1), first.Treatment.VisitorsToDate);
+        Assert.Equal(total.Treatment.Visitors, second.Treatment.VisitorsToDate);
+
+        // Retracting d's only session takes d out of the sums to date too.
+        var retracted = aggregator.Apply(SessionOutcomeChange.Retracted(once), Now);
+        Assert.Equal(first.Treatment.VisitorsToDate, Window(retracted, WindowKind.Hour, hour2).Treatment.VisitorsToDate);
+        Assert.Equal(Window(retracted, WindowKind.Total, hour1).Treatment.Visitors, Window(retracted, WindowKind.Hour, hour2).Treatment.VisitorsToDate);
     }
 
     [Fact]

@@ -30,6 +30,33 @@ public sealed class StreamingEqualsBatchTests
         AssertEqualsBatch(aggregator, finals);
     }
 
+    [Property(MaxTest = 30)]
+    public void Outcomes_restored_in_any_order_and_changed_after_equal_the_batch(int seed)
+    {
+        var rng = new Random(seed);
+        var (finals, _) = BuildHistory(rng, sessions: 250);
+        var aggregator = new AovAggregator();
+        // A restore reads the table by key, in no time order; the visitor sums to date are computed after it.
+        foreach (var outcome in finals.OrderBy(_ => rng.Next())) aggregator.AddRestored(outcome);
+        AssertEqualsBatch(aggregator, finals);
+
+        // Then the stream goes on: a fifth of the sessions revised, a late view moving the exposure earlier (into
+        // another hour or day) and perhaps another visitor's session absorbed (more revenue, another visitor's id).
+        var current = finals.ToDictionary(o => o.SessionKey);
+        foreach (var outcome in finals.Where(_ => rng.Next(5) == 0))
+        {
+            var revised = outcome with
+            {
+                ExposedAt = outcome.ExposedAt.AddMinutes(-rng.Next(1, 600)), Revision = outcome.Revision + 1,
+                SubjectId = rng.Next(3) == 0 ? $"v{rng.Next(100)}" : outcome.SubjectId,
+            };
+            aggregator.Apply(SessionOutcomeChange.Revised(outcome, revised), ComputedAt);
+            current[outcome.SessionKey] = revised;
+        }
+
+        AssertEqualsBatch(aggregator, current.Values.ToList());
+    }
+
     [Fact]
     public void A_large_shuffled_stream_equals_the_batch()
     {
@@ -181,10 +208,12 @@ public sealed class StreamingEqualsBatchTests
         for (var i = 0; i < sessions; i++)
         {
             var experimentId = rng.Next(5) == 0 ? "exp-b" : "exp-a";
-            var final = RandomOutcome(rng, $"k{i}", experimentId, Start.AddMinutes(rng.Next(0, 3 * 24 * 60)));
+            // About three sessions per visitor, at random times over the three days: visitors come back in other hours and days.
+            var visitor = $"v{i * 7_919L % Math.Max(1, sessions / 3)}";
+            var final = RandomOutcome(rng, $"k{i}", experimentId, Start.AddMinutes(rng.Next(0, 3 * 24 * 60))) with { SubjectId = visitor };
             var drafts = Enumerable.Range(0, rng.Next(0, 4))
                 // Late views only move an exposure earlier, so drafts were exposed no earlier than the final.
-                .Select(_ => RandomOutcome(rng, final.SessionKey, experimentId, final.ExposedAt.AddMinutes(rng.Next(0, 120))))
+                .Select(_ => RandomOutcome(rng, final.SessionKey, experimentId, final.ExposedAt.AddMinutes(rng.Next(0, 120))) with { SubjectId = visitor })
                 .Append(final)
                 .ToList();
             var queue = new Queue<SessionOutcomeChange>();
@@ -258,11 +287,17 @@ public sealed class StreamingEqualsBatchTests
         {
             var key = new AggregateKey(aggregate.ExperimentId, aggregate.Salt, aggregate.Window,
                 aggregate.Window == WindowKind.Total ? AggregateKey.TotalKeyStart : aggregate.WindowStart);
+            // Hour and day windows: every session of the experiment up to the window's end, each visitor once.
+            var (treatmentToDate, holdoutToDate) = key.Window == WindowKind.Total
+                ? (null, null)
+                : ((VisitorSums?)Visitors(ToDate(finals, key, Cohort.Treatment)), (VisitorSums?)Visitors(ToDate(finals, key, Cohort.Holdout)));
             if (!batch.TryGetValue(key, out var outcomes))
             {
                 // A window every draft moved out of: it must be exactly empty.
                 Assert.Equal(CohortSums.Empty, aggregate.Treatment.Sums);
                 Assert.Equal(CohortSums.Empty, aggregate.Holdout.Sums);
+                Assert.Equal(treatmentToDate, aggregate.Treatment.VisitorsToDate);
+                Assert.Equal(holdoutToDate, aggregate.Holdout.VisitorsToDate);
                 continue;
             }
 
@@ -272,12 +307,17 @@ public sealed class StreamingEqualsBatchTests
             Assert.Equal(holdout, aggregate.Holdout.Sums);
             var expected = AovAggregator.Build(key, treatment, holdout, outcomes[0].HoldoutShare, outcomes.Min(o => o.ExposedAt), options, ComputedAt,
                 treatmentVisitors: Visitors(outcomes.Where(o => o.Cohort == Cohort.Treatment)),
-                holdoutVisitors: Visitors(outcomes.Where(o => o.Cohort == Cohort.Holdout)));
+                holdoutVisitors: Visitors(outcomes.Where(o => o.Cohort == Cohort.Holdout)),
+                treatmentVisitorsToDate: treatmentToDate, holdoutVisitorsToDate: holdoutToDate);
             Assert.Equal(expected, aggregate);
         }
 
         Assert.Equal(batch.Count, streamed.Count(a => a.Treatment.Sums.ExposedSessions + a.Holdout.Sums.ExposedSessions > 0));
     }
+
+    /// <summary>A cohort's final outcomes of the window's experiment exposed before the window's end.</summary>
+    private static IEnumerable<SessionOutcome> ToDate(IReadOnlyList<SessionOutcome> finals, AggregateKey window, Cohort cohort) =>
+        finals.Where(o => o.ExperimentId == window.ExperimentId && o.Salt == window.Salt && o.Cohort == cohort && o.ExposedAt < window.WindowEnd);
 
     /// <summary>The visitor sums of a batch: each visitor's sessions and revenue totalled, then summed over visitors.</summary>
     private static VisitorSums Visitors(IEnumerable<SessionOutcome> outcomes) =>

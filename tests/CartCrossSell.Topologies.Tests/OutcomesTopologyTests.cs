@@ -153,6 +153,12 @@ public sealed class OutcomesTopologyTests
         Assert.Equal(treatment.ExposedSessions, hours.Sum(h => h.Treatment.ExposedSessions));
         Assert.Equal(holdout.Revenue, hours.Sum(h => h.Holdout.Revenue));
         Assert.All(latest.Values, a => Assert.True(a.Naive.Biased));
+        // Visitors come back in later hours (the hours' visitor counts add up to more than the total's); the last
+        // hour's visitor sums to date count each once, as the running total does.
+        Assert.True(hours.Sum(h => h.Treatment.Visitors!.Visitors) > total.Treatment.Visitors!.Visitors);
+        var lastHour = hours.MaxBy(h => h.WindowStart)!;
+        Assert.Equal(total.Treatment.Visitors, lastHour.Treatment.VisitorsToDate);
+        Assert.Equal(total.Holdout.Visitors, lastHour.Holdout.VisitorsToDate);
     }
 
     [Fact]

@@ -87,10 +87,13 @@ public static class AovAggregateMapping
         CrossSellAttachRate = Finite(c.CrossSellAttachRate),
         CrossSellRevenuePerSession = c.CrossSellRevenuePerSession,
         Engagement = c.Engagement is { } e ? ToContract(e) : null,
-        Visitors = c.Visitors is { } v
-            ? new AovVisitors { Visitors = v.Visitors, RevenueSquares = v.RevenueSquares, RevenueTimesSessions = v.RevenueTimesSessions, SessionSquares = v.SessionSquares }
-            : null,
+        Visitors = ToContract(c.Visitors),
+        VisitorsToDate = ToContract(c.VisitorsToDate),
     };
+
+    private static AovVisitors? ToContract(VisitorSums? sums) => sums is { } v
+        ? new AovVisitors { Visitors = v.Visitors, RevenueSquares = v.RevenueSquares, RevenueTimesSessions = v.RevenueTimesSessions, SessionSquares = v.SessionSquares }
+        : null;
 
     private static AovEngagement ToContract(EngagementStats e) => new()
     {
@@ -122,8 +125,13 @@ public static class AovAggregateMapping
         c.Engagement is { } e ? EngagementSumsOf(e) : default);
 
     /// <summary>The visitor sums of a published cohort (null in records written before they were published).</summary>
-    public static VisitorSums? VisitorSumsOf(AovCohort c) =>
-        c.Visitors is { } v ? new VisitorSums(v.Visitors, v.RevenueSquares, v.RevenueTimesSessions, v.SessionSquares) : null;
+    public static VisitorSums? VisitorSumsOf(AovCohort c) => FromContract(c.Visitors);
+
+    /// <summary>The visitor sums to date of a published hour or day cohort (null in the running total, in older records, and where unknown).</summary>
+    public static VisitorSums? VisitorSumsToDateOf(AovCohort c) => FromContract(c.VisitorsToDate);
+
+    private static VisitorSums? FromContract(AovVisitors? v) =>
+        v is null ? null : new VisitorSums(v.Visitors, v.RevenueSquares, v.RevenueTimesSessions, v.SessionSquares);
 
     private static EngagementSums EngagementSumsOf(AovEngagement e)
     {

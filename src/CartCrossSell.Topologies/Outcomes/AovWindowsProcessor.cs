@@ -43,7 +43,7 @@ internal sealed class AovWindowsProcessor(ProcessorRuntime runtime, AovAggregato
         _newestExposure = null;
         StateStores.ForEach(_outcomes, (_, outcome) =>
         {
-            sums.Accumulate(SessionOutcomeChange.Closed(outcome), _touched);
+            sums.AddRestored(outcome, _touched);
             Saw(outcome);
         });
         return _sums = sums;
