@@ -97,6 +97,49 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         Assert.Equal((asSessions.Lower, asSessions.Upper), (mixed.Hours[^1].CumulativeLower!.Value, mixed.Hours[^1].CumulativeUpper!.Value));
     }
 
+    [Fact]
+    public void The_cumulative_interval_counts_a_visitor_who_came_back_in_a_later_hour_once()
+    {
+        // Treatment visitors who came back in the second hour, each spending alike both times; holdout visitors once
+        // each. The aggregator publishes every window; the dashboard reads only the records.
+        SessionOutcome Session(string key, string visitor, Cohort cohort, decimal revenue, DateTimeOffset at) => new()
+        {
+            SessionKey = key, SessionId = key, SubjectId = visitor, ExperimentId = "returning", Salt = "pepper", HoldoutShare = 0.5,
+            Cohort = cohort, ExposedAt = at, WindowStart = at, WindowEnd = at.AddMinutes(5), Revenue = revenue, Orders = revenue > 0 ? 1 : 0,
+            CrossSellLines = 0, CrossSellRevenue = 0m,
+        };
+        var (at1, at2) = (Hour1.AddMinutes(10), Hour1.AddMinutes(70));
+        var treatment = new (string Visitor, decimal First, decimal Second)[] { ("a", 0m, 0m), ("b", 40m, 35m), ("c", 12m, 18m), ("d", 90m, 80m), ("e", 0m, 5m) };
+        var outcomes = treatment.SelectMany(v => new[]
+            {
+                Session(v.Visitor + "1", v.Visitor, Cohort.Treatment, v.First, at1), Session(v.Visitor + "2", v.Visitor, Cohort.Treatment, v.Second, at2),
+            })
+            .Concat(new[] { 0m, 9m, 14m, 0m, 22m }.Select((r, i) => Session($"h{i}", $"x{i}", Cohort.Holdout, r, at1)))
+            .Concat(new[] { 16m, 0m, 10m, 19m, 6m }.Select((r, i) => Session($"h{i + 5}", $"y{i}", Cohort.Holdout, r, at2)));
+        var records = new AovAggregator().ApplyAll(outcomes.Select(SessionOutcomeChange.Closed), Hour1.AddHours(3)).Select(AovAggregateMapping.ToContract).ToList();
+
+        var figures = ExperimentFigures.From(records, "returning", null, 0.95)!;
+
+        // To date, the second hour is the whole experiment: its cumulative interval is the running total's, to the bit.
+        var last = figures.Hours[^1];
+        Assert.Equal((figures.Total!.IncrementalLower, figures.Total.IncrementalUpper), (last.CumulativeLower, last.CumulativeUpper));
+        Assert.Equal((figures.Total.IncrementalLower, figures.Total.IncrementalUpper), (figures.Days[^1].CumulativeLower, figures.Days[^1].CumulativeUpper));
+        // Adding the hours' own visitor sums would count each treatment visitor twice: a narrower, wrong interval.
+        var hours = records.Where(r => r.Window == AggregateWindow.Hour).ToList();
+        var asTwoVisitors = AovStatistics.Compare(
+            FigureSums(hours, r => r.Treatment), FigureSums(hours, r => r.Holdout), 0.95,
+            hours.Select(r => AovAggregateMapping.VisitorSumsOf(r.Treatment)).Aggregate((VisitorSums?)default(VisitorSums), (a, b) => a + b),
+            hours.Select(r => AovAggregateMapping.VisitorSumsOf(r.Holdout)).Aggregate((VisitorSums?)default(VisitorSums), (a, b) => a + b)).IncrementalRevenuePerSessionCi!;
+        Assert.True(last.CumulativeUpper - last.CumulativeLower > asTwoVisitors.Upper - asTwoVisitors.Lower);
+        // A record without sums to date (an older aggregator's) falls back to adding the windows' visitor sums.
+        var older = hours[1] with { Treatment = hours[1].Treatment with { VisitorsToDate = null } };
+        var fallback = ExperimentFigures.From([hours[0], older, .. records.Where(r => r.Window == AggregateWindow.Total)], "returning", null, 0.95)!;
+        Assert.Equal((asTwoVisitors.Lower, asTwoVisitors.Upper), (fallback.Hours[^1].CumulativeLower!.Value, fallback.Hours[^1].CumulativeUpper!.Value));
+    }
+
+    private static CohortSums FigureSums(IEnumerable<AovAggregateRecord> records, Func<AovAggregateRecord, AovCohort> cohort) =>
+        records.Aggregate(CohortSums.Empty, (sum, r) => sum + AovAggregateMapping.SumsOf(cohort(r)));
+
     /// <summary>
     /// The page once the host has read every published window: the four records may sit on different partitions of
     /// <c>aov-aggregates</c>, so the first answer that is not a 404 can still lack some of them.

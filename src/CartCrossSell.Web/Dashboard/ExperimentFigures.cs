@@ -86,10 +86,11 @@ public sealed record ExperimentFigures(
             .OrderByDescending(s => s.ComputedAt).ToList();
 
     /// <summary>
-    /// The windows of one kind in time order, each with the cumulative estimate over every window up to it. The windows'
-    /// visitor sums add up too, while every record carries them: a visitor seen in two windows then counts as two, so
-    /// the cumulative interval allows for repeat sessions within a window, not across (the running total's own record,
-    /// computed over the whole experiment, allows for both).
+    /// The windows of one kind in time order, each with the cumulative estimate over every window up to it: the
+    /// windows' session sums added up, with the visitor sums to date the window's record carries (every visitor once,
+    /// however many windows they came back in). Where a record has none (written by an older aggregator, or unknown
+    /// after a late revision) the windows' own visitor sums are added up instead, which counts a visitor seen in two
+    /// windows as two; where a record has no visitor sums at all, sessions count as independent from there on.
     /// </summary>
     private static List<WindowFigures> Series(IEnumerable<AovAggregateRecord> records, AggregateWindow kind, double confidenceLevel)
     {
@@ -102,7 +103,8 @@ public sealed record ExperimentFigures(
             holdout += Sums(r.Holdout);
             treatmentVisitors = treatmentVisitors + AovAggregateMapping.VisitorSumsOf(r.Treatment);
             holdoutVisitors = holdoutVisitors + AovAggregateMapping.VisitorSumsOf(r.Holdout);
-            series.Add(Figures(r, treatment, holdout, confidenceLevel, treatmentVisitors, holdoutVisitors));
+            series.Add(Figures(r, treatment, holdout, confidenceLevel,
+                AovAggregateMapping.VisitorSumsToDateOf(r.Treatment) ?? treatmentVisitors, AovAggregateMapping.VisitorSumsToDateOf(r.Holdout) ?? holdoutVisitors));
         }
         return series;
     }
