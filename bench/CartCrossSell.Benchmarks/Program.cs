@@ -7,7 +7,8 @@ using CartCrossSell.Benchmarks;
 // the ranker; `learned-latency`: per-call percentiles of the learned ranker on real ten-item carts; `learned-stages`: the same calls
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
 // `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; `recent-baskets`: what a
-// recommender's start spends per order of `order-events` filling the similar-baskets index; the learned modes take
+// recommender's start spends per order of `order-events` filling the similar-baskets index; `aov-aggregator`: the
+// experiment sums on a month of returning visitors, as the stream applies them and as a start restores them; the learned modes take
 // an orders file as their second argument (default: the December extract in data/) and `--catalog` (rank as the
 // streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
@@ -22,6 +23,7 @@ return args.FirstOrDefault() switch
     "candidates-ab" => LearnedRankerBench.CandidatesAb(LearnedOrders(args), args.Contains("--catalog")),
     "pool-ab" => LearnedRankerBench.PoolAb(LearnedOrders(args), args.Contains("--catalog")),
     "recent-baskets" => RecentBasketsBench.Replay(LearnedOrders(args)),
+    "aov-aggregator" => AovAggregatorBench.Run(args),
     _ => Run(args),
 };
 
