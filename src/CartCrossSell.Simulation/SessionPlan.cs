@@ -62,15 +62,32 @@ public static class SessionPlanner
         }
         var checksOut = SimulationRandom.Uniform(seed, number, "checkout") < behaviour.CheckoutRate;
         var leaveAfter = checksOut ? additions.Count : 1 + (int)(SimulationRandom.Uniform(seed, number, "leave") * additions.Count);
-        var id = $"{seed.ToString(CultureInfo.InvariantCulture)}-{number.ToString("D6", CultureInfo.InvariantCulture)}";
+        var id = Id(seed, number);
         return new SessionPlan
         {
             Seed = seed, Number = number, Basket = basket,
-            SessionId = "sim-session-" + id, CartId = "sim-cart-" + id, VisitorId = "sim-visitor-" + id, OrderId = "sim-order-" + id,
+            SessionId = "sim-session-" + id, CartId = "sim-cart-" + id, VisitorId = "sim-visitor-" + Id(seed, FirstVisit(seed, number, behaviour.ReturningVisitorShare)),
+            OrderId = "sim-order-" + id,
             Additions = additions, HeldBack = heldBack, ChecksOut = checksOut,
             AdditionsBeforeLeaving = Math.Min(leaveAfter, additions.Count),
         };
     }
+
+    /// <summary>
+    /// The session in which the visitor of session <paramref name="number"/> first came: a session is a return with
+    /// probability <paramref name="returningShare"/>, of the visitor of an earlier session drawn uniformly (itself
+    /// perhaps a return), so visitors come back as often as the share says, and the earliest visitors most often.
+    /// </summary>
+    public static int FirstVisit(long seed, int number, double returningShare)
+    {
+        var n = number;
+        while (n > 0 && SimulationRandom.Uniform(seed, n, "returning") < returningShare)
+            n = Math.Min(n - 1, (int)(SimulationRandom.Uniform(seed, n, "returning-from") * n));
+        return n;
+    }
+
+    private static string Id(long seed, int number) =>
+        $"{seed.ToString(CultureInfo.InvariantCulture)}-{number.ToString("D6", CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>

@@ -41,6 +41,13 @@ public sealed record ShopperBehaviour
     /// <summary>Chance that a session ends in an order; otherwise the cart is abandoned part-way. Same in both cohorts.</summary>
     public double CheckoutRate { get; init; } = 0.8;
 
+    /// <summary>
+    /// Chance that a session is a returning visitor's: the visitor of an earlier session (drawn uniformly among them)
+    /// comes back, and so stays in that visitor's cohort. Visitors, not sessions, are the unit of assignment; with
+    /// every visitor new (0) the sessions would be the independent draws the measurement must not assume.
+    /// </summary>
+    public double ReturningVisitorShare { get; init; } = 0.3;
+
     /// <summary>The shopper's chance of adding an offered item (one click, quantity one).</summary>
     public double AcceptanceProbability(AddOnOffer offer)
     {
@@ -71,6 +78,8 @@ public sealed record ShopperBehaviour
         Probability(PerExtraOption, nameof(PerExtraOption));
         Probability(DecisionPenalty, nameof(DecisionPenalty));
         Probability(CheckoutRate, nameof(CheckoutRate));
+        if (!(ReturningVisitorShare >= 0 && ReturningVisitorShare < 1))
+            throw new ArgumentOutOfRangeException(nameof(ReturningVisitorShare), ReturningVisitorShare, "must lie between 0 and 1, 1 excluded (someone has to visit first)");
         if (MaxHeldBack < 0) throw new ArgumentOutOfRangeException(nameof(MaxHeldBack), MaxHeldBack, "must not be negative");
         if (!(BandLow > 0 && BandLow < BandHigh)) throw new ArgumentOutOfRangeException(nameof(BandLow), BandLow, $"must be positive and below {nameof(BandHigh)} ({BandHigh})");
         if (!(ExpensiveDecay > 0)) throw new ArgumentOutOfRangeException(nameof(ExpensiveDecay), ExpensiveDecay, "must be positive");

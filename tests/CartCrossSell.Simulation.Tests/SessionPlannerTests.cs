@@ -21,6 +21,27 @@ public sealed class SessionPlannerTests
     }
 
     [Fact]
+    public void Visitors_come_back_as_often_as_the_share_says_each_one_first_seen_in_an_earlier_session()
+    {
+        var behaviour = new ShopperBehaviour { ReturningVisitorShare = 0.3 };
+        var plans = Enumerable.Range(0, 20_000).Select(n => SessionPlanner.Plan(5, n, Basket, behaviour)).ToList();
+        static string Own(SessionPlan p) => p.SessionId.Replace("sim-session-", "sim-visitor-", StringComparison.Ordinal);
+        var returning = plans.Where(p => p.VisitorId != Own(p)).ToList();
+
+        // About 30 % of the sessions are returns (binomial, 20,000 draws: a standard error of 0.0032).
+        Assert.InRange(returning.Count / 20_000.0, 0.28, 0.32);
+        // A return's visitor is the visitor of an earlier session that was a first visit, so it keeps that visitor's cohort.
+        var firstVisits = plans.Where(p => p.VisitorId == Own(p)).Select(p => p.VisitorId).ToHashSet(StringComparer.Ordinal);
+        Assert.All(returning, p => Assert.Contains(p.VisitorId, firstVisits));
+        Assert.All(plans.Select(p => p.Number), n => Assert.True(SessionPlanner.FirstVisit(5, n, 0.3) <= n));
+        Assert.True(plans.GroupBy(p => p.VisitorId).Max(g => g.Count()) >= 3);
+        // No returns: every session its own visitor, as before the knob.
+        Assert.All(Enumerable.Range(0, 500).Select(n => SessionPlanner.Plan(5, n, Basket, new ShopperBehaviour { ReturningVisitorShare = 0 })),
+            p => Assert.Equal(p.SessionId.Replace("sim-session-", "sim-visitor-", StringComparison.Ordinal), p.VisitorId));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ShopperBehaviour { ReturningVisitorShare = 1 }.Validate());
+    }
+
+    [Fact]
     public void Seeds_and_session_numbers_change_the_draws()
     {
         var behaviour = new ShopperBehaviour { HeldBackShare = 0.5, MaxHeldBack = 6 };

@@ -34,12 +34,17 @@ public static class SimulateCommand
         var baseRate = new Option<double>("--base-acceptance") { Description = "Chance of taking an offered item the shopper did not plan to buy", DefaultValueFactory = _ => behaviour.BaseAcceptance };
         var heldBack = new Option<double>("--held-back-share") { Description = "Chance that a basket line (after the first) is held back as a would-be add-on", DefaultValueFactory = _ => behaviour.HeldBackShare };
         var checkout = new Option<double>("--checkout-rate") { Description = "Chance that a session ends in an order (else the cart is abandoned)", DefaultValueFactory = _ => behaviour.CheckoutRate };
+        var returning = new Option<double>("--returning-visitors")
+        {
+            Description = "Chance that a session is an earlier session's visitor coming back (the cohort is the visitor's); 0: every session a new visitor",
+            DefaultValueFactory = _ => behaviour.ReturningVisitorShare,
+        };
         var config = CommonOptions.Config();
         var bootstrap = CommonOptions.BootstrapServers();
         var redis = CommonOptions.Redis();
         var command = new Command("simulate", "Publish simulated shopper sessions built from real baskets; read the cross-sells from Redis as a storefront; print the implied true effect")
         {
-            orders, catalog, sessions, duration, rate, concurrency, seed, wanted, baseRate, heldBack, checkout, config, bootstrap, redis,
+            orders, catalog, sessions, duration, rate, concurrency, seed, wanted, baseRate, heldBack, checkout, returning, config, bootstrap, redis,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -70,6 +75,7 @@ public static class SimulateCommand
                 {
                     WantedAcceptance = parse.GetValue(wanted), BaseAcceptance = parse.GetValue(baseRate),
                     HeldBackShare = parse.GetValue(heldBack), CheckoutRate = parse.GetValue(checkout),
+                    ReturningVisitorShare = parse.GetValue(returning),
                 },
             };
             if (!EngineInputs.TryValidate(error, options.Validate, Flags)) return 2;
@@ -126,6 +132,6 @@ public static class SimulateCommand
     {
         ["Sessions"] = "--sessions", ["Duration"] = "--duration", ["SessionsPerSecond"] = "--rate", ["Concurrency"] = "--concurrency",
         ["WantedAcceptance"] = "--wanted-acceptance", ["BaseAcceptance"] = "--base-acceptance", ["HeldBackShare"] = "--held-back-share",
-        ["CheckoutRate"] = "--checkout-rate",
+        ["CheckoutRate"] = "--checkout-rate", ["ReturningVisitorShare"] = "--returning-visitors",
     };
 }
