@@ -135,6 +135,13 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         var older = hours[1] with { Treatment = hours[1].Treatment with { VisitorsToDate = null } };
         var fallback = ExperimentFigures.From([hours[0], older, .. records.Where(r => r.Window == AggregateWindow.Total)], "returning", null, 0.95)!;
         Assert.Equal((asTwoVisitors.Lower, asTwoVisitors.Upper), (fallback.Hours[^1].CumulativeLower!.Value, fallback.Hours[^1].CumulativeUpper!.Value));
+
+        // The sample-ratio card and the CSV name what the check counted: 5 treatment and 10 holdout visitors of 10 sessions each.
+        Assert.Contains("holdout 10 of 15 visitors (10 of 20 sessions)", ExperimentDashboard.Html(figures));
+        var csv = ExperimentDashboard.Csv(figures).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var total = csv[1].Split(',');
+        Assert.Equal(("5", "10"), (total[Array.IndexOf(ExperimentDashboard.CsvColumns, "treatment_visitors")], total[Array.IndexOf(ExperimentDashboard.CsvColumns, "holdout_visitors")]));
+        Assert.Equal(10.0 / 15, figures.Total.ObservedHoldoutShare!.Value, 12);
     }
 
     private static CohortSums FigureSums(IEnumerable<AovAggregateRecord> records, Func<AovAggregateRecord, AovCohort> cohort) =>

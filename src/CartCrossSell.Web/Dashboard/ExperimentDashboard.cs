@@ -53,7 +53,7 @@ public static class ExperimentDashboard
         "treatment_attach_rate", "treatment_cross_sell_revenue_per_session", "naive_accepted_sessions", "naive_not_accepted_sessions",
         "naive_revenue_per_session_difference_BIASED", "cumulative_sessions", "cumulative_incremental", "cumulative_ci_lower", "cumulative_ci_upper",
         "treatment_impressions", "holdout_impressions", "treatment_clicks", "treatment_widget_adds", "click_through",
-        "click_through_position_1", "click_through_position_2", "click_through_position_3",
+        "click_through_position_1", "click_through_position_2", "click_through_position_3", "treatment_visitors", "holdout_visitors",
     ];
 
     /// <summary>Columns of the add-on CSV export: acceptance per add-on over the running total, treatment.</summary>
@@ -61,6 +61,14 @@ public static class ExperimentDashboard
 
     /// <summary>Columns of the model CSV export: click-through per model version over the running total, treatment.</summary>
     public static readonly string[] ModelCsvColumns = ["model_version", "impressions", "add_ons_shown", "clicks", "click_through"];
+
+    /// <summary>
+    /// What the sample-ratio check counted: the visitors (the unit the split assigns) where the record knows them, with
+    /// the sessions beside them, else the sessions; its observed share and p-value are of the same counts.
+    /// </summary>
+    private static string SampleRatioCounts(WindowFigures w) => w is { TreatmentVisitors: { } tv, HoldoutVisitors: { } hv }
+        ? string.Create(C, $"{hv} of {tv + hv} visitors ({w.HoldoutSessions} of {w.HoldoutSessions + w.TreatmentSessions} sessions)")
+        : string.Create(C, $"{w.HoldoutSessions} of {w.HoldoutSessions + w.TreatmentSessions} sessions");
 
     public static string Csv(ExperimentFigures f)
     {
@@ -76,7 +84,7 @@ public static class ExperimentDashboard
                 w.TreatmentAttachRate, w.TreatmentCrossSellRevenuePerSession, w.NaiveAcceptedSessions, w.NaiveNotAcceptedSessions,
                 w.NaiveRevenuePerSessionDifference, w.CumulativeSessions, w.CumulativeIncremental, w.CumulativeLower, w.CumulativeUpper,
                 w.TreatmentImpressions, w.HoldoutImpressions, w.TreatmentClicks, w.TreatmentWidgetAdds, w.ClickThrough,
-                w.ClickThroughPosition1, w.ClickThroughPosition2, w.ClickThroughPosition3,
+                w.ClickThroughPosition1, w.ClickThroughPosition2, w.ClickThroughPosition3, w.TreatmentVisitors, w.HoldoutVisitors,
             ];
             sb.AppendLine(string.Join(',', cells.Select(Cell)));
         }
@@ -145,7 +153,7 @@ public static class ExperimentDashboard
                 <div class="card" id="estimate"><h2>Incremental revenue per session</h2><p class="big">{N(t.IncrementalRevenuePerSession)}</p><p>{level}% CI [{N(t.IncrementalLower)}, {N(t.IncrementalUpper)}]</p></div>
                 <div class="card" id="lift"><h2>Lift</h2><p class="big">{N(t.LiftPercent, "0.0")}%</p><p>{level}% CI [{N(t.LiftLower, "0.0")}%, {N(t.LiftUpper, "0.0")}%]</p></div>
                 <div class="card" id="p-value"><h2>p-value</h2><p class="big">{N(t.PValue, "0.0000")}</p><p>{(t.Significant ? "significant" : "not significant")} at {100 - f.WindowConfidenceLevel * 100:0}%</p></div>
-                <div class="card {(t.SrmMismatch ? "bad" : "ok")}" id="srm"><h2>Sample ratio</h2><p class="big">{(t.SrmMismatch ? "MISMATCH" : "ok")}</p><p>holdout {t.HoldoutSessions} of {t.HoldoutSessions + t.TreatmentSessions} sessions (expected {t.ExpectedHoldoutShare:0.###}, observed {N(t.ObservedHoldoutShare, "0.###")}), p = {t.SrmPValue:0.0000}{(t.SrmMismatch ? ": do not trust these figures" : "")}</p></div>
+                <div class="card {(t.SrmMismatch ? "bad" : "ok")}" id="srm"><h2>Sample ratio</h2><p class="big">{(t.SrmMismatch ? "MISMATCH" : "ok")}</p><p>holdout {SampleRatioCounts(t)} (expected {t.ExpectedHoldoutShare:0.###}, observed {N(t.ObservedHoldoutShare, "0.###")}), p = {t.SrmPValue:0.0000}{(t.SrmMismatch ? ": do not trust these figures" : "")}</p></div>
                 <div class="card" id="attach"><h2>Attach rate</h2><p class="big">{P(t.TreatmentAttachRate)}</p><p>treatment sessions that ordered an add-on added with one click; cross-sell revenue {N(D(t.TreatmentCrossSellRevenuePerSession))} per session</p></div>
                 <div class="card" id="click-through"><h2>Click-through</h2><p class="big">{P(t.ClickThrough)}</p><p>{t.TreatmentClicks} clicks on {t.TreatmentAddOnsShown} add-ons shown ({t.TreatmentImpressions} impressions); per position {P(t.ClickThroughPosition1)} · {P(t.ClickThroughPosition2)} · {P(t.ClickThroughPosition3)}{(t.HoldoutImpressions > 0 ? $"; HOLDOUT SAW {t.HoldoutImpressions} IMPRESSIONS: the holdout leaks" : "")}</p></div>
                 <div class="card biased" id="naive"><h2>Naive accepted vs not (BIASED)</h2><p class="big">{N(D(t.NaiveRevenuePerSessionDifference))}</p><p>{t.NaiveAcceptedSessions} accepted, {t.NaiveNotAcceptedSessions} not. {E(f.NaiveLabel)}</p></div>

@@ -36,6 +36,13 @@ public sealed record WindowFigures(
 {
     /// <summary>Add-ons the treatment's impressions showed (all positions): what <see cref="ClickThrough"/> divides by.</summary>
     public long TreatmentAddOnsShown { get; init; }
+
+    /// <summary>
+    /// Visitors per cohort, when the record counts them: then the sample-ratio check (observed share, p-value) is of
+    /// the visitors, not of the sessions.
+    /// </summary>
+    public long? TreatmentVisitors { get; init; }
+    public long? HoldoutVisitors { get; init; }
 }
 
 /// <summary>
@@ -130,6 +137,8 @@ public sealed record ExperimentFigures(
             ClickThroughAt(r.Treatment, 1), ClickThroughAt(r.Treatment, 2), ClickThroughAt(r.Treatment, 3))
         {
             TreatmentAddOnsShown = r.Treatment.Engagement?.Positions.Sum(p => p.Impressions) ?? 0,
+            TreatmentVisitors = r.Srm.TreatmentVisitors,
+            HoldoutVisitors = r.Srm.HoldoutVisitors,
         };
     }
 
