@@ -35,7 +35,7 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         if (Directory.Exists(_stateDirectory)) Directory.Delete(_stateDirectory, recursive: true);
     }
 
-    /// <summary>Both cohorts, with and without orders and widget lines, impressions and clicks in treatment, over five hours, in arrival (= event time) order.</summary>
+    /// <summary>Both cohorts, with and without orders and widget lines, impressions and clicks in treatment, returning visitors, over five hours, in arrival (= event time) order.</summary>
     private static List<SessionEvent> Sessions(int count)
     {
         var rng = new Random(5);
@@ -43,29 +43,30 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         for (var s = 0; s < count; s++)
         {
             var session = $"s{s}";
+            var visitor = $"v{s % 1_000}"; // three sessions per visitor at random times over the five hours
             var t = T0.AddSeconds(rng.Next(0, 5 * 3600));
-            events.Add(new SessionEvent { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, Timestamp = t });
+            events.Add(new SessionEvent { Kind = SessionEvent.CartViewed, SessionId = session, VisitorId = visitor, CartId = "cart-" + session, Timestamp = t });
             // The module shows treatment sessions one list (sometimes reported twice) and some click its first add-on.
-            if (Experiment.Config.Assign($"v{s}", session) == Cohort.Treatment)
+            if (Experiment.Config.Assign(visitor, session) == Cohort.Treatment)
             {
                 var shown = new[] { "sku-b", "sku-c", "sku-d" }.Take(rng.Next(1, 4)).ToArray();
                 var impression = new SessionEvent
                 {
-                    Kind = SessionEvent.ImpressionShown, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, ValueVersion = s,
+                    Kind = SessionEvent.ImpressionShown, SessionId = session, VisitorId = visitor, CartId = "cart-" + session, ValueVersion = s,
                     Skus = shown, ModelVersion = "rk-crash", Timestamp = t.AddSeconds(1),
                 };
                 events.Add(impression);
                 if (rng.Next(4) == 0) events.Add(impression with { Timestamp = t.AddSeconds(2) });
                 if (rng.Next(3) == 0)
                     events.Add(new SessionEvent
-                        { Kind = SessionEvent.WidgetAdd, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, EventId = $"add-{s}", Sku = "sku-b", Timestamp = t.AddSeconds(3) });
+                        { Kind = SessionEvent.WidgetAdd, SessionId = session, VisitorId = visitor, CartId = "cart-" + session, EventId = $"add-{s}", Sku = "sku-b", Timestamp = t.AddSeconds(3) });
             }
             for (var o = rng.Next(0, 3); o > 0; o--)
             {
                 t = t.AddSeconds(rng.Next(1, 600));
                 events.Add(new SessionEvent
                 {
-                    Kind = SessionEvent.OrderCompleted, SessionId = session, VisitorId = $"v{s}", CartId = "cart-" + session, OrderId = $"o{s}-{o}", Timestamp = t,
+                    Kind = SessionEvent.OrderCompleted, SessionId = session, VisitorId = visitor, CartId = "cart-" + session, OrderId = $"o{s}-{o}", Timestamp = t,
                     Lines =
                     [
                         new SessionEventLine("sku-a", rng.Next(1, 3), rng.Next(100, 9999) / 100m, EventSources.Storefront),
@@ -121,6 +122,15 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
             difference = total is null ? "nothing published" : $"treatment {AovAggregateMapping.SumsOf(total.Treatment)} vs {treatment}; holdout {AovAggregateMapping.SumsOf(total.Holdout)} vs {holdout}";
             return Task.FromResult(same);
         }, TimeSpan.FromSeconds(120), () => $"the published total equals the batch computation ({difference})");
+        // The last instance derived its windows from the restored outcomes: visitors came back in other hours, and the
+        // last hour's visitor sums to date count each once, as the running total does.
+        var latest = TopicProbe.ReadToEnd(_kafka.Options, Topics.AovAggregates, TimeSpan.FromSeconds(30))
+            .GroupBy(r => r.Message.Key).Select(g => JsonSerializer.Deserialize(g.Last().Message.Value, ContractsJson.Default.AovAggregateRecord)!).ToList();
+        var hours = latest.Where(r => r.Window == AggregateWindow.Hour).OrderBy(r => r.WindowStart).ToList();
+        var published = latest.Single(r => r.Window == AggregateWindow.Total);
+        Assert.True(hours.Sum(h => h.Treatment.Visitors!.Visitors) > published.Treatment.Visitors!.Visitors);
+        Assert.Equal(published.Treatment.Visitors, hours[^1].Treatment.VisitorsToDate);
+        Assert.Equal(published.Holdout.Visitors, hours[^1].Holdout.VisitorsToDate);
         last.Kill();
     }
 
