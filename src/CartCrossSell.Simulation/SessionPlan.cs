@@ -37,12 +37,19 @@ public sealed record SessionPlan
 /// <summary>Turns baskets into session plans, deterministically for a seed.</summary>
 public static class SessionPlanner
 {
-    /// <summary>The plan of session <paramref name="number"/>: a basket chosen from <paramref name="baskets"/> by the seed.</summary>
+    /// <summary>
+    /// The plan of session <paramref name="number"/>: a basket chosen from <paramref name="baskets"/> by the seed, or,
+    /// for a returning visitor who buys again what they bought first (<see cref="ShopperBehaviour.RepeatBasketShare"/>),
+    /// the basket of the visitor's first visit.
+    /// </summary>
     public static SessionPlan Plan(long seed, int number, IReadOnlyList<ShopperBasket> baskets, ShopperBehaviour behaviour)
     {
         ArgumentNullException.ThrowIfNull(baskets);
+        ArgumentNullException.ThrowIfNull(behaviour);
         if (baskets.Count == 0) throw new ArgumentException("at least one basket is needed", nameof(baskets));
-        var pick = (int)(SimulationRandom.Uniform(seed, number, "basket") * baskets.Count);
+        var first = FirstVisit(seed, number, behaviour.ReturningVisitorShare);
+        var basketOf = first != number && SimulationRandom.Uniform(seed, number, "repeat-basket") < behaviour.RepeatBasketShare ? first : number;
+        var pick = (int)(SimulationRandom.Uniform(seed, basketOf, "basket") * baskets.Count);
         return Plan(seed, number, baskets[Math.Min(pick, baskets.Count - 1)], behaviour);
     }
 

@@ -48,6 +48,13 @@ public sealed record ShopperBehaviour
     /// </summary>
     public double ReturningVisitorShare { get; init; } = 0.3;
 
+    /// <summary>
+    /// Chance that a returning visitor's session replays the basket of the visitor's first visit (a repeat buyer):
+    /// one visitor's sessions are then alike in what they cost, as a real shop's are, and a cohort's sessions are not
+    /// independent draws, which is what the visitor-robust interval allows for. Every other draw stays the session's own.
+    /// </summary>
+    public double RepeatBasketShare { get; init; } = 0.5;
+
     /// <summary>The shopper's chance of adding an offered item (one click, quantity one).</summary>
     public double AcceptanceProbability(AddOnOffer offer)
     {
@@ -78,6 +85,7 @@ public sealed record ShopperBehaviour
         Probability(PerExtraOption, nameof(PerExtraOption));
         Probability(DecisionPenalty, nameof(DecisionPenalty));
         Probability(CheckoutRate, nameof(CheckoutRate));
+        Probability(RepeatBasketShare, nameof(RepeatBasketShare));
         if (!(ReturningVisitorShare >= 0 && ReturningVisitorShare < 1))
             throw new ArgumentOutOfRangeException(nameof(ReturningVisitorShare), ReturningVisitorShare, "must lie between 0 and 1, 1 excluded (someone has to visit first)");
         if (MaxHeldBack < 0) throw new ArgumentOutOfRangeException(nameof(MaxHeldBack), MaxHeldBack, "must not be negative");

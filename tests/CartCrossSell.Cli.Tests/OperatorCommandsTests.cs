@@ -184,6 +184,9 @@ public sealed class OperatorCommandsTests : IDisposable
         (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--returning-visitors", "1");
         Assert.Equal(2, code);
         Assert.Contains("invalid option --returning-visitors: must lie between 0 and 1, 1 excluded (someone has to visit first) (was 1)", error);
+        (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--repeat-basket", "1.5");
+        Assert.Equal(2, code);
+        Assert.Contains("invalid option --repeat-basket: must lie between 0 and 1 (was 1.5)", error);
         (code, _, error) = await Run("simulate", "-b", "127.0.0.1:1", "--redis", "127.0.0.1:1", "--orders", Path.Combine(RepositoryFiles.Root, "data", "online-retail-dec2010.csv"), "--concurrency", "0");
         Assert.Equal(2, code);
         Assert.Contains("invalid option --concurrency: must be positive (was 0)", error);

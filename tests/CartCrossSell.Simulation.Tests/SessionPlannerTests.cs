@@ -42,6 +42,29 @@ public sealed class SessionPlannerTests
     }
 
     [Fact]
+    public void A_repeat_buyer_comes_back_for_the_basket_of_their_first_visit_and_draws_the_rest_anew()
+    {
+        var baskets = Enumerable.Range(0, 500).Select(i => Basket with { SourceOrderId = $"order-{i}" }).ToList();
+        SessionPlan[] Plans(double repeat) =>
+            [.. Enumerable.Range(0, 4_000).Select(n => SessionPlanner.Plan(9, n, baskets, new ShopperBehaviour { ReturningVisitorShare = 0.3, RepeatBasketShare = repeat }))];
+        static SessionPlan[] Returns(SessionPlan[] plans) => [.. plans.Where(p => p.VisitorId != p.SessionId.Replace("sim-session-", "sim-visitor-", StringComparison.Ordinal))];
+        // A first visit's session id names its visitor: sim-session-9-000042 came as sim-visitor-9-000042.
+        static string FirstBasket(SessionPlan[] plans, SessionPlan p) =>
+            plans[int.Parse(p.VisitorId[(p.VisitorId.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture)].Basket.SourceOrderId;
+
+        // Always: every return buys the first visit's basket. Never: about one in 500, by chance.
+        var always = Plans(1);
+        Assert.All(Returns(always), p => Assert.Equal(FirstBasket(always, p), p.Basket.SourceOrderId));
+        var never = Plans(0);
+        Assert.True(Returns(never).Count(p => FirstBasket(never, p) == p.Basket.SourceOrderId) < 10);
+        // Half (the default): about half of the returns; the first visits' baskets and every other draw are unchanged.
+        var half = Plans(0.5);
+        Assert.InRange(Returns(half).Count(p => FirstBasket(half, p) == p.Basket.SourceOrderId) / (double)Returns(half).Length, 0.43, 0.57);
+        Assert.All(half.Zip(never), pair => Assert.Equal((pair.Second.ChecksOut, pair.Second.VisitorId), (pair.First.ChecksOut, pair.First.VisitorId)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ShopperBehaviour { RepeatBasketShare = 1.5 }.Validate());
+    }
+
+    [Fact]
     public void Seeds_and_session_numbers_change_the_draws()
     {
         var behaviour = new ShopperBehaviour { HeldBackShare = 0.5, MaxHeldBack = 6 };

@@ -39,12 +39,17 @@ public static class SimulateCommand
             Description = "Chance that a session is an earlier session's visitor coming back (the cohort is the visitor's); 0: every session a new visitor",
             DefaultValueFactory = _ => behaviour.ReturningVisitorShare,
         };
+        var repeat = new Option<double>("--repeat-basket")
+        {
+            Description = "Chance that a returning visitor buys the basket of their first visit again (so a visitor's sessions are alike)",
+            DefaultValueFactory = _ => behaviour.RepeatBasketShare,
+        };
         var config = CommonOptions.Config();
         var bootstrap = CommonOptions.BootstrapServers();
         var redis = CommonOptions.Redis();
         var command = new Command("simulate", "Publish simulated shopper sessions built from real baskets; read the cross-sells from Redis as a storefront; print the implied true effect")
         {
-            orders, catalog, sessions, duration, rate, concurrency, seed, wanted, baseRate, heldBack, checkout, returning, config, bootstrap, redis,
+            orders, catalog, sessions, duration, rate, concurrency, seed, wanted, baseRate, heldBack, checkout, returning, repeat, config, bootstrap, redis,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -75,7 +80,7 @@ public static class SimulateCommand
                 {
                     WantedAcceptance = parse.GetValue(wanted), BaseAcceptance = parse.GetValue(baseRate),
                     HeldBackShare = parse.GetValue(heldBack), CheckoutRate = parse.GetValue(checkout),
-                    ReturningVisitorShare = parse.GetValue(returning),
+                    ReturningVisitorShare = parse.GetValue(returning), RepeatBasketShare = parse.GetValue(repeat),
                 },
             };
             if (!EngineInputs.TryValidate(error, options.Validate, Flags)) return 2;
@@ -133,5 +138,6 @@ public static class SimulateCommand
         ["Sessions"] = "--sessions", ["Duration"] = "--duration", ["SessionsPerSecond"] = "--rate", ["Concurrency"] = "--concurrency",
         ["WantedAcceptance"] = "--wanted-acceptance", ["BaseAcceptance"] = "--base-acceptance", ["HeldBackShare"] = "--held-back-share",
         ["CheckoutRate"] = "--checkout-rate", ["ReturningVisitorShare"] = "--returning-visitors",
+        ["RepeatBasketShare"] = "--repeat-basket",
     };
 }
