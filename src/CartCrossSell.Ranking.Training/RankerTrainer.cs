@@ -137,6 +137,14 @@ public sealed record ModelPromotion(bool Promote, string Reason, double Candidat
 {
     /// <summary>Whether the decision compared the new model with the heuristic (no model in service).</summary>
     public bool AgainstHeuristic { get; init; }
+
+    /// <summary>
+    /// The standard error of <see cref="Candidate"/> − <see cref="InService"/> (<see cref="MixStep.StandardError"/>: a
+    /// paired bootstrap over the validation orders), so an operator can tell a promotion or a refusal by a margin the
+    /// slice resolves from one within its noise. Reported, not decided on: the rule stays "not worse". Null where the
+    /// model in service was not scored (it reads other features).
+    /// </summary>
+    public double? StandardError { get; init; }
 }
 
 /// <summary>What one training run did and measured on its validation slice.</summary>
@@ -328,7 +336,8 @@ public static class RankerTrainer
         cancellationToken.ThrowIfCancellationRequested();
         var finalRanker = new LearnedAddOnRanker(final, recommendation, candidates);
         // The figures the model claims are measured as it serves: through its own cascade and its fall-back.
-        var (lastAddedFinal, randomFinal) = ServedHitRates(finalRanker, data, threshold, best.Scored);
+        var finalHits = CascadeChooser.Hits(data, ServedLists(finalRanker, data, threshold, best.Scored));
+        var (lastAddedFinal, randomFinal) = CascadeChooser.HitRates(data, finalHits);
         var recall = data.Validation.Groups == 0 ? 0 : (double)data.Validation.Labels.Count(l => l) / data.Validation.Groups;
         var metrics = new Dictionary<string, double>
         {
@@ -355,7 +364,7 @@ public static class RankerTrainer
                 metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
         final = final.WithMetrics(metrics);
         cancellationToken.ThrowIfCancellationRequested();
-        var promotion = Promote(data, baselines, catalog, recommendation, options, fittedWith, lastAddedFinal, randomFinal);
+        var promotion = Promote(data, baselines, catalog, recommendation, options, fittedWith, lastAddedFinal, randomFinal, finalHits);
         var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
             data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
         {
@@ -376,16 +385,23 @@ public static class RankerTrainer
 
     /// <summary>Scores what serves now (the model in service, or the heuristic without one) on the new validation carts and compares it with the new model.</summary>
     private static ModelPromotion Promote(RankingTrainingData data, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines,
-        ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, CandidateOptions fittedWith, double lastAdded, double random)
+        ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, CandidateOptions fittedWith, double lastAdded, double random,
+        bool[] hits)
     {
         var candidate = Math.Min(Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded), Ratio(random, baselines, HoldoutProtocol.RandomItem));
+        // The noise of the comparison: both rank the same validation carts, so the difference is paired by order.
+        double ErrorAgainst(bool[] servingHits) => MixStep.StandardError(data.ValidationCases.Select(c => c.OrderId).ToArray(),
+            data.ValidationCases.Select(c => c.Protocol).ToArray(), servingHits, hits,
+            BestBaseline(baselines, HoldoutProtocol.LastAdded), BestBaseline(baselines, HoldoutProtocol.RandomItem), seed: options.Seed);
         if (options.InService is not { } current)
         {
-            var (heuristicLast, heuristicRandom) = HeuristicHitRates(data, catalog, recommendation);
+            var heuristicHits = HeuristicHits(data, catalog, recommendation);
+            var (heuristicLast, heuristicRandom) = CascadeChooser.HitRates(data, heuristicHits);
             var heuristic = Math.Min(Ratio(heuristicLast, baselines, HoldoutProtocol.LastAdded), Ratio(heuristicRandom, baselines, HoldoutProtocol.RandomItem));
+            var error = ErrorAgainst(heuristicHits);
             return new ModelPromotion(candidate >= heuristic, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"validation HR@3 {lastAdded:0.000} / {random:0.000} against the heuristic's {heuristicLast:0.000} / {heuristicRandom:0.000} (no model in service); {candidate:0.00} against {heuristic:0.00} x the best baseline of the weaker protocol"),
-                candidate, heuristic) { AgainstHeuristic = true };
+                $"validation HR@3 {lastAdded:0.000} / {random:0.000} against the heuristic's {heuristicLast:0.000} / {heuristicRandom:0.000} (no model in service); {candidate:0.00} against {heuristic:0.00} x the best baseline of the weaker protocol, standard error of the difference {error:0.000}"),
+                candidate, heuristic) { AgainstHeuristic = true, StandardError = error };
         }
         if (!current.MatchesFeatures)
             return new ModelPromotion(true, $"{current.Version} reads other features than this engine writes", candidate, 0);
@@ -393,14 +409,16 @@ public static class RankerTrainer
         // when it records none, the similar baskets read as the validation index reads them). Where those are the new
         // model's, the validation carts' candidates and feature rows serve both; otherwise it generates its own.
         var servedWith = (current.Candidates ?? CandidateOptions.For(recommendation)).ReadingSimilarBasketsAs(options.Tasks.SimilarBaskets);
-        var (currentLast, currentRandom) = servedWith == fittedWith
-            ? ServedHitRates(new LearnedAddOnRanker(current, recommendation, fittedWith), data, current.ShowThreshold)
-            : CascadeChooser.HitRates(data, OwnLists(new LearnedAddOnRanker(current, recommendation, servedWith), data, current.ShowThreshold));
+        var currentHits = CascadeChooser.Hits(data, servedWith == fittedWith
+            ? ServedLists(new LearnedAddOnRanker(current, recommendation, fittedWith), data, current.ShowThreshold)
+            : OwnLists(new LearnedAddOnRanker(current, recommendation, servedWith), data, current.ShowThreshold));
+        var (currentLast, currentRandom) = CascadeChooser.HitRates(data, currentHits);
         var inService = Math.Min(Ratio(currentLast, baselines, HoldoutProtocol.LastAdded), Ratio(currentRandom, baselines, HoldoutProtocol.RandomItem));
         var promote = candidate >= inService;
+        var standardError = ErrorAgainst(currentHits);
         return new ModelPromotion(promote, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"validation HR@3 {lastAdded:0.000} / {random:0.000} against {currentLast:0.000} / {currentRandom:0.000} in service; {candidate:0.00} against {inService:0.00} x the best baseline of the weaker protocol"),
-            candidate, inService);
+            $"validation HR@3 {lastAdded:0.000} / {random:0.000} against {currentLast:0.000} / {currentRandom:0.000} in service; {candidate:0.00} against {inService:0.00} x the best baseline of the weaker protocol, standard error of the difference {standardError:0.000}"),
+            candidate, inService) { StandardError = standardError };
     }
 
     /// <summary>A task mix's model and what it did on validation: its served lists' hits per validation cart, its ratio.</summary>
@@ -460,15 +478,10 @@ public static class RankerTrainer
     }
 
     /// <summary>
-    /// Validation HR@3 (last added, random) of the lists the ranker shows as it serves: its cascade and fall-back
-    /// included. A model that scores fully never falls back, so its lists come from <paramref name="fullyScored"/>
-    /// when given (the carts scored already) instead of scoring every cart again.
+    /// The list the ranker shows for each validation cart as it serves: its cascade and fall-back included. A model that
+    /// scores fully never falls back, so its lists come from <paramref name="fullyScored"/> when given (the carts scored
+    /// already) instead of scoring every cart again.
     /// </summary>
-    private static (double LastAdded, double Random) ServedHitRates(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold,
-        IReadOnlyList<IReadOnlyList<ScoredCandidate>>? fullyScored = null) =>
-        CascadeChooser.HitRates(data, ServedLists(ranker, data, threshold, fullyScored));
-
-    /// <summary>The list the ranker shows for each validation cart as it serves (see <see cref="ServedHitRates"/>).</summary>
     private static string[][] ServedLists(LearnedAddOnRanker ranker, RankingTrainingData data, double threshold,
         IReadOnlyList<IReadOnlyList<ScoredCandidate>>? fullyScored = null)
     {
@@ -496,13 +509,13 @@ public static class RankerTrainer
         return shown;
     }
 
-    /// <summary>HR@3 of the heuristic as it serves (every cart rule, the same options) on the validation carts.</summary>
-    private static (double LastAdded, double Random) HeuristicHitRates(RankingTrainingData data, ICatalog? catalog, RecommendationOptions recommendation)
+    /// <summary>The heuristic's hits as it serves (every cart rule, the same options) on the validation carts.</summary>
+    private static bool[] HeuristicHits(RankingTrainingData data, ICatalog? catalog, RecommendationOptions recommendation)
     {
         var inputs = data.ValidationInputs;
         var engineCatalog = catalog ?? new InMemoryCatalog([]);
         var heuristic = new AddOnRanker(recommendation, inputs.Clock);
-        return CascadeChooser.HitRates(data, ListsOf(data, c => heuristic.Rank(c.Basket, engineCatalog, inputs.Evidence, c.At)));
+        return CascadeChooser.Hits(data, ListsOf(data, c => heuristic.Rank(c.Basket, engineCatalog, inputs.Evidence, c.At)));
     }
 
     private static double Ratio(double learned, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines, HoldoutProtocol protocol)

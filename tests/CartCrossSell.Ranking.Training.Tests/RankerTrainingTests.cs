@@ -307,10 +307,30 @@ public class RankerTrainingTests(December2010 data) : IClassFixture<December2010
         var (_, report) = RankerTrainer.Train(data.Orders, null, new RankerTrainerOptions { Trees = 60, InService = flat });
         Assert.True(report.Promotion.Promote, report.Promotion.Reason);
         Assert.True(report.Promotion.Candidate > report.Promotion.InService);
+        // By far more than the noise of the slice (the paired bootstrap's standard error, reported with the decision).
+        Assert.True(report.Promotion.Candidate - report.Promotion.InService > 3 * report.Promotion.StandardError!.Value, report.Promotion.Reason);
+        Assert.Contains("standard error of the difference", report.Promotion.Reason);
         Assert.False(report.Promotion.AgainstHeuristic);
         // Without a model in service the fixture's model was judged against the heuristic, which is what serves then.
         Assert.True(data.Report.Promotion.AgainstHeuristic);
         Assert.Contains("against the heuristic's", data.Report.Promotion.Reason);
+    }
+
+    [Fact]
+    public void A_model_judged_against_itself_ties_with_no_noise_in_the_difference()
+    {
+        // Training is deterministic: the same orders and options give the same trees, so the model in service and the
+        // new one rank every validation cart alike, and the paired difference has nothing to vary.
+        var options = new RankerTrainerOptions { Trees = 1, Leaves = 2, TaskMixes = [TaskMix.RandomItem], CascadeMaxChangedLists = -1 };
+        var (first, firstReport) = RankerTrainer.Train(data.Orders, null, options);
+        var (again, report) = RankerTrainer.Train(data.Orders, null, options with { InService = first });
+        Assert.Equal(first.Version, again.Version);
+        Assert.Equal(report.Promotion.InService, report.Promotion.Candidate);
+        Assert.True(report.Promotion.Promote, report.Promotion.Reason); // not worse
+        Assert.Equal(0, report.Promotion.StandardError);
+        // Against the heuristic (no model in service) the two rank differently, and the difference has its noise.
+        Assert.True(firstReport.Promotion.AgainstHeuristic);
+        Assert.True(firstReport.Promotion.StandardError > 0, firstReport.Promotion.Reason);
     }
 
     [Fact]

@@ -221,6 +221,7 @@ public sealed class RankerTrainerTopologyTests(December2010Sample data) : IClass
         Assert.Equal(1, refused.Metrics[ModelPublication.Generation]); // the model in service was published by hand (generation 0)
         Assert.Equal(data.Orders.Count, refused.Metrics["training_orders"]);
         Assert.True(refused.Metrics["promotion_candidate_ratio"] < refused.Metrics["promotion_in_service_ratio"]);
+        Assert.True(refused.Metrics["promotion_standard_error"] > 0);
         Assert.Equal(strong.Version, models.Serving!.Model.Version);
     }
 

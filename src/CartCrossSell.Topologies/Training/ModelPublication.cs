@@ -54,6 +54,7 @@ public sealed record ModelPublication(PublicationKind Kind, string Reason, strin
             ["promotion_candidate_ratio"] = report.Promotion.Candidate,
             ["promotion_in_service_ratio"] = report.Promotion.InService,
         };
+        if (report.Promotion.StandardError is { } error) metrics["promotion_standard_error"] = error;
         var model = trained.WithMetrics(metrics);
         var bytes = model.ToBytes();
         var detail = string.Create(CultureInfo.InvariantCulture,
