@@ -384,9 +384,8 @@ public sealed class AovAggregator
                     foreach (var (visitor, here) in entries)
                     {
                         var start = before[visitor];
-                        var end = new VisitorTotal(start.Revenue + here.Revenue, start.Sessions + here.Sessions);
-                        sums = sums + VisitorSums.Of(end.Revenue, end.Sessions) - VisitorSums.Of(start.Revenue, start.Sessions);
-                        before[visitor] = end;
+                        sums += Step(start, here);
+                        before[visitor] = new VisitorTotal(start.Revenue + here.Revenue, start.Sessions + here.Sessions);
                     }
 
                     step.Add(sums, retract: false);
@@ -433,12 +432,16 @@ public sealed class AovAggregator
             }
 
             var before = new VisitorTotal(upToEnd.Revenue - here.Revenue, upToEnd.Sessions - here.Sessions);
-            steps.Add((state, VisitorSums.Of(upToEnd.Revenue, upToEnd.Sessions) - VisitorSums.Of(before.Revenue, before.Sessions)));
+            steps.Add((state, Step(before, here)));
             upToEnd = before;
         }
 
         return steps;
     }
+
+    /// <summary>One visitor's step in a window: its contribution with what it has there, less without (what it had before).</summary>
+    private static VisitorSums Step(VisitorTotal before, VisitorTotal here) =>
+        VisitorSums.Of(before.Revenue + here.Revenue, before.Sessions + here.Sessions) - VisitorSums.Of(before.Revenue, before.Sessions);
 
     /// <summary>Replaces the visitor's steps before a change by those after it; every window from the change's on has new sums to date.</summary>
     private void MoveSteps(AggregateKey window, Cohort cohort, List<(WindowState State, VisitorSums? Step)> before,

@@ -237,6 +237,8 @@ public static class RankerTrainer
         var bestRandom = BestBaseline(baselines, HoldoutProtocol.RandomItem);
         var caseOrders = data.ValidationCases.Select(c => c.OrderId).ToArray();
         var caseProtocols = data.ValidationCases.Select(c => c.Protocol).ToArray();
+        // The noise of a change from one list of validation hits to another (the walk's steps, the promotion).
+        double ChangeError(bool[] from, bool[] to) => MixStep.StandardError(caseOrders, caseProtocols, from, to, bestLastAdded, bestRandom, seed: options.Seed);
         // from: the mix kept so far (null for the walk's first fit), whose step to this mix is measured against its noise.
         Candidate? FitMix(TaskMix mix, Candidate? from)
         {
@@ -263,7 +265,7 @@ public static class RankerTrainer
             var lastRatio = Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded);
             var randomRatio = Ratio(random, baselines, HoldoutProtocol.RandomItem);
             var ratio = Math.Min(lastRatio, randomRatio);
-            var stepError = from is null ? 0 : MixStep.StandardError(caseOrders, caseProtocols, from.Hits, hits, bestLastAdded, bestRandom, seed: options.Seed);
+            var stepError = from is null ? 0 : ChangeError(from.Hits, hits);
             tried.Add((mix, lastAdded, random, ratio, stepError));
             Report(from is null
                 ? $"validation HR@3 {lastAdded:F3} (last added), {random:F3} (random): {ratio:F2} x the best baseline of the weaker protocol"
@@ -364,7 +366,7 @@ public static class RankerTrainer
                 metrics[$"validation_hr3_{(protocol == HoldoutProtocol.LastAdded ? "last_added" : "random")}_{strategy.Replace('-', '_')}"] = rate;
         final = final.WithMetrics(metrics);
         cancellationToken.ThrowIfCancellationRequested();
-        var promotion = Promote(data, baselines, catalog, recommendation, options, fittedWith, lastAddedFinal, randomFinal, finalHits);
+        var promotion = Promote(data, baselines, catalog, recommendation, options, fittedWith, lastAddedFinal, randomFinal, servingHits => ChangeError(servingHits, finalHits));
         var report = new TrainingReport(orders.Count, data.FitTasks, data.FitTasksReachable, data.Fit.Count, data.ValidationCases.Count,
             data.Validation.Count, data.ValidationFrom, curve, threshold, lastAddedFinal, randomFinal, recall, maxDifference, watch.Elapsed)
         {
@@ -386,19 +388,17 @@ public static class RankerTrainer
     /// <summary>Scores what serves now (the model in service, or the heuristic without one) on the new validation carts and compares it with the new model.</summary>
     private static ModelPromotion Promote(RankingTrainingData data, IReadOnlyDictionary<HoldoutProtocol, IReadOnlyDictionary<string, double>> baselines,
         ICatalog? catalog, RecommendationOptions recommendation, RankerTrainerOptions options, CandidateOptions fittedWith, double lastAdded, double random,
-        bool[] hits)
+        Func<bool[], double> errorAgainst)
     {
+        // errorAgainst: the standard error of the new model's measure less that of what serves, given what serves hits
+        // (both rank the same validation carts, so the difference is paired by order).
         var candidate = Math.Min(Ratio(lastAdded, baselines, HoldoutProtocol.LastAdded), Ratio(random, baselines, HoldoutProtocol.RandomItem));
-        // The noise of the comparison: both rank the same validation carts, so the difference is paired by order.
-        double ErrorAgainst(bool[] servingHits) => MixStep.StandardError(data.ValidationCases.Select(c => c.OrderId).ToArray(),
-            data.ValidationCases.Select(c => c.Protocol).ToArray(), servingHits, hits,
-            BestBaseline(baselines, HoldoutProtocol.LastAdded), BestBaseline(baselines, HoldoutProtocol.RandomItem), seed: options.Seed);
         if (options.InService is not { } current)
         {
             var heuristicHits = HeuristicHits(data, catalog, recommendation);
             var (heuristicLast, heuristicRandom) = CascadeChooser.HitRates(data, heuristicHits);
             var heuristic = Math.Min(Ratio(heuristicLast, baselines, HoldoutProtocol.LastAdded), Ratio(heuristicRandom, baselines, HoldoutProtocol.RandomItem));
-            var error = ErrorAgainst(heuristicHits);
+            var error = errorAgainst(heuristicHits);
             return new ModelPromotion(candidate >= heuristic, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"validation HR@3 {lastAdded:0.000} / {random:0.000} against the heuristic's {heuristicLast:0.000} / {heuristicRandom:0.000} (no model in service); {candidate:0.00} against {heuristic:0.00} x the best baseline of the weaker protocol, standard error of the difference {error:0.000}"),
                 candidate, heuristic) { AgainstHeuristic = true, StandardError = error };
@@ -415,7 +415,7 @@ public static class RankerTrainer
         var (currentLast, currentRandom) = CascadeChooser.HitRates(data, currentHits);
         var inService = Math.Min(Ratio(currentLast, baselines, HoldoutProtocol.LastAdded), Ratio(currentRandom, baselines, HoldoutProtocol.RandomItem));
         var promote = candidate >= inService;
-        var standardError = ErrorAgainst(currentHits);
+        var standardError = errorAgainst(currentHits);
         return new ModelPromotion(promote, string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"validation HR@3 {lastAdded:0.000} / {random:0.000} against {currentLast:0.000} / {currentRandom:0.000} in service; {candidate:0.00} against {inService:0.00} x the best baseline of the weaker protocol, standard error of the difference {standardError:0.000}"),
             candidate, inService) { StandardError = standardError };

@@ -50,13 +50,19 @@ public static class SessionPlanner
         var first = FirstVisit(seed, number, behaviour.ReturningVisitorShare);
         var basketOf = first != number && SimulationRandom.Uniform(seed, number, "repeat-basket") < behaviour.RepeatBasketShare ? first : number;
         var pick = (int)(SimulationRandom.Uniform(seed, basketOf, "basket") * baskets.Count);
-        return Plan(seed, number, baskets[Math.Min(pick, baskets.Count - 1)], behaviour);
+        return Plan(seed, number, baskets[Math.Min(pick, baskets.Count - 1)], behaviour, first);
     }
 
     public static SessionPlan Plan(long seed, int number, ShopperBasket basket, ShopperBehaviour behaviour)
     {
-        ArgumentNullException.ThrowIfNull(basket);
         ArgumentNullException.ThrowIfNull(behaviour);
+        return Plan(seed, number, basket, behaviour, FirstVisit(seed, number, behaviour.ReturningVisitorShare));
+    }
+
+    /// <param name="firstVisit">The session in which this session's visitor first came (<see cref="FirstVisit"/>).</param>
+    private static SessionPlan Plan(long seed, int number, ShopperBasket basket, ShopperBehaviour behaviour, int firstVisit)
+    {
+        ArgumentNullException.ThrowIfNull(basket);
         if (basket.Lines.Count == 0) throw new ArgumentException($"basket {basket.SourceOrderId} has no lines", nameof(basket));
         var additions = new List<BasketLine> { basket.Lines[0] };
         var heldBack = new List<BasketLine>();
@@ -73,7 +79,7 @@ public static class SessionPlanner
         return new SessionPlan
         {
             Seed = seed, Number = number, Basket = basket,
-            SessionId = "sim-session-" + id, CartId = "sim-cart-" + id, VisitorId = "sim-visitor-" + Id(seed, FirstVisit(seed, number, behaviour.ReturningVisitorShare)),
+            SessionId = "sim-session-" + id, CartId = "sim-cart-" + id, VisitorId = "sim-visitor-" + Id(seed, firstVisit),
             OrderId = "sim-order-" + id,
             Additions = additions, HeldBack = heldBack, ChecksOut = checksOut,
             AdditionsBeforeLeaving = Math.Min(leaveAfter, additions.Count),
