@@ -22,7 +22,7 @@ return args.FirstOrDefault() switch
     "learned-stages" => LearnedRankerBench.Stages(LearnedOrders(args), args.Contains("--catalog")),
     "candidates-ab" => LearnedRankerBench.CandidatesAb(LearnedOrders(args), args.Contains("--catalog")),
     "pool-ab" => LearnedRankerBench.PoolAb(LearnedOrders(args), args.Contains("--catalog")),
-    "recent-baskets" => RecentBasketsBench.Replay(LearnedOrders(args)),
+    "recent-baskets" => RecentBasketsBench.Replay(LearnedOrders(args), args: args),
     "aov-aggregator" => AovAggregatorBench.Run(args),
     _ => Run(args),
 };

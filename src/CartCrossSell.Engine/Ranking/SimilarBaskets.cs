@@ -91,6 +91,14 @@ public sealed class SimilarBaskets
         }
     }
 
+    /// <summary>Whether the basket of <paramref name="orderId"/> is held.</summary>
+    public bool Holds(string orderId)
+    {
+        _lock.EnterReadLock();
+        try { return _orderIds.Contains(orderId); }
+        finally { _lock.ExitReadLock(); }
+    }
+
     /// <summary>
     /// Holds an order's basket (its distinct skus), forgetting the oldest basket when full. False, and nothing held,
     /// for an order id already held (a replay) or a basket of fewer than two items (it is like nothing). The skus may

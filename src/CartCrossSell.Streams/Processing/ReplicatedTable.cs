@@ -67,15 +67,32 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
 
     /// <param name="storage">Where the decoded values live (default: as decoded).</param>
     /// <param name="refuse">The reason a decoded value may not be stored under its key (see <see cref="DecodedEntries{T}"/>).</param>
+    /// <param name="bootstrapNewest">
+    /// For a storage that keeps only its newest values (by arrival) whatever the keys, not the latest value per key: the
+    /// bootstrap applies only the newest this many records by record timestamp (equal timestamps: the later read), oldest
+    /// first, and decodes nothing else. Streamiz's bootstrap reads the partitions one after the other, so without it the
+    /// newest records read are the last partitions' newest, not the topic's; and every record the topic retains would be
+    /// decoded, to be forgotten again. Null (the default): every record is applied in the order read.
+    /// </param>
     public ReplicatedTable(string topic, IValueCodec<T> codec, ILoggerFactory loggers, ITableStorage<T>? storage = null,
-        Func<string, T, string?>? refuse = null)
+        Func<string, T, string?>? refuse = null, int? bootstrapNewest = null)
     {
+        if (bootstrapNewest is < 1) throw new ArgumentOutOfRangeException(nameof(bootstrapNewest), bootstrapNewest, "must be at least 1");
         Topic = topic;
         Name = topic + "-table";
         _codec = codec;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.ReplicatedTable.{topic}");
         _entries = new DecodedEntries<T>(topic, codec, _log, storage, refuse);
+        _bootstrapNewest = bootstrapNewest;
     }
+
+    private readonly int? _bootstrapNewest;
+
+    // The records of a bootstrap that applies only the newest (bootstrapNewest), kept undecoded until it ends.
+    private NewestRecords<(string? Key, byte[]? Value)>? _bootstrap;
+
+    /// <summary>Records the last bootstrap read, and how many of them it applied (all of them unless it applies only the newest).</summary>
+    public (long Read, long Applied) Bootstrap { get; private set; }
 
     /// <summary>Called on the global thread after a value is stored or deleted (value null), for secondary indexes.</summary>
     public event Action<string, T?, T?>? Changed
@@ -102,13 +119,46 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
         builder.AddGlobalStore(
             Stores.KeyValueStoreBuilder(new Supplier(this), new StringSerDes(), new ByteArraySerDes()).WithLoggingDisabled().WithCachingDisabled(),
             Topic,
-            ProcessorBuilder.New<string, byte[]>().Processor(record => Apply(record.Key, record.Value)).Build(),
+            ProcessorBuilder.New<string, byte[]>().Processor(record => Read(record.Key, record.Value, record.Timestamp.UnixTimestampMs)).Build(),
             new StringSerDes(), new ByteArraySerDes(), new InputTimestamps(), Topic + "-table-updater");
 
     /// <summary>Applies one record of the topic: a value replaces the key's entry, a tombstone deletes it. Returns the previous value.</summary>
     public T? Apply(string? key, byte[]? value) => _entries.Apply(key, value);
 
-    // The key-value store of bytes Streamiz sees: writes come from the bootstrap (restore) and go through Apply.
+    /// <summary>
+    /// A record of the topic, through the global store's processor: Streamiz 1.8.2 runs the bootstrap through it as well
+    /// (inside <see cref="Init"/>'s Register), and then the records that follow.
+    /// </summary>
+    private void Read(string? key, byte[]? value, long timestamp)
+    {
+        if (_registering && _bootstrap is { } newest)
+        {
+            newest.Offer((key, value), timestamp);
+            return;
+        }
+        EndBootstrap();
+        if (_registering) Bootstrap = (Bootstrap.Read + 1, Bootstrap.Applied + 1);
+        Apply(key, value);
+    }
+
+    /// <summary>A record of the bootstrap through the restore callback (another Streamiz version's way): the same as <see cref="Read"/>.</summary>
+    private void Restore(Bytes? key, byte[]? value, long timestamp) => Read(KeyOf(key), value, timestamp);
+
+    // True while Register runs: the records read then are the bootstrap's.
+    private bool _registering;
+
+    /// <summary>Applies the newest records a bootstrap kept, oldest first (nothing to do unless one is pending).</summary>
+    private void EndBootstrap()
+    {
+        if (_bootstrap is not { } newest) return;
+        _bootstrap = null;
+        var records = newest.TakeOldestFirst();
+        foreach (var (key, value) in records) Apply(key, value);
+        Bootstrap = (newest.Offered, records.Count);
+        _log.LogInformation("table {Topic}: the bootstrap read {Read} records and applied the newest {Applied}", Topic, newest.Offered, records.Count);
+    }
+
+    // The key-value store of bytes Streamiz sees: writes come from the bootstrap and the records that follow, through Read.
     public bool Persistent => false;
     public bool IsLocally => true;
     public bool IsOpen { get; private set; }
@@ -116,14 +166,26 @@ public sealed class ReplicatedTable<T> : IKeyValueStore<Bytes, byte[]>, IReplica
     public void Init(ProcessorContext context, IStateStore root)
     {
         _entries.Clear();
-        // The bootstrap: Streamiz reads the topic from the beginning through this callback before the group processes.
-        context.Register(root, (key, value, _) => Put(key, value));
+        Bootstrap = (0, 0);
+        _bootstrap = _bootstrapNewest is { } limit ? new NewestRecords<(string?, byte[]?)>(limit) : null;
+        _log.LogInformation("table {Topic}: opened; the bootstrap reads the topic from the beginning{Newest}", Topic,
+            _bootstrapNewest is { } n ? $" and applies the newest {n} records" : "");
+        // The bootstrap: Streamiz reads the topic from the beginning before the group processes. 1.8.2 reads it inside
+        // Register, one partition after the other, through the global store's processor (Read), not this callback.
+        _registering = true;
+        try
+        {
+            context.Register(root, (key, value, timestamp) => Restore(key, value, timestamp));
+        }
+        finally
+        {
+            _registering = false;
+        }
         IsOpen = true;
-        // Init runs before the bootstrap (Streamiz restores after registering), with the entries just cleared.
-        _log.LogInformation("table {Topic}: opened; the bootstrap reads the topic from the beginning next", Topic);
+        EndBootstrap();
     }
 
-    public void Flush() { }
+    public void Flush() => EndBootstrap();
     public void Close() => IsOpen = false;
 
     public byte[] Get(Bytes key) => KeyOf(key) is { } k ? Encode(Find(k)) : null!;

@@ -15,14 +15,27 @@ namespace CartCrossSell.Topologies.Recommending;
 /// baskets anyway). An order seen again (a replay, a republished order) is held once. A record that does not decode or
 /// validate is counted and skipped here: the learner's basket splitter, which reads the same topic, dead-letters it.
 /// </summary>
+/// <remarks>
+/// A start applies only the newest <see cref="BootstrapRecords"/> records by their timestamp (the order's time, as the
+/// storefront and the backfill publish them), oldest first: Streamiz's bootstrap reads one partition after the other,
+/// so the newest baskets read were the last partitions' newest (a quarter of the orders, over four times the span), and
+/// every retained order was decoded to be forgotten again. The margin over the capacity covers the records among the
+/// newest that hold no basket (one item, a replay, a record that does not decode), so a start holds the newest
+/// <see cref="SimilarBasketsOptions.Capacity"/> baskets unless more than a tenth of the newest records are such.
+/// </remarks>
 public sealed class RecentBasketsTable : IReplicated
 {
     public RecentBasketsTable(SimilarBasketsOptions options, ILoggerFactory loggers)
     {
         Baskets = new SimilarBaskets(options);
+        BootstrapRecords = options.Capacity + Math.Max(100, options.Capacity / 10);
         Table = new ReplicatedTable<OrderCompleted>(Topics.OrderEvents, ContractCodecs.OrderCompleted, loggers, new IndexStorage(Baskets),
-            refuse: static (key, order) => string.Equals(key, order.OrderId, StringComparison.Ordinal) ? null : $"the key is not the order's orderId '{order.OrderId}'");
+            refuse: static (key, order) => string.Equals(key, order.OrderId, StringComparison.Ordinal) ? null : $"the key is not the order's orderId '{order.OrderId}'",
+            bootstrapNewest: BootstrapRecords);
     }
+
+    /// <summary>The newest records of <c>order-events</c> a start decodes and applies: the capacity and a tenth more (at least 100 more).</summary>
+    public int BootstrapRecords { get; }
 
     /// <summary>The baskets held (what the learned ranker reads).</summary>
     public SimilarBaskets Baskets { get; }
