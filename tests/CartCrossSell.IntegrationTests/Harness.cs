@@ -20,6 +20,31 @@ internal static class Polling
     }
 }
 
+/// <summary>The carts' values in Redis against what each cart's events add up to.</summary>
+internal static class CartValues
+{
+    /// <summary>Until every cart's value answers its latest event (its timestamp) with the value its events add up to (an event applied twice would show).</summary>
+    public static Task UntilEveryCartAnswersAsync(CartCrossSell.Redis.RecommendationStore store,
+        IReadOnlyDictionary<string, (decimal Value, DateTimeOffset Last)> expected, TimeSpan timeout, string what) =>
+        Polling.UntilAsync(async () =>
+        {
+            try
+            {
+                foreach (var (cartId, (value, last)) in expected)
+                {
+                    var stored = await store.ReadAsync(cartId);
+                    if (stored is null || stored.EventTimestamp != last || stored.CartValue != value) return false;
+                }
+                return true;
+            }
+            catch (Exception e) when (e is StackExchange.Redis.RedisException or StackExchange.Redis.RedisTimeoutException)
+            {
+                // The probe's own read while the connection comes back after a Redis restart: not yet, ask again.
+                return false;
+            }
+        }, timeout, what);
+}
+
 /// <summary>The service's command line in a child process, its output in the test log, and a real SIGKILL.</summary>
 internal sealed class ChildProcess : IDisposable
 {

@@ -37,7 +37,7 @@ public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions ka
     }
 
     public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener) =>
-        inner.GetConsumer(With(config), rebalanceListener);
+        CommitStepKill.Watch(inner.GetConsumer(With(config), rebalanceListener));
 
     public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) => inner.GetProducer(With(config));
 

@@ -118,8 +118,10 @@ public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, D
     /// <summary>Streamiz calls this before it commits the task's offsets: the changes reach the store below and its changelog.</summary>
     public void Flush()
     {
+        CommitStepKill.Reached(CommitStep.StateFlushing);
         WritePending();
         inner.Flush();
+        CommitStepKill.Reached(CommitStep.StateFlushed);
     }
 
     public void Close()

@@ -38,7 +38,11 @@ public sealed class EffectBarrier(string name, IEffectSink sink) : IStateStore
         IsOpen = true;
     }
 
-    public void Flush() => sink.FlushAsync().GetAwaiter().GetResult();
+    public void Flush()
+    {
+        sink.FlushAsync().GetAwaiter().GetResult();
+        CommitStepKill.Reached(CommitStep.EffectsDurable);
+    }
 
     public void Close() => IsOpen = false;
 

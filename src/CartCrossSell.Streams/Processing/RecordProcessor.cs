@@ -95,6 +95,7 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     public Record<string, Routed> Process(Record<string, byte[]> record)
     {
+        CommitStepKill.Processing();
         if (!_restored) Restored(); // Streamiz processes records of running tasks only
         Current = new RecordCoordinates(_context.Topic, _context.Partition.Value, _context.Offset, DateTimeOffset.FromUnixTimeMilliseconds(_context.Timestamp));
         _currentKey = record.Key;

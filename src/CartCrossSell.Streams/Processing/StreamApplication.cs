@@ -49,6 +49,8 @@ public sealed class StreamApplication : IAsyncDisposable
         _kafka = kafka;
         _streams = streams;
         _log = loggers.CreateLogger($"CartCrossSell.Streams.{group.Name}");
+        // A crash test's kill point (CARTXSELL_TEST_KILL_AT) is read here, so a malformed one stops the start, not a commit.
+        if (CommitStepKill.IsArmed) _log.LogWarning("{Group}: {Variable} is set: this process kills itself at a commit step", group.Name, CommitStepKill.Variable);
         ApplicationId = ApplicationIdOf(streams, group.Name);
         if (streams.StateDirectory is null)
             _temporaryState = Path.Combine(Path.GetTempPath(), $"cartxsell-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
