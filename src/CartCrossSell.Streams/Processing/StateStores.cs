@@ -82,8 +82,9 @@ public static class StateStores
     private static readonly string AfterEveryKey = string.Concat(Enumerable.Repeat("\U0010FFFF", MaxKeyChars));
 
     /// <summary>
-    /// Bounds RocksDB's memory for every store of a process: one LRU block cache shared by all stores (the
-    /// <c>Streams:RocksDbBlockCacheMegabytes</c> option) and small write buffers per store partition. Without it every
+    /// Bounds RocksDB's memory for every store of a topology group (one configuration, one <c>KafkaStream</c>): one LRU
+    /// block cache shared by the group's stores (the <c>Streams:RocksDbBlockCacheMegabytes</c> option; a process running
+    /// several groups holds one per group) and small write buffers per store partition. Without it every
     /// store partition gets RocksDB's defaults (an 8 MiB cache and up to two 64 MiB memtables each).
     /// </summary>
     public static Action<string, RocksDbOptions> BoundedRocksDb(StreamsOptions options)

@@ -98,7 +98,7 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
         const button = el('button', null, 'Add');
         button.type = 'button';
         button.setAttribute('aria-label', `Add ${a.title}, ${price}, to your cart`);
-        button.addEventListener('click', () => this._add(a, button));
+        button.addEventListener('click', () => this._add(a, button, a.currency || value.currency));
         const variant = a.variantId && a.variantId !== a.sku ? `Variant ${a.variantId}` : 'One variant';
         li.append(el('span', 't', a.title), el('span', 'p', price), el('span', 'v', `${variant}${a.variantReason ? ` (${a.variantReason})` : ''}`), el('span', 'r', a.reason), button);
         list.append(li);
@@ -126,10 +126,10 @@ button:focus-visible{outline:3px solid #f5a623;outline-offset:2px}button[disable
       fetch(`${this._base}/v1/impressions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), keepalive: true }).catch(() => {});
     }
 
-    async _add(addOn, button) {
+    async _add(addOn, button, currency) {
       button.disabled = true;
       const body = Object.assign({}, addOn.addToCart, {
-        unitPrice: addOn.price, currency: addOn.currency, sessionId: this.getAttribute('session-id') || this._cart, visitorId: this.getAttribute('visitor-id') || undefined,
+        unitPrice: addOn.price, currency, sessionId: this.getAttribute('session-id') || this._cart, visitorId: this.getAttribute('visitor-id') || undefined,
       });
       try {
         const res = await fetch(`${this._base}/v1/carts/${encodeURIComponent(this._cart)}/items`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
