@@ -126,6 +126,12 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
                 ? Tuple.Create(stored, skus) : null;
         }, "the rendered list and the value it shows");
         var chosen = value.AddOns.Single(a => a.Sku == current[0]);
+        // Each add-on shows its title, its full price, the preselected variant and the reason.
+        var shownItem = page.Locator($"cart-cross-sell li[data-sku='{chosen.Sku}']");
+        Assert.Equal(chosen.Title, await shownItem.Locator("span.t").TextContentAsync());
+        Assert.Contains(chosen.Price.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), await shownItem.Locator("span.p").TextContentAsync());
+        if (chosen.VariantId != chosen.Sku) Assert.Contains(chosen.VariantId, await shownItem.Locator("span.v").TextContentAsync());
+        Assert.False(string.IsNullOrWhiteSpace(await shownItem.Locator("span.r").TextContentAsync()));
         await button.ClickAsync();
         var line = page.Locator($"#cart-lines li[data-sku='{chosen.Sku}']");
         await line.WaitForAsync();
