@@ -88,7 +88,7 @@ public sealed class CommitStepCrashTests(ITestOutputHelper output) : IDisposable
         var batch = new BasketLearner(Learning);
         foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
 
-        // First lives: each process kills itself the second time one of its tasks reaches the step. The learner has no
+        // First lives: each process kills itself the third time one of its tasks reaches the step. The learner has no
         // effects outside Kafka, so for that step it is killed from outside once the recommender is dead.
         var killAt = $"{step}:3";
         using (var learner = Start("learner", _learnerState, step == CommitStep.EffectsDurable ? null : killAt))
