@@ -219,6 +219,42 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await WaitForCartsAsync(store, expected, "every cart, the dead member's included, reflects each of its events once");
     }
 
+    /// <summary>
+    /// A stream thread that dies makes <c>cartxsell run</c> exit non-zero, so a supervisor (Kubernetes, systemd) starts
+    /// it again: Redis goes away and the writer gives up after its one retry, the commit's barrier fails, the thread
+    /// stops, and the process exits with 1 instead of staying up without processing.
+    /// </summary>
+    [Fact]
+    public async Task When_the_stream_thread_dies_cartxsell_run_exits_with_1()
+    {
+        var (_, catalog) = History();
+        await PublishHistoryAsync([], catalog);
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(50).ToArray();
+        var stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-exit-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var child = ChildProcess.Start(output, typeof(StorefrontCarts).Assembly.Location,
+                ["run", "--topologies", "recommender", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--redis", _redis.Server.Configuration, "--metrics-port", "0"],
+                new Dictionary<string, string>
+                {
+                    ["CARTXSELL__Streams__StateDirectory"] = stateDirectory,
+                    ["CARTXSELL__Streams__CommitInterval"] = "00:00:00.050",
+                    ["CARTXSELL__Redis__MaxRetries"] = "1",
+                    ["CARTXSELL__Redis__MaxBackoff"] = "00:00:00.200",
+                });
+            await child.WaitForOutputAsync("recommender: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60));
+            _redis.Server.Stop();
+            using var publisher = new EventPublisher(_kafka.Options);
+            await AddToCartsAsync(new StorefrontCarts(publisher), products, 10, 0, []);
+
+            Assert.Equal(1, await child.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        }
+        finally
+        {
+            if (Directory.Exists(stateDirectory)) Directory.Delete(stateDirectory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_redis_outage_pauses_the_recommender_and_every_affected_cart_is_right_afterwards()
     {

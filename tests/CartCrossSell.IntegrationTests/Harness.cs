@@ -127,6 +127,21 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>The exit code once the child has exited on its own (it is SIGKILLed and the wait fails after <paramref name="timeout"/>).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the child did not exit within {timeout.TotalSeconds} s");
+        }
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown hook, no commit, no RocksDB checkpoint.</summary>
     public void Kill()
     {
