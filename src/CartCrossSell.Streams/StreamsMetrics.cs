@@ -5,7 +5,8 @@ namespace CartCrossSell.Streams;
 /// <summary>
 /// Prometheus metrics of the processing layer, registered in a registry the host owns (no global state): records
 /// processed and dead-lettered per topic, processing latency, the state of each topology group, and Streamiz's own
-/// sensors (commit latency, lag, restore) bridged as gauges.
+/// sensors (process and commit rates and latencies, restore) bridged as gauges. Consumer lag is not among them:
+/// Streamiz exposes librdkafka's consumer statistics only with <c>ExposeLibrdKafkaStats</c>, which the layer leaves off.
 /// </summary>
 public sealed class StreamsMetrics
 {
@@ -40,7 +41,7 @@ public sealed class StreamsMetrics
     internal void State(string group, Streamiz.Kafka.Net.KafkaStream.State state) => _state.WithLabels(group).Set(state.Ordinal);
 
     /// <summary>
-    /// Publishes Streamiz's own sensors (process and commit rates and latencies per thread and task, lag, restore)
+    /// Publishes Streamiz's own sensors (process and commit rates and latencies per thread and task, restore)
     /// as <c>cartxsell_streamiz</c> gauges, read from the stream each time Prometheus scrapes.
     /// </summary>
     internal void Bridge(string group, Func<Streamiz.Kafka.Net.KafkaStream> current)
