@@ -99,7 +99,14 @@ internal sealed class ChildProcess : IDisposable
         {
             lock (_lines)
                 if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
-            if (_process.HasExited) throw new InvalidOperationException($"the child exited with {_process.ExitCode} before printing '{text}'");
+            if (_process.HasExited)
+            {
+                // Its last lines may still be on their way through the pipes: WaitForExit() returns once both are read.
+                _process.WaitForExit();
+                lock (_lines)
+                    if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return;
+                throw new InvalidOperationException($"the child exited with {_process.ExitCode} before printing '{text}'");
+            }
             await Task.Delay(50);
         }
         throw new TimeoutException($"the child did not print '{text}' within {timeout.TotalSeconds} s");
