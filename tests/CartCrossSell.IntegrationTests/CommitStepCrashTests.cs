@@ -126,8 +126,6 @@ public sealed class CommitStepCrashTests(ITestOutputHelper output) : IDisposable
             ["CARTXSELL__Learning__MaxNeighbors"] = Learning.MaxNeighbors.ToString(CultureInfo.InvariantCulture),
         };
         if (killAt is not null) environment[CommitStepKill.Variable] = killAt;
-        return ChildProcess.Start(output, typeof(StorefrontCarts).Assembly.Location,
-            ["run", "--topologies", group, "--bootstrap-servers", _kafka.Options.BootstrapServers, "--redis", _redis.Server.Configuration, "--metrics-port", "0"],
-            environment);
+        return ChildProcess.Run(output, group, _kafka.Options, _redis.Server.Configuration, environment);
     }
 }

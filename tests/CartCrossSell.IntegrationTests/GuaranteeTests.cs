@@ -88,8 +88,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         }
 
         var stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-crash-" + Guid.NewGuid().ToString("N"));
-        ChildProcess Start() => ChildProcess.Start(output, typeof(StorefrontCarts).Assembly.Location,
-            ["run", "--topologies", "recommender", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--redis", _redis.Server.Configuration, "--metrics-port", "0"],
+        ChildProcess Start() => ChildProcess.Run(output, "recommender", _kafka.Options, _redis.Server.Configuration,
             new Dictionary<string, string>
             {
                 ["CARTXSELL__Streams__StateDirectory"] = stateDirectory,
@@ -198,8 +197,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         var (products, storefront, store, expected) = (carts.Products, carts.Storefront, carts.Store, carts.Expected);
 
         await using var survivor = Recommender();
-        using var killed = ChildProcess.Start(output, typeof(StorefrontCarts).Assembly.Location,
-            ["run", "--topologies", "recommender", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--redis", _redis.Server.Configuration, "--metrics-port", "0"],
+        using var killed = ChildProcess.Run(output, "recommender", _kafka.Options, _redis.Server.Configuration,
             new Dictionary<string, string>
             {
                 ["CARTXSELL__Streams__CommitInterval"] = "00:00:00.050",
@@ -233,8 +231,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         var stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-exit-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var child = ChildProcess.Start(output, typeof(StorefrontCarts).Assembly.Location,
-                ["run", "--topologies", "recommender", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--redis", _redis.Server.Configuration, "--metrics-port", "0"],
+            using var child = ChildProcess.Run(output, "recommender", _kafka.Options, _redis.Server.Configuration,
                 new Dictionary<string, string>
                 {
                     ["CARTXSELL__Streams__StateDirectory"] = stateDirectory,

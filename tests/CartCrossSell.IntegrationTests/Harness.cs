@@ -58,6 +58,16 @@ internal sealed class ChildProcess : IDisposable
         _output = output;
     }
 
+    /// <summary>
+    /// <c>cartxsell run --topologies {group}</c> on <paramref name="kafka"/> (and the redis-server at <paramref name="redis"/>),
+    /// without a metrics port, configured by <paramref name="settings"/> (<c>CARTXSELL__…</c> variables).
+    /// </summary>
+    public static ChildProcess Run(ITestOutputHelper output, string group, CartCrossSell.Streams.KafkaOptions kafka, string? redis,
+        IReadOnlyDictionary<string, string> settings) =>
+        Start(output, typeof(CartCrossSell.Cli.Hosting.StorefrontCarts).Assembly.Location,
+            ["run", "--topologies", group, "--bootstrap-servers", kafka.BootstrapServers, .. (redis is null ? Array.Empty<string>() : ["--redis", redis]), "--metrics-port", "0"],
+            settings);
+
     public static ChildProcess Start(ITestOutputHelper output, string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

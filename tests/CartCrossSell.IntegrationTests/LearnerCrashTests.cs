@@ -57,9 +57,7 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
         last.Kill();
     }
 
-    private ChildProcess StartLearner() => ChildProcess.Start(output,
-        typeof(CartCrossSell.Cli.Hosting.StorefrontCarts).Assembly.Location,
-        ["run", "--topologies", "learner", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--metrics-port", "0"],
+    private ChildProcess StartLearner() => ChildProcess.Run(output, "learner", _kafka.Options, null,
         new Dictionary<string, string>
         {
             ["CARTXSELL__Streams__StateDirectory"] = _stateDirectory,

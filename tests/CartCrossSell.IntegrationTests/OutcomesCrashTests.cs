@@ -134,9 +134,7 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         last.Kill();
     }
 
-    private ChildProcess StartOutcomes() => ChildProcess.Start(output,
-        typeof(CartCrossSell.Cli.Hosting.StorefrontCarts).Assembly.Location,
-        ["run", "--topologies", "outcomes", "--bootstrap-servers", _kafka.Options.BootstrapServers, "--metrics-port", "0"],
+    private ChildProcess StartOutcomes() => ChildProcess.Run(output, "outcomes", _kafka.Options, null,
         new Dictionary<string, string>
         {
             ["CARTXSELL__Streams__StateDirectory"] = _stateDirectory,
