@@ -5,15 +5,17 @@ namespace CartCrossSell.Streams;
 /// <summary>
 /// Prometheus metrics of the processing layer, registered in a registry the host owns (no global state): records
 /// processed and dead-lettered per topic, processing latency, the state of each topology group, and Streamiz's own
-/// sensors (process and commit rates and latencies, restore) bridged as gauges. Consumer lag is not among them:
-/// Streamiz exposes librdkafka's consumer statistics only with <c>ExposeLibrdKafkaStats</c>, which the layer leaves off.
+/// sensors (process and commit rates and latencies, restore) bridged as gauges, and each group's consumer lag as the
+/// broker records it (<see cref="Processing.GroupLag"/>: Streamiz has a lag sensor only with <c>ExposeLibrdKafkaStats</c>,
+/// which the layer leaves off).
 /// </summary>
 public sealed class StreamsMetrics
 {
     private static readonly double[] LatencyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
     private readonly Counter _processed, _deadLettered, _ignored;
     private readonly Histogram _processing;
-    private readonly Gauge _state, _streamiz;
+    private readonly Gauge _state, _streamiz, _lag;
+    private readonly Counter _lagReadFailures;
 
     public StreamsMetrics(CollectorRegistry registry)
     {
@@ -28,6 +30,9 @@ public sealed class StreamsMetrics
         _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 pending error, 6 error", "topology");
         _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread and task",
             "topology", "metric_group", "metric", "thread", "task");
+        _lag = f.CreateGauge("cartxsell_consumer_lag", "Records of a source partition the group has not committed (end offset - committed offset, as the broker records them), read at each scrape",
+            "topology", "topic", "partition");
+        _lagReadFailures = f.CreateCounter("cartxsell_consumer_lag_read_failures_total", "Scrapes at which the broker did not answer the lag read in time (the group's lag series are then absent)", "topology");
     }
 
     public CollectorRegistry Registry { get; }
@@ -64,6 +69,46 @@ public sealed class StreamsMetrics
                 var task = name.Tags.TryGetValue("task-id", out var t) ? t : "";
                 var thread = name.Tags.TryGetValue("thread-id", out var th) ? th : "";
                 _streamiz.WithLabels(group, name.Group, name.Name, thread, task).Set(value);
+            }
+        });
+    }
+
+    /// <summary>How long a scrape waits for the broker's answers to the lag read, per request.</summary>
+    internal static readonly TimeSpan LagReadTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Publishes the group's consumer lag per source partition as <c>cartxsell_consumer_lag</c>, read from the broker each
+    /// time Prometheus scrapes (metadata, the committed offsets, and one offsets request per partition; off the scrape's thread). A read that fails or
+    /// times out removes the group's series for that scrape rather than leaving the last figures standing as if current.
+    /// </summary>
+    internal void BridgeLag(string group, Processing.GroupLag lag)
+    {
+        var published = new HashSet<(string Topic, string Partition)>();
+        var gate = new Lock();
+        Registry.AddBeforeCollectCallback(async cancel =>
+        {
+            IReadOnlyList<Processing.PartitionLag> read;
+            try
+            {
+                read = await Task.Run(() => lag.Read(LagReadTimeout), cancel);
+            }
+            catch (Exception e) when (e is Confluent.Kafka.KafkaException or ObjectDisposedException or OperationCanceledException)
+            {
+                if (e is Confluent.Kafka.KafkaException) _lagReadFailures.WithLabels(group).Inc();
+                read = [];
+            }
+            lock (gate)
+            {
+                var now = new HashSet<(string, string)>();
+                foreach (var p in read)
+                {
+                    var labels = (p.Partition.Topic, p.Partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    now.Add(labels);
+                    _lag.WithLabels(group, labels.Topic, labels.Item2).Set(p.Lag);
+                }
+                foreach (var gone in published.Where(l => !now.Contains(l))) _lag.RemoveLabelled(group, gone.Topic, gone.Partition);
+                published.Clear();
+                published.UnionWith(now);
             }
         });
     }

@@ -264,6 +264,7 @@ public sealed class OperatorCommandsTests : IDisposable
         var metrics = await http.GetStringAsync("metrics");
         Assert.Contains("cartxsell_topology_state{topology=\"learner\"} 2", metrics); // Streamiz RUNNING, from its state listener
         Assert.Contains("cartxsell_streamiz{", metrics); // Streamiz's own sensors, bridged
+        Assert.Contains("cartxsell_consumer_lag{topology=\"learner\",topic=\"order-events\",partition=\"0\"} 0", metrics); // nothing published: no lag
 
         await stop.CancelAsync(); // what SIGTERM does through the command line
         Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(60)));

@@ -36,6 +36,7 @@ public sealed class StreamApplication : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private KafkaStream _stream;
     private ClientSettingsSupplier _clients = null!; // the clients of _stream
+    private readonly GroupLag _lag;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _temporaryState;
     private long _restoredRecords;
@@ -56,8 +57,11 @@ public sealed class StreamApplication : IAsyncDisposable
             _temporaryState = Path.Combine(Path.GetTempPath(), $"cartxsell-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
         _loggers = loggers;
         _stream = CreateStream();
+        var sources = new Lazy<IReadOnlySet<string>>(() => SourceTopics(group.Topology));
+        _lag = new GroupLag(ApplicationId, () => sources.Value, kafka);
         Metrics = metrics;
         metrics?.Bridge(group.Name, () => _stream);
+        metrics?.BridgeLag(group.Name, _lag);
     }
 
     private KafkaStream CreateStream()
@@ -194,33 +198,17 @@ public sealed class StreamApplication : IAsyncDisposable
     public bool HasConsumedEverything(TimeSpan timeout) => Lagging(timeout).Count == 0;
 
     /// <summary>The source partitions whose committed offset is behind their end, with both (committed below 0: nothing committed yet).</summary>
-    public IReadOnlyList<(TopicPartition Partition, long Committed, long End)> Lagging(TimeSpan timeout)
-    {
-        var adminConfig = new AdminClientConfig();
-        _kafka.Apply(adminConfig);
-        using var admin = new AdminClientBuilder(adminConfig).SetLogHandler((_, _) => { }).Build();
-        // The sub-topologies' sources: input and repartition topics (named without the application id in the
-        // description), not the global stores' topics, which a global consumer reads without committing.
-        var sources = _group.Topology.Describe().SubTopologies.SelectMany(t => t.Nodes).OfType<ISourceNodeDescription>()
+    public IReadOnlyList<(TopicPartition Partition, long Committed, long End)> Lagging(TimeSpan timeout) =>
+        [.. _lag.Read(timeout).Where(p => p.End > p.Start && p.Committed < p.End).Select(p => (p.Partition, p.Committed, p.End))];
+
+    /// <summary>The group's lag on each of its source partitions, as the broker records it (<see cref="GroupLag"/>).</summary>
+    public IReadOnlyList<PartitionLag> Lag(TimeSpan timeout) => _lag.Read(timeout);
+
+    // The sub-topologies' sources: input and repartition topics (named without the application id in the description),
+    // not the global stores' topics, which a global consumer reads without committing.
+    private static IReadOnlySet<string> SourceTopics(Topology topology) =>
+        topology.Describe().SubTopologies.SelectMany(t => t.Nodes).OfType<ISourceNodeDescription>()
             .SelectMany(n => n.Topics).ToHashSet(StringComparer.Ordinal);
-        var partitions = admin.GetMetadata(timeout).Topics
-            .Where(t => sources.Contains(t.Topic) || (t.Topic.StartsWith(ApplicationId + "-", StringComparison.Ordinal) && sources.Contains(t.Topic[(ApplicationId.Length + 1)..])))
-            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
-            .ToList();
-        // The group's id, but never subscribed: it reads the group's committed offsets without joining the group.
-        var config = new ConsumerConfig { GroupId = ApplicationId, EnableAutoCommit = false, EnableAutoOffsetStore = false };
-        _kafka.Apply(config);
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).SetLogHandler((_, _) => { }).Build();
-        var committed = consumer.Committed(partitions, timeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
-        var lagging = new List<(TopicPartition, long, long)>();
-        foreach (var partition in partitions)
-        {
-            var end = consumer.QueryWatermarkOffsets(partition, timeout);
-            var at = committed.GetValueOrDefault(partition, -1);
-            if (end.High.Value > end.Low.Value && at < end.High.Value) lagging.Add((partition, at, end.High.Value));
-        }
-        return lagging;
-    }
 
     /// <summary>
     /// Every topic the group reads or writes must exist before the group starts: a send to a missing topic is only
@@ -311,6 +299,7 @@ public sealed class StreamApplication : IAsyncDisposable
         // Dispose closes the tasks cleanly: commits, flushes stores and writes the RocksDB checkpoints.
         await Task.Run(_stream.Dispose);
         _clients.DisposeLeftOverClients();
+        _lag.Dispose();
         _stopped.TrySetResult();
         if (_temporaryState is not null && Directory.Exists(_temporaryState))
         {
