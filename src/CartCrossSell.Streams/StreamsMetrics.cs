@@ -28,8 +28,8 @@ public sealed class StreamsMetrics
         _ignored = f.CreateCounter("cartxsell_table_records_ignored_total",
             "Records of a replicated table's topic the table ignored (did not decode, or refused; each logged)", "topology", "topic");
         _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 pending error, 6 error", "topology");
-        _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread and task",
-            "topology", "metric_group", "metric", "thread", "task");
+        _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread, task and store",
+            "topology", "metric_group", "metric", "thread", "task", "store");
         _lag = f.CreateGauge("cartxsell_consumer_lag", "Records of a source partition the group has not committed (end offset - committed offset, as the broker records them), read at each scrape",
             "topology", "topic", "partition");
         _lagReadFailures = f.CreateCounter("cartxsell_consumer_lag_read_failures_total", "Scrapes at which the broker did not answer the lag read in time (the group's lag series are then absent)", "topology");
@@ -66,11 +66,20 @@ public sealed class StreamsMetrics
                     _ => double.NaN,
                 };
                 if (double.IsNaN(value)) continue;
-                var task = name.Tags.TryGetValue("task-id", out var t) ? t : "";
-                var thread = name.Tags.TryGetValue("thread-id", out var th) ? th : "";
-                _streamiz.WithLabels(group, name.Group, name.Name, thread, task).Set(value);
+                _streamiz.WithLabels(group, name.Group, name.Name, Tag(name.Tags, "thread_id"), Tag(name.Tags, "task_id"), StoreTag(name.Tags)).Set(value);
             }
         });
+    }
+
+    // Streamiz 1.8.2 writes its tag keys with underscores (thread_id, task_id, rocksdb_state_id); with the labels read
+    // under other keys every thread's and every store's sensor of one name fell on one series, the last one read.
+    private static string Tag(IDictionary<string, string> tags, string key) => tags.TryGetValue(key, out var value) ? value : "";
+
+    private static string StoreTag(IDictionary<string, string> tags)
+    {
+        foreach (var (key, value) in tags)
+            if (key.EndsWith("state_id", StringComparison.Ordinal)) return value;
+        return "";
     }
 
     /// <summary>How long a scrape waits for the broker's answers to the lag read, per request.</summary>

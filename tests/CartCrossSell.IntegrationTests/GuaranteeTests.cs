@@ -252,6 +252,57 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>Streams:Threads</c> = 2 in one instance: each group's tasks are split over two stream threads (a consumer
+    /// each, members of the group like two instances), and the results are those of one thread: the learned rows equal
+    /// the batch counts exactly, every cart's value answers its latest event, each applied once.
+    /// </summary>
+    [Fact]
+    public async Task Two_stream_threads_in_one_instance_split_the_tasks_and_keep_the_results_exact()
+    {
+        var (orders, catalog) = History();
+        await PublishHistoryAsync(orders, catalog);
+        var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
+        var batch = new BasketLearner(Learning);
+        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
+
+        await using var service = new CrossSellService(new CrossSellServiceOptions
+        {
+            Kafka = _kafka.Options,
+            Streams = new StreamsOptions { CommitInterval = Streams.CommitInterval, Threads = 2 },
+            Redis = new() { Configuration = _redis.Server.Configuration },
+            Learning = Learning,
+            Recommender = new() { MaxCartLines = 6 },
+            Topologies = ["learner", "recommender"],
+        }, Logs);
+        await service.StartAsync();
+        var difference = "";
+        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
+            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference})");
+
+        using var publisher = new EventPublisher(_kafka.Options);
+        var storefront = new StorefrontCarts(publisher);
+        var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(50).ToArray();
+        var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
+        await AddToCartsAsync(storefront, products, 40, 0, expected);
+        await AddToCartsAsync(storefront, products, 40, 1, expected);
+        await WaitForCartsAsync(service.Store!, expected, "every cart answers its latest event");
+
+        // Read as an operator would, from /metrics: Streamiz's per-thread sensors, bridged with the thread as a label.
+        using var text = new MemoryStream();
+        await service.Metrics.CollectAndExportAsTextAsync(text);
+        var metrics = Encoding.UTF8.GetString(text.ToArray());
+        foreach (var group in new[] { "learner", "recommender" })
+        {
+            var threads = System.Text.RegularExpressions.Regex.Matches(metrics,
+                    "^cartxsell_streamiz\\{topology=\"" + group + "\",metric_group=\"stream-thread-metrics\",metric=\"process-rate-total\",thread=\"(?<thread>[^\"]+)\",task=\"\",store=\"\"\\} (?<total>\\S+)$",
+                    System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Where(m => double.Parse(m.Groups["total"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0)
+                .Select(m => m.Groups["thread"].Value).Distinct().ToArray();
+            Assert.True(threads.Length == 2, $"{group}: records processed on {threads.Length} threads ({string.Join(", ", threads)})");
+        }
+    }
+
     [Fact]
     public async Task A_redis_outage_pauses_the_recommender_and_every_affected_cart_is_right_afterwards()
     {
