@@ -275,12 +275,12 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
                 }
                 if (Stopwatch.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
                 {
-                    log.Line($"{label}: {Math.Max(0, splitter):N0}/{backlog.Orders:N0} orders split, {Math.Max(0, aggregator):N0} row bundles aggregated, aggregator lag {m.Lag(TopologyNames.BasketAggregator):N0}");
+                    log.Line($"{label}: {Math.Max(0, splitter):N0}/{backlog.Orders:N0} orders split, {Math.Max(0, aggregator):N0} row bundles aggregated, learner lag {m.Lag(TopologyNames.Learner):N0}");
                     lastReport = now;
                 }
                 // Done when every order was split and the aggregator and item-neighbors have been quiet with nothing
                 // left for three seconds.
-                if (splitterDone != 0 && aggregator > 0 && m.Lag(TopologyNames.BasketAggregator) == 0
+                if (splitterDone != 0 && aggregator > 0 && m.Lag(TopologyNames.Learner) == 0
                     && Stopwatch.GetElapsedTime(aggregatorLastChange) > TimeSpan.FromSeconds(3)
                     && Stopwatch.GetElapsedTime(publishedLastChange) > TimeSpan.FromSeconds(3))
                 {

@@ -29,7 +29,8 @@ public sealed class MetricsSnapshot(IReadOnlyList<MetricSample> samples)
         samples.Where(s => s.Name == name && match.All(m => s.Labels.TryGetValue(m.Label, out var v) && v == m.Value)).Select(s => s.Value);
 
     public long Processed(string topology) => (long)Sum("cartxsell_records_processed_total", ("topology", topology));
-    public long Lag(string topology) => (long)Sum("cartxsell_consumer_lag_records", ("topology", topology));
+    /// <summary>The group's records not yet committed, over its source partitions (read from the broker at most once a second).</summary>
+    public long Lag(string group) => (long)Sum("cartxsell_consumer_lag", ("topology", group));
     public long DeadLettered() => (long)Sum("cartxsell_records_dead_lettered_total");
 
     public static MetricsSnapshot Parse(string text)

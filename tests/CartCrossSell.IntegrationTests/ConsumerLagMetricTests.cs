@@ -69,6 +69,7 @@ public sealed partial class ConsumerLagMetricTests(ITestOutputHelper output) : I
 
     private static async Task<Dictionary<(string Topic, int Partition), double>> LagAsync(Prometheus.CollectorRegistry registry)
     {
+        await Task.Delay(StreamsMetrics.LagReadInterval); // a scrape within it publishes the last read's figures
         using var text = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(text);
         return Encoding.UTF8.GetString(text.ToArray()).Split('\n')
