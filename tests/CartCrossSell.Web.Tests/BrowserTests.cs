@@ -3,6 +3,7 @@ using CartCrossSell.Cli.Hosting;
 using CartCrossSell.Contracts;
 using CartCrossSell.Experiments;
 using CartCrossSell.TestInfrastructure;
+using CartCrossSell.Web;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
@@ -169,6 +170,62 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
         Assert.NotNull(await page.Locator("cart-cross-sell").GetAttributeAsync("data-empty"));
         var box = await page.EvaluateAsync<double>("() => document.querySelector('cart-cross-sell').getBoundingClientRect().height");
         Assert.Equal(0, box);
+    }
+
+    /// <summary>
+    /// The widget alone on a page of the host's origin, over values written to the real Redis (a cart nobody else
+    /// touches): an empty treatment list (the engine unsure) takes no space and reports nothing; a list is reported once
+    /// per value version, also when the page is rendered again in the same tab, and a new version once more.
+    /// </summary>
+    [ChromiumFact]
+    public async Task The_widget_reports_each_value_version_once_and_shows_nothing_for_an_empty_list()
+    {
+        var cart = "cart-widget-" + Guid.NewGuid().ToString("N")[..8];
+        var store = fixture.Shop.Service.Store!;
+        var page = await fixture.Browser!.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        var reported = new List<long>();
+        page.Request += (_, r) =>
+        {
+            if (r.Method == "POST" && r.Url.EndsWith("/v1/impressions", StringComparison.Ordinal))
+                lock (reported) reported.Add(JsonDocument.Parse(r.PostData!).RootElement.GetProperty("valueVersion").GetInt64());
+        };
+        long[] Reported() { lock (reported) return [.. reported]; }
+        // A storefront's cart page holding only the widget, served at the host's origin (the widget and the API are the host's).
+        var storefrontPage = $"{fixture.Base}/storefront-{cart}.html";
+        await page.RouteAsync(storefrontPage, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"""<!doctype html><html lang="en"><body><script src="{WidgetAssets.WidgetPath}"></script><cart-cross-sell cart-id="{cart}" endpoint="{fixture.Base}" session-id="s-{cart}"></cart-cross-sell></body></html>""",
+        }));
+        async Task RenderAsync(long version)
+        {
+            await page.GotoAsync(storefrontPage);
+            await page.WaitForFunctionAsync($"() => document.querySelector('cart-cross-sell')?.getAttribute('data-version') === '{version}'");
+        }
+
+        await store.WriteAsync(Values.Treatment(cart, 10));
+        await RenderAsync(10);
+        Assert.Equal(0, await page.Locator("cart-cross-sell li").CountAsync());
+        Assert.NotNull(await page.Locator("cart-cross-sell").GetAttributeAsync("data-empty"));
+        Assert.Equal(0, await page.EvaluateAsync<double>("() => document.querySelector('cart-cross-sell').getBoundingClientRect().height"));
+
+        await store.WriteAsync(Values.Treatment(cart, 11, "22328", "22423"));
+        await page.EvaluateAsync("() => document.querySelector('cart-cross-sell').refresh()");
+        await page.WaitForFunctionAsync("() => document.querySelector('cart-cross-sell').getAttribute('data-version') === '11'");
+        Assert.Equal(["22328", "22423"], await ShownSkusAsync(page));
+        await RenderAsync(11); // the page loaded again, the same value
+        Assert.Equal(2, await page.Locator("cart-cross-sell li").CountAsync());
+        await store.WriteAsync(Values.Treatment(cart, 12, "22423"));
+        await page.EvaluateAsync("() => document.querySelector('cart-cross-sell').refresh()");
+        await page.WaitForFunctionAsync("() => document.querySelector('cart-cross-sell').getAttribute('data-version') === '12'");
+
+        // Requests leave in order: a second report of version 11 would come before the report of version 12.
+        await EventuallyAsync(() => Reported().Length >= 2 ? Reported() : null, "two impressions");
+        Assert.Equal([11L, 12L], Reported());
+        var published = await EventuallyAsync(() => Read<CrossSellImpression>(Topics.CrossSellImpressions, cart, ContractsJson.Default.CrossSellImpression)
+            is { Count: >= 2 } found ? found : null, "both impressions on cross-sell-impressions");
+        Assert.Equal([(11L, "22328,22423"), (12L, "22423")], published.Select(i => (i.ValueVersion, string.Join(",", i.Skus))));
     }
 
     [ChromiumFact]
