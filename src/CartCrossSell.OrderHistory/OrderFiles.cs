@@ -18,6 +18,20 @@ public static class OrderFiles
     public static readonly IReadOnlyList<string> OnlineRetailColumns =
         ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice"];
 
+    /// <summary>
+    /// Other names of the Online Retail columns: the same wholesaler's "Online Retail II" export (UCI, 2009-2011) calls
+    /// them <c>Invoice</c>, <c>Price</c> and <c>Customer ID</c>, with the same values; a store's earlier year comes
+    /// that way.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, string[]> OnlineRetailAliases = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["InvoiceNo"] = ["InvoiceNo", "Invoice"],
+        ["UnitPrice"] = ["UnitPrice", "Price"],
+        ["CustomerID"] = ["CustomerID", "Customer ID"],
+    };
+
+    private static string[] NamesOf(string column) => OnlineRetailAliases.TryGetValue(column, out var names) ? names : [column];
+
     /// <summary>Online Retail dates: the shared file's format first, then the original UCI export's.</summary>
     private static readonly string[] OnlineRetailDateFormats =
         ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"];
@@ -51,13 +65,13 @@ public static class OrderFiles
         if (first is null) throw new InvalidDataException($"Order file '{path}' is empty: no header and no events.");
         if (first.StartsWith('{')) return OrderFileFormat.OrderEventsJsonLines;
         var header = Csv.ReadRecords(new StringReader(first)).First().Fields.Select(f => f.Trim()).ToList();
-        if (OnlineRetailColumns.All(c => header.Contains(c, StringComparer.OrdinalIgnoreCase)))
+        if (OnlineRetailColumns.All(c => NamesOf(c).Any(n => header.Contains(n, StringComparer.OrdinalIgnoreCase))))
             return OrderFileFormat.OnlineRetail;
         if (header.Contains("order_id", StringComparer.OrdinalIgnoreCase) && header.Contains("sku", StringComparer.OrdinalIgnoreCase))
             return OrderFileFormat.GenericCsv;
         throw new InvalidDataException(
             $"Order file '{path}' has an unusable header '{first}': expected the Online Retail columns " +
-            $"({string.Join(",", OnlineRetailColumns)},CustomerID,Country), a CSV header with order_id and sku, " +
+            $"({string.Join(",", OnlineRetailColumns)},CustomerID,Country; or Online Retail II's Invoice, Price and Customer ID), a CSV header with order_id and sku, " +
             "or JSON Lines of OrderCompleted events.");
     }
 
@@ -75,10 +89,11 @@ public static class OrderFiles
         using var reader = InputFiles.Open(path);
         using var records = Csv.ReadRecords(reader).GetEnumerator();
         var columns = Header(records, path);
-        int invoiceAt = columns.Required("InvoiceNo"), codeAt = columns.Required("StockCode"),
+        int invoiceAt = columns.Required(NamesOf("InvoiceNo")), codeAt = columns.Required("StockCode"),
             descriptionAt = columns.Required("Description"), quantityAt = columns.Required("Quantity"),
-            dateAt = columns.Required("InvoiceDate"), priceAt = columns.Required("UnitPrice");
-        var customerAt = columns.Optional("CustomerID");
+            dateAt = columns.Required("InvoiceDate"), priceAt = columns.Required(NamesOf("UnitPrice"));
+        var customerAt = columns.Optional(NamesOf("CustomerID"));
+        string invoiceColumn = columns.Name(invoiceAt), priceColumn = columns.Name(priceAt);
 
         while (records.MoveNext())
         {
@@ -90,20 +105,20 @@ public static class OrderFiles
             var code = OnlineRetailStockCodes.Normalize(f[codeAt]);
             var description = NormalizeTitle(f[descriptionAt]);
             var errors = new List<string>();
-            if (invoice.Length == 0) errors.Add("InvoiceNo is empty");
-            else if (invoice.Length > ContractValidation.MaxIdLength) errors.Add($"InvoiceNo is longer than {ContractValidation.MaxIdLength} characters");
+            if (invoice.Length == 0) errors.Add($"{invoiceColumn} is empty");
+            else if (invoice.Length > ContractValidation.MaxIdLength) errors.Add($"{invoiceColumn} is longer than {ContractValidation.MaxIdLength} characters");
             if (code.Length == 0) errors.Add("StockCode is empty");
             if (!int.TryParse(f[quantityAt].Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var quantity))
                 errors.Add($"Quantity '{f[quantityAt]}' is not a whole number");
             if (!decimal.TryParse(f[priceAt].Trim(), NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var price))
-                errors.Add($"UnitPrice '{f[priceAt]}' is not a number");
+                errors.Add($"{priceColumn} '{f[priceAt]}' is not a number");
             if (!DateTime.TryParseExact(f[dateAt].Trim(), OnlineRetailDateFormats, CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date))
                 errors.Add($"InvoiceDate '{f[dateAt]}' is not a date like 2010-12-01 08:26:00");
             if (errors.Count == 0 && quantity > ContractValidation.MaxQuantity)
                 errors.Add($"Quantity {quantity} is above the contract maximum of {ContractValidation.MaxQuantity}");
             if (errors.Count == 0 && price > ContractValidation.MaxUnitPrice)
-                errors.Add($"UnitPrice {price} is above the contract maximum of {ContractValidation.MaxUnitPrice}");
+                errors.Add($"{priceColumn} {price} is above the contract maximum of {ContractValidation.MaxUnitPrice}");
             if (errors.Count > 0)
             {
                 problems.Add(new ReadProblem(path, record.Line, string.Join("; ", errors)));
@@ -365,18 +380,21 @@ public static class OrderFiles
 
     private sealed class CsvHeader(string path, string[] names)
     {
-        public int Required(string name)
+        /// <summary>The column of the first of <paramref name="accepted"/> (a column's names) the header holds.</summary>
+        public int Required(params string[] accepted) =>
+            Optional(accepted) ?? throw new InvalidDataException($"Order file '{path}' has no '{string.Join("' or '", accepted)}' column in its header '{string.Join(",", names)}'.");
+
+        public int? Optional(params string[] accepted)
         {
-            var at = Array.FindIndex(names, n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
-            if (at < 0) throw new InvalidDataException($"Order file '{path}' has no '{name}' column in its header '{string.Join(",", names)}'.");
-            return at;
+            foreach (var name in accepted)
+            {
+                var at = Array.FindIndex(names, n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+                if (at >= 0) return at;
+            }
+            return null;
         }
 
-        public int? Optional(string name)
-        {
-            var at = Array.FindIndex(names, n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
-            return at < 0 ? null : at;
-        }
+        public string Name(int at) => names[at];
 
         /// <summary>A record must split cleanly and have exactly as many fields as the header.</summary>
         public bool CheckShape(CsvRecord record, string file, List<ReadProblem> problems)

@@ -31,6 +31,37 @@ public sealed class OnlineRetailReadingTests : IDisposable
         Assert.Equal(new HistoricalLine("71053", "71053", "WHITE METAL LANTERN", 6, 3.39m), first.Lines[1]);
     }
 
+    /// <summary>The wholesaler's "Online Retail II" export (its 2009-2010 year included) names three columns differently.</summary>
+    [Fact]
+    public void The_online_retail_II_export_with_invoice_price_and_customer_id_reads_like_the_first_export()
+    {
+        string[] lines =
+        [
+            "489434,85048,15CM CHRISTMAS GLASS BALL 20 LIGHTS,12,2009-12-01 07:45:00,6.95,13085.0,United Kingdom",
+            "489434,79323P,PINK CHERRY LIGHTS,12,2009-12-01 07:45:00,6.75,13085.0,United Kingdom",
+            "C489449,22087,PAPER BUNTING WHITE LACE,-12,2009-12-01 10:33:00,2.95,16321.0,Australia",
+            "489435,22350,CAT BOWL,12,2009-12-01 07:46:00,2.1O,13085.0,United Kingdom",
+            "489436,21733,RED HANGING HEART T-LIGHT HOLDER,4,2009-12-01 09:06:00,2.95,,United Kingdom",
+        ];
+        var second = _files.Write("online_retail_II.csv", string.Join("\n", ["Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country", .. lines]) + "\n");
+        var first = Write(lines);
+
+        var read = OrderFiles.Read(second);
+        var expected = OrderFiles.Read(first);
+
+        Assert.Equal(OrderFileFormat.OnlineRetail, read.Format);
+        Assert.Equal(expected.Orders.Select(o => (o.OrderId, o.Timestamp, o.CustomerId, string.Join(";", o.Lines))),
+            read.Orders.Select(o => (o.OrderId, o.Timestamp, o.CustomerId, string.Join(";", o.Lines))));
+        Assert.Equal(["489434", "489436"], read.Orders.Select(o => o.OrderId));
+        Assert.Equal("13085", read.Orders[0].CustomerId);
+        Assert.Equal(("79323", "79323P", 6.75m), (read.Orders[0].Lines[1].Sku, read.Orders[0].Lines[1].VariantId, read.Orders[0].Lines[1].UnitPrice));
+        Assert.Equal(1, read.Summary.CancellationLines);
+        // A bad line is reported under the file's own column names.
+        var problem = Assert.Single(read.Problems);
+        Assert.Equal(5, problem.Line);
+        Assert.Equal("Price '2.1O' is not a number", problem.Message);
+    }
+
     [Fact]
     public void A_colour_variant_code_is_the_variant_of_its_five_digit_product()
     {
