@@ -30,6 +30,9 @@ public static class OrderFiles
         ["CustomerID"] = ["CustomerID", "Customer ID"],
     };
 
+    /// <summary>The generic CSV's product column: <c>sku</c>, or <c>product_id</c> as many stores' exports (a grocer's order lines among them) name it.</summary>
+    private static readonly string[] GenericSkuColumns = ["sku", "product_id"];
+
     private static string[] NamesOf(string column) => OnlineRetailAliases.TryGetValue(column, out var names) ? names : [column];
 
     /// <summary>Online Retail dates: the shared file's format first, then the original UCI export's.</summary>
@@ -67,7 +70,7 @@ public static class OrderFiles
         var header = Csv.ReadRecords(new StringReader(first)).First().Fields.Select(f => f.Trim()).ToList();
         if (OnlineRetailColumns.All(c => NamesOf(c).Any(n => header.Contains(n, StringComparer.OrdinalIgnoreCase))))
             return OrderFileFormat.OnlineRetail;
-        if (header.Contains("order_id", StringComparer.OrdinalIgnoreCase) && header.Contains("sku", StringComparer.OrdinalIgnoreCase))
+        if (header.Contains("order_id", StringComparer.OrdinalIgnoreCase) && GenericSkuColumns.Any(c => header.Contains(c, StringComparer.OrdinalIgnoreCase)))
             return OrderFileFormat.GenericCsv;
         throw new InvalidDataException(
             $"Order file '{path}' has an unusable header '{first}': expected the Online Retail columns " +
@@ -206,7 +209,8 @@ public static class OrderFiles
         using var reader = InputFiles.Open(path);
         using var records = Csv.ReadRecords(reader).GetEnumerator();
         var columns = Header(records, path);
-        int orderAt = columns.Required("order_id"), skuAt = columns.Required("sku");
+        int orderAt = columns.Required("order_id"), skuAt = columns.Required(GenericSkuColumns);
+        var skuColumn = columns.Name(skuAt);
         int? variantAt = columns.Optional("variant_id"), titleAt = columns.Optional("title"),
             quantityAt = columns.Optional("quantity"), priceAt = columns.Optional("unit_price"),
             timestampAt = columns.Optional("timestamp"), customerAt = columns.Optional("customer_id");
@@ -221,7 +225,7 @@ public static class OrderFiles
             var orderId = f[orderAt].Trim();
             var sku = f[skuAt].Trim();
             IdField(orderId, "order_id", errors);
-            IdField(sku, "sku", errors);
+            IdField(sku, skuColumn, errors);
             var variant = Cell(f, variantAt);
             if (variant is not null) IdField(variant, "variant_id", errors);
 

@@ -51,6 +51,20 @@ public sealed class OrderFileFormatTests : IDisposable
         Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(1), result.Orders[1].Timestamp);
     }
 
+    /// <summary>A grocer's order lines as exported (order_id, product_id, add_to_cart_order, reordered): product_id is the sku.</summary>
+    [Fact]
+    public void A_generic_csv_may_name_its_sku_column_product_id_and_keeps_other_columns_out_of_the_way()
+    {
+        var path = _files.Write("order_products.csv", "order_id,product_id,add_to_cart_order,reordered\n2,33120,1,1\n2,28985,2,1\n2,,3,0\n3,33754,1,1\n");
+
+        var result = OrderFiles.Read(path);
+
+        Assert.Equal(OrderFileFormat.GenericCsv, result.Format);
+        Assert.Equal([["33120", "28985"], ["33754"]], result.Orders.Select(o => o.Lines.Select(l => l.Sku).ToArray()));
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal((4, "product_id is empty"), (problem.Line, problem.Message));
+    }
+
     [Fact]
     public void A_generic_csv_with_every_column_in_any_order_is_read_and_bad_lines_reported()
     {
