@@ -27,7 +27,7 @@ public sealed class StreamsMetrics
             new HistogramConfiguration { LabelNames = ["topology"], Buckets = LatencyBuckets });
         _ignored = f.CreateCounter("cartxsell_table_records_ignored_total",
             "Records of a replicated table's topic the table ignored (did not decode, or refused; each logged)", "topology", "topic");
-        _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 pending error, 6 error", "topology");
+        _state = f.CreateGauge("cartxsell_topology_state", "Streamiz state of the group: 0 created, 1 rebalancing, 2 running, 3 pending shutdown, 4 not running, 5 error", "topology");
         _streamiz = f.CreateGauge("cartxsell_streamiz", "Streamiz sensors (KafkaStream.Metrics()) by group, metric group and name, thread, task and store",
             "topology", "metric_group", "metric", "thread", "task", "store");
         _lag = f.CreateGauge("cartxsell_consumer_lag", "Records of a source partition the group has not committed (end offset - committed offset, as the broker records them), read at a scrape at most once a second",
