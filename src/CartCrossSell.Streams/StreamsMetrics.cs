@@ -110,9 +110,10 @@ public sealed class StreamsMetrics
             {
                 read = await Task.Run(() => lag.Read(LagReadTimeout), cancel);
             }
-            catch (Exception e) when (e is Confluent.Kafka.KafkaException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception e)
             {
-                if (e is Confluent.Kafka.KafkaException) _lagReadFailures.WithLabels(group).Inc();
+                // A scrape must not fail for it: the other metrics are still wanted, most of all while the broker is away.
+                if (e is not (ObjectDisposedException or OperationCanceledException)) _lagReadFailures.WithLabels(group).Inc();
                 read = [];
             }
             lock (gate)

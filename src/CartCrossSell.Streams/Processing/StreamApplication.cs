@@ -201,9 +201,6 @@ public sealed class StreamApplication : IAsyncDisposable
     public IReadOnlyList<(TopicPartition Partition, long Committed, long End)> Lagging(TimeSpan timeout) =>
         [.. _lag.Read(timeout).Where(p => p.End > p.Start && p.Committed < p.End).Select(p => (p.Partition, p.Committed, p.End))];
 
-    /// <summary>The group's lag on each of its source partitions, as the broker records it (<see cref="GroupLag"/>).</summary>
-    public IReadOnlyList<PartitionLag> Lag(TimeSpan timeout) => _lag.Read(timeout);
-
     // The sub-topologies' sources: input and repartition topics (named without the application id in the description),
     // not the global stores' topics, which a global consumer reads without committing.
     private static IReadOnlySet<string> SourceTopics(Topology topology) =>
