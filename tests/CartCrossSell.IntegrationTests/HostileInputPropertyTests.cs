@@ -277,8 +277,19 @@ public sealed class HostileInputPropertyTests(ITestOutputHelper output) : IDispo
             Assert.True(service.IsLive, $"case {n}, seed {seed}: a topology stopped");
         }
 
+        if (!batch.RowKeysLearned.Any())
+        {
+            // No case drew a valid order (possible with few cases): one more, so the comparison below compares something.
+            var order = new OrderCompleted
+            {
+                EventId = "h-last-oe", OrderId = "h-last-o", Timestamp = DateTimeOffset.UtcNow,
+                Lines = Products.Take(2).Select(p => new OrderLine { Sku = p.Sku, Quantity = 1, UnitPrice = p.Price }).ToArray(),
+            };
+            await producer.ProduceAsync(Topics.OrderEvents, new Message<string?, byte[]?> { Key = order.OrderId, Value = JsonSerializer.SerializeToUtf8Bytes(order, ContractsJson.Default.OrderCompleted) }, ct);
+            batch.AddOrder(order.Lines.Select(l => l.Sku).ToArray(), order.Timestamp, sku => catalog.Find(sku)?.LeafCategory);
+        }
         var difference = "";
-        await Polling.UntilAsync(() => Task.FromResult(batch.RowKeysLearned.Any() is false || LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
+        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
             TimeSpan.FromSeconds(60), () => $"seed {seed}: the learned rows equal the batch over the valid orders alone ({difference})");
         Assert.True(service.IsLive);
         Assert.Equal(Products.Length, Products.Count(p => service.Catalog.Find(p.Sku) is not null));

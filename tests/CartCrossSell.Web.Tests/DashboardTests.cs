@@ -246,6 +246,11 @@ public sealed class DashboardTests(WebHostFixture web) : IClassFixture<WebHostFi
         {
             using var response = await web.Http.GetAsync(path);
             Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            // The dashboard's own answer, not a route that does not exist: it names the experiment it has no record of.
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("unknown experiment", problem.GetProperty("title").GetString());
+            Assert.Contains("no record of experiment 'nobody'", problem.GetProperty("errors")[0].GetString());
         }
     }
 

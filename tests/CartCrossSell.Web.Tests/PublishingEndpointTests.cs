@@ -64,8 +64,8 @@ public sealed class PublishingEndpointTests(WebHostFixture web) : IClassFixture<
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var errors = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
-        await web.Publisher.FlushAsync();
-        Assert.DoesNotContain(TopicProbe.ReadAll(web.Kafka.Options, Topics.CartEvents, 0, TimeSpan.FromSeconds(1)), r => r.Message.Key == "cart-bad");
+        // An add the host published would have been acknowledged before it answered: the topic read to its end holds it.
+        Assert.DoesNotContain(TopicProbe.ReadToEnd(web.Kafka.Options, Topics.CartEvents, TimeSpan.FromSeconds(30)), r => r.Message.Key == "cart-bad");
     }
 
     [Fact]
