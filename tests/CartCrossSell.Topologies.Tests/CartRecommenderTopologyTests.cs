@@ -42,6 +42,38 @@ public sealed class CartRecommenderTopologyTests : IDisposable
         Assert.True(_sink.Flushes > before, "the commit flushed the Redis writes through the barrier store");
     }
 
+    /// <summary>
+    /// The commit does not just start the flush, it waits for it: a sink whose writes are still outstanding holds the
+    /// commit (and so the offsets) until they are acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task The_commit_does_not_end_until_the_outstanding_writes_are_acknowledged()
+    {
+        var gated = new GatedSink();
+        using var driver = new GroupTestDriver(CartRecommenderTopology.Build(Streams, new RecommenderOptions { MaxCartLines = 3 }, Store.Catalog(), Store.Learned(), gated), Streams);
+        driver.Pipe(Topics.CartEvents, "c1", Store.Added("c1", "running-shoes", 1, 120m), ContractCodecs.CartEvent);
+
+        var commit = Task.Run(driver.Commit);
+        Assert.True(gated.FlushStarted.Wait(TimeSpan.FromSeconds(30)), "the commit flushed the sink");
+        Assert.NotSame(commit, await Task.WhenAny(commit, Task.Delay(300))); // still waiting for the writes
+        gated.Acknowledge();
+        await commit.WaitAsync(TimeSpan.FromSeconds(30)); // and ends once they are acknowledged
+    }
+
+    private sealed class GatedSink : ICartRecommendationSink
+    {
+        private readonly TaskCompletionSource _acknowledged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public ManualResetEventSlim FlushStarted { get; } = new();
+        public void Enqueue(CartRecommendation value) { }
+        public void Acknowledge() => _acknowledged.TrySetResult();
+
+        public Task FlushAsync(CancellationToken cancellationToken = default)
+        {
+            FlushStarted.Set();
+            return _acknowledged.Task;
+        }
+    }
+
     [Fact]
     public void When_redis_writes_stop_the_event_is_not_dead_lettered_the_stream_thread_stops()
     {
