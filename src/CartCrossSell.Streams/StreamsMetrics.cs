@@ -47,13 +47,17 @@ public sealed class StreamsMetrics
 
     /// <summary>
     /// Publishes Streamiz's own sensors (process and commit rates and latencies per thread, RocksDB figures per store)
-    /// as <c>cartxsell_streamiz</c> gauges, read from the stream each time Prometheus scrapes.
+    /// as <c>cartxsell_streamiz</c> gauges, read from the stream each time Prometheus scrapes. A sensor Streamiz no longer
+    /// has (a task that moved to another instance, a store closed with it) loses its series instead of keeping its last value.
     /// </summary>
     internal void Bridge(string group, Func<Streamiz.Kafka.Net.KafkaStream> current)
     {
+        var published = new HashSet<(string, string, string, string, string)>();
+        var gate = new Lock();
         Registry.AddBeforeCollectCallback(() =>
         {
             var stream = current();
+            var seen = new HashSet<(string MetricGroup, string Metric, string Thread, string Task, string Store)>();
             foreach (var sensor in stream.Metrics())
             foreach (var (name, metric) in sensor.Metrics)
             {
@@ -66,7 +70,16 @@ public sealed class StreamsMetrics
                     _ => double.NaN,
                 };
                 if (double.IsNaN(value)) continue;
-                _streamiz.WithLabels(group, name.Group, name.Name, Tag(name.Tags, "thread_id"), Tag(name.Tags, "task_id"), StoreTag(name.Tags)).Set(value);
+                var labels = (name.Group, name.Name, Tag(name.Tags, "thread_id"), Tag(name.Tags, "task_id"), StoreTag(name.Tags));
+                seen.Add(labels);
+                _streamiz.WithLabels(group, labels.Group, labels.Name, labels.Item3, labels.Item4, labels.Item5).Set(value);
+            }
+            lock (gate)
+            {
+                foreach (var gone in published.Where(l => !seen.Contains(l)))
+                    _streamiz.RemoveLabelled(group, gone.Item1, gone.Item2, gone.Item3, gone.Item4, gone.Item5);
+                published.Clear();
+                published.UnionWith(seen);
             }
         });
     }

@@ -186,6 +186,45 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
+    /// Streamiz's sensors as <c>/metrics</c> shows them follow the tasks: once a second instance has taken some of the
+    /// first one's partitions, each instance publishes per-task series only for the tasks it holds, not the last values
+    /// of the tasks that moved away.
+    /// </summary>
+    [Fact]
+    public async Task After_a_rebalance_each_instance_publishes_task_sensors_only_for_the_tasks_it_holds()
+    {
+        using var carts = await CartScenarioAsync();
+        var (products, storefront, store, expected) = (carts.Products, carts.Storefront, carts.Store, carts.Expected);
+        await using var first = Recommender();
+        await first.StartAsync();
+        await AddToCartsAsync(storefront, products, 40, 0, expected);
+        await WaitForCartsAsync(store, expected, "the first instance answered every cart");
+        var alone = await TasksInMetricsAsync(first);
+        Assert.NotEmpty(alone);
+
+        await using var second = Recommender();
+        await second.StartAsync();
+        await AddToCartsAsync(storefront, products, 40, 1, expected);
+        await WaitForCartsAsync(store, expected, "both instances answered their carts");
+        await Polling.UntilAsync(() => Task.FromResult(second.StreamsMetrics.ProcessedCount(TopologyNames.CartRecommender, Topics.CartEvents) > 0),
+            TimeSpan.FromSeconds(60), "the second instance processed its partitions");
+        var (a, b) = (await TasksInMetricsAsync(first), await TasksInMetricsAsync(second));
+        output.WriteLine($"alone: {string.Join(",", alone)}; then {string.Join(",", a)} and {string.Join(",", b)}");
+        Assert.NotEmpty(b);
+        Assert.True(a.Count < alone.Count, $"the first instance still publishes the tasks it gave away: {string.Join(",", a)}");
+        Assert.Empty(a.Intersect(b));
+    }
+
+    private static async Task<HashSet<string>> TasksInMetricsAsync(CrossSellService service)
+    {
+        using var text = new MemoryStream();
+        await service.Metrics.CollectAndExportAsTextAsync(text);
+        return [.. System.Text.RegularExpressions.Regex.Matches(Encoding.UTF8.GetString(text.ToArray()),
+                "^cartxsell_streamiz\\{topology=\"recommender\",[^}]*task=\"(?<task>[^\"]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups["task"].Value)];
+    }
+
+    /// <summary>
     /// Fail-over by a crash while events flow (the graceful case, with no traffic during the move, is above): one of two
     /// members is a <c>cartxsell run</c> child SIGKILLed between two waves of events; the group reassigns its partitions
     /// to the survivor once its session times out, and the survivor replays what the dead member had not committed.
