@@ -100,9 +100,21 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
     public async Task Killed_with_SIGKILL_at_random_points_the_published_total_equals_the_batch_computation()
     {
         var events = Sessions(3_000);
-        using (var publisher = new EventPublisher(_kafka.Options))
+        // A third before the first life; the rest trickles in while the lives are killed, so kills land while input is
+        // still arriving (published all at once, a life could finish everything before its kill), the sentinels last.
+        using var publisher = new EventPublisher(_kafka.Options);
+        var head = events.Count / 3;
+        StorefrontEvents.Publish(publisher, events.Take(head));
+        await publisher.FlushAsync();
+        async Task TrickleAsync()
         {
-            StorefrontEvents.Publish(publisher, events.Concat(Sentinels()));
+            foreach (var slice in events.Skip(head).Chunk((events.Count - head) / 40 + 1))
+            {
+                StorefrontEvents.Publish(publisher, slice);
+                await publisher.FlushAsync();
+                await Task.Delay(400); // about 16 s in all: the first two lives, each killed 1-3.5 s after it runs
+            }
+            StorefrontEvents.Publish(publisher, Sentinels());
             await publisher.FlushAsync();
         }
         var (treatment, holdout) = Batch(events);
@@ -110,8 +122,10 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         Assert.True(treatment.Engagement.Impressions > 1_000 && treatment.Engagement.Clicks > 300, $"{treatment.Engagement}");
         Assert.Equal(0, holdout.Engagement.Impressions);
 
+        var trickle = TrickleAsync();
         await ChildProcess.KillThreeLivesAsync(StartOutcomes, "outcomes", _stateDirectory, 1_000, 3_500, output,
-            () => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then");
+            () => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then{(trickle.IsCompleted ? "" : ", input still arriving")}");
+        await trickle;
 
         using var last = StartOutcomes();
         var difference = "";
