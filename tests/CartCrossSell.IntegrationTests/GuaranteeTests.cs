@@ -69,10 +69,11 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await PublishHistoryAsync(orders, catalog);
         var products = catalog.Where(p => p.Price is > 1m and < 20m).Take(120).ToArray();
         var expected = new Dictionary<string, (decimal Value, DateTimeOffset Last)>();
-        using (var publisher = new EventPublisher(_kafka.Options))
+        using var publisher = new EventPublisher(_kafka.Options);
+        var storefront = new StorefrontCarts(publisher);
+        void Fill(int from, int to)
         {
-            var storefront = new StorefrontCarts(publisher);
-            for (var c = 0; c < 600; c++)
+            for (var c = from; c < to; c++)
             {
                 CartEvent last = null!;
                 decimal value = 0;
@@ -82,9 +83,28 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
                     last = storefront.AddItem($"cart-{c}", $"s-{c}", p.Sku, p.Variants[0].VariantId, 1 + i % 2, p.Price);
                     value += p.Price * (1 + i % 2);
                 }
-                expected[$"cart-{c}"] = (value, last.Timestamp);
+                lock (expected) expected[$"cart-{c}"] = (value, last.Timestamp);
             }
-            await storefront.FlushAsync();
+        }
+        // 200 carts before the first life, the other 400 in eight slices a second apart while the lives are killed, so
+        // the first kill lands while events are still arriving (published all at once, a life could finish first).
+        Fill(0, 200);
+        await storefront.FlushAsync();
+        async Task TrickleAsync()
+        {
+            for (var from = 200; from < 600; from += 50)
+            {
+                Fill(from, from + 50);
+                await storefront.FlushAsync();
+                await Task.Delay(1_000);
+            }
+        }
+        var answering = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
+        string Answered()
+        {
+            KeyValuePair<string, (decimal Value, DateTimeOffset Last)>[] sent;
+            lock (expected) sent = [.. expected];
+            return $"{sent.Count(e => answering.ReadAsync(e.Key).GetAwaiter().GetResult() is { } v && v.EventTimestamp >= e.Value.Last)} of 600 carts answered their latest event by then";
         }
 
         var stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-crash-" + Guid.NewGuid().ToString("N"));
@@ -97,7 +117,10 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             });
         try
         {
-            await ChildProcess.KillThreeLivesAsync(Start, "recommender", stateDirectory, 100, 1_000, output);
+            var trickle = TrickleAsync();
+            await ChildProcess.KillThreeLivesAsync(Start, "recommender", stateDirectory, 100, 1_000, output,
+                () => Answered() + (trickle.IsCompleted ? "" : ", events still arriving"));
+            await trickle;
             using var last = Start();
             var store = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
             await WaitForCartsAsync(store, expected, "every cart's value reflects its latest event, each event applied once");

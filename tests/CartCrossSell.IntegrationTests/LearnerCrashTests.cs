@@ -36,19 +36,35 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
         var orders = read.Take(400).ToArray();
         var shift = DateTimeOffset.UtcNow - orders.Max(o => o.Timestamp);
         orders = orders.Select(o => o with { Timestamp = o.Timestamp + shift }).ToArray();
-        using (var publisher = new EventPublisher(_kafka.Options))
+        using var publisher = new EventPublisher(_kafka.Options);
+        foreach (var p in catalog) publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
+        void Publish(IEnumerable<HistoricalOrder> some)
         {
-            foreach (var p in catalog) publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
-            foreach (var o in orders)
+            foreach (var o in some)
                 publisher.Publish(Topics.OrderEvents, o.OrderId, JsonSerializer.SerializeToUtf8Bytes(o.ToOrderCompleted(), ContractsJson.Default.OrderCompleted), o.Timestamp);
-            await publisher.FlushAsync();
+        }
+        // A third before the first life, the rest in eight slices a second apart while the lives are killed, so the first
+        // kill lands while orders are still arriving (published all at once, the first life had published every row before
+        // its kill). Few slices: each publishes the rows it changed again, and the embedded cluster keeps only ~5 MiB.
+        Publish(orders.Take(orders.Length / 3));
+        await publisher.FlushAsync();
+        async Task TrickleAsync()
+        {
+            foreach (var slice in orders.Skip(orders.Length / 3).Chunk(orders.Length / 12 + 1))
+            {
+                Publish(slice);
+                await publisher.FlushAsync();
+                await Task.Delay(1_000);
+            }
         }
         var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
         var batch = new BasketLearner(Learning);
         foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
 
+        var trickle = TrickleAsync();
         await ChildProcess.KillThreeLivesAsync(StartLearner, "learner", _stateDirectory, 200, 1_500, output,
-            () => $"{LearnedRows.Published(_kafka.Options).Count} of {batch.RowKeysLearned.Count() + 1} rows published by then");
+            () => $"{LearnedRows.Published(_kafka.Options).Count} of {batch.RowKeysLearned.Count() + 1} rows published by then{(trickle.IsCompleted ? "" : ", orders still arriving")}");
+        await trickle;
 
         using var last = StartLearner();
         var difference = "";
