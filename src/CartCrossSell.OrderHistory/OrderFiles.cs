@@ -213,7 +213,11 @@ public static class OrderFiles
         var skuColumn = columns.Name(skuAt);
         int? variantAt = columns.Optional("variant_id"), titleAt = columns.Optional("title"),
             quantityAt = columns.Optional("quantity"), priceAt = columns.Optional("unit_price"),
-            timestampAt = columns.Optional("timestamp"), customerAt = columns.Optional("customer_id");
+            timestampAt = columns.Optional("timestamp"), customerAt = columns.Optional("customer_id"),
+            positionAt = columns.Optional("add_to_cart_order");
+        // With an add_to_cart_order column (a grocer's export), each order's lines are taken in that order rather than
+        // in file order: the order of addition is what the last-added protocol and the order-of-addition rows read.
+        var positioned = positionAt is null ? null : new List<(string OrderId, DateTimeOffset When, string? Customer, HistoricalLine Line, long Position)>();
 
         while (records.MoveNext())
         {
@@ -251,6 +255,9 @@ public static class OrderFiles
                 if (IsoTime.TryParse(t, out var parsed)) timestamp = parsed;
                 else errors.Add($"timestamp '{t}' is not an ISO 8601 date and time");
             }
+            long position = 0;
+            if (Cell(f, positionAt) is { } at && !long.TryParse(at, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out position))
+                errors.Add($"add_to_cart_order '{at}' is not a whole number");
             if (errors.Count > 0)
             {
                 problems.Add(new ReadProblem(path, record.Line, string.Join("; ", errors)));
@@ -260,8 +267,17 @@ public static class OrderFiles
             // Without a timestamp column, the n-th order (0-based, by first appearance) is placed n seconds after
             // the Unix epoch, so time order is file order.
             var when = timestamp ?? DateTimeOffset.UnixEpoch.AddSeconds(ids.Count - 1);
-            orders.Add(orderId, when, Cell(f, customerAt),
-                new HistoricalLine(pool.Of(sku), pool.Of(variant ?? sku), Cell(f, titleAt) is { } title ? pool.Of(NormalizeTitle(title)) : null, quantity, price));
+            var line = new HistoricalLine(pool.Of(sku), pool.Of(variant ?? sku), Cell(f, titleAt) is { } title ? pool.Of(NormalizeTitle(title)) : null, quantity, price);
+            if (positioned is not null) positioned.Add((orderId, when, Cell(f, customerAt), line, position));
+            else orders.Add(orderId, when, Cell(f, customerAt), line);
+        }
+        if (positioned is not null)
+        {
+            // Orders stay in the order they first appear; within one, lines by position (equal positions in file order).
+            var first = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var x in positioned) first.TryAdd(x.OrderId, first.Count);
+            foreach (var x in positioned.Select((x, i) => (x, i)).OrderBy(p => first[p.x.OrderId]).ThenBy(p => p.x.Position).ThenBy(p => p.i))
+                orders.Add(x.x.OrderId, x.x.When, x.x.Customer, x.x.Line);
         }
 
         var built = orders.Build();

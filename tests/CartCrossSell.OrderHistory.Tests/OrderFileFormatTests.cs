@@ -66,6 +66,20 @@ public sealed class OrderFileFormatTests : IDisposable
     }
 
     [Fact]
+    public void Lines_with_an_add_to_cart_order_are_taken_in_that_order_whatever_the_file_order()
+    {
+        var path = _files.Write("order_products.csv", "order_id,product_id,add_to_cart_order\n7,milk,3\n7,bread,1\n8,eggs,1\n7,jam,2\n7,tea,x\n");
+
+        var result = OrderFiles.Read(path);
+
+        Assert.Equal(["7", "8"], result.Orders.Select(o => o.OrderId));
+        Assert.Equal(["bread", "jam", "milk"], result.Orders[0].Lines.Select(l => l.Sku));
+        Assert.Equal(DateTimeOffset.UnixEpoch, result.Orders[0].Timestamp);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal((6, "add_to_cart_order 'x' is not a whole number"), (problem.Line, problem.Message));
+    }
+
+    [Fact]
     public void A_generic_csv_with_every_column_in_any_order_is_read_and_bad_lines_reported()
     {
         var path = _files.Write("orders.csv",
