@@ -41,6 +41,7 @@ public sealed class CartToRedisEndToEndTests(ITestOutputHelper output) : IDispos
             Recommender = new() { Ranking = new() { MultiBuyCategories = OnlineRetailCatalog.MultiBuyCategories } },
         }, loggers);
         // Readiness: never before the start has created every topology, then once they run (restores done).
+        Assert.Equal("starting: the topology groups are being created", service.NotReadyBecause);
         var starting = service.StartAsync(ct);
         while (!starting.IsCompleted)
         {
@@ -50,6 +51,7 @@ public sealed class CartToRedisEndToEndTests(ITestOutputHelper output) : IDispos
         await starting;
         await DemoRunner.WaitForLearningAsync(service, ct);
         Assert.True(service.IsReady);
+        Assert.Null(service.NotReadyBecause);
         Assert.True(service.Neighbors.RowCount > 1000, $"learned {service.Neighbors.RowCount} rows");
 
         var storefront = new StorefrontCarts(publisher);

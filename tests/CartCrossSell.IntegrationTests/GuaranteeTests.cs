@@ -385,6 +385,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await Task.Delay(1500); // events keep arriving while Redis is down
         Assert.True(service.Applications.Single().IsRunning, "the recommender waits for Redis; it does not stop");
         await Polling.UntilAsync(() => Task.FromResult(!service.IsReady), TimeSpan.FromSeconds(10), "not ready while Redis writes fail");
+        Assert.Equal("Redis writes are failing", service.NotReadyBecause); // what /health/ready answers
         Assert.True(service.IsLive, "live while it retries");
         _redis.Restart();
 

@@ -145,5 +145,5 @@ internal sealed class LivenessCheck(CrossSellService service) : IHealthCheck
 internal sealed class ReadinessCheck(CrossSellService service) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(service.IsReady ? HealthCheckResult.Healthy("ready") : HealthCheckResult.Unhealthy(service.Writer is { IsFailing: true } ? "Redis writes are failing" : "starting, restoring or catching up"));
+        Task.FromResult(service.NotReadyBecause is { } waiting ? HealthCheckResult.Unhealthy(waiting) : HealthCheckResult.Healthy("ready"));
 }

@@ -147,9 +147,25 @@ public sealed class CrossSellService : IAsyncDisposable
     /// the groups exist. False while Redis writes are failing (<see cref="RecommendationWriter.IsFailing"/>): the
     /// instance cannot deliver fresh values then.
     /// </summary>
-    public bool IsReady => _started && _applications.All(a => a.IsRunning)
-                                    && (!_options.Topologies.Contains(TopologyNames.Recommender) || Rules.Table.IsCaughtUp)
-                                    && Writer is not { IsFailing: true };
+    public bool IsReady => NotReadyBecause is null;
+
+    /// <summary>
+    /// Why the instance is not ready (null when it is), naming what it waits for: what <c>/health/ready</c> answers, so an
+    /// operator sees which group is still rebalancing or restoring instead of a generic "starting".
+    /// </summary>
+    public string? NotReadyBecause
+    {
+        get
+        {
+            if (!_started) return "starting: the topology groups are being created";
+            var waiting = _applications.Where(a => !a.IsRunning)
+                .Select(a => a.State == Streamiz.Kafka.Net.KafkaStream.State.RUNNING ? $"{a.Name} restoring its stores" : $"{a.Name} {a.State.Name.ToLowerInvariant().Replace('_', ' ')}")
+                .ToList();
+            if (waiting.Count > 0) return "waiting for " + string.Join(", ", waiting);
+            if (_options.Topologies.Contains(TopologyNames.Recommender) && !Rules.Table.IsCaughtUp) return "reading the merchandising rules";
+            return Writer is { IsFailing: true } ? "Redis writes are failing" : null;
+        }
+    }
 
     private volatile bool _started;
     private int _disposed;
