@@ -52,36 +52,25 @@ public sealed class StreamsMetrics
     /// </summary>
     internal void Bridge(string group, Func<Streamiz.Kafka.Net.KafkaStream> current)
     {
-        var published = new HashSet<(string, string, string, string, string)>();
-        var gate = new Lock();
-        Registry.AddBeforeCollectCallback(() =>
+        var series = new GroupSeries(_streamiz, group);
+        Registry.AddBeforeCollectCallback(() => series.Replace(Sensors(current())));
+    }
+
+    private static IEnumerable<(string[] Labels, double Value)> Sensors(Streamiz.Kafka.Net.KafkaStream stream)
+    {
+        foreach (var sensor in stream.Metrics())
+        foreach (var (name, metric) in sensor.Metrics)
         {
-            var stream = current();
-            var seen = new HashSet<(string MetricGroup, string Metric, string Thread, string Task, string Store)>();
-            foreach (var sensor in stream.Metrics())
-            foreach (var (name, metric) in sensor.Metrics)
+            var value = metric.Value switch
             {
-                var value = metric.Value switch
-                {
-                    double d => d,
-                    long l => l,
-                    int i => i,
-                    float f => f,
-                    _ => double.NaN,
-                };
-                if (double.IsNaN(value)) continue;
-                var labels = (name.Group, name.Name, Tag(name.Tags, "thread_id"), Tag(name.Tags, "task_id"), StoreTag(name.Tags));
-                seen.Add(labels);
-                _streamiz.WithLabels(group, labels.Group, labels.Name, labels.Item3, labels.Item4, labels.Item5).Set(value);
-            }
-            lock (gate)
-            {
-                foreach (var gone in published.Where(l => !seen.Contains(l)))
-                    _streamiz.RemoveLabelled(group, gone.Item1, gone.Item2, gone.Item3, gone.Item4, gone.Item5);
-                published.Clear();
-                published.UnionWith(seen);
-            }
-        });
+                double d => d,
+                long l => l,
+                int i => i,
+                float f => f,
+                _ => double.NaN,
+            };
+            if (!double.IsNaN(value)) yield return ([name.Group, name.Name, Tag(name.Tags, "thread_id"), Tag(name.Tags, "task_id"), StoreTag(name.Tags)], value);
+        }
     }
 
     // Streamiz 1.8.2 writes its tag keys with underscores (thread_id, task_id, rocksdb_state_id); with the labels read
@@ -109,14 +98,14 @@ public sealed class StreamsMetrics
     /// </summary>
     internal void BridgeLag(string group, Processing.GroupLag lag)
     {
-        var published = new HashSet<(string Topic, string Partition)>();
-        var gate = new Lock();
+        var series = new GroupSeries(_lag, group);
         var lastRead = long.MinValue;
         Registry.AddBeforeCollectCallback(async cancel =>
         {
             // Scraped more often than LagReadInterval (a benchmark polling /metrics), the figures of the last read stand.
             var now = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (lastRead != long.MinValue && System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref lastRead), now) < LagReadInterval) return;
+            var last = Interlocked.Read(ref lastRead);
+            if (last != long.MinValue && System.Diagnostics.Stopwatch.GetElapsedTime(last, now) < LagReadInterval) return;
             Interlocked.Exchange(ref lastRead, now);
             IReadOnlyList<Processing.PartitionLag> read;
             try
@@ -129,20 +118,35 @@ public sealed class StreamsMetrics
                 if (e is not (ObjectDisposedException or OperationCanceledException)) _lagReadFailures.WithLabels(group).Inc();
                 read = [];
             }
-            lock (gate)
-            {
-                var current = new HashSet<(string, string)>();
-                foreach (var p in read)
-                {
-                    var labels = (p.Partition.Topic, p.Partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    current.Add(labels);
-                    _lag.WithLabels(group, labels.Topic, labels.Item2).Set(p.Lag);
-                }
-                foreach (var gone in published.Where(l => !current.Contains(l))) _lag.RemoveLabelled(group, gone.Topic, gone.Partition);
-                published.Clear();
-                published.UnionWith(current);
-            }
+            series.Replace(read.Select(p => (new[] { p.Partition.Topic, p.Partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }, (double)p.Lag)));
         });
+    }
+
+    /// <summary>
+    /// One group's series of a gauge, replaced as a whole at each read: a series the read no longer holds (a task that
+    /// moved away, a lag that could not be read) is removed rather than left standing at its last value.
+    /// </summary>
+    private sealed class GroupSeries(Gauge gauge, string group)
+    {
+        private readonly Lock _gate = new();
+        private Dictionary<string, string[]> _published = new(StringComparer.Ordinal);
+
+        public void Replace(IEnumerable<(string[] Labels, double Value)> read)
+        {
+            lock (_gate)
+            {
+                var current = new Dictionary<string, string[]>(StringComparer.Ordinal);
+                foreach (var (labels, value) in read)
+                {
+                    string[] all = [group, .. labels];
+                    current[string.Join('\u001f', labels)] = all;
+                    gauge.WithLabels(all).Set(value);
+                }
+                foreach (var (key, labels) in _published)
+                    if (!current.ContainsKey(key)) gauge.RemoveLabelled(labels);
+                _published = current;
+            }
+        }
     }
 
     /// <summary>Counts the records <paramref name="table"/> ignores, read from the table each time Prometheus scrapes.</summary>
