@@ -70,9 +70,7 @@ public sealed partial class ConsumerLagMetricTests(ITestOutputHelper output) : I
     private static async Task<Dictionary<(string Topic, int Partition), double>> LagAsync(Prometheus.CollectorRegistry registry)
     {
         await Task.Delay(StreamsMetrics.LagReadInterval); // a scrape within it publishes the last read's figures
-        using var text = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(text);
-        return Encoding.UTF8.GetString(text.ToArray()).Split('\n')
+        return (await MetricsText.OfAsync(registry)).Split('\n')
             .Select(line => LagLine().Match(line)).Where(m => m.Success)
             .ToDictionary(m => (m.Groups["topic"].Value, int.Parse(m.Groups["partition"].Value, CultureInfo.InvariantCulture)),
                 m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));

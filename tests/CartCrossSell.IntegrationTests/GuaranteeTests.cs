@@ -90,15 +90,6 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         // the first kill lands while events are still arriving (published all at once, a life could finish first).
         Fill(0, 200);
         await storefront.FlushAsync();
-        async Task TrickleAsync()
-        {
-            for (var from = 200; from < 600; from += 50)
-            {
-                Fill(from, from + 50);
-                await storefront.FlushAsync();
-                await Task.Delay(1_000);
-            }
-        }
         var answering = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
         string Answered()
         {
@@ -117,7 +108,11 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             });
         try
         {
-            var trickle = TrickleAsync();
+            var trickle = Trickle.InSlicesAsync(200, 600, 8, TimeSpan.FromSeconds(1), async (from, to) =>
+            {
+                Fill(from, to);
+                await storefront.FlushAsync();
+            });
             await ChildProcess.KillThreeLivesAsync(Start, "recommender", stateDirectory, 100, 1_000, output,
                 () => Answered() + (trickle.IsCompleted ? "" : ", events still arriving"));
             await trickle;
@@ -240,9 +235,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<HashSet<string>> TasksInMetricsAsync(CrossSellService service)
     {
-        using var text = new MemoryStream();
-        await service.Metrics.CollectAndExportAsTextAsync(text);
-        return [.. System.Text.RegularExpressions.Regex.Matches(Encoding.UTF8.GetString(text.ToArray()),
+        return [.. System.Text.RegularExpressions.Regex.Matches(await MetricsText.OfAsync(service.Metrics),
                 "^cartxsell_streamiz\\{topology=\"recommender\",[^}]*task=\"(?<task>[^\"]+)\"", System.Text.RegularExpressions.RegexOptions.Multiline)
             .Select(m => m.Groups["task"].Value)];
     }
@@ -351,9 +344,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await WaitForCartsAsync(service.Store!, expected, "every cart answers its latest event");
 
         // Read as an operator would, from /metrics: Streamiz's per-thread sensors, bridged with the thread as a label.
-        using var text = new MemoryStream();
-        await service.Metrics.CollectAndExportAsTextAsync(text);
-        var metrics = Encoding.UTF8.GetString(text.ToArray());
+        var metrics = await MetricsText.OfAsync(service.Metrics);
         foreach (var group in new[] { "learner", "recommender" })
         {
             var threads = System.Text.RegularExpressions.Regex.Matches(metrics,
@@ -496,9 +487,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             Assert.True(match.SourceOffset >= 0 && match.SourcePartition >= 0);
             dead.Remove(match);
         }
-        using var metrics = new MemoryStream();
-        await service.Metrics.CollectAndExportAsTextAsync(metrics);
-        var text = Encoding.UTF8.GetString(metrics.ToArray());
+        var text = await MetricsText.OfAsync(service.Metrics);
         Assert.Contains("cartxsell_records_dead_lettered_total{topology=\"cart-recommender\",topic=\"cart-events\",kind=\"unknown-sku\"} 3", text);
     }
 }

@@ -21,6 +21,35 @@ internal static class Polling
 }
 
 /// <summary>The carts' values in Redis against what each cart's events add up to.</summary>
+/// <summary>
+/// Input for the kill tests, given out while the lives are killed: published all at once, a life could finish the work
+/// before its kill and the test would never see a crash in the middle of it.
+/// </summary>
+internal static class Trickle
+{
+    /// <summary>Publishes items <paramref name="from"/> to <paramref name="count"/> (exclusive) in <paramref name="slices"/> slices, <paramref name="gap"/> apart.</summary>
+    public static async Task InSlicesAsync(int from, int count, int slices, TimeSpan gap, Func<int, int, Task> publishRange)
+    {
+        var size = Math.Max(1, (count - from + slices - 1) / slices);
+        for (var start = from; start < count; start += size)
+        {
+            await publishRange(start, Math.Min(start + size, count));
+            await Task.Delay(gap);
+        }
+    }
+}
+
+/// <summary>A service's <c>/metrics</c> as Prometheus text, as an operator would read it.</summary>
+internal static class MetricsText
+{
+    public static async Task<string> OfAsync(Prometheus.CollectorRegistry registry)
+    {
+        using var text = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(text);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray());
+    }
+}
+
 internal static class CartValues
 {
     /// <summary>Until every cart's value answers its latest event (its timestamp) with the value its events add up to (an event applied twice would show).</summary>

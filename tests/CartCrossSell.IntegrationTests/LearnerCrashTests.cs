@@ -48,20 +48,15 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
         // its kill). Few slices: each publishes the rows it changed again, and the embedded cluster keeps only ~5 MiB.
         Publish(orders.Take(orders.Length / 3));
         await publisher.FlushAsync();
-        async Task TrickleAsync()
-        {
-            foreach (var slice in orders.Skip(orders.Length / 3).Chunk(orders.Length / 12 + 1))
-            {
-                Publish(slice);
-                await publisher.FlushAsync();
-                await Task.Delay(1_000);
-            }
-        }
         var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
         var batch = new BasketLearner(Learning);
         foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
 
-        var trickle = TrickleAsync();
+        var trickle = Trickle.InSlicesAsync(orders.Length / 3, orders.Length, 8, TimeSpan.FromSeconds(1), async (from, to) =>
+        {
+            Publish(orders[from..to]);
+            await publisher.FlushAsync();
+        });
         await ChildProcess.KillThreeLivesAsync(StartLearner, "learner", _stateDirectory, 200, 1_500, output,
             () => $"{LearnedRows.Published(_kafka.Options).Count} of {batch.RowKeysLearned.Count() + 1} rows published by then{(trickle.IsCompleted ? "" : ", orders still arriving")}");
         await trickle;

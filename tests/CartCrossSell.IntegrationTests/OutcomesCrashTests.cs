@@ -106,23 +106,23 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         var head = events.Count / 3;
         StorefrontEvents.Publish(publisher, events.Take(head));
         await publisher.FlushAsync();
-        async Task TrickleAsync()
-        {
-            foreach (var slice in events.Skip(head).Chunk((events.Count - head) / 40 + 1))
-            {
-                StorefrontEvents.Publish(publisher, slice);
-                await publisher.FlushAsync();
-                await Task.Delay(400); // about 16 s in all: the first two lives, each killed 1-3.5 s after it runs
-            }
-            StorefrontEvents.Publish(publisher, Sentinels());
-            await publisher.FlushAsync();
-        }
         var (treatment, holdout) = Batch(events);
         Assert.Equal(3_000, treatment.ExposedSessions + holdout.ExposedSessions);
         Assert.True(treatment.Engagement.Impressions > 1_000 && treatment.Engagement.Clicks > 300, $"{treatment.Engagement}");
         Assert.Equal(0, holdout.Engagement.Impressions);
 
-        var trickle = TrickleAsync();
+        // Forty slices 400 ms apart, about 16 s in all: the first two lives, each killed 1-3.5 s after it runs.
+        async Task TrickleThenSentinelsAsync()
+        {
+            await Trickle.InSlicesAsync(head, events.Count, 40, TimeSpan.FromMilliseconds(400), async (from, to) =>
+            {
+                StorefrontEvents.Publish(publisher, events.Skip(from).Take(to - from));
+                await publisher.FlushAsync();
+            });
+            StorefrontEvents.Publish(publisher, Sentinels());
+            await publisher.FlushAsync();
+        }
+        var trickle = TrickleThenSentinelsAsync();
         await ChildProcess.KillThreeLivesAsync(StartOutcomes, "outcomes", _stateDirectory, 1_000, 3_500, output,
             () => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then{(trickle.IsCompleted ? "" : ", input still arriving")}");
         await trickle;
