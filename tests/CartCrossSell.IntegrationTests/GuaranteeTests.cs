@@ -217,8 +217,10 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await first.StartAsync();
         await AddToCartsAsync(storefront, products, 40, 0, expected);
         await WaitForCartsAsync(store, expected, "the first instance answered every cart");
-        var alone = await TasksInMetricsAsync(first);
-        Assert.NotEmpty(alone);
+        // Polled, not read once: a thread fenced by a rebalance on a loaded machine closes its tasks (and their sensors)
+        // for a moment before it takes them again (seen in a CI run).
+        var alone = new HashSet<string>();
+        await Polling.UntilAsync(async () => (alone = await TasksInMetricsAsync(first)).Count > 0, TimeSpan.FromSeconds(60), "the first instance's task sensors");
 
         await using var second = Recommender();
         await second.StartAsync();
@@ -226,11 +228,14 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await WaitForCartsAsync(store, expected, "both instances answered their carts");
         await Polling.UntilAsync(() => Task.FromResult(second.StreamsMetrics.ProcessedCount(TopologyNames.CartRecommender, Topics.CartEvents) > 0),
             TimeSpan.FromSeconds(60), "the second instance processed its partitions");
-        var (a, b) = (await TasksInMetricsAsync(first), await TasksInMetricsAsync(second));
+        HashSet<string> a = [], b = [];
+        await Polling.UntilAsync(async () =>
+            {
+                (a, b) = (await TasksInMetricsAsync(first), await TasksInMetricsAsync(second));
+                return b.Count > 0 && a.Count > 0 && a.Count < alone.Count && !a.Overlaps(b);
+            }, TimeSpan.FromSeconds(60),
+            () => $"each instance publishes only the tasks it holds (alone: {string.Join(",", alone)}; now {string.Join(",", a)} and {string.Join(",", b)})");
         output.WriteLine($"alone: {string.Join(",", alone)}; then {string.Join(",", a)} and {string.Join(",", b)}");
-        Assert.NotEmpty(b);
-        Assert.True(a.Count < alone.Count, $"the first instance still publishes the tasks it gave away: {string.Join(",", a)}");
-        Assert.Empty(a.Intersect(b));
     }
 
     private static async Task<HashSet<string>> TasksInMetricsAsync(CrossSellService service)
