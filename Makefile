@@ -18,7 +18,11 @@ test: ## Every test: unit, contract, topology, Redis, web and browser, end-to-en
 	@scripts/ensure-openmp.sh
 	@scripts/ensure-chromium.sh
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly
-	$(DOTNET) test CartCrossSell.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=2400000
+	@mkdir -p TestResults
+	@# The log is kept and, on a failure, its failed tests are printed again last: a CI that shows only the end of the
+	@# output still names them.
+	set -o pipefail; $(DOTNET) test CartCrossSell.sln -c $(CONFIG) --no-build -nologo --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=2400000 2>&1 | tee TestResults/make-test.log \
+	  || { scripts/failed-tests.sh TestResults/make-test.log; exit 1; }
 
 build:
 	$(DOTNET) build CartCrossSell.sln -c $(CONFIG) -nologo -clp:ErrorsOnly

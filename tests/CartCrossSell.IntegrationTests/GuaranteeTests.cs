@@ -91,11 +91,15 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         Fill(0, 200);
         await storefront.FlushAsync();
         var answering = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });
-        string Answered()
+        // Read side by side, never blocking a pool thread on a read: 600 blocking reads in a row starved the pool on a
+        // loaded CI machine until a read timed out.
+        async Task<string> Answered()
         {
             KeyValuePair<string, (decimal Value, DateTimeOffset Last)>[] sent;
             lock (expected) sent = [.. expected];
-            return $"{sent.Count(e => answering.ReadAsync(e.Key).GetAwaiter().GetResult() is { } v && v.EventTimestamp >= e.Value.Last)} of 600 carts answered their latest event by then";
+            var values = await Task.WhenAll(sent.Select(e => answering.ReadAsync(e.Key)));
+            var answered = sent.Where((e, i) => values[i] is { } v && v.EventTimestamp >= e.Value.Last).Count();
+            return $"{answered} of 600 carts answered their latest event by then";
         }
 
         var stateDirectory = Path.Combine(Path.GetTempPath(), "cartxsell-crash-" + Guid.NewGuid().ToString("N"));
@@ -114,7 +118,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
                 await storefront.FlushAsync();
             });
             await ChildProcess.KillThreeLivesAsync(Start, "recommender", stateDirectory, 100, 1_000, output,
-                () => Answered() + (trickle.IsCompleted ? "" : ", events still arriving"));
+                async () => await Answered() + (trickle.IsCompleted ? "" : ", events still arriving"));
             await trickle;
             using var last = Start();
             var store = new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration });

@@ -58,7 +58,7 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
             await publisher.FlushAsync();
         });
         await ChildProcess.KillThreeLivesAsync(StartLearner, "learner", _stateDirectory, 200, 1_500, output,
-            () => $"{LearnedRows.Published(_kafka.Options).Count} of {batch.RowKeysLearned.Count() + 1} rows published by then{(trickle.IsCompleted ? "" : ", orders still arriving")}");
+            () => Task.Run(() => $"{LearnedRows.Published(_kafka.Options).Count} of {batch.RowKeysLearned.Count() + 1} rows published by then{(trickle.IsCompleted ? "" : ", orders still arriving")}"));
         await trickle;
 
         using var last = StartLearner();

@@ -124,7 +124,7 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         }
         var trickle = TrickleThenSentinelsAsync();
         await ChildProcess.KillThreeLivesAsync(StartOutcomes, "outcomes", _stateDirectory, 1_000, 3_500, output,
-            () => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then{(trickle.IsCompleted ? "" : ", input still arriving")}");
+            () => Task.Run(() => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then{(trickle.IsCompleted ? "" : ", input still arriving")}"));
         await trickle;
 
         using var last = StartOutcomes();
