@@ -2,6 +2,7 @@ using System.Text.Json;
 using CartCrossSell.Contracts;
 using CartCrossSell.Experiments;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
 using CartCrossSell.TestInfrastructure;
 using CartCrossSell.Topologies.Outcomes;
 using Xunit.Abstractions;
@@ -127,6 +128,55 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
             () => Task.Run(() => $"{(PublishedTotal() is { } t ? t.Treatment.ExposedSessions + t.Holdout.ExposedSessions : 0)} sessions in the published total by then{(trickle.IsCompleted ? "" : ", input still arriving")}"));
         await trickle;
 
+        await LastLifeEqualsTheBatchAsync(treatment, holdout);
+    }
+
+    /// <summary>
+    /// Killed between two steps of a commit (<see cref="CommitStepKill"/>: the process sends itself SIGKILL there), once
+    /// at each step in turn, every life on what the one before left in RocksDB and the changelogs. The random-time test
+    /// above rarely lands inside a commit of a few milliseconds; each of these lives ends inside one. The outcomes
+    /// group writes nothing outside Kafka, so it has no <see cref="CommitStep.EffectsDurable"/> step.
+    /// </summary>
+    [Fact]
+    public async Task Killed_at_each_commit_step_in_turn_the_published_total_equals_the_batch_computation()
+    {
+        var events = Sessions(3_000);
+        var (treatment, holdout) = Batch(events);
+        using var publisher = new EventPublisher(_kafka.Options);
+        // A flush step is reached by every store of every task at a commit, the offsets steps once per commit: each life
+        // dies a few commits into its work, once sessions have closed and the aggregator holds state of its own.
+        (CommitStep Step, int Occurrence)[] kills =
+            [(CommitStep.StateFlushing, 100), (CommitStep.StateFlushed, 100), (CommitStep.OffsetsCommitting, 15), (CommitStep.Committed, 15)];
+        var published = 0;
+        for (var life = 0; life < kills.Length; life++)
+        {
+            var (step, occurrence) = kills[life];
+            using var child = StartOutcomes(killAt: $"{step}:{occurrence}");
+            await child.WaitForOutputAsync("outcomes: REBALANCING -> RUNNING", TimeSpan.FromSeconds(60));
+            // Input arrives in slices while the life runs, until it dies, so its commits have work behind them.
+            var killed = child.WaitForOutputAsync($"killed at {step}", TimeSpan.FromSeconds(60));
+            while (!killed.IsCompleted && published < events.Count)
+            {
+                StorefrontEvents.Publish(publisher, events.Skip(published).Take(100));
+                await publisher.FlushAsync();
+                published = Math.Min(events.Count, published + 100);
+                await Task.WhenAny(killed, Task.Delay(150));
+            }
+            await killed;
+            var total = PublishedTotal();
+            output.WriteLine($"life {life + 1}: killed at {step} ({occurrence}) with {published} of {events.Count} events published, " +
+                $"{(total is null ? 0 : total.Treatment.ExposedSessions + total.Holdout.ExposedSessions)} sessions in the published total by then");
+        }
+        StorefrontEvents.Publish(publisher, events.Skip(published));
+        StorefrontEvents.Publish(publisher, Sentinels());
+        await publisher.FlushAsync();
+
+        await LastLifeEqualsTheBatchAsync(treatment, holdout);
+    }
+
+    /// <summary>A life that is not killed, on what the killed ones left: its published total must equal the batch computation.</summary>
+    private async Task LastLifeEqualsTheBatchAsync(CohortSums treatment, CohortSums holdout)
+    {
         using var last = StartOutcomes();
         var difference = "";
         await Polling.UntilAsync(() =>
@@ -148,8 +198,11 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
         last.Kill();
     }
 
-    private ChildProcess StartOutcomes() => ChildProcess.Run(output, "outcomes", _kafka.Options, null,
-        new Dictionary<string, string>
+    private ChildProcess StartOutcomes() => StartOutcomes(killAt: null);
+
+    private ChildProcess StartOutcomes(string? killAt)
+    {
+        var environment = new Dictionary<string, string>
         {
             ["CARTXSELL__Streams__StateDirectory"] = _stateDirectory,
             ["CARTXSELL__Streams__CommitInterval"] = "00:00:00.050",
@@ -159,5 +212,8 @@ public sealed class OutcomesCrashTests(ITestOutputHelper output) : IDisposable
             ["CARTXSELL__Experiment__HoldoutShare"] = "0.3",
             ["CARTXSELL__Experiment__Grace"] = "1.00:00:00",
             ["CARTXSELL__Experiment__StreamTimeLag"] = "3650.00:00:00",
-        });
+        };
+        if (killAt is not null) environment[CommitStepKill.Variable] = killAt;
+        return ChildProcess.Run(output, "outcomes", _kafka.Options, null, environment);
+    }
 }

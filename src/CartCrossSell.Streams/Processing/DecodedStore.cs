@@ -146,9 +146,12 @@ public sealed class DecodedStore<TValue>(IKeyValueStore<string, TValue> inner, D
     private bool Running() => _running || (_running = _context is not null && TaskState.IsRunning(_context));
 }
 
-/// <summary>Builds a <see cref="DecodedStore{TValue}"/> over what another builder builds; the changelog is that builder's.</summary>
-internal sealed class DecodedStoreBuilder<TValue>(IStoreBuilder<IKeyValueStore<string, TValue>> inner, long maxCleanWeight, Func<TValue, long> weigh)
-    : IStoreBuilder<IKeyValueStore<string, TValue>> where TValue : class
+/// <summary>
+/// Builds a store of the service's own around what another builder builds (one per task): the changelog, caching and
+/// RocksDB are that builder's, and the store around it is the root Streamiz registers and flushes.
+/// </summary>
+internal sealed class WrappedStoreBuilder<TValue>(IStoreBuilder<IKeyValueStore<string, TValue>> inner, Func<IKeyValueStore<string, TValue>, IKeyValueStore<string, TValue>> wrap)
+    : IStoreBuilder<IKeyValueStore<string, TValue>>
 {
     public bool IsWindowStore => inner.IsWindowStore;
     public long RetentionMs => inner.RetentionMs;
@@ -157,12 +160,12 @@ internal sealed class DecodedStoreBuilder<TValue>(IStoreBuilder<IKeyValueStore<s
     public string Name => inner.Name;
     public CacheSize CacheSize => inner.CacheSize;
 
-    public IKeyValueStore<string, TValue> Build(IStreamConfig config) => new DecodedStore<TValue>(inner.Build(config), new DecodedCache<TValue>(maxCleanWeight, weigh));
+    public IKeyValueStore<string, TValue> Build(IStreamConfig config) => wrap(inner.Build(config));
     IStateStore IStoreBuilder.Build(IStreamConfig config) => Build(config);
 
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingEnabled(CacheSize? cacheSize = null) => new DecodedStoreBuilder<TValue>(inner.WithCachingEnabled(cacheSize), maxCleanWeight, weigh);
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingDisabled() => new DecodedStoreBuilder<TValue>(inner.WithCachingDisabled(), maxCleanWeight, weigh);
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingEnabled(IDictionary<string, string> config) => new DecodedStoreBuilder<TValue>(inner.WithLoggingEnabled(config), maxCleanWeight, weigh);
-    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingDisabled() => new DecodedStoreBuilder<TValue>(inner.WithLoggingDisabled(), maxCleanWeight, weigh);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingEnabled(CacheSize? cacheSize = null) => new WrappedStoreBuilder<TValue>(inner.WithCachingEnabled(cacheSize), wrap);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithCachingDisabled() => new WrappedStoreBuilder<TValue>(inner.WithCachingDisabled(), wrap);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingEnabled(IDictionary<string, string> config) => new WrappedStoreBuilder<TValue>(inner.WithLoggingEnabled(config), wrap);
+    public IStoreBuilder<IKeyValueStore<string, TValue>> WithLoggingDisabled() => new WrappedStoreBuilder<TValue>(inner.WithLoggingDisabled(), wrap);
     public void CacheExplicitlySet() => inner.CacheExplicitlySet();
 }

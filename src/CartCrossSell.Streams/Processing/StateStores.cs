@@ -28,6 +28,13 @@ public static class StateStores
     /// </param>
     public static IStoreBuilder<IKeyValueStore<string, TValue>> KeyValue<TValue>(string name, IValueCodec<TValue> codec, StreamsOptions options, bool cached = false)
     {
+        var builder = StreamizKeyValue(name, codec, options, cached);
+        // A process armed for a crash test dies inside this store's flush too (CommitStepKill); no other process wraps it.
+        return CommitStepKill.IsArmed ? new WrappedStoreBuilder<TValue>(builder, store => new CommitStepStore<TValue>(store)) : builder;
+    }
+
+    private static IStoreBuilder<IKeyValueStore<string, TValue>> StreamizKeyValue<TValue>(string name, IValueCodec<TValue> codec, StreamsOptions options, bool cached)
+    {
         if (!TopicNames.IsLegal(name)) throw new ArgumentException($"store name '{name}' must be a legal topic name", nameof(name));
         var supplier = options.StateStore == StateStoreKind.RocksDb ? Stores.PersistentKeyValueStore(name) : Stores.InMemoryKeyValueStore(name);
         var builder = Stores.KeyValueStoreBuilder(supplier, new StringSerDes(), new CodecSerDes<TValue>(codec))
@@ -45,7 +52,8 @@ public static class StateStores
     public static IStoreBuilder<IKeyValueStore<string, TValue>> DecodedKeyValue<TValue>(string name, IValueCodec<TValue> codec, StreamsOptions options, long maxWeight,
         Func<TValue, long>? weigh = null)
         where TValue : class =>
-        new DecodedStoreBuilder<TValue>(KeyValue(name, codec, options, cached: false), maxWeight, weigh ?? (_ => 1));
+        new WrappedStoreBuilder<TValue>(StreamizKeyValue(name, codec, options, cached: false),
+            store => new DecodedStore<TValue>(store, new DecodedCache<TValue>(maxWeight, weigh ?? (_ => 1))));
 
     /// <summary>
     /// Visits every entry of a store through a range whose iterator is disposed when the visit ends (Streamiz's
