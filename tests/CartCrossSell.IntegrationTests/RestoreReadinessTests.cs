@@ -57,9 +57,12 @@ public sealed class RestoreReadinessTests(ITestOutputHelper output) : IDisposabl
 
         await using var second = Counting(logs);
         await second.StartAsync();
-        for (var attempt = 0; !second.IsRunning; attempt++)
+        // What /health/ready names while the group waits (CrossSellService.NotReadyBecause puts the group's name first).
+        var said = new List<string>();
+        for (var attempt = 0; second.NotRunningBecause is { } because; attempt++)
         {
             Assert.True(attempt < 120_000, "the second instance never ran");
+            if (said.Count == 0 || said[^1] != because) said.Add(because);
             if (second.Completion.IsCompleted) await second.Completion;
             await Task.Delay(1);
         }
@@ -68,5 +71,8 @@ public sealed class RestoreReadinessTests(ITestOutputHelper output) : IDisposabl
 
         Assert.True(restoredWhenRunning >= Keys, $"running with {restoredWhenRunning} of at least {Keys} changelog records restored");
         Assert.Equal(second.RestoredRecords, restoredWhenRunning); // nothing restored after it counted as running
+        output.WriteLine("waiting, in turn: " + string.Join(" → ", said));
+        Assert.Contains("restoring its stores", said);
+        Assert.True(second.IsRunning);
     }
 }

@@ -102,7 +102,23 @@ public sealed class StreamApplication : IAsyncDisposable
     /// Processing: every task of this instance restored and running. Streamiz's RUNNING alone comes as soon as the
     /// partitions are assigned, while the tasks still restore their stores (seconds for 100,000 carts replayed).
     /// </summary>
-    public bool IsRunning => State == KafkaStream.State.RUNNING && TaskState.AllActiveTasksRunning(_stream);
+    public bool IsRunning => NotRunningBecause is null;
+
+    /// <summary>
+    /// What this instance waits for before it processes, in words an operator reads on <c>/health/ready</c>: "restoring
+    /// its stores" (Streamiz's RUNNING with tasks still restoring), else its Streamiz state ("created", "rebalancing",
+    /// "pending shutdown", "error"); null once it is <see cref="IsRunning"/>. The state is read once, so the answer is one
+    /// moment's.
+    /// </summary>
+    public string? NotRunningBecause
+    {
+        get
+        {
+            var state = State;
+            if (state != KafkaStream.State.RUNNING) return state.Name.ToLowerInvariant().Replace('_', ' ');
+            return TaskState.AllActiveTasksRunning(_stream) ? null : "restoring its stores";
+        }
+    }
 
     /// <summary>Completes when the stream stops by itself; faults when a stream thread died (the host then exits non-zero).</summary>
     public Task Completion => _stopped.Task;

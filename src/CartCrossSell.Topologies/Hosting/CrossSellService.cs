@@ -158,9 +158,8 @@ public sealed class CrossSellService : IAsyncDisposable
         get
         {
             if (!_started) return "starting: the topology groups are being created";
-            var waiting = _applications.Where(a => !a.IsRunning)
-                .Select(a => a.State == Streamiz.Kafka.Net.KafkaStream.State.RUNNING ? $"{a.Name} restoring its stores" : $"{a.Name} {a.State.Name.ToLowerInvariant().Replace('_', ' ')}")
-                .ToList();
+            var waiting = _applications.Select(a => (a.Name, Because: a.NotRunningBecause)).Where(a => a.Because is not null)
+                .Select(a => $"{a.Name} {a.Because}").ToList();
             if (waiting.Count > 0) return "waiting for " + string.Join(", ", waiting);
             if (_options.Topologies.Contains(TopologyNames.Recommender) && !Rules.Table.IsCaughtUp) return "reading the merchandising rules";
             return Writer is { IsFailing: true } ? "Redis writes are failing" : null;
