@@ -4,6 +4,8 @@ using CartCrossSell.Contracts;
 using CartCrossSell.TestInfrastructure;
 using CartCrossSell.Topologies.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace CartCrossSell.Cli.Tests;
 
@@ -269,6 +271,74 @@ public sealed class OperatorCommandsTests : IDisposable
         await stop.CancelAsync(); // what SIGTERM does through the command line
         Assert.Equal(0, await running.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("running: learner", output.ToString());
+    }
+
+    [Fact]
+    public void Run_hosts_its_shared_part_then_one_hosted_service_per_topology_group_in_start_order()
+    {
+        IReadOnlyList<string> Hosted(string[] topologies, bool experiment)
+        {
+            var configuration = ServiceConfiguration.Load(null, new Dictionary<string, string?>
+            {
+                ["Kafka:BootstrapServers"] = "127.0.0.1:9", // built, not started: nothing connects
+                ["Redis:Configuration"] = "127.0.0.1:1",
+                ["Monitoring:Port"] = "0",
+                ["Experiment:Enabled"] = experiment ? "true" : "false",
+            });
+            using var host = ServiceHost.Build(configuration, topologies);
+            return host.Services.GetServices<IHostedService>()
+                .Select(s => s switch { TopologyGroupHostedService g => g.Group, SharedPartHostedService => "shared", _ => null })
+                .OfType<string>().ToList();
+        }
+
+        // The order given on the command line does not matter: groups start learner, recommender, outcomes, trainer.
+        Assert.Equal(["shared", "learner", "recommender", "outcomes", "ranker-trainer"],
+            Hosted(["ranker-trainer", "outcomes", "recommender", "learner"], experiment: true));
+        // Without an experiment the outcomes group has nothing to measure and is not hosted.
+        Assert.Equal(["shared", "learner"], Hosted(["learner", "outcomes"], experiment: false));
+        Assert.Equal(["shared", "learner", "recommender"], Hosted([], experiment: true)); // the default selection
+    }
+
+    [Fact]
+    public async Task Each_topology_group_is_its_own_hosted_service_stopped_alone_and_the_host_stops_them_in_reverse_start_order()
+    {
+        using var kafka = new KafkaFixture();
+        var configuration = ServiceConfiguration.Load(null, new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = kafka.Options.BootstrapServers,
+            ["Monitoring:Port"] = "0",
+        });
+        using var host = ServiceHost.Build(configuration, ["ranker-trainer", "outcomes", "learner"]);
+        await host.StartAsync();
+        var service = host.Services.GetRequiredService<CrossSellService>();
+        var learner = service.Application("learner")!;
+        var outcomes = service.Application("outcomes")!;
+        var trainer = service.Application("ranker-trainer")!;
+        foreach (var group in new[] { learner, outcomes, trainer }) await group.WaitUntilRunningAsync(TimeSpan.FromSeconds(60));
+        Assert.Null(service.NotReadyBecause);
+
+        // One group's hosted service stops its group alone: the others keep running, and the process is not failed.
+        var groups = host.Services.GetServices<IHostedService>().OfType<TopologyGroupHostedService>().ToList();
+        Assert.Equal(["learner", "outcomes", "ranker-trainer"], groups.Select(g => g.Group));
+        await groups[1].StopAsync(CancellationToken.None);
+        Assert.True(outcomes.Completion.IsCompletedSuccessfully);
+        foreach (var running in new[] { learner, trainer })
+        {
+            Assert.False(running.Completion.IsCompleted, running.Name);
+            Assert.True(running.IsRunning, $"{running.Name}: {running.NotRunningBecause}");
+        }
+        Assert.False(host.Services.GetRequiredService<ServiceFailure>().Failed);
+
+        // The host stops the rest in the reverse of their start order (the trainer before the learner), the shared
+        // part last: it disposes the service.
+        var stoppedAt = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var recorded = new[] { learner, trainer }
+            .Select(a => a.Completion.ContinueWith(_ => stoppedAt[a.Name] = System.Diagnostics.Stopwatch.GetTimestamp(), TaskScheduler.Default)).ToArray();
+        await host.StopAsync();
+        await Task.WhenAll(recorded).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(learner.Completion.IsCompletedSuccessfully && trainer.Completion.IsCompletedSuccessfully);
+        Assert.True(stoppedAt["ranker-trainer"] < stoppedAt["learner"], "the trainer, started last, stops first");
+        Assert.False(host.Services.GetRequiredService<ServiceFailure>().Failed);
     }
 
     [Fact]

@@ -309,6 +309,8 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             await AddToCartsAsync(new StorefrontCarts(publisher), products, 10, 0, []);
 
             Assert.Equal(1, await child.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+            // The group's own hosted service stopped the host, and its log line names the group.
+            await child.WaitForOutputAsync("recommender: the topology group stopped by itself", TimeSpan.FromSeconds(5));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using CartCrossSell.Topologies.Hosting;
+using CartCrossSell.Topologies.Outcomes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
@@ -15,7 +16,7 @@ namespace CartCrossSell.Cli.Hosting;
 /// <summary>
 /// <c>cartxsell run</c> on the .NET Generic Host: the service's options bound from the layered configuration and
 /// validated when the host starts (<c>ValidateOnStart</c>; the message names the key), <see cref="CrossSellService"/>
-/// as a hosted service, the host's logging, health checks (<c>/health/live</c>, <c>/health/ready</c>) and prometheus-net's
+/// as hosted services (its shared part, then one per topology group), the host's logging, health checks (<c>/health/live</c>, <c>/health/ready</c>) and prometheus-net's
 /// ASP.NET Core exporter (<c>/metrics</c>) on Kestrel at <c>Monitoring:Host</c>:<c>Monitoring:Port</c>; with port 0 a
 /// plain host without HTTP. SIGTERM stops the host, which closes every topology cleanly (Streamiz commits, flushes
 /// and writes its RocksDB checkpoints) within <see cref="ShutdownTimeout"/>.
@@ -81,8 +82,28 @@ public static class ServiceHost
             })
             .ValidateOnStart();
         services.AddSingleton(sp => new CrossSellService(sp.GetRequiredService<IOptions<CrossSellServiceOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<CrossSellHostedService>();
-        services.AddHostedService(sp => sp.GetRequiredService<CrossSellHostedService>());
+        services.AddSingleton<ServiceFailure>();
+        // The instance's shared part first (the host starts its services in registration order and stops them in
+        // reverse), then one hosted service per topology group: a group starts, stops and fails on its own, and the
+        // shared part (Redis connection, merchandising rules, metrics registry) outlives every group's last commit.
+        services.AddHostedService<SharedPartHostedService>();
+        // AddSingleton, not AddHostedService: that adds a hosted service type once (TryAddEnumerable), so every group
+        // after the first would be dropped.
+        foreach (var group in Groups(configuration, topologies))
+            services.AddSingleton<IHostedService>(sp => new TopologyGroupHostedService(group, sp.GetRequiredService<CrossSellService>(), sp.GetRequiredService<ServiceFailure>(),
+                sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<TopologyGroupHostedService>>()));
+    }
+
+    /// <summary>
+    /// The topology groups the host runs, one hosted service each: known when the host is built, from the selection
+    /// (<c>--topologies</c>, else the default) and whether an experiment runs (<c>Experiment:Enabled</c>). Every option,
+    /// these included, is still validated at start (an unknown group name fails there, naming it).
+    /// </summary>
+    internal static IReadOnlyList<string> Groups(IConfiguration configuration, IReadOnlyList<string>? topologies)
+    {
+        var selection = new CrossSellServiceOptions { Experiment = ServiceConfiguration.Section<ExperimentOptions>(configuration, ExperimentOptions.SectionName) };
+        if (topologies is { Count: > 0 }) selection.Topologies = topologies;
+        return CrossSellService.GroupsOf(selection);
     }
 
     /// <summary>Starts the host, waits for SIGTERM/Ctrl+C (<paramref name="cancellationToken"/>) or a failure, stops it; 1 when a topology failed.</summary>
@@ -90,7 +111,7 @@ public static class ServiceHost
     {
         await host.StartAsync(cancellationToken);
         var service = host.Services.GetRequiredService<CrossSellService>();
-        var hosted = host.Services.GetRequiredService<CrossSellHostedService>();
+        var failure = host.Services.GetRequiredService<ServiceFailure>();
         var urls = (host as WebApplication)?.Urls;
         if (urls is { Count: > 0 }) await output.WriteLineAsync($"metrics and health: {string.Join(", ", urls.Select(u => u.TrimEnd('/') + "/metrics"))}, /health/live, /health/ready");
         await output.WriteLineAsync($"running: {string.Join(", ", service.RunningNames)} (Ctrl+C to stop)");
@@ -104,26 +125,42 @@ public static class ServiceHost
             // SIGTERM, Ctrl+C, or a failed topology asked the host to stop
         }
         await host.StopAsync(CancellationToken.None);
-        return hosted.Failed ? 1 : 0;
+        return failure.Failed ? 1 : 0;
     }
 }
 
-/// <summary>Runs <see cref="CrossSellService"/> in the host; a topology that stops by itself stops the host with exit code 1.</summary>
-internal sealed class CrossSellHostedService(CrossSellService service, IHostApplicationLifetime lifetime, ILogger<CrossSellHostedService> log) : IHostedService
+/// <summary>What stopped the process by itself, if anything: the exit code says it to the supervisor (1: restart it).</summary>
+internal sealed class ServiceFailure
+{
+    private volatile string? _what;
+
+    /// <summary>True when a topology group or the shared part failed: the process should exit non-zero so its supervisor restarts it.</summary>
+    public bool Failed => _what is not null;
+
+    /// <summary>The first part that failed (a group's name, or "the shared part"), null while none has.</summary>
+    public string? What => _what;
+
+    public void Record(string what) => Interlocked.CompareExchange(ref _what, what, null);
+}
+
+/// <summary>
+/// The instance's shared part in the host (<see cref="CrossSellService.StartSharedAsync"/>): registered first, so it
+/// starts before every topology group and stops after them, disposing the service (the Redis writer and connection).
+/// The merchandising rules' reader stopping by itself stops the host with exit code 1, as a group does.
+/// </summary>
+internal sealed class SharedPartHostedService(CrossSellService service, ServiceFailure failure, IHostApplicationLifetime lifetime,
+    ILogger<SharedPartHostedService> log) : IHostedService
 {
     private volatile bool _stopping;
 
-    /// <summary>True when a topology failed (a stream thread died): the process should exit non-zero so its supervisor restarts it.</summary>
-    public bool Failed { get; private set; }
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await service.StartAsync(cancellationToken);
-        _ = service.Completion.ContinueWith(t =>
+        await service.StartSharedAsync(cancellationToken);
+        _ = service.SharedCompletion.ContinueWith(t =>
         {
             if (_stopping) return;
-            Failed = true;
-            log.LogCritical(t.Exception?.GetBaseException(), "a topology stopped by itself; stopping the process so it is restarted");
+            failure.Record("the shared part");
+            log.LogCritical(t.Exception?.GetBaseException(), "the merchandising rules' reader stopped by itself; stopping the process so it is restarted");
             lifetime.StopApplication();
         }, TaskScheduler.Default);
     }
@@ -132,6 +169,43 @@ internal sealed class CrossSellHostedService(CrossSellService service, IHostAppl
     {
         _stopping = true;
         await service.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// One topology group in the host (<see cref="CrossSellService.StartGroupAsync"/>): its own Streamiz application and
+/// consumer group, started after the groups registered before it and stopped before them. A group that stops by
+/// itself (a stream thread died) stops the host, naming the group, and the process exits 1 so its supervisor
+/// restarts it.
+/// </summary>
+internal sealed class TopologyGroupHostedService(string group, CrossSellService service, ServiceFailure failure, IHostApplicationLifetime lifetime,
+    ILogger<TopologyGroupHostedService> log) : IHostedService
+{
+    private volatile bool _stopping;
+
+    /// <summary>The topology group this service runs.</summary>
+    public string Group => group;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await service.StartGroupAsync(group, cancellationToken);
+        log.LogInformation("{Group}: started in {Seconds:0.0} s (its replicated tables loaded)", group, started.Elapsed.TotalSeconds);
+        _ = service.Application(group)!.Completion.ContinueWith(t =>
+        {
+            if (_stopping) return;
+            failure.Record(group);
+            log.LogCritical(t.Exception?.GetBaseException(), "{Group}: the topology group stopped by itself; stopping the process so it is restarted", group);
+            lifetime.StopApplication();
+        }, TaskScheduler.Default);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await service.StopGroupAsync(group);
+        log.LogInformation("{Group}: stopped in {Seconds:0.0} s (committed, stores flushed)", group, stopping.Elapsed.TotalSeconds);
     }
 }
 

@@ -84,7 +84,8 @@ public sealed class CrossSellService : IAsyncDisposable
 {
     private readonly CrossSellServiceOptions _options;
     private readonly ILoggerFactory _loggers;
-    private readonly List<StreamApplication> _applications = [];
+    // Replaced, never changed in place: probes read it from other threads while a host starts its groups one by one.
+    private volatile StreamApplication[] _applications = [];
     private readonly List<Task> _running = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _clock;
@@ -167,55 +168,107 @@ public sealed class CrossSellService : IAsyncDisposable
     }
 
     private volatile bool _started;
+    private int _sharedStarted;
     private int _disposed;
+    private readonly List<Task> _shared = [];
 
-    /// <summary>Starts the topology groups; each has loaded its replicated tables (catalog, learned rows) when this returns.</summary>
+    /// <summary>
+    /// The topology groups <paramref name="options"/> selects, in the order they start: learner, recommender, outcomes
+    /// (only with an experiment: without one there is nothing to measure), ranker-trainer. A host runs each as a
+    /// service of its own (<see cref="StartGroupAsync"/>) after the instance's shared part (<see cref="StartSharedAsync"/>).
+    /// </summary>
+    public static IReadOnlyList<string> GroupsOf(CrossSellServiceOptions options) =>
+        TopologyNames.Selectable.Where(g => options.Topologies.Contains(g) && (g != TopologyNames.Outcomes || options.Experiment.Enabled)).ToList();
+
+    /// <summary>This instance's topology groups in start order (<see cref="GroupsOf"/>).</summary>
+    public IReadOnlyList<string> Groups => GroupsOf(_options);
+
+    /// <summary>Starts the shared part, then every topology group in turn; each has loaded its replicated tables (catalog, learned rows) when this returns.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        await StartSharedAsync(cancellationToken);
+        foreach (var group in Groups) await StartGroupAsync(group, cancellationToken);
+    }
+
+    /// <summary>
+    /// What the groups of an instance share, started before any of them: with a recommender, the Redis connection
+    /// (an unreachable Redis fails the start before anything consumes) and the merchandising rules read to the end.
+    /// The metrics registry and the replicated tables' objects exist from construction.
+    /// </summary>
+    public async Task StartSharedAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _sharedStarted, 1) == 1) throw new InvalidOperationException("the shared part has started already");
+        if (!_options.Topologies.Contains(TopologyNames.Recommender)) return;
+        _redis = await ConnectRedisAsync(_options.Redis);
+        _shared.Add(Rules.Table.RunAsync(_stop.Token));
+        _running.Add(_shared[^1]);
+        await Rules.Table.WaitUntilCaughtUpAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Builds and starts one topology group (one of <see cref="Groups"/>, after <see cref="StartSharedAsync"/>): its
+    /// <see cref="StreamApplication"/> has loaded its replicated tables when this returns. The instance is ready once
+    /// every group has started and runs.
+    /// </summary>
+    public async Task StartGroupAsync(string group, CancellationToken cancellationToken = default)
+    {
+        if (!Groups.Contains(group)) throw new ArgumentException($"'{group}' is not one of this instance's groups ({string.Join(", ", Groups)})", nameof(group));
+        if (_sharedStarted == 0) throw new InvalidOperationException("start the shared part first (StartSharedAsync)");
+        if (_applications.Any(a => a.Name == group)) throw new InvalidOperationException($"{group} has started already");
         var streams = _options.Streams;
         var recommender = _options.Topologies.Contains(TopologyNames.Recommender);
-        // Fail fast on an unreachable Redis, before anything consumes.
-        if (recommender)
+        TopologyGroup built;
+        switch (group)
         {
-            _redis = await ConnectRedisAsync(_options.Redis);
-            _running.Add(Rules.Table.RunAsync(_stop.Token));
-            await Rules.Table.WaitUntilCaughtUpAsync(cancellationToken);
+            case TopologyNames.Learner:
+            {
+                // Each group reads its own copy of a replicated table (one global thread per group).
+                var catalog = recommender ? new CatalogTable(_loggers) : Catalog;
+                built = BasketLearningTopology.Build(streams, _options.Learning, _options.Learner, catalog, _loggers, _streamsMetrics);
+                break;
+            }
+            case TopologyNames.Recommender:
+                Store = new RecommendationStore(_redis!, _options.Redis);
+                Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
+                built = CartRecommenderTopology.Build(streams, _options.Recommender, Catalog, Neighbors, new RedisRecommendationSink(Writer),
+                    _options.Experiment, _loggers, _streamsMetrics, Models, new DecayClock(_options.Learning.HalfLife, _options.Learning.Landmark), Rules);
+                break;
+            case TopologyNames.Outcomes:
+                built = OutcomesTopology.Build(streams, _options.Experiment, loggers: _loggers, metrics: _streamsMetrics, clock: _clock);
+                break;
+            case TopologyNames.RankerTrainer:
+            {
+                // Each group reads its own copy of a replicated table; the trainer's catalog gives the validation carts the
+                // categories and prices the recommender sees.
+                var catalog = recommender || _options.Topologies.Contains(TopologyNames.Learner) ? new CatalogTable(_loggers) : Catalog;
+                var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models; // a copy of its own when the recommender runs here too (whose table warns of models fitted on other rows)
+                var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking, _options.Recommender.SimilarBaskets);
+                built = RankerTrainerTopology.Build(streams, _options.RankerTrainer, trainer, _options.Learner, catalog, models, _loggers, _streamsMetrics,
+                    TrainerMetrics, _clock);
+                break;
+            }
+            default:
+                throw new System.Diagnostics.UnreachableException(group);
         }
-
-        if (_options.Topologies.Contains(TopologyNames.Learner))
-        {
-            // Each group reads its own copy of a replicated table (one global thread per group).
-            var catalog = recommender ? new CatalogTable(_loggers) : Catalog;
-            var group = BasketLearningTopology.Build(streams, _options.Learning, _options.Learner, catalog, _loggers, _streamsMetrics);
-            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
-        }
-        if (recommender)
-        {
-            Store = new RecommendationStore(_redis!, _options.Redis);
-            Writer = new RecommendationWriter(Store, _loggers.CreateLogger<RecommendationWriter>(), new RedisWriteMetrics(Metrics));
-            var group = CartRecommenderTopology.Build(streams, _options.Recommender, Catalog, Neighbors, new RedisRecommendationSink(Writer),
-                _options.Experiment, _loggers, _streamsMetrics, Models, new DecayClock(_options.Learning.HalfLife, _options.Learning.Landmark), Rules);
-            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
-        }
-        // Without an experiment there is nothing to measure: the outcomes group then starts nothing.
-        if (_options.Topologies.Contains(TopologyNames.Outcomes) && _options.Experiment.Enabled)
-        {
-            var group = OutcomesTopology.Build(streams, _options.Experiment, loggers: _loggers, metrics: _streamsMetrics, clock: _clock);
-            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
-        }
-        if (_options.Topologies.Contains(TopologyNames.RankerTrainer))
-        {
-            // Each group reads its own copy of a replicated table; the trainer's catalog gives the validation carts the
-            // categories and prices the recommender sees.
-            var catalog = recommender || _options.Topologies.Contains(TopologyNames.Learner) ? new CatalogTable(_loggers) : Catalog;
-            var models = recommender ? new ModelTable(_options.Recommender.Ranking, _loggers) : Models; // a copy of its own when the recommender runs here too (whose table warns of models fitted on other rows)
-            var trainer = _options.RankerTrainer.Trainer(_options.Learning, _options.Recommender.Ranking, _options.Recommender.SimilarBaskets);
-            var group = RankerTrainerTopology.Build(streams, _options.RankerTrainer, trainer, _options.Learner, catalog, models, _loggers, _streamsMetrics,
-                TrainerMetrics, _clock);
-            await AddAsync(new StreamApplication(group, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
-        }
-        _started = true;
+        await AddAsync(new StreamApplication(built, _options.Kafka, streams, _loggers, _streamsMetrics), cancellationToken);
+        if (_applications.Length == Groups.Count) _started = true;
     }
+
+    /// <summary>The running group <paramref name="group"/>'s application (null before it started).</summary>
+    public StreamApplication? Application(string group) => _applications.FirstOrDefault(a => a.Name == group);
+
+    /// <summary>
+    /// Closes one topology group cleanly (Streamiz commits, flushes its stores, writes its RocksDB checkpoints); the
+    /// shared part stays until <see cref="DisposeAsync"/>. A host stops its groups in the reverse of their start order,
+    /// so a recommender's last commit still has the Redis writer it waits for.
+    /// </summary>
+    public async Task StopGroupAsync(string group)
+    {
+        if (Application(group) is { } application) await application.DisposeAsync();
+    }
+
+    /// <summary>Completes when the shared part stops by itself (the merchandising rules' reader failed); never without a recommender.</summary>
+    public Task SharedCompletion => _shared.Count == 0 ? new TaskCompletionSource().Task : Task.WhenAny(_shared).Unwrap();
 
     /// <summary>Completes when any topology stops by itself (a failure), so a host can exit non-zero.</summary>
     public Task Completion => Task.WhenAny(_running);
@@ -242,7 +295,7 @@ public sealed class CrossSellService : IAsyncDisposable
 
     private async Task AddAsync(StreamApplication application, CancellationToken cancellationToken)
     {
-        _applications.Add(application);
+        _applications = [.. _applications, application];
         await application.StartAsync(cancellationToken);
         _running.Add(application.Completion);
     }
