@@ -130,10 +130,10 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private CrossSellService Recommender(string? redisConfiguration = null) => new(new CrossSellServiceOptions
+    private CrossSellService Recommender(string? redisConfiguration = null, Rebalancing rebalancing = Rebalancing.Eager) => new(new CrossSellServiceOptions
     {
         Kafka = _kafka.Options,
-        Streams = Streams,
+        Streams = rebalancing == Streams.Rebalancing ? Streams : new StreamsOptions { CommitInterval = Streams.CommitInterval, Rebalancing = rebalancing },
         Redis = new() { Configuration = redisConfiguration ?? _redis.Server.Configuration, MaxRetries = 30, MaxBackoff = TimeSpan.FromSeconds(1) },
         Recommender = new() { MaxCartLines = 6 },
         Topologies = ["recommender"],
@@ -175,14 +175,22 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             new RecommendationStore(_redis.Connection, new RedisStoreOptions { Configuration = _redis.Server.Configuration }));
     }
 
-    [Fact]
-    public async Task Two_instances_split_the_carts_and_the_survivor_carries_on_from_restored_state()
+    /// <summary>
+    /// Scale-out, then fail-over by a graceful leave, with either rebalancing protocol (<c>Streams:Rebalancing</c>): the
+    /// default eager one, and the cooperative one a store may choose, whose upstream history includes instances that
+    /// stopped processing after a cooperative rebalance. Both members must process after the join, and the survivor
+    /// must answer the moved carts after the leave.
+    /// </summary>
+    [Theory]
+    [InlineData(Rebalancing.Eager)]
+    [InlineData(Rebalancing.Cooperative)]
+    public async Task Two_instances_split_the_carts_and_the_survivor_carries_on_from_restored_state(Rebalancing rebalancing)
     {
         using var carts = await CartScenarioAsync();
         var (products, storefront, store, expected) = (carts.Products, carts.Storefront, carts.Store, carts.Expected);
 
-        await using var survivor = Recommender();
-        var leaving = Recommender();
+        await using var survivor = Recommender(rebalancing: rebalancing);
+        var leaving = Recommender(rebalancing: rebalancing);
         await Task.WhenAll(survivor.StartAsync(), leaving.StartAsync());
         long Processed(CrossSellService s) => s.StreamsMetrics.ProcessedCount(TopologyNames.CartRecommender, Topics.CartEvents);
 
