@@ -319,6 +319,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(1, await child.WaitForExitAsync(TimeSpan.FromSeconds(120)));
             // The group's own hosted service stopped the host, and its log line names the group.
             await child.WaitForOutputAsync("recommender: the topology group stopped by itself", TimeSpan.FromSeconds(5));
+            await child.WaitForOutputAsync("stopped because recommender failed", TimeSpan.FromSeconds(5));
         }
         finally
         {

@@ -114,6 +114,9 @@ public static class TestLogging
     public static ILoggerFactory Create(Action<string>? write = null, LogLevel minimum = LogLevel.Information) =>
         write is null ? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance : LoggerFactory.Create(b => b.SetMinimumLevel(minimum).AddProvider(new LineLoggerProvider(write)));
 
+    /// <summary>A provider writing each line to <paramref name="write"/>: to add to a factory a host built (ILoggerFactory.AddProvider).</summary>
+    public static ILoggerProvider Provider(Action<string> write) => new LineLoggerProvider(write);
+
     private sealed class LineLoggerProvider(Action<string> write) : ILoggerProvider
     {
         public ILogger CreateLogger(string categoryName) => new LineLogger(categoryName, write);

@@ -125,6 +125,7 @@ public static class ServiceHost
             // SIGTERM, Ctrl+C, or a failed topology asked the host to stop
         }
         await host.StopAsync(CancellationToken.None);
+        if (failure.What is { } what) await output.WriteLineAsync($"stopped because {what} failed (exit code 1: restart the process)");
         return failure.Failed ? 1 : 0;
     }
 }
@@ -202,10 +203,14 @@ internal sealed class TopologyGroupHostedService(string group, CrossSellService 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_stopping) return; // stopped already (alone, before the host stops)
         _stopping = true;
         var stopping = System.Diagnostics.Stopwatch.StartNew();
+        var failed = service.Application(group)?.Completion.IsFaulted == true;
         await service.StopGroupAsync(group);
-        log.LogInformation("{Group}: stopped in {Seconds:0.0} s (committed, stores flushed)", group, stopping.Elapsed.TotalSeconds);
+        // A group that failed did not commit on its way out: its next start processes again from its last commit.
+        if (failed) log.LogWarning("{Group}: closed in {Seconds:0.0} s after its failure", group, stopping.Elapsed.TotalSeconds);
+        else log.LogInformation("{Group}: stopped in {Seconds:0.0} s (committed, stores flushed)", group, stopping.Elapsed.TotalSeconds);
     }
 }
 
