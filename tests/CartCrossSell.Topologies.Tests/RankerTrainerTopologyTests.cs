@@ -348,3 +348,51 @@ public sealed class ModelPublicationTests
         Assert.Null(none.Key);
     }
 }
+
+/// <summary>Which model a trainer judges its next training against while the global store may lag its own promotions.</summary>
+public sealed class UnreadPublicationsTests
+{
+    [Fact]
+    public void A_promotion_is_in_service_until_the_store_reads_it_then_the_store_knows_better()
+    {
+        var unread = new UnreadPublications<string>();
+        Assert.Equal("old", unread.InService(4, "old")); // nothing promoted: the store's
+        unread.Promoted("a", 4);
+        Assert.Equal("a", unread.InService(4, "old")); // the store has not read it
+        Assert.Equal("a", unread.InService(5, "a")); // read: the store's, which is the same
+        Assert.Equal("by-hand", unread.InService(6, "by-hand")); // an operator's publication after it wins
+    }
+
+    [Fact]
+    public void Two_promotions_before_the_store_reads_the_first_keep_the_newest_until_the_store_has_read_both()
+    {
+        var unread = new UnreadPublications<string>();
+        unread.Promoted("a", 4);
+        unread.Promoted("b", 4); // a training finished before the store read "a"
+        Assert.Equal("b", unread.InService(4, "old"));
+        // The store read "a": its model in service is "a", but "b" is on its way and is what the next training must beat.
+        Assert.Equal("b", unread.InService(5, "a"));
+        Assert.Equal("b", unread.InService(6, "b"));
+        Assert.Equal("later", unread.InService(7, "later"));
+    }
+
+    [Fact]
+    public void A_promotion_after_the_store_read_the_earlier_one_counts_only_itself()
+    {
+        var unread = new UnreadPublications<string>();
+        unread.Promoted("a", 4);
+        Assert.Equal("a", unread.InService(5, "a")); // read
+        unread.Promoted("b", 5);
+        Assert.Equal("b", unread.InService(5, "a"));
+        Assert.Equal("b", unread.InService(6, "b"));
+        Assert.Equal("c", unread.InService(7, "c"));
+        // Partly read: "a" read, "b" not yet, when "c" goes out: two in flight at "c"'s send minus the one read.
+        var partly = new UnreadPublications<string>();
+        partly.Promoted("a", 0);
+        partly.Promoted("b", 0);
+        partly.Promoted("c", 1); // the store had read "a" by then: "b" and "c" are in flight
+        Assert.Equal("c", partly.InService(2, "b"));
+        Assert.Equal("c", partly.InService(3, "c"));
+        Assert.Equal("d", partly.InService(4, "d"));
+    }
+}

@@ -88,11 +88,8 @@ public static class RankerTrainerTopology
         private DateTimeOffset _trainingStarted;
         private RankingModel? _judgedAgainst;
 
-        /// <summary>
-        /// The model this trainer published last, until the global store reads a serving record (it had read
-        /// <c>ServingChanges</c> of them when this one was sent).
-        /// </summary>
-        private (RankingModel Model, long ServingChanges)? _published;
+        /// <summary>The models this trainer promoted that the global store may not have read yet.</summary>
+        private readonly UnreadPublications<RankingModel> _published = new();
 
         protected override void Init()
         {
@@ -171,7 +168,7 @@ public static class RankerTrainerTopology
             if (publication.Kind == PublicationKind.Promoted)
             {
                 // Counted before the send: the global thread may read the record back before the next line runs.
-                _published = (publication.Model!, models.ServingChanges);
+                _published.Promoted(publication.Model!, models.ServingChanges);
                 Send(Topics.RankingModels, ModelTable.ServingKey, publication.Bytes!, now);
                 _log.LogInformation("{Processor}: promoted {Detail}", Name, publication.Detail);
                 return;
@@ -182,17 +179,10 @@ public static class RankerTrainerTopology
         }
 
         /// <summary>
-        /// The model in service: the global store's, or the one this trainer just published while the global store has
-        /// not read a serving record since (the next training must be judged against it, not against its predecessor).
-        /// Once the store has read one, it knows better: the published model, or whatever an operator published after it
-        /// (comparing versions instead would take a rollback to the predecessor for the store lagging behind).
+        /// The model in service: the global store's, or the newest one this trainer promoted while the store has not
+        /// read it yet (the next training must be judged against it, not against its predecessor; UnreadPublications).
         /// </summary>
-        private RankingModel? InService()
-        {
-            if (_published is { } published && models.ServingChanges == published.ServingChanges) return published.Model;
-            _published = null;
-            return models.Serving?.Model;
-        }
+        private RankingModel? InService() => _published.InService(models.ServingChanges, models.Serving?.Model);
 
         private static EvalOrder ToEvalOrder(OrderCompleted order) =>
             new(order.OrderId, order.Timestamp, order.Lines.Select(l => new EvalLine(l.Sku, l.Quantity, l.UnitPrice)).ToList());
