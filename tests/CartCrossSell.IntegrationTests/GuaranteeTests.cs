@@ -192,6 +192,10 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         await using var survivor = Recommender(rebalancing: rebalancing);
         var leaving = Recommender(rebalancing: rebalancing);
         await Task.WhenAll(survivor.StartAsync(), leaving.StartAsync());
+        // The group of both has formed and each member holds tasks (the cooperative protocol may hand partitions over in
+        // a second round) before the carts come: otherwise one member could answer them all.
+        await Polling.UntilAsync(async () => (await TasksInMetricsAsync(survivor)).Count > 0 && (await TasksInMetricsAsync(leaving)).Count > 0,
+            TimeSpan.FromSeconds(60), "both members hold tasks");
         long Processed(CrossSellService s) => s.StreamsMetrics.ProcessedCount(TopologyNames.CartRecommender, Topics.CartEvents);
 
         await AddToCartsAsync(storefront, products, 40, 0, expected);

@@ -157,13 +157,12 @@ internal sealed class SharedPartHostedService(CrossSellService service, ServiceF
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await service.StartSharedAsync(cancellationToken);
-        _ = service.SharedCompletion.ContinueWith(t =>
+        // Watched once the host has started (HostedFailure.WatchAfterStart).
+        HostedFailure.WatchAfterStart(lifetime, () => service.SharedCompletion, () => _stopping, e =>
         {
-            if (_stopping) return;
             failure.Record("the shared part");
-            log.LogCritical(t.Exception?.GetBaseException(), "the merchandising rules' reader stopped by itself; stopping the process so it is restarted");
-            lifetime.StopApplication();
-        }, TaskScheduler.Default);
+            log.LogCritical(e, "the merchandising rules' reader stopped by itself; stopping the process so it is restarted");
+        });
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -192,19 +191,19 @@ internal sealed class TopologyGroupHostedService(string group, CrossSellService 
         var started = System.Diagnostics.Stopwatch.StartNew();
         await service.StartGroupAsync(group, cancellationToken);
         log.LogInformation("{Group}: started in {Seconds:0.0} s (its replicated tables loaded)", group, started.Elapsed.TotalSeconds);
-        _ = service.Application(group)!.Completion.ContinueWith(t =>
+        var application = service.Application(group)!;
+        HostedFailure.WatchAfterStart(lifetime, () => application.Completion, () => _stopping, e =>
         {
-            if (_stopping) return;
             failure.Record(group);
-            log.LogCritical(t.Exception?.GetBaseException(), "{Group}: the topology group stopped by itself; stopping the process so it is restarted", group);
-            lifetime.StopApplication();
-        }, TaskScheduler.Default);
+            log.LogCritical(e, "{Group}: the topology group stopped by itself; stopping the process so it is restarted", group);
+        });
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_stopping) return; // stopped already (alone, before the host stops)
         _stopping = true;
+        if (service.Application(group) is null) return; // never started (the host's start failed before it)
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         var failed = service.Application(group)?.Completion.IsFaulted == true;
         await service.StopGroupAsync(group);
@@ -212,6 +211,25 @@ internal sealed class TopologyGroupHostedService(string group, CrossSellService 
         if (failed) log.LogWarning("{Group}: closed in {Seconds:0.0} s after its failure", group, stopping.Elapsed.TotalSeconds);
         else log.LogInformation("{Group}: stopped in {Seconds:0.0} s (committed, stores flushed)", group, stopping.Elapsed.TotalSeconds);
     }
+}
+
+/// <summary>How a hosted part of the service watches for its own failure.</summary>
+internal static class HostedFailure
+{
+    /// <summary>
+    /// Once the host has started, watches <paramref name="completion"/>: a failure (a faulted task) while the part is not
+    /// stopping is reported and stops the host, so the process exits 1. Not before the host has started: stopping the
+    /// host then cancels the start token of the groups still starting, which Streamiz answers by closing every stream,
+    /// and each group would be reported as failed; a failure during the start is seen once the start completes. Not a
+    /// completion without a failure: disposing a service whose start failed completes its tasks.
+    /// </summary>
+    public static void WatchAfterStart(IHostApplicationLifetime lifetime, Func<Task> completion, Func<bool> stopping, Action<Exception?> report) =>
+        lifetime.ApplicationStarted.Register(() => completion().ContinueWith(t =>
+        {
+            if (stopping() || !t.IsFaulted) return;
+            report(t.Exception?.GetBaseException());
+            lifetime.StopApplication();
+        }, TaskScheduler.Default));
 }
 
 internal sealed class LivenessCheck(CrossSellService service) : IHealthCheck
