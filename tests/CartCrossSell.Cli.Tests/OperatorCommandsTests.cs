@@ -324,7 +324,7 @@ public sealed class OperatorCommandsTests : IDisposable
         var trainer = service.Application("ranker-trainer")!;
         foreach (var group in new[] { learner, outcomes, trainer }) await group.WaitUntilRunningAsync(TimeSpan.FromSeconds(60));
         // Polled: a thread fenced on a loaded machine leaves RUNNING for a moment.
-        Assert.Null(await SoonAsync(() => service.NotReadyBecause is null, () => service.NotReadyBecause));
+        await Polling.UntilAsync(() => Task.FromResult(service.NotReadyBecause is null), TimeSpan.FromSeconds(30), () => $"ready ({service.NotReadyBecause})");
 
         // One group's hosted service stops its group alone: the others keep running, and the process is not failed.
         var groups = host.Services.GetServices<IHostedService>().OfType<TopologyGroupHostedService>().ToList();
@@ -335,7 +335,7 @@ public sealed class OperatorCommandsTests : IDisposable
         foreach (var running in new[] { learner, trainer })
         {
             Assert.False(running.Completion.IsCompleted, running.Name);
-            Assert.Null(await SoonAsync(() => running.IsRunning, () => $"{running.Name}: {running.NotRunningBecause}"));
+            await Polling.UntilAsync(() => Task.FromResult(running.IsRunning), TimeSpan.FromSeconds(30), () => $"{running.Name} running ({running.NotRunningBecause})");
         }
         Assert.False(host.Services.GetRequiredService<ServiceFailure>().Failed);
 
@@ -345,18 +345,6 @@ public sealed class OperatorCommandsTests : IDisposable
         Assert.True(learner.Completion.IsCompletedSuccessfully && trainer.Completion.IsCompletedSuccessfully);
         Assert.Equal(["outcomes", "ranker-trainer", "learner"], GroupLines(": stopped in "));
         Assert.False(host.Services.GetRequiredService<ServiceFailure>().Failed);
-    }
-
-    /// <summary>Null once <paramref name="condition"/> holds (polled for up to 30 s), else what <paramref name="why"/> says then.</summary>
-    private static async Task<string?> SoonAsync(Func<bool> condition, Func<string?> why)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) return why() ?? "(no reason given)";
-            await Task.Delay(100);
-        }
-        return null;
     }
 
     [Fact]

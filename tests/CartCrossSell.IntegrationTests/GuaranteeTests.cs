@@ -133,7 +133,7 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
     private CrossSellService Recommender(string? redisConfiguration = null, Rebalancing rebalancing = Rebalancing.Eager) => new(new CrossSellServiceOptions
     {
         Kafka = _kafka.Options,
-        Streams = rebalancing == Streams.Rebalancing ? Streams : new StreamsOptions { CommitInterval = Streams.CommitInterval, Rebalancing = rebalancing },
+        Streams = new StreamsOptions { CommitInterval = Streams.CommitInterval, Rebalancing = rebalancing },
         Redis = new() { Configuration = redisConfiguration ?? _redis.Server.Configuration, MaxRetries = 30, MaxBackoff = TimeSpan.FromSeconds(1) },
         Recommender = new() { MaxCartLines = 6 },
         Topologies = ["recommender"],

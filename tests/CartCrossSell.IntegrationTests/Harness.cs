@@ -1,24 +1,8 @@
 using System.Diagnostics;
+using CartCrossSell.TestInfrastructure;
 using Xunit.Abstractions;
 
 namespace CartCrossSell.IntegrationTests;
-
-/// <summary>Waits for a condition the way every integration test here does: polled every 250 ms, failing with what was awaited.</summary>
-internal static class Polling
-{
-    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => UntilAsync(condition, timeout, () => what);
-
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"within {timeout.TotalSeconds} s: {what()}");
-    }
-}
 
 /// <summary>The carts' values in Redis against what each cart's events add up to.</summary>
 /// <summary>

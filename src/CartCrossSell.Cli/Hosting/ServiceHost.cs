@@ -203,9 +203,9 @@ internal sealed class TopologyGroupHostedService(string group, CrossSellService 
     {
         if (_stopping) return; // stopped already (alone, before the host stops)
         _stopping = true;
-        if (service.Application(group) is null) return; // never started (the host's start failed before it)
+        if (service.Application(group) is not { } application) return; // never started (the host's start failed before it)
         var stopping = System.Diagnostics.Stopwatch.StartNew();
-        var failed = service.Application(group)?.Completion.IsFaulted == true;
+        var failed = application.Completion.IsFaulted;
         await service.StopGroupAsync(group);
         // A group that failed did not commit on its way out: its next start processes again from its last commit.
         if (failed) log.LogWarning("{Group}: closed in {Seconds:0.0} s after its failure", group, stopping.Elapsed.TotalSeconds);

@@ -98,6 +98,7 @@ public sealed class CrossSellService : IAsyncDisposable
         _options = options;
         _loggers = loggers;
         _clock = clock ?? TimeProvider.System;
+        Groups = GroupsOf(options);
         Catalog = new CatalogTable(loggers);
         Neighbors = new NeighborTable(loggers);
         Models = new ModelTable(options.Recommender.Ranking, loggers, options.Learning);
@@ -170,7 +171,7 @@ public sealed class CrossSellService : IAsyncDisposable
     private volatile bool _started;
     private int _sharedStarted;
     private int _disposed;
-    private readonly List<Task> _shared = [];
+    private Task? _rulesReading;
 
     /// <summary>
     /// The topology groups <paramref name="options"/> selects, in the order they start: learner, recommender, outcomes
@@ -181,7 +182,7 @@ public sealed class CrossSellService : IAsyncDisposable
         TopologyNames.Selectable.Where(g => options.Topologies.Contains(g) && (g != TopologyNames.Outcomes || options.Experiment.Enabled)).ToList();
 
     /// <summary>This instance's topology groups in start order (<see cref="GroupsOf"/>).</summary>
-    public IReadOnlyList<string> Groups => GroupsOf(_options);
+    public IReadOnlyList<string> Groups { get; }
 
     /// <summary>Starts the shared part, then every topology group in turn; each has loaded its replicated tables (catalog, learned rows) when this returns.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -200,8 +201,8 @@ public sealed class CrossSellService : IAsyncDisposable
         if (Interlocked.Exchange(ref _sharedStarted, 1) == 1) throw new InvalidOperationException("the shared part has started already");
         if (!_options.Topologies.Contains(TopologyNames.Recommender)) return;
         _redis = await ConnectRedisAsync(_options.Redis);
-        _shared.Add(Rules.Table.RunAsync(_stop.Token));
-        _running.Add(_shared[^1]);
+        _rulesReading = Rules.Table.RunAsync(_stop.Token);
+        _running.Add(_rulesReading);
         await Rules.Table.WaitUntilCaughtUpAsync(cancellationToken);
     }
 
@@ -268,7 +269,7 @@ public sealed class CrossSellService : IAsyncDisposable
     }
 
     /// <summary>Completes when the shared part stops by itself (the merchandising rules' reader failed); never without a recommender.</summary>
-    public Task SharedCompletion => _shared.Count == 0 ? new TaskCompletionSource().Task : Task.WhenAny(_shared).Unwrap();
+    public Task SharedCompletion => _rulesReading ?? new TaskCompletionSource().Task;
 
     /// <summary>Completes when any topology stops by itself (a failure), so a host can exit non-zero.</summary>
     public Task Completion => Task.WhenAny(_running);
