@@ -7,7 +7,7 @@ using System.Globalization;
 /// </summary>
 public sealed record WebBenchOptions
 {
-    /// <summary>Concurrent readers (one HTTP connection each; the Redis reads share one multiplexer).</summary>
+    /// <summary>Concurrent readers (one HTTP connection each, for each HTTP client; the Redis reads share one multiplexer).</summary>
     public int Readers { get; init; } = 50;
 
     /// <summary>Reads per reader and round, after an unmeasured warm-up.</summary>
@@ -16,7 +16,7 @@ public sealed record WebBenchOptions
     /// <summary>Carts written to Redis first; each read picks one at random.</summary>
     public int Carts { get; init; } = 1_000;
 
-    /// <summary>Rounds of both reads (direct, then HTTP) at each rate.</summary>
+    /// <summary>Rounds of the four reads (direct, HTTP through HttpClient, HTTP from a thin client, the same on a host with Web:InlineScheduling) at each rate.</summary>
     public int Rounds { get; init; } = 2;
 
     /// <summary>Aggregate request rates to pace the readers at; 0 is a closed loop (every reader as fast as it can: throughput).</summary>
@@ -35,7 +35,7 @@ public sealed record WebBenchOptions
               --readers N        concurrent readers (default {d.Readers})
               --reads N          reads per reader and round, after a warm-up (default {d.Reads})
               --carts N          carts in Redis, read at random (default {d.Carts})
-              --rounds N         rounds of both reads at each rate (default {d.Rounds})
+              --rounds N         rounds of the four reads at each rate (default {d.Rounds})
               --rates R,R,...    aggregate GETs per second to pace the readers at, 0 = closed loop (default {string.Join(',', d.Rates)})
               --host H           in-process (the web host in this process) or process (cartxsell serve in its own) (default {d.Host})
               --help             this text

@@ -21,14 +21,18 @@ internal sealed class WebHostUnderTest : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>Starts <c>dotnet cartxsell.dll serve</c> on a free loopback port and waits for <c>/health/ready</c>.</summary>
-    public static async Task<WebHostUnderTest> StartProcessAsync(string cliPath, string bootstrapServers, string redis)
+    /// <summary>
+    /// Starts <c>dotnet cartxsell.dll serve</c> on a free loopback port and waits for <c>/health/ready</c>;
+    /// <paramref name="inlineScheduling"/> sets <c>Web:InlineScheduling</c>.
+    /// </summary>
+    public static async Task<WebHostUnderTest> StartProcessAsync(string cliPath, string bootstrapServers, string redis, bool inlineScheduling)
     {
         var port = LocalRedisServer.FreeLoopbackPort();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { cliPath, "serve", "-b", bootstrapServers, "--redis", redis, "-p", port.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(arg);
         psi.Environment["CARTXSELL__Web__Shop"] = "false"; // as in process: the API alone, no catalog to load
+        psi.Environment["CARTXSELL__Web__InlineScheduling"] = inlineScheduling ? "true" : "false";
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {cliPath}");
         var output = new List<string>();
         void Keep(string? line)
@@ -64,7 +68,7 @@ internal sealed class WebHostUnderTest : IAsyncDisposable
     }
 
     /// <summary>Builds and starts <see cref="CrossSellWebHost"/> inside this process (shop off).</summary>
-    public static async Task<WebHostUnderTest> StartInProcessAsync(KafkaOptions kafka, RedisStoreOptions redis)
+    public static async Task<WebHostUnderTest> StartInProcessAsync(KafkaOptions kafka, RedisStoreOptions redis, bool inlineScheduling)
     {
         var app = CrossSellWebHost.Build(o =>
         {
@@ -72,6 +76,7 @@ internal sealed class WebHostUnderTest : IAsyncDisposable
             o.Redis = redis;
             o.Web.Port = 0;
             o.Web.Shop = false;
+            o.Web.InlineScheduling = inlineScheduling;
         });
         await app.StartAsync();
         return new WebHostUnderTest(CrossSellWebHost.Address(app), null, app);

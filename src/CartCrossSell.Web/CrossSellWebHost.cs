@@ -36,7 +36,8 @@ public static class CrossSellWebHost
         early.Web.Validate();
         builder.WebHost.UseKestrelCore()
             .UseUrls(ListenAddress.Url(early.Web.Host, early.Web.Port))
-            .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024, early.Web.MaxRequestBytes));
+            .ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(1024, early.Web.MaxRequestBytes))
+            .UseSockets(sockets => sockets.UnsafePreferInlineScheduling = early.Web.InlineScheduling);
         builder.Services.AddRoutingCore();
         builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy =>
         {

@@ -27,6 +27,14 @@ public sealed class WebOptions
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Run each request on the socket's I/O thread instead of queueing it to the thread pool (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>): one hop less per request. Safe here only because every endpoint awaits its
+    /// I/O (Redis, Kafka) and blocks nothing; a blocking endpoint would stall every connection of that I/O thread.
+    /// Default false; its effect on this machine is in docs/benchmarks.md ("The web host's extra hop").
+    /// </summary>
+    public bool InlineScheduling { get; set; }
+
     /// <summary>Confidence level of the dashboard's cumulative intervals (the per-window ones come from aov-aggregates). Default 0.95.</summary>
     public double ConfidenceLevel { get; set; } = 0.95;
 

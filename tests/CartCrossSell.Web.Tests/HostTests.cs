@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using CartCrossSell.Web.Api;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CartCrossSell.Web.Tests;
 
@@ -47,6 +50,13 @@ public sealed class HostTests(WebHostFixture web) : IClassFixture<WebHostFixture
     }
 
     [Fact]
+    public void By_default_kestrel_queues_each_request_to_the_thread_pool()
+    {
+        // Inline scheduling is an operator's choice (Web:InlineScheduling): a blocking endpoint would stall its I/O thread.
+        Assert.False(web.Host.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+    }
+
+    [Fact]
     public void Options_that_cannot_work_are_refused_naming_the_key()
     {
         var options = new WebServiceOptions { Kafka = web.Kafka.Options, Redis = web.RedisOptions, Web = new WebOptions { Port = 70000 } };
@@ -55,6 +65,34 @@ public sealed class HostTests(WebHostFixture web) : IClassFixture<WebHostFixture
         Assert.Contains("Redis:Configuration", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
         options = new WebServiceOptions { Redis = web.RedisOptions };
         Assert.Contains("Kafka:BootstrapServers", Assert.Throws<Streams.OptionsValidationException>(options.Validate).Message);
+    }
+}
+
+/// <summary>A host with Web:InlineScheduling: Kestrel runs its requests on the socket's I/O thread, and answers as the default.</summary>
+public sealed class InlineSchedulingFixture : IAsyncLifetime
+{
+    public WebHostFixture Web { get; } = new() { InlineScheduling = true };
+    public Task InitializeAsync() => Web.InitializeAsync();
+    public Task DisposeAsync() => Web.DisposeAsync();
+}
+
+public sealed class InlineSchedulingTests(InlineSchedulingFixture inline) : IClassFixture<InlineSchedulingFixture>
+{
+    [Fact]
+    public async Task The_setting_reaches_kestrels_socket_transport_and_the_add_ons_read_answers_as_on_the_default_host()
+    {
+        var transport = inline.Web.Host.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
+        await inline.Web.Store.WriteAsync(Values.Treatment("cart-inline", 7, "22328"));
+        using var read = await inline.Web.Http.GetAsync("/v1/carts/cart-inline/add-ons");
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/v1/carts/cart-inline/add-ons");
+        again.Headers.IfNoneMatch.Add(read.Headers.ETag!);
+        using var revalidated = await inline.Web.Http.SendAsync(again);
+
+        Assert.True(transport.UnsafePreferInlineScheduling);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal("\"7\"", read.Headers.ETag!.Tag);
+        Assert.Equal(await inline.Web.RawValueAsync("cart-inline"), await read.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotModified, revalidated.StatusCode);
     }
 }
 

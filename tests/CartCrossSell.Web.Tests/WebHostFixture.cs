@@ -28,6 +28,9 @@ public sealed class WebHostFixture : IAsyncLifetime
     /// <summary>Web:AllowedOrigins of the host.</summary>
     public List<string> AllowedOrigins { get; init; } = [];
 
+    /// <summary>Web:InlineScheduling of the host.</summary>
+    public bool InlineScheduling { get; init; }
+
     /// <summary>Runs before the host starts (publish a catalog the shop should see, say).</summary>
     public Func<WebHostFixture, Task>? BeforeStart { get; init; }
 
@@ -43,6 +46,7 @@ public sealed class WebHostFixture : IAsyncLifetime
             o.Web.Port = 0;
             o.Web.MaxRequestBytes = 4096;
             o.Web.AllowedOrigins = AllowedOrigins;
+            o.Web.InlineScheduling = InlineScheduling;
         });
         await Host.StartAsync();
         Http = new HttpClient { BaseAddress = CrossSellWebHost.Address(Host) };
