@@ -144,6 +144,30 @@ public sealed partial class CandidateGenerator
         private string[] _tiedSkus = [];
         private SimilarItem[] _tiedItems = [];
 
+        /// <summary>
+        /// The similar-baskets index's id of a candidate's item, remembered by row handle from call to call on this
+        /// thread (-1: not known yet): a union member below the similar top reads its score by id instead of looking
+        /// its sku up in the index (~130 string lookups per call). Direct-mapped: a colliding handle takes the entry.
+        /// The index checks the id against the sku before using it, so a changed index or row store costs one lookup.
+        /// </summary>
+        public ref int SimilarIdOf(int handle)
+        {
+            ref var e = ref _similarIds[(int)((uint)(handle * -1640531535) >> 20)];
+            if (e.HandlePlusOne != handle + 1)
+            {
+                e.HandlePlusOne = handle + 1;
+                e.Id = -1;
+            }
+            return ref e.Id;
+        }
+
+        private readonly SimilarId[] _similarIds = new SimilarId[4096];
+
+        private struct SimilarId
+        {
+            public int HandlePlusOne, Id;
+        }
+
         private readonly List<string> _cartSkus = [];
 
         /// <summary>The cart's distinct skus (most recent first) in a list reused by the next call.</summary>

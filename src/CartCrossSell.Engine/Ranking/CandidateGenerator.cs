@@ -178,8 +178,10 @@ public sealed partial class CandidateGenerator
             {
                 ref var c = ref acc.Items[slots[order[r]]];
                 var member = pool is null ? c.ToEvidence(skus[order[r]]) : c.CopyTo(pool.At(r), skus[order[r]]);
-                // A member below the similar-baskets top still has its score there (a feature, as the other sources' scores are).
-                if (similar is not null && member.RankSimilar == 0) member.SimilarScore = similar.Of(member.Sku);
+                // A member below the similar-baskets top still has its score there (a feature, as the other sources' scores are),
+                // read by the index id its handle had in earlier calls (the reference looks each sku up).
+                if (similar is not null && member.RankSimilar == 0)
+                    member.SimilarScore = ExhaustiveRanks ? similar.Of(member.Sku) : similar.Of(member.Sku, ref acc.SimilarIdOf(c.Handle));
                 member.PairStart = at;
                 for (var e = c.PairHead; e >= 0; e = acc.PairNext[e], at++)
                 {

@@ -333,6 +333,26 @@ public sealed class SimilarBaskets
         /// <summary>A sku's score (0: in no similar basket, in the cart, or unknown to the index).</summary>
         public double Of(string sku) => Index is { } index && index._ids.TryGetValue(sku, out var id) && id < _itemScores.Length ? _itemScores[id] : 0;
 
+        /// <summary>
+        /// As <see cref="Of(string)"/>, with the sku's id in the index remembered by the caller in <paramref name="id"/>
+        /// (-1: unknown): used only when the index still holds that sku at that id (an id is freed when its item is
+        /// forgotten and may hold another sku since), otherwise looked up and remembered again.
+        /// </summary>
+        internal double Of(string sku, ref int id)
+        {
+            var index = Index!;
+            var skus = index._skus;
+            if ((uint)id >= (uint)skus.Count || !string.Equals(skus[id], sku, StringComparison.Ordinal))
+            {
+                if (!index._ids.TryGetValue(sku, out id))
+                {
+                    id = -1;
+                    return 0;
+                }
+            }
+            return id < _itemScores.Length ? _itemScores[id] : 0;
+        }
+
         /// <summary>Releases the index's read lock and clears the scratch for the thread's next call.</summary>
         public void Dispose()
         {

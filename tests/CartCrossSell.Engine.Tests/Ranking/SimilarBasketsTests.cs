@@ -63,6 +63,45 @@ public class SimilarBasketsTests
     }
 
     [Fact]
+    public void A_remembered_id_gives_the_skus_score_only_while_the_index_still_holds_that_sku_at_that_id()
+    {
+        var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 2 });
+        index.Add("o1", ["tent", "canoe"]);
+        index.Add("o2", ["tent", "lamp"]);
+        int canoe = -1, lamp = -1;
+        using (var scores = index.Score(["tent"]))
+        {
+            Assert.Equal(scores.Of("canoe"), scores.Of("canoe", ref canoe));
+            Assert.Equal(scores.Of("lamp"), scores.Of("lamp", ref lamp));
+            Assert.True(scores.Of("canoe") > 0);
+            Assert.NotEqual(canoe, lamp);
+            // Remembered, the id answers without a lookup; a wrong one (another sku's, out of range) is looked up again.
+            Assert.Equal(scores.Of("canoe"), scores.Of("canoe", ref canoe));
+            var wrong = lamp;
+            Assert.Equal(scores.Of("canoe"), scores.Of("canoe", ref wrong));
+            Assert.Equal(canoe, wrong);
+            var outOfRange = 1_000;
+            Assert.Equal(scores.Of("lamp"), scores.Of("lamp", ref outOfRange));
+            var unknown = canoe;
+            Assert.Equal(0, scores.Of("kayak", ref unknown));
+            Assert.Equal(-1, unknown);
+        }
+        // o1 leaves and canoe with it; kayak takes canoe's freed id. Canoe's remembered id must not read kayak's score.
+        index.Add("o3", ["tent", "kayak"]);
+        using (var scores = index.Score(["tent"]))
+        {
+            var kayak = -1;
+            Assert.Equal(scores.Of("kayak"), scores.Of("kayak", ref kayak));
+            Assert.True(scores.Of("kayak") > 0);
+            Assert.Equal(canoe, kayak); // the freed id, taken again
+            var stale = canoe;
+            Assert.Equal(0, scores.Of("canoe", ref stale));
+            Assert.Equal(-1, stale);
+            Assert.Equal(scores.Of("lamp"), scores.Of("lamp", ref lamp));
+        }
+    }
+
+    [Fact]
     public void An_item_the_forgotten_basket_named_alone_stays_known_when_the_new_basket_names_it_too()
     {
         var index = new SimilarBaskets(new SimilarBasketsOptions { Capacity = 1 });
