@@ -11,6 +11,8 @@ public sealed class CandidateSet
         Baskets = baskets;
         NowWeight = nowWeight;
         CartValue = cartValue;
+        LogCartValue = cartValue > 0 ? (float)Math.Log(1 + cartValue) : 0;
+        LogBaskets = (float)Math.Log(1 + baskets / nowWeight);
         foreach (var c in candidates)
         {
             _topBasket = Math.Max(_topBasket, c.CosWeighted);
@@ -34,6 +36,10 @@ public sealed class CandidateSet
     public double NowWeight { get; }
 
     public double CartValue { get; }
+
+    // Two features of the cart and the store alone, the same in every candidate's row: computed once per set rather
+    // than once per candidate (two logarithms for each of ~150 candidates: about 0.8 µs of a learned ranking call, measured alternated).
+    internal readonly float LogCartValue, LogBaskets;
 
     // The best score among the candidates in each order that ShareOfTop compares with.
     private readonly double _topBasket, _topUniform, _topLastItems, _topSequence, _topSimilar;

@@ -89,7 +89,7 @@ public static class RankingFeatures
         x[k++] = set.Baskets > 0 ? (float)(c.Weight / set.Baskets) : 0;
         x[k++] = c.BestSellerRank > 0 ? c.BestSellerRank : Absent;
         x[k++] = cartItems;
-        x[k++] = set.CartValue > 0 ? (float)Math.Log(1 + set.CartValue) : 0;
+        x[k++] = set.LogCartValue;
         x[k++] = set.CartValue > 0 && item is { Price: > 0 } ? (float)((double)item.Price / set.CartValue) : -1f;
         x[k++] = item?.MarginRate is { } m ? (float)Math.Clamp(m, 0, 1) : -1f;
         x[k++] = sameLeaf;
@@ -99,7 +99,7 @@ public static class RankingFeatures
         x[k++] = Rank(c.RankLastItems);
         x[k++] = Rank(c.RankSequence);
         x[k++] = Rank(c.RankCategory);
-        x[k++] = (float)Math.Log(1 + set.Baskets / set.NowWeight);
+        x[k++] = set.LogBaskets;
         var share = set.ShareOfTop(c);
         x[k++] = (float)share.Basket;
         x[k++] = (float)share.Uniform;
