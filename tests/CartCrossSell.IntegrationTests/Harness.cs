@@ -4,7 +4,6 @@ using Xunit.Abstractions;
 
 namespace CartCrossSell.IntegrationTests;
 
-/// <summary>The carts' values in Redis against what each cart's events add up to.</summary>
 /// <summary>
 /// Input for the kill tests, given out while the lives are killed: published all at once, a life could finish the work
 /// before its kill and the test would never see a crash in the middle of it.
@@ -34,6 +33,7 @@ internal static class MetricsText
     }
 }
 
+/// <summary>The carts' values in Redis against what each cart's events add up to.</summary>
 internal static class CartValues
 {
     /// <summary>Until every cart's value answers its latest event (its timestamp) with the value its events add up to (an event applied twice would show).</summary>
