@@ -76,6 +76,7 @@ public sealed class RecommendationWriter : IAsyncDisposable
             ThrowIfFailed();
             if (!_pending.TryGetValue(value.CartId, out var existing) || existing.Version < value.Version) _pending[value.CartId] = value;
             _enqueued++;
+            _observer?.Enqueued(value, _clock.GetUtcNow()); // under the lock, so always before the pump can write it
         }
         _wake.Release();
     }
@@ -244,6 +245,11 @@ public sealed class RecommendationWriter : IAsyncDisposable
 /// <summary>Sees every batch written to Redis (for latency and freshness metrics) and every failed attempt.</summary>
 public interface IRecommendationWriteObserver
 {
+    /// <summary>
+    /// A value was ranked and queued for writing at <paramref name="rankedAt"/>: what came before it is the event's way
+    /// through Kafka and the stream thread, what comes after (<see cref="Written"/>) the write.
+    /// </summary>
+    void Enqueued(CartRecommendation value, DateTimeOffset rankedAt) { }
     void Written(IReadOnlyCollection<CartRecommendation> batch, TimeSpan took, DateTimeOffset readableAt);
     void Failed(Exception error);
 }

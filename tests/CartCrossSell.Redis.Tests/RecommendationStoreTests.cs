@@ -135,6 +135,56 @@ public sealed class RecommendationStoreTests : IDisposable
         Assert.Equal(1, observer.Failures); // the error metric sees it
     }
 
+    [Fact]
+    public async Task The_observer_sees_each_value_when_it_is_queued_at_the_writers_clock_and_again_when_it_is_written()
+    {
+        var observer = new Timeline();
+        var clock = new FixedClock(new DateTimeOffset(2026, 12, 4, 1, 0, 0, TimeSpan.Zero));
+        await using var writer = new RecommendationWriter(Store(), NullLogger<RecommendationWriter>.Instance, observer, clock);
+        writer.Enqueue(Value("c1", 1, "a"));
+        writer.Enqueue(Value("c1", 2, "b")); // coalesces with the first in Redis, but both were ranked
+        await writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var events = observer.Events;
+        Assert.Equal([("queued", "c1", 1L), ("queued", "c1", 2L)], events.Where(e => e.Item1 == "queued"));
+        Assert.All(observer.QueuedAt, at => Assert.Equal(clock.Now, at));
+        // Each written value was seen queued first: the time to the queue and the write's time add up to the freshness.
+        var written = events.Where(e => e.Item1 == "written").ToArray();
+        Assert.Contains(("written", "c1", 2L), written);
+        Assert.All(written, w => Assert.True(events.ToList().IndexOf(("queued", w.Item2, w.Item3)) < events.ToList().IndexOf(w)));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now => now;
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private sealed class Timeline : IRecommendationWriteObserver
+    {
+        private readonly object _gate = new();
+        private readonly List<(string, string, long)> _events = [];
+        private readonly List<DateTimeOffset> _queuedAt = [];
+        public IReadOnlyList<(string, string, long)> Events { get { lock (_gate) return _events.ToArray(); } }
+        public IReadOnlyList<DateTimeOffset> QueuedAt { get { lock (_gate) return _queuedAt.ToArray(); } }
+
+        public void Enqueued(CartRecommendation value, DateTimeOffset rankedAt)
+        {
+            lock (_gate)
+            {
+                _events.Add(("queued", value.CartId, value.Version));
+                _queuedAt.Add(rankedAt);
+            }
+        }
+
+        public void Written(IReadOnlyCollection<CartRecommendation> batch, TimeSpan took, DateTimeOffset readableAt)
+        {
+            lock (_gate) _events.AddRange(batch.Select(v => ("written", v.CartId, v.Version)));
+        }
+
+        public void Failed(Exception error) { }
+    }
+
     private sealed class FailureCount : IRecommendationWriteObserver
     {
         public int Failures;
