@@ -22,17 +22,6 @@ internal static class Trickle
     }
 }
 
-/// <summary>A service's <c>/metrics</c> as Prometheus text, as an operator would read it.</summary>
-internal static class MetricsText
-{
-    public static async Task<string> OfAsync(Prometheus.CollectorRegistry registry)
-    {
-        using var text = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(text);
-        return System.Text.Encoding.UTF8.GetString(text.ToArray());
-    }
-}
-
 /// <summary>The carts' values in Redis against what each cart's events add up to.</summary>
 internal static class CartValues
 {

@@ -3,6 +3,7 @@ using CartCrossSell.Contracts;
 using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.Streams.Testing;
+using CartCrossSell.TestInfrastructure;
 using CartCrossSell.Topologies.Catalog;
 using CartCrossSell.Topologies.Recommending;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,9 +26,7 @@ public sealed class ReplicatedTableTests : IDisposable
     /// <summary>The value of a metric line as Prometheus scrapes it (the tables' counts are read at the scrape).</summary>
     private async Task<double?> Scraped(string line)
     {
-        using var text = new MemoryStream();
-        await _registry.CollectAndExportAsTextAsync(text);
-        var found = Encoding.UTF8.GetString(text.ToArray()).Split('\n').FirstOrDefault(l => l.StartsWith(line + " ", StringComparison.Ordinal));
+        var found = (await MetricsText.OfAsync(_registry)).Split('\n').FirstOrDefault(l => l.StartsWith(line + " ", StringComparison.Ordinal));
         return found is null ? null : double.Parse(found[(line.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -203,9 +202,7 @@ public sealed class ModelSwapTests : IDisposable
         Assert.Equal(matching.Version, Next("c2").ModelVersion);
         _driver.PipeRaw(Topics.RankingModels, ModelTable.ServingKey, CosineModel("records none").ToBytes());
         Assert.Equal(1, _models.LearningMismatches);
-        using var text = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(text);
-        Assert.Contains("\ncartxsell_models_fitted_on_other_rows_total 1\n", Encoding.UTF8.GetString(text.ToArray()));
+        Assert.Contains("\ncartxsell_models_fitted_on_other_rows_total 1\n", await MetricsText.OfAsync(registry));
     }
 
     [Fact]
