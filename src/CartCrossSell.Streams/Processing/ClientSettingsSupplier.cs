@@ -7,7 +7,8 @@ namespace CartCrossSell.Streams.Processing;
 /// <summary>
 /// Hands every client a stream group builds (consumers, restore and global consumers, producers, the admin client that
 /// creates internal topics) the <c>Kafka:Client</c> settings as librdkafka's own strings, set last on the
-/// configuration Streamiz made for it.
+/// configuration Streamiz made for it; producers come wrapped so that a commit's flush returns promptly
+/// (<see cref="PromptFlushProducer"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -39,7 +40,9 @@ public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions ka
     public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener) =>
         CommitStepKill.Watch(inner.GetConsumer(With(config), rebalanceListener));
 
-    public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) => inner.GetProducer(With(config));
+    /// <summary>The producer of a stream thread, its flush at every commit prompt (<see cref="PromptFlushProducer"/>).</summary>
+    public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) =>
+        inner.GetProducer(With(config)) is { } producer ? new PromptFlushProducer(producer) : null!; // null: a supplier that makes no client (tests)
 
     public IConsumer<byte[], byte[]> GetRestoreConsumer(ConsumerConfig config) => inner.GetRestoreConsumer(With(config));
 
