@@ -36,7 +36,9 @@ public static class StateStores
     private static IStoreBuilder<IKeyValueStore<string, TValue>> StreamizKeyValue<TValue>(string name, IValueCodec<TValue> codec, StreamsOptions options, bool cached)
     {
         if (!TopicNames.IsLegal(name)) throw new ArgumentException($"store name '{name}' must be a legal topic name", nameof(name));
-        var supplier = options.StateStore == StateStoreKind.RocksDb ? Stores.PersistentKeyValueStore(name) : Stores.InMemoryKeyValueStore(name);
+        var supplier = options.StateStore == StateStoreKind.RocksDb
+            ? CheckpointFlushes.Deferring(Stores.PersistentKeyValueStore(name)) // memtables to disk at checkpoints, not every commit
+            : Stores.InMemoryKeyValueStore(name);
         var builder = Stores.KeyValueStoreBuilder(supplier, new StringSerDes(), new CodecSerDes<TValue>(codec))
             .WithLoggingEnabled(new Dictionary<string, string> { ["cleanup.policy"] = "compact" });
         return cached ? builder.WithCachingEnabled(CacheSize.OfMb(options.StoreCacheMegabytes)) : builder.WithCachingDisabled();

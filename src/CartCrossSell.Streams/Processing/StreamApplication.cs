@@ -291,6 +291,8 @@ public sealed class StreamApplication : IAsyncDisposable
             // The default record cache would hold every changed key of every store until the commit; stores opt in.
             DefaultCacheEnabled = false,
             RocksDbConfigHandler = StateStores.BoundedRocksDb(streams),
+            // Checkpoints write the RocksDB memtables to disk first, so commits need not (CheckpointFlushes).
+            OffsetCheckpointManager = new FlushBeforeCheckpoint(),
             Logger = new StreamizLogging(loggers),
             // Bad input never reaches here (the processors dead-letter it); what does is a bug or a broker failure:
             // the thread stops, the process exits non-zero and its supervisor restarts it from the last commit.
