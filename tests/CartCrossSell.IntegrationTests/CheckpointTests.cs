@@ -44,16 +44,22 @@ public sealed class CheckpointTests(ITestOutputHelper output) : IDisposable
         protected override void Process(InputRecord<string> record) => _seen.Put(record.Key!, record.Value);
     }
 
-    [Fact]
-    public async Task A_running_task_checkpoints_its_store_as_the_changelog_grows_not_only_at_close()
+    /// <summary>A group that remembers every key of <see cref="Input"/> in a RocksDB store, committing every 100 ms, its state in this test's directory.</summary>
+    private StreamApplication Remembering(string applicationId, string group)
     {
-        var streams = new StreamsOptions { ApplicationId = "checkpoint", CommitInterval = TimeSpan.FromMilliseconds(100), StateDirectory = _state };
+        var streams = new StreamsOptions { ApplicationId = applicationId, CommitInterval = TimeSpan.FromMilliseconds(100), StateDirectory = _state };
         var builder = new StreamBuilder();
         builder.Stream(Input, new StringSerDes(), new ByteArraySerDes(), "checkpoint-source")
             .Transform(Processors.Supplier(() => new Remember(ProcessorRuntime.For("remember", streams)), StateStores.KeyValue(SeenStore, new Text(), streams)), "remember")
             .ToRoutedTopics("remember-sink");
-        await using var app = new StreamApplication(new TopologyGroup("checkpointing", builder.Build(), [Input], []), _kafka.Options, streams,
+        return new StreamApplication(new TopologyGroup(group, builder.Build(), [Input], []), _kafka.Options, streams,
             TestLogging.Create(output.WriteLine, LogLevel.Warning));
+    }
+
+    [Fact]
+    public async Task A_running_task_checkpoints_its_store_as_the_changelog_grows_not_only_at_close()
+    {
+        await using var app = Remembering("checkpoint", "checkpointing");
         await app.StartAsync();
 
         // Over 10,000 changelog records on each of the four tasks (one per input partition).
@@ -83,13 +89,7 @@ public sealed class CheckpointTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Commits_leave_the_memtables_in_memory_and_the_checkpoint_at_close_puts_them_on_disk()
     {
-        var streams = new StreamsOptions { ApplicationId = "deferred", CommitInterval = TimeSpan.FromMilliseconds(100), StateDirectory = _state };
-        var builder = new StreamBuilder();
-        builder.Stream(Input, new StringSerDes(), new ByteArraySerDes(), "checkpoint-source")
-            .Transform(Processors.Supplier(() => new Remember(ProcessorRuntime.For("remember", streams)), StateStores.KeyValue(SeenStore, new Text(), streams)), "remember")
-            .ToRoutedTopics("remember-sink");
-        var app = new StreamApplication(new TopologyGroup("deferring", builder.Build(), [Input], []), _kafka.Options, streams,
-            TestLogging.Create(output.WriteLine, LogLevel.Warning));
+        var app = Remembering("deferred", "deferring");
         await app.StartAsync();
 
         // Ten rounds of changes a few commits apart, far below the 10,000 changelog records of a checkpoint.
