@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using CartCrossSell.Benchmarks;
 
@@ -8,7 +9,9 @@ using CartCrossSell.Benchmarks;
 // timed stage by stage; `candidates-ab`: candidate generation against its full-sort reference, alternating call by call;
 // `pool-ab`: the serving ranker's pooled candidates against new ones, alternating call by call; `recent-baskets`: what a
 // recommender's start spends per order of `order-events` filling the similar-baskets index; `aov-aggregator`: the
-// experiment sums on a month of returning visitors, as the stream applies them and as a start restores them; the learned modes take
+// experiment sums on a month of returning visitors, as the stream applies them and as a start restores them; `producer-flush`: a
+// commit's producer flush on the embedded cluster, Confluent.Kafka's against PromptFlushProducer's; `broker-floor [RATE]
+// [LINGER_MS]`: the embedded cluster's delivery to a consumer that only reads (default 5,000/s, 5 ms); the learned modes take
 // an orders file as their second argument (default: the December extract in data/) and `--catalog` (rank as the
 // streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
@@ -24,6 +27,9 @@ return args.FirstOrDefault() switch
     "pool-ab" => LearnedRankerBench.PoolAb(LearnedOrders(args), args.Contains("--catalog")),
     "recent-baskets" => RecentBasketsBench.Replay(LearnedOrders(args), args: args),
     "aov-aggregator" => AovAggregatorBench.Run(args),
+    "producer-flush" => KafkaClientBench.ProducerFlush(),
+    "broker-floor" => KafkaClientBench.BrokerFloor(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000,
+        args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5),
     _ => Run(args),
 };
 
