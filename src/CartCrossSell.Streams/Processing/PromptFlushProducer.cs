@@ -14,7 +14,7 @@ namespace CartCrossSell.Streams.Processing;
 /// report and the flush slept out the rest of its 10 ms poll: measured on the embedded cluster, 10.1 ms for any flush
 /// with a message in flight, 0.07 ms when the flush serves the report itself. With the 100 ms commit interval the
 /// stream threads sat idle a tenth of the time, and every cart event that arrived during a commit waited for it
-/// (docs/benchmarks.md, "Commits that waited 10 ms for the producer"). This happens with any broker: it is the client.
+/// (docs/benchmarks.md, "Commits that waited for the producer and for RocksDB"; `producer-flush` in bench/CartCrossSell.Benchmarks). This happens with any broker: it is the client.
 /// </para>
 /// <para>
 /// Here the flush is a series of 1 ms flushes until nothing is outstanding: each sends what lingers at once (a flush
