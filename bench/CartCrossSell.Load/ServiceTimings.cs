@@ -46,8 +46,11 @@ public sealed record ServiceTimings(
 
     private static string Bound(double ms) => double.IsNaN(ms) ? "n/a" : double.IsPositiveInfinity(ms) ? "∞" : ms.ToString("0.#", CultureInfo.InvariantCulture) + " ms";
 
-    private static (double Le, double Count)[] BucketsBetween(MetricsSnapshot before, MetricsSnapshot after, string histogram) =>
-        Buckets(after, histogram).Select(b => (b.Le, Count: b.Count - Buckets(before, histogram).Where(x => x.Le == b.Le).Sum(x => x.Count))).OrderBy(b => b.Le).ToArray();
+    private static (double Le, double Count)[] BucketsBetween(MetricsSnapshot before, MetricsSnapshot after, string histogram)
+    {
+        var earlier = Buckets(before, histogram).GroupBy(b => b.Le).ToDictionary(g => g.Key, g => g.Sum(b => b.Count));
+        return Buckets(after, histogram).Select(b => (b.Le, Count: b.Count - earlier.GetValueOrDefault(b.Le))).OrderBy(b => b.Le).ToArray();
+    }
 
     private static IEnumerable<(double Le, double Count)> Buckets(MetricsSnapshot m, string histogram) =>
         m.Samples.Where(s => s.Name == histogram + "_bucket" && s.Labels.ContainsKey("le"))

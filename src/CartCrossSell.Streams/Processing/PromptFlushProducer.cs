@@ -43,20 +43,16 @@ public sealed class PromptFlushProducer(IProducer<byte[], byte[]> inner) : IProd
     }
 
     /// <summary>
-    /// Flushes in turns of <see cref="Turn"/> until nothing is outstanding or <paramref name="timeout"/> has passed;
-    /// returns what is still outstanding, as the producer's own does.
+    /// Flushes in turns of <see cref="Turn"/> until nothing is outstanding or <paramref name="timeout"/> has passed (by
+    /// at most one turn); returns what is still outstanding, as the producer's own does.
     /// </summary>
     public int Flush(TimeSpan timeout)
     {
-        if (timeout <= Turn) return _inner.Flush(timeout);
-        var deadline = DateTime.UtcNow + timeout;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var turn = timeout < Turn ? timeout : Turn;
         int outstanding;
-        while ((outstanding = _inner.Flush(Turn)) > 0)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) break;
-            if (left < Turn) return _inner.Flush(left);
-        }
+        do outstanding = _inner.Flush(turn);
+        while (outstanding > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout);
         return outstanding;
     }
 
