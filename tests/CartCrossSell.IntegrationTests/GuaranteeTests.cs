@@ -332,32 +332,18 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// <c>Streams:Threads</c> = 2 in one instance: each group's tasks are split over two stream threads (a consumer
-    /// each, members of the group like two instances), and the results are those of one thread: the learned rows equal
-    /// the batch counts exactly, every cart's value answers its latest event, each applied once.
+    /// <c>Streams:Threads</c> = 2 in one instance (and the learner's own <c>Learner:Threads</c>, 2 by default): each
+    /// group's tasks are split over two stream threads (a consumer each, members of the group like two instances), and
+    /// the results are those of one thread: the learned rows equal the batch counts exactly, every cart's value
+    /// answers its latest event, each applied once.
     /// </summary>
     [Fact]
     public async Task Two_stream_threads_in_one_instance_split_the_tasks_and_keep_the_results_exact()
     {
-        var (orders, catalog) = History();
-        await PublishHistoryAsync(orders, catalog);
-        var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
-        var batch = new BasketLearner(Learning);
-        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
+        var (catalog, batch) = await PublishHistoryWithBatchCountsAsync();
 
-        await using var service = new CrossSellService(new CrossSellServiceOptions
-        {
-            Kafka = _kafka.Options,
-            Streams = new StreamsOptions { CommitInterval = Streams.CommitInterval, Threads = 2 },
-            Redis = new() { Configuration = _redis.Server.Configuration },
-            Learning = Learning,
-            Recommender = new() { MaxCartLines = 6 },
-            Topologies = ["learner", "recommender"],
-        }, Logs);
-        await service.StartAsync();
-        var difference = "";
-        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
-            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference})");
+        await using var service = LearnerAndRecommender(new StreamsOptions { CommitInterval = Streams.CommitInterval, Threads = 2 });
+        await StartUntilRowsAreAsync(service, batch);
 
         using var publisher = new EventPublisher(_kafka.Options);
         var storefront = new StorefrontCarts(publisher);
@@ -371,14 +357,74 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
         var metrics = await MetricsText.OfAsync(service.Metrics);
         foreach (var group in new[] { "learner", "recommender" })
         {
-            var threads = System.Text.RegularExpressions.Regex.Matches(metrics,
-                    "^cartxsell_streamiz\\{topology=\"" + group + "\",metric_group=\"stream-thread-metrics\",metric=\"process-rate-total\",thread=\"(?<thread>[^\"]+)\",task=\"\",store=\"\"\\} (?<total>\\S+)$",
-                    System.Text.RegularExpressions.RegexOptions.Multiline)
-                .Where(m => double.Parse(m.Groups["total"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0)
-                .Select(m => m.Groups["thread"].Value).Distinct().ToArray();
+            var threads = StreamThreads(metrics, group, processedOnly: true);
             Assert.True(threads.Length == 2, $"{group}: records processed on {threads.Length} threads ({string.Join(", ", threads)})");
         }
     }
+
+    /// <summary>
+    /// The learner runs on its own thread count, <c>Learner:Threads</c> (default 2: its splitter and aggregator tasks
+    /// then use both cores instead of taking turns on one), while the other groups keep <c>Streams:Threads</c> (default
+    /// 1); the rows learned on two threads still equal the batch counts exactly.
+    /// </summary>
+    [Fact]
+    public async Task The_learner_runs_on_its_own_threads_while_the_other_groups_keep_Streams_Threads()
+    {
+        var (_, batch) = await PublishHistoryWithBatchCountsAsync();
+        Assert.Equal(2, new LearnerOptions().Threads);
+        Assert.Equal(1, new StreamsOptions().Threads);
+        Assert.Throws<OptionsValidationException>(() => new LearnerOptions { Threads = 0 }.Validate());
+
+        await using var service = LearnerAndRecommender(Streams);
+        await StartUntilRowsAreAsync(service, batch);
+
+        var metrics = await MetricsText.OfAsync(service.Metrics);
+        var learner = StreamThreads(metrics, "learner", processedOnly: true);
+        Assert.True(learner.Length == 2, $"learner: records processed on {learner.Length} threads ({string.Join(", ", learner)})");
+        var recommender = StreamThreads(metrics, "recommender", processedOnly: false);
+        Assert.True(recommender.Length == 1, $"recommender: {recommender.Length} threads ({string.Join(", ", recommender)})");
+    }
+
+    private CrossSellService LearnerAndRecommender(StreamsOptions streams) => new(new CrossSellServiceOptions
+    {
+        Kafka = _kafka.Options,
+        Streams = streams,
+        Redis = new() { Configuration = _redis.Server.Configuration },
+        Learning = Learning,
+        Recommender = new() { MaxCartLines = 6 },
+        Topologies = ["learner", "recommender"],
+    }, Logs);
+
+    /// <summary>Starts the service and waits until the rows it published equal the batch counts.</summary>
+    private async Task StartUntilRowsAreAsync(CrossSellService service, BasketLearner batch)
+    {
+        await service.StartAsync();
+        var difference = "";
+        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
+            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference})");
+    }
+
+    /// <summary>The history published, and the rows a batch learner computes from it (what the stream must publish).</summary>
+    private async Task<(IReadOnlyList<ProductUpserted> Catalog, BasketLearner Batch)> PublishHistoryWithBatchCountsAsync()
+    {
+        var (orders, catalog) = History();
+        await PublishHistoryAsync(orders, catalog);
+        var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
+        var batch = new BasketLearner(Learning);
+        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
+        return (catalog, batch);
+    }
+
+    /// <summary>
+    /// A group's stream threads as an operator reads them from <c>/metrics</c>: Streamiz's per-thread sensors, bridged
+    /// with the thread as a label; with <paramref name="processedOnly"/>, only threads that processed records.
+    /// </summary>
+    private static string[] StreamThreads(string metrics, string group, bool processedOnly) =>
+        System.Text.RegularExpressions.Regex.Matches(metrics,
+                "^cartxsell_streamiz\\{topology=\"" + group + "\",metric_group=\"stream-thread-metrics\",metric=\"process-rate-total\",thread=\"(?<thread>[^\"]+)\",task=\"\",store=\"\"\\} (?<total>\\S+)$",
+                System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Where(m => !processedOnly || double.Parse(m.Groups["total"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0)
+            .Select(m => m.Groups["thread"].Value).Distinct().ToArray();
 
     [Fact]
     public async Task A_redis_outage_pauses_the_recommender_and_every_affected_cart_is_right_afterwards()

@@ -20,6 +20,13 @@ public sealed record TopologyGroup(string Name, Topology Topology, IReadOnlyList
     /// from committing more often than that, and pays for every commit (each changed row is encoded and logged again).
     /// </summary>
     public TimeSpan? CommitInterval { get; init; }
+
+    /// <summary>
+    /// The group's own number of stream threads, when it differs from <c>Streams:Threads</c>: a group of two
+    /// sub-topologies with a repartition topic between them (the learner) keeps both cores busy only when its tasks
+    /// run on two threads, one thread doing the upstream and the downstream tasks' work in turn.
+    /// </summary>
+    public int? Threads { get; init; }
 }
 
 /// <summary>
@@ -68,6 +75,7 @@ public sealed class StreamApplication : IAsyncDisposable
     {
         var config = Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState);
         if (_group.CommitInterval is { } commitInterval) config.CommitIntervalMs = (long)commitInterval.TotalMilliseconds;
+        if (_group.Threads is { } threads) config.NumStreamThreads = threads;
         _clients = Clients(config, _kafka);
         var stream = new KafkaStream(_group.Topology, config, _clients);
         stream.StateChanged += (old, @new) =>

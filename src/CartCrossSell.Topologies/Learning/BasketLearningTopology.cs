@@ -59,6 +59,7 @@ public static class BasketLearningTopology
         return new TopologyGroup(TopologyNames.Learner, builder.Build(), [Topics.OrderEvents, repartition, .. tables], [repartition, Topics.ItemNeighbors])
         {
             CommitInterval = learner.CommitInterval,
+            Threads = learner.Threads,
         };
     }
 

@@ -23,6 +23,16 @@ public sealed class LearnerOptions
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// The learner's stream threads (its own <c>Streams:Threads</c>). Default 2: the splitter's and the aggregator's
+    /// tasks are joined by a repartition topic, and on one thread they take turns, so a backlog of orders is split
+    /// first and aggregated after, on one core. On two threads both cores work: a backlog of 618,156 order lines went
+    /// through at 55,000-62,000 lines/s against 45,000-46,000 on one (<c>make bench-e2e ARGS="--only learner"</c>,
+    /// docs/benchmarks.md). Orders are a small share of a store's events, so outside a backlog the second thread
+    /// mostly waits on its poll.
+    /// </summary>
+    public int Threads { get; set; } = 2;
+
+    /// <summary>
     /// An order older than this (by its own timestamp, against the clock) is dead-lettered as <c>implausible-time</c>.
     /// Default 10 years: history older than that weighs nothing under any useful half-life (backfill history with
     /// <c>--rebase-to-now</c>).
@@ -62,6 +72,7 @@ public sealed class LearnerOptions
         if (MaxOrderAge <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:MaxOrderAge must be positive");
         if (OrderIdRetention <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:OrderIdRetention must be positive");
         if (OrderIdSweepInterval <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:OrderIdSweepInterval must be positive");
+        if (Threads is < 1 or > 64) throw new OptionsValidationException($"{SectionName}:Threads must be between 1 and 64");
         if (CommitInterval <= TimeSpan.Zero) throw new OptionsValidationException($"{SectionName}:CommitInterval must be positive");
         if (RepublishRowsPerInterval < 1) throw new OptionsValidationException($"{SectionName}:RepublishRowsPerInterval must be positive");
         if (CachedRowPairs < 2) throw new OptionsValidationException($"{SectionName}:CachedRowPairs must be at least 2");
