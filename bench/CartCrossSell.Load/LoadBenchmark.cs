@@ -147,11 +147,15 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             // 4. Outcomes: started now and left running, because the mock cluster keeps only the newest 5 MiB of each
             // partition: a consumer that starts at the end of the run finds the first cart events gone. It catches up
             // on the backlog before the phases, so it competes with them only for the live events, as in a deployment.
-            outcomes = ServiceProcess.Start(options.CliPath, TopologyNames.Outcomes, bootstrap, redis, logs);
-            _cpu.Track("outcomes", outcomes.Pid);
-            // Every order the broker still holds (the warm-up's oldest may be gone: the mock keeps ~5 MiB per partition).
-            ordersInLog = (int)BenchTools.Watermarks(watermarks, Topics.OrderEvents, BenchTools.EmbeddedPartitions).Retained;
-            results.Outcomes = await MeasureOutcomesAsync(outcomes, traffic.Published, ordersInLog, ct);
+            if (options.WithOutcomes)
+            {
+                outcomes = ServiceProcess.Start(options.CliPath, TopologyNames.Outcomes, bootstrap, redis, logs);
+                _cpu.Track("outcomes", outcomes.Pid);
+                // Every order the broker still holds (the warm-up's oldest may be gone: the mock keeps ~5 MiB per partition).
+                ordersInLog = (int)BenchTools.Watermarks(watermarks, Topics.OrderEvents, BenchTools.EmbeddedPartitions).Retained;
+                results.Outcomes = await MeasureOutcomesAsync(outcomes, traffic.Published, ordersInLog, ct);
+            }
+            else log.Line("outcomes: left out (--no-outcomes); the phases run the recommender, the broker and redis-server");
 
             // 5. Fixed-rate phases; storefront readers during the first.
             var rates = options.FixedRates.Count > 0
@@ -202,10 +206,13 @@ public sealed class LoadBenchmark(LoadOptions options, ProgressLog log)
             }
 
             // 8. Memory of every group at the end of the run, while each still runs.
-            var outcomesCaughtUp = await WaitForOutcomesAsync(outcomes, traffic.Published, ct);
-            if (!outcomesCaughtUp) results.Notes.Add("The outcomes group had not caught up with every cart event when its memory was read.");
             results.Memory.Insert(0, new MemoryRow("learner", learner.Memory(), $"end of run ({results.LinesLearned:N0} lines learned)"));
-            results.Memory.Add(new MemoryRow("outcomes", outcomes.Memory(), $"end of run, after {traffic.Published:N0} cart events and {ordersInLog:N0} orders"));
+            if (outcomes is not null)
+            {
+                var outcomesCaughtUp = await WaitForOutcomesAsync(outcomes, traffic.Published, ct);
+                if (!outcomesCaughtUp) results.Notes.Add("The outcomes group had not caught up with every cart event when its memory was read.");
+                results.Memory.Add(new MemoryRow("outcomes", outcomes.Memory(), $"end of run, after {traffic.Published:N0} cart events and {ordersInLog:N0} orders"));
+            }
         }
         finally
         {

@@ -44,7 +44,14 @@ public sealed record LoadOptions
     public int MaxCartProducts { get; init; } = 20;
 
     /// <summary>Order lines in the learner backlog: the file's orders are repeated with fresh order ids until reached.</summary>
-    public int LearnerLines { get; init; } = 120_000;
+    public int LearnerLines { get; init; } = 600_000;
+
+    /// <summary>
+    /// Whether the outcomes group runs beside the recommender during the fixed-rate phases, as in a deployment of every
+    /// group on one machine (the default). Without it the phases run the recommender, the embedded broker and
+    /// redis-server only (with the idle learner), the setting issue 11's freshness target names; the report says which.
+    /// </summary>
+    public bool WithOutcomes { get; init; } = true;
 
     /// <summary>
     /// Order lines the learner learns before its backlog is timed (copies of the file published and learned first; the

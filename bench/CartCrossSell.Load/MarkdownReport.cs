@@ -61,6 +61,8 @@ public static class MarkdownReport
             sb.AppendLine(c, $"- Reads: {rr.Reads:N0} GETs, {rr.Misses} misses, max {Ms(rr.Latency.MaxMilliseconds, 3)}.");
         if (r.Outcomes is { } oc)
             sb.AppendLine(c, $"- Outcomes group: started after the recommender's drain, caught up on the {oc.CartEvents:N0} backlog cart events and {oc.Orders:N0} orders {(oc is { Duration: { } caughtUp, CartEventsPerSecond: { } perSecond } ? string.Create(c, $"in {caughtUp.TotalSeconds:0.0} s ({perSecond:N0} cart events/s)") : $"(time {NotMeasured.Outcomes})")} before the phases, then ran alongside them. Cart splitter: {oc.CartSplitter.Describe(freshness: false)}. Session outcomes: {oc.SessionOutcomes.Describe(freshness: false)}.");
+        else if (r.Freshness.Count > 0 && !o.WithOutcomes)
+            sb.AppendLine(c, $"- Outcomes group: left out (`--no-outcomes`): the phases ran the recommender, the embedded broker and redis-server (and the idle learner) only.");
         if (r.Learner is { } ll)
             sb.AppendLine(c, $"- Learner: timed from the last scrape before the splitter's first order to the later of the aggregator's last change and the last row published to item-neighbors (both quiet for 3 s, lag 0); {ll.RowsPublished:N0} rows published. Splitter: {ll.Splitter.Describe(freshness: false)}. Aggregator: {ll.RowUpdates:N0} row contributions, {ll.Aggregator.Describe(freshness: false)}. CPU: {ll.Cpu}.");
         if (r.OrderBacklog is { } ob && r.LearnerWarmup is { } lw)

@@ -25,10 +25,11 @@ var readers = new Option<int>("--readers") { Description = "Storefront readers d
 var readRate = new Option<int>("--read-rate") { Description = "Aggregate GETs per second of the readers; 0 = each reader back to back", DefaultValueFactory = _ => 5_000 };
 var linger = new Option<int>("--linger-ms") { Description = "Linger of the storefront producer", DefaultValueFactory = _ => 5 };
 var shortCommit = new Option<int>("--short-commit-ms") { Description = "Commit interval of an extra phase at the lowest rate; 0 skips it", DefaultValueFactory = _ => 20 };
+var noOutcomes = new Option<bool>("--no-outcomes") { Description = "Leave the outcomes group out of the fixed-rate phases (recommender, embedded broker and redis-server only); by default it runs beside them, as in a one-machine deployment" };
 var benchRequests = new Option<int>("--redis-benchmark-requests") { Description = "Requests of the redis-benchmark row", DefaultValueFactory = _ => 200_000 };
 var root = new RootCommand("End-to-end load benchmark: embedded Kafka (mock cluster), a local redis-server, each topology group as its own process")
 {
-    orders, results, backlog, warmup, commitMs, model, cli, activeCarts, learnerLines, learnerWarmup, only, duration, shares, rates, readers, readRate, linger, shortCommit, benchRequests,
+    orders, results, backlog, warmup, commitMs, model, cli, activeCarts, learnerLines, learnerWarmup, only, duration, shares, rates, readers, readRate, linger, shortCommit, noOutcomes, benchRequests,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -54,6 +55,7 @@ root.SetAction(async (parse, ct) =>
         ProducerLingerMs = parse.GetValue(linger),
         ShortCommitMs = parse.GetValue(shortCommit),
         RedisBenchmarkRequests = parse.GetValue(benchRequests),
+        WithOutcomes = !parse.GetValue(noOutcomes),
     };
     if (options.CommitInterval <= TimeSpan.Zero)
     {
