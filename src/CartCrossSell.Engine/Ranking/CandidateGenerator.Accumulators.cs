@@ -180,6 +180,7 @@ public sealed partial class CandidateGenerator
 
         /// <summary>Scratch of the category source: the cart's leaves, the complementary categories, the chosen ones.</summary>
         public readonly List<(string Leaf, double Recency)> CartLeaves = [];
+        public readonly List<(int Handle, double Weight)> CartLeafRows = [];
         public readonly List<CategoryScore> Categories = [];
         public readonly List<int> ChosenCategories = [];
 

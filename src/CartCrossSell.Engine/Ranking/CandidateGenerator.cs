@@ -405,9 +405,22 @@ public sealed partial class CandidateGenerator
         if (leaves.Count == 0) return;
         var categories = acc.Categories;
         categories.Clear();
-        foreach (var (leaf, recency) in leaves)
+        // The cart's own category rows are refused before any row is read: a neighbour that is one of them is then
+        // known by its handle, where comparing each newly seen category's name with every cart leaf was most of this
+        // source's time (a few hundred categories a call, up to ten leaves each).
+        var leafRows = acc.CartLeafRows;
+        leafRows.Clear();
+        foreach (var (leaf, _) in leaves)
         {
-            if (!reader.TryRow(RowKeys.CategoryPrefix, leaf, out var rowHandle, out var rowWeight) || !(rowWeight > 0)) continue;
+            var found = reader.TryRow(RowKeys.CategoryPrefix, leaf, out var rowHandle, out var rowWeight);
+            if (rowHandle >= 0) reader.SetSlot(rowHandle, RefusedCategory);
+            leafRows.Add((found ? rowHandle : -1, found ? rowWeight : 0));
+        }
+        for (var l = 0; l < leaves.Count; l++)
+        {
+            var recency = leaves[l].Recency;
+            var (rowHandle, rowWeight) = leafRows[l];
+            if (rowHandle < 0 || !(rowWeight > 0)) continue;
             var n = reader.LoadNeighbors(rowHandle, rowWeight, items: false);
             for (var i = 0; i < n; i++)
             {
@@ -417,8 +430,7 @@ public sealed partial class CandidateGenerator
                 if (slot == -1)
                 {
                     // First sight of this row in the call: a category that is not the cart's own and has a weight, or refused.
-                    var key = reader.Key(h);
-                    if (!RowKeys.IsCategory(key) || IndexOfLeaf(leaves, key.AsSpan(RowKeys.CategoryPrefix.Length)) >= 0 || !(reader.NeighborWeights[i] > 0))
+                    if (!RowKeys.IsCategory(reader.Key(h)) || !(reader.NeighborWeights[i] > 0))
                     {
                         reader.SetSlot(h, RefusedCategory);
                         continue;
