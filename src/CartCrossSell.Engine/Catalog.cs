@@ -36,8 +36,18 @@ public interface ICatalog
     IReadOnlyCollection<CatalogItem> InCategory(string leafCategory);
 }
 
+/// <summary>
+/// A catalog that counts its changes (every product stored or removed, counted once the catalog shows it), so a reader
+/// may keep what it found until the count moves (the ranking's per-thread memo of catalog facts). The count is read
+/// once per ranked candidate on every ranking thread: a plain (volatile) read, never a locked instruction.
+/// </summary>
+public interface IChangingCatalog : ICatalog
+{
+    long Changes { get; }
+}
+
 /// <summary>A catalog held in memory: the offline evaluation, batch recommendations and tests use it.</summary>
-public sealed class InMemoryCatalog : ICatalog
+public sealed class InMemoryCatalog : IChangingCatalog
 {
     private readonly Dictionary<string, CatalogItem> _bySku = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<CatalogItem>> _byCategory = new(StringComparer.Ordinal);
@@ -49,6 +59,8 @@ public sealed class InMemoryCatalog : ICatalog
 
     public int Count => _bySku.Count;
 
+    public long Changes { get; private set; }
+
     public IEnumerable<CatalogItem> Items => _bySku.Values;
 
     public void Upsert(CatalogItem item)
@@ -59,6 +71,7 @@ public sealed class InMemoryCatalog : ICatalog
         if (!_byCategory.TryGetValue(item.LeafCategory, out var list))
             _byCategory[item.LeafCategory] = list = [];
         list.Add(item);
+        Changes++;
     }
 
     public CatalogItem? Find(string sku) => _bySku.GetValueOrDefault(sku);

@@ -218,7 +218,7 @@ public sealed class LearnedAddOnRanker
             if (qualified.Count == depth) break;
             var sku = s.Candidate.Sku;
             if (basket.Contains(sku)) continue;
-            var item = catalog?.Find(sku);
+            var item = catalog is null ? null : CatalogMemo.Find(catalog, sku);
             if (item is null)
             {
                 if (!o.AllowUnknownItems) continue;

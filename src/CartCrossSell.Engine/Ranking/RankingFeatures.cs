@@ -52,8 +52,8 @@ public static class RankingFeatures
     public static void Write(CandidateSet set, CandidateEvidence c, ICatalog? catalog, Span<float> x)
     {
         var cartItems = set.Cart.Count;
-        var item = catalog?.Find(c.Sku);
-        var leaf = item?.LeafCategory;
+        var facts = catalog is null ? default : CatalogMemo.FactsOf(catalog, c.Sku);
+        var leaf = facts.Leaf;
         var sameLeaf = 0;
         var sameLeafLift = -1.0;
         if (!string.IsNullOrEmpty(leaf))
@@ -90,8 +90,8 @@ public static class RankingFeatures
         x[k++] = c.BestSellerRank > 0 ? c.BestSellerRank : Absent;
         x[k++] = cartItems;
         x[k++] = set.LogCartValue;
-        x[k++] = set.CartValue > 0 && item is { Price: > 0 } ? (float)((double)item.Price / set.CartValue) : -1f;
-        x[k++] = item?.MarginRate is { } m ? (float)Math.Clamp(m, 0, 1) : -1f;
+        x[k++] = set.CartValue > 0 && facts.Price > 0 ? (float)(facts.Price / set.CartValue) : -1f;
+        x[k++] = facts.MarginRate is { } m ? (float)Math.Clamp(m, 0, 1) : -1f;
         x[k++] = sameLeaf;
         x[k++] = sameLeaf == 0 ? -1f : sameLeafLift > 0 ? (float)Math.Log(sameLeafLift) : -10f;
         x[k++] = string.IsNullOrEmpty(leaf) ? 0 : 1;

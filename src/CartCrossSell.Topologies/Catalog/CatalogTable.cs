@@ -12,7 +12,7 @@ namespace CartCrossSell.Topologies.Catalog;
 /// The <c>catalog</c> topic as a table replicated on every instance (a Streamiz global store of the group that reads
 /// it), seen by the engine as an <see cref="ICatalog"/>, with an index by leaf category for substitutes and cold start.
 /// </summary>
-public sealed class CatalogTable : ICatalog, IReplicated, IChangeCount
+public sealed class CatalogTable : IChangingCatalog, IReplicated, IChangeCount
 {
     private readonly ConcurrentDictionary<string, CatalogItem> _items = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, CatalogItem>> _byCategory = new(StringComparer.Ordinal);
