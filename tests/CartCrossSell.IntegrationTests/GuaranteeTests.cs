@@ -240,6 +240,9 @@ public sealed class GuaranteeTests(ITestOutputHelper output) : IDisposable
 
         await using var second = Recommender();
         await second.StartAsync();
+        // Started is not yet assigned: events added before the group has formed with both went to the first instance
+        // alone, and the second then had nothing to process (seen in a CI run).
+        await second.Applications.Single().WaitUntilRunningAsync(TimeSpan.FromSeconds(60));
         await AddToCartsAsync(storefront, products, 40, 1, expected);
         await WaitForCartsAsync(store, expected, "both instances answered their carts");
         await Polling.UntilAsync(() => Task.FromResult(second.StreamsMetrics.ProcessedCount(TopologyNames.CartRecommender, Topics.CartEvents) > 0),
