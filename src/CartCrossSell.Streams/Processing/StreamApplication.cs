@@ -315,12 +315,26 @@ public sealed class StreamApplication : IAsyncDisposable
         return config;
     }
 
+    /// <summary>The stream's close, once <see cref="DisposeAsync"/> has begun it: it may outlast a dispose that stopped waiting for it.</summary>
+    internal Task? Closing { get; private set; }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _disposing = true;
-        // Dispose closes the tasks cleanly: commits, flushes stores and writes the RocksDB checkpoints.
-        await Task.Run(_stream.Dispose);
+        // Dispose closes the tasks cleanly: commits, flushes stores and writes the RocksDB checkpoints. Bounded: a
+        // consumer's close can hang inside librdkafka (Streams:CloseTimeout); its threads are then left to the process's
+        // exit, and so are its clients and state, which a stuck close may still be using.
+        var closing = Closing = Task.Run(_stream.Dispose);
+        if (await Task.WhenAny(closing, Task.Delay(_streams.CloseTimeout)) != closing)
+        {
+            _log.LogError("{Group}: the stream did not close within {Timeout} s (Streams:CloseTimeout); shutting down without it: " +
+                "what it left undone is replayed from the committed offsets", Name, _streams.CloseTimeout.TotalSeconds);
+            _lag.Dispose();
+            _stopped.TrySetResult();
+            return;
+        }
+        await closing;
         _clients.DisposeLeftOverClients();
         _lag.Dispose();
         _stopped.TrySetResult();
