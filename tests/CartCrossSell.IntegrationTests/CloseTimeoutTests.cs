@@ -1,7 +1,10 @@
 using System.Text;
 using CartCrossSell.Streams;
+using CartCrossSell.Streams.Processing;
 using CartCrossSell.TestInfrastructure;
 using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
 using Xunit.Abstractions;
 
 namespace CartCrossSell.IntegrationTests;
@@ -9,14 +12,30 @@ namespace CartCrossSell.IntegrationTests;
 /// <summary>
 /// A group's close is bounded by <c>Streams:CloseTimeout</c>: librdkafka's consumer close can hang in its rebalance
 /// callback (seen in a CI run: two stream threads of one group closing together, one stuck in <c>rd_kafka_assign</c>),
-/// and the instance must still shut down. Here a real close simply takes longer than a timeout of 1 ms.
+/// and the instance must still shut down. Here the close is slow for a reason of the test's own: a processor that takes
+/// 3 s to close, against a timeout of 500 ms.
 /// </summary>
 public sealed class CloseTimeoutTests(ITestOutputHelper output) : IDisposable
 {
     private const string Input = "close-timeout-input";
+    private static readonly TimeSpan SlowClose = TimeSpan.FromSeconds(3);
     private readonly KafkaFixture _kafka = new();
 
     public void Dispose() => _kafka.Dispose();
+
+    private sealed class Bytes : IValueCodec<byte[]>
+    {
+        public Decoded<byte[]> Decode(ReadOnlySpan<byte> bytes) => Decoded<byte[]>.Success(bytes.ToArray());
+        public byte[] Encode(byte[] value) => value;
+    }
+
+    /// <summary>Processes nothing of note, and takes <see cref="SlowClose"/> to close.</summary>
+    private sealed class SlowToClose(ProcessorRuntime runtime) : RecordProcessor<byte[]>(runtime, new Bytes())
+    {
+        protected override void Process(InputRecord<byte[]> record) { }
+
+        public override void Close() => Thread.Sleep(SlowClose);
+    }
 
     [Fact]
     public async Task A_close_longer_than_Streams_CloseTimeout_is_not_waited_for_and_the_application_completes()
@@ -27,8 +46,12 @@ public sealed class CloseTimeoutTests(ITestOutputHelper output) : IDisposable
             lines.Enqueue(line);
             output.WriteLine(line);
         }, LogLevel.Warning);
-        var app = CountingGroup.Create(Input, _kafka.Options,
-            new StreamsOptions { ApplicationId = "close-timeout", CloseTimeout = TimeSpan.FromMilliseconds(1) }, logs);
+        var streams = new StreamsOptions { ApplicationId = "close-timeout", CloseTimeout = TimeSpan.FromMilliseconds(500) };
+        var builder = new StreamBuilder();
+        builder.Stream(Input, new StringSerDes(), new ByteArraySerDes(), "close-timeout-source")
+            .Transform(Processors.Supplier(() => new SlowToClose(ProcessorRuntime.For("slow-to-close", streams))), "slow-to-close")
+            .ToRoutedTopics("close-timeout-sink");
+        var app = new StreamApplication(new TopologyGroup("slow", builder.Build(), [Input], []), _kafka.Options, streams, logs);
         await app.StartAsync();
         using (var publisher = new EventPublisher(_kafka.Options))
         {
@@ -40,10 +63,11 @@ public sealed class CloseTimeoutTests(ITestOutputHelper output) : IDisposable
         await app.DisposeAsync();
 
         Assert.True(app.Completion.IsCompleted, "the application counts as stopped once its dispose returns");
-        Assert.Contains(lines, l => l.Contains("did not close within", StringComparison.Ordinal) && l.Contains("Streams:CloseTimeout", StringComparison.Ordinal));
-        // The close went on without the dispose, and ends on its own (before the embedded cluster is taken down).
         Assert.NotNull(app.Closing);
-        await app.Closing!.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(app.Closing!.IsCompleted, "the dispose returned while the close was still going");
+        Assert.Contains(lines, l => l.Contains("did not close within", StringComparison.Ordinal) && l.Contains("Streams:CloseTimeout", StringComparison.Ordinal));
+        // The close goes on without the dispose and ends on its own (before the embedded cluster is taken down).
+        await app.Closing.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     [Fact]

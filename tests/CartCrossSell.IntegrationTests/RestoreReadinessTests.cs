@@ -3,6 +3,10 @@ using CartCrossSell.Streams;
 using CartCrossSell.Streams.Processing;
 using CartCrossSell.TestInfrastructure;
 using Microsoft.Extensions.Logging;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+using Streamiz.Kafka.Net.Table;
 using Xunit.Abstractions;
 
 namespace CartCrossSell.IntegrationTests;
@@ -20,9 +24,16 @@ public sealed class RestoreReadinessTests(ITestOutputHelper output) : IDisposabl
 
     public void Dispose() => _kafka.Dispose();
 
-    // No state directory: each instance starts on an empty temporary one, so its store comes back from the changelog only.
-    private StreamApplication Counting(ILoggerFactory logs) => CountingGroup.Create(Input, _kafka.Options,
-        new StreamsOptions { ApplicationId = "restore-readiness", CommitInterval = TimeSpan.FromMilliseconds(50) }, logs);
+    private StreamApplication Counting(ILoggerFactory logs)
+    {
+        var builder = new StreamBuilder();
+        builder.Stream<string, byte[], StringSerDes, ByteArraySerDes>(Input)
+            .GroupByKey()
+            .Count(RocksDb.As<string, long>("counts").WithKeySerdes<StringSerDes>().WithValueSerdes<Int64SerDes>());
+        // No state directory: each instance starts on an empty temporary one, so its store comes back from the changelog only.
+        return new StreamApplication(new TopologyGroup("counting", builder.Build(), [Input], []), _kafka.Options,
+            new StreamsOptions { ApplicationId = "restore-readiness", CommitInterval = TimeSpan.FromMilliseconds(50) }, logs);
+    }
 
     [Fact]
     public async Task A_group_restarted_without_local_state_counts_as_running_only_once_its_store_is_restored()
