@@ -324,7 +324,8 @@ public sealed class StreamApplication : IAsyncDisposable
         _disposing = true;
         // Dispose closes the tasks cleanly: commits, flushes stores and writes the RocksDB checkpoints. Bounded: a
         // consumer's close can hang inside librdkafka (Streams:CloseTimeout); its threads are then left to the process's
-        // exit, and so are its clients and state, which a stuck close may still be using.
+        // exit (cartxsell exits with Environment.Exit, which does not wait for them), and so are its clients and state,
+        // which a stuck close may still be using.
         var closing = Closing = Task.Run(_stream.Dispose);
         if (await Task.WhenAny(closing, Task.Delay(_streams.CloseTimeout)) != closing)
         {
