@@ -327,19 +327,21 @@ public sealed class StreamApplication : IAsyncDisposable
         // exit (cartxsell exits with Environment.Exit, which does not wait for them), and so are its clients and state,
         // which a stuck close may still be using.
         var closing = Closing = Task.Run(_stream.Dispose);
-        if (await Task.WhenAny(closing, Task.Delay(_streams.CloseTimeout)) != closing)
+        var closed = true;
+        try
         {
+            await closing.WaitAsync(_streams.CloseTimeout);
+        }
+        catch (TimeoutException) when (!closing.IsFaulted) // the wait's timeout, not one the close threw
+        {
+            closed = false;
             _log.LogError("{Group}: the stream did not close within {Timeout} s (Streams:CloseTimeout); shutting down without it: " +
                 "what it left undone is replayed from the committed offsets", Name, _streams.CloseTimeout.TotalSeconds);
-            _lag.Dispose();
-            _stopped.TrySetResult();
-            return;
         }
-        await closing;
-        _clients.DisposeLeftOverClients();
+        if (closed) _clients.DisposeLeftOverClients();
         _lag.Dispose();
         _stopped.TrySetResult();
-        if (_temporaryState is not null && Directory.Exists(_temporaryState))
+        if (closed && _temporaryState is not null && Directory.Exists(_temporaryState))
         {
             try
             {
