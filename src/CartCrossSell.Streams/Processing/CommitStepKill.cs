@@ -33,7 +33,8 @@ public enum CommitStep
 /// <summary>
 /// Fault injection for the crash tests (<c>CommitStepCrashTests</c>): a process started with the environment variable
 /// <c>CARTXSELL_TEST_KILL_AT=step:n</c> (say <c>StateFlushed:3</c>) sends itself SIGKILL the n-th time one of its tasks
-/// reaches that step of a commit: no close, no further flush, nothing written after it, as a machine that dies there.
+/// reaches that step of a commit, counted from the process's first processed record on: no close, no further flush,
+/// nothing written after it, as a machine that dies there.
 /// Random-time SIGKILLs rarely land between two steps of a commit that takes milliseconds; this lands there every time.
 /// Unset, as in every deployment, a call is one read of a field set at start.
 /// </summary>
@@ -44,6 +45,7 @@ public static class CommitStepKill
     private static readonly (CommitStep Step, int Occurrence)? Armed = Parse(Environment.GetEnvironmentVariable(Variable));
     private static int _reached;
     private static int _flushedSinceLastRecord;
+    private static int _processedAny;
 
     /// <summary>Whether this process was started to be killed at a commit step.</summary>
     public static bool IsArmed => Armed is not null;
@@ -64,6 +66,10 @@ public static class CommitStepKill
     {
         if (Armed is not { } armed) return;
         if (step is CommitStep.StateFlushing or CommitStep.EffectsDurable or CommitStep.OffsetsCommitting) Volatile.Write(ref _flushedSinceLastRecord, 1);
+        // Steps count from the process's first record on: before it, a commit is a rebalance's of tasks that have done
+        // nothing (a group's second stream thread joining after the first revokes every task the first was given, and
+        // each of their stores flushes), not the mid-stream commit the crash tests kill in.
+        if (Volatile.Read(ref _processedAny) == 0) return;
         if (armed.Step != step || Interlocked.Increment(ref _reached) != armed.Occurrence) return;
         Console.Error.WriteLine($"{Variable}: killed at {step} ({armed.Occurrence})");
         Console.Error.Flush();
@@ -106,7 +112,9 @@ public static class CommitStepKill
     /// <summary>A record is about to be processed: the first one after a commit marks <see cref="CommitStep.Committed"/>.</summary>
     public static void Processing()
     {
-        if (Armed is null || Interlocked.Exchange(ref _flushedSinceLastRecord, 0) == 0) return;
+        if (Armed is null) return;
+        Volatile.Write(ref _processedAny, 1);
+        if (Interlocked.Exchange(ref _flushedSinceLastRecord, 0) == 0) return;
         Reached(CommitStep.Committed);
     }
 }
