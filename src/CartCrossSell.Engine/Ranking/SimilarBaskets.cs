@@ -216,45 +216,63 @@ public sealed class SimilarBaskets
         try
         {
             var cartIds = scratch.CartIds;
-            var inCart = scratch.InCart(_skus.Count);
+            // A cart item's score is NaN while the call runs: it is never counted as scored (NaN is not 0) and what
+            // its baskets add stays NaN, so the loops below need no branch on whether an item is in the cart (a coin
+            // toss the branch predictor lost, as it did whether an item or a basket was seen before). Dispose sets
+            // these back to 0.
+            var scores = scratch.ItemScores(_skus.Count);
             foreach (var sku in cart)
-                if (_ids.TryGetValue(sku, out var id) && !inCart[id])
+                if (_ids.TryGetValue(sku, out var id) && !double.IsNaN(scores[id]))
                 {
-                    inCart[id] = true;
+                    scores[id] = double.NaN;
                     cartIds.Add(id);
                 }
             if (cartIds.Count == 0) return scratch;
             var overlap = scratch.Overlap(_ring.Length);
-            var touched = scratch.Touched;
+            var touchedCount = 0;
             foreach (var id in cartIds)
             {
                 var baskets = _byItem[id];
-                for (var i = Math.Max(0, baskets.Count - sample); i < baskets.Count; i++)
+                var from = Math.Max(0, baskets.Count - sample);
+                var touched = scratch.Touched(touchedCount + baskets.Count - from);
+                for (var i = from; i < baskets.Count; i++)
                 {
+                    // Every position is written; the count moves past it only the first time it is seen.
                     var position = baskets[i];
-                    if (overlap[position]++ == 0) touched.Add(position);
+                    var seen = overlap[position];
+                    touched[touchedCount] = position;
+                    touchedCount += seen == 0 ? 1 : 0;
+                    overlap[position] = seen + 1;
                 }
             }
             // The most similar baskets: similarity, then the newer basket (a higher sequence) first.
-            var count = touched.Count;
+            var count = touchedCount;
+            var touchedPositions = scratch.Touched(count);
             var neighbours = scratch.Neighbours(count);
             var cartNorm = 1 / Math.Sqrt(cartIds.Count);
             for (var i = 0; i < count; i++)
             {
-                var position = touched[i];
+                var position = touchedPositions[i];
                 ref readonly var held = ref _ring[position];
                 neighbours[i] = new Neighbour(overlap[position] * cartNorm * held.InverseSqrtSize, held.Sequence, position);
                 overlap[position] = 0;
             }
             var k = Selection.SelectFirst(neighbours.AsSpan(0, count), neighborCount, new MostSimilarFirst());
-            var scores = scratch.ItemScores(_skus.Count);
+            var scoredCount = 0;
             for (var b = 0; b < k; b++)
-                foreach (var id in _ring[neighbours[b].Position].Items)
+            {
+                var items = _ring[neighbours[b].Position].Items;
+                var similarity = neighbours[b].Similarity;
+                var scored = scratch.Scored(scoredCount + items.Length);
+                foreach (var id in items)
                 {
-                    if (inCart[id]) continue;
-                    if (scores[id] == 0) scratch.Scored.Add(id);
-                    scores[id] += neighbours[b].Similarity;
+                    var before = scores[id];
+                    scored[scoredCount] = id;
+                    scoredCount += before == 0 ? 1 : 0;
+                    scores[id] = before + similarity;
                 }
+                scratch.Count = scoredCount; // per basket, so Dispose clears what was scored even after a failure
+            }
             return scratch;
         }
         catch
@@ -286,16 +304,22 @@ public sealed class SimilarBaskets
     {
         internal SimilarBaskets? Index;
         internal readonly List<int> CartIds = [];
-        private bool[] _inCart = [];
 
-        internal bool[] InCart(int length)
+        private int[] _touched = [];
+        private int[] _scored = [];
+
+        /// <summary>The baskets touched so far, room for <paramref name="length"/>, what was written kept.</summary>
+        internal int[] Touched(int length) => Grown(ref _touched, length);
+
+        /// <summary>The items scored so far, room for <paramref name="length"/>, what was written kept.</summary>
+        internal int[] Scored(int length) => Grown(ref _scored, length);
+
+        private static int[] Grown(ref int[] array, int length)
         {
-            if (_inCart.Length < length) _inCart = new bool[Math.Max(length, 2 * _inCart.Length)];
-            return _inCart;
+            if (array.Length < length) Array.Resize(ref array, Math.Max(length, 2 * array.Length));
+            return array;
         }
 
-        internal readonly List<int> Touched = [];
-        internal readonly List<int> Scored = [];
         private int[] _overlap = [];
         private double[] _itemScores = [];
         private Neighbour[] _neighbours = [];
@@ -319,19 +343,26 @@ public sealed class SimilarBaskets
         }
 
         /// <summary>How many items scored above 0 (indices 0 to Count - 1 below, in no particular order).</summary>
-        public int Count => Scored.Count;
+        public int Count { get; internal set; }
 
-        public string Sku(int i) => Index!._skus[Scored[i]]!;
+        public string Sku(int i) => Index!._skus[Ids[i]]!;
 
-        public double ScoreAt(int i) => _itemScores[Scored[i]];
+        public double ScoreAt(int i) => _itemScores[Ids[i]];
 
         // The same as Sku(i) and ScoreAt(i) reads, for a caller that passes over every scored item: item i's id is
         // Ids[i], its score ScoresById[Ids[i]].
-        internal ReadOnlySpan<int> Ids => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(Scored);
+        internal ReadOnlySpan<int> Ids => _scored.AsSpan(0, Count);
         internal ReadOnlySpan<double> ScoresById => _itemScores;
 
         /// <summary>A sku's score (0: in no similar basket, in the cart, or unknown to the index).</summary>
-        public double Of(string sku) => Index is { } index && index._ids.TryGetValue(sku, out var id) && id < _itemScores.Length ? _itemScores[id] : 0;
+        public double Of(string sku) => Index is { } index && index._ids.TryGetValue(sku, out var id) ? At(id) : 0;
+
+        /// <summary>An item's score by id: 0 for a cart item (NaN while the call runs, see Score) and beyond the array.</summary>
+        private double At(int id)
+        {
+            var score = id < _itemScores.Length ? _itemScores[id] : 0;
+            return double.IsNaN(score) ? 0 : score;
+        }
 
         /// <summary>
         /// As <see cref="Of(string)"/>, with the sku's id in the index remembered by the caller in <paramref name="id"/>
@@ -350,18 +381,17 @@ public sealed class SimilarBaskets
                     return 0;
                 }
             }
-            return id < _itemScores.Length ? _itemScores[id] : 0;
+            return At(id);
         }
 
         /// <summary>Releases the index's read lock and clears the scratch for the thread's next call.</summary>
         public void Dispose()
         {
             if (Index is not { } index) return;
-            foreach (var id in Scored) _itemScores[id] = 0;
-            foreach (var id in CartIds) _inCart[id] = false;
+            foreach (var id in Ids) _itemScores[id] = 0;
+            foreach (var id in CartIds) _itemScores[id] = 0;
             CartIds.Clear();
-            Touched.Clear();
-            Scored.Clear();
+            Count = 0;
             Index = null;
             index._lock.ExitReadLock();
         }
