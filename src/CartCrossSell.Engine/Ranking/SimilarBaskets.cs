@@ -50,13 +50,15 @@ public sealed class SimilarBaskets
     private readonly List<ItemBaskets> _byItem = [];
     private readonly Stack<int> _freeIds = new();
     private readonly Held[] _ring;
+    // Each held basket's 1 / √(items), by ring position beside the ring: a ranking reads it for every basket it touches
+    // (thousands on a year of orders), and these 8 bytes are a quarter of a cache line where the ring's entry is half of one.
+    private readonly double[] _inverseSqrtSizes;
     private long _next; // sequence number of the next basket; basket s sits at _ring[s % Capacity]
 
     private struct Held
     {
         public string OrderId;
         public int[] Items;
-        public double InverseSqrtSize;
         public long Sequence;
     }
 
@@ -65,6 +67,7 @@ public sealed class SimilarBaskets
         _options = options ?? new SimilarBasketsOptions();
         _options.Validate();
         _ring = new Held[_options.Capacity];
+        _inverseSqrtSizes = new double[_options.Capacity];
     }
 
     public SimilarBasketsOptions Options => _options;
@@ -123,7 +126,8 @@ public sealed class SimilarBaskets
             if (_next >= _ring.Length) Forget(position);
             var items = new int[distinct.Count];
             for (var i = 0; i < items.Length; i++) items[i] = IdOf(distinct[i]);
-            _ring[position] = new Held { OrderId = orderId, Items = items, InverseSqrtSize = 1 / Math.Sqrt(items.Length), Sequence = _next };
+            _ring[position] = new Held { OrderId = orderId, Items = items, Sequence = _next };
+            _inverseSqrtSizes[position] = 1 / Math.Sqrt(items.Length);
             foreach (var id in items) _byItem[id].Append(position);
             _orderIds.Add(orderId);
             _next++;
@@ -147,6 +151,7 @@ public sealed class SimilarBaskets
             _byItem.Clear();
             _freeIds.Clear();
             Array.Clear(_ring);
+            Array.Clear(_inverseSqrtSizes);
             _next = 0;
         }
         finally
@@ -247,17 +252,18 @@ public sealed class SimilarBaskets
             }
             // The most similar baskets: similarity, then the newer basket (a higher sequence) first.
             var count = touchedCount;
-            var touchedPositions = scratch.Touched(count);
-            var neighbours = scratch.Neighbours(count);
+            var positions = scratch.Touched(count);
+            var similarities = scratch.Similarities(count);
             var cartNorm = 1 / Math.Sqrt(cartIds.Count);
+            var inverseSqrtSizes = _inverseSqrtSizes;
             for (var i = 0; i < count; i++)
             {
-                var position = touchedPositions[i];
-                ref readonly var held = ref _ring[position];
-                neighbours[i] = new Neighbour(overlap[position] * cartNorm * held.InverseSqrtSize, held.Sequence, position);
+                var position = positions[i];
+                similarities[i] = overlap[position] * cartNorm * inverseSqrtSizes[position];
                 overlap[position] = 0;
             }
-            var k = Selection.SelectFirst(neighbours.AsSpan(0, count), neighborCount, new MostSimilarFirst());
+            var neighbours = scratch.Neighbours(Math.Min(count, neighborCount));
+            var k = MostSimilar(positions, similarities, count, neighborCount, neighbours, scratch);
             var scoredCount = 0;
             for (var b = 0; b < k; b++)
             {
@@ -282,18 +288,62 @@ public sealed class SimilarBaskets
         }
     }
 
-    /// <summary>A basket compared with a cart: its similarity, its sequence number and where it sits in the ring.</summary>
-    internal readonly record struct Neighbour(double Similarity, long Sequence, int Position);
-
-    /// <summary>More similar first, then the newer basket: a total order (sequence numbers are distinct).</summary>
-    private readonly struct MostSimilarFirst : IComparer<Neighbour>
+    /// <summary>
+    /// Writes the <paramref name="neighborCount"/> most similar of the touched baskets (similarity, then the newer basket
+    /// first: the same baskets a full sort would put first) into <paramref name="neighbours"/>, in the order they were
+    /// touched, and returns how many. The order is fixed by the cart and the index alone, not by how they were chosen, so
+    /// the items' sums (added in that order) are too. They are chosen in two passes over plain numbers: the cut (the
+    /// neighborCount-th highest similarity) is found among the similarities alone, then every basket above it is taken
+    /// and, of those at it, the newest; a selection of whole entries with their ties broken by sequence numbers took
+    /// over 40 % of the index's time on a year of orders (2,800 baskets touched per ten-item cart; docs/benchmarks.md).
+    /// </summary>
+    private int MostSimilar(int[] positions, double[] similarities, int count, int neighborCount, Neighbour[] neighbours, Scores scratch)
     {
-        public int Compare(Neighbour a, Neighbour b)
+        if (count <= neighborCount)
         {
-            var bySimilarity = b.Similarity.CompareTo(a.Similarity);
-            return bySimilarity != 0 ? bySimilarity : b.Sequence.CompareTo(a.Sequence);
+            for (var i = 0; i < count; i++) neighbours[i] = new Neighbour(similarities[i], positions[i]);
+            return count;
         }
+        var cut = Selection.KthLargest(similarities.AsSpan(0, count), neighborCount, scratch.Cut(count));
+        var above = 0;
+        var ties = scratch.Ties;
+        ties.Clear();
+        for (var i = 0; i < count; i++)
+        {
+            var similarity = similarities[i];
+            if (similarity > cut) above++;
+            else if (similarity == cut) ties.Add(new Tie(_ring[positions[i]].Sequence, i));
+        }
+        // Of the baskets at the cut, the newest fill the places left (all of them when they fit, as they do unless equal
+        // similarities straddle the cut); those taken are marked by an infinite similarity (every real one is finite).
+        var needed = neighborCount - above;
+        var everyTie = ties.Count <= needed;
+        if (!everyTie)
+        {
+            var newest = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ties);
+            Selection.SelectFirst(newest, needed, new NewestFirst());
+            foreach (var tie in newest[..needed]) similarities[tie.Index] = double.PositiveInfinity;
+        }
+        var k = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var similarity = similarities[i];
+            if (similarity > cut || (everyTie && similarity == cut))
+                neighbours[k++] = new Neighbour(double.IsPositiveInfinity(similarity) ? cut : similarity, positions[i]);
+        }
+        return k;
     }
+
+    /// <summary>A basket at the cut: its sequence number and its index among the touched.</summary>
+    internal readonly record struct Tie(long Sequence, int Index);
+
+    private readonly struct NewestFirst : IComparer<Tie>
+    {
+        public int Compare(Tie a, Tie b) => b.Sequence.CompareTo(a.Sequence);
+    }
+
+    /// <summary>A basket compared with a cart: its similarity and where it sits in the ring.</summary>
+    internal readonly record struct Neighbour(double Similarity, int Position);
 
     [ThreadStatic] private static Scores? _scratch;
 
@@ -314,7 +364,7 @@ public sealed class SimilarBaskets
         /// <summary>The items scored so far, room for <paramref name="length"/>, what was written kept.</summary>
         internal int[] Scored(int length) => Grown(ref _scored, length);
 
-        private static int[] Grown(ref int[] array, int length)
+        private static T[] Grown<T>(ref T[] array, int length)
         {
             if (array.Length < length) Array.Resize(ref array, Math.Max(length, 2 * array.Length));
             return array;
@@ -335,6 +385,16 @@ public sealed class SimilarBaskets
             if (_itemScores.Length < length) _itemScores = new double[Math.Max(length, 2 * _itemScores.Length)];
             return _itemScores;
         }
+
+        private double[] _similarities = [];
+        private double[] _cut = [];
+
+        /// <summary>The touched baskets' similarities, and a copy the cut is found in.</summary>
+        internal double[] Similarities(int length) => Grown(ref _similarities, length);
+        internal Span<double> Cut(int length) => Grown(ref _cut, length).AsSpan(0, length);
+
+        /// <summary>The baskets at the cut of one call.</summary>
+        internal readonly List<Tie> Ties = [];
 
         internal Neighbour[] Neighbours(int length)
         {
