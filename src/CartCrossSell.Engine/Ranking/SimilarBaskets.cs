@@ -355,39 +355,21 @@ public sealed class SimilarBaskets
         internal SimilarBaskets? Index;
         internal readonly List<int> CartIds = [];
 
-        private int[] _touched = [];
-        private int[] _scored = [];
-
-        /// <summary>The baskets touched so far, room for <paramref name="length"/>, what was written kept.</summary>
-        internal int[] Touched(int length) => Grown(ref _touched, length);
-
-        /// <summary>The items scored so far, room for <paramref name="length"/>, what was written kept.</summary>
-        internal int[] Scored(int length) => Grown(ref _scored, length);
-
-        private static T[] Grown<T>(ref T[] array, int length)
-        {
-            if (array.Length < length) Array.Resize(ref array, Math.Max(length, 2 * array.Length));
-            return array;
-        }
-
+        // The call's scratch, kept for the thread's next call and grown as needed by one rule (what was written is kept;
+        // the overlaps and item scores are all 0 between calls, so growing them keeps them so).
         private int[] _overlap = [];
-        private double[] _itemScores = [];
-        private Neighbour[] _neighbours = [];
-
-        internal int[] Overlap(int length)
-        {
-            if (_overlap.Length < length) _overlap = new int[length];
-            return _overlap;
-        }
-
-        internal double[] ItemScores(int length)
-        {
-            if (_itemScores.Length < length) _itemScores = new double[Math.Max(length, 2 * _itemScores.Length)];
-            return _itemScores;
-        }
-
+        private int[] _touched = [];
         private double[] _similarities = [];
         private double[] _cut = [];
+        private Neighbour[] _neighbours = [];
+        private double[] _itemScores = [];
+        private int[] _scored = [];
+
+        /// <summary>Shared items per ring position (0 outside a call).</summary>
+        internal int[] Overlap(int length) => Grown(ref _overlap, length);
+
+        /// <summary>The baskets touched so far, room for <paramref name="length"/>.</summary>
+        internal int[] Touched(int length) => Grown(ref _touched, length);
 
         /// <summary>The touched baskets' similarities, and a copy the cut is found in.</summary>
         internal double[] Similarities(int length) => Grown(ref _similarities, length);
@@ -396,10 +378,18 @@ public sealed class SimilarBaskets
         /// <summary>The baskets at the cut of one call.</summary>
         internal readonly List<Tie> Ties = [];
 
-        internal Neighbour[] Neighbours(int length)
+        internal Neighbour[] Neighbours(int length) => Grown(ref _neighbours, length);
+
+        /// <summary>Scores by item id (0 outside a call).</summary>
+        internal double[] ItemScores(int length) => Grown(ref _itemScores, length);
+
+        /// <summary>The items scored so far, room for <paramref name="length"/>.</summary>
+        internal int[] Scored(int length) => Grown(ref _scored, length);
+
+        private static T[] Grown<T>(ref T[] array, int length)
         {
-            if (_neighbours.Length < length) _neighbours = new Neighbour[Math.Max(length, 2 * _neighbours.Length)];
-            return _neighbours;
+            if (array.Length < length) Array.Resize(ref array, Math.Max(length, 2 * array.Length));
+            return array;
         }
 
         /// <summary>How many items scored above 0 (indices 0 to Count - 1 below, in no particular order).</summary>
