@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Streamiz.Kafka.Net.Kafka;
 using Streamiz.Kafka.Net.Metrics;
 
@@ -8,7 +9,8 @@ namespace CartCrossSell.Streams.Processing;
 /// Hands every client a stream group builds (consumers, restore and global consumers, producers, the admin client that
 /// creates internal topics) the <c>Kafka:Client</c> settings as librdkafka's own strings, set last on the
 /// configuration Streamiz made for it; producers come wrapped so that a commit's flush returns promptly
-/// (<see cref="PromptFlushProducer"/>).
+/// (<see cref="PromptFlushProducer"/>), and stream threads' consumers so that a commit refused during a revocation
+/// cannot stop the thread (<see cref="RevocationCommits"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -24,7 +26,7 @@ namespace CartCrossSell.Streams.Processing;
 /// are down" after its stream was disposed. <see cref="DisposeLeftOverClients"/> disposes it with the stream.
 /// </para>
 /// </remarks>
-public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions kafka) : IKafkaSupplier
+public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions kafka, ILogger? log = null) : IKafkaSupplier
 {
     // Streamiz names the admin clients it disposes itself (the stream threads', the internal topic manager's) with this suffix.
     private const string DisposedByStreamiz = "-streamiz-admin";
@@ -37,8 +39,12 @@ public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions ka
         set => inner.MetricsRegistry = value;
     }
 
+    /// <summary>
+    /// A stream thread's consumer; a commit the group refuses while the thread's partitions are revoked is dropped
+    /// instead of leaving the thread asleep for good (<see cref="RevocationCommits"/>).
+    /// </summary>
     public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener) =>
-        CommitStepKill.Watch(inner.GetConsumer(With(config), rebalanceListener));
+        CommitStepKill.Watch(RevocationCommits.Consumer(inner.GetConsumer(With(config), RevocationCommits.Listener(rebalanceListener)), log));
 
     /// <summary>The producer of a stream thread, its flush at every commit prompt (<see cref="PromptFlushProducer"/>).</summary>
     public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) =>

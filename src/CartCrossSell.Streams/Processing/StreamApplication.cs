@@ -92,7 +92,8 @@ public sealed class StreamApplication : IAsyncDisposable
 
     /// <summary>Streamiz's own clients, each given the <c>Kafka:Client</c> settings (<see cref="ClientSettingsSupplier"/>).</summary>
     internal static ClientSettingsSupplier Clients(StreamConfig config, KafkaOptions kafka) =>
-        new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka);
+        new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka,
+            config.Logger?.CreateLogger("CartCrossSell.Streams.Rebalancing"));
 
     public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
 
