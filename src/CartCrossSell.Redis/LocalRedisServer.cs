@@ -120,7 +120,7 @@ public sealed class LocalRedisServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Where <see cref="FreeLoopbackPort"/> starts looking: above the ports well-known services register.</summary>
+    /// <summary>Where <see cref="FreeLoopbackPort"/> starts looking: above the ports local servers are usually configured on.</summary>
     public const int LowestServerPort = 10_000;
 
     /// <summary>The kernel's range of ports for outgoing connections (Linux), or null where it cannot be read.</summary>

@@ -12,7 +12,8 @@ namespace CartCrossSell.IntegrationTests;
 /// <summary>
 /// The learner on Streamiz, killed for real: <c>cartxsell run -t learner</c> in a child process, SIGKILLed at random
 /// points while it learns (no close, no commit, no checkpoint), restarted once on its RocksDB state and once with the
-/// state directory wiped (restored from the changelog). The published rows must equal the batch computation exactly.
+/// state directory wiped (restored from the changelog); and scaled out to a second instance that is then SIGKILLed.
+/// The published rows must equal the batch computation exactly.
 /// </summary>
 public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
 {
