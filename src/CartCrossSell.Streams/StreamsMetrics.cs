@@ -15,7 +15,7 @@ public sealed class StreamsMetrics
     private readonly Counter _processed, _deadLettered, _ignored;
     private readonly Histogram _processing;
     private readonly Gauge _state, _streamiz, _lag;
-    private readonly Counter _lagReadFailures;
+    private readonly Counter _lagReadFailures, _revocationCommitsDropped;
 
     public StreamsMetrics(CollectorRegistry registry)
     {
@@ -33,6 +33,8 @@ public sealed class StreamsMetrics
         _lag = f.CreateGauge("cartxsell_consumer_lag", "Records of a source partition the group has not committed (end offset - committed offset, as the broker records them), read at a scrape at most once a second",
             "topology", "topic", "partition");
         _lagReadFailures = f.CreateCounter("cartxsell_consumer_lag_read_failures_total", "Scrapes at which the broker did not answer the lag read in time (the group's lag series are then absent)", "topology");
+        _revocationCommitsDropped = f.CreateCounter("cartxsell_revocation_commits_dropped_total",
+            "Offset commits the group refused while a stream thread's partitions were revoked, dropped so the thread goes on (their records are replayed by the next owner)", "topology");
     }
 
     public CollectorRegistry Registry { get; }
@@ -42,6 +44,11 @@ public sealed class StreamsMetrics
 
     /// <summary>Input records of <paramref name="topic"/> that <paramref name="topology"/> dead-lettered as <paramref name="kind"/>.</summary>
     public long DeadLetteredCount(string topology, string topic, string kind) => (long)_deadLettered.WithLabels(topology, topic, kind).Value;
+
+    /// <summary>Offset commits <paramref name="topology"/>'s threads dropped during revocations (<see cref="Processing.RevocationCommits"/>).</summary>
+    public long RevocationCommitsDropped(string topology) => (long)_revocationCommitsDropped.WithLabels(topology).Value;
+
+    internal void RevocationCommitDropped(string topology) => _revocationCommitsDropped.WithLabels(topology).Inc();
 
     internal void State(string group, Streamiz.Kafka.Net.KafkaStream.State state) => _state.WithLabels(group).Set(state.Ordinal);
 

@@ -18,12 +18,14 @@ public sealed class RevocationCommitsTests
     public void A_commit_the_group_refuses_during_a_revocation_lets_the_revocation_finish_and_anywhere_else_still_fails()
     {
         var group = Group.Refusing();
-        var consumer = RevocationCommits.Consumer(group.Consumer, NullLogger.Instance);
+        var dropped = 0;
+        var consumer = RevocationCommits.Consumer(group.Consumer, NullLogger.Instance, () => dropped++);
         var streamiz = new StreamizListener(consumer);
 
         RevocationCommits.Listener(streamiz).PartitionsRevoked(consumer, [.. Offsets]);
 
         Assert.Equal(1, group.Commits); // the commit was tried
+        Assert.Equal(1, dropped); // and counted (cartxsell_revocation_commits_dropped_total)
         Assert.True(streamiz.Revoked, "the revocation went on past the refused commit");
         Assert.False(streamiz.RebalanceInProgress, "Streamiz's flag is cleared: the thread polls again and gets its next assignment");
         var outside = Assert.Throws<KafkaException>(() => consumer.Commit(Offsets)); // the thread's own commit: fencing, as before
@@ -46,11 +48,59 @@ public sealed class RevocationCommitsTests
     public void A_commit_the_group_accepts_during_a_revocation_commits_the_offsets()
     {
         var group = Group.Accepting();
-        var consumer = RevocationCommits.Consumer(group.Consumer, NullLogger.Instance);
+        var dropped = 0;
+        var consumer = RevocationCommits.Consumer(group.Consumer, NullLogger.Instance, () => dropped++);
 
         RevocationCommits.Listener(new StreamizListener(consumer)).PartitionsRevoked(consumer, [.. Offsets]);
 
         Assert.Equal(Offsets, group.Committed);
+        Assert.Equal(0, dropped);
+    }
+
+    [Fact]
+    public void The_client_supplier_gives_stream_threads_the_wrapped_listener_and_consumer_and_counts_each_drop()
+    {
+        var group = Group.Refusing();
+        var inner = new OneConsumer(group.Consumer);
+        var metrics = new StreamsMetrics(new Prometheus.CollectorRegistry());
+        var supplier = new ClientSettingsSupplier(inner, new KafkaOptions { BootstrapServers = "127.0.0.1:9" }, NullLogger.Instance,
+            () => metrics.RevocationCommitDropped("learner"));
+        IConsumer<byte[], byte[]>? threadConsumer = null;
+        var streamiz = new ForwardingListener(() => threadConsumer!);
+
+        threadConsumer = supplier.GetConsumer(new ConsumerConfig { GroupId = "cartxsell-learner" }, streamiz);
+        inner.Listener!.PartitionsRevoked(group.Consumer, [.. Offsets]); // as librdkafka calls it, with its own consumer
+
+        Assert.False(streamiz.Inner.RebalanceInProgress);
+        Assert.Equal(1, metrics.RevocationCommitsDropped("learner"));
+    }
+
+    /// <summary>Streamiz's listener is made before the thread's consumer it commits through: it reads it at the callback.</summary>
+    private sealed class ForwardingListener(Func<IConsumer<byte[], byte[]>> threadConsumer) : IConsumerRebalanceListener
+    {
+        private StreamizListener? _inner;
+        public StreamizListener Inner => _inner ??= new StreamizListener(threadConsumer());
+        public void PartitionsRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions) => Inner.PartitionsRevoked(consumer, partitions);
+        public void PartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions) { }
+        public void PartitionsLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions) { }
+    }
+
+    /// <summary>A client supplier whose stream-thread consumer is <paramref name="consumer"/>; it keeps the listener it is given.</summary>
+    private sealed class OneConsumer(IConsumer<byte[], byte[]> consumer) : IKafkaSupplier
+    {
+        public IConsumerRebalanceListener? Listener { get; private set; }
+        public Streamiz.Kafka.Net.Metrics.StreamMetricsRegistry MetricsRegistry { get; set; } = null!;
+
+        public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener)
+        {
+            Listener = rebalanceListener;
+            return consumer;
+        }
+
+        public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) => throw new NotSupportedException();
+        public IConsumer<byte[], byte[]> GetRestoreConsumer(ConsumerConfig config) => throw new NotSupportedException();
+        public IAdminClient GetAdmin(AdminClientConfig config) => throw new NotSupportedException();
+        public IConsumer<byte[], byte[]> GetGlobalConsumer(ConsumerConfig config) => throw new NotSupportedException();
     }
 
     /// <summary>Streamiz 1.8.2's revocation: flag set, tasks committed through the thread's consumer, flag cleared, no finally.</summary>

@@ -26,7 +26,8 @@ namespace CartCrossSell.Streams.Processing;
 /// are down" after its stream was disposed. <see cref="DisposeLeftOverClients"/> disposes it with the stream.
 /// </para>
 /// </remarks>
-public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions kafka, ILogger? log = null) : IKafkaSupplier
+public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions kafka, ILogger? log = null, Action? revocationCommitDropped = null)
+    : IKafkaSupplier
 {
     // Streamiz names the admin clients it disposes itself (the stream threads', the internal topic manager's) with this suffix.
     private const string DisposedByStreamiz = "-streamiz-admin";
@@ -44,7 +45,7 @@ public sealed class ClientSettingsSupplier(IKafkaSupplier inner, KafkaOptions ka
     /// instead of leaving the thread asleep for good (<see cref="RevocationCommits"/>).
     /// </summary>
     public IConsumer<byte[], byte[]> GetConsumer(ConsumerConfig config, IConsumerRebalanceListener rebalanceListener) =>
-        CommitStepKill.Watch(RevocationCommits.Consumer(inner.GetConsumer(With(config), RevocationCommits.Listener(rebalanceListener)), log));
+        CommitStepKill.Watch(RevocationCommits.Consumer(inner.GetConsumer(With(config), RevocationCommits.Listener(rebalanceListener)), log, revocationCommitDropped));
 
     /// <summary>The producer of a stream thread, its flush at every commit prompt (<see cref="PromptFlushProducer"/>).</summary>
     public IProducer<byte[], byte[]> GetProducer(ProducerConfig config) =>

@@ -45,9 +45,12 @@ public static class RevocationCommits
     public static IConsumerRebalanceListener Listener(IConsumerRebalanceListener listener) =>
         listener is null ? null! : new RevokingListener(listener);
 
-    /// <summary>The consumer, forgiving a refused commit made during a revocation; null stays null.</summary>
-    public static IConsumer<byte[], byte[]> Consumer(IConsumer<byte[], byte[]> consumer, ILogger? log = null) =>
-        consumer is null ? null! : new RevocationTolerantConsumer(consumer, log ?? NullLogger.Instance);
+    /// <summary>
+    /// The consumer, forgiving a refused commit made during a revocation (logged, and counted by
+    /// <paramref name="dropped"/>); null stays null.
+    /// </summary>
+    public static IConsumer<byte[], byte[]> Consumer(IConsumer<byte[], byte[]> consumer, ILogger? log = null, Action? dropped = null) =>
+        consumer is null ? null! : new RevocationTolerantConsumer(consumer, log ?? NullLogger.Instance, dropped);
 
     private sealed class RevokingListener(IConsumerRebalanceListener inner) : IConsumerRebalanceListener
     {
@@ -77,7 +80,7 @@ public static class RevocationCommits
 /// Passes every call to the consumer it wraps; an offset commit refused during a revocation is logged and dropped
 /// (<see cref="RevocationCommits"/>).
 /// </summary>
-internal sealed class RevocationTolerantConsumer(IConsumer<byte[], byte[]> inner, ILogger log) : IConsumer<byte[], byte[]>
+internal sealed class RevocationTolerantConsumer(IConsumer<byte[], byte[]> inner, ILogger log, Action? dropped) : IConsumer<byte[], byte[]>
 {
     public void Commit(IEnumerable<TopicPartitionOffset> offsets)
     {
@@ -96,6 +99,7 @@ internal sealed class RevocationTolerantConsumer(IConsumer<byte[], byte[]> inner
             log.LogWarning("{Consumer}: the offsets of {Count} partitions were not committed while they were revoked ({Error}); " +
                 "their next owner replays from the last committed offsets, and the stores apply each record once",
                 inner.Name, list.Count, e.Error.Reason);
+            dropped?.Invoke();
         }
     }
 

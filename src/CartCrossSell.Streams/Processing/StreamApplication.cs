@@ -63,10 +63,10 @@ public sealed class StreamApplication : IAsyncDisposable
         if (streams.StateDirectory is null)
             _temporaryState = Path.Combine(Path.GetTempPath(), $"cartxsell-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
         _loggers = loggers;
+        Metrics = metrics; // before the stream: its clients count into it
         _stream = CreateStream();
         var sources = new Lazy<IReadOnlySet<string>>(() => SourceTopics(group.Topology));
         _lag = new GroupLag(ApplicationId, () => sources.Value, kafka);
-        Metrics = metrics;
         metrics?.Bridge(group.Name, () => _stream);
         metrics?.BridgeLag(group.Name, _lag);
     }
@@ -76,7 +76,7 @@ public sealed class StreamApplication : IAsyncDisposable
         var config = Config(ApplicationId, _kafka, _streams, _loggers, _temporaryState);
         if (_group.CommitInterval is { } commitInterval) config.CommitIntervalMs = (long)commitInterval.TotalMilliseconds;
         if (_group.Threads is { } threads) config.NumStreamThreads = threads;
-        _clients = Clients(config, _kafka);
+        _clients = Clients(config, _kafka, Metrics is { } metrics ? () => metrics.RevocationCommitDropped(Name) : null);
         var stream = new KafkaStream(_group.Topology, config, _clients);
         stream.StateChanged += (old, @new) =>
         {
@@ -91,9 +91,9 @@ public sealed class StreamApplication : IAsyncDisposable
     }
 
     /// <summary>Streamiz's own clients, each given the <c>Kafka:Client</c> settings (<see cref="ClientSettingsSupplier"/>).</summary>
-    internal static ClientSettingsSupplier Clients(StreamConfig config, KafkaOptions kafka) =>
+    internal static ClientSettingsSupplier Clients(StreamConfig config, KafkaOptions kafka, Action? revocationCommitDropped = null) =>
         new ClientSettingsSupplier(new DefaultKafkaClientSupplier(new KafkaLoggerAdapter(config), config), kafka,
-            config.Logger?.CreateLogger("CartCrossSell.Streams.Rebalancing"));
+            config.Logger?.CreateLogger("CartCrossSell.Streams.Rebalancing"), revocationCommitDropped);
 
     public static string ApplicationIdOf(StreamsOptions streams, string group) => $"{streams.ApplicationId}-{group}";
 
