@@ -44,10 +44,10 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// Scale-out and back on the learner: a second instance joins while orders flow, takes half the partitions and is
-    /// SIGKILLed; the first instance, fenced by both rebalances, carries on alone to exactly the batch counts. Before
-    /// <see cref="CartCrossSell.Streams.Processing.RevocationCommits"/>, a commit refused while its partitions were
-    /// revoked left its threads asleep for good in about half the runs (rows short of the batch, nothing logged).
+    /// Scale-out and back on the learner: a second instance joins while orders flow, takes some of the partitions and is
+    /// SIGKILLed; the first instance goes through both rebalances and carries on alone to exactly the batch counts.
+    /// Before <see cref="CartCrossSell.Streams.Processing.RevocationCommits"/>, a commit refused while its partitions
+    /// were revoked left its threads asleep for good in two runs of three (rows short of the batch, nothing logged).
     /// </summary>
     [Fact]
     public async Task A_second_learner_that_joins_and_is_killed_leaves_the_first_learning_to_exactly_the_batch_counts()
