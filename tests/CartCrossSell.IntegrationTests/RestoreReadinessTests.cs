@@ -58,8 +58,8 @@ public sealed class RestoreReadinessTests(ITestOutputHelper output) : IDisposabl
         await using var second = Counting(logs);
         await second.StartAsync();
         // What /health/ready names while the group waits (CrossSellService.NotReadyBecause puts the group's name first),
-        // read on a thread of its own as often as it gets the processor: the restore of these keys is brief, and a loop on
-        // the thread pool, 1 ms apart, missed it on a loaded CI run (it saw "rebalancing" only).
+        // read every millisecond on a thread of its own: the restore of these keys is brief, and the same loop on the
+        // thread pool (an await between reads) missed it on a loaded CI run (it saw "rebalancing" only).
         var (said, restoredWhenRunning) = await Task.Factory.StartNew(() =>
         {
             var seen = new List<string>();
@@ -69,7 +69,7 @@ public sealed class RestoreReadinessTests(ITestOutputHelper output) : IDisposabl
                 Assert.True(waited.Elapsed < TimeSpan.FromMinutes(2), "the second instance never ran");
                 if (seen.Count == 0 || seen[^1] != because) seen.Add(because);
                 if (second.Completion.IsCompleted) second.Completion.GetAwaiter().GetResult();
-                Thread.Yield();
+                Thread.Sleep(1);
             }
             return (seen, second.RestoredRecords);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
