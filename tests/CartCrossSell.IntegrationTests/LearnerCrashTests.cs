@@ -37,9 +37,7 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
         await trickle;
 
         using var last = StartLearner();
-        var difference = "";
-        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
-            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference}; {LearnedRows.Published(_kafka.Options).Count} rows published)");
+        await UntilPublishedRowsEqualAsync(batch);
         last.Kill();
     }
 
@@ -65,9 +63,7 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
         }
         await trickle;
 
-        var difference = "";
-        await Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
-            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference}; {LearnedRows.Published(_kafka.Options).Count} rows published)");
+        await UntilPublishedRowsEqualAsync(batch);
         first.Kill();
     }
 
@@ -118,6 +114,14 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
                 publisher.Dispose();
             }
         }
+    }
+
+    /// <summary>Until the rows on item-neighbors equal the batch learner's (two minutes at most).</summary>
+    private Task UntilPublishedRowsEqualAsync(BasketLearner batch)
+    {
+        var difference = "";
+        return Polling.UntilAsync(() => Task.FromResult(LearnedRows.SameAsBatch(LearnedRows.Published(_kafka.Options), batch, out difference)),
+            TimeSpan.FromSeconds(120), () => $"the learned rows equal the batch recomputation ({difference}; {LearnedRows.Published(_kafka.Options).Count} rows published)");
     }
 
     private ChildProcess StartLearner(string? stateDirectory = null) => ChildProcess.Run(output, "learner", _kafka.Options, null,
