@@ -101,6 +101,85 @@ public static class KafkaClientBench
         return 0;
     }
 
+    /// <summary>
+    /// What a stream thread's commit costs on the embedded cluster while records flow: <paramref name="consumers"/>
+    /// consumers in one group (a stream thread each) read <paramref name="rate"/> messages/s with the stream groups'
+    /// fetch wait and commit what they read synchronously every <paramref name="commitMs"/> ms, as Streamiz does at
+    /// each commit interval; prints the commits' median and p99 and the messages' delivery as <see cref="BrokerFloor"/> does.
+    /// </summary>
+    public static int ConsumerCommit(int rate = 5_000, int consumers = 2, int commitMs = 100, int seconds = 10)
+    {
+        using var cluster = EmbeddedKafkaCluster.Start();
+        const string topic = "consumer-commit";
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers, LingerMs = 5, AllowAutoCreateTopics = true,
+        }).Build();
+        producer.Produce(topic, new Message<byte[], byte[]> { Key = [0], Value = new byte[200] });
+        producer.Flush();
+        var arrivals = new List<(double At, double Ms)>();
+        var commits = new List<(double At, double Ms)>();
+        using var stop = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, consumers).Select(_ => Task.Factory.StartNew(() =>
+        {
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = cluster.BootstrapServers, GroupId = topic, AutoOffsetReset = AutoOffsetReset.Latest,
+                FetchWaitMaxMs = KafkaOptions.ConsumerFetchWaitMs, AllowAutoCreateTopics = true, EnableAutoCommit = false,
+                SessionTimeoutMs = 10_000,
+            }).Build();
+            consumer.Subscribe(topic);
+            var read = new Dictionary<TopicPartition, long>();
+            var lastCommit = Stopwatch.StartNew();
+            while (!stop.IsCancellationRequested)
+            {
+                if (consumer.Consume(5) is { } record)
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    var sent = DateTimeOffset.FromUnixTimeMilliseconds(record.Message.Timestamp.UnixTimestampMs);
+                    lock (arrivals) arrivals.Add(((now - DateTimeOffset.UnixEpoch).TotalSeconds, (now - sent).TotalMilliseconds));
+                    read[record.TopicPartition] = record.Offset.Value + 1;
+                }
+                if (lastCommit.ElapsedMilliseconds < commitMs || read.Count == 0) continue;
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    consumer.Commit(read.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)));
+                }
+                catch (KafkaException)
+                {
+                    // a rebalance at the start; the next commit carries the offsets
+                }
+                var at = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalSeconds;
+                lock (commits) commits.Add((at, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                read.Clear();
+                lastCommit.Restart();
+            }
+            consumer.Close();
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        Thread.Sleep(TimeSpan.FromSeconds(8)); // the consumers join their group
+        var random = new Random(1);
+        var start = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalSeconds;
+        var clock = Stopwatch.StartNew();
+        long published = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            for (var due = (long)(clock.Elapsed.TotalSeconds * rate); published < due; published++)
+                producer.Produce(topic, new Message<byte[], byte[]> { Key = BitConverter.GetBytes(random.Next()), Value = new byte[200] });
+            Thread.Sleep(1);
+        }
+        producer.Flush();
+        Thread.Sleep(TimeSpan.FromSeconds(2));
+        stop.Cancel();
+        Task.WaitAll(readers);
+        var timed = arrivals.Where(a => a.At >= start).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"embedded cluster, {rate:N0} messages/s for {seconds} s, {consumers} consumer(s) in one group, a synchronous commit every {commitMs} ms, fetch wait {KafkaOptions.ConsumerFetchWaitMs} ms: {timed.Count:N0} of {published:N0} read"));
+        Print("commit", commits.Where(c => c.At >= start).Select(c => c.Ms).ToList());
+        Print("message timestamp to the consumer", timed.Select(a => a.Ms).ToList());
+        return 0;
+    }
+
     private static void Print(string what, List<double> ms)
     {
         ms.Sort();

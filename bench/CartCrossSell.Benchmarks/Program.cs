@@ -11,7 +11,8 @@ using CartCrossSell.Benchmarks;
 // recommender's start spends per order of `order-events` filling the similar-baskets index; `aov-aggregator`: the
 // experiment sums on a month of returning visitors, as the stream applies them and as a start restores them; `producer-flush`: a
 // commit's producer flush on the embedded cluster, Confluent.Kafka's against PromptFlushProducer's; `broker-floor [RATE]
-// [LINGER_MS]`: the embedded cluster's delivery to a consumer that only reads (default 5,000/s, 5 ms); the learned modes take
+// [LINGER_MS]`: the embedded cluster's delivery to a consumer that only reads (default 5,000/s, 5 ms); `consumer-commit [RATE]
+// [CONSUMERS]`: what a synchronous commit every 100 ms costs consumers in one group while records flow (default 5,000/s, 2); the learned modes take
 // an orders file as their second argument (default: the December extract in data/) and `--catalog` (rank as the
 // streaming recommender does: the catalog derived from the same orders, every catalog rule);
 // anything else goes to BenchmarkDotNet (`--filter '*Ranker*'`, `--filter '*Learner*'`).
@@ -30,6 +31,8 @@ return args.FirstOrDefault() switch
     "producer-flush" => KafkaClientBench.ProducerFlush(),
     "broker-floor" => KafkaClientBench.BrokerFloor(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000,
         args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5),
+    "consumer-commit" => KafkaClientBench.ConsumerCommit(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2),
     _ => Run(args),
 };
 
