@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using CartCrossSell.Contracts;
 using CartCrossSell.TestInfrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -152,6 +153,75 @@ public sealed class RecommendationStoreTests : IDisposable
         var written = events.Where(e => e.Item1 == "written").ToArray();
         Assert.Contains(("written", "c1", 2L), written);
         Assert.All(written, w => Assert.True(events.ToList().IndexOf(("queued", w.Item2, w.Item3)) < events.ToList().IndexOf(w)));
+    }
+
+    [Fact]
+    public async Task A_stream_threads_flush_waits_for_the_values_it_enqueued_and_not_for_another_threads()
+    {
+        var gate = new HeldWrite("c2");
+        await using var writer = new RecommendationWriter(Store(), NullLogger<RecommendationWriter>.Instance, gate);
+        // Each thread keeps its own mark, so each step runs on a thread of its own (a task may change threads).
+        static T OnThread<T>(Func<T> work)
+        {
+            T result = default!;
+            var thread = new Thread(() => result = work());
+            thread.Start();
+            thread.Join();
+            return result;
+        }
+        var first = new BlockingCollection<Action>();
+        var firstThread = new Thread(() => { foreach (var step in first.GetConsumingEnumerable()) step(); });
+        firstThread.Start();
+        try
+        {
+            var firstWritten = new TaskCompletionSource();
+            first.Add(() =>
+            {
+                writer.Enqueue(Value("c1", 1, "a"));
+                writer.FlushEnqueuedByThisThreadAsync().GetAwaiter().GetResult();
+                firstWritten.SetResult();
+            });
+            await firstWritten.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            OnThread(() => { writer.Enqueue(Value("c2", 1, "b")); return 0; }); // another stream thread's value
+            Assert.True(gate.Entered.Wait(TimeSpan.FromSeconds(30)), "c2's batch reached Redis and is held there");
+
+            // The first thread's commit barrier: its own value is durable, the other thread's is not, and it returns.
+            var own = new TaskCompletionSource<Task>();
+            first.Add(() => own.SetResult(writer.FlushEnqueuedByThisThreadAsync()));
+            await (await own.Task).WaitAsync(TimeSpan.FromSeconds(30));
+            // A thread that enqueued nothing, and the writer-wide flush, wait for every value.
+            var fromElsewhere = OnThread(() => writer.FlushEnqueuedByThisThreadAsync());
+            var everything = writer.FlushAsync();
+            await Task.Delay(300);
+            Assert.False(fromElsewhere.IsCompleted, "a thread that enqueued nothing waits for every value");
+            Assert.False(everything.IsCompleted, "the writer-wide flush waits for the held value");
+
+            gate.Release.Set();
+            await Task.WhenAll(fromElsewhere, everything).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("b", (await Store().ReadAsync("c2"))!.AddOns.Single().Sku);
+        }
+        finally
+        {
+            gate.Release.Set();
+            first.CompleteAdding();
+            firstThread.Join();
+        }
+    }
+
+    /// <summary>Holds the write of the batch that carries <c>cartId</c> after Redis took it, until released.</summary>
+    private sealed class HeldWrite(string cartId) : IRecommendationWriteObserver
+    {
+        public ManualResetEventSlim Entered { get; } = new();
+        public ManualResetEventSlim Release { get; } = new();
+
+        public void Written(IReadOnlyCollection<CartRecommendation> batch, TimeSpan took, DateTimeOffset readableAt)
+        {
+            if (!batch.Any(v => v.CartId == cartId)) return;
+            Entered.Set();
+            Release.Wait(TimeSpan.FromSeconds(60));
+        }
+
+        public void Failed(Exception error) { }
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -8,7 +8,11 @@ namespace CartCrossSell.Streams.Processing;
 /// <summary>An effect outside Kafka (a Redis write) that must be complete before input offsets commit.</summary>
 public interface IEffectSink
 {
-    /// <summary>Returns once every effect issued so far is durable; throws if it cannot be made durable.</summary>
+    /// <summary>
+    /// Returns once every effect issued so far on the calling thread is durable (a sink may wait for more); throws if
+    /// one cannot be made durable. A task's effects are issued on the stream thread that processes its records, and
+    /// its barrier flushes on that thread, so that is every effect of the task.
+    /// </summary>
     Task FlushAsync(CancellationToken cancellationToken = default);
 }
 

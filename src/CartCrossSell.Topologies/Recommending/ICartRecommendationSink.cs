@@ -28,5 +28,9 @@ public sealed class RedisRecommendationSink(RecommendationWriter writer) : ICart
             throw new EffectFailedException("Redis writes stopped; the recommender stops so that it restarts from its last commit", e);
         }
     }
-    public Task FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
+    /// <summary>
+    /// The values of the calling stream thread's tasks: the processor enqueues on the thread that processes the record
+    /// and the commit flushes on it, so a commit need not wait for the other stream threads' values.
+    /// </summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => writer.FlushEnqueuedByThisThreadAsync(cancellationToken);
 }
