@@ -78,18 +78,7 @@ public static class KafkaClientBench
             }
         });
         Thread.Sleep(TimeSpan.FromSeconds(5)); // the consumer joins its group
-        var random = new Random(1);
-        var start = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalSeconds;
-        var clock = Stopwatch.StartNew();
-        long published = 0;
-        while (clock.Elapsed.TotalSeconds < seconds)
-        {
-            for (var due = (long)(clock.Elapsed.TotalSeconds * rate); published < due; published++)
-                producer.Produce(topic, new Message<byte[], byte[]> { Key = BitConverter.GetBytes(random.Next()), Value = new byte[200] });
-            Thread.Sleep(1);
-        }
-        producer.Flush();
-        Thread.Sleep(TimeSpan.FromSeconds(2));
+        var (start, published) = PublishAtRate(producer, topic, rate, seconds);
         stop.Cancel();
         reader.Wait();
         var timed = arrivals.Where(a => a.At >= start).ToList();
@@ -158,6 +147,24 @@ public static class KafkaClientBench
             consumer.Close();
         }, TaskCreationOptions.LongRunning)).ToArray();
         Thread.Sleep(TimeSpan.FromSeconds(8)); // the consumers join their group
+        var (start, published) = PublishAtRate(producer, topic, rate, seconds);
+        stop.Cancel();
+        Task.WaitAll(readers);
+        var timed = arrivals.Where(a => a.At >= start).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"embedded cluster, {rate:N0} messages/s for {seconds} s, {consumers} consumer(s) in one group, a synchronous commit every {commitMs} ms, fetch wait {KafkaOptions.ConsumerFetchWaitMs} ms: {timed.Count:N0} of {published:N0} read"));
+        Print("commit", commits.Where(c => c.At >= start).Select(c => c.Ms).ToList());
+        Print("message timestamp to the consumer", timed.Select(a => a.Ms).ToList());
+        return 0;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="rate"/> messages/s (random keys over the topic's partitions, 200-byte values) for
+    /// <paramref name="seconds"/> seconds, flushes, and leaves two seconds for the last to arrive; returns when it
+    /// started (Unix seconds) and how many it published.
+    /// </summary>
+    private static (double Start, long Published) PublishAtRate(IProducer<byte[], byte[]> producer, string topic, int rate, int seconds)
+    {
         var random = new Random(1);
         var start = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalSeconds;
         var clock = Stopwatch.StartNew();
@@ -170,14 +177,7 @@ public static class KafkaClientBench
         }
         producer.Flush();
         Thread.Sleep(TimeSpan.FromSeconds(2));
-        stop.Cancel();
-        Task.WaitAll(readers);
-        var timed = arrivals.Where(a => a.At >= start).ToList();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"embedded cluster, {rate:N0} messages/s for {seconds} s, {consumers} consumer(s) in one group, a synchronous commit every {commitMs} ms, fetch wait {KafkaOptions.ConsumerFetchWaitMs} ms: {timed.Count:N0} of {published:N0} read"));
-        Print("commit", commits.Where(c => c.At >= start).Select(c => c.Ms).ToList());
-        Print("message timestamp to the consumer", timed.Select(a => a.Ms).ToList());
-        return 0;
+        return (start, published);
     }
 
     private static void Print(string what, List<double> ms)
