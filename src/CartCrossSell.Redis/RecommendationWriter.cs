@@ -32,12 +32,13 @@ public sealed class RecommendationWriter : IAsyncDisposable
     private readonly Task _pump;
     private TaskCompletionSource _progress = NewSignal();
     private long _enqueued, _durable, _inFlight;
-
-    // The number of the last value each thread enqueued (0: none yet), so a stream thread's commit waits for its own
-    // values only (FlushEnqueuedByThisThreadAsync).
-    private readonly ThreadLocal<long> _lastEnqueuedByThread = new();
     private long _written, _stale, _failures;
     private Exception? _failure;
+
+    // The number of the last value each thread enqueued (0: none yet), so a stream thread's commit waits for its own
+    // values only (FlushEnqueuedByThisThreadAsync). Never disposed: an Enqueue or a flush that comes after DisposeAsync
+    // behaves as it always did instead of throwing ObjectDisposedException; the runtime frees it with the writer.
+    private readonly ThreadLocal<long> _lastEnqueuedByThread = new();
 
     public RecommendationWriter(RecommendationStore store, ILogger<RecommendationWriter> log, IRecommendationWriteObserver? observer = null, TimeProvider? clock = null)
     {
@@ -97,8 +98,9 @@ public sealed class RecommendationWriter : IAsyncDisposable
     /// Returns once every value the calling thread enqueued before this call is in Redis (from a thread that has
     /// enqueued none: every value, as <see cref="FlushAsync"/>); throws if the writer gave up. The commit barrier of a
     /// stream thread, which enqueues its own tasks' values: with several stream threads on one writer, waiting for
-    /// every value made each commit wait for the other threads' latest values too, one more batch per task flushed
-    /// (a recommender commit took 8-9 ms on two threads against 3-4 ms on one; docs/benchmarks.md).
+    /// every value made each task's flush wait for the other threads' newest values too (two threads: a flush waited
+    /// 2.4-3.3 ms at the median, now 0; 3.1-4.3 ms on average, now 2.8; docs/benchmarks.md, "Half the drained rate in a
+    /// quiet hour").
     /// </summary>
     public Task FlushEnqueuedByThisThreadAsync(CancellationToken cancellationToken = default)
     {
@@ -262,7 +264,6 @@ public sealed class RecommendationWriter : IAsyncDisposable
         await _pump;
         _stop.Dispose();
         _wake.Dispose();
-        _lastEnqueuedByThread.Dispose();
     }
 }
 
