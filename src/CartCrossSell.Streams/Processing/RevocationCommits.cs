@@ -80,6 +80,12 @@ public static class RevocationCommits
 /// Passes every call to the consumer it wraps; an offset commit refused during a revocation is logged and dropped
 /// (<see cref="RevocationCommits"/>).
 /// </summary>
+/// <remarks>
+/// Written out member by member rather than as a <see cref="System.Reflection.DispatchProxy"/> like the crash tests'
+/// watcher (<see cref="CommitStepKill.Watch"/>, which only an armed test process uses): this one wraps every stream
+/// thread's consumer in production, and Streamiz calls <c>Consume</c> once per record, where a proxy would invoke by
+/// reflection and box the arguments each time.
+/// </remarks>
 internal sealed class RevocationTolerantConsumer(IConsumer<byte[], byte[]> inner, ILogger log, Action? dropped) : IConsumer<byte[], byte[]>
 {
     public void Commit(IEnumerable<TopicPartitionOffset> offsets)
