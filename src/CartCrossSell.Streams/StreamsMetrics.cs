@@ -14,7 +14,7 @@ public sealed class StreamsMetrics
     private static readonly double[] LatencyBuckets = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
     private readonly Counter _processed, _deadLettered, _ignored;
     private readonly Histogram _processing;
-    private readonly Gauge _state, _streamiz, _lag;
+    private readonly Gauge _state, _streamiz, _lag, _rowsUnpublished;
     private readonly Counter _lagReadFailures, _revocationCommitsDropped;
 
     public StreamsMetrics(CollectorRegistry registry)
@@ -33,6 +33,8 @@ public sealed class StreamsMetrics
         _lag = f.CreateGauge("cartxsell_consumer_lag", "Records of a source partition the group has not committed (end offset - committed offset, as the broker records them), read at a scrape at most once a second",
             "topology", "topic", "partition");
         _lagReadFailures = f.CreateCounter("cartxsell_consumer_lag_read_failures_total", "Scrapes at which the broker did not answer the lag read in time (the group's lag series are then absent)", "topology");
+        _rowsUnpublished = f.CreateGauge("cartxsell_learner_rows_unpublished",
+            "Learned rows this instance changed and has not yet handed to item-neighbors (they go at the next Learner:RowPublishInterval)", "topology");
         _revocationCommitsDropped = f.CreateCounter("cartxsell_revocation_commits_dropped_total",
             "Offset commits the group refused while a stream thread's partitions were revoked, dropped so the thread goes on (their records are replayed by the next owner)", "topology");
     }
@@ -47,6 +49,20 @@ public sealed class StreamsMetrics
 
     /// <summary>Offset commits <paramref name="topology"/>'s threads dropped during revocations (<see cref="Processing.RevocationCommits"/>).</summary>
     public long RevocationCommitsDropped(string topology) => (long)_revocationCommitsDropped.WithLabels(topology).Value;
+
+    /// <summary>
+    /// Rows <paramref name="topology"/>'s tasks in this instance changed and have not yet handed to <c>item-neighbors</c>.
+    /// With the learner's input committed to its end, zero means every learned change has been sent: what a caller that
+    /// waits for the learning to finish (the demo, the embedded shop) must see, since the rows go out once per
+    /// publication period, well after the input's commit.
+    /// </summary>
+    public long UnpublishedRows(string topology) => (long)_rowsUnpublished.WithLabels(topology).Value;
+
+    /// <summary>Counts rows that became unpublished (positive) or were handed on or dropped with their task (negative).</summary>
+    public void RowsUnpublished(string topology, int change)
+    {
+        if (change != 0) _rowsUnpublished.WithLabels(topology).Inc(change);
+    }
 
     internal void RevocationCommitDropped(string topology) => _revocationCommitsDropped.WithLabels(topology).Inc();
 

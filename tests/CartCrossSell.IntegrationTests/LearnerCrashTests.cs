@@ -5,6 +5,7 @@ using CartCrossSell.OrderHistory;
 using CartCrossSell.Streams;
 using CartCrossSell.TestInfrastructure;
 using CartCrossSell.Topologies.Catalog;
+using CartCrossSell.Topologies.Recommending;
 using Xunit.Abstractions;
 
 namespace CartCrossSell.IntegrationTests;
@@ -73,28 +74,17 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private async Task<(BasketLearner Batch, Task Trickle)> PublishOrdersAsync()
     {
-        var read = OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders;
-        var catalog = OnlineRetailCatalog.Derive(read);
         // Kept small: the embedded cluster keeps only the newest ~5 MiB of a partition and does not compact, so a row
         // published early and never again would fall out of item-neighbors if hot rows were republished too often.
-        var orders = read.Take(400).ToArray();
-        var shift = DateTimeOffset.UtcNow - orders.Max(o => o.Timestamp);
-        orders = orders.Select(o => o with { Timestamp = o.Timestamp + shift }).ToArray();
+        var (orders, batch) = LearnedRows.RealOrders(400, Learning);
         var publisher = new EventPublisher(_kafka.Options);
-        foreach (var p in catalog) publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
-        void Publish(IEnumerable<HistoricalOrder> some)
-        {
-            foreach (var o in some)
-                publisher.Publish(Topics.OrderEvents, o.OrderId, JsonSerializer.SerializeToUtf8Bytes(o.ToOrderCompleted(), ContractsJson.Default.OrderCompleted), o.Timestamp);
-        }
+        LearnedRows.PublishCatalog(publisher);
+        void Publish(IEnumerable<HistoricalOrder> some) => LearnedRows.PublishOrders(publisher, some);
         // A third before the first instance, the rest in eight slices a second apart while instances are killed, so the
         // first kill lands while orders are still arriving (published all at once, the first life had published every row
         // before its kill). Few slices: each publishes the rows it changed again, and the embedded cluster keeps only ~5 MiB.
         Publish(orders.Take(orders.Length / 3));
         await publisher.FlushAsync();
-        var engineCatalog = new InMemoryCatalog(catalog.Select(p => p.ToCatalogItem()));
-        var batch = new BasketLearner(Learning);
-        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => engineCatalog.Find(s)?.LeafCategory);
 
         var trickle = Trickle.InSlicesAsync(orders.Length / 3, orders.Length, 8, TimeSpan.FromSeconds(1), async (from, to) =>
         {
@@ -138,6 +128,41 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
 /// <summary>The learned rows as published to <c>item-neighbors</c>, and their comparison with the batch learner.</summary>
 internal static class LearnedRows
 {
+    /// <summary>The first <paramref name="count"/> real orders, moved so the newest is now, and what the batch learner makes of them.</summary>
+    public static (HistoricalOrder[] Orders, BasketLearner Batch) RealOrders(int count, LearningOptions learning)
+    {
+        var read = OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders;
+        var orders = read.Take(count).ToArray();
+        var shift = DateTimeOffset.UtcNow - orders.Max(o => o.Timestamp);
+        orders = orders.Select(o => o with { Timestamp = o.Timestamp + shift }).ToArray();
+        var catalog = new InMemoryCatalog(OnlineRetailCatalog.Derive(read).Select(p => p.ToCatalogItem()));
+        var batch = new BasketLearner(learning);
+        foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => catalog.Find(s)?.LeafCategory);
+        return (orders, batch);
+    }
+
+    /// <summary>The catalog derived from the real orders file, to <c>catalog</c> (the learner reads leaf categories from it).</summary>
+    public static void PublishCatalog(EventPublisher publisher)
+    {
+        foreach (var p in OnlineRetailCatalog.Derive(OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders))
+            publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
+    }
+
+    public static void PublishOrders(EventPublisher publisher, IEnumerable<HistoricalOrder> orders)
+    {
+        foreach (var o in orders)
+            publisher.Publish(Topics.OrderEvents, o.OrderId, JsonSerializer.SerializeToUtf8Bytes(o.ToOrderCompleted(), ContractsJson.Default.OrderCompleted), o.Timestamp);
+    }
+
+    /// <summary>The rows of <paramref name="table"/> the batch learner has (and the basket count), in the form <see cref="Published"/> reads them.</summary>
+    public static Dictionary<string, NeighborRow> InTable(NeighborTable table, BasketLearner batch) =>
+        batch.RowKeysLearned.Append(RowKeys.Baskets)
+            .Select(key => table.Find(key) is { } row
+                ? new NeighborRow { RowKey = key, Weight = row.Weight, Neighbors = [.. row.Neighbors.Select(n => new NeighborWeight(n.Key, n.PairWeight))], UpdatedAt = default }
+                : null)
+            .OfType<NeighborRow>()
+            .ToDictionary(r => r.RowKey);
+
     public static Dictionary<string, NeighborRow> Published(KafkaOptions kafka) =>
         TopicProbe.ReadToEnd(kafka, Topics.ItemNeighbors, TimeSpan.FromSeconds(30))
             .GroupBy(r => r.Message.Key)

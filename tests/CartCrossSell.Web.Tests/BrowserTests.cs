@@ -29,9 +29,9 @@ public sealed class EmbeddedShopFixture : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Web:Port"] = "0" }).Build();
         Shop = await EmbeddedShop.StartAsync(new EmbeddedShopOptions { OrdersPath = RepositoryFiles.OnlineRetail, Sessions = 150 },
             configuration, NullLoggerFactory.Instance, webLogging: null, TextWriter.Null);
-        // The shop's start waits until the neighbour table has been quiet for a moment, which a loaded machine can take
-        // for the end of learning between two row publications (once a second); these tests rank one basket: its rows
-        // must be in the recommender's table before a shopper fills it.
+        // The shop's start waits until the learner has learned every order and the recommender's table has read the rows
+        // (WaitForLearningTests). These tests rank one basket, so its rows are checked too: a start that returned early
+        // fails here by name instead of as an empty add-on list (a loaded CI machine once ranked it on half-learned rows).
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (BrowserTests.Basket.Any(sku => Shop.Service.Neighbors.Find(Engine.RowKeys.Item(sku)) is null))
         {
@@ -104,6 +104,12 @@ public sealed class BrowserTests(EmbeddedShopFixture fixture, ITestOutputHelper 
 
         var shown = await ShownSkusAsync(page);
         output.WriteLine($"shown: {string.Join(", ", shown)}");
+        if (shown.Length == 0) // what the recommender wrote, and what it had learned of the basket, for whoever reads a failure
+        {
+            using var diagnose = new HttpClient();
+            output.WriteLine($"the cart's value: {await diagnose.GetStringAsync($"{fixture.Base}/v1/carts/{cart}/add-ons")}; "
+                + $"rows in the recommender's table: {fixture.Shop.Service.Neighbors.RowCount}");
+        }
         Assert.InRange(shown.Length, 1, 3);
         Assert.Empty(shown.Intersect(Basket));
         var button = page.Locator("cart-cross-sell li").First.Locator("button");

@@ -245,8 +245,11 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
 
     /// <summary>
     /// Waits until the learner has learned every order on the topic: its group has committed all of
-    /// <c>order-events</c> and its repartition topic, and the neighbour table has read what that produced (nothing new
-    /// for half a second). Without a learner in this process: until rows arrived and nothing new came for two seconds.
+    /// <c>order-events</c> and its repartition topic, then has handed every row it changed to <c>item-neighbors</c>
+    /// (<see cref="StreamsMetrics.UnpublishedRows"/> is zero: the rows go out once per <c>Learner:RowPublishInterval</c>,
+    /// after the input's commit, so a quiet table alone was taken for the end of learning between two publications on
+    /// a loaded machine), and the neighbour table has read what that produced (nothing new for half a second). Without
+    /// a learner in this process: until rows arrived and nothing new came for two seconds.
     /// </summary>
     public static async Task WaitForLearningAsync(CrossSellService service, CancellationToken ct)
     {
@@ -266,7 +269,7 @@ public sealed class DemoRunner(TextWriter output, ILoggerFactory loggers)
                 stableSince.Restart();
             }
             if (applied > 0 && stableSince.Elapsed > quiet && service.Applications.All(a => a.IsRunning)
-                && (learner is null || await CaughtUpAsync(learner)))
+                && (learner is null || (await CaughtUpAsync(learner) && service.StreamsMetrics.UnpublishedRows(TopologyNames.BasketAggregator) == 0)))
             {
                 // The table may still be reading what the last commit flushed: one more quiet period after the lag reached zero.
                 var settled = service.Neighbors.Table.Applied;

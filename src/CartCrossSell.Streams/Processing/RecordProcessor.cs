@@ -35,6 +35,9 @@ public abstract class RecordProcessor<T> : ITransformer<string, byte[], string, 
 
     protected TimeProvider Clock => _runtime.Clock;
 
+    /// <summary>This instance's processing metrics, when the topology was built with them.</summary>
+    protected StreamsMetrics? Metrics => _runtime.Metrics;
+
     /// <summary>
     /// The largest state record this processor may write, encoded (<c>Streams:MaxStateRecordBytes</c>): a larger one
     /// the changelog's producer could refuse, which stops the thread at the same input after every restart.

@@ -158,7 +158,7 @@ public static class BasketLearningTopology
                 var row = _rows.Get(contribution.RowKey) ?? new BasketRowState(new EvidenceAccumulator(contribution.RowKey, maxNeighbors), []);
                 if (!row.Apply(bundle.SourcePartition, bundle.SourceOffset, contribution.Weight, contribution.Pairs)) continue;
                 _rows.Put(contribution.RowKey, row);
-                _changed.Add(contribution.RowKey);
+                if (_changed.Add(contribution.RowKey)) Metrics?.RowsUnpublished(Name, 1);
             }
         }
 
@@ -168,10 +168,21 @@ public static class BasketLearningTopology
             var now = Clock.GetUtcNow();
             foreach (var key in _changed)
                 if (_rows.Get(key) is { } state) PublishRow(key, state, now);
+            Metrics?.RowsUnpublished(Name, -_changed.Count);
             _changed.Clear();
             if (!_republishing) return;
             _republishedUpTo = StateStores.ForEachAfter(_rows, _republishedUpTo, republishPerPeriod, (key, row) => PublishRow(key, row, now));
             _republishing = _republishedUpTo is not null;
+        }
+
+        /// <summary>
+        /// The task closes (revoked, or the instance stops): its unpublished rows are no longer this instance's to send.
+        /// Nothing is lost: the next owner restores the store and its first periods republish every stored row.
+        /// </summary>
+        public override void Close()
+        {
+            Metrics?.RowsUnpublished(Name, -_changed.Count);
+            _changed.Clear();
         }
 
         private void PublishRow(string key, BasketRowState state, DateTimeOffset now)
