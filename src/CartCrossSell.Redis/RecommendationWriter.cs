@@ -20,7 +20,6 @@ namespace CartCrossSell.Redis;
 public sealed class RecommendationWriter : IAsyncDisposable
 {
     private const int CoalesceBelow = 32;
-    private static readonly TimeSpan CoalesceFor = TimeSpan.FromMilliseconds(2);
     private readonly RecommendationStore _store;
     private readonly ILogger _log;
     private readonly IRecommendationWriteObserver? _observer;
@@ -31,6 +30,9 @@ public sealed class RecommendationWriter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
     private TaskCompletionSource _progress = NewSignal();
+    // Set by a flush that has to wait, reset when the pump takes a batch: the pump then writes at once instead of
+    // letting the batch grow (Redis:WriteCoalesce), which a commit would otherwise wait out.
+    private TaskCompletionSource _flushWaiting = NewSignal();
     private long _enqueued, _durable, _inFlight;
     private long _written, _stale, _failures;
     private Exception? _failure;
@@ -119,6 +121,7 @@ public sealed class RecommendationWriter : IAsyncDisposable
                 ThrowIfFailed();
                 if (_durable >= target) return;
                 progress = _progress.Task;
+                _flushWaiting.TrySetResult();
             }
             await progress.WaitAsync(cancellationToken);
         }
@@ -147,15 +150,15 @@ public sealed class RecommendationWriter : IAsyncDisposable
             }
             // Let a few more values join a batch that would otherwise carry one: one round trip (and one task) per
             // value cost the stream thread CPU it needed on a two-core machine; 2 ms is small beside the 50 ms target.
-            if (Pending < CoalesceBelow)
+            // Not while a flush waits: that is a commit holding its stream thread until these values are written.
+            if (options.WriteCoalesce > TimeSpan.Zero && Pending < CoalesceBelow)
             {
-                try
+                Task flushWaiting;
+                lock (_gate) flushWaiting = _flushWaiting.Task;
+                if (!flushWaiting.IsCompleted)
                 {
-                    await Task.Delay(CoalesceFor, _stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
+                    await Task.WhenAny(Task.Delay(options.WriteCoalesce, _stop.Token), flushWaiting);
+                    if (_stop.IsCancellationRequested) return;
                 }
             }
             while (_wake.CurrentCount > 0) _wake.Wait(0); // the values those releases announced are taken below
@@ -166,6 +169,7 @@ public sealed class RecommendationWriter : IAsyncDisposable
                 if (_pending.Count == 0) continue;
                 batch = _pending.Values.ToArray();
                 _pending.Clear();
+                if (_flushWaiting.Task.IsCompleted) _flushWaiting = NewSignal(); // a flush that still waits after this batch sets it again
                 _inFlight = batch.Length;
                 through = _enqueued;
             }

@@ -10,9 +10,10 @@ public sealed class RecommendationStoreTests : IDisposable
 {
     private readonly RedisFixture _redis = new();
 
-    private RecommendationStore Store(int maxRetries = 8) => new(_redis.Connection, new RedisStoreOptions
+    private RecommendationStore Store(int maxRetries = 8, TimeSpan? writeCoalesce = null) => new(_redis.Connection, new RedisStoreOptions
     {
         Configuration = _redis.Server.Configuration, Ttl = TimeSpan.FromHours(2), MaxRetries = maxRetries, InitialBackoff = TimeSpan.FromMilliseconds(50), WriteTimeout = TimeSpan.FromSeconds(2),
+        WriteCoalesce = writeCoalesce ?? new RedisStoreOptions().WriteCoalesce,
     });
 
     private static CartRecommendation Value(string cartId, long version, params string[] skus) => new()
@@ -80,6 +81,29 @@ public sealed class RecommendationStoreTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (await store.ReadAsync("c1") is null && DateTime.UtcNow < deadline) await Task.Delay(5);
         Assert.Equal("a", (await store.ReadAsync("c1"))!.AddOns.Single().Sku); // no flush was asked for
+    }
+
+    /// <summary>
+    /// A small batch waits Redis:WriteCoalesce for more values, but not while a flush (a commit) waits for it: with an
+    /// hour's coalescing the value is not written on its own, and a flush gets it written at once.
+    /// </summary>
+    [Fact]
+    public async Task A_waiting_flush_cuts_the_coalescing_of_a_small_batch_short()
+    {
+        await using var writer = new RecommendationWriter(Store(writeCoalesce: TimeSpan.FromHours(1)), NullLogger<RecommendationWriter>.Instance);
+        writer.Enqueue(Value("c1", 1, "a"));
+        await Task.Delay(300);
+        Assert.Null(await Store().ReadAsync("c1")); // still growing its batch
+        Assert.Equal(1, writer.Pending);
+
+        await writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("a", (await Store().ReadAsync("c1"))!.AddOns.Single().Sku);
+        // The next small batch coalesces again: the flush's request ended with the batch it was waiting for.
+        writer.Enqueue(Value("c2", 1, "b"));
+        await Task.Delay(300);
+        Assert.Null(await Store().ReadAsync("c2"));
+        await writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("b", (await Store().ReadAsync("c2"))!.AddOns.Single().Sku);
     }
 
     [Fact]
