@@ -149,7 +149,8 @@ public sealed class RecommendationWriter : IAsyncDisposable
                 return;
             }
             // Let a few more values join a batch that would otherwise carry one: one round trip (and one task) per
-            // value cost the stream thread CPU it needed on a two-core machine; 2 ms is small beside the 50 ms target.
+            // value cost the stream thread CPU it needed on a two-core machine; the default 2 ms is small beside the
+            // 50 ms target.
             // Not while a flush waits: that is a commit holding its stream thread until these values are written.
             if (options.WriteCoalesce > TimeSpan.Zero && Pending < CoalesceBelow)
             {

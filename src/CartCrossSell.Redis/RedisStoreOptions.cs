@@ -37,7 +37,8 @@ public sealed class RedisStoreOptions
     /// <summary>
     /// How long the writer lets a batch of fewer than 32 values grow before it writes it (0: at once). One round trip
     /// per value cost the recommender's thread CPU it needed on two cores. A commit that waits for its values cuts the
-    /// wait short, so only the storefront's view of a value waits this long, never a commit. Default 2 ms.
+    /// wait short, so only the storefront's view of a value waits this long, never a commit. Default 2 ms, at most a
+    /// minute (a longer wait would only hold values back; a timer has a limit, too).
     /// </summary>
     public TimeSpan WriteCoalesce { get; set; } = TimeSpan.FromMilliseconds(2);
 
@@ -53,8 +54,8 @@ public sealed class RedisStoreOptions
             throw new ArgumentException($"{SectionName}:Ttl must be positive");
         if (WriteTimeout <= TimeSpan.Zero)
             throw new ArgumentException($"{SectionName}:WriteTimeout must be positive");
-        if (WriteCoalesce < TimeSpan.Zero)
-            throw new ArgumentException($"{SectionName}:WriteCoalesce must not be negative");
+        if (WriteCoalesce < TimeSpan.Zero || WriteCoalesce > TimeSpan.FromMinutes(1))
+            throw new ArgumentException($"{SectionName}:WriteCoalesce must be between 0 and 1 minute");
         if (MaxRetries < 0)
             throw new ArgumentException($"{SectionName}:MaxRetries must not be negative");
     }

@@ -85,12 +85,12 @@ public sealed class RecommendationStoreTests : IDisposable
 
     /// <summary>
     /// A small batch waits Redis:WriteCoalesce for more values, but not while a flush (a commit) waits for it: with an
-    /// hour's coalescing the value is not written on its own, and a flush gets it written at once.
+    /// minute's coalescing (the longest allowed) the value is not written on its own, and a flush gets it written at once.
     /// </summary>
     [Fact]
     public async Task A_waiting_flush_cuts_the_coalescing_of_a_small_batch_short()
     {
-        await using var writer = new RecommendationWriter(Store(writeCoalesce: TimeSpan.FromHours(1)), NullLogger<RecommendationWriter>.Instance);
+        await using var writer = new RecommendationWriter(Store(writeCoalesce: TimeSpan.FromMinutes(1)), NullLogger<RecommendationWriter>.Instance);
         writer.Enqueue(Value("c1", 1, "a"));
         await Task.Delay(300);
         Assert.Null(await Store().ReadAsync("c1")); // still growing its batch
