@@ -76,9 +76,9 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
     {
         // Kept small: the embedded cluster keeps only the newest ~5 MiB of a partition and does not compact, so a row
         // published early and never again would fall out of item-neighbors if hot rows were republished too often.
-        var (orders, batch) = LearnedRows.RealOrders(400, Learning);
+        var (orders, catalog, batch) = LearnedRows.RealOrders(400, Learning);
         var publisher = new EventPublisher(_kafka.Options);
-        LearnedRows.PublishCatalog(publisher);
+        LearnedRows.PublishCatalog(publisher, catalog);
         void Publish(IEnumerable<HistoricalOrder> some) => LearnedRows.PublishOrders(publisher, some);
         // A third before the first instance, the rest in eight slices a second apart while instances are killed, so the
         // first kill lands while orders are still arriving (published all at once, the first life had published every row
@@ -128,23 +128,27 @@ public sealed class LearnerCrashTests(ITestOutputHelper output) : IDisposable
 /// <summary>The learned rows as published to <c>item-neighbors</c>, and their comparison with the batch learner.</summary>
 internal static class LearnedRows
 {
-    /// <summary>The first <paramref name="count"/> real orders, moved so the newest is now, and what the batch learner makes of them.</summary>
-    public static (HistoricalOrder[] Orders, BasketLearner Batch) RealOrders(int count, LearningOptions learning)
+    /// <summary>
+    /// The first <paramref name="count"/> real orders, moved so the newest is now, the catalog derived from the whole
+    /// file, and what the batch learner makes of those orders.
+    /// </summary>
+    public static (HistoricalOrder[] Orders, IReadOnlyList<ProductUpserted> Catalog, BasketLearner Batch) RealOrders(int count, LearningOptions learning)
     {
         var read = OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders;
         var orders = read.Take(count).ToArray();
         var shift = DateTimeOffset.UtcNow - orders.Max(o => o.Timestamp);
         orders = orders.Select(o => o with { Timestamp = o.Timestamp + shift }).ToArray();
-        var catalog = new InMemoryCatalog(OnlineRetailCatalog.Derive(read).Select(p => p.ToCatalogItem()));
+        var products = OnlineRetailCatalog.Derive(read);
+        var catalog = new InMemoryCatalog(products.Select(p => p.ToCatalogItem()));
         var batch = new BasketLearner(learning);
         foreach (var o in orders) batch.AddOrder(o.Lines.Select(l => l.Sku).ToArray(), o.Timestamp, s => catalog.Find(s)?.LeafCategory);
-        return (orders, batch);
+        return (orders, products, batch);
     }
 
-    /// <summary>The catalog derived from the real orders file, to <c>catalog</c> (the learner reads leaf categories from it).</summary>
-    public static void PublishCatalog(EventPublisher publisher)
+    /// <summary>The catalog to <c>catalog</c> (the learner reads leaf categories from it).</summary>
+    public static void PublishCatalog(EventPublisher publisher, IEnumerable<ProductUpserted> catalog)
     {
-        foreach (var p in OnlineRetailCatalog.Derive(OrderFiles.Read(RepositoryFiles.OnlineRetail).Orders))
+        foreach (var p in catalog)
             publisher.Publish(Topics.Catalog, p.Sku, JsonSerializer.SerializeToUtf8Bytes(p, ContractsJson.Default.ProductUpserted));
     }
 

@@ -36,9 +36,9 @@ public sealed class WaitForLearningTests(ITestOutputHelper output) : IDisposable
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var ct = cts.Token;
-        var (orders, batch) = LearnedRows.RealOrders(300, Learning);
+        var (orders, catalog, batch) = LearnedRows.RealOrders(300, Learning);
         using var publisher = new EventPublisher(_kafka.Options);
-        LearnedRows.PublishCatalog(publisher);
+        LearnedRows.PublishCatalog(publisher, catalog);
         async Task PublishAsync(IEnumerable<HistoricalOrder> some)
         {
             LearnedRows.PublishOrders(publisher, some);

@@ -151,14 +151,23 @@ public static class BasketLearningTopology
             var bundle = record.Value;
             // Every row is checked before any changes, so a bundle that cannot apply leaves every row as it was.
             foreach (var contribution in bundle.Rows) BasketRowState.Check(contribution.Weight, contribution.Pairs);
-            foreach (var contribution in bundle.Rows)
+            var unpublished = _changed.Count;
+            try
             {
-                // The store hands out the row it holds. A row that has this order already (replayed by the splitter
-                // after a crash) skips it, so a bundle that was half applied before a crash completes on replay.
-                var row = _rows.Get(contribution.RowKey) ?? new BasketRowState(new EvidenceAccumulator(contribution.RowKey, maxNeighbors), []);
-                if (!row.Apply(bundle.SourcePartition, bundle.SourceOffset, contribution.Weight, contribution.Pairs)) continue;
-                _rows.Put(contribution.RowKey, row);
-                if (_changed.Add(contribution.RowKey)) Metrics?.RowsUnpublished(Name, 1);
+                foreach (var contribution in bundle.Rows)
+                {
+                    // The store hands out the row it holds. A row that has this order already (replayed by the splitter
+                    // after a crash) skips it, so a bundle that was half applied before a crash completes on replay.
+                    var row = _rows.Get(contribution.RowKey) ?? new BasketRowState(new EvidenceAccumulator(contribution.RowKey, maxNeighbors), []);
+                    if (!row.Apply(bundle.SourcePartition, bundle.SourceOffset, contribution.Weight, contribution.Pairs)) continue;
+                    _rows.Put(contribution.RowKey, row);
+                    _changed.Add(contribution.RowKey);
+                }
+            }
+            finally
+            {
+                // Once per record, not per row (a label lookup each), and also for the rows a failing bundle added.
+                Metrics?.RowsUnpublished(Name, _changed.Count - unpublished);
             }
         }
 
