@@ -61,7 +61,10 @@ public sealed class StreamApplication : IAsyncDisposable
         if (CommitStepKill.IsArmed) _log.LogWarning("{Group}: {Variable} is set: this process kills itself at a commit step", group.Name, CommitStepKill.Variable);
         ApplicationId = ApplicationIdOf(streams, group.Name);
         if (streams.StateDirectory is null)
-            _temporaryState = Path.Combine(Path.GetTempPath(), $"cartxsell-state-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        {
+            TemporaryStateDirectories.DeleteAbandoned(Path.GetTempPath(), _log);
+            _temporaryState = TemporaryStateDirectories.NewPath(Path.GetTempPath());
+        }
         _loggers = loggers;
         Metrics = metrics; // before the stream: its clients count into it
         _stream = CreateStream();
