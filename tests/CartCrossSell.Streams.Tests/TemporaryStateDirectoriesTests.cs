@@ -61,6 +61,19 @@ public sealed class TemporaryStateDirectoriesTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_link_under_the_name_is_left_with_what_it_points_to()
+    {
+        var elsewhere = Make("not-state", withState: true);
+        var link = Directory.CreateSymbolicLink(Path.Combine(_root, $"{TemporaryStateDirectories.Prefix}4242-{Guid.NewGuid():N}"), elsewhere).FullName;
+
+        var deleted = TemporaryStateDirectories.DeleteAbandoned(_root, NullLogger.Instance, isRunning: _ => false);
+
+        Assert.Equal(0, deleted);
+        Assert.True(Directory.Exists(link));
+        Assert.True(File.Exists(Path.Combine(elsewhere, "CURRENT")));
+    }
+
     [Theory]
     [InlineData("cartxsell-state-123-0f0e", 123)]
     [InlineData("cartxsell-state-1-x", 1)]

@@ -45,6 +45,7 @@ public static class TemporaryStateDirectories
         foreach (var directory in candidates)
         {
             if (OwnerOf(Path.GetFileName(directory)) is not { } pid || pid == Environment.ProcessId || isRunning(pid)) continue;
+            if (IsLink(directory)) continue; // never ours (a stream group creates a directory), and /tmp is shared: leave it
             try
             {
                 Directory.Delete(directory, recursive: true);
@@ -68,6 +69,18 @@ public static class TemporaryStateDirectories
         return dash > 0 && int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
             ? pid
             : null;
+    }
+
+    private static bool IsLink(string path)
+    {
+        try
+        {
+            return new DirectoryInfo(path).LinkTarget is not null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     private static bool IsRunning(int pid)
